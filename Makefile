@@ -1,0 +1,43 @@
+# Makefile - the two commands (make demo, make test) and the rest; CMake does the building.
+.PHONY: all deps build demo test bench fuzz clean
+
+BUILD_RELEASE := build/release
+BUILD_TEST    := build/asan
+BUILD_FUZZ    := build/fuzz
+JOBS          ?= $(shell nproc 2>/dev/null || echo 2)
+FUZZ_SECONDS  ?= 600
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BUILD_RELEASE) -j $(JOBS)
+
+demo: build
+	@bash scripts/demo.sh $(BUILD_RELEASE)
+
+# Tests run under AddressSanitizer and UndefinedBehaviorSanitizer; a report fails the test.
+test: deps
+	@cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DDC_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD_TEST) -j $(JOBS)
+	@cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS)
+
+bench:
+	@bash scripts/deps.sh --bench
+	@cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BUILD_RELEASE) -j $(JOBS)
+	@bash scripts/bench.sh $(BUILD_RELEASE)
+
+# libFuzzer on the coordinate parser for FUZZ_SECONDS (default 600).
+fuzz: deps
+	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DDC_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_coord
+	@mkdir -p $(BUILD_FUZZ)/corpus/coord
+	@$(BUILD_FUZZ)/fuzz_coord -max_total_time=$(FUZZ_SECONDS) -max_len=256 -print_final_stats=1 \
+		$(BUILD_FUZZ)/corpus/coord fuzz/corpus/coord
+
+clean:
+	rm -rf build

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# deps.sh - install the Debian packages Deconflict builds, tests and benchmarks with.
+# Idempotent: silent when everything is present; runs apt-get update only when
+# something is missing. Needs root (CI runs as root) or passwordless sudo.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libjansson-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
+  libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev
+  geographiclib-tools
+)
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(wrk hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,11 @@
+/* cli.h - the subcommands of the deconflict program */
+#ifndef DECONFLICT_CLI_H
+#define DECONFLICT_CLI_H
+
+#include <stdio.h>
+
+/* Each returns the process exit status: 0 success, 1 a refused input,
+ * 2 a usage error. */
+int dc_cli_coord(int argc, char **argv);
+
+#endif
