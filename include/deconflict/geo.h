@@ -105,8 +105,7 @@ typedef struct dc_utm {
 dc_status dc_utm_from_point(dc_point p, dc_utm *out, dc_error *err);
 
 /* `p` in a given zone (1..60) and hemisphere ('N'/'S'), e.g. to keep one
- * zone across a region. Accepts half a degree past 80S..84N (cells that
- * straddle the grid's limits); otherwise as dc_utm_from_point. */
+ * zone across a region. Same failures as dc_utm_from_point. */
 dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out,
                          dc_error *err);
 

@@ -456,7 +456,13 @@ static dc_status parse_utm(const char *text, dc_point *out, dc_coord_info *info,
     size_t letter_pos = i;
     char letter = (char)toupper((unsigned char)text[i++]);
     dc_utm utm = {zone, 'N', 0, 0};
+    while (text[i] == ' ')
+        i++;
+    size_t easting_pos = i, northing_pos;
     dc_status rc = read_metres(text, &i, "easting", &utm.easting, err);
+    while (text[i] == ' ' || text[i] == ',')
+        i++;
+    northing_pos = i;
     if (rc == DC_OK)
         rc = read_metres(text, &i, "northing", &utm.northing, err);
     if (rc != DC_OK)
@@ -486,8 +492,11 @@ static dc_status parse_utm(const char *text, dc_point *out, dc_coord_info *info,
                     "UTM zone must be followed by N, S or a latitude band letter C..X");
     }
     rc = dc_utm_to_point(&utm, &p, err);
-    if (rc != DC_OK)
+    if (rc != DC_OK) {
+        if (err != NULL && err->position == DC_NO_POSITION)
+            err->position = strcmp(err->field, "easting") == 0 ? easting_pos : northing_pos;
         return rc;
+    }
     if (used_band) {
         double south, north;
         dc__band_latitudes(band, &south, &north);

@@ -129,7 +129,7 @@ dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out,
     if (zone < 1 || zone > 60 || (hemisphere != 'N' && hemisphere != 'S'))
         return dc_error_set(err, DC_INVALID, "zone", DC_NO_POSITION,
                             "UTM zone must be 1..60 with hemisphere N or S");
-    if (p.lat < -80.5 || p.lat > 84.5)
+    if (p.lat < -80.0 || p.lat > 84.0)
         return dc_error_set(err, DC_UNSUPPORTED, "latitude", DC_NO_POSITION,
                             "latitude %.7f is in a polar cap (UTM covers 80S..84N; "
                             "UPS is not supported)", p.lat);
@@ -186,10 +186,12 @@ dc_status dc_utm_to_point(const dc_utm *utm, dc_point *out, dc_error *err)
     dc_status rc = tm_transform(utm->zone, 0, utm->easting, y, &lon, &lat, err);
     if (rc != DC_OK)
         return rc;
-    if (lat < -80.5 || lat > 84.5)
+    /* The grid ends at 80 S and 84 N; a point past it (or the centre of a
+     * square that straddles it) belongs to UPS, which is not supported. */
+    if (lat < -80.0 || lat >= 84.0)
         return dc_error_set(err, DC_RANGE, "northing", DC_NO_POSITION,
-                            "the point falls at latitude %.4f, outside UTM's "
-                            "80S..84N (half a degree of margin allowed)", lat);
+                            "the point falls at latitude %.7f, outside the UTM "
+                            "grid (80S..84N); give it in degrees", lat);
     if (lon < -180.0)
         lon += 360.0;
     if (lon > 180.0)
