@@ -209,6 +209,26 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
         return dc_error_set(err, DC_INVALID, "square", square_pos,
                             "100 km square %c%c does not lie in band %c of zone "
                             "%d", col_char, row_char, band_char, zone);
+    /* Zones narrow towards the poles while the letters still run over
+     * 100..900 km of easting: a square whose nearest edge to the central
+     * meridian is outside the zone's longitudes designates no point of it. */
+    double west, east;
+    dc__zone_longitudes(zone, band, &west, &east);
+    int inside = 0, evaluated = 0;
+    for (int corner = 0; corner < 2 && !inside; corner++) {
+        dc_utm nearest = {zone, band < 10 ? 'S' : 'N',
+                          fmin(fmax(500000.0, easting), easting + cell),
+                          northing + corner * cell};
+        dc_point edge;
+        if (dc_utm_to_point(&nearest, &edge, NULL) == DC_OK) {
+            evaluated = 1;
+            inside = edge.lon >= west && edge.lon <= east;
+        }
+    }
+    if (evaluated && !inside)
+        return dc_error_set(err, DC_INVALID, "square", square_pos,
+                            "100 km square %c%c lies outside zone %d at this latitude",
+                            col_char, row_char, zone);
     dc_utm utm = {zone, band < 10 ? 'S' : 'N', easting + cell / 2.0,
                   northing + cell / 2.0};
     dc_point p;
