@@ -88,7 +88,11 @@ dc_status dc_coord_readback_of(dc_point p, const dc_coord_info *info,
 dc_status dc_coord_readback(const char *text, dc_point *out,
                             dc_readback *readback, dc_error *err);
 
-const char *dc_notation_name(dc_notation notation); /* "dd", "dm", "dms", "mgrs", "utm" */
+const char *dc_notation_name(dc_notation notation);
+
+/* DC_OK for a WGS84 point; DC_INVALID for NaN/Inf; DC_RANGE for a latitude
+ * beyond ±90 or a longitude beyond ±180. */
+dc_status dc_point_validate(dc_point p); /* "dd", "dm", "dms", "mgrs", "utm" */
 
 /* ---- UTM (through PROJ's transverse Mercator) ------------------------- */
 
@@ -129,6 +133,10 @@ dc_status dc_geodesic_inverse(dc_point a, dc_point b, double *distance_m,
  * and the azimuth there (may be NULL). DC_INVALID for NaN input. */
 dc_status dc_geodesic_direct(dc_point a, double azimuth_deg, double distance_m,
                              dc_point *out, double *final_azimuth_deg);
+
+/* Earth-centred, earth-fixed coordinates (m) of a surface point.
+ * DC_INVALID/DC_RANGE as dc_point_validate. */
+dc_status dc_point_ecef(dc_point p, double xyz[3]);
 
 /* ---- local east-north-up tangent plane --------------------------------- */
 

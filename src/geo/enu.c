@@ -18,6 +18,14 @@ static void to_ecef(dc_point p, double xyz[3])
     xyz[2] = n * (1.0 - WGS84_E2) * s;
 }
 
+dc_status dc_point_ecef(dc_point p, double xyz[3])
+{
+    dc_status rc = dc_point_validate(p);
+    if (rc == DC_OK)
+        to_ecef(p, xyz);
+    return rc;
+}
+
 /* Surface ECEF point to latitude/longitude: on the surface the geodetic
  * latitude follows in closed form from the normal direction. */
 static void from_ecef_surface(const double xyz[3], dc_point *out)

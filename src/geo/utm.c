@@ -53,6 +53,13 @@ int dc__point_valid(dc_point p)
            p.lat <= 90.0 && p.lon >= -180.0 && p.lon <= 180.0;
 }
 
+dc_status dc_point_validate(dc_point p)
+{
+    if (!isfinite(p.lat) || !isfinite(p.lon))
+        return DC_INVALID;
+    return dc__point_valid(p) ? DC_OK : DC_RANGE;
+}
+
 static const char band_letters[] = "CDEFGHJKLMNPQRSTUVWX";
 
 char dc_mgrs_band_letter(double lat)
