@@ -75,7 +75,12 @@ dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf,
         dc_status rc = dc_utm_from_point(p, &utm, err);
         if (rc != DC_OK)
             return rc;
+        /* Never write a letter that reads two ways: band S is written as
+         * N (same northing origin), and a southern point whose northing
+         * would also fit band S gets its own band letter (C..M). */
         char letter = style->utm_band ? dc_mgrs_band_letter(p.lat) : utm.hemisphere;
+        if (letter == 'S' && (style->utm_band || dc__utm_s_reads_as_band(&utm)))
+            letter = style->utm_band ? 'N' : dc_mgrs_band_letter(p.lat);
         written = snprintf(buf, size, "%02d%c %.0f %.0f", utm.zone, letter,
                            floor(utm.easting + 0.5), floor(utm.northing + 0.5));
         break;

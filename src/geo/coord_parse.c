@@ -475,10 +475,7 @@ static dc_status parse_utm(const char *text, dc_point *out, dc_coord_info *info,
     } else if (letter == 'S') {
         /* "38S" is the southern hemisphere to some and band S (32..40 N) to
          * others. Refuse when the band reading gives a point inside band S. */
-        dc_utm as_band = utm;
-        as_band.hemisphere = 'N';
-        dc_point q;
-        if (dc_utm_to_point(&as_band, &q, NULL) == DC_OK && q.lat >= 32.0 && q.lat < 40.0)
+        if (dc__utm_s_reads_as_band(&utm))
             return fail(err, DC_AMBIGUOUS, "hemisphere", letter_pos,
                         "'S' may mean the southern hemisphere or latitude band S "
                         "(32..40 N), and this northing fits band S; write the "

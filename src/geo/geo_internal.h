@@ -11,6 +11,10 @@ int dc__standard_zone(dc_point p);
 double dc__zone_central_meridian(int zone);
 void dc__zone_longitudes(int zone, int band, double *west, double *east);
 
+/* Whether "ZZS easting northing" would also read as latitude band S
+ * (32..40 N): the hemisphere letter S is then ambiguous. */
+int dc__utm_s_reads_as_band(const dc_utm *utm);
+
 /* MGRS text <-> point; parse reports positions relative to `text`. */
 dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
                          dc_error *err);

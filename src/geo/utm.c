@@ -207,3 +207,11 @@ dc_status dc_utm_to_point(const dc_utm *utm, dc_point *out, dc_error *err)
     out->lon = lon;
     return DC_OK;
 }
+
+int dc__utm_s_reads_as_band(const dc_utm *utm)
+{
+    dc_utm as_band = *utm;
+    as_band.hemisphere = 'N';
+    dc_point q;
+    return dc_utm_to_point(&as_band, &q, NULL) == DC_OK && q.lat >= 32.0 && q.lat < 40.0;
+}

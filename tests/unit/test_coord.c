@@ -123,6 +123,14 @@ static void test_formats(void **state)
     dc_coord_style prefix = dc_coord_style_default(DC_NOTATION_DD);
     prefix.hemisphere_style = DC_HEMISPHERE_PREFIX;
     check_format(sw, prefix, "S33.3000000 W44.4000000");
+    /* UTM never writes a letter that reads two ways: a southern point whose
+     * northing fits band S gets its band letter; band style writes N for S. */
+    check_format((dc_point){-58.2424652, -141.70526}, dc_coord_style_default(DC_NOTATION_UTM),
+                 "07E 458595 3544078");
+    dc_coord_style band = dc_coord_style_default(DC_NOTATION_UTM);
+    band.utm_band = 1;
+    check_format(p, band, "38N 444141 3684706");
+    check_format((dc_point){42.31259, 44.32219}, band, "38T 444141 4684706");
     /* 59.999 s must carry into the minute, never print as 60.00 */
     dc_point carry = {10.0 + 59.0 / 60.0 + 59.9999 / 3600.0, 0.5};
     check_format(carry, dc_coord_style_default(DC_NOTATION_DMS),

@@ -1,0 +1,115 @@
+/* engine.h - deconfliction decisions: objects of parties, conflicts, and who must yield */
+#ifndef DECONFLICT_ENGINE_H
+#define DECONFLICT_ENGINE_H
+
+#include "deconflict/volume.h"
+
+#include <stdint.h>
+
+#define DC_ID_MAX 64
+
+typedef enum dc_object_kind { DC_KIND_INTENT, DC_KIND_HAZARD, DC_KIND_ZONE } dc_object_kind;
+
+typedef enum dc_state {
+    DC_STATE_PROPOSED,
+    DC_STATE_ACCEPTED,
+    DC_STATE_ACTIVATED,
+    DC_STATE_ENDED,
+    DC_STATE_WITHDRAWN,
+    DC_STATE_NONCONFORMING
+} dc_state;
+
+#define DC_PRIORITY_MIN 0
+#define DC_PRIORITY_MAX 100
+
+/* An intent, hazard or zone of one party. The engine only reads objects;
+ * whoever builds one owns its arrays. Zones use `admitted` (the parties
+ * allowed in besides the owner); intents and hazards use state/priority. */
+typedef struct dc_object {
+    char id[DC_ID_MAX];
+    dc_object_kind kind;
+    char owner[DC_ID_MAX];
+    int priority;
+    dc_state state;
+    int64_t version;
+    size_t volume_count;
+    const dc_volume *volumes;
+    size_t admitted_count;
+    const char (*admitted)[DC_ID_MAX];
+} dc_object;
+
+/* A conflict the submitter has been shown and accepts: the other object at
+ * the version it was shown (ASTM F3548's key). */
+typedef struct dc_accepted_conflict {
+    char object_id[DC_ID_MAX];
+    int64_t version;
+} dc_accepted_conflict;
+
+typedef struct dc_check_options {
+    int include_own; /* also report conflicts with the owner's own objects (never blocking) */
+    size_t accept_count;
+    const dc_accepted_conflict *accept;
+} dc_check_options;
+
+typedef enum dc_resolution {
+    DC_RESOLUTION_BLOCKS,        /* the proposed object is refused because of this one */
+    DC_RESOLUTION_ACCEPTED,      /* equal priority, accepted by the submitter as shown */
+    DC_RESOLUTION_OTHER_REPLANS, /* the other object yields: its owner is told to replan */
+    DC_RESOLUTION_OWN            /* the submitter's own object: for information */
+} dc_resolution;
+
+typedef enum dc_conflict_reason {
+    DC_REASON_ZONE,             /* a zone the submitter is not admitted to (or a new zone) */
+    DC_REASON_HIGHER_PRIORITY,  /* the other object has higher priority */
+    DC_REASON_EQUAL_PRIORITY,
+    DC_REASON_LOWER_PRIORITY,
+    DC_REASON_OWN
+} dc_conflict_reason;
+
+/* One other object in conflict with the proposed one: every overlap of any
+ * of their volumes, gathered. `other` points into the caller's candidates. */
+typedef struct dc_conflict {
+    const dc_object *other;
+    dc_resolution resolution;
+    dc_conflict_reason reason;
+    dc_overlap overlap;
+    dc_time_us time_start, time_end; /* span of the overlap parts */
+} dc_conflict;
+
+typedef struct dc_check_result {
+    int accepted; /* 1 when no conflict blocks */
+    size_t conflict_count;
+    dc_conflict *conflicts; /* sorted by other object id */
+} dc_check_result;
+
+/* Decide on `proposed` against the candidates the caller supplies (from an
+ * index or a store; the engine fetches nothing). Rules (DESIGN.md):
+ * candidates of other parties in state accepted/activated/nonconforming
+ * count, and zones the proposer is not admitted to; a zone blocks whatever
+ * the priority; higher priority blocks; equal priority blocks unless named
+ * with its current version in options->accept; lower priority yields.
+ * A candidate with the proposed object's id (its earlier version) is
+ * ignored. A proposed zone makes every conflicting object of a
+ * non-admitted party yield. On success *out holds the decision; free with
+ * dc_check_result_clear. DC_INVALID (the proposed object is malformed, with
+ * the field in err), DC_NOMEM, DC_INTERNAL (GEOS). */
+dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
+                          const dc_check_options *options,
+                          const dc_object *const *candidates, size_t candidate_count,
+                          dc_check_result *out, dc_error *err);
+
+void dc_check_result_clear(dc_check_result *result); /* NULL is a no-op */
+
+/* Whether `party` may be inside `zone` (its owner or admitted). */
+int dc_zone_admits(const dc_object *zone, const char *party);
+
+const char *dc_kind_name(dc_object_kind kind);           /* "intent", "hazard", "zone" */
+const char *dc_state_name(dc_state state);               /* "accepted", ... */
+const char *dc_resolution_name(dc_resolution resolution); /* "blocks", ... */
+const char *dc_reason_name(dc_conflict_reason reason);    /* "zone", ... */
+
+/* Parse the names above. DC_OK or DC_INVALID. */
+dc_status dc_kind_parse(const char *name, dc_object_kind *out);
+dc_status dc_state_parse(const char *name, dc_state *out);
+
+#endif

@@ -1,0 +1,232 @@
+/* engine.c - the deconfliction decision: which candidates conflict with a proposed object, and who yields */
+#include "deconflict/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[] = {"intent", "hazard", "zone"};
+static const char *const state_names[] = {"proposed", "accepted",  "activated",
+                                          "ended",    "withdrawn", "nonconforming"};
+static const char *const resolution_names[] = {"blocks", "accepted", "other_replans", "own"};
+static const char *const reason_names[] = {"zone", "higher_priority", "equal_priority",
+                                           "lower_priority", "own"};
+
+const char *dc_kind_name(dc_object_kind kind)
+{
+    return (unsigned)kind < 3 ? kind_names[kind] : "unknown";
+}
+
+const char *dc_state_name(dc_state state)
+{
+    return (unsigned)state < 6 ? state_names[state] : "unknown";
+}
+
+const char *dc_resolution_name(dc_resolution resolution)
+{
+    return (unsigned)resolution < 4 ? resolution_names[resolution] : "unknown";
+}
+
+const char *dc_reason_name(dc_conflict_reason reason)
+{
+    return (unsigned)reason < 5 ? reason_names[reason] : "unknown";
+}
+
+dc_status dc_kind_parse(const char *name, dc_object_kind *out)
+{
+    for (int i = 0; name != NULL && i < 3; i++)
+        if (strcmp(name, kind_names[i]) == 0) {
+            *out = (dc_object_kind)i;
+            return DC_OK;
+        }
+    return DC_INVALID;
+}
+
+dc_status dc_state_parse(const char *name, dc_state *out)
+{
+    for (int i = 0; name != NULL && i < 6; i++)
+        if (strcmp(name, state_names[i]) == 0) {
+            *out = (dc_state)i;
+            return DC_OK;
+        }
+    return DC_INVALID;
+}
+
+int dc_zone_admits(const dc_object *zone, const char *party)
+{
+    if (strcmp(zone->owner, party) == 0)
+        return 1;
+    for (size_t i = 0; i < zone->admitted_count; i++)
+        if (strcmp(zone->admitted[i], party) == 0)
+            return 1;
+    return 0;
+}
+
+void dc_check_result_clear(dc_check_result *result)
+{
+    if (result == NULL)
+        return;
+    for (size_t i = 0; i < result->conflict_count; i++)
+        dc_overlap_clear(&result->conflicts[i].overlap);
+    dc_free(result->conflicts);
+    memset(result, 0, sizeof *result);
+}
+
+static int in_force(const dc_object *o)
+{
+    return o->kind == DC_KIND_ZONE || o->state == DC_STATE_ACCEPTED ||
+           o->state == DC_STATE_ACTIVATED || o->state == DC_STATE_NONCONFORMING;
+}
+
+static dc_status validate(const dc_object *o, dc_error *err)
+{
+    if (o->id[0] == '\0' || memchr(o->id, '\0', DC_ID_MAX) == NULL)
+        return dc_error_set(err, DC_INVALID, "id", DC_NO_POSITION, "object id is empty or too long");
+    if (o->owner[0] == '\0' || memchr(o->owner, '\0', DC_ID_MAX) == NULL)
+        return dc_error_set(err, DC_INVALID, "owner", DC_NO_POSITION, "object has no owner");
+    if ((unsigned)o->kind > DC_KIND_ZONE)
+        return dc_error_set(err, DC_INVALID, "kind", DC_NO_POSITION, "unknown object kind");
+    if (o->priority < DC_PRIORITY_MIN || o->priority > DC_PRIORITY_MAX)
+        return dc_error_set(err, DC_INVALID, "priority", DC_NO_POSITION,
+                            "priority must be within %d..%d", DC_PRIORITY_MIN, DC_PRIORITY_MAX);
+    if (o->volume_count == 0 || o->volumes == NULL)
+        return dc_error_set(err, DC_INVALID, "volumes", DC_NO_POSITION, "object has no volumes");
+    return DC_OK;
+}
+
+/* How the proposed object and a candidate relate, or -1 when they cannot
+ * conflict under the rules. */
+static int classify(const dc_object *p, const dc_object *c, const dc_check_options *opt,
+                    dc_resolution *res, dc_conflict_reason *why)
+{
+    if (strcmp(p->id, c->id) == 0 || !in_force(c))
+        return -1;
+    int same_owner = strcmp(p->owner, c->owner) == 0;
+    if (p->kind == DC_KIND_ZONE || c->kind == DC_KIND_ZONE) {
+        if (p->kind == DC_KIND_ZONE && c->kind == DC_KIND_ZONE)
+            return -1; /* zones do not conflict with zones */
+        const dc_object *zone = p->kind == DC_KIND_ZONE ? p : c;
+        const dc_object *mover = p->kind == DC_KIND_ZONE ? c : p;
+        if (dc_zone_admits(zone, mover->owner))
+            return -1;
+        *why = DC_REASON_ZONE;
+        *res = p->kind == DC_KIND_ZONE ? DC_RESOLUTION_OTHER_REPLANS : DC_RESOLUTION_BLOCKS;
+        return 0;
+    }
+    if (same_owner) {
+        if (!opt->include_own)
+            return -1;
+        *why = DC_REASON_OWN;
+        *res = DC_RESOLUTION_OWN;
+        return 0;
+    }
+    if (c->priority > p->priority) {
+        *why = DC_REASON_HIGHER_PRIORITY;
+        *res = DC_RESOLUTION_BLOCKS;
+    } else if (c->priority < p->priority) {
+        *why = DC_REASON_LOWER_PRIORITY;
+        *res = DC_RESOLUTION_OTHER_REPLANS;
+    } else {
+        *why = DC_REASON_EQUAL_PRIORITY;
+        *res = DC_RESOLUTION_BLOCKS;
+        for (size_t i = 0; i < opt->accept_count; i++)
+            if (strcmp(opt->accept[i].object_id, c->id) == 0 && opt->accept[i].version == c->version)
+                *res = DC_RESOLUTION_ACCEPTED;
+    }
+    return 0;
+}
+
+/* All overlaps between the volumes of two objects, gathered into one. */
+static dc_status overlap_objects(dc_geom *geom, const dc_object *a, const dc_object *b,
+                                 dc_overlap *out, dc_time_us *t0, dc_time_us *t1)
+{
+    memset(out, 0, sizeof *out);
+    size_t capacity = 0;
+    for (size_t i = 0; i < a->volume_count; i++) {
+        for (size_t j = 0; j < b->volume_count; j++) {
+            dc_overlap pair;
+            dc_status rc = dc_volume_intersect(geom, &a->volumes[i], &b->volumes[j], &pair);
+            if (rc != DC_OK) {
+                dc_overlap_clear(out);
+                return rc;
+            }
+            for (size_t k = 0; k < pair.part_count; k++) {
+                if (out->part_count == capacity) {
+                    size_t cap = capacity ? capacity * 2 : 4;
+                    dc_volume *parts = dc_realloc(out->parts, cap * sizeof *parts);
+                    if (parts == NULL) {
+                        dc_overlap_clear(&pair);
+                        dc_overlap_clear(out);
+                        return DC_NOMEM;
+                    }
+                    out->parts = parts;
+                    capacity = cap;
+                }
+                const dc_volume *v = &pair.parts[k];
+                if (out->part_count == 0 || v->time_start < *t0)
+                    *t0 = v->time_start;
+                if (out->part_count == 0 || v->time_end > *t1)
+                    *t1 = v->time_end;
+                out->parts[out->part_count++] = *v; /* ownership moves */
+            }
+            dc_free(pair.parts);
+        }
+    }
+    return DC_OK;
+}
+
+static int by_other_id(const void *x, const void *y)
+{
+    const dc_conflict *a = x, *b = y;
+    return strcmp(a->other->id, b->other->id);
+}
+
+dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
+                          const dc_check_options *options,
+                          const dc_object *const *candidates, size_t candidate_count,
+                          dc_check_result *out, dc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    static const dc_check_options defaults = {0, 0, NULL};
+    const dc_check_options *opt = options ? options : &defaults;
+    dc_status rc = validate(proposed, err);
+    if (rc != DC_OK)
+        return rc;
+    size_t capacity = 0;
+    for (size_t i = 0; i < candidate_count; i++) {
+        const dc_object *c = candidates[i];
+        dc_resolution res;
+        dc_conflict_reason why;
+        if (c == NULL || classify(proposed, c, opt, &res, &why) != 0)
+            continue;
+        dc_conflict conflict = {c, res, why, {0, NULL}, 0, 0};
+        rc = overlap_objects(geom, proposed, c, &conflict.overlap, &conflict.time_start,
+                             &conflict.time_end);
+        if (rc != DC_OK)
+            goto fail;
+        if (conflict.overlap.part_count == 0)
+            continue;
+        if (out->conflict_count == capacity) {
+            size_t cap = capacity ? capacity * 2 : 8;
+            dc_conflict *grown = dc_realloc(out->conflicts, cap * sizeof *grown);
+            if (grown == NULL) {
+                dc_overlap_clear(&conflict.overlap);
+                rc = DC_NOMEM;
+                goto fail;
+            }
+            out->conflicts = grown;
+            capacity = cap;
+        }
+        out->conflicts[out->conflict_count++] = conflict;
+    }
+    if (out->conflict_count > 1)
+        qsort(out->conflicts, out->conflict_count, sizeof *out->conflicts, by_other_id);
+    out->accepted = 1;
+    for (size_t i = 0; i < out->conflict_count; i++)
+        if (out->conflicts[i].resolution == DC_RESOLUTION_BLOCKS)
+            out->accepted = 0;
+    return DC_OK;
+fail:
+    dc_check_result_clear(out);
+    return dc_error_set(err, rc, "", DC_NO_POSITION, "%s while checking conflicts",
+                        dc_strerror(rc));
+}
