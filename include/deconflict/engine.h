@@ -100,6 +100,31 @@ dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
 
 void dc_check_result_clear(dc_check_result *result); /* NULL is a no-op */
 
+/* ---- candidates from an in-memory index (library and CLI; the server
+ * asks its store instead) ------------------------------------------------ */
+
+#include "deconflict/index.h"
+
+/* Index ids are (object number << 20 | volume number): an object has at most
+ * 2^20 volumes and numbers are the caller's (an array position, a row id). */
+#define DC_INDEX_VOLUME_BITS 20
+#define DC_INDEX_ID(object_number, volume) \
+    (((uint64_t)(object_number) << DC_INDEX_VOLUME_BITS) | (uint64_t)(volume))
+
+/* Enter every volume of `object` under `object_number`. On failure none
+ * remain. DC_OK, DC_NOMEM, DC_CONFLICT (number in use), DC_RANGE (too many
+ * volumes). */
+dc_status dc_index_add_object(dc_index *index, uint64_t object_number, const dc_object *object);
+
+/* Remove what dc_index_add_object entered. DC_OK or DC_NOT_FOUND. */
+dc_status dc_index_remove_object(dc_index *index, uint64_t object_number, const dc_object *object);
+
+/* The numbers of the objects with a volume whose box overlaps a volume box
+ * of `proposed`, each once, ascending, in `out`. `scratch` is reused
+ * between calls. DC_OK or DC_NOMEM. */
+dc_status dc_index_candidate_objects(dc_index *index, const dc_object *proposed,
+                                     dc_id_list *scratch, dc_id_list *out);
+
 /* Whether `party` may be inside `zone` (its owner or admitted). */
 int dc_zone_admits(const dc_object *zone, const char *party);
 

@@ -1,0 +1,214 @@
+/* test_engine.c - the deconfliction rules, and the indexed engine against brute force on 2,000 objects */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "deconflict/engine.h"
+#include "../support/workload.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H (3600 * DC_US_PER_S)
+static const dc_time_us T0 = INT64_C(1448355840) * DC_US_PER_S;
+
+static int setup(void **state)
+{
+    dc_geom *g;
+    assert_int_equal(dc_geom_new(&g), DC_OK);
+    *state = g;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    dc_geom_free(*state);
+    return 0;
+}
+
+static dc_object object(const char *id, dc_object_kind kind, const char *owner, int priority,
+                        const dc_volume *v)
+{
+    dc_object o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.id, sizeof o.id, "%s", id);
+    snprintf(o.owner, sizeof o.owner, "%s", owner);
+    o.kind = kind;
+    o.priority = priority;
+    o.state = DC_STATE_ACCEPTED;
+    o.version = 3;
+    o.volume_count = 1;
+    o.volumes = v;
+    return o;
+}
+
+static void test_rules(void **state)
+{
+    dc_geom *g = *state;
+    dc_volume here, there;
+    assert_int_equal(dc_volume_init_circle((dc_point){35.9, 36.0}, 3000, 0, 3000, T0, T0 + H, &here, NULL), DC_OK);
+    assert_int_equal(dc_volume_init_circle((dc_point){35.91, 36.01}, 3000, 1000, 5000, T0, T0 + H, &there, NULL), DC_OK);
+
+    dc_object proposed = object("ru-1", DC_KIND_INTENT, "russia", 5, &here);
+    dc_object higher = object("tr-1", DC_KIND_INTENT, "turkey", 6, &there);
+    dc_object equal = object("us-1", DC_KIND_HAZARD, "us", 5, &there);
+    dc_object lower = object("sy-1", DC_KIND_INTENT, "syria", 1, &there);
+    dc_object own = object("ru-2", DC_KIND_INTENT, "russia", 9, &there);
+    dc_object withdrawn = object("tr-2", DC_KIND_INTENT, "turkey", 9, &there);
+    withdrawn.state = DC_STATE_WITHDRAWN;
+    dc_object earlier_self = object("ru-1", DC_KIND_INTENT, "turkey", 9, &there);
+    char admitted[1][DC_ID_MAX] = {"us"};
+    dc_object zone = object("tr-airspace", DC_KIND_ZONE, "turkey", 0, &there);
+    zone.admitted = (const char (*)[DC_ID_MAX])admitted;
+    zone.admitted_count = 1;
+
+    const dc_object *all[] = {&higher, &equal, &lower, &own, &withdrawn, &earlier_self, &zone};
+    dc_check_result r;
+    assert_int_equal(dc_engine_check(g, &proposed, NULL, all, 7, &r, NULL), DC_OK);
+    assert_false(r.accepted);
+    assert_int_equal(r.conflict_count, 4); /* own, withdrawn and its own earlier version do not count */
+    assert_string_equal(r.conflicts[0].other->id, "sy-1");
+    assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_OTHER_REPLANS);
+    assert_string_equal(r.conflicts[1].other->id, "tr-1");
+    assert_int_equal(r.conflicts[1].resolution, DC_RESOLUTION_BLOCKS);
+    assert_int_equal(r.conflicts[1].reason, DC_REASON_HIGHER_PRIORITY);
+    assert_string_equal(r.conflicts[2].other->id, "tr-airspace");
+    assert_int_equal(r.conflicts[2].reason, DC_REASON_ZONE);
+    assert_string_equal(r.conflicts[3].other->id, "us-1");
+    assert_int_equal(r.conflicts[3].resolution, DC_RESOLUTION_BLOCKS);
+    assert_int_equal(r.conflicts[3].reason, DC_REASON_EQUAL_PRIORITY);
+    /* the overlap is the common altitude band and window */
+    assert_true(r.conflicts[3].overlap.parts[0].altitude_lower == 1000);
+    assert_true(r.conflicts[3].overlap.parts[0].altitude_upper == 3000);
+    assert_true(r.conflicts[3].time_start == T0 && r.conflicts[3].time_end == T0 + H);
+    dc_check_result_clear(&r);
+
+    /* accepting the equal-priority conflict: only at the version shown */
+    dc_accepted_conflict stale = {"us-1", 2}, shown = {"us-1", 3};
+    dc_check_options opt = {0, 1, &stale};
+    const dc_object *just_equal[] = {&equal};
+    assert_int_equal(dc_engine_check(g, &proposed, &opt, just_equal, 1, &r, NULL), DC_OK);
+    assert_false(r.accepted);
+    dc_check_result_clear(&r);
+    opt.accept = &shown;
+    assert_int_equal(dc_engine_check(g, &proposed, &opt, just_equal, 1, &r, NULL), DC_OK);
+    assert_true(r.accepted);
+    assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_ACCEPTED);
+    dc_check_result_clear(&r);
+    /* accepting cannot override a higher priority or a zone */
+    dc_accepted_conflict override[] = {{"tr-1", 3}, {"tr-airspace", 3}};
+    dc_check_options opt2 = {0, 2, override};
+    const dc_object *blockers[] = {&higher, &zone};
+    assert_int_equal(dc_engine_check(g, &proposed, &opt2, blockers, 2, &r, NULL), DC_OK);
+    assert_false(r.accepted);
+    dc_check_result_clear(&r);
+
+    /* own conflicts on request, never blocking; admitted party passes the zone */
+    dc_check_options with_own = {1, 0, NULL};
+    const dc_object *mine[] = {&own};
+    assert_int_equal(dc_engine_check(g, &proposed, &with_own, mine, 1, &r, NULL), DC_OK);
+    assert_true(r.accepted);
+    assert_int_equal(r.conflict_count, 1);
+    assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_OWN);
+    dc_check_result_clear(&r);
+    dc_object us_flight = object("us-2", DC_KIND_INTENT, "us", 0, &here);
+    const dc_object *only_zone[] = {&zone};
+    assert_int_equal(dc_engine_check(g, &us_flight, NULL, only_zone, 1, &r, NULL), DC_OK);
+    assert_true(r.accepted);
+    assert_int_equal(r.conflict_count, 0);
+    dc_check_result_clear(&r);
+
+    /* a malformed proposal is refused with the field */
+    dc_object bad = proposed;
+    bad.priority = 101;
+    dc_error err;
+    assert_int_equal(dc_engine_check(g, &bad, NULL, all, 7, &r, &err), DC_INVALID);
+    assert_string_equal(err.field, "priority");
+    bad = proposed;
+    bad.volume_count = 0;
+    assert_int_equal(dc_engine_check(g, &bad, NULL, all, 7, &r, &err), DC_INVALID);
+    assert_string_equal(err.field, "volumes");
+}
+
+/* Two results are the same: same other objects, resolutions and overlaps,
+ * vertex for vertex. */
+static int same_result(const dc_check_result *a, const dc_check_result *b)
+{
+    if (a->accepted != b->accepted || a->conflict_count != b->conflict_count)
+        return 0;
+    for (size_t i = 0; i < a->conflict_count; i++) {
+        const dc_conflict *x = &a->conflicts[i], *y = &b->conflicts[i];
+        if (x->other != y->other || x->resolution != y->resolution ||
+            x->overlap.part_count != y->overlap.part_count)
+            return 0;
+        for (size_t k = 0; k < x->overlap.part_count; k++) {
+            const dc_volume *p = &x->overlap.parts[k], *q = &y->overlap.parts[k];
+            if (p->vertex_count != q->vertex_count || p->time_start != q->time_start ||
+                p->altitude_lower != q->altitude_lower ||
+                memcmp(p->vertices, q->vertices, p->vertex_count * sizeof *p->vertices) != 0)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static void test_indexed_equals_brute_force(void **state)
+{
+    dc_geom *g = *state;
+    workload_params p = {{35.9, 36.2}, 150, T0, 6, 0, 0.5, 6, 4, 20, 150};
+    workload w;
+    /* 2,000 objects: as many volumes as that makes */
+    p.volumes = 6000;
+    assert_int_equal(workload_generate(g, &p, 7, &w), DC_OK);
+    while (w.object_count > 2000)
+        w.object_count--; /* objects past 2,000 stay allocated in w, unused */
+    dc_index *index;
+    assert_int_equal(dc_index_new(NULL, &index), DC_OK);
+    for (size_t i = 0; i < w.object_count; i++)
+        assert_int_equal(dc_index_add_object(index, i, &w.objects[i]), DC_OK);
+    const dc_object **all = calloc(w.object_count, sizeof *all);
+    const dc_object **cands = calloc(w.object_count, sizeof *cands);
+    for (size_t i = 0; i < w.object_count; i++)
+        all[i] = &w.objects[i];
+    dc_id_list scratch = {0}, numbers = {0};
+    size_t conflicts = 0, refused = 0, objects_checked = 0;
+    dc_check_options opt = {1, 0, NULL};
+    for (size_t i = 0; i < w.object_count; i++) {
+        dc_object proposed = w.objects[i];
+        assert_int_equal(dc_index_candidate_objects(index, &proposed, &scratch, &numbers), DC_OK);
+        for (size_t k = 0; k < numbers.count; k++)
+            cands[k] = &w.objects[numbers.ids[k]];
+        dc_check_result indexed, brute;
+        assert_int_equal(dc_engine_check(g, &proposed, &opt, cands, numbers.count, &indexed, NULL), DC_OK);
+        assert_int_equal(dc_engine_check(g, &proposed, &opt, all, w.object_count, &brute, NULL), DC_OK);
+        if (!same_result(&indexed, &brute))
+            fail_msg("object %s: indexed %zu conflicts, brute force %zu", proposed.id,
+                     indexed.conflict_count, brute.conflict_count);
+        conflicts += brute.conflict_count;
+        refused += !brute.accepted;
+        objects_checked++;
+        dc_check_result_clear(&indexed);
+        dc_check_result_clear(&brute);
+    }
+    print_message("engine: %zu objects (%zu volumes), indexed = brute force; %zu conflicts, %zu refused\n",
+                  objects_checked, w.volume_count, conflicts, refused);
+    assert_int_equal(objects_checked, 2000);
+    assert_true(conflicts > 500 && refused > 100); /* a workload that exercises the rules */
+    dc_id_list_clear(&scratch);
+    dc_id_list_clear(&numbers);
+    free(all);
+    free(cands);
+    dc_index_free(index);
+    workload_free(&w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_indexed_equals_brute_force),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
