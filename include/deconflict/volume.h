@@ -32,6 +32,7 @@ typedef enum dc_outline_kind { DC_OUTLINE_POLYGON, DC_OUTLINE_CIRCLE } dc_outlin
  * circle the circle itself; it lets a check discard far pairs cheaply. */
 typedef struct dc_volume {
     dc_outline_kind outline;
+    uint8_t convex; /* polygon outline is convex (set by the constructors) */
     uint32_t vertex_count;
     dc_point *vertices;
     dc_point center;  /* circle centre */
@@ -94,9 +95,15 @@ typedef struct dc_overlap {
     dc_volume *parts;
 } dc_overlap;
 
+/* Overlaps smaller than this (1 dm²) are contact, not conflict: outlines
+ * that share an edge or a corner, up to floating-point noise. */
+#define DC_MIN_OVERLAP_AREA_M2 0.01
+
 /* Whether a and b conflict: time windows overlap (half-open), altitude bands
- * overlap (closed) and outlines share interior area in the tangent plane
- * centred on the pair (outlines that only touch do not conflict).
+ * overlap (closed) and outlines share more than DC_MIN_OVERLAP_AREA_M2 of
+ * area in the tangent plane centred on the pair (outlines that only touch
+ * do not conflict). Convex outlines are intersected by clipping, others
+ * through GEOS; a circle against a polygon is decided by exact distance.
  * Writes 1 or 0 to *conflict. DC_OK, DC_NOMEM, DC_INTERNAL (GEOS). */
 dc_status dc_volume_conflicts(dc_geom *geom, const dc_volume *a, const dc_volume *b,
                               int *conflict);

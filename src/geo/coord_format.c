@@ -88,7 +88,7 @@ dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf,
     case DC_NOTATION_DD:
     case DC_NOTATION_DM:
     case DC_NOTATION_DMS: {
-        char lat[32], lon[32];
+        char lat[48], lon[48];
         format_axis(p.lat, 1, style->notation, style->hemisphere_style, lat, sizeof lat);
         format_axis(p.lon, 0, style->notation, style->hemisphere_style, lon, sizeof lon);
         const char *sep = style->hemisphere_style == DC_HEMISPHERE_SIGNED ? ", " : " ";

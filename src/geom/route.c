@@ -86,6 +86,7 @@ static dc_status sweep_leg(const dc_waypoint *a, const dc_waypoint *b,
     }
     memset(out, 0, sizeof *out);
     out->outline = DC_OUTLINE_POLYGON;
+    out->convex = 1; /* a capsule */
     out->vertex_count = (uint32_t)n;
     out->vertices = v;
     out->bound_center = mid;

@@ -263,10 +263,19 @@ dc_status dc_volume_init_polygon(dc_geom *geom, const dc_point *vertices, size_t
         goto fail;
     for (size_t i = 0; i < n; i++)
         area2 += xy[2 * i] * xy[2 * i + 3] - xy[2 * i + 2] * xy[2 * i + 1];
+    /* Convex when every turn goes the same way as the ring as a whole. */
+    int convex = 1;
+    for (size_t i = 0; i < n && convex; i++) {
+        size_t j = (i + 1) % n, k = (i + 2) % n;
+        double turn = (xy[2 * j] - xy[2 * i]) * (xy[2 * k + 1] - xy[2 * j + 1]) -
+                      (xy[2 * j + 1] - xy[2 * i + 1]) * (xy[2 * k] - xy[2 * j]);
+        convex = (turn > 0) == (area2 > 0);
+    }
     for (size_t i = 0; i < n; i++)
         copy[i] = area2 > 0 ? vertices[i] : vertices[n - 1 - i];
     dc_free(xy);
     out->outline = DC_OUTLINE_POLYGON;
+    out->convex = (uint8_t)convex;
     out->vertex_count = (uint32_t)n;
     out->vertices = copy;
     out->bound_center = frame.origin;
