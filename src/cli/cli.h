@@ -7,5 +7,6 @@
 /* Each returns the process exit status: 0 success, 1 a refused input,
  * 2 a usage error. */
 int dc_cli_coord(int argc, char **argv);
+int dc_cli_check(int argc, char **argv);
 
 #endif

@@ -10,6 +10,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"coord", dc_cli_coord, "parse, convert and read back coordinates"},
+    {"check", dc_cli_check, "check a scenario's intents, hazards and zones for conflicts"},
 };
 
 static void usage(FILE *out)
