@@ -135,6 +135,7 @@ static void bench_sweep(dc_geom *geom)
 int main(int argc, char **argv)
 {
     size_t volumes = 1000000, queries = 2000, subset = 10000, brute_queries = 200;
+    dc_index_config grid = {0, 0, 0};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--volumes") == 0)
             volumes = strtoul(argv[i + 1], NULL, 10);
@@ -142,6 +143,10 @@ int main(int argc, char **argv)
             queries = strtoul(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--subset") == 0)
             subset = strtoul(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--cell") == 0)
+            grid.cell_deg = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--bucket-min") == 0)
+            grid.bucket_us = (dc_time_us)(strtod(argv[i + 1], NULL) * 60 * DC_US_PER_S);
     }
     dc_geom *geom;
     if (dc_geom_new(&geom) != DC_OK)
@@ -165,7 +170,7 @@ int main(int argc, char **argv)
            w.volume_count - drone_volumes, now_ms() - t);
 
     struct checker c = {geom, NULL, &w, {0}, {0}, calloc(w.object_count, sizeof(dc_object *))};
-    dc_index_new(NULL, &c.index);
+    dc_index_new(&grid, &c.index);
     t = now_ms();
     for (size_t i = 0; i < w.object_count; i++)
         if (dc_index_add_object(c.index, i, &w.objects[i]) != DC_OK)
