@@ -117,6 +117,17 @@ dc_status dc_volume_intersect(dc_geom *geom, const dc_volume *a, const dc_volume
                               dc_overlap *out);
 void dc_overlap_clear(dc_overlap *overlap); /* NULL is a no-op */
 
+/* ---- storage form ---------------------------------------------------------- */
+
+/* A volume as bytes (fixed little-endian layout, version-tagged) for a
+ * store. dc_volume_packed_size tells the size; dc_volume_pack writes it
+ * (DC_RANGE if size is short). dc_volume_unpack reads one volume from the
+ * front of `bytes`, sets *used, and allocates its vertices; DC_INVALID for
+ * bytes that are not a packed volume. */
+size_t dc_volume_packed_size(const dc_volume *volume);
+dc_status dc_volume_pack(const dc_volume *volume, uint8_t *bytes, size_t size);
+dc_status dc_volume_unpack(const uint8_t *bytes, size_t size, dc_volume *out, size_t *used);
+
 /* ---- routes ---------------------------------------------------------------- */
 
 typedef struct dc_waypoint {

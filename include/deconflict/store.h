@@ -1,0 +1,126 @@
+/* store.h - where parties, objects, grants, notices and the audit log live; one interface, any backend */
+#ifndef DECONFLICT_STORE_H
+#define DECONFLICT_STORE_H
+
+#include "deconflict/audit.h"
+#include "deconflict/engine.h"
+#include "deconflict/index.h"
+
+/* An opened store. Every call between dc_store_begin and dc_store_commit/
+ * dc_store_rollback runs in one serializable transaction; the store admits
+ * one transaction at a time (callers on other threads wait in begin). */
+typedef struct dc_store dc_store;
+
+/* Open (creating and migrating as needed) the store at `location`; for the
+ * SQLite backend a file path. DC_STORE with the reason in err. */
+dc_status dc_store_open(const char *location, dc_store **out, dc_error *err);
+void dc_store_close(dc_store *store); /* NULL is a no-op */
+
+dc_status dc_store_begin(dc_store *store, int write);
+dc_status dc_store_commit(dc_store *store);
+void dc_store_rollback(dc_store *store);
+
+/* The server's signing key, created on first use. */
+dc_status dc_store_server_key(dc_store *store, uint8_t public_key[DC_PUBLIC_KEY_BYTES],
+                              uint8_t secret_key[DC_SECRET_KEY_BYTES]);
+
+/* ---- parties ---- */
+typedef struct dc_party {
+    char name[DC_ID_MAX];
+    char notation[8]; /* preferred read-back: dd, dms, mgrs, utm */
+} dc_party;
+
+dc_status dc_store_party_add(dc_store *store, const char *name,
+                             const uint8_t key_hash[DC_HASH_BYTES], dc_time_us now); /* DC_CONFLICT if taken */
+dc_status dc_store_party_by_key(dc_store *store, const uint8_t key_hash[DC_HASH_BYTES],
+                                dc_party *out); /* DC_NOT_FOUND */
+dc_status dc_store_party_exists(dc_store *store, const char *name); /* DC_OK or DC_NOT_FOUND */
+dc_status dc_store_party_set_notation(dc_store *store, const char *name, const char *notation);
+
+/* ---- objects ---- */
+/* An object as stored. The record owns everything it points to. */
+typedef struct dc_record {
+    int64_t row;              /* store's own number, stable while the object exists */
+    dc_object object;
+    int is_public;            /* zones: visible to every party */
+    char *body;               /* the object as JSON, as readers get it */
+    dc_time_us created, updated;
+} dc_record;
+
+typedef struct dc_record_list {
+    size_t count, capacity;
+    dc_record *items;
+} dc_record_list;
+
+void dc_record_clear(dc_record *record);
+void dc_record_list_clear(dc_record_list *list);
+
+/* The owner's object of that kind and id. DC_NOT_FOUND. */
+dc_status dc_store_object_get(dc_store *store, dc_object_kind kind, const char *owner,
+                              const char *id, dc_record *out);
+
+/* Another party's object of that kind and id that `viewer` may read
+ * (granted, or a public zone); DC_NOT_FOUND otherwise, whether or not one
+ * exists. */
+dc_status dc_store_object_visible(dc_store *store, dc_object_kind kind, const char *id,
+                                  const char *viewer, dc_record *out);
+
+/* Insert or replace (same kind, owner, id) the object with its volumes and
+ * body; sets record->row. */
+dc_status dc_store_object_put(dc_store *store, dc_record *record);
+dc_status dc_store_object_delete(dc_store *store, dc_object_kind kind, const char *owner,
+                                 const char *id); /* DC_NOT_FOUND */
+
+/* Objects in force (accepted, activated, nonconforming; every zone) with a
+ * volume whose box overlaps a volume box of `proposed`, excluding the
+ * proposed object itself. Appends to *out. */
+dc_status dc_store_candidates(dc_store *store, const dc_object *proposed, dc_record_list *out);
+
+/* The objects of `kind` that `viewer` may read (own, granted, public
+ * zones), optionally only those overlapping `box` (NULL for all). */
+dc_status dc_store_object_list(dc_store *store, dc_object_kind kind, const char *viewer,
+                               const dc_box4 *box, dc_record_list *out);
+
+/* Number of objects of each kind. */
+dc_status dc_store_object_counts(dc_store *store, int64_t counts[3]);
+
+/* ---- grants ---- */
+dc_status dc_store_grant_add(dc_store *store, const char *grantor, const char *grantee,
+                             dc_object_kind kind, dc_time_us now); /* DC_CONFLICT if present */
+dc_status dc_store_grant_remove(dc_store *store, const char *grantor, const char *grantee,
+                                dc_object_kind kind); /* DC_NOT_FOUND */
+dc_status dc_store_grant_exists(dc_store *store, const char *grantor, const char *grantee,
+                                dc_object_kind kind); /* DC_OK or DC_NOT_FOUND */
+
+/* ---- notices ---- */
+dc_status dc_store_notice_add(dc_store *store, const char *recipient, const char *body,
+                              dc_time_us now, int64_t *id);
+/* Calls `each` for the recipient's notices with id > after, oldest first. */
+dc_status dc_store_notices(dc_store *store, const char *recipient, int64_t after, size_t limit,
+                           int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created),
+                           void *ctx);
+
+/* ---- audit ---- */
+/* Append: fills seq, time (if 0) and prev_hash, seals with the key, stores. */
+dc_status dc_store_audit_append(dc_store *store, dc_audit_record *record,
+                                const uint8_t secret_key[DC_SECRET_KEY_BYTES]);
+/* Calls `each` for every record, in order, or those about `object` when not
+ * NULL. `each` returns non-zero to stop. */
+dc_status dc_store_audit_walk(dc_store *store, const char *object,
+                              int (*each)(void *ctx, const dc_audit_record *record), void *ctx);
+
+/* The row digest of a stored object, as recorded in its audit entries. */
+dc_status dc_store_object_digest(dc_store *store, const dc_record *record,
+                                 uint8_t out[DC_HASH_BYTES]);
+
+/* Calls `each` for every stored object with its recomputed digest, and
+ * reports boxes in the spatial index that do not match the volumes. */
+dc_status dc_store_verify_rows(dc_store *store,
+                               int (*each)(void *ctx, const char *object_ref,
+                                           const uint8_t digest[DC_HASH_BYTES]),
+                               void *ctx, dc_error *err);
+
+/* "intent/russia/<id>": how audit records name objects. */
+void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size);
+
+#endif
