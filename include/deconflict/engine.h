@@ -41,6 +41,7 @@ typedef struct dc_object {
 /* A conflict the submitter has been shown and accepts: the other object at
  * the version it was shown (ASTM F3548's key). */
 typedef struct dc_accepted_conflict {
+    char owner[DC_ID_MAX];
     char object_id[DC_ID_MAX];
     int64_t version;
 } dc_accepted_conflict;

@@ -8,5 +8,7 @@
  * 2 a usage error. */
 int dc_cli_coord(int argc, char **argv);
 int dc_cli_check(int argc, char **argv);
+int dc_cli_serve(int argc, char **argv);
+int dc_cli_audit(int argc, char **argv);
 
 #endif

@@ -129,7 +129,8 @@ static int classify(const dc_object *p, const dc_object *c, const dc_check_optio
         *why = DC_REASON_EQUAL_PRIORITY;
         *res = DC_RESOLUTION_BLOCKS;
         for (size_t i = 0; i < opt->accept_count; i++)
-            if (strcmp(opt->accept[i].object_id, c->id) == 0 && opt->accept[i].version == c->version)
+            if (strcmp(opt->accept[i].object_id, c->id) == 0 &&
+                strcmp(opt->accept[i].owner, c->owner) == 0 && opt->accept[i].version == c->version)
                 *res = DC_RESOLUTION_ACCEPTED;
     }
     return 0;

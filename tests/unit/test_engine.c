@@ -86,7 +86,7 @@ static void test_rules(void **state)
     dc_check_result_clear(&r);
 
     /* accepting the equal-priority conflict: only at the version shown */
-    dc_accepted_conflict stale = {"us-1", 2}, shown = {"us-1", 3};
+    dc_accepted_conflict stale = {"us", "us-1", 2}, shown = {"us", "us-1", 3};
     dc_check_options opt = {0, 1, &stale};
     const dc_object *just_equal[] = {&equal};
     assert_int_equal(dc_engine_check(g, &proposed, &opt, just_equal, 1, &r, NULL), DC_OK);
@@ -98,7 +98,7 @@ static void test_rules(void **state)
     assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_ACCEPTED);
     dc_check_result_clear(&r);
     /* accepting cannot override a higher priority or a zone */
-    dc_accepted_conflict override[] = {{"tr-1", 3}, {"tr-airspace", 3}};
+    dc_accepted_conflict override[] = {{"turkey", "tr-1", 3}, {"turkey", "tr-airspace", 3}};
     dc_check_options opt2 = {0, 2, override};
     const dc_object *blockers[] = {&higher, &zone};
     assert_int_equal(dc_engine_check(g, &proposed, &opt2, blockers, 2, &r, NULL), DC_OK);

@@ -1,0 +1,32 @@
+/* server.h - deconflictd: the multi-party HTTP/JSON service over a store */
+#ifndef DECONFLICT_SERVER_H
+#define DECONFLICT_SERVER_H
+
+#include "deconflict/status.h"
+
+#include <stddef.h>
+
+typedef struct dc_server_config {
+    const char *listen;            /* "127.0.0.1:8080" (default), "[::1]:8080", ":8080" */
+    const char *db;                /* store location (SQLite file); default "deconflict.db" */
+    const char *operator_key_file; /* created with a new key if missing; default "operator.key" */
+    size_t body_limit;             /* bytes; default 1 MiB */
+    unsigned threads;              /* default: the number of cores */
+    unsigned timeout_s;            /* per connection; default 30 */
+    int quiet;                     /* no request log */
+} dc_server_config;
+
+/* Fill in defaults from DECONFLICT_LISTEN, DECONFLICT_DB,
+ * DECONFLICT_OPERATOR_KEY_FILE, then parse flags (--listen, --db,
+ * --operator-key-file, --body-limit, --threads, --timeout, --quiet).
+ * DC_INVALID with the offending flag in err (help printed by the caller). */
+dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *out, dc_error *err);
+
+/* Serve until SIGTERM or SIGINT, then stop taking connections, let the
+ * requests in flight finish and return DC_OK. DC_STORE/DC_INVALID/DC_INTERNAL
+ * when it cannot start (details in err). */
+dc_status dc_server_run(const dc_server_config *config, dc_error *err);
+
+extern const char dc_server_usage[];
+
+#endif

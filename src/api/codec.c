@@ -1,0 +1,582 @@
+/* codec.c - JSON requests into objects (with coordinate read-backs) and objects into JSON */
+#include "api_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+struct decoder {
+    dc_geom *geom;
+    dc_error *err;
+    json_t *readbacks;
+};
+
+static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt, ...)
+{
+    char message[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    return dc_error_set(d->err, status, pointer, DC_NO_POSITION, "%s", message);
+}
+
+/* Members not in `allowed` are refused: a misspelt field must not quietly
+ * become a default. */
+static dc_status only_members(struct decoder *d, json_t *obj, const char *pointer,
+                              const char *const *allowed)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        int known = 0;
+        for (int i = 0; allowed[i] != NULL && !known; i++)
+            known = strcmp(key, allowed[i]) == 0;
+        if (!known) {
+            char p[160];
+            snprintf(p, sizeof p, "%s/%.60s", pointer, key);
+            return fail(d, DC_INVALID, p, "unknown field '%.60s'", key);
+        }
+    }
+    return DC_OK;
+}
+
+/* A coordinate: a string in any notation dc_coord_parse accepts, or
+ * {"lat": .., "lng": ..} in decimal degrees. Each is read back. */
+static dc_status decode_point(struct decoder *d, json_t *v, const char *pointer, dc_point *out)
+{
+    dc_readback rb;
+    dc_point p;
+    const char *input;
+    char numeric[64];
+    if (json_is_string(v)) {
+        input = json_string_value(v);
+        dc_error inner;
+        if (dc_coord_readback(input, &p, &rb, &inner) != DC_OK)
+            return fail(d, inner.status, pointer, "%s", inner.message);
+    } else if (json_is_object(v)) {
+        static const char *const fields[] = {"lat", "lng", NULL};
+        dc_status rc = only_members(d, v, pointer, fields);
+        if (rc != DC_OK)
+            return rc;
+        json_t *lat = json_object_get(v, "lat"), *lng = json_object_get(v, "lng");
+        if (!json_is_number(lat) || !json_is_number(lng))
+            return fail(d, DC_INVALID, pointer, "a position is {\"lat\": degrees, \"lng\": degrees} or a coordinate string");
+        p = (dc_point){json_number_value(lat), json_number_value(lng)};
+        if (dc_point_validate(p) != DC_OK)
+            return fail(d, DC_RANGE, pointer, "latitude %.7g / longitude %.7g is not a WGS84 position", p.lat, p.lon);
+        dc_coord_info info = {DC_NOTATION_DD, DC_HEMISPHERE_SIGNED, 0, 0, 0, 0};
+        dc_coord_readback_of(p, &info, &rb, NULL);
+        snprintf(numeric, sizeof numeric, "%.9g, %.9g", p.lat, p.lon);
+        input = numeric;
+    } else {
+        return fail(d, DC_INVALID, pointer, "a position is a coordinate string or {\"lat\", \"lng\"}");
+    }
+    json_array_append_new(d->readbacks,
+                          json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pointer", pointer, "input", input,
+                                    "notation", dc_notation_name(rb.notation), "readback", rb.own,
+                                    "dd", rb.dd, "mgrs", rb.mgrs));
+    *out = p;
+    return DC_OK;
+}
+
+/* A length in metres: a number, or {"value": n, "units": "M"|"FT",
+ * "reference": "W84"} as ASTM F3548 writes altitudes. Feet are converted
+ * here, at the edge, and nowhere else. */
+static dc_status decode_metres(struct decoder *d, json_t *v, const char *pointer, double *out)
+{
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return DC_OK;
+    }
+    if (!json_is_object(v))
+        return fail(d, DC_INVALID, pointer, "a number of metres, or {\"value\", \"units\": \"M\"|\"FT\"}");
+    static const char *const fields[] = {"value", "units", "reference", NULL};
+    dc_status rc = only_members(d, v, pointer, fields);
+    if (rc != DC_OK)
+        return rc;
+    json_t *value = json_object_get(v, "value");
+    const char *units = json_string_value(json_object_get(v, "units"));
+    const char *ref = json_string_value(json_object_get(v, "reference"));
+    if (!json_is_number(value))
+        return fail(d, DC_INVALID, pointer, "\"value\" must be a number");
+    if (ref != NULL && strcmp(ref, "W84") != 0)
+        return fail(d, DC_INVALID, pointer, "only the WGS84 ellipsoid (\"W84\") is a reference here");
+    double x = json_number_value(value);
+    if (units == NULL || strcmp(units, "M") == 0)
+        *out = x;
+    else if (strcmp(units, "FT") == 0)
+        *out = x * 0.3048;
+    else
+        return fail(d, DC_INVALID, pointer, "units must be \"M\" or \"FT\"");
+    return DC_OK;
+}
+
+static dc_status decode_time(struct decoder *d, json_t *v, const char *pointer, dc_time_us *out)
+{
+    const char *text = json_string_value(v);
+    if (json_is_object(v)) {
+        static const char *const fields[] = {"value", "format", NULL};
+        dc_status rc = only_members(d, v, pointer, fields);
+        if (rc != DC_OK)
+            return rc;
+        text = json_string_value(json_object_get(v, "value"));
+    }
+    if (text == NULL)
+        return fail(d, DC_INVALID, pointer, "an RFC 3339 UTC time");
+    dc_error inner;
+    if (dc_time_parse(text, out, &inner) != DC_OK)
+        return fail(d, inner.status, pointer, "%s", inner.message);
+    return DC_OK;
+}
+
+static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer, dc_volume *out)
+{
+    static const char *const fields[] = {"outline_polygon", "outline_circle", "altitude_lower",
+                                         "altitude_upper", "time_start", "time_end", NULL};
+    char p[192];
+    if (!json_is_object(v))
+        return fail(d, DC_INVALID, pointer, "a volume is an object");
+    dc_status rc = only_members(d, v, pointer, fields);
+    if (rc != DC_OK)
+        return rc;
+    double lo, hi;
+    dc_time_us t0, t1;
+    static const char *const bands[] = {"altitude_lower", "altitude_upper", "time_start", "time_end"};
+    for (int i = 0; i < 4 && rc == DC_OK; i++) {
+        json_t *member = json_object_get(v, bands[i]);
+        snprintf(p, sizeof p, "%s/%s", pointer, bands[i]);
+        if (member == NULL)
+            return fail(d, DC_INVALID, p, "required");
+        rc = i == 0 ? decode_metres(d, member, p, &lo)
+             : i == 1 ? decode_metres(d, member, p, &hi)
+             : i == 2 ? decode_time(d, member, p, &t0)
+                      : decode_time(d, member, p, &t1);
+    }
+    if (rc != DC_OK)
+        return rc;
+    json_t *poly = json_object_get(v, "outline_polygon"), *circle = json_object_get(v, "outline_circle");
+    if ((poly == NULL) == (circle == NULL))
+        return fail(d, DC_INVALID, pointer, "exactly one of outline_polygon and outline_circle");
+    dc_error inner;
+    if (circle != NULL) {
+        snprintf(p, sizeof p, "%s/outline_circle", pointer);
+        static const char *const cf[] = {"center", "radius", NULL};
+        if (!json_is_object(circle))
+            return fail(d, DC_INVALID, p, "{\"center\": position, \"radius\": metres}");
+        if ((rc = only_members(d, circle, p, cf)) != DC_OK)
+            return rc;
+        dc_point c;
+        double r;
+        char pc[200], pr[200];
+        snprintf(pc, sizeof pc, "%s/center", p);
+        snprintf(pr, sizeof pr, "%s/radius", p);
+        if (json_object_get(circle, "center") == NULL || json_object_get(circle, "radius") == NULL)
+            return fail(d, DC_INVALID, p, "center and radius are required");
+        if ((rc = decode_point(d, json_object_get(circle, "center"), pc, &c)) != DC_OK ||
+            (rc = decode_metres(d, json_object_get(circle, "radius"), pr, &r)) != DC_OK)
+            return rc;
+        rc = dc_volume_init_circle(c, r, lo, hi, t0, t1, out, &inner);
+    } else {
+        snprintf(p, sizeof p, "%s/outline_polygon", pointer);
+        static const char *const pf[] = {"vertices", NULL};
+        if (!json_is_object(poly))
+            return fail(d, DC_INVALID, p, "{\"vertices\": [position, ...]}");
+        if ((rc = only_members(d, poly, p, pf)) != DC_OK)
+            return rc;
+        json_t *vertices = json_object_get(poly, "vertices");
+        size_t n = json_array_size(vertices);
+        snprintf(p, sizeof p, "%s/outline_polygon/vertices", pointer);
+        if (!json_is_array(vertices))
+            return fail(d, DC_INVALID, p, "a list of positions");
+        if (n > DC_VOLUME_MAX_VERTICES + 1)
+            return fail(d, DC_RANGE, p, "%zu vertices; at most %d", n, DC_VOLUME_MAX_VERTICES);
+        dc_point *pts = dc_malloc((n ? n : 1) * sizeof *pts);
+        if (pts == NULL)
+            return DC_NOMEM;
+        for (size_t i = 0; i < n && rc == DC_OK; i++) {
+            char pv[220];
+            snprintf(pv, sizeof pv, "%s/%zu", p, i);
+            rc = decode_point(d, json_array_get(vertices, i), pv, &pts[i]);
+        }
+        if (rc == DC_OK)
+            rc = dc_volume_init_polygon(d->geom, pts, n, lo, hi, t0, t1, out, &inner);
+        dc_free(pts);
+        if (rc != DC_OK && inner.status == DC_OK)
+            return rc; /* a vertex failed: already reported */
+    }
+    if (rc != DC_OK) {
+        /* map the library's field onto the request's member */
+        const char *f = inner.field;
+        if (strncmp(f, "altitude", 8) == 0 || strncmp(f, "time", 4) == 0)
+            snprintf(p, sizeof p, "%s/%s", pointer, f);
+        else if (strncmp(f, "outline_polygon/vertices", 24) == 0)
+            snprintf(p, sizeof p, "%s/outline_polygon/vertices", pointer);
+        else
+            snprintf(p, sizeof p, "%s/%s", pointer, f[0] ? f : "");
+        return fail(d, rc, p, "%s", inner.message);
+    }
+    return DC_OK;
+}
+
+static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols, size_t *count,
+                              json_t **normalised)
+{
+    static const char *const fields[] = {"waypoints", "buffers", NULL};
+    if (!json_is_object(route))
+        return fail(d, DC_INVALID, "/route", "{\"waypoints\": [...], \"buffers\": {...}}");
+    dc_status rc = only_members(d, route, "/route", fields);
+    if (rc != DC_OK)
+        return rc;
+    json_t *wps = json_object_get(route, "waypoints"), *buffers = json_object_get(route, "buffers");
+    size_t n = json_array_size(wps);
+    if (!json_is_array(wps) || n < 2)
+        return fail(d, DC_INVALID, "/route/waypoints", "at least 2 waypoints");
+    if (n > DC_API_MAX_WAYPOINTS)
+        return fail(d, DC_RANGE, "/route/waypoints", "%zu waypoints; at most %d", n, DC_API_MAX_WAYPOINTS);
+    static const char *const bf[] = {"lateral", "vertical", "time", NULL};
+    if (!json_is_object(buffers))
+        return fail(d, DC_INVALID, "/route/buffers", "{\"lateral\": m, \"vertical\": m, \"time\": s}");
+    if ((rc = only_members(d, buffers, "/route/buffers", bf)) != DC_OK)
+        return rc;
+    dc_route_buffers buf = {0, 0, 0};
+    double seconds = 0;
+    json_t *b;
+    if ((b = json_object_get(buffers, "lateral")) == NULL || (rc = decode_metres(d, b, "/route/buffers/lateral", &buf.lateral_m)) != DC_OK)
+        return rc ? rc : fail(d, DC_INVALID, "/route/buffers/lateral", "required");
+    if ((b = json_object_get(buffers, "vertical")) == NULL || (rc = decode_metres(d, b, "/route/buffers/vertical", &buf.vertical_m)) != DC_OK)
+        return rc ? rc : fail(d, DC_INVALID, "/route/buffers/vertical", "required");
+    b = json_object_get(buffers, "time");
+    if (!json_is_number(b))
+        return fail(d, DC_INVALID, "/route/buffers/time", "seconds, required");
+    seconds = json_number_value(b);
+    if (!isfinite(seconds) || seconds < 0 || seconds > 86400)
+        return fail(d, DC_RANGE, "/route/buffers/time", "seconds within 0..86400");
+    buf.time_us = (dc_time_us)(seconds * DC_US_PER_S);
+    dc_waypoint *w = dc_calloc(n, sizeof *w);
+    if (w == NULL)
+        return DC_NOMEM;
+    json_t *norm_wps = json_array();
+    static const char *const wf[] = {"position", "altitude", "time", NULL};
+    for (size_t i = 0; i < n && rc == DC_OK; i++) {
+        char p[96], q[112];
+        json_t *wp = json_array_get(wps, i);
+        snprintf(p, sizeof p, "/route/waypoints/%zu", i);
+        if (!json_is_object(wp)) {
+            rc = fail(d, DC_INVALID, p, "{\"position\", \"altitude\", \"time\"}");
+            break;
+        }
+        if ((rc = only_members(d, wp, p, wf)) != DC_OK)
+            break;
+        json_t *pos = json_object_get(wp, "position"), *alt = json_object_get(wp, "altitude"),
+               *t = json_object_get(wp, "time");
+        if (pos == NULL || alt == NULL || t == NULL) {
+            rc = fail(d, DC_INVALID, p, "position, altitude and time are required");
+            break;
+        }
+        snprintf(q, sizeof q, "%s/position", p);
+        if ((rc = decode_point(d, pos, q, &w[i].position)) != DC_OK)
+            break;
+        snprintf(q, sizeof q, "%s/altitude", p);
+        if ((rc = decode_metres(d, alt, q, &w[i].altitude_m)) != DC_OK)
+            break;
+        snprintf(q, sizeof q, "%s/time", p);
+        if ((rc = decode_time(d, t, q, &w[i].time)) != DC_OK)
+            break;
+        char ts[32];
+        dc_time_format(w[i].time, ts, sizeof ts);
+        json_array_append_new(norm_wps, json_pack("{s:{s:f,s:f},s:f,s:s}", "position", "lat", w[i].position.lat,
+                                                  "lng", w[i].position.lon, "altitude", w[i].altitude_m, "time", ts));
+    }
+    if (rc == DC_OK) {
+        *vols = dc_calloc(n - 1, sizeof **vols);
+        if (*vols == NULL)
+            rc = DC_NOMEM;
+    }
+    if (rc == DC_OK) {
+        dc_error inner;
+        rc = dc_route_sweep(w, n, &buf, *vols, &inner);
+        if (rc != DC_OK) {
+            dc_free(*vols);
+            *vols = NULL;
+            char p[96];
+            snprintf(p, sizeof p, "/route/%s", inner.field);
+            rc = fail(d, rc, p, "%s", inner.message);
+        } else {
+            *count = n - 1;
+            *normalised = json_pack("{s:o,s:{s:f,s:f,s:f}}", "waypoints", norm_wps, "buffers", "lateral",
+                                    buf.lateral_m, "vertical", buf.vertical_m, "time", seconds);
+            norm_wps = NULL;
+        }
+    }
+    json_decref(norm_wps);
+    dc_free(w);
+    return rc;
+}
+
+void dc_api_submission_clear(dc_submission *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->object.volume_count; i++)
+        dc_volume_clear((dc_volume *)&s->object.volumes[i]);
+    dc_free((void *)s->object.volumes);
+    dc_free((void *)s->object.admitted);
+    dc_free(s->accept_keys);
+    json_decref(s->route);
+    json_decref(s->readbacks);
+    memset(s, 0, sizeof *s);
+}
+
+static const char *const hazard_kinds[] = {"live_fire", "strike", "demolition", "launch", "spraying", NULL};
+
+static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *root, dc_submission *out)
+{
+    static const char *const intent_fields[] = {"version", "priority", "state", "accept_conflicts",
+                                                "volumes", "route", NULL};
+    static const char *const hazard_fields[] = {"version", "priority", "state", "accept_conflicts",
+                                                "volumes", "route", "hazard_kind", NULL};
+    static const char *const zone_fields[] = {"version", "volumes", "public", "admitted", NULL};
+    dc_status rc = only_members(d, root, "", kind == DC_KIND_ZONE ? zone_fields
+                                             : kind == DC_KIND_HAZARD ? hazard_fields : intent_fields);
+    if (rc != DC_OK)
+        return rc;
+    dc_object *o = &out->object;
+    json_t *version = json_object_get(root, "version");
+    if (version != NULL) {
+        if (!json_is_integer(version) || json_integer_value(version) < 0)
+            return fail(d, DC_INVALID, "/version", "the object's current version, an integer >= 0");
+        out->version = json_integer_value(version);
+        out->has_version = 1;
+    }
+    json_t *priority = json_object_get(root, "priority");
+    if (priority != NULL && (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
+                             json_integer_value(priority) > DC_PRIORITY_MAX))
+        return fail(d, DC_RANGE, "/priority", "an integer within %d..%d", DC_PRIORITY_MIN, DC_PRIORITY_MAX);
+    o->priority = priority ? (int)json_integer_value(priority) : 0;
+    o->state = DC_STATE_ACCEPTED;
+    json_t *state = json_object_get(root, "state");
+    if (state != NULL) {
+        dc_state st;
+        if (!json_is_string(state) || dc_state_parse(json_string_value(state), &st) != DC_OK ||
+            (st != DC_STATE_ACCEPTED && st != DC_STATE_ACTIVATED && st != DC_STATE_ENDED))
+            return fail(d, DC_INVALID, "/state", "one of accepted, activated, ended");
+        o->state = st;
+    }
+    if (kind == DC_KIND_HAZARD) {
+        const char *hk = json_string_value(json_object_get(root, "hazard_kind"));
+        int ok = 0;
+        for (int i = 0; hk != NULL && hazard_kinds[i] != NULL; i++)
+            ok |= strcmp(hk, hazard_kinds[i]) == 0;
+        if (!ok)
+            return fail(d, DC_INVALID, "/hazard_kind", "one of live_fire, strike, demolition, launch, spraying");
+        snprintf(out->hazard_kind, sizeof out->hazard_kind, "%s", hk);
+    }
+    json_t *accept = json_object_get(root, "accept_conflicts");
+    if (accept != NULL) {
+        size_t n = json_array_size(accept);
+        if (!json_is_array(accept) || n > 1000)
+            return fail(d, DC_INVALID, "/accept_conflicts", "a list of conflict keys from notices");
+        out->accept_keys = dc_calloc(n ? n : 1, sizeof *out->accept_keys);
+        if (out->accept_keys == NULL)
+            return DC_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            const char *key = json_string_value(json_array_get(accept, i));
+            if (key == NULL || strlen(key) != 32) {
+                char p[64];
+                snprintf(p, sizeof p, "/accept_conflicts/%zu", i);
+                return fail(d, DC_INVALID, p, "a conflict key as a notice gives it (32 hex digits)");
+            }
+            snprintf(out->accept_keys[i], sizeof out->accept_keys[i], "%s", key);
+        }
+        out->accept_count = n;
+    }
+    if (kind == DC_KIND_ZONE) {
+        json_t *pub = json_object_get(root, "public");
+        if (pub != NULL && !json_is_boolean(pub))
+            return fail(d, DC_INVALID, "/public", "true or false");
+        out->is_public = pub == NULL || json_is_true(pub);
+        json_t *adm = json_object_get(root, "admitted");
+        size_t n = json_array_size(adm);
+        if (adm != NULL && (!json_is_array(adm) || n > 1000))
+            return fail(d, DC_INVALID, "/admitted", "a list of party names");
+        char (*list)[DC_ID_MAX] = dc_calloc(n ? n : 1, sizeof *list);
+        if (list == NULL)
+            return DC_NOMEM;
+        o->admitted = (const char (*)[DC_ID_MAX])list;
+        for (size_t i = 0; i < n; i++) {
+            const char *party = json_string_value(json_array_get(adm, i));
+            if (!dc_party_name_valid(party)) {
+                char p[64];
+                snprintf(p, sizeof p, "/admitted/%zu", i);
+                return fail(d, DC_INVALID, p, "a party name");
+            }
+            snprintf(list[i], DC_ID_MAX, "%s", party);
+            o->admitted_count = i + 1;
+        }
+    }
+    return DC_OK;
+}
+
+dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body, size_t length,
+                                   dc_submission *out, dc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->object.kind = kind;
+    struct decoder d = {geom, err, json_array()};
+    out->readbacks = d.readbacks;
+    json_error_t jerr;
+    json_t *root = json_loadb(body, length, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL)
+        return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
+                            "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    dc_status rc = json_is_object(root) ? decode_header(&d, kind, root, out)
+                                        : fail(&d, DC_INVALID, "", "the body must be a JSON object");
+    json_t *volumes = json_object_get(root, "volumes"), *route = json_object_get(root, "route");
+    if (rc == DC_OK && (volumes == NULL) == (route == NULL || kind == DC_KIND_ZONE))
+        rc = fail(&d, DC_INVALID, "", kind == DC_KIND_ZONE ? "\"volumes\" is required"
+                                                             : "exactly one of \"volumes\" and \"route\"");
+    if (rc == DC_OK && volumes != NULL) {
+        size_t n = json_array_size(volumes);
+        if (!json_is_array(volumes) || n == 0)
+            rc = fail(&d, DC_INVALID, "/volumes", "a non-empty list of volumes");
+        else if (n > DC_API_MAX_VOLUMES)
+            rc = fail(&d, DC_RANGE, "/volumes", "%zu volumes; at most %d", n, DC_API_MAX_VOLUMES);
+        dc_volume *vols = rc == DC_OK ? dc_calloc(n, sizeof *vols) : NULL;
+        if (rc == DC_OK && vols == NULL)
+            rc = DC_NOMEM;
+        out->object.volumes = vols;
+        for (size_t i = 0; rc == DC_OK && i < n; i++) {
+            char p[32];
+            snprintf(p, sizeof p, "/volumes/%zu", i);
+            rc = decode_volume(&d, json_array_get(volumes, i), p, &vols[i]);
+            if (rc == DC_OK)
+                out->object.volume_count = i + 1;
+        }
+    } else if (rc == DC_OK) {
+        dc_volume *vols = NULL;
+        size_t count = 0;
+        rc = decode_route(&d, route, &vols, &count, &out->route);
+        out->object.volumes = vols;
+        out->object.volume_count = count;
+    }
+    json_decref(root);
+    if (rc == DC_NOMEM)
+        dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    if (rc != DC_OK)
+        dc_api_submission_clear(out);
+    return rc;
+}
+
+static json_t *volume_json(const dc_volume *v)
+{
+    char t0[32], t1[32];
+    dc_time_format(v->time_start, t0, sizeof t0);
+    dc_time_format(v->time_end, t1, sizeof t1);
+    json_t *out = json_pack("{s:f,s:f,s:s,s:s}", "altitude_lower", v->altitude_lower, "altitude_upper",
+                            v->altitude_upper, "time_start", t0, "time_end", t1);
+    if (v->outline == DC_OUTLINE_CIRCLE) {
+        json_object_set_new(out, "outline_circle",
+                            json_pack("{s:{s:f,s:f},s:f}", "center", "lat", v->center.lat, "lng",
+                                      v->center.lon, "radius", v->radius_m));
+    } else {
+        json_t *vertices = json_array();
+        for (uint32_t i = 0; i < v->vertex_count; i++)
+            json_array_append_new(vertices, json_pack("{s:f,s:f}", "lat", round(v->vertices[i].lat * 1e9) / 1e9,
+                                                      "lng", round(v->vertices[i].lon * 1e9) / 1e9));
+        json_object_set_new(out, "outline_polygon", json_pack("{s:o}", "vertices", vertices));
+    }
+    return out;
+}
+
+json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard_kind, json_t *route)
+{
+    json_t *vols = json_array();
+    for (size_t i = 0; i < o->volume_count; i++)
+        json_array_append_new(vols, volume_json(&o->volumes[i]));
+    json_t *out = json_pack("{s:s,s:s,s:s,s:I}", "id", o->id, "kind", dc_kind_name(o->kind), "owner",
+                            o->owner, "version", (json_int_t)o->version);
+    if (o->kind == DC_KIND_ZONE) {
+        json_t *adm = json_array();
+        for (size_t i = 0; i < o->admitted_count; i++)
+            json_array_append_new(adm, json_string(o->admitted[i]));
+        json_object_set_new(out, "public", json_boolean(is_public));
+        json_object_set_new(out, "admitted", adm);
+    } else {
+        json_object_set_new(out, "state", json_string(dc_state_name(o->state)));
+        json_object_set_new(out, "priority", json_integer(o->priority));
+    }
+    if (hazard_kind != NULL && hazard_kind[0] != '\0')
+        json_object_set_new(out, "hazard_kind", json_string(hazard_kind));
+    if (route != NULL)
+        json_object_set(out, "route", route);
+    json_object_set_new(out, "volumes", vols);
+    return out;
+}
+
+json_t *dc_api_overlap_geojson(const dc_overlap *ov)
+{
+    json_t *polys = json_array();
+    for (size_t k = 0; k < ov->part_count; k++) {
+        json_t *ring = json_array();
+        const dc_volume *v = &ov->parts[k];
+        for (uint32_t i = 0; i <= v->vertex_count; i++) {
+            const dc_point *p = &v->vertices[i % v->vertex_count];
+            json_array_append_new(ring, json_pack("[f,f]", round(p->lon * 1e7) / 1e7, round(p->lat * 1e7) / 1e7));
+        }
+        json_array_append_new(polys, json_pack("[o]", ring));
+    }
+    return json_pack("{s:s,s:o}", "type", "MultiPolygon", "coordinates", polys);
+}
+
+void dc_api_conflict_key(const dc_object *other, char out[40])
+{
+    char text[256];
+    snprintf(text, sizeof text, "%s/%s/%s@%lld", dc_kind_name(other->kind), other->owner, other->id,
+             (long long)other->version);
+    uint8_t h[16];
+    crypto_generichash(h, sizeof h, (const unsigned char *)text, strlen(text), NULL, 0);
+    dc_hex(h, sizeof h, out);
+}
+
+dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out, dc_error *err)
+{
+    double s = -90, w = -180, n = 90, e = 180;
+    if (area != NULL) {
+        char *end = NULL;
+        const char *p = area;
+        double v[4];
+        for (int i = 0; i < 4; i++) {
+            v[i] = strtod(p, &end);
+            if (end == p || !isfinite(v[i]) || (i < 3 && *end != ',') || (i == 3 && *end != '\0'))
+                return dc_error_set(err, DC_INVALID, "area", DC_NO_POSITION,
+                                    "area is south,west,north,east in decimal degrees");
+            p = end + 1;
+        }
+        s = v[0], w = v[1], n = v[2], e = v[3];
+        if (s < -90 || n > 90 || s > n || w < -180 || w > 180 || e < -180 || e > 180)
+            return dc_error_set(err, DC_RANGE, "area", DC_NO_POSITION,
+                                "area must have south <= north within ±90 and west/east within ±180");
+        if (e < w)
+            e += 360; /* across the antimeridian */
+    }
+    dc_time_us t0 = INT64_MIN / 2, t1 = INT64_MAX / 2;
+    if (from != NULL && dc_time_parse(from, &t0, err) != DC_OK) {
+        snprintf(err->field, sizeof err->field, "from");
+        return DC_INVALID;
+    }
+    if (to != NULL && dc_time_parse(to, &t1, err) != DC_OK) {
+        snprintf(err->field, sizeof err->field, "to");
+        return DC_INVALID;
+    }
+    if (t0 >= t1)
+        return dc_error_set(err, DC_INVALID, "to", DC_NO_POSITION, "\"to\" must be after \"from\"");
+    *out = (dc_box4){w, e, s, n, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1};
+    return DC_OK;
+}

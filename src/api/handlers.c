@@ -1,0 +1,876 @@
+/* handlers.c - the routes of deconflictd: translate HTTP requests into store transactions and engine decisions */
+#include "api_internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static dc_time_us now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (dc_time_us)t.tv_sec * DC_US_PER_S + t.tv_nsec / 1000;
+}
+
+static const char *problem_title(dc_status s)
+{
+    switch (s) {
+    case DC_NOT_FOUND: return "Not found";
+    case DC_FORBIDDEN: return "Forbidden";
+    case DC_CONFLICT: return "Conflict";
+    case DC_STALE: return "Stale version";
+    default: {
+        static const char *const titles[] = {
+#define DC__TITLE(name, text) text,
+            DC_STATUS_MAP(DC__TITLE)
+#undef DC__TITLE
+        };
+        return (unsigned)s < sizeof titles / sizeof titles[0] ? titles[s] : "error";
+    }
+    }
+}
+
+void dc_api_problem(dc_api_response *res, int http_status, dc_status status, const char *pointer,
+                    const char *detail)
+{
+    char type[64], lower[32];
+    const char *name = dc_status_name(status);
+    size_t i = 0;
+    for (; name[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)(name[i] == '_' ? '-' : tolower((unsigned char)name[i]));
+    lower[i] = '\0';
+    snprintf(type, sizeof type, "/problems/%s", lower);
+    json_decref(res->json);
+    res->status = http_status;
+    res->content_type = "application/problem+json";
+    res->json = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", problem_title(status), "status",
+                          http_status, "detail", detail ? detail : dc_strerror(status));
+    if (pointer != NULL)
+        json_object_set_new(res->json, "pointer", json_string(pointer));
+}
+
+static void bad_input(dc_api_response *res, const dc_error *err)
+{
+    char pointer[128];
+    const char *f = err->field;
+    /* library fields are bare names ("area"); request members are pointers */
+    if (f[0] != '\0' && f[0] != '/')
+        snprintf(pointer, sizeof pointer, "/%s", f);
+    else
+        snprintf(pointer, sizeof pointer, "%s", f);
+    dc_api_problem(res, err->status == DC_NOMEM ? 500 : 400, err->status, pointer, err->message);
+}
+
+static void store_failure(dc_api_response *res)
+{
+    dc_api_problem(res, 500, DC_STORE, NULL, "the store failed; nothing was changed");
+}
+
+/* ---- audit helpers ---- */
+
+static dc_status audit(dc_api *api, const char *actor, const char *action, const char *object,
+                       const char *recipients, json_t *detail, dc_audit_record *out)
+{
+    dc_audit_record local, *r = out ? out : &local;
+    memset(r, 0, sizeof *r);
+    r->time = now_us();
+    snprintf(r->actor, sizeof r->actor, "%s", actor);
+    snprintf(r->action, sizeof r->action, "%s", action);
+    snprintf(r->object, sizeof r->object, "%s", object);
+    snprintf(r->recipients, sizeof r->recipients, "%s", recipients);
+    if (detail != NULL) {
+        char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+        snprintf(r->detail, sizeof r->detail, "%s", text ? text : "{}");
+        free(text);
+        json_decref(detail);
+    } else {
+        snprintf(r->detail, sizeof r->detail, "{}");
+    }
+    return dc_store_audit_append(api->store, r, api->secret_key);
+}
+
+static json_t *receipt_json(const dc_audit_record *r)
+{
+    char hash[2 * DC_HASH_BYTES + 1], sig[2 * DC_SIGNATURE_BYTES + 1];
+    dc_hex(r->hash, DC_HASH_BYTES, hash);
+    dc_hex(r->signature, DC_SIGNATURE_BYTES, sig);
+    return json_pack("{s:I,s:s,s:s}", "seq", (json_int_t)r->seq, "hash", hash, "signature", sig);
+}
+
+/* ---- objects ---- */
+
+static int kind_of_collection(const char *name, size_t len, dc_object_kind *kind)
+{
+    static const struct {
+        const char *name;
+        dc_object_kind kind;
+    } collections[] = {{"intents", DC_KIND_INTENT}, {"hazards", DC_KIND_HAZARD}, {"zones", DC_KIND_ZONE}};
+    for (size_t i = 0; i < 3; i++)
+        if (strlen(collections[i].name) == len && strncmp(name, collections[i].name, len) == 0) {
+            *kind = collections[i].kind;
+            return 1;
+        }
+    return 0;
+}
+
+static int id_valid(const char *id)
+{
+    return dc_party_name_valid(id); /* same alphabet: UUIDs and simple names */
+}
+
+struct notice_plan {
+    char recipient[DC_ID_MAX];
+    char about_ref[192];       /* the object whose information the notice discloses */
+    json_t *body;
+};
+
+/* The notice one party gets about one conflict. `mine` is the recipient's
+ * own object; `theirs` the counterpart, of which only the owner, kind and
+ * the overlap (inside the recipient's own object) are disclosed. */
+static json_t *notice_json(const dc_object *mine, const dc_object *theirs, const dc_conflict *c,
+                           const char *action)
+{
+    char t0[32], t1[32], key[40];
+    dc_time_format(c->time_start, t0, sizeof t0);
+    dc_time_format(c->time_end, t1, sizeof t1);
+    dc_api_conflict_key(theirs, key);
+    double lo = 1e300, hi = -1e300;
+    for (size_t k = 0; k < c->overlap.part_count; k++) {
+        lo = lo < c->overlap.parts[k].altitude_lower ? lo : c->overlap.parts[k].altitude_lower;
+        hi = hi > c->overlap.parts[k].altitude_upper ? hi : c->overlap.parts[k].altitude_upper;
+    }
+    return json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o}", "object", "kind",
+                     dc_kind_name(mine->kind), "id", mine->id, "counterpart", "party", theirs->owner,
+                     "kind", dc_kind_name(theirs->kind), "action", action, "reason",
+                     dc_reason_name(c->reason), "conflict_key", key, "time_start", t0, "time_end", t1,
+                     "altitude_lower", lo, "altitude_upper", hi, "overlap",
+                     dc_api_overlap_geojson(&c->overlap));
+}
+
+static const char *submitter_action(dc_resolution r)
+{
+    switch (r) {
+    case DC_RESOLUTION_BLOCKS: return "refused";
+    case DC_RESOLUTION_ACCEPTED: return "accepted_conflict";
+    case DC_RESOLUTION_OTHER_REPLANS: return "counterpart_must_replan";
+    default: return "own_conflict";
+    }
+}
+
+/* Record a disclosure: `recipient` was told something about `about_ref`. */
+static dc_status audit_notice(dc_api *api, const char *actor, const char *recipient,
+                              const char *about_ref, json_t *notice, int64_t notice_id)
+{
+    return audit(api, actor, "notice", about_ref, recipient,
+                 json_pack("{s:I,s:O,s:O}", "notice", (json_int_t)notice_id, "action",
+                           json_object_get(notice, "action"), "conflict_key",
+                           json_object_get(notice, "conflict_key")),
+                 NULL);
+}
+
+static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
+                       dc_api_response *res)
+{
+    dc_geom *geom = NULL;
+    dc_submission sub;
+    dc_error err;
+    if (dc_geom_new(&geom) != DC_OK) {
+        dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
+        return;
+    }
+    if (dc_api_decode_submission(geom, kind, req->body, req->body_length, &sub, &err) != DC_OK) {
+        bad_input(res, &err);
+        dc_geom_free(geom);
+        return;
+    }
+    dc_object *o = &sub.object;
+    snprintf(o->id, sizeof o->id, "%s", id);
+    snprintf(o->owner, sizeof o->owner, "%s", req->party.name);
+    char ref[192];
+    dc_object_ref(kind, o->owner, o->id, ref, sizeof ref);
+
+    dc_record existing, other;
+    dc_record_list candidates = {0};
+    dc_check_result result = {0};
+    dc_accepted_conflict *accepted = NULL;
+    json_t *notices_out = json_array();
+    int have_existing = 0;
+    if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+        goto done;
+    }
+    dc_status rc = dc_store_object_get(api->store, kind, o->owner, id, &existing);
+    have_existing = rc == DC_OK;
+    if (rc == DC_NOT_FOUND) {
+        rc = dc_store_object_visible(api->store, kind, id, o->owner, &other);
+        if (rc == DC_OK) {
+            dc_record_clear(&other);
+            dc_store_rollback(api->store);
+            dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "this object belongs to another party");
+            goto done;
+        }
+        rc = rc == DC_NOT_FOUND ? DC_OK : rc;
+    }
+    if (rc != DC_OK) {
+        dc_store_rollback(api->store);
+        store_failure(res);
+        goto done;
+    }
+    int64_t current = have_existing ? existing.object.version : 0;
+    if ((have_existing && (!sub.has_version || sub.version != current)) ||
+        (!have_existing && sub.has_version && sub.version != 0)) {
+        dc_store_rollback(api->store);
+        char detail[160];
+        snprintf(detail, sizeof detail, have_existing ? "the object is at version %lld; send it as \"version\""
+                                                      : "the object does not exist (version %lld)",
+                 (long long)current);
+        dc_api_problem(res, 409, DC_STALE, "/version", detail);
+        goto done;
+    }
+    o->version = current + 1;
+    if (dc_store_candidates(api->store, o, &candidates) != DC_OK) {
+        dc_store_rollback(api->store);
+        store_failure(res);
+        goto done;
+    }
+    const dc_object **cands = dc_calloc(candidates.count + 1, sizeof *cands);
+    accepted = dc_calloc(sub.accept_count + 1, sizeof *accepted);
+    size_t accept_n = 0;
+    for (size_t i = 0; i < candidates.count; i++) {
+        cands[i] = &candidates.items[i].object;
+        char key[40];
+        dc_api_conflict_key(cands[i], key);
+        for (size_t k = 0; k < sub.accept_count; k++)
+            if (strcmp(key, sub.accept_keys[k]) == 0 && accept_n < sub.accept_count) {
+                snprintf(accepted[accept_n].owner, DC_ID_MAX, "%s", cands[i]->owner);
+                snprintf(accepted[accept_n].object_id, DC_ID_MAX, "%s", cands[i]->id);
+                accepted[accept_n++].version = cands[i]->version;
+            }
+    }
+    dc_check_options options = {0, accept_n, accepted};
+    rc = dc_engine_check(geom, o, &options, cands, candidates.count, &result, &err);
+    dc_free(cands);
+    if (rc != DC_OK) {
+        dc_store_rollback(api->store);
+        if (rc == DC_INVALID)
+            bad_input(res, &err);
+        else
+            dc_api_problem(res, 500, rc, NULL, err.message);
+        goto done;
+    }
+    /* What the submitter is told about each conflict (in the response),
+     * and what each counterpart is told (stored notices). Both audited. */
+    dc_time_us now = now_us();
+    for (size_t i = 0; rc == DC_OK && i < result.conflict_count; i++) {
+        const dc_conflict *c = &result.conflicts[i];
+        char other_ref[192];
+        dc_object_ref(c->other->kind, c->other->owner, c->other->id, other_ref, sizeof other_ref);
+        json_t *mine = notice_json(o, c->other, c, submitter_action(c->resolution));
+        int64_t nid = 0;
+        char *text = json_dumps(mine, JSON_COMPACT);
+        rc = dc_store_notice_add(api->store, o->owner, text, now, &nid);
+        free(text);
+        json_object_set_new(mine, "id", json_integer(nid));
+        if (rc == DC_OK && c->resolution != DC_RESOLUTION_OWN)
+            rc = audit_notice(api, "server", o->owner, other_ref, mine, nid);
+        json_array_append_new(notices_out, mine);
+        if (rc != DC_OK || !result.accepted)
+            continue;
+        if (c->resolution == DC_RESOLUTION_OTHER_REPLANS || c->resolution == DC_RESOLUTION_ACCEPTED) {
+            json_t *theirs = notice_json(c->other, o, c, c->resolution == DC_RESOLUTION_OTHER_REPLANS
+                                                             ? "replan" : "conflict_accepted_by_counterpart");
+            text = json_dumps(theirs, JSON_COMPACT);
+            rc = dc_store_notice_add(api->store, c->other->owner, text, now, &nid);
+            free(text);
+            if (rc == DC_OK)
+                rc = audit_notice(api, "server", c->other->owner, ref, theirs, nid);
+            json_decref(theirs);
+        }
+    }
+    if (rc != DC_OK) {
+        dc_store_rollback(api->store);
+        store_failure(res);
+        goto done;
+    }
+    if (!result.accepted) {
+        /* Nothing is written but the disclosures just made. */
+        audit(api, o->owner, "refused", ref, "", json_pack("{s:s}", "kind", dc_kind_name(kind)), NULL);
+        if (dc_store_commit(api->store) != DC_OK) {
+            store_failure(res);
+            goto done;
+        }
+        dc_api_problem(res, 409, DC_CONFLICT, NULL,
+                       "the object conflicts with objects it must yield to; see notices");
+        json_object_set(res->json, "notices", notices_out);
+        json_object_set(res->json, "readback", sub.readbacks);
+        goto done;
+    }
+    dc_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.object = *o;
+    rec.is_public = sub.is_public;
+    rec.created = have_existing ? existing.created : now;
+    rec.updated = now;
+    json_t *body = dc_api_object_json(o, sub.is_public, sub.hazard_kind, sub.route);
+    rec.body = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(body);
+    uint8_t digest[DC_HASH_BYTES];
+    char digest_hex[2 * DC_HASH_BYTES + 1];
+    dc_audit_record write;
+    rc = rec.body ? dc_store_object_put(api->store, &rec) : DC_NOMEM;
+    if (rc == DC_OK)
+        rc = dc_store_object_digest(api->store, &rec, digest);
+    if (rc == DC_OK) {
+        dc_hex(digest, DC_HASH_BYTES, digest_hex);
+        char action[32];
+        snprintf(action, sizeof action, "%s.put", dc_kind_name(kind));
+        rc = audit(api, o->owner, action, ref, "",
+                   json_pack("{s:I,s:s,s:s}", "version", (json_int_t)o->version, "state",
+                             dc_state_name(o->state), "digest", digest_hex), &write);
+    }
+    if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+        if (rc != DC_OK)
+            dc_store_rollback(api->store);
+        free(rec.body);
+        store_failure(res);
+        goto done;
+    }
+    res->status = have_existing ? 200 : 201;
+    res->json = json_loads(rec.body, 0, NULL);
+    free(rec.body);
+    json_object_set_new(res->json, "receipt", receipt_json(&write));
+    json_object_set(res->json, "notices", notices_out);
+    json_object_set(res->json, "readback", sub.readbacks);
+    snprintf(res->location, sizeof res->location, "/v1/%ss/%s", dc_kind_name(kind), id);
+done:
+    if (have_existing)
+        dc_record_clear(&existing);
+    dc_free(accepted);
+    json_decref(notices_out);
+    dc_check_result_clear(&result);
+    dc_record_list_clear(&candidates);
+    dc_api_submission_clear(&sub);
+    dc_geom_free(geom);
+}
+
+/* Reading another party's object through a grant is a disclosure. */
+static dc_status audit_read(dc_api *api, const char *reader, const dc_record *r)
+{
+    char ref[192];
+    dc_object_ref(r->object.kind, r->object.owner, r->object.id, ref, sizeof ref);
+    return audit(api, reader, "read", ref, reader,
+                 json_pack("{s:I}", "version", (json_int_t)r->object.version), NULL);
+}
+
+static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
+                       dc_api_response *res)
+{
+    dc_record r;
+    if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+        return;
+    }
+    dc_status rc = dc_store_object_get(api->store, kind, req->party.name, id, &r);
+    int through_grant = 0;
+    if (rc == DC_NOT_FOUND) {
+        rc = dc_store_object_visible(api->store, kind, id, req->party.name, &r);
+        if (rc == DC_OK)
+            through_grant = dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK;
+    }
+    if (rc == DC_OK && through_grant)
+        rc = audit_read(api, req->party.name, &r);
+    if (rc == DC_NOT_FOUND || rc == DC_OK) {
+        if (dc_store_commit(api->store) != DC_OK)
+            rc = DC_STORE;
+    } else {
+        dc_store_rollback(api->store);
+    }
+    if (rc == DC_OK) {
+        res->status = 200;
+        res->json = json_loads(r.body, 0, NULL);
+        dc_record_clear(&r);
+    } else if (rc == DC_NOT_FOUND) {
+        dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such object");
+    } else {
+        if (rc == DC_OK)
+            dc_record_clear(&r);
+        store_failure(res);
+    }
+}
+
+static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
+                          dc_api_response *res)
+{
+    if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+        return;
+    }
+    dc_record r;
+    dc_status rc = dc_store_object_delete(api->store, kind, req->party.name, id);
+    if (rc == DC_NOT_FOUND) {
+        int visible = dc_store_object_visible(api->store, kind, id, req->party.name, &r) == DC_OK;
+        if (visible)
+            dc_record_clear(&r);
+        dc_store_rollback(api->store);
+        if (visible)
+            dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "this object belongs to another party");
+        else
+            dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such object");
+        return;
+    }
+    char ref[192], action[32];
+    dc_object_ref(kind, req->party.name, id, ref, sizeof ref);
+    snprintf(action, sizeof action, "%s.delete", dc_kind_name(kind));
+    dc_audit_record write;
+    if (rc == DC_OK)
+        rc = audit(api, req->party.name, action, ref, "", NULL, &write);
+    if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+        if (rc != DC_OK)
+            dc_store_rollback(api->store);
+        store_failure(res);
+        return;
+    }
+    res->status = 200;
+    res->json = json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt", receipt_json(&write));
+}
+
+static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind kind, dc_api_response *res)
+{
+    const char *area = req->query(req->query_ctx, "area"), *from = req->query(req->query_ctx, "from"),
+               *to = req->query(req->query_ctx, "to");
+    dc_box4 box;
+    dc_error err;
+    int filtered = area != NULL || from != NULL || to != NULL;
+    if (filtered && dc_api_parse_area(area, from, to, &box, &err) != DC_OK) {
+        bad_input(res, &err);
+        return;
+    }
+    dc_record_list list = {0};
+    if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+        return;
+    }
+    dc_status rc = dc_store_object_list(api->store, kind, req->party.name, filtered ? &box : NULL, &list);
+    json_t *items = json_array();
+    for (size_t i = 0; rc == DC_OK && i < list.count; i++) {
+        const dc_record *r = &list.items[i];
+        if (strcmp(r->object.owner, req->party.name) != 0 &&
+            dc_store_grant_exists(api->store, r->object.owner, req->party.name, kind) == DC_OK)
+            rc = audit_read(api, req->party.name, r);
+        json_array_append_new(items, json_loads(r->body, 0, NULL));
+    }
+    if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+        if (rc != DC_OK)
+            dc_store_rollback(api->store);
+        json_decref(items);
+        dc_record_list_clear(&list);
+        store_failure(res);
+        return;
+    }
+    dc_record_list_clear(&list);
+    res->status = 200;
+    res->json = json_pack("{s:o}", "items", items);
+}
+
+/* ---- parties, grants, notices, audit ---- */
+
+static json_t *parse_body(const dc_api_request *req, dc_api_response *res, const char *const *fields)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(req->body, req->body_length, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL || !json_is_object(root)) {
+        char detail[256];
+        snprintf(detail, sizeof detail, root ? "the body must be a JSON object"
+                                             : "malformed JSON at line %d column %d: %s",
+                 jerr.line, jerr.column, jerr.text);
+        dc_api_problem(res, 400, DC_INVALID, "", detail);
+        json_decref(root);
+        return NULL;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(root, key, value) {
+        int known = 0;
+        for (int i = 0; fields[i] && !known; i++)
+            known = strcmp(key, fields[i]) == 0;
+        if (!known) {
+            char pointer[96], detail[128];
+            snprintf(pointer, sizeof pointer, "/%.60s", key);
+            snprintf(detail, sizeof detail, "unknown field '%.60s'", key);
+            dc_api_problem(res, 400, DC_INVALID, pointer, detail);
+            json_decref(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+static const char *const notations[] = {"dd", "dm", "dms", "mgrs", "utm", NULL};
+
+static void create_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    static const char *const fields[] = {"name", "notation", NULL};
+    json_t *root = parse_body(req, res, fields);
+    if (root == NULL)
+        return;
+    const char *name = json_string_value(json_object_get(root, "name"));
+    const char *notation = json_string_value(json_object_get(root, "notation"));
+    int notation_ok = notation == NULL;
+    for (int i = 0; notations[i] && !notation_ok; i++)
+        notation_ok = strcmp(notation, notations[i]) == 0;
+    char key[DC_KEY_TEXT_MAX];
+    uint8_t hash[DC_HASH_BYTES];
+    if (!dc_party_name_valid(name)) {
+        dc_api_problem(res, 400, DC_INVALID, "/name", "1 to 63 of A-Z a-z 0-9 . _ -");
+    } else if (!notation_ok) {
+        dc_api_problem(res, 400, DC_INVALID, "/notation", "one of dd, dm, dms, mgrs, utm");
+    } else if (strcmp(name, "operator") == 0 || strcmp(name, "server") == 0) {
+        dc_api_problem(res, 400, DC_INVALID, "/name", "reserved name");
+    } else if (dc_party_key_new(key) != DC_OK || dc_party_key_hash(key, hash) != DC_OK) {
+        dc_api_problem(res, 500, DC_INTERNAL, NULL, "no randomness for a key");
+    } else if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+    } else {
+        dc_status rc = dc_store_party_add(api->store, name, hash, now_us());
+        if (rc == DC_OK && notation != NULL)
+            rc = dc_store_party_set_notation(api->store, name, notation);
+        dc_audit_record write;
+        if (rc == DC_OK)
+            rc = audit(api, "operator", "party.create", "", name, json_pack("{s:s}", "party", name), &write);
+        if (rc == DC_CONFLICT) {
+            dc_store_rollback(api->store);
+            dc_api_problem(res, 409, DC_CONFLICT, "/name", "a party of that name exists");
+        } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+            if (rc != DC_OK)
+                dc_store_rollback(api->store);
+            store_failure(res);
+        } else {
+            res->status = 201;
+            res->json = json_pack("{s:s,s:s,s:o}", "name", name, "key", key, "receipt", receipt_json(&write));
+        }
+    }
+    json_decref(root);
+}
+
+static void set_me(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    static const char *const fields[] = {"notation", NULL};
+    json_t *root = parse_body(req, res, fields);
+    if (root == NULL)
+        return;
+    const char *notation = json_string_value(json_object_get(root, "notation"));
+    int ok = 0;
+    for (int i = 0; notation && notations[i] && !ok; i++)
+        ok = strcmp(notation, notations[i]) == 0;
+    if (!ok) {
+        dc_api_problem(res, 400, DC_INVALID, "/notation", "one of dd, dm, dms, mgrs, utm");
+    } else if (dc_store_begin(api->store, 1) != DC_OK ||
+               dc_store_party_set_notation(api->store, req->party.name, notation) != DC_OK ||
+               dc_store_commit(api->store) != DC_OK) {
+        dc_store_rollback(api->store);
+        store_failure(res);
+    } else {
+        res->status = 200;
+        res->json = json_pack("{s:s,s:s}", "name", req->party.name, "notation", notation);
+    }
+    json_decref(root);
+}
+
+static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api_response *res)
+{
+    static const char *const fields[] = {"grantee", "kind", NULL};
+    json_t *root = parse_body(req, res, fields);
+    if (root == NULL)
+        return;
+    const char *grantee = json_string_value(json_object_get(root, "grantee"));
+    const char *kind_name = json_string_value(json_object_get(root, "kind"));
+    dc_object_kind kind;
+    if (!dc_party_name_valid(grantee)) {
+        dc_api_problem(res, 400, DC_INVALID, "/grantee", "the party to share with");
+    } else if (kind_name == NULL || dc_kind_parse(kind_name, &kind) != DC_OK) {
+        dc_api_problem(res, 400, DC_INVALID, "/kind", "one of intent, hazard, zone");
+    } else if (strcmp(grantee, req->party.name) == 0) {
+        dc_api_problem(res, 400, DC_INVALID, "/grantee", "a party cannot grant to itself");
+    } else if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+    } else {
+        dc_status rc = dc_store_party_exists(api->store, grantee);
+        if (rc == DC_OK)
+            rc = add ? dc_store_grant_add(api->store, req->party.name, grantee, kind, now_us())
+                     : dc_store_grant_remove(api->store, req->party.name, grantee, kind);
+        char ref[192];
+        snprintf(ref, sizeof ref, "grant/%s/%s/%s", req->party.name, grantee, kind_name);
+        dc_audit_record write;
+        if (rc == DC_OK)
+            rc = audit(api, req->party.name, add ? "grant" : "revoke", ref, grantee, NULL, &write);
+        if (rc == DC_NOT_FOUND || rc == DC_CONFLICT) {
+            dc_store_rollback(api->store);
+            if (rc == DC_CONFLICT)
+                dc_api_problem(res, 409, DC_CONFLICT, NULL, "that grant exists already");
+            else
+                dc_api_problem(res, 404, DC_NOT_FOUND, "/grantee", add ? "no such party" : "no such grant");
+        } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+            if (rc != DC_OK)
+                dc_store_rollback(api->store);
+            store_failure(res);
+        } else {
+            res->status = add ? 201 : 200;
+            res->json = json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee", grantee,
+                                  "kind", kind_name, "receipt", receipt_json(&write));
+        }
+    }
+    json_decref(root);
+}
+
+static int collect_notice(void *ctx, int64_t id, const char *body, dc_time_us created)
+{
+    json_t *n = json_loads(body, 0, NULL);
+    if (n == NULL)
+        return 0;
+    char t[32];
+    dc_time_format(created, t, sizeof t);
+    json_object_set_new(n, "id", json_integer(id));
+    json_object_set_new(n, "created", json_string(t));
+    json_array_append_new(ctx, n);
+    return 0;
+}
+
+static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    const char *after_text = req->query(req->query_ctx, "after");
+    char *end = NULL;
+    long long after = after_text ? strtoll(after_text, &end, 10) : 0;
+    if (after_text != NULL && (end == after_text || *end != '\0' || after < 0)) {
+        dc_api_problem(res, 400, DC_INVALID, "/after", "a notice id (integer >= 0)");
+        return;
+    }
+    json_t *items = json_array();
+    if (dc_store_begin(api->store, 0) != DC_OK ||
+        dc_store_notices(api->store, req->party.name, after, 1000, collect_notice, items) != DC_OK) {
+        dc_store_rollback(api->store);
+        json_decref(items);
+        store_failure(res);
+        return;
+    }
+    dc_store_commit(api->store);
+    res->status = 200;
+    res->json = json_pack("{s:o}", "items", items);
+}
+
+struct audit_view {
+    json_t *items;
+    const char *viewer; /* NULL: everything (operator or the object's owner) */
+};
+
+static int recipients_include(const char *list, const char *party)
+{
+    size_t n = strlen(party);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, party, n) == 0)
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+static int collect_audit(void *ctx, const dc_audit_record *r)
+{
+    struct audit_view *v = ctx;
+    if (v->viewer != NULL && strcmp(r->actor, v->viewer) != 0 && !recipients_include(r->recipients, v->viewer))
+        return 0;
+    char t[32], hash[2 * DC_HASH_BYTES + 1];
+    dc_time_format(r->time, t, sizeof t);
+    dc_hex(r->hash, DC_HASH_BYTES, hash);
+    json_t *detail = json_loads(r->detail, 0, NULL);
+    json_array_append_new(v->items, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
+                                              "time", t, "actor", r->actor, "action", r->action, "object",
+                                              r->object, "recipients", r->recipients, "detail",
+                                              detail ? detail : json_object(), "hash", hash));
+    return 0;
+}
+
+static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    const char *object = req->query(req->query_ctx, "object");
+    if (object == NULL || object[0] == '\0' || strlen(object) > 190) {
+        dc_api_problem(res, 400, DC_INVALID, "/object", "object=<kind>/<owner>/<id>, as audit records name it");
+        return;
+    }
+    /* A party sees every record about its own objects, and elsewhere only
+     * what it did or was told. */
+    char own_prefix[96];
+    size_t kind_len = strcspn(object, "/");
+    snprintf(own_prefix, sizeof own_prefix, "/%s/", req->party.name);
+    int owns = !req->is_operator && strncmp(object + kind_len, own_prefix, strlen(own_prefix)) == 0;
+    struct audit_view v = {json_array(), req->is_operator || owns ? NULL : req->party.name};
+    if (dc_store_begin(api->store, 0) != DC_OK ||
+        dc_store_audit_walk(api->store, object, collect_audit, &v) != DC_OK) {
+        dc_store_rollback(api->store);
+        json_decref(v.items);
+        store_failure(res);
+        return;
+    }
+    dc_store_commit(api->store);
+    res->status = 200;
+    res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
+}
+
+static void health(dc_api *api, dc_api_response *res)
+{
+    char pk[2 * DC_PUBLIC_KEY_BYTES + 1];
+    dc_hex(api->public_key, DC_PUBLIC_KEY_BYTES, pk);
+    res->status = 200;
+    res->json = json_pack("{s:s,s:s}", "status", "ok", "audit_public_key", pk);
+}
+
+static void metrics(dc_api *api, dc_api_response *res)
+{
+    int64_t counts[3] = {0, 0, 0};
+    if (dc_store_begin(api->store, 0) == DC_OK) {
+        dc_store_object_counts(api->store, counts);
+        dc_store_commit(api->store);
+    }
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+    size_t cap = 4096, n = 0;
+    char *text = malloc(cap);
+    if (text == NULL) {
+        dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
+        return;
+    }
+    pthread_mutex_lock(&api->metrics_lock);
+    n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_requests_total HTTP requests by status class.\n"
+                                             "# TYPE deconflict_requests_total counter\n");
+    for (int c = 1; c <= 5; c++)
+        n += (size_t)snprintf(text + n, cap - n, "deconflict_requests_total{class=\"%dxx\"} %llu\n", c,
+                              (unsigned long long)api->requests_by_class[c]);
+    n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_request_duration_seconds Time to answer a request.\n"
+                                             "# TYPE deconflict_request_duration_seconds histogram\n");
+    uint64_t cumulative = 0, total = 0;
+    for (int c = 1; c <= 5; c++)
+        total += api->requests_by_class[c];
+    for (int b = 0; b < 12; b++) {
+        cumulative += api->duration_buckets[b];
+        n += (size_t)snprintf(text + n, cap - n, "deconflict_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                              bounds[b], (unsigned long long)cumulative);
+    }
+    n += (size_t)snprintf(text + n, cap - n,
+                          "deconflict_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                          "deconflict_request_duration_seconds_sum %.6f\n"
+                          "deconflict_request_duration_seconds_count %llu\n",
+                          (unsigned long long)total, api->duration_sum_s, (unsigned long long)total);
+    pthread_mutex_unlock(&api->metrics_lock);
+    n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_objects Stored objects by kind.\n"
+                                             "# TYPE deconflict_objects gauge\n");
+    for (int k = 0; k < 3; k++)
+        n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
+                              dc_kind_name((dc_object_kind)k), (long long)counts[k]);
+    res->status = 200;
+    res->text = text;
+    res->content_type = "text/plain; version=0.0.4";
+}
+
+/* ---- routing ---- */
+
+static void method_not_allowed(dc_api_response *res, const char *allowed)
+{
+    char detail[96];
+    snprintf(detail, sizeof detail, "allowed: %s", allowed);
+    dc_api_problem(res, 405, DC_INVALID, NULL, detail);
+}
+
+void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    const char *p = req->path, *m = req->method;
+    int get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0, post = strcmp(m, "POST") == 0,
+        del = strcmp(m, "DELETE") == 0;
+    if (strcmp(p, "/v1/health") == 0) {
+        if (get)
+            health(api, res);
+        else
+            method_not_allowed(res, "GET");
+        return;
+    }
+    if (!req->authenticated) {
+        dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "send \"Authorization: Bearer <your key>\"");
+        return;
+    }
+    if (strcmp(p, "/metrics") == 0 || strcmp(p, "/v1/parties") == 0) {
+        if (!req->is_operator) {
+            dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "the operator key is needed");
+        } else if (p[1] == 'm') {
+            if (get)
+                metrics(api, res);
+            else
+                method_not_allowed(res, "GET");
+        } else if (post) {
+            create_party(api, req, res);
+        } else {
+            method_not_allowed(res, "POST");
+        }
+        return;
+    }
+    if (strcmp(p, "/v1/audit") == 0) {
+        if (get)
+            list_audit(api, req, res);
+        else
+            method_not_allowed(res, "GET");
+        return;
+    }
+    if (req->is_operator) {
+        dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "the operator key only creates parties and reads audit");
+        return;
+    }
+    if (strcmp(p, "/v1/parties/me") == 0) {
+        if (put)
+            set_me(api, req, res);
+        else
+            method_not_allowed(res, "PUT");
+        return;
+    }
+    if (strcmp(p, "/v1/notices") == 0) {
+        if (get)
+            list_notices(api, req, res);
+        else
+            method_not_allowed(res, "GET");
+        return;
+    }
+    if (strcmp(p, "/v1/grants") == 0) {
+        if (post || del)
+            change_grant(api, req, post, res);
+        else
+            method_not_allowed(res, "POST, DELETE");
+        return;
+    }
+    dc_object_kind kind;
+    if (strncmp(p, "/v1/", 4) == 0) {
+        const char *name = p + 4, *slash = strchr(name, '/');
+        size_t len = slash ? (size_t)(slash - name) : strlen(name);
+        if (kind_of_collection(name, len, &kind)) {
+            if (slash == NULL) {
+                if (get)
+                    list_objects(api, req, kind, res);
+                else
+                    method_not_allowed(res, "GET");
+                return;
+            }
+            const char *id = slash + 1;
+            if (!id_valid(id)) {
+                dc_api_problem(res, 400, DC_INVALID, NULL, "an object id is 1 to 63 of A-Z a-z 0-9 . _ -");
+                return;
+            }
+            if (put)
+                put_object(api, req, kind, id, res);
+            else if (get)
+                get_object(api, req, kind, id, res);
+            else if (del)
+                delete_object(api, req, kind, id, res);
+            else
+                method_not_allowed(res, "GET, PUT, DELETE");
+            return;
+        }
+    }
+    dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such route");
+}

@@ -1,0 +1,367 @@
+/* server.c - deconflictd's HTTP side: libmicrohttpd, authentication, limits, logging, shutdown */
+#include "deconflict/server.h"
+
+#include "api_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+const char dc_server_usage[] =
+    "usage: deconflictd [--listen HOST:PORT] [--db FILE] [--operator-key-file FILE]\n"
+    "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--quiet]\n"
+    "\n"
+    "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
+    "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
+    "  --db                 the store file, created if missing (default deconflict.db; env DECONFLICT_DB)\n"
+    "  --operator-key-file  the operator's key, created if missing (default operator.key;\n"
+    "                       env DECONFLICT_OPERATOR_KEY_FILE); it creates parties\n"
+    "  --body-limit         largest request body in bytes (default 1048576)\n"
+    "  --threads            worker threads (default: the number of cores)\n"
+    "  --timeout            seconds a connection may idle (default 30)\n"
+    "  --quiet              no request log\n"
+    "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
+    "finish the requests in flight, exit 0.\n";
+
+dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->listen = getenv("DECONFLICT_LISTEN") ? getenv("DECONFLICT_LISTEN") : "127.0.0.1:8080";
+    c->db = getenv("DECONFLICT_DB") ? getenv("DECONFLICT_DB") : "deconflict.db";
+    c->operator_key_file = getenv("DECONFLICT_OPERATOR_KEY_FILE") ? getenv("DECONFLICT_OPERATOR_KEY_FILE")
+                                                                  : "operator.key";
+    c->body_limit = DC_API_BODY_LIMIT_DEFAULT;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->threads = cores > 0 ? (unsigned)cores : 2;
+    c->timeout_s = 30;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        char *end = NULL;
+        if (strcmp(a, "--quiet") == 0) {
+            c->quiet = 1;
+            continue;
+        }
+        if (v == NULL)
+            return dc_error_set(err, DC_INVALID, a, DC_NO_POSITION, "%s needs a value or is unknown", a);
+        if (strcmp(a, "--listen") == 0)
+            c->listen = v;
+        else if (strcmp(a, "--db") == 0)
+            c->db = v;
+        else if (strcmp(a, "--operator-key-file") == 0)
+            c->operator_key_file = v;
+        else if (strcmp(a, "--body-limit") == 0 && (c->body_limit = strtoul(v, &end, 10), *end == '\0') &&
+                 c->body_limit >= 1024)
+            ;
+        else if (strcmp(a, "--threads") == 0 && (c->threads = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->threads >= 1 && c->threads <= 256)
+            ;
+        else if (strcmp(a, "--timeout") == 0 && (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->timeout_s >= 1)
+            ;
+        else
+            return dc_error_set(err, DC_INVALID, a, DC_NO_POSITION, "bad option %s %s", a, v);
+        i++;
+    }
+    return DC_OK;
+}
+
+/* The operator key: read, or created (mode 0600) on first start. */
+static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_error *err)
+{
+    char key[DC_KEY_TEXT_MAX + 8] = {0};
+    FILE *f = fopen(path, "r");
+    if (f == NULL && errno == ENOENT) {
+        if (dc_party_key_new(key) != DC_OK)
+            return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "no randomness for a key");
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 || write(fd, key, strlen(key)) != (ssize_t)strlen(key) || write(fd, "\n", 1) != 1) {
+            if (fd >= 0)
+                close(fd);
+            return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION, "cannot create %s", path);
+        }
+        close(fd);
+    } else if (f != NULL) {
+        if (fgets(key, sizeof key, f) == NULL)
+            key[0] = '\0';
+        fclose(f);
+        key[strcspn(key, "\r\n")] = '\0';
+    } else {
+        return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION, "cannot read %s", path);
+    }
+    if (dc_party_key_hash(key, hash) != DC_OK)
+        return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION,
+                            "%s does not hold a key (dck_...)", path);
+    return DC_OK;
+}
+
+struct request {
+    char *body;
+    size_t length, capacity;
+    int too_large;
+    struct timespec start;
+    char party[DC_ID_MAX];
+    char method[8];
+    char path[160];
+    int status;
+};
+
+struct server {
+    dc_api api;
+    const dc_server_config *config;
+};
+
+static double elapsed_s(const struct timespec *a)
+{
+    struct timespec b;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static const char *query_arg(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct request *rq, dc_api_response *res)
+{
+    char *text = res->text;
+    if (text == NULL && res->json != NULL)
+        text = json_dumps(res->json, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    if (text == NULL) {
+        text = strdup("{}");
+        res->content_type = "application/json";
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", res->content_type ? res->content_type : "application/json");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (res->location[0] != '\0' && res->status == 201)
+        MHD_add_response_header(r, "Location", res->location);
+    if (res->status == 401)
+        MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    rq->status = res->status;
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    json_decref(res->json);
+    return ok;
+}
+
+static void authenticate(struct server *s, struct MHD_Connection *conn, dc_api_request *req)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+    uint8_t hash[DC_HASH_BYTES];
+    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || dc_party_key_hash(auth + 7, hash) != DC_OK)
+        return;
+    if (dc_party_key_equal(hash, s->api.operator_hash)) {
+        req->authenticated = req->is_operator = 1;
+        snprintf(req->party.name, sizeof req->party.name, "operator");
+        return;
+    }
+    if (dc_store_begin(s->api.store, 0) != DC_OK)
+        return;
+    if (dc_store_party_by_key(s->api.store, hash, &req->party) == DC_OK)
+        req->authenticated = 1;
+    dc_store_commit(s->api.store);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void)version;
+    struct server *s = cls;
+    struct request *rq = *state;
+    if (rq == NULL) {
+        rq = calloc(1, sizeof *rq);
+        if (rq == NULL)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &rq->start);
+        snprintf(rq->method, sizeof rq->method, "%s", method);
+        snprintf(rq->path, sizeof rq->path, "%s", url);
+        *state = rq;
+        /* Refuse an announced oversize body before reading it. */
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl != NULL && strtoull(cl, NULL, 10) > s->config->body_limit)
+            rq->too_large = 1;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!rq->too_large && rq->length + *upload_size <= s->config->body_limit) {
+            if (rq->length + *upload_size + 1 > rq->capacity) {
+                size_t cap = (rq->length + *upload_size + 1) * 2;
+                if (cap > s->config->body_limit + 1)
+                    cap = s->config->body_limit + 1;
+                char *grown = realloc(rq->body, cap);
+                if (grown == NULL)
+                    return MHD_NO;
+                rq->body = grown;
+                rq->capacity = cap;
+            }
+            memcpy(rq->body + rq->length, upload, *upload_size);
+            rq->length += *upload_size;
+            rq->body[rq->length] = '\0';
+        } else {
+            rq->too_large = 1;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    dc_api_response res;
+    memset(&res, 0, sizeof res);
+    if (rq->too_large) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "the body exceeds %zu bytes", s->config->body_limit);
+        dc_api_problem(&res, 413, DC_RANGE, NULL, detail);
+        return send_response(conn, rq, &res);
+    }
+    dc_api_request req;
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.path = url;
+    req.body = rq->body ? rq->body : "";
+    req.body_length = rq->length;
+    req.query = query_arg;
+    req.query_ctx = conn;
+    authenticate(s, conn, &req);
+    if (req.authenticated)
+        snprintf(rq->party, sizeof rq->party, "%s", req.party.name);
+    dc_api_handle(&s->api, &req, &res);
+    return send_response(conn, rq, &res);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode why)
+{
+    (void)why;
+    (void)conn;
+    struct server *s = cls;
+    struct request *rq = *state;
+    if (rq == NULL)
+        return;
+    double seconds = elapsed_s(&rq->start);
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+    pthread_mutex_lock(&s->api.metrics_lock);
+    if (rq->status >= 100 && rq->status < 600)
+        s->api.requests_by_class[rq->status / 100]++;
+    for (int b = 0; b < 12; b++)
+        if (seconds <= bounds[b]) {
+            s->api.duration_buckets[b]++;
+            break;
+        }
+    s->api.duration_sum_s += seconds;
+    pthread_mutex_unlock(&s->api.metrics_lock);
+    if (!s->config->quiet) {
+        fprintf(stderr, "%s %s party=%s status=%d us=%.0f\n", rq->method, rq->path,
+                rq->party[0] ? rq->party : "-", rq->status, seconds * 1e6);
+    }
+    free(rq->body);
+    free(rq);
+    *state = NULL;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4 interfaces). */
+static dc_status parse_listen(const char *text, struct sockaddr_storage *addr, dc_error *err)
+{
+    memset(addr, 0, sizeof *addr);
+    char host[64];
+    const char *colon = strrchr(text, ':');
+    if (colon == NULL || (size_t)(colon - text) >= sizeof host)
+        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "--listen is HOST:PORT, got '%s'", text);
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = '\0';
+    char *end = NULL;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (*end != '\0' || port > 65535)
+        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad port in '%s'", text);
+    if (host[0] == '[') {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+        size_t n = strlen(host);
+        if (n < 2 || host[n - 1] != ']')
+            return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv6 address in '%s'", text);
+        host[n - 1] = '\0';
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+            return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv6 address in '%s'", text);
+        return DC_OK;
+    }
+    struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons((uint16_t)port);
+    if (host[0] == '\0')
+        a4->sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (strcmp(host, "localhost") == 0)
+        a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv4 address in '%s'", text);
+    return DC_OK;
+}
+
+dc_status dc_server_run(const dc_server_config *config, dc_error *err)
+{
+    struct sockaddr_storage addr;
+    dc_status rc = parse_listen(config->listen, &addr, err);
+    if (rc != DC_OK)
+        return rc;
+    if (dc_audit_init() != DC_OK)
+        return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "libsodium failed to start");
+    struct server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    s->config = config;
+    s->api.body_limit = config->body_limit;
+    pthread_mutex_init(&s->api.metrics_lock, NULL);
+    rc = operator_key(config->operator_key_file, s->api.operator_hash, err);
+    if (rc == DC_OK)
+        rc = dc_store_open(config->db, &s->api.store, err);
+    if (rc == DC_OK) {
+        if (dc_store_begin(s->api.store, 1) != DC_OK ||
+            dc_store_server_key(s->api.store, s->api.public_key, s->api.secret_key) != DC_OK ||
+            dc_store_commit(s->api.store) != DC_OK) {
+            dc_store_rollback(s->api.store);
+            rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read or create the server key");
+        }
+    }
+    /* Signals are taken by sigwait below, not by handlers in random threads. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    struct MHD_Daemon *d = NULL;
+    if (rc == DC_OK) {
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+        if (addr.ss_family == AF_INET6)
+            flags |= MHD_USE_IPv6;
+        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+                             MHD_OPTION_THREAD_POOL_SIZE, config->threads,
+                             MHD_OPTION_CONNECTION_TIMEOUT, config->timeout_s,
+                             MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        if (d == NULL)
+            rc = dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "cannot listen on %s", config->listen);
+    }
+    if (rc == DC_OK) {
+        fprintf(stderr, "deconflictd: listening on %s, store %s, %u threads\n", config->listen, config->db,
+                config->threads);
+        int sig = 0;
+        sigwait(&signals, &sig);
+        fprintf(stderr, "deconflictd: signal %d: finishing requests in flight\n", sig);
+        MHD_quiesce_daemon(d); /* no new connections */
+        MHD_stop_daemon(d);    /* waits for the workers, and so for requests in flight */
+        fprintf(stderr, "deconflictd: stopped\n");
+    }
+    dc_store_close(s->api.store);
+    pthread_mutex_destroy(&s->api.metrics_lock);
+    sodium_memzero(s->api.secret_key, sizeof s->api.secret_key);
+    free(s);
+    return rc;
+}
