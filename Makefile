@@ -1,5 +1,5 @@
 # Makefile - the two commands (make demo, make test) and the rest; CMake does the building.
-.PHONY: all deps build demo test bench fuzz clean
+.PHONY: all deps borders build demo test bench fuzz clean
 
 BUILD_RELEASE := build/release
 BUILD_TEST    := build/asan
@@ -12,7 +12,12 @@ all: build
 deps:
 	@bash scripts/deps.sh
 
-build: deps
+# Natural Earth borders (npm world-atlas) as zone scenarios in build/borders/.
+borders: deps
+	@[ -d web/node_modules/world-atlas ] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
+	@[ -f build/borders/turkey.geojson ] || node web/borders.mjs build/borders
+
+build: deps borders
 	@cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(BUILD_RELEASE) -j $(JOBS)
 
@@ -20,7 +25,7 @@ demo: build
 	@bash scripts/demo.sh $(BUILD_RELEASE)
 
 # Tests run under AddressSanitizer and UndefinedBehaviorSanitizer; a report fails the test.
-test: deps
+test: deps borders
 	@cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DDC_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_TEST) -j $(JOBS)
 	@cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS)

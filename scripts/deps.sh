@@ -14,6 +14,13 @@ if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk hyperfine)
 fi
 
+# Commands that may come from elsewhere on a developer's machine (pyenv, nvm)
+# are only installed from Debian when absent.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

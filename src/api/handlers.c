@@ -269,7 +269,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         dc_object_ref(c->other->kind, c->other->owner, c->other->id, other_ref, sizeof other_ref);
         json_t *mine = notice_json(o, c->other, c, submitter_action(c->resolution));
         int64_t nid = 0;
-        char *text = json_dumps(mine, JSON_COMPACT);
+        char *text = json_dumps(mine, JSON_COMPACT | JSON_REAL_PRECISION(12));
         rc = dc_store_notice_add(api->store, o->owner, text, now, &nid);
         free(text);
         json_object_set_new(mine, "id", json_integer(nid));
@@ -281,7 +281,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         if (c->resolution == DC_RESOLUTION_OTHER_REPLANS || c->resolution == DC_RESOLUTION_ACCEPTED) {
             json_t *theirs = notice_json(c->other, o, c, c->resolution == DC_RESOLUTION_OTHER_REPLANS
                                                              ? "replan" : "conflict_accepted_by_counterpart");
-            text = json_dumps(theirs, JSON_COMPACT);
+            text = json_dumps(theirs, JSON_COMPACT | JSON_REAL_PRECISION(12));
             rc = dc_store_notice_add(api->store, c->other->owner, text, now, &nid);
             free(text);
             if (rc == DC_OK)

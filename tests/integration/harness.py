@@ -1,0 +1,140 @@
+"""harness.py - start the real deconflictd on a loopback port and talk HTTP to it (stdlib only)."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE = os.environ.get("DC_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+SERVER = os.environ.get("DC_SERVER", os.path.join(SOURCE, "build/asan/deconflictd"))
+CLI = os.environ.get("DC_CLI", os.path.join(SOURCE, "build/asan/deconflict"))
+BORDERS = os.environ.get("DC_BORDERS", os.path.join(SOURCE, "build/borders"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One deconflictd with its own store in a temporary directory."""
+
+    def __init__(self, extra_args=(), keep_dir=None):
+        self.dir = keep_dir or tempfile.mkdtemp(prefix="dc-it-")
+        self.db = os.path.join(self.dir, "deconflict.db")
+        self.port = free_port()
+        self.log_path = os.path.join(self.dir, "server.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [SERVER, "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
+             "--operator-key-file", os.path.join(self.dir, "operator.key"), *extra_args],
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 20
+        while True:
+            try:
+                status, _, _ = self.call("GET", "/v1/health")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("deconflictd did not start:\n" + open(self.log_path).read())
+            time.sleep(0.05)
+        with open(os.path.join(self.dir, "operator.key")) as f:
+            self.operator = f.read().strip()
+        self.keys = {}
+
+    def call(self, method, path, key=None, body=None, raw=None, headers=None):
+        """Returns (status, headers dict, parsed JSON or text)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        h = dict(headers or {})
+        if key is not None:
+            h["Authorization"] = "Bearer " + key
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if data is not None:
+            h.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        text = resp.read().decode("utf-8", "replace")
+        conn.close()
+        ctype = resp.getheader("Content-Type", "")
+        parsed = json.loads(text) if "json" in ctype and text else text
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, parsed
+
+    def party(self, name, notation=None):
+        body = {"name": name}
+        if notation:
+            body["notation"] = notation
+        status, _, doc = self.call("POST", "/v1/parties", self.operator, body)
+        assert status == 201, (status, doc)
+        self.keys[name] = doc["key"]
+        return doc["key"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                code = self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                raise RuntimeError("deconflictd did not stop on SIGTERM")
+            self.log.close()
+            log = open(self.log_path).read()
+            if code != 0 or "ERROR: AddressSanitizer" in log or "runtime error" in log or "LeakSanitizer" in log:
+                raise RuntimeError(f"deconflictd exited {code}:\n{log[-4000:]}")
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def cli(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+
+
+class Results:
+    """A tiny runner: each check counts; the closing line is 'N passed, M failed'."""
+
+    def __init__(self, name):
+        self.name, self.passed, self.failed = name, 0, 0
+
+    def check(self, what, ok, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL {what} {detail}", flush=True)
+
+    def equal(self, what, expected, actual):
+        self.check(what, expected == actual, f"\n  expected: {expected!r}\n  actual:   {actual!r}")
+
+    def finish(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed", flush=True)
+        sys.exit(0 if self.failed == 0 and self.passed > 0 else 1)
+
+
+def volume(vertices, lo, hi, t0, t1):
+    return {"outline_polygon": {"vertices": vertices}, "altitude_lower": lo, "altitude_upper": hi,
+            "time_start": t0, "time_end": t1}
+
+
+def circle(center, radius, lo, hi, t0, t1):
+    return {"outline_circle": {"center": center, "radius": radius}, "altitude_lower": lo,
+            "altitude_upper": hi, "time_start": t0, "time_end": t1}
+
+
+def zone_body_from_geojson(path):
+    """A scenario zone file (web/borders.mjs) as a PUT /v1/zones body."""
+    fc = json.load(open(path))
+    props = fc["features"][0]["properties"]
+    vols = []
+    for poly in fc["features"][0]["geometry"]["coordinates"]:
+        ring = [{"lat": lat, "lng": lon} for lon, lat in poly[0]]
+        vols.append(volume(ring, props["altitude_lower"], props["altitude_upper"],
+                           props["time_start"], props["time_end"]))
+    return {"volumes": vols, "admitted": props["admitted"], "public": True}
