@@ -924,16 +924,17 @@ dc_status dc_store_object_digest(dc_store *s, const dc_record *r, uint8_t out[DC
         dc_free(blob);
         return DC_NOMEM;
     }
-    /* The body already names public and admitted parties; both are part of
-     * the row, so both are folded in. */
-    size_t n = strlen(r->body) + strlen(admitted) + 16;
+    /* Every column of the row is folded in, so that no byte of it can
+     * change unnoticed: public, admitted and the two times as well. */
+    size_t n = strlen(r->body) + strlen(admitted) + 64;
     char *text = dc_malloc(n);
     if (text == NULL) {
         dc_free(blob);
         dc_free(admitted);
         return DC_NOMEM;
     }
-    snprintf(text, n, "%s\n%d\n%s", r->body, r->is_public, admitted);
+    snprintf(text, n, "%s\n%d\n%s\n%lld\n%lld", r->body, r->is_public, admitted,
+             (long long)r->created, (long long)r->updated);
     dc_status rc = dc_audit_object_digest(dc_kind_name(r->object.kind), r->object.owner, r->object.id,
                                           r->object.version, dc_state_name(r->object.state),
                                           r->object.priority, text, blob, size, out);
