@@ -165,6 +165,7 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     if ((poly == NULL) == (circle == NULL))
         return fail(d, DC_INVALID, pointer, "exactly one of outline_polygon and outline_circle");
     dc_error inner;
+    dc_error_clear(&inner);
     if (circle != NULL) {
         snprintf(p, sizeof p, "%s/outline_circle", pointer);
         static const char *const cf[] = {"center", "radius", NULL};
@@ -205,11 +206,12 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
             snprintf(pv, sizeof pv, "%s/%zu", p, i);
             rc = decode_point(d, json_array_get(vertices, i), pv, &pts[i]);
         }
-        if (rc == DC_OK)
-            rc = dc_volume_init_polygon(d->geom, pts, n, lo, hi, t0, t1, out, &inner);
+        if (rc != DC_OK) {
+            dc_free(pts);
+            return rc; /* a vertex failed: already reported with its pointer */
+        }
+        rc = dc_volume_init_polygon(d->geom, pts, n, lo, hi, t0, t1, out, &inner);
         dc_free(pts);
-        if (rc != DC_OK && inner.status == DC_OK)
-            return rc; /* a vertex failed: already reported */
     }
     if (rc != DC_OK) {
         /* map the library's field onto the request's member */

@@ -1,0 +1,69 @@
+"""test_bad_input.py - the bad-request catalogue: each gets its status and problem type, and the store is unchanged."""
+import copy
+import hashlib
+import json
+import os
+import sqlite3
+
+from harness import SOURCE, Results, Server, volume
+
+T0, T1 = "2033-01-01T10:00:00Z", "2033-01-01T11:00:00Z"
+SQ = ["36.0N 37.0E", "36.0N 37.1E", "36.1N 37.1E", "36.1N 37.0E"]
+catalogue = json.load(open(os.path.join(SOURCE, "tests/data/api_bad_requests.json")))["cases"]
+
+
+def snapshot(db):
+    """A digest of everything the store holds."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    h = hashlib.sha256()
+    for table in ("parties", "objects", "volume_boxes", "grants", "notices", "audit", "server_key"):
+        for row in con.execute(f"SELECT * FROM {table} ORDER BY 1"):
+            h.update(repr(row).encode())
+    con.close()
+    return h.hexdigest()
+
+
+def make(spec):
+    kind, n = spec.split(":")
+    n = int(n)
+    base = {"priority": 1, "volumes": [volume(SQ, 0, 1000, T0, T1)]}
+    if kind == "vertices":
+        base["volumes"][0]["outline_polygon"]["vertices"] = [{"lat": 36.0, "lng": 37.0}] * n
+    elif kind == "volumes":
+        base["volumes"] = [copy.deepcopy(base["volumes"][0]) for _ in range(n)]
+    elif kind == "bytes":
+        text = json.dumps(base)
+        return (text[:-1] + " " * (n - len(text)) + "}").encode()
+    return json.dumps(base).encode()
+
+
+r = Results("bad_input")
+s = Server()
+try:
+    keys = {"alice": s.party("alice"), "bob": s.party("bob"), "operator": s.operator, "none": None}
+    status, _, _ = s.call("PUT", "/v1/intents/existing", keys["alice"], {"priority": 1, "volumes": [volume(SQ, 0, 1000, T0, T1)]})
+    r.equal("the fixture intent exists", 201, status)
+    before = snapshot(s.db)
+    r.check("the catalogue has at least 60 requests", len(catalogue) >= 60, str(len(catalogue)))
+    for case in catalogue:
+        raw = None
+        if "make" in case:
+            raw = make(case["make"])
+        elif "raw" in case:
+            raw = case["raw"].encode("utf-8", "surrogateescape")
+        status, headers, doc = s.call(case["method"], case["path"], keys[case["key"]],
+                                      body=case.get("body"), raw=raw)
+        what = case["name"]
+        r.equal(f"{what}: status", case["status"], status)
+        r.equal(f"{what}: problem+json", "application/problem+json", headers.get("content-type"))
+        if isinstance(doc, dict):
+            r.equal(f"{what}: type", case["type"], doc.get("type"))
+            r.check(f"{what}: a detail", isinstance(doc.get("detail"), str) and doc["detail"], str(doc))
+            if "pointer" in case:
+                r.equal(f"{what}: pointer", case["pointer"], doc.get("pointer"))
+        r.equal(f"{what}: nothing changed in the store", before, snapshot(s.db))
+    print(f"bad_input: {len(catalogue)} bad requests", flush=True)
+finally:
+    s.stop()
+    s.cleanup()
+r.finish()
