@@ -435,9 +435,11 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
     out->readbacks = d.readbacks;
     json_error_t jerr;
     json_t *root = json_loadb(body, length, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL)
+    if (root == NULL) {
+        dc_api_submission_clear(out);
         return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
                             "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    }
     dc_status rc = json_is_object(root) ? decode_header(&d, kind, root, out)
                                         : fail(&d, DC_INVALID, "", "the body must be a JSON object");
     json_t *volumes = json_object_get(root, "volumes"), *route = json_object_get(root, "route");
