@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
-# bench.sh - run every benchmark built under bench/ and print its figures
+# bench.sh - run the benchmarks and print their figures (docs/PERFORMANCE.md records them)
 set -euo pipefail
 build=${1:-build/release}
-found=0
-for b in "$build"/bench/bench_*; do
-  [ -x "$b" ] || continue
-  found=1
-  echo "== $(basename "$b")"
-  "$b"
-done
-[ "$found" -eq 1 ] || { echo "bench.sh: no benchmarks built in $build/bench" >&2; exit 1; }
+echo "== strategic deconfliction (bench/strategic.c)"
+"$build/bench/bench_strategic"
+echo
+echo "== HTTP API (bench/api.sh)"
+bash bench/api.sh "$build" "${API_SECONDS:-10}"

@@ -46,7 +46,8 @@ static const char *const migrations[] = {
     "CREATE TABLE objects(row INTEGER PRIMARY KEY, kind TEXT NOT NULL, owner TEXT NOT NULL,"
     " id TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,"
     " public INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL, volumes BLOB NOT NULL,"
-    " admitted TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " admitted TEXT NOT NULL DEFAULT '', volume_count INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
     " UNIQUE(kind, owner, id));"
     "CREATE INDEX objects_by_id ON objects(kind, id);"
     "CREATE VIRTUAL TABLE volume_boxes USING rtree(id, lon0, lon1, lat0, lat1, alt0, alt1, t0, t1);"
@@ -310,8 +311,9 @@ static char *copy_text(const unsigned char *text)
     return out;
 }
 
-#define RECORD_COLUMNS \
-    "row, kind, owner, id, version, state, priority, public, body, volumes, admitted, created, updated"
+#define RECORD_COLUMNS                                                                             \
+    "row, kind, owner, id, version, state, priority, public, body, volumes, admitted, created, updated," \
+    " volume_count"
 
 /* A record from a row selected with RECORD_COLUMNS. */
 static dc_status read_record(sqlite3_stmt *st, dc_record *r)
@@ -357,6 +359,8 @@ static dc_status read_record(sqlite3_stmt *st, dc_record *r)
     }
     o->volumes = vols;
     o->volume_count = count;
+    if ((int64_t)count != sqlite3_column_int64(st, 13))
+        return DC_STORE; /* the row contradicts itself */
     const char *adm = (const char *)sqlite3_column_text(st, 10);
     if (adm != NULL && adm[0] != '\0') {
         size_t n = 1;
@@ -410,8 +414,11 @@ dc_status dc_store_object_visible(dc_store *s, dc_object_kind kind, const char *
                                   dc_record *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = :kind AND id = :id"
-                                  " AND owner != :viewer AND " VISIBLE_TO_VIEWER " ORDER BY owner LIMIT 1");
+    /* INDEXED BY: left alone, the planner orders by owner through the
+     * unique index and reads every object of the kind. */
+    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects INDEXED BY objects_by_id"
+                                  " WHERE kind = :kind AND id = :id AND owner != :viewer AND "
+                                  VISIBLE_TO_VIEWER " ORDER BY owner LIMIT 1");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kind"), dc_kind_name(kind), -1, SQLITE_STATIC);
@@ -457,14 +464,39 @@ static uint8_t *pack_volumes(const dc_object *o, size_t *size)
     return blob;
 }
 
-static dc_status remove_boxes(dc_store *s, int64_t row)
+/* Remove the boxes of an object's volumes. R*Tree finds rows by id only by
+ * equality (a range of ids is a full scan), so each id is named. */
+static dc_status remove_boxes(dc_store *s, int64_t row, int64_t volumes)
 {
-    sqlite3_stmt *st = prepare(s, "DELETE FROM volume_boxes WHERE id >= ? AND id < ?");
+    sqlite3_stmt *st = prepare(s, "DELETE FROM volume_boxes WHERE id = ?");
     if (st == NULL)
         return DC_STORE;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)DC_INDEX_ID(row, 0));
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)DC_INDEX_ID(row + 1, 0));
-    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    dc_status rc = DC_OK;
+    for (int64_t i = 0; rc == DC_OK && i < volumes; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)DC_INDEX_ID(row, i));
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The row and volume count of an object, or DC_NOT_FOUND. */
+static dc_status find_row(dc_store *s, dc_object_kind kind, const char *owner, const char *id,
+                          int64_t *row, int64_t *volumes)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT row, volume_count FROM objects WHERE kind = ? AND owner = ? AND id = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, dc_kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    dc_status rc = step == SQLITE_ROW ? DC_OK : step == SQLITE_DONE ? DC_NOT_FOUND : DC_STORE;
+    if (rc == DC_OK) {
+        *row = sqlite3_column_int64(st, 0);
+        *volumes = sqlite3_column_int64(st, 1);
+    }
     sqlite3_finalize(st);
     return rc;
 }
@@ -478,14 +510,22 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
     uint8_t *blob = pack_volumes(o, &blob_size);
     char *admitted = admitted_text(o);
     dc_status rc = blob && admitted ? DC_OK : DC_NOMEM;
+    int64_t old_row = 0, old_volumes = 0;
+    if (rc == DC_OK) {
+        rc = find_row(s, o->kind, o->owner, o->id, &old_row, &old_volumes);
+        if (rc == DC_OK)
+            rc = remove_boxes(s, old_row, old_volumes);
+        else if (rc == DC_NOT_FOUND)
+            rc = DC_OK;
+    }
     sqlite3_stmt *st = NULL;
     if (rc == DC_OK)
         st = prepare(s, "INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"
-                        " volumes, admitted, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"
+                        " volumes, admitted, created, updated, volume_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
                         " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"
                         " state = excluded.state, priority = excluded.priority, public = excluded.public,"
                         " body = excluded.body, volumes = excluded.volumes, admitted = excluded.admitted,"
-                        " updated = excluded.updated RETURNING row");
+                        " updated = excluded.updated, volume_count = excluded.volume_count RETURNING row");
     if (rc == DC_OK && st == NULL)
         rc = DC_STORE;
     if (rc == DC_OK) {
@@ -501,6 +541,7 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
         sqlite3_bind_text(st, 10, admitted, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 11, r->created);
         sqlite3_bind_int64(st, 12, r->updated);
+        sqlite3_bind_int64(st, 13, (sqlite3_int64)o->volume_count);
         if (sqlite3_step(st) == SQLITE_ROW)
             r->row = sqlite3_column_int64(st, 0);
         else
@@ -509,8 +550,6 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
     }
     dc_free(blob);
     dc_free(admitted);
-    if (rc == DC_OK)
-        rc = remove_boxes(s, r->row);
     st = rc == DC_OK ? prepare(s, "INSERT INTO volume_boxes VALUES (?,?,?,?,?,?,?,?,?)") : NULL;
     if (rc == DC_OK && st == NULL)
         rc = DC_STORE;
@@ -532,20 +571,17 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
 
 dc_status dc_store_object_delete(dc_store *s, dc_object_kind kind, const char *owner, const char *id)
 {
-    sqlite3_stmt *st = prepare(s, "DELETE FROM objects WHERE kind = ? AND owner = ? AND id = ? RETURNING row");
+    int64_t row, volumes;
+    dc_status rc = find_row(s, kind, owner, id, &row, &volumes);
+    if (rc != DC_OK)
+        return rc;
+    sqlite3_stmt *st = prepare(s, "DELETE FROM objects WHERE row = ?");
     if (st == NULL)
         return DC_STORE;
-    sqlite3_bind_text(st, 1, dc_kind_name(kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(st);
-    int64_t row = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_bind_int64(st, 1, row);
+    rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     sqlite3_finalize(st);
-    if (step == SQLITE_DONE)
-        return DC_NOT_FOUND;
-    if (row < 0)
-        return DC_STORE;
-    return remove_boxes(s, row);
+    return rc == DC_OK ? remove_boxes(s, row, volumes) : rc;
 }
 
 static dc_status list_push(dc_record_list *list, dc_record **slot)
@@ -562,36 +598,40 @@ static dc_status list_push(dc_record_list *list, dc_record **slot)
     return DC_OK;
 }
 
-/* Rows of the objects with a box overlapping `b`, appended to rows. */
+/* Rows of the objects with a box overlapping `b`, appended to rows (with
+ * repeats). Longitudes compare modulo 360: one query per shift, since the
+ * R*Tree cannot use an OR of ranges (it would scan every box). */
 static dc_status rows_in_box(dc_store *s, const dc_box4 *b, dc_id_list *rows)
 {
     sqlite3_stmt *st = prepare(s,
-        "SELECT id FROM volume_boxes WHERE lat0 <= ?4 AND lat1 >= ?3 AND alt0 <= ?6 AND alt1 >= ?5"
-        " AND t0 < ?8 AND t1 > ?7 AND ((lon0 <= ?2 AND lon1 >= ?1) OR"
-        " (lon0 <= ?2 - 360 AND lon1 >= ?1 - 360) OR (lon0 <= ?2 + 360 AND lon1 >= ?1 + 360))");
+        "SELECT id FROM volume_boxes WHERE lon0 <= ?2 AND lon1 >= ?1 AND lat0 <= ?4 AND lat1 >= ?3"
+        " AND alt0 <= ?6 AND alt1 >= ?5 AND t0 < ?8 AND t1 > ?7");
     if (st == NULL)
         return DC_STORE;
-    double v[8] = {b->lon_min, b->lon_max, b->lat_min, b->lat_max, b->alt_min, b->alt_max,
-                   hours(b->t_min), hours(b->t_max)};
-    for (int k = 0; k < 8; k++)
-        sqlite3_bind_double(st, k + 1, v[k]);
     dc_status rc = DC_OK;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (rows->count == rows->capacity) {
-            size_t cap = rows->capacity ? rows->capacity * 2 : 64;
-            uint64_t *ids = dc_realloc(rows->ids, cap * sizeof *ids);
-            if (ids == NULL) {
-                rc = DC_NOMEM;
-                break;
+    for (int shift = -360; rc == DC_OK && shift <= 360; shift += 360) {
+        double v[8] = {b->lon_min + shift, b->lon_max + shift, b->lat_min, b->lat_max, b->alt_min,
+                       b->alt_max, hours(b->t_min), hours(b->t_max)};
+        sqlite3_reset(st);
+        for (int k = 0; k < 8; k++)
+            sqlite3_bind_double(st, k + 1, v[k]);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            if (rows->count == rows->capacity) {
+                size_t cap = rows->capacity ? rows->capacity * 2 : 64;
+                uint64_t *ids = dc_realloc(rows->ids, cap * sizeof *ids);
+                if (ids == NULL) {
+                    rc = DC_NOMEM;
+                    break;
+                }
+                rows->ids = ids;
+                rows->capacity = cap;
             }
-            rows->ids = ids;
-            rows->capacity = cap;
+            rows->ids[rows->count++] = (uint64_t)sqlite3_column_int64(st, 0) >> DC_INDEX_VOLUME_BITS;
         }
-        rows->ids[rows->count++] = (uint64_t)sqlite3_column_int64(st, 0) >> DC_INDEX_VOLUME_BITS;
+        if (rc == DC_OK && step != SQLITE_DONE)
+            rc = DC_STORE;
     }
-    if (rc == DC_OK && step != SQLITE_DONE)
-        rc = DC_STORE;
     sqlite3_finalize(st);
     return rc;
 }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# api.sh - PUT and GET throughput and latency of deconflictd with wrk, at 1,000 and 100,000 stored intents.
+# usage: bench/api.sh BUILD_DIR [SECONDS]
+set -euo pipefail
+build=${1:-build/release}
+seconds=${2:-10}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+echo "api benchmark: wrk -t2 -c16 -d${seconds}s against deconflictd on 127.0.0.1:$port ($(nproc) cores, client and server share them)"
+for n in 1000 100000; do
+  rm -f "$work"/db*
+  start=$(date +%s.%N)
+  key=$("$build/bench/bench_seed" "$work/db" "$n")
+  printf 'stored intents: %d (seeded in %s s)\n' "$n" "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')"
+  "$build/deconflictd" --listen "127.0.0.1:$port" --db "$work/db" --operator-key-file "$work/op.key" --quiet 2>"$work/log" &
+  server=$!
+  for _ in $(seq 50); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
+  echo " GET /v1/intents/{id}:"
+  DC_KEY=$key DC_INTENTS=$n wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/get.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
+  load=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" "127.0.0.1:$port/v1/parties" \
+         -d '{"name":"load"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+  echo " PUT /v1/intents/{id} by another party (new intents among the stored ones: conflicts decided, notices and audit written):"
+  DC_KEY=$load wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/put.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
+  kill -TERM $server; wait $server || true
+done
