@@ -26,6 +26,9 @@ typedef struct dc_id_list {
 
 void dc_id_list_clear(dc_id_list *list); /* frees; NULL is a no-op */
 
+/* Sort ascending and drop repeats. Can't fail. */
+void dc_id_list_sort_unique(dc_id_list *list);
+
 /* DC_OK, DC_NOMEM, DC_INVALID (a config field out of range). */
 dc_status dc_index_new(const dc_index_config *config, dc_index **out);
 void dc_index_free(dc_index *index); /* NULL is a no-op */

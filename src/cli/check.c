@@ -1,6 +1,7 @@
 /* check.c - `deconflict check FILE`: submit a scenario's objects in order, offline, and report every conflict */
 #include "cli.h"
 #include "deconflict/scenario.h"
+#include "../api/api_internal.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -30,22 +31,6 @@ static void overlap_box(const dc_conflict *c, double *lo, double *hi)
     }
 }
 
-static json_t *overlap_geojson(const dc_overlap *ov)
-{
-    json_t *polys = json_array();
-    for (size_t k = 0; k < ov->part_count; k++) {
-        json_t *ring = json_array();
-        const dc_volume *v = &ov->parts[k];
-        for (uint32_t i = 0; i <= v->vertex_count; i++) {
-            const dc_point *p = &v->vertices[i % v->vertex_count];
-            json_array_append_new(ring, json_pack("[f,f]", round(p->lon * 1e7) / 1e7,
-                                                  round(p->lat * 1e7) / 1e7));
-        }
-        json_array_append_new(polys, json_pack("[o]", ring));
-    }
-    return json_pack("{s:s,s:o}", "type", "MultiPolygon", "coordinates", polys);
-}
-
 static void print_conflict(const dc_object *o, const dc_conflict *c, json_t *list)
 {
     char t0[32], t1[32];
@@ -61,7 +46,7 @@ static void print_conflict(const dc_object *o, const dc_conflict *c, json_t *lis
                             "resolution", dc_resolution_name(c->resolution), "reason",
                             dc_reason_name(c->reason), "time_start", t0, "time_end", t1,
                             "altitude_lower", lo, "altitude_upper", hi, "overlap",
-                            overlap_geojson(&c->overlap)));
+                            dc_api_overlap_geojson(&c->overlap)));
         return;
     }
     printf("  %-18s %-10s x %-18s %-10s %-14s %-16s %s..%s  %.0f..%.0f m\n", o->id, o->owner,

@@ -29,12 +29,6 @@ dc_status dc_index_remove_object(dc_index *index, uint64_t number, const dc_obje
     return result;
 }
 
-static int ascending(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
 dc_status dc_index_candidate_objects(dc_index *index, const dc_object *proposed,
                                      dc_id_list *scratch, dc_id_list *out)
 {
@@ -56,13 +50,6 @@ dc_status dc_index_candidate_objects(dc_index *index, const dc_object *proposed,
         for (size_t k = 0; k < scratch->count; k++)
             out->ids[out->count++] = scratch->ids[k] >> DC_INDEX_VOLUME_BITS;
     }
-    if (out->count > 1) {
-        qsort(out->ids, out->count, sizeof *out->ids, ascending);
-        size_t unique = 1;
-        for (size_t i = 1; i < out->count; i++)
-            if (out->ids[i] != out->ids[unique - 1])
-                out->ids[unique++] = out->ids[i];
-        out->count = unique;
-    }
+    dc_id_list_sort_unique(out);
     return DC_OK;
 }

@@ -31,6 +31,7 @@
 #include "deconflict/index.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct slot {
@@ -173,6 +174,24 @@ void dc_id_list_clear(dc_id_list *list)
         return;
     dc_free(list->ids);
     memset(list, 0, sizeof *list);
+}
+
+static int ascending(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+void dc_id_list_sort_unique(dc_id_list *list)
+{
+    if (list->count < 2)
+        return;
+    qsort(list->ids, list->count, sizeof *list->ids, ascending);
+    size_t n = 1;
+    for (size_t i = 1; i < list->count; i++)
+        if (list->ids[i] != list->ids[n - 1])
+            list->ids[n++] = list->ids[i];
+    list->count = n;
 }
 
 static int id_list_push(dc_id_list *list, uint64_t id)

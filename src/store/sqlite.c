@@ -636,29 +636,16 @@ static dc_status rows_in_box(dc_store *s, const dc_box4 *b, dc_id_list *rows)
     return rc;
 }
 
-static int ascending(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
+/* Text parameters of a query, by name (":viewer"); a NULL name ends the list. */
+struct binding {
+    const char *name, *value;
+};
 
-static void unique(dc_id_list *rows)
+/* Load the listed rows that pass `where`, appending them to *out. */
+static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *where,
+                           const struct binding *binds, dc_record_list *out)
 {
-    if (rows->count < 2)
-        return;
-    qsort(rows->ids, rows->count, sizeof *rows->ids, ascending);
-    size_t n = 1;
-    for (size_t i = 1; i < rows->count; i++)
-        if (rows->ids[i] != rows->ids[n - 1])
-            rows->ids[n++] = rows->ids[i];
-    rows->count = n;
-}
-
-/* Load the listed rows that pass `where` (with :viewer bound when given). */
-static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *where, const char *viewer,
-                           dc_record_list *out)
-{
-    char sql[768];
+    char sql[1024];
     snprintf(sql, sizeof sql, "SELECT " RECORD_COLUMNS " FROM objects WHERE row = :row AND %s", where);
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
@@ -667,8 +654,8 @@ static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *wher
     for (size_t i = 0; rc == DC_OK && i < rows->count; i++) {
         sqlite3_reset(st);
         sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":row"), (sqlite3_int64)rows->ids[i]);
-        if (viewer != NULL)
-            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1, SQLITE_TRANSIENT);
+        for (const struct binding *b = binds; b && b->name; b++)
+            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, b->name), b->value, -1, SQLITE_TRANSIENT);
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE)
             continue;
@@ -695,36 +682,14 @@ dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_
         dc_volume_box(&proposed->volumes[i], &b);
         rc = rows_in_box(s, &b, &rows);
     }
-    unique(&rows);
+    dc_id_list_sort_unique(&rows);
     char where[256];
     snprintf(where, sizeof where,
              "(kind = 'zone' OR state IN ('accepted', 'activated', 'nonconforming'))"
              " AND NOT (kind = '%s' AND owner = :owner AND id = :id)", dc_kind_name(proposed->kind));
-    if (rc == DC_OK) {
-        char sql[1024];
-        snprintf(sql, sizeof sql, "SELECT " RECORD_COLUMNS " FROM objects WHERE row = :row AND %s", where);
-        sqlite3_stmt *st = prepare(s, sql);
-        rc = st ? DC_OK : DC_STORE;
-        for (size_t i = 0; rc == DC_OK && i < rows.count; i++) {
-            sqlite3_reset(st);
-            sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":row"), (sqlite3_int64)rows.ids[i]);
-            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":owner"), proposed->owner, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), proposed->id, -1, SQLITE_TRANSIENT);
-            int step = sqlite3_step(st);
-            if (step == SQLITE_DONE)
-                continue;
-            dc_record *slot;
-            rc = step == SQLITE_ROW ? list_push(out, &slot) : DC_STORE;
-            if (rc == DC_OK) {
-                rc = read_record(st, slot);
-                if (rc == DC_OK)
-                    out->count++;
-                else
-                    dc_record_clear(slot);
-            }
-        }
-        sqlite3_finalize(st);
-    }
+    struct binding binds[] = {{":owner", proposed->owner}, {":id", proposed->id}, {NULL, NULL}};
+    if (rc == DC_OK)
+        rc = load_rows(s, &rows, where, binds, out);
     dc_id_list_clear(&rows);
     return rc;
 }
@@ -737,9 +702,10 @@ dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *vie
     if (box != NULL) {
         dc_id_list rows = {0};
         dc_status rc = rows_in_box(s, box, &rows);
-        unique(&rows);
+        dc_id_list_sort_unique(&rows);
+        struct binding binds[] = {{":viewer", viewer}, {NULL, NULL}};
         if (rc == DC_OK)
-            rc = load_rows(s, &rows, where, viewer, out);
+            rc = load_rows(s, &rows, where, binds, out);
         dc_id_list_clear(&rows);
         return rc;
     }
