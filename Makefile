@@ -15,7 +15,7 @@ deps:
 # Natural Earth borders (npm world-atlas) as zone scenarios in build/borders/.
 borders: deps
 	@[ -d web/node_modules/world-atlas ] && [ -d web/node_modules/@apidevtools/swagger-parser ] || (cd web && npm ci --no-audit --no-fund --loglevel=error)
-	@[ -f build/borders/turkey.geojson ] || node web/borders.mjs build/borders
+	@[ -f build/borders/world.geojson ] || node web/borders.mjs build/borders
 
 build: deps borders
 	@cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null

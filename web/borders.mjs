@@ -1,7 +1,9 @@
 // borders.mjs - Natural Earth countries (npm world-atlas, public domain) as Deconflict zone scenarios.
 // usage: node web/borders.mjs OUT_DIR [ISO_NUMERIC:party ...]   (default 792:turkey 760:syria)
 // Writes OUT_DIR/<party>.geojson: a FeatureCollection with one zone per country, sovereign airspace
-// from the surface to 20 km, valid 2000-2100, admitted: nobody but its owner.
+// from the surface to 20 km, valid 2000-2100, admitted: nobody but its owner; and
+// OUT_DIR/world.geojson: every country as such a zone (outer rings and holes), owned by a party
+// named after it, for the live monitor (not for volume checks: some countries exceed a volume's size).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { feature } from "topojson-client";
@@ -46,3 +48,20 @@ for (const [id, party] of wanted) {
   const vertices = polygons.reduce((n, p) => n + p[0].length, 0);
   console.log(`borders: ${party} (${country.properties.name}): ${polygons.length} polygons, ${vertices} vertices -> ${outDir}/${party}.geojson`);
 }
+
+const slug = (name) => name.toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const world = { type: "FeatureCollection", title: "Every country of Natural Earth 10m (world-atlas 2.0.2, public domain) as a zone", features: [] };
+let total = 0;
+for (const c of countries.features) {
+  if (!c.geometry) continue;
+  const polygons = c.geometry.type === "Polygon" ? [c.geometry.coordinates] : c.geometry.coordinates;
+  total += polygons.reduce((n, p) => n + p.reduce((m, r) => m + r.length, 0), 0);
+  world.features.push({
+    type: "Feature",
+    properties: { id: `${slug(c.properties.name)}-airspace`, kind: "zone", owner: slug(c.properties.name), name: c.properties.name,
+                  admitted: [], source: "Natural Earth 10m via npm world-atlas 2.0.2, id " + c.id },
+    geometry: { type: "MultiPolygon", coordinates: polygons },
+  });
+}
+writeFileSync(`${outDir}/world.geojson`, JSON.stringify(world));
+console.log(`borders: world: ${world.features.length} countries, ${total} vertices -> ${outDir}/world.geojson`);

@@ -23,4 +23,12 @@ dc_status dc_scenario_load(dc_geom *geom, const char *path, dc_scenario *out, dc
 
 void dc_scenario_free(dc_scenario *scenario); /* NULL is a no-op */
 
+#include "deconflict/monitor.h"
+
+/* Add the outlines of every zone feature of a GeoJSON file (rings and
+ * holes, any size: web/borders.mjs's world.geojson) to a monitor, without
+ * the volume rules. *zones counts them. DC_NOT_FOUND, DC_INVALID, DC_NOMEM. */
+dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, size_t *zones,
+                                         dc_error *err);
+
 #endif

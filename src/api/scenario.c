@@ -459,3 +459,80 @@ dc_status dc_scenario_load(dc_geom *geom, const char *path, dc_scenario *out, dc
     dc_free(buf);
     return rc;
 }
+
+dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, size_t *zones, dc_error *err)
+{
+    *zones = 0;
+    json_error_t jerr;
+    json_t *root = json_load_file(path, 0, &jerr);
+    if (root == NULL)
+        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "%s: %s", path, jerr.text);
+    json_t *features = json_object_get(root, "features");
+    dc_status rc = json_is_array(features) ? DC_OK
+                                           : dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION,
+                                                          "%s is not a FeatureCollection", path);
+    for (size_t i = 0; rc == DC_OK && i < json_array_size(features); i++) {
+        json_t *f = json_array_get(features, i), *props = json_object_get(f, "properties");
+        if (strcmp(json_string_value(json_object_get(props, "kind")) ? json_string_value(json_object_get(props, "kind")) : "", "zone") != 0)
+            continue;
+        const char *owner = json_string_value(json_object_get(props, "owner"));
+        const char *id = json_string_value(json_object_get(props, "id"));
+        json_t *geometry = json_object_get(f, "geometry");
+        const char *type = json_string_value(json_object_get(geometry, "type"));
+        json_t *coords = json_object_get(geometry, "coordinates");
+        if (owner == NULL || id == NULL || type == NULL) {
+            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION, "feature %zu: a zone needs owner, id and geometry", i);
+            break;
+        }
+        int multi = strcmp(type, "MultiPolygon") == 0;
+        size_t polys = multi ? json_array_size(coords) : 1, nrings = 0;
+        for (size_t p = 0; p < polys; p++)
+            nrings += json_array_size(multi ? json_array_get(coords, p) : coords);
+        dc_point **rings = dc_calloc(nrings + 1, sizeof *rings);
+        size_t *sizes = dc_calloc(nrings + 1, sizeof *sizes);
+        size_t at = 0;
+        rc = rings && sizes ? DC_OK : DC_NOMEM;
+        for (size_t p = 0; rc == DC_OK && p < polys; p++) {
+            json_t *poly = multi ? json_array_get(coords, p) : coords;
+            for (size_t r = 0; rc == DC_OK && r < json_array_size(poly); r++, at++) {
+                json_t *ring = json_array_get(poly, r);
+                size_t n = json_array_size(ring);
+                if (n > 1)
+                    n--; /* closing repeat */
+                rings[at] = dc_calloc(n ? n : 1, sizeof **rings);
+                if (rings[at] == NULL) {
+                    rc = DC_NOMEM;
+                    break;
+                }
+                sizes[at] = n;
+                for (size_t k = 0; k < n; k++) {
+                    json_t *pos = json_array_get(ring, k);
+                    rings[at][k] = (dc_point){json_number_value(json_array_get(pos, 1)),
+                                              json_number_value(json_array_get(pos, 0))};
+                }
+            }
+        }
+        json_t *adm = json_object_get(props, "admitted");
+        size_t nadm = json_array_size(adm);
+        char (*admitted)[DC_ID_MAX] = dc_calloc(nadm ? nadm : 1, sizeof *admitted);
+        for (size_t k = 0; admitted && k < nadm; k++)
+            snprintf(admitted[k], DC_ID_MAX, "%s", json_string_value(json_array_get(adm, k)) ?
+                                                       json_string_value(json_array_get(adm, k)) : "");
+        if (rc == DC_OK && admitted == NULL)
+            rc = DC_NOMEM;
+        if (rc == DC_OK && dc_monitor_add_zone(monitor, owner, id, (const dc_point *const *)rings, sizes, at,
+                                               (const char (*)[DC_ID_MAX])admitted, nadm) != DC_OK)
+            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION, "feature %zu (%s): not a usable zone", i, id);
+        else if (rc == DC_OK)
+            (*zones)++;
+        for (size_t k = 0; k < at; k++)
+            dc_free(rings[k]);
+        dc_free(rings);
+        dc_free(sizes);
+        dc_free(admitted);
+    }
+    json_decref(root);
+    if (rc == DC_NOMEM)
+        dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    return rc;
+}

@@ -10,5 +10,6 @@ int dc_cli_coord(int argc, char **argv);
 int dc_cli_check(int argc, char **argv);
 int dc_cli_serve(int argc, char **argv);
 int dc_cli_audit(int argc, char **argv);
+int dc_cli_monitor(int argc, char **argv);
 
 #endif

@@ -1,0 +1,165 @@
+/* monitor.h - live tracks: plausibility, zone entry prediction and crossings, separation (CPA/TCPA), alert levels */
+#ifndef DECONFLICT_MONITOR_H
+#define DECONFLICT_MONITOR_H
+
+#include "deconflict/engine.h"
+
+#include <stdint.h>
+
+typedef struct dc_monitor_config {
+    double lookahead_s;     /* straight-line prediction horizon (300) */
+    double warning_s;       /* entry or loss sooner than this is a warning (60) */
+    double repeat_s;        /* repeat a persisting alert this often (30) */
+    double hold_s;          /* a lower level must persist this long to be announced (10) */
+    double separation_h_m;  /* 5 NM = 9,260 m */
+    double separation_v_m;  /* 1,000 ft = 304.8 m */
+    double track_timeout_s; /* drop a track not updated for this long (120) */
+    double max_speed_mps;   /* faster is implausible: Mach 3 = 1,029 m/s */
+    double altitude_min_m, altitude_max_m; /* -500 .. 30,000 */
+} dc_monitor_config;
+
+/* Defaults as listed above. */
+dc_monitor_config dc_monitor_config_default(void);
+
+/* One position report. Optional quantities are NAN when absent. */
+typedef struct dc_report {
+    char party[DC_ID_MAX];
+    char aircraft[16];  /* ICAO 24-bit address (hex) or, without one, the callsign */
+    char callsign[16];
+    dc_time_us time;
+    dc_point position;
+    double altitude_m;
+    double ground_speed_mps;
+    double track_deg;
+    double vertical_rate_mps;
+} dc_report;
+
+typedef enum dc_report_verdict {
+    DC_REPORT_ACCEPTED,
+    DC_REPORT_DUPLICATE,              /* same time as the last one: ignored */
+    DC_REPORT_OUT_OF_ORDER,           /* older than the track's last report: rejected */
+    DC_REPORT_STALE,                  /* older than the timeout behind the newest report seen */
+    DC_REPORT_IMPLAUSIBLE_JUMP,       /* reaching it needs more than max_speed */
+    DC_REPORT_IMPLAUSIBLE_ALTITUDE,   /* outside altitude_min..max */
+    DC_REPORT_INVALID                 /* NaN or out-of-range position or time */
+} dc_report_verdict;
+
+const char *dc_report_verdict_name(dc_report_verdict verdict);
+
+typedef enum dc_alert_kind { DC_ALERT_ZONE, DC_ALERT_SEPARATION } dc_alert_kind;
+
+typedef enum dc_alert_level {
+    DC_LEVEL_CLEAR,
+    DC_LEVEL_ADVISORY,  /* event predicted within the look-ahead */
+    DC_LEVEL_WARNING,   /* within warning_s */
+    DC_LEVEL_INCURSION, /* zones: inside */
+    DC_LEVEL_LOSS       /* separation: lost now */
+} dc_alert_level;
+
+const char *dc_alert_level_name(dc_alert_level level);
+
+/* A live warning about one track (and a zone, or another track). */
+typedef struct dc_alert {
+    dc_alert_kind kind;
+    dc_alert_level level;
+    int repetition;           /* 0 when the level is new, then 1, 2, ... */
+    dc_time_us time;          /* of the report that raised it */
+    double time_to_event_s;   /* to entry or CPA; 0 when inside or lost */
+    char party[DC_ID_MAX];    /* the track's owner */
+    char aircraft[16];
+    dc_point position;
+    double altitude_m;
+    /* zone alerts */
+    char zone_owner[DC_ID_MAX];
+    char zone_id[DC_ID_MAX];
+    dc_point entry;           /* predicted (or actual) entry point */
+    /* separation alerts: the other aircraft and the closest approach */
+    char other_party[DC_ID_MAX];
+    char other_aircraft[16];
+    double cpa_horizontal_m, cpa_vertical_m;
+    double relative_east_m, relative_north_m, relative_up_m; /* other minus own, now */
+} dc_alert;
+
+typedef struct dc_alert_list {
+    size_t count, capacity;
+    dc_alert *items;
+} dc_alert_list;
+void dc_alert_list_clear(dc_alert_list *list);
+
+/* A crossing of a zone boundary between two reports, at its exact time on
+ * the path interpolated between them. */
+typedef struct dc_crossing {
+    char party[DC_ID_MAX];
+    char aircraft[16];
+    char zone_owner[DC_ID_MAX];
+    char zone_id[DC_ID_MAX];
+    int entering;  /* 1 entry, 0 exit */
+    dc_time_us time;
+    dc_point position;
+} dc_crossing;
+
+typedef struct dc_crossing_list {
+    size_t count, capacity;
+    dc_crossing *items;
+} dc_crossing_list;
+void dc_crossing_list_clear(dc_crossing_list *list);
+
+typedef struct dc_monitor dc_monitor;
+
+/* DC_OK, DC_NOMEM, DC_INVALID (a config value out of range). */
+dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out);
+void dc_monitor_free(dc_monitor *monitor); /* NULL is a no-op */
+
+/* Add a zone: rings of WGS84 points (outer rings and holes alike, read by
+ * the even-odd rule; edges straight in latitude/longitude), any altitude.
+ * `admitted` parties and the owner may be inside. Zones are added before
+ * tracks are ingested. DC_OK, DC_NOMEM, DC_INVALID (a ring of < 3 points or
+ * a bad point). The monitor copies everything. */
+dc_status dc_monitor_add_zone(dc_monitor *monitor, const char *owner, const char *id,
+                              const dc_point *const *rings, const size_t *ring_sizes,
+                              size_t ring_count, const char (*admitted)[DC_ID_MAX],
+                              size_t admitted_count);
+
+/* Add every zone of an object (its polygon volumes' outlines; circles are
+ * approximated by 64-gons). */
+dc_status dc_monitor_add_zone_object(dc_monitor *monitor, const dc_object *zone);
+
+/* Take one report. *verdict says whether it was trusted; only accepted
+ * reports move the track. Zone alerts for this track (new levels and
+ * repetitions) are appended to `alerts`, crossings since its last report to
+ * `crossings` (either may be NULL). DC_OK or DC_NOMEM. */
+dc_status dc_monitor_ingest(dc_monitor *monitor, const dc_report *report,
+                            dc_report_verdict *verdict, dc_alert_list *alerts,
+                            dc_crossing_list *crossings);
+
+/* Check every pair of live tracks at `now`: closest point of approach
+ * under linear extrapolation over the look-ahead, through a 3D grid of swept
+ * paths (never an all-pairs sweep). Appends separation alerts (one per
+ * track of a pair, new levels and repetitions) and drops tracks older than
+ * the timeout. *pairs_examined (may be NULL) counts exact CPA tests. */
+dc_status dc_monitor_separation(dc_monitor *monitor, dc_time_us now, dc_alert_list *alerts,
+                                size_t *pairs_examined);
+
+/* The same pairs by brute force, for tests and benchmarks: every pair whose
+ * predicted loss of separation falls within the look-ahead, as
+ * (index, index) of the live tracks in insertion order, a < b. */
+dc_status dc_monitor_conflict_pairs(dc_monitor *monitor, dc_time_us now, int brute_force,
+                                    uint32_t **pairs, size_t *count);
+
+size_t dc_monitor_track_count(const dc_monitor *monitor);
+
+/* Read recorded reports from a CSV with the columns of ../shared/data/tracks
+ * (time_utc, icao24, callsign, lat, lon, alt_ft, groundspeed_kt, track_deg;
+ * empty cells are absent values). Feet and knots are converted here. All
+ * reports get `party`. *out is allocated (dc_free). DC_NOT_FOUND (cannot
+ * read), DC_INVALID (header or a line malformed: line number in err). */
+dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
+                             dc_error *err);
+
+/* Closest point of approach of two straight tracks from their relative
+ * position (m) and velocity (m/s) in a local plane: time (s, clamped to
+ * [0, horizon]) and horizontal distance (m) there. Can't fail. */
+void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa_s,
+            double *distance_m);
+
+#endif

@@ -1,0 +1,99 @@
+/* csv.c - recorded position reports from CSV (the columns of shared/data/tracks), converted to SI at the edge */
+#include "deconflict/monitor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FT_TO_M 0.3048
+#define KT_TO_MPS (1852.0 / 3600.0)
+
+static const char *const columns[] = {"time_utc", "icao24", "callsign", "lat", "lon",
+                                      "alt_ft", "groundspeed_kt", "track_deg"};
+
+static double number_or_nan(const char *cell, int *ok)
+{
+    if (cell[0] == '\0')
+        return NAN;
+    char *end = NULL;
+    double v = strtod(cell, &end);
+    if (end == cell || *end != '\0' || !isfinite(v))
+        *ok = 0;
+    return v;
+}
+
+dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count, dc_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "cannot read %s", path);
+    char line[1024];
+    dc_status rc = DC_OK;
+    if (fgets(line, sizeof line, f) == NULL)
+        rc = dc_error_set(err, DC_INVALID, "", 1, "%s is empty", path);
+    line[strcspn(line, "\r\n")] = '\0';
+    char expect[256] = "";
+    for (size_t i = 0; i < 8; i++)
+        snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s%s", i ? "," : "", columns[i]);
+    if (rc == DC_OK && strcmp(line, expect) != 0)
+        rc = dc_error_set(err, DC_INVALID, "", 1, "%s: line 1 must be the header %s", path, expect);
+    size_t cap = 0, n = 0;
+    dc_report *reports = NULL;
+    long lineno = 1;
+    while (rc == DC_OK && fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '\0')
+            continue;
+        char *cells[8];
+        int k = 0;
+        char *p = line;
+        for (; k < 8 && p != NULL; k++) {
+            cells[k] = p;
+            p = strchr(p, ',');
+            if (p != NULL)
+                *p++ = '\0';
+        }
+        if (k != 8 || p != NULL) {
+            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno, "%s line %ld: 8 columns expected", path, lineno);
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            dc_report *grown = dc_realloc(reports, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+                break;
+            }
+            reports = grown;
+        }
+        dc_report *r = &reports[n];
+        memset(r, 0, sizeof *r);
+        snprintf(r->party, sizeof r->party, "%s", party);
+        snprintf(r->aircraft, sizeof r->aircraft, "%s", cells[1][0] ? cells[1] : cells[2]);
+        snprintf(r->callsign, sizeof r->callsign, "%s", cells[2]);
+        int ok = dc_time_parse(cells[0], &r->time, NULL) == DC_OK;
+        r->position.lat = number_or_nan(cells[3], &ok);
+        r->position.lon = number_or_nan(cells[4], &ok);
+        r->altitude_m = number_or_nan(cells[5], &ok) * FT_TO_M;
+        r->ground_speed_mps = number_or_nan(cells[6], &ok) * KT_TO_MPS;
+        r->track_deg = number_or_nan(cells[7], &ok);
+        r->vertical_rate_mps = NAN;
+        if (!ok) {
+            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno, "%s line %ld: a malformed value", path, lineno);
+            break;
+        }
+        n++;
+    }
+    fclose(f);
+    if (rc != DC_OK) {
+        dc_free(reports);
+        return rc;
+    }
+    *out = reports;
+    *count = n;
+    return DC_OK;
+}

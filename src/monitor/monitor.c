@@ -1,0 +1,928 @@
+/* monitor.c - live tracks: plausibility checks, velocity, zone crossings and entry prediction, alert levels */
+#include "monitor_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EARTH_R 6371008.8
+#define MAX_INSIDE 16
+#define MAX_EVENTS 256
+
+struct level_state {
+    uint64_t key; /* zone index, or the pair's two track numbers */
+    dc_alert_level level, pending;
+    dc_time_us since, last_emit, pending_since;
+    int repetition;
+};
+
+struct track {
+    char party[DC_ID_MAX];
+    char aircraft[16];
+    dc_time_us time;
+    dc_point pos;
+    double alt;
+    double ve, vn, vu; /* m/s */
+    int has_velocity;
+    int live;
+    uint32_t number; /* stable id for pair states */
+    uint32_t inside[MAX_INSIDE];
+    size_t inside_count;
+    struct level_state *zones;
+    size_t zone_count, zone_capacity;
+};
+
+struct zone {
+    char owner[DC_ID_MAX];
+    char id[DC_ID_MAX];
+    char (*admitted)[DC_ID_MAX];
+    size_t admitted_count;
+};
+
+struct dc_monitor {
+    dc_monitor_config config;
+    struct zone_grid grid;
+    struct zone *zones;
+    size_t zone_count, zone_capacity;
+    struct track *tracks;
+    size_t track_count, track_capacity;
+    uint32_t next_number;
+    dc_time_us newest;
+    struct level_state *pairs; /* separation states, a small open-addressing table */
+    size_t pair_capacity, pair_count;
+};
+
+dc_monitor_config dc_monitor_config_default(void)
+{
+    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000};
+    return c;
+}
+
+const char *dc_report_verdict_name(dc_report_verdict v)
+{
+    static const char *const names[] = {"accepted", "duplicate", "out_of_order", "stale",
+                                        "implausible_jump", "implausible_altitude", "invalid"};
+    return (unsigned)v < 7 ? names[v] : "unknown";
+}
+
+const char *dc_alert_level_name(dc_alert_level l)
+{
+    static const char *const names[] = {"clear", "advisory", "warning", "incursion", "loss"};
+    return (unsigned)l < 5 ? names[l] : "unknown";
+}
+
+void dc_alert_list_clear(dc_alert_list *l)
+{
+    if (l == NULL)
+        return;
+    dc_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void dc_crossing_list_clear(dc_crossing_list *l)
+{
+    if (l == NULL)
+        return;
+    dc_free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+static dc_alert *push_alert(dc_alert_list *l)
+{
+    if (l == NULL)
+        return NULL;
+    if (l->count == l->capacity) {
+        size_t cap = l->capacity ? l->capacity * 2 : 16;
+        dc_alert *items = dc_realloc(l->items, cap * sizeof *items);
+        if (items == NULL)
+            return NULL;
+        l->items = items;
+        l->capacity = cap;
+    }
+    dc_alert *a = &l->items[l->count++];
+    memset(a, 0, sizeof *a);
+    return a;
+}
+
+dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
+{
+    *out = NULL;
+    dc_monitor_config c = config ? *config : dc_monitor_config_default();
+    if (!(c.lookahead_s > 0 && c.warning_s >= 0 && c.repeat_s > 0 && c.hold_s >= 0 &&
+          c.separation_h_m > 0 && c.separation_v_m > 0 && c.track_timeout_s > 0 && c.max_speed_mps > 0 &&
+          c.altitude_min_m < c.altitude_max_m))
+        return DC_INVALID;
+    dc_monitor *m = dc_calloc(1, sizeof *m);
+    if (m == NULL)
+        return DC_NOMEM;
+    m->config = c;
+    *out = m;
+    return DC_OK;
+}
+
+void dc_monitor_free(dc_monitor *m)
+{
+    if (m == NULL)
+        return;
+    dc__zone_grid_free(&m->grid);
+    for (size_t i = 0; i < m->zone_count; i++)
+        dc_free(m->zones[i].admitted);
+    dc_free(m->zones);
+    for (size_t i = 0; i < m->track_count; i++)
+        dc_free(m->tracks[i].zones);
+    dc_free(m->tracks);
+    dc_free(m->pairs);
+    dc_free(m);
+}
+
+size_t dc_monitor_track_count(const dc_monitor *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->track_count; i++)
+        n += (size_t)m->tracks[i].live;
+    return n;
+}
+
+dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id, const dc_point *const *rings,
+                              const size_t *sizes, size_t ring_count, const char (*admitted)[DC_ID_MAX],
+                              size_t admitted_count)
+{
+    if (owner == NULL || id == NULL || ring_count == 0)
+        return DC_INVALID;
+    for (size_t r = 0; r < ring_count; r++) {
+        if (sizes[r] < 3)
+            return DC_INVALID;
+        for (size_t i = 0; i < sizes[r]; i++)
+            if (dc_point_validate(rings[r][i]) != DC_OK)
+                return DC_INVALID;
+    }
+    if (m->zone_count == m->zone_capacity) {
+        size_t cap = m->zone_capacity ? m->zone_capacity * 2 : 64;
+        struct zone *z = dc_realloc(m->zones, cap * sizeof *z);
+        if (z == NULL)
+            return DC_NOMEM;
+        m->zones = z;
+        m->zone_capacity = cap;
+    }
+    struct zone *z = &m->zones[m->zone_count];
+    memset(z, 0, sizeof *z);
+    snprintf(z->owner, sizeof z->owner, "%s", owner);
+    snprintf(z->id, sizeof z->id, "%s", id);
+    if (admitted_count > 0) {
+        z->admitted = dc_calloc(admitted_count, sizeof *z->admitted);
+        if (z->admitted == NULL)
+            return DC_NOMEM;
+        memcpy(z->admitted, admitted, admitted_count * sizeof *z->admitted);
+        z->admitted_count = admitted_count;
+    }
+    dc_status rc = dc__zone_grid_add(&m->grid, (uint32_t)m->zone_count, rings, sizes, ring_count);
+    if (rc != DC_OK) {
+        dc_free(z->admitted);
+        return rc;
+    }
+    m->zone_count++;
+    return DC_OK;
+}
+
+dc_status dc_monitor_add_zone_object(dc_monitor *m, const dc_object *zone)
+{
+    dc_point circle[64];
+    const dc_point **rings = dc_calloc(zone->volume_count + 1, sizeof *rings);
+    size_t *sizes = dc_calloc(zone->volume_count + 1, sizeof *sizes);
+    dc_point *circles = dc_calloc(64 * (zone->volume_count + 1), sizeof *circles);
+    dc_status rc = rings && sizes && circles ? DC_OK : DC_NOMEM;
+    for (size_t i = 0; rc == DC_OK && i < zone->volume_count; i++) {
+        const dc_volume *v = &zone->volumes[i];
+        if (v->outline == DC_OUTLINE_POLYGON) {
+            rings[i] = v->vertices;
+            sizes[i] = v->vertex_count;
+        } else {
+            for (int k = 0; k < 64; k++)
+                dc_geodesic_direct(v->center, 360.0 * k / 64, v->radius_m / cos(M_PI / 64), &circle[k], NULL);
+            memcpy(&circles[64 * i], circle, sizeof circle);
+            rings[i] = &circles[64 * i];
+            sizes[i] = 64;
+        }
+    }
+    if (rc == DC_OK)
+        rc = dc_monitor_add_zone(m, zone->owner, zone->id, rings, sizes, zone->volume_count, zone->admitted,
+                                 zone->admitted_count);
+    dc_free(rings);
+    dc_free(sizes);
+    dc_free(circles);
+    return rc;
+}
+
+static int admits(const struct zone *z, const char *party)
+{
+    if (strcmp(z->owner, party) == 0)
+        return 1;
+    for (size_t i = 0; i < z->admitted_count; i++)
+        if (strcmp(z->admitted[i], party) == 0)
+            return 1;
+    return 0;
+}
+
+static struct track *find_track(dc_monitor *m, const char *party, const char *aircraft)
+{
+    for (size_t i = 0; i < m->track_count; i++) {
+        struct track *t = &m->tracks[i];
+        if (t->live && strcmp(t->aircraft, aircraft) == 0 && strcmp(t->party, party) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+/* Metres east/north from a to b on a local plane (fine below ~200 km). */
+static void local_offset(dc_point a, dc_point b, double *east, double *north)
+{
+    double dlon = b.lon - a.lon;
+    if (dlon > 180)
+        dlon -= 360;
+    if (dlon < -180)
+        dlon += 360;
+    double lat = (a.lat + b.lat) / 2 * M_PI / 180;
+    *east = dlon * M_PI / 180 * EARTH_R * cos(lat);
+    *north = (b.lat - a.lat) * M_PI / 180 * EARTH_R;
+}
+
+static dc_point offset_point(dc_point p, double east, double north)
+{
+    dc_point q = {p.lat + north / EARTH_R * 180 / M_PI,
+                  p.lon + east / (EARTH_R * cos(p.lat * M_PI / 180)) * 180 / M_PI};
+    if (q.lon > 180)
+        q.lon -= 360;
+    if (q.lon < -180)
+        q.lon += 360;
+    if (q.lat > 89.9)
+        q.lat = 89.9;
+    if (q.lat < -89.9)
+        q.lat = -89.9;
+    return q;
+}
+
+static struct level_state *zone_state(struct track *t, uint32_t zone)
+{
+    for (size_t i = 0; i < t->zone_count; i++)
+        if (t->zones[i].key == zone)
+            return &t->zones[i];
+    if (t->zone_count == t->zone_capacity) {
+        size_t cap = t->zone_capacity ? t->zone_capacity * 2 : 4;
+        struct level_state *z = dc_realloc(t->zones, cap * sizeof *z);
+        if (z == NULL)
+            return NULL;
+        t->zones = z;
+        t->zone_capacity = cap;
+    }
+    struct level_state *s = &t->zones[t->zone_count++];
+    memset(s, 0, sizeof *s);
+    s->key = zone;
+    return s;
+}
+
+/* The level machine shared by zone and separation alerts: a rise is
+ * announced at once, a fall only once it has held for hold_s, and a level
+ * above clear is repeated every repeat_s. Returns 1 with *repetition set
+ * when an alert is due. */
+static int step_level(const dc_monitor_config *c, struct level_state *s, dc_alert_level level,
+                      dc_time_us now, int *repetition)
+{
+    dc_time_us repeat = (dc_time_us)(c->repeat_s * DC_US_PER_S), hold = (dc_time_us)(c->hold_s * DC_US_PER_S);
+    if (level > s->level) {
+        s->level = level;
+        s->since = s->last_emit = now;
+        s->repetition = 0;
+        s->pending = level;
+        *repetition = 0;
+        return 1;
+    }
+    if (level < s->level) {
+        if (s->pending != level) {
+            s->pending = level;
+            s->pending_since = now;
+        }
+        if (now - s->pending_since >= hold) {
+            s->level = level;
+            s->since = s->last_emit = now;
+            s->repetition = 0;
+            *repetition = 0;
+            return 1;
+        }
+    } else {
+        s->pending = level;
+    }
+    if (s->level != DC_LEVEL_CLEAR && now - s->last_emit >= repeat) {
+        s->last_emit = now;
+        *repetition = ++s->repetition;
+        return 1;
+    }
+    return 0;
+}
+
+static void fill_track_fields(dc_alert *a, const struct track *t)
+{
+    snprintf(a->party, sizeof a->party, "%s", t->party);
+    snprintf(a->aircraft, sizeof a->aircraft, "%s", t->aircraft);
+    a->time = t->time;
+    a->position = t->pos;
+    a->altitude_m = t->alt;
+}
+
+struct due_zone {
+    uint32_t zone;
+    double tte; /* s to entry; 0 inside */
+    dc_point entry;
+    dc_alert_level level;
+};
+
+/* Levels for every zone that matters to this track now, and alerts due. */
+static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts)
+{
+    const dc_monitor_config *c = &m->config;
+    struct due_zone due[64];
+    size_t n = 0;
+    for (size_t i = 0; i < t->inside_count && n < 64; i++)
+        if (!admits(&m->zones[t->inside[i]], t->party))
+            due[n++] = (struct due_zone){t->inside[i], 0, t->pos, DC_LEVEL_INCURSION};
+    if (t->has_velocity && hypot(t->ve, t->vn) > 1.0) {
+        dc_point end = offset_point(t->pos, t->ve * c->lookahead_s, t->vn * c->lookahead_s);
+        struct zone_event ev[MAX_EVENTS];
+        size_t ne = dc__zone_events(&m->grid, t->pos, end, ev, MAX_EVENTS);
+        uint32_t member[MAX_INSIDE + MAX_EVENTS];
+        size_t nm = t->inside_count;
+        memcpy(member, t->inside, nm * sizeof *member);
+        for (size_t k = 0; k < ne; k++) {
+            size_t at = nm;
+            for (size_t j = 0; j < nm; j++)
+                if (member[j] == ev[k].zone)
+                    at = j;
+            if (at < nm) { /* leaving */
+                member[at] = member[--nm];
+                continue;
+            }
+            member[nm++] = ev[k].zone;
+            int seen = 0;
+            for (size_t j = 0; j < n; j++)
+                seen |= due[j].zone == ev[k].zone;
+            if (seen || admits(&m->zones[ev[k].zone], t->party) || n == 64)
+                continue;
+            double tte = ev[k].t * c->lookahead_s;
+            dc_point entry = offset_point(t->pos, t->ve * tte, t->vn * tte);
+            due[n++] = (struct due_zone){ev[k].zone, tte, entry,
+                                        tte <= c->warning_s ? DC_LEVEL_WARNING : DC_LEVEL_ADVISORY};
+        }
+    }
+    /* zones with a state not in `due` are now clear */
+    for (size_t i = 0; i < t->zone_count; i++) {
+        int listed = 0;
+        for (size_t j = 0; j < n; j++)
+            listed |= due[j].zone == t->zones[i].key;
+        if (!listed && t->zones[i].level != DC_LEVEL_CLEAR && n < 64)
+            due[n++] = (struct due_zone){(uint32_t)t->zones[i].key, 0, t->pos, DC_LEVEL_CLEAR};
+    }
+    for (size_t j = 0; j < n; j++) {
+        struct level_state *s = zone_state(t, due[j].zone);
+        if (s == NULL)
+            return DC_NOMEM;
+        int repetition;
+        if (!step_level(c, s, due[j].level, t->time, &repetition) || alerts == NULL)
+            continue;
+        dc_alert *a = push_alert(alerts);
+        if (a == NULL)
+            return DC_NOMEM;
+        a->kind = DC_ALERT_ZONE;
+        a->level = s->level;
+        a->repetition = repetition;
+        a->time_to_event_s = s->level == DC_LEVEL_INCURSION ? 0 : due[j].tte;
+        fill_track_fields(a, t);
+        const struct zone *z = &m->zones[due[j].zone];
+        snprintf(a->zone_owner, sizeof a->zone_owner, "%s", z->owner);
+        snprintf(a->zone_id, sizeof a->zone_id, "%s", z->id);
+        a->entry = due[j].entry;
+    }
+    return DC_OK;
+}
+
+static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point from, dc_time_us t0,
+                                  const dc_report *r, dc_crossing_list *out)
+{
+    struct zone_event ev[MAX_EVENTS];
+    size_t ne = dc__zone_events(&m->grid, from, r->position, ev, MAX_EVENTS);
+    uint32_t member[MAX_INSIDE + MAX_EVENTS];
+    size_t nm = t->inside_count;
+    memcpy(member, t->inside, nm * sizeof *member);
+    for (size_t k = 0; k < ne; k++) {
+        size_t at = nm;
+        for (size_t j = 0; j < nm; j++)
+            if (member[j] == ev[k].zone)
+                at = j;
+        int entering = at == nm;
+        if (entering)
+            member[nm++] = ev[k].zone;
+        else
+            member[at] = member[--nm];
+        if (out == NULL)
+            continue;
+        if (out->count == out->capacity) {
+            size_t cap = out->capacity ? out->capacity * 2 : 16;
+            dc_crossing *items = dc_realloc(out->items, cap * sizeof *items);
+            if (items == NULL)
+                return DC_NOMEM;
+            out->items = items;
+            out->capacity = cap;
+        }
+        dc_crossing *c = &out->items[out->count++];
+        memset(c, 0, sizeof *c);
+        snprintf(c->party, sizeof c->party, "%s", r->party);
+        snprintf(c->aircraft, sizeof c->aircraft, "%s", r->aircraft);
+        const struct zone *z = &m->zones[ev[k].zone];
+        snprintf(c->zone_owner, sizeof c->zone_owner, "%s", z->owner);
+        snprintf(c->zone_id, sizeof c->zone_id, "%s", z->id);
+        c->entering = entering;
+        c->time = t0 + (dc_time_us)((double)(r->time - t0) * ev[k].t);
+        double e, n;
+        local_offset(from, r->position, &e, &n);
+        c->position = offset_point(from, e * ev[k].t, n * ev[k].t);
+    }
+    return DC_OK;
+}
+
+dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict *verdict,
+                            dc_alert_list *alerts, dc_crossing_list *crossings)
+{
+    const dc_monitor_config *c = &m->config;
+    if (dc_point_validate(r->position) != DC_OK || r->time <= 0 || r->aircraft[0] == '\0') {
+        *verdict = DC_REPORT_INVALID;
+        return DC_OK;
+    }
+    if (!isfinite(r->altitude_m) || r->altitude_m < c->altitude_min_m || r->altitude_m > c->altitude_max_m) {
+        *verdict = DC_REPORT_IMPLAUSIBLE_ALTITUDE;
+        return DC_OK;
+    }
+    if (r->time < m->newest - (dc_time_us)(c->track_timeout_s * DC_US_PER_S)) {
+        *verdict = DC_REPORT_STALE;
+        return DC_OK;
+    }
+    struct track *t = find_track(m, r->party, r->aircraft);
+    double dt = 0, east = 0, north = 0;
+    if (t != NULL) {
+        if (r->time == t->time) {
+            *verdict = DC_REPORT_DUPLICATE;
+            return DC_OK;
+        }
+        if (r->time < t->time) {
+            *verdict = DC_REPORT_OUT_OF_ORDER;
+            return DC_OK;
+        }
+        dt = (double)(r->time - t->time) / DC_US_PER_S;
+        local_offset(t->pos, r->position, &east, &north);
+        if (hypot(east, north) > c->max_speed_mps * dt + 50.0) { /* 50 m: position noise */
+            *verdict = DC_REPORT_IMPLAUSIBLE_JUMP;
+            return DC_OK;
+        }
+    } else {
+        if (m->track_count == m->track_capacity) {
+            size_t cap = m->track_capacity ? m->track_capacity * 2 : 64;
+            struct track *grown = dc_realloc(m->tracks, cap * sizeof *grown);
+            if (grown == NULL)
+                return DC_NOMEM;
+            m->tracks = grown;
+            m->track_capacity = cap;
+        }
+        t = &m->tracks[m->track_count++];
+        memset(t, 0, sizeof *t);
+        snprintf(t->party, sizeof t->party, "%s", r->party);
+        snprintf(t->aircraft, sizeof t->aircraft, "%s", r->aircraft);
+        t->number = m->next_number++;
+        t->live = 1;
+    }
+    *verdict = DC_REPORT_ACCEPTED;
+    if (r->time > m->newest)
+        m->newest = r->time;
+    dc_point from = t->pos;
+    dc_time_us t0 = t->time;
+    int had_position = t->time != 0;
+    if (isfinite(r->ground_speed_mps) && isfinite(r->track_deg)) {
+        double a = r->track_deg * M_PI / 180;
+        t->ve = r->ground_speed_mps * sin(a);
+        t->vn = r->ground_speed_mps * cos(a);
+        t->has_velocity = 1;
+    } else if (had_position && dt > 0 && dt <= 60) {
+        t->ve = east / dt;
+        t->vn = north / dt;
+        t->has_velocity = 1;
+    } else {
+        t->has_velocity = 0;
+    }
+    t->vu = isfinite(r->vertical_rate_mps) ? r->vertical_rate_mps
+            : had_position && dt > 0 && dt <= 60 ? (r->altitude_m - t->alt) / dt : 0;
+    if (had_position) {
+        dc_status rc = record_crossings(m, t, from, t0, r, crossings);
+        if (rc != DC_OK)
+            return rc;
+    }
+    t->time = r->time;
+    t->pos = r->position;
+    t->alt = r->altitude_m;
+    t->inside_count = dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE);
+    return zone_alerts(m, t, alerts);
+}
+
+/* ---- separation ---- */
+
+void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa, double *distance)
+{
+    double v2 = dvx * dvx + dvy * dvy;
+    double t = v2 > 0 ? -(dx * dvx + dy * dvy) / v2 : 0;
+    if (t < 0)
+        t = 0;
+    if (t > horizon_s)
+        t = horizon_s;
+    *tcpa = t;
+    *distance = hypot(dx + dvx * t, dy + dvy * t);
+}
+
+/* Earliest time in [0, T] at which both separations are lost, or -1. */
+static double loss_time(const double d[3], const double v[3], double dh, double dv, double horizon)
+{
+    double lo = 0, hi = horizon;
+    /* horizontal: |d + v t|^2 < dh^2 */
+    double a = v[0] * v[0] + v[1] * v[1], b = 2 * (d[0] * v[0] + d[1] * v[1]),
+           cc = d[0] * d[0] + d[1] * d[1] - dh * dh;
+    if (a == 0) {
+        if (cc >= 0)
+            return -1;
+    } else {
+        double disc = b * b - 4 * a * cc;
+        if (disc <= 0)
+            return -1;
+        double s = sqrt(disc);
+        lo = fmax(lo, (-b - s) / (2 * a));
+        hi = fmin(hi, (-b + s) / (2 * a));
+    }
+    /* vertical: |d + v t| < dv */
+    if (v[2] == 0) {
+        if (fabs(d[2]) >= dv)
+            return -1;
+    } else {
+        double t1 = (-dv - d[2]) / v[2], t2 = (dv - d[2]) / v[2];
+        lo = fmax(lo, fmin(t1, t2));
+        hi = fmin(hi, fmax(t1, t2));
+    }
+    return lo < hi ? lo : -1;
+}
+
+/* Relative state of b seen from a, both extrapolated to `now`. */
+static void relative(const struct track *a, const struct track *b, dc_time_us now, double d[3], double v[3])
+{
+    double ta = (double)(now - a->time) / DC_US_PER_S, tb = (double)(now - b->time) / DC_US_PER_S;
+    double e, n;
+    local_offset(a->pos, b->pos, &e, &n);
+    d[0] = e + b->ve * tb - a->ve * ta;
+    d[1] = n + b->vn * tb - a->vn * ta;
+    d[2] = (b->alt + b->vu * tb) - (a->alt + a->vu * ta);
+    v[0] = b->ve - a->ve;
+    v[1] = b->vn - a->vn;
+    v[2] = b->vu - a->vu;
+}
+
+struct span3 {
+    int32_t c0, c1, r0, r1, z0, z1;
+};
+
+#define SEP_CELL_DEG 0.25
+#define SEP_BAND_M 600.0
+
+static struct span3 swept(const dc_monitor *m, const struct track *t, dc_time_us now)
+{
+    double dt = (double)(now - t->time) / DC_US_PER_S, T = m->config.lookahead_s;
+    dc_point p0 = offset_point(t->pos, t->ve * dt, t->vn * dt);
+    dc_point p1 = offset_point(p0, t->ve * T, t->vn * T);
+    double z0 = t->alt + t->vu * dt, z1 = z0 + t->vu * T;
+    double pad_lat = m->config.separation_h_m / 2 / EARTH_R * 180 / M_PI;
+    double pad_lon = pad_lat / fmax(0.05, cos(fmax(fabs(p0.lat), fabs(p1.lat)) * M_PI / 180));
+    double lon0 = fmin(p0.lon, p1.lon), lon1 = fmax(p0.lon, p1.lon);
+    if (lon1 - lon0 > 180) { /* across the antimeridian: take the short way */
+        double tmp = lon0;
+        lon0 = lon1;
+        lon1 = tmp + 360;
+    }
+    struct span3 s;
+    s.c0 = (int32_t)floor((lon0 - pad_lon + 180) / SEP_CELL_DEG);
+    s.c1 = (int32_t)floor((lon1 + pad_lon + 180) / SEP_CELL_DEG);
+    s.r0 = (int32_t)floor((fmin(p0.lat, p1.lat) - pad_lat + 90) / SEP_CELL_DEG);
+    s.r1 = (int32_t)floor((fmax(p0.lat, p1.lat) + pad_lat + 90) / SEP_CELL_DEG);
+    double pad_z = m->config.separation_v_m / 2;
+    s.z0 = (int32_t)floor((fmin(z0, z1) - pad_z + 1000) / SEP_BAND_M);
+    s.z1 = (int32_t)floor((fmax(z0, z1) + pad_z + 1000) / SEP_BAND_M);
+    return s;
+}
+
+static uint64_t key3(int32_t c, int32_t r, int32_t z)
+{
+    uint32_t col = (uint32_t)(((c % 1440) + 1440) % 1440);
+    return ((uint64_t)(uint32_t)z << 40) ^ ((uint64_t)(uint32_t)r << 20) ^ col;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    return x;
+}
+
+struct cell_index {
+    uint64_t *keys;
+    uint32_t *start, *count; /* start in `members` */
+    uint8_t *used;
+    size_t capacity;
+    uint32_t *members;
+};
+
+static void cell_index_free(struct cell_index *ci)
+{
+    dc_free(ci->keys);
+    dc_free(ci->start);
+    dc_free(ci->count);
+    dc_free(ci->used);
+    dc_free(ci->members);
+}
+
+static uint32_t *cell_slot(struct cell_index *ci, uint64_t key, int create)
+{
+    size_t mask = ci->capacity - 1, j = mix64(key) & mask;
+    while (ci->used[j]) {
+        if (ci->keys[j] == key)
+            return &ci->count[j];
+        j = (j + 1) & mask;
+    }
+    if (!create)
+        return NULL;
+    ci->used[j] = 1;
+    ci->keys[j] = key;
+    ci->count[j] = 0;
+    return &ci->count[j];
+}
+
+/* The pairs whose predicted loss falls within the look-ahead, through a
+ * grid of the tracks' swept paths: two tracks are tested once, in the
+ * first cell (lowest column, row, band) their sweeps share. */
+static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, size_t *npairs, size_t *examined)
+{
+    size_t n = m->track_count, entries = 0;
+    struct span3 *spans = dc_calloc(n ? n : 1, sizeof *spans);
+    if (spans == NULL)
+        return DC_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (!m->tracks[i].live)
+            continue;
+        spans[i] = swept(m, &m->tracks[i], now);
+        entries += (size_t)(spans[i].c1 - spans[i].c0 + 1) * (size_t)(spans[i].r1 - spans[i].r0 + 1) *
+                   (size_t)(spans[i].z1 - spans[i].z0 + 1);
+    }
+    struct cell_index ci = {0};
+    ci.capacity = 1024;
+    while (ci.capacity < entries * 2)
+        ci.capacity *= 2;
+    ci.keys = dc_malloc(ci.capacity * sizeof *ci.keys);
+    ci.start = dc_malloc(ci.capacity * sizeof *ci.start);
+    ci.count = dc_malloc(ci.capacity * sizeof *ci.count);
+    ci.used = dc_calloc(ci.capacity, 1);
+    ci.members = dc_malloc((entries ? entries : 1) * sizeof *ci.members);
+    dc_status rc = ci.keys && ci.start && ci.count && ci.used && ci.members ? DC_OK : DC_NOMEM;
+    /* two passes: count per cell, then place */
+    for (int pass = 0; rc == DC_OK && pass < 2; pass++) {
+        if (pass == 1) {
+            uint32_t at = 0;
+            for (size_t j = 0; j < ci.capacity; j++)
+                if (ci.used[j]) {
+                    ci.start[j] = at;
+                    at += ci.count[j];
+                    ci.count[j] = 0;
+                }
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (!m->tracks[i].live)
+                continue;
+            const struct span3 *s = &spans[i];
+            for (int32_t z = s->z0; z <= s->z1; z++)
+                for (int32_t r = s->r0; r <= s->r1; r++)
+                    for (int32_t c = s->c0; c <= s->c1; c++) {
+                        uint32_t *cnt = cell_slot(&ci, key3(c, r, z), 1);
+                        if (pass == 1)
+                            ci.members[ci.start[cnt - ci.count] + *cnt] = (uint32_t)i;
+                        (*cnt)++;
+                    }
+        }
+    }
+    size_t cap = 0, found = 0, tests = 0;
+    uint32_t *out = NULL;
+    const dc_monitor_config *c = &m->config;
+    for (size_t j = 0; rc == DC_OK && j < ci.capacity; j++) {
+        if (!ci.used[j] || ci.count[j] < 2)
+            continue;
+        const uint32_t *mem = &ci.members[ci.start[j]];
+        uint64_t key = ci.keys[j];
+        for (uint32_t x = 0; x < ci.count[j] && rc == DC_OK; x++)
+            for (uint32_t y = x + 1; y < ci.count[j]; y++) {
+                const struct span3 *a = &spans[mem[x]], *b = &spans[mem[y]];
+                int32_t c0 = a->c0 > b->c0 ? a->c0 : b->c0, c1 = a->c1 < b->c1 ? a->c1 : b->c1;
+                int32_t r0 = a->r0 > b->r0 ? a->r0 : b->r0, r1 = a->r1 < b->r1 ? a->r1 : b->r1;
+                int32_t z0 = a->z0 > b->z0 ? a->z0 : b->z0, z1 = a->z1 < b->z1 ? a->z1 : b->z1;
+                if (c0 > c1 || r0 > r1 || z0 > z1 || key3(c0, r0, z0) != key)
+                    continue; /* not sharing a cell, or tested in their first common cell */
+                tests++;
+                double d[3], v[3];
+                relative(&m->tracks[mem[x]], &m->tracks[mem[y]], now, d, v);
+                if (loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s) < 0)
+                    continue;
+                if (found + 2 > cap) {
+                    cap = cap ? cap * 2 : 64;
+                    uint32_t *grown = dc_realloc(out, cap * sizeof *grown);
+                    if (grown == NULL) {
+                        rc = DC_NOMEM;
+                        break;
+                    }
+                    out = grown;
+                }
+                uint32_t i1 = mem[x], i2 = mem[y];
+                out[found++] = i1 < i2 ? i1 : i2;
+                out[found++] = i1 < i2 ? i2 : i1;
+            }
+    }
+    cell_index_free(&ci);
+    dc_free(spans);
+    if (rc != DC_OK) {
+        dc_free(out);
+        return rc;
+    }
+    *pairs = out;
+    *npairs = found / 2;
+    if (examined != NULL)
+        *examined = tests;
+    return DC_OK;
+}
+
+static int by_pair(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y;
+    return a[0] != b[0] ? (a[0] > b[0]) - (a[0] < b[0]) : (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_force, uint32_t **pairs, size_t *count)
+{
+    *pairs = NULL;
+    *count = 0;
+    if (!brute_force) {
+        dc_status rc = grid_pairs(m, now, pairs, count, NULL);
+        if (rc == DC_OK && *count > 1)
+            qsort(*pairs, *count, 2 * sizeof **pairs, by_pair);
+        return rc;
+    }
+    size_t cap = 0, found = 0;
+    uint32_t *out = NULL;
+    for (size_t i = 0; i < m->track_count; i++)
+        for (size_t j = i + 1; j < m->track_count; j++) {
+            if (!m->tracks[i].live || !m->tracks[j].live)
+                continue;
+            double d[3], v[3];
+            relative(&m->tracks[i], &m->tracks[j], now, d, v);
+            if (loss_time(d, v, m->config.separation_h_m, m->config.separation_v_m, m->config.lookahead_s) < 0)
+                continue;
+            if (found + 2 > cap) {
+                cap = cap ? cap * 2 : 64;
+                uint32_t *grown = dc_realloc(out, cap * sizeof *grown);
+                if (grown == NULL) {
+                    dc_free(out);
+                    return DC_NOMEM;
+                }
+                out = grown;
+            }
+            out[found++] = (uint32_t)i;
+            out[found++] = (uint32_t)j;
+        }
+    *pairs = out;
+    *count = found / 2;
+    return DC_OK;
+}
+
+static struct level_state *pair_state(dc_monitor *m, uint64_t key)
+{
+    if ((m->pair_count + 1) * 2 > m->pair_capacity) {
+        size_t cap = m->pair_capacity ? m->pair_capacity * 2 : 1024;
+        struct level_state *t = dc_calloc(cap, sizeof *t);
+        if (t == NULL)
+            return NULL;
+        for (size_t i = 0; i < m->pair_capacity; i++)
+            if (m->pairs[i].key != 0) {
+                size_t j = mix64(m->pairs[i].key) & (cap - 1);
+                while (t[j].key != 0)
+                    j = (j + 1) & (cap - 1);
+                t[j] = m->pairs[i];
+            }
+        dc_free(m->pairs);
+        m->pairs = t;
+        m->pair_capacity = cap;
+    }
+    size_t j = mix64(key) & (m->pair_capacity - 1);
+    while (m->pairs[j].key != 0 && m->pairs[j].key != key)
+        j = (j + 1) & (m->pair_capacity - 1);
+    if (m->pairs[j].key == 0) {
+        memset(&m->pairs[j], 0, sizeof m->pairs[j]);
+        m->pairs[j].key = key;
+        m->pair_count++;
+    }
+    return &m->pairs[j];
+}
+
+static dc_status separation_alert(dc_monitor *m, const struct track *own, const struct track *other,
+                                  const struct level_state *s, int repetition, dc_time_us now, double tloss,
+                                  dc_alert_list *alerts)
+{
+    dc_alert *a = push_alert(alerts);
+    if (a == NULL)
+        return alerts == NULL ? DC_OK : DC_NOMEM;
+    a->kind = DC_ALERT_SEPARATION;
+    a->level = s->level;
+    a->repetition = repetition;
+    fill_track_fields(a, own);
+    a->time = now;
+    snprintf(a->other_party, sizeof a->other_party, "%s", other->party);
+    snprintf(a->other_aircraft, sizeof a->other_aircraft, "%s", other->aircraft);
+    double d[3], v[3], tcpa, dist;
+    relative(own, other, now, d, v);
+    dc_cpa(d[0], d[1], v[0], v[1], m->config.lookahead_s, &tcpa, &dist);
+    a->time_to_event_s = tloss > 0 ? tloss : 0;
+    a->cpa_horizontal_m = dist;
+    a->cpa_vertical_m = fabs(d[2] + v[2] * tcpa);
+    a->relative_east_m = d[0];
+    a->relative_north_m = d[1];
+    a->relative_up_m = d[2];
+    return DC_OK;
+}
+
+dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *alerts, size_t *examined)
+{
+    dc_time_us timeout = (dc_time_us)(m->config.track_timeout_s * DC_US_PER_S);
+    for (size_t i = 0; i < m->track_count; i++)
+        if (m->tracks[i].live && m->tracks[i].time < now - timeout)
+            m->tracks[i].live = 0;
+    uint32_t *pairs = NULL;
+    size_t count = 0;
+    dc_status rc = grid_pairs(m, now, &pairs, &count, examined);
+    if (rc != DC_OK)
+        return rc;
+    /* mark the pairs in conflict now; all other known pair states fall to clear */
+    const dc_monitor_config *c = &m->config;
+    for (size_t p = 0; p < count && rc == DC_OK; p++) {
+        struct track *a = &m->tracks[pairs[2 * p]], *b = &m->tracks[pairs[2 * p + 1]];
+        double d[3], v[3];
+        relative(a, b, now, d, v);
+        double tl = loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s);
+        dc_alert_level level = tl <= 0 ? DC_LEVEL_LOSS : tl <= c->warning_s ? DC_LEVEL_WARNING : DC_LEVEL_ADVISORY;
+        uint64_t key = ((uint64_t)(a->number + 1) << 32) | (uint64_t)(b->number + 1);
+        struct level_state *s = pair_state(m, key);
+        if (s == NULL) {
+            rc = DC_NOMEM;
+            break;
+        }
+        int repetition;
+        if (step_level(c, s, level, now, &repetition)) {
+            rc = separation_alert(m, a, b, s, repetition, now, tl, alerts);
+            if (rc == DC_OK)
+                rc = separation_alert(m, b, a, s, repetition, now, tl, alerts);
+        }
+        pairs[2 * p] = a->number + 1; /* remember which keys were seen */
+        pairs[2 * p + 1] = b->number + 1;
+    }
+    for (size_t j = 0; rc == DC_OK && j < m->pair_capacity; j++) {
+        struct level_state *s = &m->pairs[j];
+        if (s->key == 0 || s->level == DC_LEVEL_CLEAR)
+            continue;
+        int seen = 0;
+        for (size_t p = 0; p < count && !seen; p++)
+            seen = (((uint64_t)pairs[2 * p] << 32) | pairs[2 * p + 1]) == s->key;
+        if (seen)
+            continue;
+        int repetition;
+        if (step_level(c, s, DC_LEVEL_CLEAR, now, &repetition) && alerts != NULL) {
+            uint32_t na = (uint32_t)(s->key >> 32) - 1, nb = (uint32_t)(s->key & 0xffffffffu) - 1;
+            struct track *a = NULL, *b = NULL;
+            for (size_t i = 0; i < m->track_count; i++) {
+                if (m->tracks[i].number == na)
+                    a = &m->tracks[i];
+                if (m->tracks[i].number == nb)
+                    b = &m->tracks[i];
+            }
+            if (a != NULL && b != NULL) {
+                rc = separation_alert(m, a, b, s, repetition, now, -1, alerts);
+                if (rc == DC_OK)
+                    rc = separation_alert(m, b, a, s, repetition, now, -1, alerts);
+            }
+        }
+    }
+    dc_free(pairs);
+    return rc;
+}

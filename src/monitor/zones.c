@@ -1,0 +1,275 @@
+/* zones.c - zone outlines on a latitude/longitude grid: point-in-zone and boundary crossings along a path
+ *
+ * Each zone's edges are filed in the 0.25° cells they pass through. For every
+ * cell a zone touches (edges in it, or the cell lying inside the zone) the
+ * grid also keeps whether the cell's centre is inside, found once by a
+ * scanline over the zone's edges. A point's inside-ness then needs only the
+ * edges of its own cell: inside(point) = inside(centre) XOR the parity of
+ * edges crossed between centre and point. A path's crossings come from the
+ * edges of the cells along it. Edges are straight in latitude/longitude, as
+ * Natural Earth draws them; the antimeridian is a boundary of no zone.
+ */
+#include "monitor_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CELL_DEG 0.25
+#define COLS 1440
+#define ROWS 720
+
+static uint32_t cell_key(int col, int row)
+{
+    return (uint32_t)row * COLS + (uint32_t)col;
+}
+
+static int col_of(double lon)
+{
+    int c = (int)floor((lon + 180.0) / CELL_DEG);
+    return c < 0 ? 0 : c >= COLS ? COLS - 1 : c;
+}
+
+static int row_of(double lat)
+{
+    int r = (int)floor((lat + 90.0) / CELL_DEG);
+    return r < 0 ? 0 : r >= ROWS ? ROWS - 1 : r;
+}
+
+/* The entry of `zone` in cell `key`, created on demand. */
+static struct cell_zone *cell_entry(struct zone_grid *g, uint32_t key, uint32_t zone)
+{
+    struct cell *c = &g->cells[key];
+    for (uint32_t i = 0; i < c->count; i++)
+        if (c->entries[i].zone == zone)
+            return &c->entries[i];
+    if (c->count == c->capacity) {
+        uint32_t cap = c->capacity ? c->capacity * 2 : 2;
+        struct cell_zone *e = dc_realloc(c->entries, cap * sizeof *e);
+        if (e == NULL)
+            return NULL;
+        c->entries = e;
+        c->capacity = cap;
+    }
+    struct cell_zone *e = &c->entries[c->count++];
+    memset(e, 0, sizeof *e);
+    e->zone = zone;
+    return e;
+}
+
+static int add_segment_ref(struct cell_zone *e, uint32_t seg)
+{
+    if (e->seg_count == e->seg_capacity) {
+        uint32_t cap = e->seg_capacity ? e->seg_capacity * 2 : 4;
+        uint32_t *s = dc_realloc(e->segs, cap * sizeof *s);
+        if (s == NULL)
+            return -1;
+        e->segs = s;
+        e->seg_capacity = cap;
+    }
+    e->segs[e->seg_count++] = seg;
+    return 0;
+}
+
+/* Does segment a-b touch the axis-aligned box? (Liang-Barsky clip.) */
+static int segment_hits_box(double ax, double ay, double bx, double by, double x0, double y0,
+                            double x1, double y1)
+{
+    double t0 = 0, t1 = 1, dx = bx - ax, dy = by - ay;
+    double p[4] = {-dx, dx, -dy, dy}, q[4] = {ax - x0, x1 - ax, ay - y0, y1 - ay};
+    for (int i = 0; i < 4; i++) {
+        if (p[i] == 0) {
+            if (q[i] < 0)
+                return 0;
+        } else {
+            double t = q[i] / p[i];
+            if (p[i] < 0) {
+                if (t > t1)
+                    return 0;
+                if (t > t0)
+                    t0 = t;
+            } else {
+                if (t < t0)
+                    return 0;
+                if (t < t1)
+                    t1 = t;
+            }
+        }
+    }
+    return 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+dc_status dc__zone_grid_add(struct zone_grid *g, uint32_t zone, const dc_point *const *rings,
+                            const size_t *sizes, size_t ring_count)
+{
+    if (g->cells == NULL) {
+        g->cells = dc_calloc((size_t)COLS * ROWS, sizeof *g->cells);
+        if (g->cells == NULL)
+            return DC_NOMEM;
+    }
+    double lat_min = 90, lat_max = -90;
+    for (size_t r = 0; r < ring_count; r++) {
+        for (size_t i = 0; i < sizes[r]; i++) {
+            dc_point a = rings[r][i], b = rings[r][(i + 1) % sizes[r]];
+            if (a.lat == b.lat && a.lon == b.lon)
+                continue;
+            if (g->seg_count == g->seg_capacity) {
+                size_t cap = g->seg_capacity ? g->seg_capacity * 2 : 4096;
+                struct segment *s = dc_realloc(g->segs, cap * sizeof *s);
+                if (s == NULL)
+                    return DC_NOMEM;
+                g->segs = s;
+                g->seg_capacity = cap;
+            }
+            uint32_t id = (uint32_t)g->seg_count++;
+            g->segs[id] = (struct segment){a.lon, a.lat, b.lon, b.lat, zone};
+            lat_min = fmin(lat_min, fmin(a.lat, b.lat));
+            lat_max = fmax(lat_max, fmax(a.lat, b.lat));
+            int c0 = col_of(fmin(a.lon, b.lon)), c1 = col_of(fmax(a.lon, b.lon));
+            int r0 = row_of(fmin(a.lat, b.lat)), r1 = row_of(fmax(a.lat, b.lat));
+            for (int row = r0; row <= r1; row++)
+                for (int col = c0; col <= c1; col++) {
+                    double x0 = -180 + col * CELL_DEG, y0 = -90 + row * CELL_DEG;
+                    if (!segment_hits_box(a.lon, a.lat, b.lon, b.lat, x0, y0, x0 + CELL_DEG, y0 + CELL_DEG))
+                        continue;
+                    struct cell_zone *e = cell_entry(g, cell_key(col, row), zone);
+                    if (e == NULL || add_segment_ref(e, id) != 0)
+                        return DC_NOMEM;
+                }
+        }
+    }
+    /* Scanline at each row's centre latitude: which cell centres are inside. */
+    int r0 = row_of(lat_min), r1 = row_of(lat_max);
+    double *xs = NULL;
+    size_t xcap = 0;
+    dc_status rc = DC_OK;
+    for (int row = r0; row <= r1 && rc == DC_OK; row++) {
+        double y = -90 + (row + 0.5) * CELL_DEG;
+        size_t n = 0;
+        for (size_t r = 0; r < ring_count && rc == DC_OK; r++)
+            for (size_t i = 0; i < sizes[r]; i++) {
+                dc_point a = rings[r][i], b = rings[r][(i + 1) % sizes[r]];
+                if ((a.lat > y) == (b.lat > y))
+                    continue;
+                if (n == xcap) {
+                    xcap = xcap ? xcap * 2 : 64;
+                    double *grown = dc_realloc(xs, xcap * sizeof *grown);
+                    if (grown == NULL) {
+                        rc = DC_NOMEM;
+                        break;
+                    }
+                    xs = grown;
+                }
+                xs[n++] = a.lon + (y - a.lat) / (b.lat - a.lat) * (b.lon - a.lon);
+            }
+        if (n > 1)
+            qsort(xs, n, sizeof *xs, cmp_double);
+        for (size_t k = 0; rc == DC_OK && k + 1 < n; k += 2) {
+            /* centres x with xs[k] < x < xs[k+1] are inside */
+            int c0 = (int)ceil((xs[k] + 180.0) / CELL_DEG - 0.5);
+            int c1 = (int)floor((xs[k + 1] + 180.0) / CELL_DEG - 0.5);
+            for (int col = c0 < 0 ? 0 : c0; col <= c1 && col < COLS; col++) {
+                struct cell_zone *e = cell_entry(g, cell_key(col, row), zone);
+                if (e == NULL)
+                    rc = DC_NOMEM;
+                else
+                    e->center_inside = 1;
+            }
+        }
+    }
+    dc_free(xs);
+    return rc;
+}
+
+void dc__zone_grid_free(struct zone_grid *g)
+{
+    if (g->cells != NULL)
+        for (size_t i = 0; i < (size_t)COLS * ROWS; i++) {
+            for (uint32_t k = 0; k < g->cells[i].count; k++)
+                dc_free(g->cells[i].entries[k].segs);
+            dc_free(g->cells[i].entries);
+        }
+    dc_free(g->cells);
+    dc_free(g->segs);
+    memset(g, 0, sizeof *g);
+}
+
+/* Proper intersection of p-q with a-b: parameter along p-q in *t. */
+static int intersect(double px, double py, double qx, double qy, const struct segment *s, double *t)
+{
+    double rx = qx - px, ry = qy - py, sx = s->x1 - s->x0, sy = s->y1 - s->y0;
+    double denom = rx * sy - ry * sx;
+    if (denom == 0)
+        return 0;
+    double ux = s->x0 - px, uy = s->y0 - py;
+    double tt = (ux * sy - uy * sx) / denom, uu = (ux * ry - uy * rx) / denom;
+    /* half-open on the edge so a path through a vertex counts one edge */
+    if (tt < 0 || tt > 1 || uu < 0 || uu >= 1)
+        return 0;
+    *t = tt;
+    return 1;
+}
+
+size_t dc__zones_at(const struct zone_grid *g, dc_point p, uint32_t *zones, size_t max)
+{
+    if (g->cells == NULL)
+        return 0;
+    int col = col_of(p.lon), row = row_of(p.lat);
+    const struct cell *c = &g->cells[cell_key(col, row)];
+    double cx = -180 + (col + 0.5) * CELL_DEG, cy = -90 + (row + 0.5) * CELL_DEG;
+    size_t n = 0;
+    for (uint32_t i = 0; i < c->count && n < max; i++) {
+        const struct cell_zone *e = &c->entries[i];
+        int inside = e->center_inside;
+        for (uint32_t k = 0; k < e->seg_count; k++) {
+            double t;
+            if (intersect(cx, cy, p.lon, p.lat, &g->segs[e->segs[k]], &t))
+                inside ^= 1;
+        }
+        if (inside)
+            zones[n++] = e->zone;
+    }
+    return n;
+}
+
+static int by_t(const void *a, const void *b)
+{
+    const struct zone_event *x = a, *y = b;
+    return x->t < y->t ? -1 : x->t > y->t ? 1 : (x->seg > y->seg) - (x->seg < y->seg);
+}
+
+size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct zone_event *events,
+                       size_t max)
+{
+    if (g->cells == NULL || max == 0)
+        return 0;
+    int c0 = col_of(fmin(a.lon, b.lon)), c1 = col_of(fmax(a.lon, b.lon));
+    int r0 = row_of(fmin(a.lat, b.lat)), r1 = row_of(fmax(a.lat, b.lat));
+    size_t n = 0;
+    for (int row = r0; row <= r1; row++)
+        for (int col = c0; col <= c1; col++) {
+            const struct cell *c = &g->cells[cell_key(col, row)];
+            for (uint32_t i = 0; i < c->count; i++) {
+                const struct cell_zone *e = &c->entries[i];
+                for (uint32_t k = 0; k < e->seg_count && n < max; k++) {
+                    double t;
+                    if (intersect(a.lon, a.lat, b.lon, b.lat, &g->segs[e->segs[k]], &t)) {
+                        /* an edge filed in several cells is found once per cell */
+                        int seen = 0;
+                        for (size_t m = 0; m < n && !seen; m++)
+                            seen = events[m].seg == e->segs[k];
+                        if (!seen)
+                            events[n++] = (struct zone_event){t, e->zone, e->segs[k]};
+                    }
+                }
+            }
+        }
+    qsort(events, n, sizeof *events, by_t);
+    return n;
+}

@@ -1,0 +1,258 @@
+/* test_monitor.c - CPA/TCPA on textbook geometries, zone crossings and levels, report plausibility, grid = brute force */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "deconflict/monitor.h"
+#include "../support/workload.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const dc_time_us T0 = INT64_C(1700000000) * DC_US_PER_S;
+static const dc_point ORIGIN = {36.0, 37.0};
+
+static dc_report report(const char *party, const char *id, dc_time_us t, double east_m, double north_m,
+                        double alt, double gs, double track, double vrate)
+{
+    dc_report r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.party, sizeof r.party, "%s", party);
+    snprintf(r.aircraft, sizeof r.aircraft, "%s", id);
+    r.time = t;
+    dc_point p;
+    dc_geodesic_direct(ORIGIN, 90, east_m, &p, NULL);
+    dc_geodesic_direct(p, 0, north_m, &r.position, NULL);
+    r.altitude_m = alt;
+    r.ground_speed_mps = gs;
+    r.track_deg = track;
+    r.vertical_rate_mps = vrate;
+    return r;
+}
+
+/* Hand calculations: relative position d and velocity v give tcpa = -d.v/|v|^2
+ * and the distance |d + v tcpa|. */
+static void test_cpa_by_hand(void **state)
+{
+    (void)state;
+    double t, d;
+    dc_cpa(20000, 0, -400, 0, 300, &t, &d); /* head-on, 200 m/s each, 20 km apart */
+    assert_true(fabs(t - 50) < 1e-9 && fabs(d) < 1e-9);
+    dc_cpa(10000, -10000, -100, 100, 300, &t, &d); /* crossing at 90 degrees */
+    assert_true(fabs(t - 100) < 1e-9 && fabs(d) < 1e-9);
+    dc_cpa(10000, -5000, -100, 100, 300, &t, &d); /* crossing, offset: t = 75, d = |(2500,2500)| */
+    assert_true(fabs(t - 75) < 1e-9 && fabs(d - 2500 * sqrt(2)) < 1e-6);
+    dc_cpa(5000, 0, -100, 0, 300, &t, &d); /* overtaking */
+    assert_true(fabs(t - 50) < 1e-9 && fabs(d) < 1e-9);
+    dc_cpa(0, 12000, 0, 0, 300, &t, &d); /* parallel: never closer */
+    assert_true(t == 0 && fabs(d - 12000) < 1e-9);
+    dc_cpa(-5000, 0, -100, 0, 300, &t, &d); /* diverging: CPA is now */
+    assert_true(t == 0 && fabs(d - 5000) < 1e-9);
+    dc_cpa(90000, 0, -100, 0, 300, &t, &d); /* beyond the horizon: clamped */
+    assert_true(t == 300 && fabs(d - 60000) < 1e-9);
+}
+
+struct expect {
+    const char *name;
+    dc_report a, b;
+    dc_alert_level level;
+    double time_to_loss_s, cpa_m;
+};
+
+static void test_separation_geometries(void **state)
+{
+    (void)state;
+    struct expect cases[] = {
+        /* loss at (20000 - 9260) / 400 = 26.85 s */
+        {"head-on", report("p", "a", T0, 0, 0, 3000, 200, 90, 0), report("q", "b", T0, 20000, 0, 3000, 200, 270, 0),
+         DC_LEVEL_WARNING, 26.85, 0},
+        /* |(10000 - 100t, -10000 + 100t)| = 9260 at t = 100 - 9260/(100 sqrt 2) = 34.52 s */
+        {"crossing at 90", report("p", "a", T0, -10000, 0, 3000, 100, 90, 0),
+         report("q", "b", T0, 0, -10000, 3000, 100, 0, 0), DC_LEVEL_WARNING, 100 - 9260 / (100 * sqrt(2)), 0},
+        /* 5 km apart already: lost now */
+        {"overtaking", report("p", "a", T0, 0, 0, 3000, 250, 90, 0), report("q", "b", T0, 5000, 0, 3000, 150, 90, 0),
+         DC_LEVEL_LOSS, 0, 0},
+        /* vertical only: 1,000 m apart closing at 10 m/s; 304.8 m reached at 69.52 s */
+        {"vertical only", report("p", "a", T0, 0, 0, 3000, 0, 0, 0), report("q", "b", T0, 0, 0, 4000, 0, 0, -10),
+         DC_LEVEL_ADVISORY, (1000 - 304.8) / 10, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dc_monitor *m;
+        assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+        dc_report_verdict v;
+        assert_int_equal(dc_monitor_ingest(m, &cases[i].a, &v, NULL, NULL), DC_OK);
+        assert_int_equal(v, DC_REPORT_ACCEPTED);
+        assert_int_equal(dc_monitor_ingest(m, &cases[i].b, &v, NULL, NULL), DC_OK);
+        dc_alert_list alerts = {0};
+        assert_int_equal(dc_monitor_separation(m, T0, &alerts, NULL), DC_OK);
+        if (alerts.count != 2)
+            fail_msg("%s: %zu alerts", cases[i].name, alerts.count);
+        const dc_alert *a = &alerts.items[0];
+        if (a->level != cases[i].level || fabs(a->time_to_event_s - cases[i].time_to_loss_s) > 0.5 ||
+            a->cpa_horizontal_m > 50)
+            fail_msg("%s: %s in %.2f s (CPA %.1f m), expected %s in %.2f s", cases[i].name,
+                     dc_alert_level_name(a->level), a->time_to_event_s, a->cpa_horizontal_m,
+                     dc_alert_level_name(cases[i].level), cases[i].time_to_loss_s);
+        /* each owner gets the other's relative state */
+        assert_string_equal(alerts.items[0].other_aircraft, "b");
+        assert_string_equal(alerts.items[1].other_aircraft, "a");
+        dc_alert_list_clear(&alerts);
+        dc_monitor_free(m);
+    }
+    /* parallel 12 km apart, and level 1,000 ft + 1 m apart: nothing */
+    dc_monitor *m;
+    dc_monitor_new(NULL, &m);
+    dc_report_verdict v;
+    dc_report r1 = report("p", "a", T0, 0, 0, 3000, 200, 90, 0), r2 = report("q", "b", T0, 0, 12000, 3000, 200, 90, 0),
+              r3 = report("q", "c", T0, 0, 0, 3305.8, 200, 90, 0);
+    dc_monitor_ingest(m, &r1, &v, NULL, NULL);
+    dc_monitor_ingest(m, &r2, &v, NULL, NULL);
+    dc_monitor_ingest(m, &r3, &v, NULL, NULL);
+    dc_alert_list alerts = {0};
+    dc_monitor_separation(m, T0, &alerts, NULL);
+    assert_int_equal(alerts.count, 0);
+    dc_monitor_free(m);
+}
+
+static void test_report_plausibility(void **state)
+{
+    (void)state;
+    dc_monitor *m;
+    dc_monitor_new(NULL, &m);
+    dc_report_verdict v;
+    dc_report r = report("p", "a", T0, 0, 0, 3000, NAN, NAN, NAN);
+    dc_monitor_ingest(m, &r, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_ACCEPTED);
+    dc_monitor_ingest(m, &r, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_DUPLICATE);
+    dc_report older = report("p", "a", T0 - DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
+    dc_monitor_ingest(m, &older, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_OUT_OF_ORDER);
+    dc_report jump = report("p", "a", T0 + DC_US_PER_S, 5000, 0, 3000, NAN, NAN, NAN); /* 5 km in 1 s */
+    dc_monitor_ingest(m, &jump, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_JUMP);
+    dc_report high = report("p", "a", T0 + 2 * DC_US_PER_S, 100, 0, 32826, NAN, NAN, NAN); /* 107,700 ft */
+    dc_monitor_ingest(m, &high, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_ALTITUDE);
+    dc_report ok = report("p", "a", T0 + 10 * DC_US_PER_S, 2000, 0, 3000, NAN, NAN, NAN); /* 200 m/s */
+    dc_monitor_ingest(m, &ok, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_ACCEPTED);
+    dc_report stale = report("p", "other", T0 - 1000 * DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
+    dc_monitor_ingest(m, &stale, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_STALE);
+    dc_report bad = ok;
+    bad.position.lat = NAN;
+    dc_monitor_ingest(m, &bad, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_INVALID);
+    dc_monitor_free(m);
+}
+
+/* A square zone 10 km east: advisory, warning, incursion, exact entry, clear, repetition, admitted. */
+static void test_zone_levels_and_crossings(void **state)
+{
+    (void)state;
+    dc_monitor *m;
+    dc_monitor_new(NULL, &m);
+    dc_point sq[4], hole[4];
+    double corners[4][2] = {{10000, -5000}, {20000, -5000}, {20000, 5000}, {10000, 5000}};
+    double hole_c[4][2] = {{14000, -1000}, {16000, -1000}, {16000, 1000}, {14000, 1000}};
+    for (int i = 0; i < 4; i++) {
+        dc_point p;
+        dc_geodesic_direct(ORIGIN, 90, corners[i][0], &p, NULL);
+        dc_geodesic_direct(p, 0, corners[i][1], &sq[i], NULL);
+        dc_geodesic_direct(ORIGIN, 90, hole_c[i][0], &p, NULL);
+        dc_geodesic_direct(p, 0, hole_c[i][1], &hole[i], NULL);
+    }
+    const dc_point *rings[] = {sq, hole};
+    size_t sizes[] = {4, 4};
+    char admitted[1][DC_ID_MAX] = {"friend"};
+    assert_int_equal(dc_monitor_add_zone(m, "north", "box", rings, sizes, 2, (const char (*)[DC_ID_MAX])admitted, 1),
+                     DC_OK);
+    dc_alert_list alerts = {0};
+    dc_crossing_list crossings = {0};
+    dc_report_verdict v;
+    int saw[5] = {0}, repetitions = 0;
+    dc_time_us entry_time = 0, exit_time = 0, hole_entry = 0;
+    /* east at 50 m/s from x = -5 km: reaches the zone at 300 s, the hole at 380 s */
+    for (int s = 0; s <= 600; s += 10) {
+        dc_report r = report("p", "a", T0 + s * DC_US_PER_S, -5000 + 50.0 * s, 0, 1000, 50, 90, 0);
+        dc_report f = report("friend", "f", T0 + s * DC_US_PER_S, -5000 + 50.0 * s, 3000, 1000, 50, 90, 0);
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, &crossings), DC_OK);
+        assert_int_equal(dc_monitor_ingest(m, &f, &v, &alerts, &crossings), DC_OK);
+    }
+    for (size_t i = 0; i < alerts.count; i++) {
+        const dc_alert *a = &alerts.items[i];
+        if (getenv("DEBUG_ALERTS"))
+            print_message("%lld %s rep %d tte %.1f\n", (long long)((a->time - T0) / DC_US_PER_S),
+                          dc_alert_level_name(a->level), a->repetition, a->time_to_event_s);
+        assert_string_equal(a->aircraft, "a"); /* the admitted party raises nothing */
+        if (a->repetition == 0)
+            saw[a->level] = saw[a->level] ? saw[a->level] : (int)((a->time - T0) / DC_US_PER_S) + 1;
+        else
+            repetitions++;
+    }
+    for (size_t i = 0; i < crossings.count; i++) {
+        const dc_crossing *c = &crossings.items[i];
+        if (strcmp(c->aircraft, "a") != 0)
+            continue;
+        dc_time_us *slot = c->entering ? (entry_time ? &hole_entry : &entry_time) : (exit_time ? &exit_time : &exit_time);
+        if (!c->entering && exit_time == 0)
+            slot = &exit_time;
+        if (*slot == 0)
+            *slot = c->time;
+    }
+    /* first advisory as soon as entry is within 300 s: at t = 0 (entry at 300 s) */
+    assert_int_equal(saw[DC_LEVEL_ADVISORY] - 1, 0);
+    assert_int_equal(saw[DC_LEVEL_WARNING] - 1, 240);  /* entry in 60 s */
+    assert_int_equal(saw[DC_LEVEL_INCURSION] - 1, 310); /* the report at 300 s lies on the edge itself */
+    assert_true(repetitions > 0);
+    /* crossings are exact on the path: 300 s in, out into the hole at 380 s */
+    assert_true(llabs(entry_time - (T0 + 300 * DC_US_PER_S)) < 2 * DC_US_PER_S);
+    assert_true(llabs(exit_time - (T0 + 380 * DC_US_PER_S)) < 2 * DC_US_PER_S);
+    dc_alert_list_clear(&alerts);
+    dc_crossing_list_clear(&crossings);
+    dc_monitor_free(m);
+}
+
+/* The grid finds exactly the pairs that checking every pair finds. */
+static void test_grid_equals_all_pairs(void **state)
+{
+    (void)state;
+    dc_monitor *m;
+    dc_monitor_new(NULL, &m);
+    uint64_t s = 3;
+    for (int i = 0; i < 3000; i++) {
+        dc_report r = report("p", "x", T0, (workload_uniform(&s) - 0.5) * 300000, (workload_uniform(&s) - 0.5) * 300000,
+                             workload_uniform(&s) * 12500, 100 + 150 * workload_uniform(&s), 360 * workload_uniform(&s),
+                             workload_uniform(&s) < 0.2 ? (workload_uniform(&s) - 0.5) * 20 : 0);
+        snprintf(r.aircraft, sizeof r.aircraft, "a%d", i);
+        dc_report_verdict v;
+        dc_monitor_ingest(m, &r, &v, NULL, NULL);
+    }
+    uint32_t *grid, *brute;
+    size_t ng, nb;
+    assert_int_equal(dc_monitor_conflict_pairs(m, T0, 0, &grid, &ng), DC_OK);
+    assert_int_equal(dc_monitor_conflict_pairs(m, T0, 1, &brute, &nb), DC_OK);
+    print_message("separation: %zu pairs in conflict among 3,000 aircraft; grid = all pairs\n", nb);
+    assert_true(nb > 10);
+    assert_int_equal(ng, nb);
+    assert_memory_equal(grid, brute, 2 * nb * sizeof *grid);
+    free(grid);
+    free(brute);
+    dc_monitor_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cpa_by_hand),
+        cmocka_unit_test(test_separation_geometries),
+        cmocka_unit_test(test_report_plausibility),
+        cmocka_unit_test(test_zone_levels_and_crossings),
+        cmocka_unit_test(test_grid_equals_all_pairs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
