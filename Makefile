@@ -30,7 +30,7 @@ test: deps borders
 	@cmake --build $(BUILD_TEST) -j $(JOBS)
 	@cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS)
 
-bench:
+bench: borders
 	@bash scripts/deps.sh --bench
 	@cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(BUILD_RELEASE) -j $(JOBS)

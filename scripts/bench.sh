@@ -5,5 +5,11 @@ build=${1:-build/release}
 echo "== strategic deconfliction (bench/strategic.c)"
 "$build/bench/bench_strategic"
 echo
+echo "== separation (bench/separation.c)"
+"$build/bench/bench_separation"
+echo
+echo "== ingest against Natural Earth borders (bench/ingest.c)"
+"$build/bench/bench_ingest" build/borders/world.geojson
+echo
 echo "== HTTP API (bench/api.sh)"
 bash bench/api.sh "$build" "${API_SECONDS:-10}"

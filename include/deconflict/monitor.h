@@ -148,6 +148,10 @@ dc_status dc_monitor_conflict_pairs(dc_monitor *monitor, dc_time_us now, int bru
 
 size_t dc_monitor_track_count(const dc_monitor *monitor);
 
+/* The ids of the zones containing `p` (at most `max`, in no order); the
+ * strings belong to the monitor. Returns how many. Can't fail. */
+size_t dc_monitor_zones_at(const dc_monitor *monitor, dc_point p, const char **ids, size_t max);
+
 /* Read recorded reports from a CSV with the columns of ../shared/data/tracks
  * (time_utc, icao24, callsign, lat, lon, alt_ft, groundspeed_kt, track_deg;
  * empty cells are absent values). Feet and knots are converted here. All

@@ -12,6 +12,7 @@
 
 struct level_state {
     uint64_t key; /* zone index, or the pair's two track numbers */
+    uint32_t cycle; /* separation cycle that last found the pair in conflict */
     dc_alert_level level, pending;
     dc_time_us since, last_emit, pending_since;
     int repetition;
@@ -51,6 +52,9 @@ struct dc_monitor {
     dc_time_us newest;
     struct level_state *pairs; /* separation states, a small open-addressing table */
     size_t pair_capacity, pair_count;
+    uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
+    size_t slot_capacity;
+    uint32_t cycle;
 };
 
 dc_monitor_config dc_monitor_config_default(void)
@@ -133,7 +137,17 @@ void dc_monitor_free(dc_monitor *m)
         dc_free(m->tracks[i].zones);
     dc_free(m->tracks);
     dc_free(m->pairs);
+    dc_free(m->track_slots);
     dc_free(m);
+}
+
+size_t dc_monitor_zones_at(const dc_monitor *m, dc_point p, const char **ids, size_t max)
+{
+    uint32_t zones[MAX_INSIDE];
+    size_t n = dc__zones_at(&m->grid, p, zones, max < MAX_INSIDE ? max : MAX_INSIDE);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = m->zones[zones[i]].id;
+    return n;
 }
 
 size_t dc_monitor_track_count(const dc_monitor *m)
@@ -224,14 +238,53 @@ static int admits(const struct zone *z, const char *party)
     return 0;
 }
 
+static uint64_t track_hash(const char *party, const char *aircraft)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (const char *p = party; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    h = (h ^ 0xff) * UINT64_C(1099511628211);
+    for (const char *p = aircraft; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* The slot of (party, aircraft): holding its track, or empty. */
+static uint32_t *track_slot(dc_monitor *m, const char *party, const char *aircraft)
+{
+    size_t mask = m->slot_capacity - 1, j = track_hash(party, aircraft) & mask;
+    while (m->track_slots[j] != 0) {
+        const struct track *t = &m->tracks[m->track_slots[j] - 1];
+        if (strcmp(t->aircraft, aircraft) == 0 && strcmp(t->party, party) == 0)
+            break;
+        j = (j + 1) & mask;
+    }
+    return &m->track_slots[j];
+}
+
 static struct track *find_track(dc_monitor *m, const char *party, const char *aircraft)
 {
-    for (size_t i = 0; i < m->track_count; i++) {
-        struct track *t = &m->tracks[i];
-        if (t->live && strcmp(t->aircraft, aircraft) == 0 && strcmp(t->party, party) == 0)
-            return t;
-    }
-    return NULL;
+    if (m->slot_capacity == 0)
+        return NULL;
+    uint32_t *slot = track_slot(m, party, aircraft);
+    return *slot ? &m->tracks[*slot - 1] : NULL;
+}
+
+/* A slot table with room for one more track (rebuilt when half full). */
+static dc_status reserve_slots(dc_monitor *m)
+{
+    if ((m->track_count + 1) * 2 <= m->slot_capacity)
+        return DC_OK;
+    size_t cap = m->slot_capacity ? m->slot_capacity * 2 : 1024;
+    uint32_t *slots = dc_calloc(cap, sizeof *slots);
+    if (slots == NULL)
+        return DC_NOMEM;
+    dc_free(m->track_slots);
+    m->track_slots = slots;
+    m->slot_capacity = cap;
+    for (size_t i = 0; i < m->track_count; i++)
+        *track_slot(m, m->tracks[i].party, m->tracks[i].aircraft) = (uint32_t)i + 1;
+    return DC_OK;
 }
 
 /* Metres east/north from a to b on a local plane (fine below ~200 km). */
@@ -466,7 +519,13 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     }
     struct track *t = find_track(m, r->party, r->aircraft);
     double dt = 0, east = 0, north = 0;
-    if (t != NULL) {
+    if (t != NULL && !t->live) { /* timed out earlier: starts afresh */
+        t->time = 0;
+        t->inside_count = 0;
+        t->zone_count = 0;
+        t->has_velocity = 0;
+        t->live = 1;
+    } else if (t != NULL) {
         if (r->time == t->time) {
             *verdict = DC_REPORT_DUPLICATE;
             return DC_OK;
@@ -481,7 +540,10 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
             *verdict = DC_REPORT_IMPLAUSIBLE_JUMP;
             return DC_OK;
         }
-    } else {
+    }
+    if (t == NULL) {
+        if (reserve_slots(m) != DC_OK)
+            return DC_NOMEM;
         if (m->track_count == m->track_capacity) {
             size_t cap = m->track_capacity ? m->track_capacity * 2 : 64;
             struct track *grown = dc_realloc(m->tracks, cap * sizeof *grown);
@@ -496,6 +558,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         snprintf(t->aircraft, sizeof t->aircraft, "%s", r->aircraft);
         t->number = m->next_number++;
         t->live = 1;
+        *track_slot(m, t->party, t->aircraft) = (uint32_t)m->track_count;
     }
     *verdict = DC_REPORT_ACCEPTED;
     if (r->time > m->newest)
@@ -573,18 +636,56 @@ static double loss_time(const double d[3], const double v[3], double dh, double 
     return lo < hi ? lo : -1;
 }
 
-/* Relative state of b seen from a, both extrapolated to `now`. */
+/* A track extrapolated to the cycle's time, in earth-centred coordinates
+ * with its own east and north: a pair's relative state is then a few dot
+ * products, with no trigonometry per pair. Horizontal offsets are chords of
+ * the surface (shorter than arcs by d^3/24R^2: 2 cm at 100 km); vertical
+ * ones are differences of altitude. */
+struct kin {
+    double p[3], east[3], north[3], v[3]; /* m, unit, unit, m/s */
+    double alt, vu;
+};
+
+static void kinematics(const struct track *t, dc_time_us now, struct kin *k)
+{
+    double dt = (double)(now - t->time) / DC_US_PER_S;
+    dc_point at = offset_point(t->pos, t->ve * dt, t->vn * dt);
+    double la = at.lat * M_PI / 180, lo = at.lon * M_PI / 180;
+    double sl = sin(la), cl = cos(la), so = sin(lo), co = cos(lo);
+    k->p[0] = EARTH_R * cl * co;
+    k->p[1] = EARTH_R * cl * so;
+    k->p[2] = EARTH_R * sl;
+    k->east[0] = -so;
+    k->east[1] = co;
+    k->east[2] = 0;
+    k->north[0] = -sl * co;
+    k->north[1] = -sl * so;
+    k->north[2] = cl;
+    for (int i = 0; i < 3; i++)
+        k->v[i] = t->ve * k->east[i] + t->vn * k->north[i];
+    k->alt = t->alt + t->vu * dt;
+    k->vu = t->vu;
+}
+
+/* Relative state of b seen from a, in a's east/north/up. */
+static void relative_kin(const struct kin *a, const struct kin *b, double d[3], double v[3])
+{
+    double dp[3] = {b->p[0] - a->p[0], b->p[1] - a->p[1], b->p[2] - a->p[2]};
+    double dv[3] = {b->v[0] - a->v[0], b->v[1] - a->v[1], b->v[2] - a->v[2]};
+    d[0] = dp[0] * a->east[0] + dp[1] * a->east[1];
+    d[1] = dp[0] * a->north[0] + dp[1] * a->north[1] + dp[2] * a->north[2];
+    d[2] = b->alt - a->alt;
+    v[0] = dv[0] * a->east[0] + dv[1] * a->east[1];
+    v[1] = dv[0] * a->north[0] + dv[1] * a->north[1] + dv[2] * a->north[2];
+    v[2] = b->vu - a->vu;
+}
+
 static void relative(const struct track *a, const struct track *b, dc_time_us now, double d[3], double v[3])
 {
-    double ta = (double)(now - a->time) / DC_US_PER_S, tb = (double)(now - b->time) / DC_US_PER_S;
-    double e, n;
-    local_offset(a->pos, b->pos, &e, &n);
-    d[0] = e + b->ve * tb - a->ve * ta;
-    d[1] = n + b->vn * tb - a->vn * ta;
-    d[2] = (b->alt + b->vu * tb) - (a->alt + a->vu * ta);
-    v[0] = b->ve - a->ve;
-    v[1] = b->vn - a->vn;
-    v[2] = b->vu - a->vu;
+    struct kin ka, kb;
+    kinematics(a, now, &ka);
+    kinematics(b, now, &kb);
+    relative_kin(&ka, &kb, d, v);
 }
 
 struct span3 {
@@ -673,12 +774,17 @@ static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, siz
 {
     size_t n = m->track_count, entries = 0;
     struct span3 *spans = dc_calloc(n ? n : 1, sizeof *spans);
-    if (spans == NULL)
+    struct kin *kins = dc_calloc(n ? n : 1, sizeof *kins);
+    if (spans == NULL || kins == NULL) {
+        dc_free(spans);
+        dc_free(kins);
         return DC_NOMEM;
+    }
     for (size_t i = 0; i < n; i++) {
         if (!m->tracks[i].live)
             continue;
         spans[i] = swept(m, &m->tracks[i], now);
+        kinematics(&m->tracks[i], now, &kins[i]);
         entries += (size_t)(spans[i].c1 - spans[i].c0 + 1) * (size_t)(spans[i].r1 - spans[i].r0 + 1) *
                    (size_t)(spans[i].z1 - spans[i].z0 + 1);
     }
@@ -735,7 +841,7 @@ static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, siz
                     continue; /* not sharing a cell, or tested in their first common cell */
                 tests++;
                 double d[3], v[3];
-                relative(&m->tracks[mem[x]], &m->tracks[mem[y]], now, d, v);
+                relative_kin(&kins[mem[x]], &kins[mem[y]], d, v);
                 if (loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s) < 0)
                     continue;
                 if (found + 2 > cap) {
@@ -754,6 +860,7 @@ static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, siz
     }
     cell_index_free(&ci);
     dc_free(spans);
+    dc_free(kins);
     if (rc != DC_OK) {
         dc_free(out);
         return rc;
@@ -783,12 +890,18 @@ dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_for
     }
     size_t cap = 0, found = 0;
     uint32_t *out = NULL;
+    struct kin *kins = dc_calloc(m->track_count ? m->track_count : 1, sizeof *kins);
+    if (kins == NULL)
+        return DC_NOMEM;
+    for (size_t i = 0; i < m->track_count; i++)
+        if (m->tracks[i].live)
+            kinematics(&m->tracks[i], now, &kins[i]);
     for (size_t i = 0; i < m->track_count; i++)
         for (size_t j = i + 1; j < m->track_count; j++) {
             if (!m->tracks[i].live || !m->tracks[j].live)
                 continue;
             double d[3], v[3];
-            relative(&m->tracks[i], &m->tracks[j], now, d, v);
+            relative_kin(&kins[i], &kins[j], d, v);
             if (loss_time(d, v, m->config.separation_h_m, m->config.separation_v_m, m->config.lookahead_s) < 0)
                 continue;
             if (found + 2 > cap) {
@@ -796,6 +909,7 @@ dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_for
                 uint32_t *grown = dc_realloc(out, cap * sizeof *grown);
                 if (grown == NULL) {
                     dc_free(out);
+                    dc_free(kins);
                     return DC_NOMEM;
                 }
                 out = grown;
@@ -803,6 +917,7 @@ dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_for
             out[found++] = (uint32_t)i;
             out[found++] = (uint32_t)j;
         }
+    dc_free(kins);
     *pairs = out;
     *count = found / 2;
     return DC_OK;
@@ -874,6 +989,7 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
     dc_status rc = grid_pairs(m, now, &pairs, &count, examined);
     if (rc != DC_OK)
         return rc;
+    m->cycle++;
     /* mark the pairs in conflict now; all other known pair states fall to clear */
     const dc_monitor_config *c = &m->config;
     for (size_t p = 0; p < count && rc == DC_OK; p++) {
@@ -888,23 +1004,17 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
             rc = DC_NOMEM;
             break;
         }
+        s->cycle = m->cycle;
         int repetition;
         if (step_level(c, s, level, now, &repetition)) {
             rc = separation_alert(m, a, b, s, repetition, now, tl, alerts);
             if (rc == DC_OK)
                 rc = separation_alert(m, b, a, s, repetition, now, tl, alerts);
         }
-        pairs[2 * p] = a->number + 1; /* remember which keys were seen */
-        pairs[2 * p + 1] = b->number + 1;
     }
     for (size_t j = 0; rc == DC_OK && j < m->pair_capacity; j++) {
         struct level_state *s = &m->pairs[j];
-        if (s->key == 0 || s->level == DC_LEVEL_CLEAR)
-            continue;
-        int seen = 0;
-        for (size_t p = 0; p < count && !seen; p++)
-            seen = (((uint64_t)pairs[2 * p] << 32) | pairs[2 * p + 1]) == s->key;
-        if (seen)
+        if (s->key == 0 || s->level == DC_LEVEL_CLEAR || s->cycle == m->cycle)
             continue;
         int repetition;
         if (step_level(c, s, DC_LEVEL_CLEAR, now, &repetition) && alerts != NULL) {

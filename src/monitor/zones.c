@@ -255,6 +255,12 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
     for (int row = r0; row <= r1; row++)
         for (int col = c0; col <= c1; col++) {
             const struct cell *c = &g->cells[cell_key(col, row)];
+            if (c->count == 0)
+                continue;
+            double x0 = -180 + col * CELL_DEG, y0 = -90 + row * CELL_DEG;
+            if ((c0 != c1 || r0 != r1) &&
+                !segment_hits_box(a.lon, a.lat, b.lon, b.lat, x0, y0, x0 + CELL_DEG, y0 + CELL_DEG))
+                continue; /* in the path's box but not on the path */
             for (uint32_t i = 0; i < c->count; i++) {
                 const struct cell_zone *e = &c->entries[i];
                 for (uint32_t k = 0; k < e->seg_count && n < max; k++) {
@@ -270,6 +276,7 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
                 }
             }
         }
-    qsort(events, n, sizeof *events, by_t);
+    if (n > 1)
+        qsort(events, n, sizeof *events, by_t);
     return n;
 }
