@@ -80,6 +80,12 @@ typedef struct dc_alert {
     double relative_east_m, relative_north_m, relative_up_m; /* other minus own, now */
 } dc_alert;
 
+/* Who is told (DESIGN.md rule 5): the track's owner always; a zone's owner of
+ * a warning or incursion in its zone (the track's identity and position, no
+ * more); each side of a separation pair gets its own alert. Writes at most 2
+ * parties (pointers into the alert) and returns how many. Can't fail. */
+size_t dc_alert_recipients(const dc_alert *alert, const char *out[2]);
+
 typedef struct dc_alert_list {
     size_t count, capacity;
     dc_alert *items;
@@ -119,6 +125,9 @@ dc_status dc_monitor_add_zone(dc_monitor *monitor, const char *owner, const char
                               const dc_point *const *rings, const size_t *ring_sizes,
                               size_t ring_count, const char (*admitted)[DC_ID_MAX],
                               size_t admitted_count);
+
+/* Stop watching a zone (before adding its new version). DC_OK or DC_NOT_FOUND. */
+dc_status dc_monitor_remove_zone(dc_monitor *monitor, const char *owner, const char *id);
 
 /* Add every zone of an object (its polygon volumes' outlines; circles are
  * approximated by 64-gons). */

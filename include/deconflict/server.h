@@ -13,12 +13,13 @@ typedef struct dc_server_config {
     size_t body_limit;             /* bytes; default 1 MiB */
     unsigned threads;              /* default: the number of cores */
     unsigned timeout_s;            /* per connection; default 30 */
+    const char *borders;           /* zone outlines for the live monitor (GeoJSON), or NULL */
     int quiet;                     /* no request log */
 } dc_server_config;
 
 /* Fill in defaults from DECONFLICT_LISTEN, DECONFLICT_DB,
  * DECONFLICT_OPERATOR_KEY_FILE, then parse flags (--listen, --db,
- * --operator-key-file, --body-limit, --threads, --timeout, --quiet).
+ * --operator-key-file, --body-limit, --threads, --timeout, --borders, --quiet).
  * DC_INVALID with the offending flag in err (help printed by the caller). */
 dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *out, dc_error *err);
 

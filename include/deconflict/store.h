@@ -92,13 +92,21 @@ dc_status dc_store_grant_remove(dc_store *store, const char *grantor, const char
 dc_status dc_store_grant_exists(dc_store *store, const char *grantor, const char *grantee,
                                 dc_object_kind kind); /* DC_OK or DC_NOT_FOUND */
 
-/* ---- notices ---- */
-dc_status dc_store_notice_add(dc_store *store, const char *recipient, const char *body,
-                              dc_time_us now, int64_t *id);
-/* Calls `each` for the recipient's notices with id > after, oldest first. */
-dc_status dc_store_notices(dc_store *store, const char *recipient, int64_t after, size_t limit,
-                           int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created),
-                           void *ctx);
+/* ---- notices and alerts: what each party was told ---- */
+typedef enum dc_inbox { DC_INBOX_NOTICES, DC_INBOX_ALERTS } dc_inbox;
+
+dc_status dc_store_inbox_add(dc_store *store, dc_inbox box, const char *recipient, const char *body,
+                             dc_time_us now, int64_t *id);
+/* Calls `each` for the recipient's entries with id > after, oldest first
+ * (at most `limit`); `each` returns non-zero to stop. */
+dc_status dc_store_inbox(dc_store *store, dc_inbox box, const char *recipient, int64_t after, size_t limit,
+                         int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created),
+                         void *ctx);
+/* The recipient's newest id (0 when none). */
+dc_status dc_store_inbox_last(dc_store *store, dc_inbox box, const char *recipient, int64_t *id);
+
+/* Every zone of every party (for the live monitor). */
+dc_status dc_store_zones(dc_store *store, dc_record_list *out);
 
 /* ---- audit ---- */
 /* Append: fills seq, time (if 0) and prev_hash, seals with the key, stores. */

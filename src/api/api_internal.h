@@ -39,6 +39,18 @@ json_t *dc_api_object_json(const dc_object *object, int is_public, const char *h
 /* Volumes (or overlap parts) as a GeoJSON MultiPolygon. */
 json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
 
+#include "deconflict/monitor.h"
+
+/* A batch of position reports (a JSON array, or NDJSON: one object a line)
+ * of `party`. On failure err->field is the pointer ("/3/time"; NDJSON lines
+ * count from 0 like array items). *out is allocated (dc_free). */
+#define DC_API_MAX_REPORTS 10000
+dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
+                                size_t *count, dc_error *err);
+
+/* An alert as its recipient reads it. */
+json_t *dc_api_alert_json(const dc_alert *alert, const char *recipient);
+
 /* The opaque key of a conflict with another object as it stands. */
 void dc_api_conflict_key(const dc_object *other, char out[40]);
 
@@ -52,7 +64,8 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
 
 #include <pthread.h>
 
-typedef struct dc_api {
+typedef struct dc_api dc_api;
+struct dc_api {
     dc_store *store;
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
     uint8_t secret_key[DC_SECRET_KEY_BYTES];
@@ -62,7 +75,11 @@ typedef struct dc_api {
     uint64_t requests_by_class[6]; /* 1xx..5xx */
     uint64_t duration_buckets[12]; /* request durations, see server.c */
     double duration_sum_s;
-} dc_api;
+    dc_monitor *monitor;           /* live tracks, under monitor_lock */
+    pthread_mutex_t monitor_lock;
+    void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
+    void *streams;                 /* server.c's waiting streams */
+};
 
 typedef struct dc_api_request {
     const char *method;
@@ -74,6 +91,7 @@ typedef struct dc_api_request {
     int is_operator;
     int authenticated;
     dc_party party;
+    const char *last_event_id; /* header, or NULL */
 } dc_api_request;
 
 typedef struct dc_api_response {
@@ -82,6 +100,9 @@ typedef struct dc_api_response {
     char *text;           /* or a text body (owned) */
     const char *content_type;
     char location[160];
+    int stream;           /* an event stream of the party's alerts after stream_after */
+    int64_t stream_after;
+    char stream_party[DC_ID_MAX];
 } dc_api_response;
 
 /* Fill `res` with an RFC 9457 problem: type "/problems/<status name>". */

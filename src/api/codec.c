@@ -584,3 +584,184 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
     *out = (dc_box4){w, e, s, n, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1};
     return DC_OK;
 }
+
+/* A speed: m/s as a number, or {"value", "units": "M/S"|"KT"|"FT/MIN"}
+ * (knots and feet per minute converted here, at the edge). */
+static dc_status decode_speed(struct decoder *d, json_t *v, const char *pointer, double *out)
+{
+    if (json_is_number(v)) {
+        *out = json_number_value(v);
+        return DC_OK;
+    }
+    static const char *const fields[] = {"value", "units", NULL};
+    if (!json_is_object(v))
+        return fail(d, DC_INVALID, pointer, "a speed in m/s, or {\"value\", \"units\": \"M/S\"|\"KT\"|\"FT/MIN\"}");
+    dc_status rc = only_members(d, v, pointer, fields);
+    if (rc != DC_OK)
+        return rc;
+    json_t *value = json_object_get(v, "value");
+    const char *units = json_string_value(json_object_get(v, "units"));
+    if (!json_is_number(value))
+        return fail(d, DC_INVALID, pointer, "\"value\" must be a number");
+    double x = json_number_value(value);
+    if (units == NULL || strcmp(units, "M/S") == 0)
+        *out = x;
+    else if (strcmp(units, "KT") == 0)
+        *out = x * 1852.0 / 3600.0;
+    else if (strcmp(units, "FT/MIN") == 0)
+        *out = x * 0.3048 / 60.0;
+    else
+        return fail(d, DC_INVALID, pointer, "units must be \"M/S\", \"KT\" or \"FT/MIN\"");
+    return DC_OK;
+}
+
+static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer, const char *party,
+                               dc_report *out)
+{
+    static const char *const fields[] = {"aircraft", "callsign", "time", "position", "altitude",
+                                         "ground_speed", "track", "vertical_rate", NULL};
+    char p[96];
+    if (!json_is_object(v))
+        return fail(d, DC_INVALID, pointer, "a position report is an object");
+    dc_status rc = only_members(d, v, pointer, fields);
+    if (rc != DC_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    snprintf(out->party, sizeof out->party, "%s", party);
+    const char *aircraft = json_string_value(json_object_get(v, "aircraft"));
+    const char *callsign = json_string_value(json_object_get(v, "callsign"));
+    if (aircraft == NULL || aircraft[0] == '\0' || strlen(aircraft) >= sizeof out->aircraft) {
+        snprintf(p, sizeof p, "%s/aircraft", pointer);
+        return fail(d, DC_INVALID, p, "the ICAO 24-bit address or callsign, 1 to 15 characters");
+    }
+    if (callsign != NULL && strlen(callsign) >= sizeof out->callsign) {
+        snprintf(p, sizeof p, "%s/callsign", pointer);
+        return fail(d, DC_INVALID, p, "at most 15 characters");
+    }
+    snprintf(out->aircraft, sizeof out->aircraft, "%s", aircraft);
+    snprintf(out->callsign, sizeof out->callsign, "%s", callsign ? callsign : "");
+    static const char *const required[] = {"time", "position", "altitude"};
+    for (int i = 0; i < 3; i++)
+        if (json_object_get(v, required[i]) == NULL) {
+            snprintf(p, sizeof p, "%s/%s", pointer, required[i]);
+            return fail(d, DC_INVALID, p, "required");
+        }
+    snprintf(p, sizeof p, "%s/time", pointer);
+    if ((rc = decode_time(d, json_object_get(v, "time"), p, &out->time)) != DC_OK)
+        return rc;
+    snprintf(p, sizeof p, "%s/position", pointer);
+    if ((rc = decode_point(d, json_object_get(v, "position"), p, &out->position)) != DC_OK)
+        return rc;
+    snprintf(p, sizeof p, "%s/altitude", pointer);
+    if ((rc = decode_metres(d, json_object_get(v, "altitude"), p, &out->altitude_m)) != DC_OK)
+        return rc;
+    out->ground_speed_mps = out->track_deg = out->vertical_rate_mps = NAN;
+    json_t *gs = json_object_get(v, "ground_speed"), *trk = json_object_get(v, "track"),
+           *vr = json_object_get(v, "vertical_rate");
+    snprintf(p, sizeof p, "%s/ground_speed", pointer);
+    if (gs != NULL && (rc = decode_speed(d, gs, p, &out->ground_speed_mps)) != DC_OK)
+        return rc;
+    snprintf(p, sizeof p, "%s/vertical_rate", pointer);
+    if (vr != NULL && (rc = decode_speed(d, vr, p, &out->vertical_rate_mps)) != DC_OK)
+        return rc;
+    snprintf(p, sizeof p, "%s/track", pointer);
+    if (trk != NULL) {
+        if (!json_is_number(trk) || json_number_value(trk) < 0 || json_number_value(trk) >= 360)
+            return fail(d, DC_RANGE, p, "degrees clockwise from true north, 0 <= track < 360");
+        out->track_deg = json_number_value(trk);
+    }
+    if ((gs == NULL) != (trk == NULL))
+        return fail(d, DC_INVALID, pointer, "ground_speed and track go together");
+    if (gs != NULL && (!isfinite(out->ground_speed_mps) || out->ground_speed_mps < 0)) {
+        snprintf(p, sizeof p, "%s/ground_speed", pointer);
+        return fail(d, DC_RANGE, p, "a speed >= 0");
+    }
+    return DC_OK;
+}
+
+dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
+                                size_t *count, dc_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    struct decoder d = {NULL, err, json_array()};
+    json_t *items = NULL;
+    size_t skip = 0;
+    while (skip < length && (body[skip] == ' ' || body[skip] == '\n' || body[skip] == '\r' || body[skip] == '\t'))
+        skip++;
+    json_error_t jerr;
+    dc_status rc = DC_OK;
+    if (skip < length && body[skip] == '[') {
+        items = json_loadb(body, length, JSON_REJECT_DUPLICATES, &jerr);
+        if (items == NULL)
+            rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "malformed JSON at line %d column %d: %s",
+                              jerr.line, jerr.column, jerr.text);
+    } else { /* NDJSON */
+        items = json_array();
+        size_t at = 0, line = 0;
+        while (rc == DC_OK && at < length) {
+            size_t end = at;
+            while (end < length && body[end] != '\n')
+                end++;
+            size_t len = end - at;
+            while (len > 0 && (body[at + len - 1] == '\r' || body[at + len - 1] == ' '))
+                len--;
+            if (len > 0) {
+                json_t *item = json_loadb(body + at, len, JSON_REJECT_DUPLICATES, &jerr);
+                if (item == NULL)
+                    rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION,
+                                      "malformed JSON on line %zu: %s", line + 1, jerr.text);
+                else
+                    json_array_append_new(items, item);
+            }
+            at = end + 1;
+            line++;
+        }
+    }
+    size_t n = json_array_size(items);
+    if (rc == DC_OK && n == 0)
+        rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no position reports");
+    if (rc == DC_OK && n > DC_API_MAX_REPORTS)
+        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "%zu reports; at most %d a batch", n, DC_API_MAX_REPORTS);
+    dc_report *reports = rc == DC_OK ? dc_calloc(n, sizeof *reports) : NULL;
+    if (rc == DC_OK && reports == NULL)
+        rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    for (size_t i = 0; rc == DC_OK && i < n; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "/%zu", i);
+        rc = decode_report(&d, json_array_get(items, i), p, party, &reports[i]);
+    }
+    json_decref(items);
+    json_decref(d.readbacks);
+    if (rc != DC_OK) {
+        dc_free(reports);
+        return rc;
+    }
+    *out = reports;
+    *count = n;
+    return DC_OK;
+}
+
+json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
+{
+    char t[32];
+    dc_time_format(a->time, t, sizeof t);
+    json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
+                          a->kind == DC_ALERT_ZONE ? "zone" : "separation", "level", dc_alert_level_name(a->level),
+                          "repetition", a->repetition, "time", t, "time_to_event_s", a->time_to_event_s, "track",
+                          "party", a->party, "aircraft", a->aircraft, "position", "lat", a->position.lat, "lng",
+                          a->position.lon, "altitude_m", a->altitude_m);
+    if (a->kind == DC_ALERT_ZONE) {
+        json_object_set_new(j, "zone", json_pack("{s:s,s:s}", "owner", a->zone_owner, "id", a->zone_id));
+        /* the zone's owner learns identity and position in or near its zone, nothing more */
+        if (strcmp(recipient, a->party) == 0 && a->level != DC_LEVEL_INCURSION && a->level != DC_LEVEL_CLEAR)
+            json_object_set_new(j, "entry", json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
+    } else {
+        json_object_set_new(j, "other", json_pack("{s:s,s:s,s:{s:f,s:f,s:f}}", "party", a->other_party, "aircraft",
+                                                  a->other_aircraft, "relative", "east_m", a->relative_east_m,
+                                                  "north_m", a->relative_north_m, "up_m", a->relative_up_m));
+        json_object_set_new(j, "cpa", json_pack("{s:f,s:f}", "horizontal_m", a->cpa_horizontal_m, "vertical_m",
+                                                a->cpa_vertical_m));
+    }
+    return j;
+}

@@ -270,7 +270,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         json_t *mine = notice_json(o, c->other, c, submitter_action(c->resolution));
         int64_t nid = 0;
         char *text = json_dumps(mine, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        rc = dc_store_notice_add(api->store, o->owner, text, now, &nid);
+        rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, o->owner, text, now, &nid);
         free(text);
         json_object_set_new(mine, "id", json_integer(nid));
         if (rc == DC_OK && c->resolution != DC_RESOLUTION_OWN)
@@ -282,7 +282,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             json_t *theirs = notice_json(c->other, o, c, c->resolution == DC_RESOLUTION_OTHER_REPLANS
                                                              ? "replan" : "conflict_accepted_by_counterpart");
             text = json_dumps(theirs, JSON_COMPACT | JSON_REAL_PRECISION(12));
-            rc = dc_store_notice_add(api->store, c->other->owner, text, now, &nid);
+            rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, c->other->owner, text, now, &nid);
             free(text);
             if (rc == DC_OK)
                 rc = audit_notice(api, "server", c->other->owner, ref, theirs, nid);
@@ -336,6 +336,12 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         free(rec.body);
         store_failure(res);
         goto done;
+    }
+    if (kind == DC_KIND_ZONE && api->monitor != NULL) {
+        pthread_mutex_lock(&api->monitor_lock);
+        dc_monitor_remove_zone(api->monitor, o->owner, o->id);
+        dc_monitor_add_zone_object(api->monitor, o);
+        pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = have_existing ? 200 : 201;
     res->json = json_loads(rec.body, 0, NULL);
@@ -431,6 +437,11 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
             dc_store_rollback(api->store);
         store_failure(res);
         return;
+    }
+    if (kind == DC_KIND_ZONE && api->monitor != NULL) {
+        pthread_mutex_lock(&api->monitor_lock);
+        dc_monitor_remove_zone(api->monitor, req->party.name, id);
+        pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = 200;
     res->json = json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt", receipt_json(&write));
@@ -648,7 +659,7 @@ static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response
     }
     json_t *items = json_array();
     if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_notices(api->store, req->party.name, after, 1000, collect_notice, items) != DC_OK) {
+        dc_store_inbox(api->store, DC_INBOX_NOTICES, req->party.name, after, 1000, collect_notice, items) != DC_OK) {
         dc_store_rollback(api->store);
         json_decref(items);
         store_failure(res);
@@ -772,6 +783,152 @@ static void metrics(dc_api *api, dc_api_response *res)
     res->content_type = "text/plain; version=0.0.4";
 }
 
+/* ---- live tracks and alerts ---- */
+
+/* Store each alert for each of its recipients, with its audit record. */
+static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
+{
+    dc_time_us now = now_us();
+    dc_status rc = DC_OK;
+    for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
+        const dc_alert *a = &alerts->items[i];
+        const char *to[2];
+        size_t n = dc_alert_recipients(a, to);
+        char ref[128];
+        snprintf(ref, sizeof ref, "track/%s/%s", a->party, a->aircraft);
+        for (size_t k = 0; rc == DC_OK && k < n; k++) {
+            json_t *body = dc_api_alert_json(a, to[k]);
+            char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+            int64_t id = 0;
+            rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, to[k], text, now, &id) : DC_NOMEM;
+            free(text);
+            if (rc == DC_OK)
+                rc = audit(api, "server", "alert", ref, to[k],
+                           json_pack("{s:I,s:O,s:O,s:O}", "alert", (json_int_t)id, "kind", json_object_get(body, "kind"),
+                                     "level", json_object_get(body, "level"), "repetition",
+                                     json_object_get(body, "repetition")),
+                           NULL);
+            json_decref(body);
+        }
+    }
+    return rc;
+}
+
+static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    dc_report *reports = NULL;
+    size_t count = 0;
+    dc_error err;
+    if (dc_api_decode_reports(req->body, req->body_length, req->party.name, &reports, &count, &err) != DC_OK) {
+        bad_input(res, &err);
+        return;
+    }
+    dc_alert_list alerts = {0};
+    json_t *flagged = json_array();
+    size_t accepted = 0;
+    dc_time_us latest = 0;
+    dc_status rc = DC_OK;
+    pthread_mutex_lock(&api->monitor_lock);
+    for (size_t i = 0; rc == DC_OK && i < count; i++) {
+        dc_report_verdict v;
+        rc = dc_monitor_ingest(api->monitor, &reports[i], &v, &alerts, NULL);
+        if (v == DC_REPORT_ACCEPTED) {
+            accepted++;
+            latest = reports[i].time > latest ? reports[i].time : latest;
+        } else {
+            json_array_append_new(flagged, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i, "aircraft",
+                                                     reports[i].aircraft, "reason", dc_report_verdict_name(v)));
+        }
+    }
+    if (rc == DC_OK && latest > 0)
+        rc = dc_monitor_separation(api->monitor, latest, &alerts, NULL);
+    pthread_mutex_unlock(&api->monitor_lock);
+    if (rc == DC_OK && alerts.count > 0) {
+        if (dc_store_begin(api->store, 1) != DC_OK)
+            rc = DC_STORE;
+        else if ((rc = deliver_alerts(api, &alerts)) != DC_OK || dc_store_commit(api->store) != DC_OK) {
+            if (rc != DC_OK)
+                dc_store_rollback(api->store);
+            rc = DC_STORE;
+        }
+        if (rc == DC_OK && api->alerts_published != NULL)
+            api->alerts_published(api);
+    }
+    if (rc != DC_OK) {
+        json_decref(flagged);
+        store_failure(res);
+    } else {
+        res->status = 200;
+        res->json = json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted", (json_int_t)accepted,
+                              "flagged", flagged, "alerts", (json_int_t)alerts.count);
+    }
+    dc_alert_list_clear(&alerts);
+    dc_free(reports);
+}
+
+static int collect_alert(void *ctx, int64_t id, const char *body, dc_time_us created)
+{
+    (void)created;
+    json_t *a = json_loads(body, 0, NULL);
+    if (a == NULL)
+        return 0;
+    json_object_set_new(a, "id", json_integer(id));
+    json_array_append_new(ctx, a);
+    return 0;
+}
+
+static int parse_after(const char *text, int64_t *out)
+{
+    char *end = NULL;
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (text != NULL && (end == text || *end != '\0' || v < 0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void list_alerts(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    int64_t since = 0;
+    if (parse_after(req->query(req->query_ctx, "since"), &since) != 0) {
+        dc_api_problem(res, 400, DC_INVALID, "/since", "an alert id (integer >= 0)");
+        return;
+    }
+    json_t *items = json_array();
+    if (dc_store_begin(api->store, 0) != DC_OK ||
+        dc_store_inbox(api->store, DC_INBOX_ALERTS, req->party.name, since, 1000, collect_alert, items) != DC_OK) {
+        dc_store_rollback(api->store);
+        json_decref(items);
+        store_failure(res);
+        return;
+    }
+    dc_store_commit(api->store);
+    res->status = 200;
+    res->json = json_pack("{s:o}", "items", items);
+}
+
+static void stream_alerts(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    int64_t after = 0;
+    if (req->last_event_id != NULL) {
+        if (parse_after(req->last_event_id, &after) != 0) {
+            dc_api_problem(res, 400, DC_INVALID, NULL, "Last-Event-ID must be an alert id");
+            return;
+        }
+    } else if (dc_store_begin(api->store, 0) != DC_OK ||
+               dc_store_inbox_last(api->store, DC_INBOX_ALERTS, req->party.name, &after) != DC_OK) {
+        dc_store_rollback(api->store);
+        store_failure(res);
+        return;
+    } else {
+        dc_store_commit(api->store);
+    }
+    res->status = 200;
+    res->stream = 1;
+    res->stream_after = after;
+    snprintf(res->stream_party, sizeof res->stream_party, "%s", req->party.name);
+}
+
 /* ---- routing ---- */
 
 static void method_not_allowed(dc_api_response *res, const char *allowed)
@@ -833,6 +990,27 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
     if (strcmp(p, "/v1/notices") == 0) {
         if (get)
             list_notices(api, req, res);
+        else
+            method_not_allowed(res, "GET");
+        return;
+    }
+    if (strcmp(p, "/v1/tracks") == 0) {
+        if (post)
+            post_tracks(api, req, res);
+        else
+            method_not_allowed(res, "POST");
+        return;
+    }
+    if (strcmp(p, "/v1/alerts") == 0) {
+        if (get)
+            list_alerts(api, req, res);
+        else
+            method_not_allowed(res, "GET");
+        return;
+    }
+    if (strcmp(p, "/v1/alerts/stream") == 0) {
+        if (get)
+            stream_alerts(api, req, res);
         else
             method_not_allowed(res, "GET");
         return;

@@ -2,6 +2,7 @@
 #include "deconflict/server.h"
 
 #include "api_internal.h"
+#include "deconflict/scenario.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 
 const char dc_server_usage[] =
     "usage: deconflictd [--listen HOST:PORT] [--db FILE] [--operator-key-file FILE]\n"
-    "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--quiet]\n"
+    "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE] [--quiet]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -28,6 +29,7 @@ const char dc_server_usage[] =
     "  --body-limit         largest request body in bytes (default 1048576)\n"
     "  --threads            worker threads (default: the number of cores)\n"
     "  --timeout            seconds a connection may idle (default 30)\n"
+    "  --borders            more zones for the live monitor, e.g. build/borders/world.geojson\n"
     "  --quiet              no request log\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
@@ -58,6 +60,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             c->db = v;
         else if (strcmp(a, "--operator-key-file") == 0)
             c->operator_key_file = v;
+        else if (strcmp(a, "--borders") == 0)
+            c->borders = v;
         else if (strcmp(a, "--body-limit") == 0 && (c->body_limit = strtoul(v, &end, 10), *end == '\0') &&
                  c->body_limit >= 1024)
             ;
@@ -129,6 +133,158 @@ static double elapsed_s(const struct timespec *a)
 static const char *query_arg(void *ctx, const char *name)
 {
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* ---- alert streams (Server-Sent Events) ----
+ * A stream's reader sends the party's stored alerts after the last id it
+ * sent; with nothing to send it suspends its connection, which frees the
+ * worker thread. Publishing alerts resumes every waiting stream, and so does
+ * a heartbeat every 15 s (a comment line, which also finds closed clients). */
+
+struct stream {
+    struct MHD_Connection *conn;
+    dc_api *api;
+    char party[DC_ID_MAX];
+    int64_t after;
+    char *pending; /* formatted events not yet handed to MHD */
+    size_t length, sent;
+    int waiting, heartbeat_due;
+    struct stream *next;
+};
+
+struct streams {
+    pthread_mutex_t lock;
+    struct stream *waiting;
+    int closing;
+    pthread_t heartbeat;
+    pthread_cond_t stop;
+};
+
+static void wake_streams(dc_api *api, int heartbeat)
+{
+    struct streams *hub = api->streams;
+    pthread_mutex_lock(&hub->lock);
+    for (struct stream *st = hub->waiting; st != NULL; st = st->next) {
+        if (st->waiting) {
+            st->waiting = 0;
+            st->heartbeat_due |= heartbeat;
+            MHD_resume_connection(st->conn);
+        }
+    }
+    pthread_mutex_unlock(&hub->lock);
+}
+
+static void alerts_published(dc_api *api)
+{
+    wake_streams(api, 0);
+}
+
+static void *heartbeat_main(void *arg)
+{
+    dc_api *api = arg;
+    struct streams *hub = api->streams;
+    pthread_mutex_lock(&hub->lock);
+    while (!hub->closing) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 15;
+        pthread_cond_timedwait(&hub->stop, &hub->lock, &until);
+        if (hub->closing)
+            break;
+        pthread_mutex_unlock(&hub->lock);
+        wake_streams(api, 1);
+        pthread_mutex_lock(&hub->lock);
+    }
+    pthread_mutex_unlock(&hub->lock);
+    return NULL;
+}
+
+static int format_event(void *ctx, int64_t id, const char *body, dc_time_us created)
+{
+    (void)created;
+    struct stream *st = ctx;
+    size_t need = strlen(body) + 64;
+    char *grown = realloc(st->pending, st->length + need);
+    if (grown == NULL)
+        return 1;
+    st->pending = grown;
+    st->length += (size_t)snprintf(st->pending + st->length, need, "id: %lld\nevent: alert\ndata: %s\n\n",
+                                   (long long)id, body);
+    st->after = id;
+    return 0;
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    struct stream *st = cls;
+    struct streams *hub = st->api->streams;
+    if (st->sent == st->length) {
+        st->sent = st->length = 0;
+        if (dc_store_begin(st->api->store, 0) == DC_OK) {
+            dc_store_inbox(st->api->store, DC_INBOX_ALERTS, st->party, st->after, 100, format_event, st);
+            dc_store_commit(st->api->store);
+        }
+        if (st->length == 0 && st->heartbeat_due) {
+            st->heartbeat_due = 0;
+            return (ssize_t)snprintf(buf, max, ": heartbeat\n\n");
+        }
+    }
+    if (st->sent < st->length) {
+        size_t n = st->length - st->sent < max ? st->length - st->sent : max;
+        memcpy(buf, st->pending + st->sent, n);
+        st->sent += n;
+        return (ssize_t)n;
+    }
+    pthread_mutex_lock(&hub->lock);
+    if (hub->closing) {
+        pthread_mutex_unlock(&hub->lock);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    st->waiting = 1;
+    MHD_suspend_connection(st->conn);
+    pthread_mutex_unlock(&hub->lock);
+    return 0;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    struct streams *hub = st->api->streams;
+    pthread_mutex_lock(&hub->lock);
+    for (struct stream **at = &hub->waiting; *at != NULL; at = &(*at)->next)
+        if (*at == st) {
+            *at = st->next;
+            break;
+        }
+    pthread_mutex_unlock(&hub->lock);
+    free(st->pending);
+    free(st);
+}
+
+static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, struct request *rq,
+                                    dc_api_response *res)
+{
+    struct stream *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return MHD_NO;
+    st->conn = conn;
+    st->api = api;
+    st->after = res->stream_after;
+    snprintf(st->party, sizeof st->party, "%s", res->stream_party);
+    struct streams *hub = api->streams;
+    pthread_mutex_lock(&hub->lock);
+    st->next = hub->waiting;
+    hub->waiting = st;
+    pthread_mutex_unlock(&hub->lock);
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, st,
+                                                               stream_free);
+    MHD_add_response_header(r, "Content-Type", "text/event-stream");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    rq->status = 200;
+    enum MHD_Result ok = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return ok;
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct request *rq, dc_api_response *res)
@@ -229,10 +385,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.body_length = rq->length;
     req.query = query_arg;
     req.query_ctx = conn;
+    req.last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
     authenticate(s, conn, &req);
     if (req.authenticated)
         snprintf(rq->party, sizeof rq->party, "%s", req.party.name);
     dc_api_handle(&s->api, &req, &res);
+    if (res.stream)
+        return start_stream(conn, &s->api, rq, &res);
     return send_response(conn, rq, &res);
 }
 
@@ -328,6 +487,36 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
             rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read or create the server key");
         }
     }
+    struct streams hub;
+    memset(&hub, 0, sizeof hub);
+    pthread_mutex_init(&hub.lock, NULL);
+    pthread_cond_init(&hub.stop, NULL);
+    s->api.streams = &hub;
+    s->api.alerts_published = alerts_published;
+    pthread_mutex_init(&s->api.monitor_lock, NULL);
+    if (rc == DC_OK)
+        rc = dc_monitor_new(NULL, &s->api.monitor) == DC_OK
+                 ? DC_OK
+                 : dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    if (rc == DC_OK && config->borders != NULL) {
+        size_t zones = 0;
+        rc = dc_scenario_load_zone_outlines(config->borders, s->api.monitor, &zones, err);
+        if (rc == DC_OK)
+            fprintf(stderr, "deconflictd: watching %zu zones from %s\n", zones, config->borders);
+    }
+    if (rc == DC_OK) {
+        dc_record_list zones = {0};
+        if (dc_store_begin(s->api.store, 0) != DC_OK || dc_store_zones(s->api.store, &zones) != DC_OK) {
+            dc_store_rollback(s->api.store);
+            rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read the zones");
+        } else {
+            dc_store_commit(s->api.store);
+        }
+        for (size_t i = 0; rc == DC_OK && i < zones.count; i++)
+            dc_monitor_add_zone_object(s->api.monitor, &zones.items[i].object);
+        dc_record_list_clear(&zones);
+    }
+    int heartbeat_started = rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
     /* Signals are taken by sigwait below, not by handlers in random threads. */
     sigset_t signals;
     sigemptyset(&signals);
@@ -337,7 +526,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *d = NULL;
     if (rc == DC_OK) {
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
         if (addr.ss_family == AF_INET6)
             flags |= MHD_USE_IPv6;
         d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -356,9 +545,25 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         sigwait(&signals, &sig);
         fprintf(stderr, "deconflictd: signal %d: finishing requests in flight\n", sig);
         MHD_quiesce_daemon(d); /* no new connections */
-        MHD_stop_daemon(d);    /* waits for the workers, and so for requests in flight */
+        pthread_mutex_lock(&hub.lock);
+        hub.closing = 1; /* streams end; suspended ones are resumed to say so */
+        pthread_cond_broadcast(&hub.stop);
+        pthread_mutex_unlock(&hub.lock);
+        wake_streams(&s->api, 0);
+        MHD_stop_daemon(d); /* waits for the workers, and so for requests in flight */
         fprintf(stderr, "deconflictd: stopped\n");
     }
+    if (heartbeat_started) {
+        pthread_mutex_lock(&hub.lock);
+        hub.closing = 1;
+        pthread_cond_broadcast(&hub.stop);
+        pthread_mutex_unlock(&hub.lock);
+        pthread_join(hub.heartbeat, NULL);
+    }
+    dc_monitor_free(s->api.monitor);
+    pthread_mutex_destroy(&s->api.monitor_lock);
+    pthread_mutex_destroy(&hub.lock);
+    pthread_cond_destroy(&hub.stop);
     dc_store_close(s->api.store);
     pthread_mutex_destroy(&s->api.metrics_lock);
     sodium_memzero(s->api.secret_key, sizeof s->api.secret_key);

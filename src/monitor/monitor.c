@@ -35,6 +35,7 @@ struct track {
 };
 
 struct zone {
+    int active; /* 0 once removed (its edges stay in the grid, ignored) */
     char owner[DC_ID_MAX];
     char id[DC_ID_MAX];
     char (*admitted)[DC_ID_MAX];
@@ -57,6 +58,25 @@ struct dc_monitor {
     uint32_t cycle;
 };
 
+/* Drop the zones removed since the grid was built from a list of them. */
+static size_t active_only(const dc_monitor *m, uint32_t *zones, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m->zones[zones[i]].active)
+            zones[k++] = zones[i];
+    return k;
+}
+
+static size_t active_events(const dc_monitor *m, struct zone_event *ev, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m->zones[ev[i].zone].active)
+            ev[k++] = ev[i];
+    return k;
+}
+
 dc_monitor_config dc_monitor_config_default(void)
 {
     dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000};
@@ -74,6 +94,16 @@ const char *dc_alert_level_name(dc_alert_level l)
 {
     static const char *const names[] = {"clear", "advisory", "warning", "incursion", "loss"};
     return (unsigned)l < 5 ? names[l] : "unknown";
+}
+
+size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
+{
+    size_t n = 0;
+    out[n++] = a->party;
+    if (a->kind == DC_ALERT_ZONE && (a->level == DC_LEVEL_WARNING || a->level == DC_LEVEL_INCURSION) &&
+        strcmp(a->zone_owner, a->party) != 0)
+        out[n++] = a->zone_owner;
+    return n;
 }
 
 void dc_alert_list_clear(dc_alert_list *l)
@@ -144,7 +174,7 @@ void dc_monitor_free(dc_monitor *m)
 size_t dc_monitor_zones_at(const dc_monitor *m, dc_point p, const char **ids, size_t max)
 {
     uint32_t zones[MAX_INSIDE];
-    size_t n = dc__zones_at(&m->grid, p, zones, max < MAX_INSIDE ? max : MAX_INSIDE);
+    size_t n = active_only(m, zones, dc__zones_at(&m->grid, p, zones, max < MAX_INSIDE ? max : MAX_INSIDE));
     for (size_t i = 0; i < n; i++)
         ids[i] = m->zones[zones[i]].id;
     return n;
@@ -181,6 +211,7 @@ dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id, 
     }
     struct zone *z = &m->zones[m->zone_count];
     memset(z, 0, sizeof *z);
+    z->active = 1;
     snprintf(z->owner, sizeof z->owner, "%s", owner);
     snprintf(z->id, sizeof z->id, "%s", id);
     if (admitted_count > 0) {
@@ -197,6 +228,17 @@ dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id, 
     }
     m->zone_count++;
     return DC_OK;
+}
+
+dc_status dc_monitor_remove_zone(dc_monitor *m, const char *owner, const char *id)
+{
+    dc_status rc = DC_NOT_FOUND;
+    for (size_t i = 0; i < m->zone_count; i++)
+        if (m->zones[i].active && strcmp(m->zones[i].owner, owner) == 0 && strcmp(m->zones[i].id, id) == 0) {
+            m->zones[i].active = 0;
+            rc = DC_OK;
+        }
+    return rc;
 }
 
 dc_status dc_monitor_add_zone_object(dc_monitor *m, const dc_object *zone)
@@ -401,7 +443,7 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
     if (t->has_velocity && hypot(t->ve, t->vn) > 1.0) {
         dc_point end = offset_point(t->pos, t->ve * c->lookahead_s, t->vn * c->lookahead_s);
         struct zone_event ev[MAX_EVENTS];
-        size_t ne = dc__zone_events(&m->grid, t->pos, end, ev, MAX_EVENTS);
+        size_t ne = active_events(m, ev, dc__zone_events(&m->grid, t->pos, end, ev, MAX_EVENTS));
         uint32_t member[MAX_INSIDE + MAX_EVENTS];
         size_t nm = t->inside_count;
         memcpy(member, t->inside, nm * sizeof *member);
@@ -428,6 +470,8 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
     }
     /* zones with a state not in `due` are now clear */
     for (size_t i = 0; i < t->zone_count; i++) {
+        if (!m->zones[t->zones[i].key].active)
+            continue;
         int listed = 0;
         for (size_t j = 0; j < n; j++)
             listed |= due[j].zone == t->zones[i].key;
@@ -461,7 +505,7 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
                                   const dc_report *r, dc_crossing_list *out)
 {
     struct zone_event ev[MAX_EVENTS];
-    size_t ne = dc__zone_events(&m->grid, from, r->position, ev, MAX_EVENTS);
+    size_t ne = active_events(m, ev, dc__zone_events(&m->grid, from, r->position, ev, MAX_EVENTS));
     uint32_t member[MAX_INSIDE + MAX_EVENTS];
     size_t nm = t->inside_count;
     memcpy(member, t->inside, nm * sizeof *member);
@@ -588,7 +632,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->time = r->time;
     t->pos = r->position;
     t->alt = r->altitude_m;
-    t->inside_count = dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE);
+    t->inside_count = active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
     return zone_alerts(m, t, alerts);
 }
 

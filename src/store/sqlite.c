@@ -60,6 +60,10 @@ static const char *const migrations[] = {
     " action TEXT NOT NULL, object TEXT NOT NULL, recipients TEXT NOT NULL, detail TEXT NOT NULL,"
     " prev_hash BLOB NOT NULL, hash BLOB NOT NULL, signature BLOB NOT NULL);"
     "CREATE INDEX audit_by_object ON audit(object, seq);",
+    /* 2: live alerts, each party's own */
+    "CREATE TABLE alerts(id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, body TEXT NOT NULL,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX alerts_by_recipient ON alerts(recipient, id);",
 };
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
@@ -793,12 +797,19 @@ dc_status dc_store_grant_exists(dc_store *s, const char *grantor, const char *gr
     return rc != DC_OK ? rc : found ? DC_OK : DC_NOT_FOUND;
 }
 
-/* ---- notices ---- */
+/* ---- notices and alerts: what a party was told, oldest first ---- */
 
-dc_status dc_store_notice_add(dc_store *s, const char *recipient, const char *body, dc_time_us now,
-                              int64_t *id)
+static const char *inbox_table(dc_inbox box)
 {
-    sqlite3_stmt *st = prepare(s, "INSERT INTO notices(recipient, body, created) VALUES (?, ?, ?)");
+    return box == DC_INBOX_ALERTS ? "alerts" : "notices";
+}
+
+dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, const char *body,
+                             dc_time_us now, int64_t *id)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "INSERT INTO %s(recipient, body, created) VALUES (?, ?, ?)", inbox_table(box));
+    sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -811,11 +822,13 @@ dc_status dc_store_notice_add(dc_store *s, const char *recipient, const char *bo
     return rc;
 }
 
-dc_status dc_store_notices(dc_store *s, const char *recipient, int64_t after, size_t limit,
-                           int (*each)(void *, int64_t, const char *, dc_time_us), void *ctx)
+dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64_t after, size_t limit,
+                         int (*each)(void *, int64_t, const char *, dc_time_us), void *ctx)
 {
-    sqlite3_stmt *st = prepare(s, "SELECT id, body, created FROM notices WHERE recipient = ? AND id > ?"
-                                  " ORDER BY id LIMIT ?");
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT id, body, created FROM %s WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?",
+             inbox_table(box));
+    sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -827,6 +840,41 @@ dc_status dc_store_notices(dc_store *s, const char *recipient, int64_t after, si
             break;
     sqlite3_finalize(st);
     return DC_OK;
+}
+
+dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, int64_t *id)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s WHERE recipient = ?", inbox_table(box));
+    sqlite3_stmt *st = prepare(s, sql);
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
+    dc_status rc = sqlite3_step(st) == SQLITE_ROW ? DC_OK : DC_STORE;
+    *id = rc == DC_OK ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+dc_status dc_store_zones(dc_store *s, dc_record_list *out)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = 'zone' ORDER BY row");
+    if (st == NULL)
+        return DC_STORE;
+    dc_status rc = DC_OK;
+    while (rc == DC_OK && sqlite3_step(st) == SQLITE_ROW) {
+        dc_record *slot;
+        rc = list_push(out, &slot);
+        if (rc == DC_OK) {
+            rc = read_record(st, slot);
+            if (rc == DC_OK)
+                out->count++;
+            else
+                dc_record_clear(slot);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* ---- audit ---- */

@@ -1,0 +1,121 @@
+"""test_alerts.py - live tracks over the server: each party's SSE stream carries exactly its own alerts."""
+import http.client
+import json
+import threading
+import time
+
+from harness import Results, Server, volume
+
+
+class Stream(threading.Thread):
+    """An SSE client: collects (id, event) until stopped."""
+
+    def __init__(self, port, key, last_event_id=None):
+        super().__init__(daemon=True)
+        self.port, self.key, self.last = port, key, last_event_id
+        self.events, self.ready, self.alive = [], threading.Event(), True
+
+    def run(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Authorization": "Bearer " + self.key}
+        if self.last is not None:
+            headers["Last-Event-ID"] = str(self.last)
+        conn.request("GET", "/v1/alerts/stream", headers=headers)
+        resp = conn.getresponse()
+        self.status, self.ctype = resp.status, resp.getheader("Content-Type")
+        self.ready.set()
+        ident, data = None, None
+        while self.alive:
+            try:
+                line = resp.fp.readline()
+            except OSError:
+                break
+            if not line:
+                break
+            line = line.decode().rstrip("\n")
+            if line.startswith("id: "):
+                ident = int(line[4:])
+            elif line.startswith("data: "):
+                data = json.loads(line[6:])
+            elif line == "" and data is not None:
+                self.events.append((ident, data))
+                ident, data = None, None
+        conn.close()
+
+
+def report(aircraft, t, east_deg, alt=5000, speed=200, track=90):
+    return {"aircraft": aircraft, "time": f"2030-01-01T10:{t // 60:02d}:{t % 60:02d}Z",
+            "position": f"36.0N {37.0 + east_deg:.5f}E", "altitude": alt, "ground_speed": speed, "track": track}
+
+
+r = Results("alerts")
+s = Server()
+try:
+    red, blue, green = s.party("red"), s.party("blue"), s.party("green")
+    # blue's restricted zone 30-40 km east of red's start
+    status, _, _ = s.call("PUT", "/v1/zones/blue-box", blue, {"public": False, "volumes": [volume(
+        ["35.9N 37.33E", "35.9N 37.45E", "36.1N 37.45E", "36.1N 37.33E"], 0, 20000, "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z")]})
+    r.equal("blue's zone", 201, status)
+    streams = {name: Stream(s.port, key) for name, key in (("red", red), ("blue", blue), ("green", green))}
+    for st in streams.values():
+        st.start()
+        st.ready.wait(10)
+        r.equal("stream opens as text/event-stream", (200, "text/event-stream"), (st.status, st.ctype))
+    # red r1 flies east at 200 m/s; blue b1 flies west toward it, both at 5,000 m
+    deg_per_10s = 2000 / (111320 * 0.809)
+    sent_at = time.time()
+    for k in range(0, 25):
+        t = 10 * k
+        status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", t, k * deg_per_10s)])
+        r.equal(f"red's report at {t} s", 200, status)
+        status, _, doc = s.call("POST", "/v1/tracks", blue, [report("b1", t, 0.8 - k * deg_per_10s, track=270)])
+    # NDJSON batches work too
+    status, _, doc = s.call("POST", "/v1/tracks", green, raw=(json.dumps(report("g1", 230, 5.0)) + "\n" +
+                                                              json.dumps(report("g1", 240, 5.0 + deg_per_10s)) + "\n").encode(),
+                            headers={"Content-Type": "application/x-ndjson"})
+    r.equal("an NDJSON batch", (200, 2), (status, doc.get("accepted")))
+    time.sleep(1.5)
+    for st in streams.values():
+        st.alive = False
+    stored = {}
+    for name, key in (("red", red), ("blue", blue), ("green", green)):
+        status, _, doc = s.call("GET", "/v1/alerts?since=0", key)
+        stored[name] = {a["id"]: a for a in doc["items"]}
+    for name, st in streams.items():
+        got = {i: e for i, e in st.events}
+        r.equal(f"{name}'s stream carries exactly its stored alerts", sorted(stored[name]), sorted(got))
+    red_alerts, blue_alerts = list(stored["red"].values()), list(stored["blue"].values())
+    r.check("red is warned of the loss of separation with blue's aircraft",
+            any(a["kind"] == "separation" and a["other"]["party"] == "blue" for a in red_alerts))
+    r.check("blue is warned of the loss of separation with red's aircraft",
+            any(a["kind"] == "separation" and a["other"]["party"] == "red" for a in blue_alerts))
+    r.check("red is told its aircraft nears blue's zone (advisory first)",
+            [a["level"] for a in red_alerts if a["kind"] == "zone"][:1] == ["advisory"])
+    r.check("red's aircraft enters blue's zone", any(a["kind"] == "zone" and a["level"] == "incursion" for a in red_alerts))
+    blue_zone = [a for a in blue_alerts if a["kind"] == "zone"]
+    r.check("blue is told of the warning and incursion in its zone", {a["level"] for a in blue_zone} >= {"warning", "incursion"})
+    r.check("blue is never told red's advisories", all(a["level"] in ("warning", "incursion") for a in blue_zone))
+    r.check("blue learns identity and position, not red's predicted entry",
+            all("entry" not in a and a["track"]["aircraft"] == "r1" for a in blue_zone))
+    r.check("all of red's alerts are about red's aircraft", all(a["track"]["party"] == "red" for a in red_alerts))
+    r.equal("green, far away, is told nothing", [], list(stored["green"]))
+    # resume after a given event
+    first = min(stored["red"])
+    again = Stream(s.port, red, last_event_id=first)
+    again.start()
+    time.sleep(1.0)
+    again.alive = False
+    r.equal("Last-Event-ID resumes after that event", sorted(i for i in stored["red"] if i > first),
+            sorted(i for i, _ in again.events))
+    # implausible reports are flagged, not trusted
+    status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", 300, 10.0)])
+    r.equal("a jump of 900 km in 50 s is flagged", [{"index": 0, "aircraft": "r1", "reason": "implausible_jump"}],
+            doc.get("flagged"))
+    status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r1", 310, 1.0), colour="red")])
+    r.equal("an unknown field refuses the batch", (400, "/0/colour"), (status, doc.get("pointer")))
+    r.equal("alerts are audited", True, any(i["action"] == "alert" for i in
+                                              s.call("GET", "/v1/audit?object=track/red/r1", red)[2]["items"]))
+finally:
+    s.stop()
+    s.cleanup()
+r.finish()
