@@ -25,3 +25,13 @@ for n in 1000 100000; do
   DC_KEY=$load wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/put.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
   kill -TERM $server; wait $server || true
 done
+echo "position reports over HTTP, batches of 1,000, zones: every Natural Earth 10m country (--borders):"
+rm -f "$work"/db*
+"$build/deconflictd" --listen "127.0.0.1:$port" --db "$work/db" --operator-key-file "$work/op.key" --quiet \
+  --borders "${BORDERS:-build/borders/world.geojson}" 2>"$work/log" &
+server=$!
+for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
+fleet=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" "127.0.0.1:$port/v1/parties" \
+        -d '{"name":"fleet"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
+DC_KEY=$fleet wrk -t2 -c2 -d"${seconds}s" -s "$here/wrk/tracks.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
+kill -TERM $server; wait $server || true

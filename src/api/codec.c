@@ -11,7 +11,7 @@
 struct decoder {
     dc_geom *geom;
     dc_error *err;
-    json_t *readbacks;
+    json_t *readbacks; /* NULL: no read-backs (position reports need none) */
 };
 
 static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt, ...)
@@ -58,6 +58,11 @@ static dc_status decode_point(struct decoder *d, json_t *v, const char *pointer,
     if (json_is_string(v)) {
         input = json_string_value(v);
         dc_error inner;
+        if (d->readbacks == NULL) {
+            if (dc_coord_parse(input, out, NULL, &inner) != DC_OK)
+                return fail(d, inner.status, pointer, "%s", inner.message);
+            return DC_OK;
+        }
         if (dc_coord_readback(input, &p, &rb, &inner) != DC_OK)
             return fail(d, inner.status, pointer, "%s", inner.message);
     } else if (json_is_object(v)) {
@@ -71,6 +76,10 @@ static dc_status decode_point(struct decoder *d, json_t *v, const char *pointer,
         p = (dc_point){json_number_value(lat), json_number_value(lng)};
         if (dc_point_validate(p) != DC_OK)
             return fail(d, DC_RANGE, pointer, "latitude %.7g / longitude %.7g is not a WGS84 position", p.lat, p.lon);
+        if (d->readbacks == NULL) {
+            *out = p;
+            return DC_OK;
+        }
         dc_coord_info info = {DC_NOTATION_DD, DC_HEMISPHERE_SIGNED, 0, 0, 0, 0};
         dc_coord_readback_of(p, &info, &rb, NULL);
         snprintf(numeric, sizeof numeric, "%.9g, %.9g", p.lat, p.lon);
@@ -684,7 +693,7 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
 {
     *out = NULL;
     *count = 0;
-    struct decoder d = {NULL, err, json_array()};
+    struct decoder d = {NULL, err, NULL};
     json_t *items = NULL;
     size_t skip = 0;
     while (skip < length && (body[skip] == ' ' || body[skip] == '\n' || body[skip] == '\r' || body[skip] == '\t'))
@@ -732,7 +741,6 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
         rc = decode_report(&d, json_array_get(items, i), p, party, &reports[i]);
     }
     json_decref(items);
-    json_decref(d.readbacks);
     if (rc != DC_OK) {
         dc_free(reports);
         return rc;

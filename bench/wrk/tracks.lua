@@ -1,0 +1,28 @@
+-- tracks.lua - POST /v1/tracks batches of 1,000 reports: every aircraft of the thread moves 10 s on (wrk)
+local batch = 1000
+local step = 0
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("DC_KEY")
+wrk.headers["Content-Type"] = "application/json"
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+request = function()
+  step = step + 1
+  local parts = {}
+  local t = 1893456000 + step * 10
+  local stamp = os.date("!%Y-%m-%dT%H:%M:%SZ", t)
+  for i = 1, batch do
+    local lat = 30 + (i % 100) * 0.2
+    local lon = 0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * 0.02
+    parts[i] = string.format('{"aircraft":"t%d-%d","time":"%s","position":{"lat":%.5f,"lng":%.5f},' ..
+      '"altitude":%d,"ground_speed":200,"track":90}', tid or 0, i, stamp, lat, lon % 170, 3000 + (i % 30) * 300)
+  end
+  return wrk.format("POST", "/v1/tracks", nil, "[" .. table.concat(parts, ",") .. "]")
+end
+done = function(summary, latency, requests)
+  io.write(string.format("  p50 %.2f ms, p99 %.2f ms per batch of %d, %d batches, %.0f reports/s\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, batch, summary.requests,
+    summary.requests * batch / (summary.duration / 1e6)))
+end
