@@ -17,7 +17,8 @@ try {
 // Every literal route in the server's router must be documented.
 const source = readFileSync(handlersPath, "utf8");
 const routes = new Set([...source.matchAll(/strcmp\(p, "(\/[^"]+)"\)/g)].map((m) => m[1]));
-for (const kind of ["intents", "hazards", "zones"]) routes.add(`/v1/${kind}`).add(`/v1/${kind}/{id}`);
+for (const kind of ["intents", "hazards", "zones", "sites"]) routes.add(`/v1/${kind}`).add(`/v1/${kind}/{id}`);
+routes.add("/v1/messages/{id}/ack");
 for (const route of routes) {
   if (spec.paths[route]) passed++;
   else { console.log(`FAIL route ${route} is served but not in ${specPath}`); failed++; }

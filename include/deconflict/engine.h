@@ -8,7 +8,8 @@
 
 #define DC_ID_MAX 64
 
-typedef enum dc_object_kind { DC_KIND_INTENT, DC_KIND_HAZARD, DC_KIND_ZONE } dc_object_kind;
+typedef enum dc_object_kind { DC_KIND_INTENT, DC_KIND_HAZARD, DC_KIND_ZONE, DC_KIND_SITE } dc_object_kind;
+#define DC_KIND_COUNT 4
 
 typedef enum dc_state {
     DC_STATE_PROPOSED,
@@ -64,7 +65,8 @@ typedef enum dc_conflict_reason {
     DC_REASON_HIGHER_PRIORITY,  /* the other object has higher priority */
     DC_REASON_EQUAL_PRIORITY,
     DC_REASON_LOWER_PRIORITY,
-    DC_REASON_OWN
+    DC_REASON_OWN,
+    DC_REASON_PROTECTED_SITE    /* a hazard over another party's protected site */
 } dc_conflict_reason;
 
 /* One other object in conflict with the proposed one: every overlap of any
@@ -91,7 +93,9 @@ typedef struct dc_check_result {
  * with its current version in options->accept; lower priority yields.
  * A candidate with the proposed object's id (its earlier version) is
  * ignored. A proposed zone makes every conflicting object of a
- * non-admitted party yield. On success *out holds the decision; free with
+ * non-admitted party yield. Sites (protected ground locations) conflict
+ * with other parties' hazards only, and always win: a hazard over a site is
+ * refused, a new site makes the hazard over it yield. On success *out holds the decision; free with
  * dc_check_result_clear. DC_INVALID (the proposed object is malformed, with
  * the field in err), DC_NOMEM, DC_INTERNAL (GEOS). */
 dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
@@ -129,7 +133,7 @@ dc_status dc_index_candidate_objects(dc_index *index, const dc_object *proposed,
 /* Whether `party` may be inside `zone` (its owner or admitted). */
 int dc_zone_admits(const dc_object *zone, const char *party);
 
-const char *dc_kind_name(dc_object_kind kind);           /* "intent", "hazard", "zone" */
+const char *dc_kind_name(dc_object_kind kind);           /* "intent", "hazard", "zone", "site" */
 const char *dc_state_name(dc_state state);               /* "accepted", ... */
 const char *dc_resolution_name(dc_resolution resolution); /* "blocks", ... */
 const char *dc_reason_name(dc_conflict_reason reason);    /* "zone", ... */

@@ -82,7 +82,7 @@ dc_status dc_store_object_list(dc_store *store, dc_object_kind kind, const char 
                                const dc_box4 *box, dc_record_list *out);
 
 /* Number of objects of each kind. */
-dc_status dc_store_object_counts(dc_store *store, int64_t counts[3]);
+dc_status dc_store_object_counts(dc_store *store, int64_t counts[DC_KIND_COUNT]);
 
 /* ---- grants ---- */
 dc_status dc_store_grant_add(dc_store *store, const char *grantor, const char *grantee,
@@ -107,6 +107,23 @@ dc_status dc_store_inbox_last(dc_store *store, dc_inbox box, const char *recipie
 
 /* Every zone of every party (for the live monitor). */
 dc_status dc_store_zones(dc_store *store, dc_record_list *out);
+
+/* ---- direct-line messages ---- */
+typedef struct dc_message {
+    int64_t id;
+    char sender[DC_ID_MAX], recipient[DC_ID_MAX];
+    char *body; /* JSON: text and the coordinates as sent (owned; dc_free) */
+    dc_time_us created;
+    int acknowledged;
+} dc_message;
+
+dc_status dc_store_message_add(dc_store *store, const char *sender, const char *recipient, const char *body,
+                               dc_time_us now, int64_t *id);
+dc_status dc_store_message_get(dc_store *store, int64_t id, dc_message *out); /* DC_NOT_FOUND */
+/* The party's messages, sent or received, oldest first. */
+dc_status dc_store_messages(dc_store *store, const char *party, int (*each)(void *ctx, const dc_message *m),
+                            void *ctx);
+dc_status dc_store_message_acknowledge(dc_store *store, int64_t id);
 
 /* ---- audit ---- */
 /* Append: fills seq, time (if 0) and prev_hash, seals with the key, stores. */

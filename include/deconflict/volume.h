@@ -64,6 +64,13 @@ dc_status dc_volume_init_circle(dc_point center, double radius_m, double altitud
                                 double altitude_upper, dc_time_us time_start,
                                 dc_time_us time_end, dc_volume *out, dc_error *err);
 
+/* The polygon volume grown by distance_m on every side (GEOS buffer in the
+ * polygon's tangent plane, round corners), validated like any polygon.
+ * DC_INVALID for a circle or a bad distance; failures of the result as
+ * dc_volume_init_polygon. */
+dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *polygon, double distance_m, dc_volume *out,
+                           dc_error *err);
+
 /* Deep copy. DC_OK or DC_NOMEM (*out zeroed). */
 dc_status dc_volume_copy(const dc_volume *src, dc_volume *out);
 

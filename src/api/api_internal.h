@@ -19,9 +19,10 @@ typedef struct dc_submission {
     int has_version;
     int is_public;             /* zones */
     char hazard_kind[24];      /* hazards */
+    int64_t from_message;      /* hazards: the direct-line message its coordinates came from, or 0 */
     size_t accept_count;
     char (*accept_keys)[40];   /* conflict keys the submitter accepts */
-    json_t *route;             /* normalised route, or NULL */
+    json_t *route;             /* members for the body: {"route": ...}, a site's place; or NULL */
     json_t *readbacks;         /* [{pointer, input, notation, own, dd, mgrs}] */
 } dc_submission;
 
@@ -32,9 +33,10 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
                                    dc_submission *out, dc_error *err);
 void dc_api_submission_clear(dc_submission *submission);
 
-/* The body readers get: the object with its volumes in decimal degrees. */
+/* The body readers get: the object with its volumes in decimal degrees,
+ * and the members of `extra` (a route, a site's label and place). */
 json_t *dc_api_object_json(const dc_object *object, int is_public, const char *hazard_kind,
-                           json_t *route);
+                           json_t *extra);
 
 /* Volumes (or overlap parts) as a GeoJSON MultiPolygon. */
 json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
@@ -64,6 +66,14 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
 
 #include <pthread.h>
 
+/* Hazards refused over sites, per party, for the probing alert. */
+#define DC_API_MAX_PROBED 256
+struct probe {
+    char party[DC_ID_MAX];
+    size_t count;
+    dc_time_us times[64];
+};
+
 typedef struct dc_api dc_api;
 struct dc_api {
     dc_store *store;
@@ -79,6 +89,11 @@ struct dc_api {
     pthread_mutex_t monitor_lock;
     void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
     void *streams;                 /* server.c's waiting streams */
+    int probe_limit;               /* more refusals over sites than this ... */
+    int probe_window_s;            /* ... within this many seconds: a probing alert */
+    pthread_mutex_t probe_lock;
+    struct probe probes[DC_API_MAX_PROBED];
+    size_t probe_count;
 };
 
 typedef struct dc_api_request {

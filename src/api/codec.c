@@ -321,8 +321,8 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
             rc = fail(d, rc, p, "%s", inner.message);
         } else {
             *count = n - 1;
-            *normalised = json_pack("{s:o,s:{s:f,s:f,s:f}}", "waypoints", norm_wps, "buffers", "lateral",
-                                    buf.lateral_m, "vertical", buf.vertical_m, "time", seconds);
+            *normalised = json_pack("{s:{s:o,s:{s:f,s:f,s:f}}}", "route", "waypoints", norm_wps, "buffers",
+                                    "lateral", buf.lateral_m, "vertical", buf.vertical_m, "time", seconds);
             norm_wps = NULL;
         }
     }
@@ -345,6 +345,103 @@ void dc_api_submission_clear(dc_submission *s)
     memset(s, 0, sizeof *s);
 }
 
+/* A protected site: a point or a polygon, a protection radius and a
+ * validity window; its volume is the protected area at every altitude. */
+static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out)
+{
+    static const char *const fields[] = {"version", "label", "location", "outline_polygon", "radius",
+                                         "time_start", "time_end", NULL};
+    dc_status rc = only_members(d, root, "", fields);
+    if (rc != DC_OK)
+        return rc;
+    json_t *version = json_object_get(root, "version");
+    if (version != NULL) {
+        if (!json_is_integer(version) || json_integer_value(version) < 0)
+            return fail(d, DC_INVALID, "/version", "the object's current version, an integer >= 0");
+        out->version = json_integer_value(version);
+        out->has_version = 1;
+    }
+    const char *label = json_string_value(json_object_get(root, "label"));
+    if (json_object_get(root, "label") != NULL && (label == NULL || strlen(label) > 200))
+        return fail(d, DC_INVALID, "/label", "a text of at most 200 bytes");
+    json_t *location = json_object_get(root, "location"), *poly = json_object_get(root, "outline_polygon");
+    if ((location == NULL) == (poly == NULL))
+        return fail(d, DC_INVALID, "", "exactly one of \"location\" and \"outline_polygon\"");
+    if (json_object_get(root, "radius") == NULL)
+        return fail(d, DC_INVALID, "/radius", "required: metres of protection around the site");
+    double radius;
+    dc_time_us t0, t1;
+    if ((rc = decode_metres(d, json_object_get(root, "radius"), "/radius", &radius)) != DC_OK)
+        return rc;
+    if (!isfinite(radius) || radius < 0 || radius > 100000 || (location != NULL && radius <= 0))
+        return fail(d, DC_RANGE, "/radius", "metres within 0..100000 (more than 0 around a point)");
+    if (json_object_get(root, "time_start") == NULL || json_object_get(root, "time_end") == NULL)
+        return fail(d, DC_INVALID, json_object_get(root, "time_start") ? "/time_end" : "/time_start", "required");
+    if ((rc = decode_time(d, json_object_get(root, "time_start"), "/time_start", &t0)) != DC_OK ||
+        (rc = decode_time(d, json_object_get(root, "time_end"), "/time_end", &t1)) != DC_OK)
+        return rc;
+    dc_volume *v = dc_calloc(1, sizeof *v);
+    if (v == NULL)
+        return DC_NOMEM;
+    out->object.volumes = v;
+    dc_error inner;
+    dc_error_clear(&inner);
+    json_t *place;
+    if (location != NULL) {
+        dc_point c;
+        if ((rc = decode_point(d, location, "/location", &c)) != DC_OK)
+            return rc;
+        rc = dc_volume_init_circle(c, radius, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1, v, &inner);
+        place = json_pack("{s:{s:f,s:f}}", "location", "lat", c.lat, "lng", c.lon);
+    } else {
+        static const char *const pf[] = {"vertices", NULL};
+        if (!json_is_object(poly) || (rc = only_members(d, poly, "/outline_polygon", pf)) != DC_OK)
+            return rc ? rc : fail(d, DC_INVALID, "/outline_polygon", "{\"vertices\": [position, ...]}");
+        json_t *vertices = json_object_get(poly, "vertices");
+        size_t n = json_array_size(vertices);
+        if (!json_is_array(vertices) || n > DC_VOLUME_MAX_VERTICES)
+            return fail(d, DC_INVALID, "/outline_polygon/vertices", "a list of at most %d positions", DC_VOLUME_MAX_VERTICES);
+        dc_point *pts = dc_malloc((n ? n : 1) * sizeof *pts);
+        json_t *norm = json_array();
+        for (size_t i = 0; pts && rc == DC_OK && i < n; i++) {
+            char pv[64];
+            snprintf(pv, sizeof pv, "/outline_polygon/vertices/%zu", i);
+            rc = decode_point(d, json_array_get(vertices, i), pv, &pts[i]);
+            if (rc == DC_OK)
+                json_array_append_new(norm, json_pack("{s:f,s:f}", "lat", pts[i].lat, "lng", pts[i].lon));
+        }
+        if (pts == NULL)
+            rc = DC_NOMEM;
+        dc_volume outline;
+        if (rc == DC_OK)
+            rc = dc_volume_init_polygon(d->geom, pts, n, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1, &outline, &inner);
+        if (rc == DC_OK) {
+            rc = radius > 0 ? dc_volume_buffer(d->geom, &outline, radius, v, &inner) : dc_volume_copy(&outline, v);
+            dc_volume_clear(&outline);
+        }
+        dc_free(pts);
+        place = json_pack("{s:{s:o}}", "outline_polygon", "vertices", norm);
+        if (rc != DC_OK && inner.status == DC_OK) {
+            json_decref(place);
+            return rc;
+        }
+    }
+    if (rc != DC_OK) {
+        json_decref(place);
+        char p[96];
+        snprintf(p, sizeof p, "/%s", strncmp(inner.field, "time", 4) == 0 ? inner.field
+                                     : location ? "radius" : "outline_polygon");
+        return fail(d, rc, p, "%s", inner.message);
+    }
+    out->object.volume_count = 1;
+    out->object.state = DC_STATE_ACCEPTED;
+    json_object_set_new(place, "radius", json_real(radius));
+    if (label != NULL)
+        json_object_set_new(place, "label", json_string(label));
+    out->route = place; /* the site's own description, merged into its body */
+    return DC_OK;
+}
+
 static const char *const hazard_kinds[] = {"live_fire", "strike", "demolition", "launch", "spraying", NULL};
 
 static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *root, dc_submission *out)
@@ -352,7 +449,7 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
     static const char *const intent_fields[] = {"version", "priority", "state", "accept_conflicts",
                                                 "volumes", "route", NULL};
     static const char *const hazard_fields[] = {"version", "priority", "state", "accept_conflicts",
-                                                "volumes", "route", "hazard_kind", NULL};
+                                                "volumes", "route", "hazard_kind", "from_message", NULL};
     static const char *const zone_fields[] = {"version", "volumes", "public", "admitted", NULL};
     dc_status rc = only_members(d, root, "", kind == DC_KIND_ZONE ? zone_fields
                                              : kind == DC_KIND_HAZARD ? hazard_fields : intent_fields);
@@ -388,6 +485,10 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
         if (!ok)
             return fail(d, DC_INVALID, "/hazard_kind", "one of live_fire, strike, demolition, launch, spraying");
         snprintf(out->hazard_kind, sizeof out->hazard_kind, "%s", hk);
+        json_t *msg = json_object_get(root, "from_message");
+        if (msg != NULL && (!json_is_integer(msg) || json_integer_value(msg) <= 0))
+            return fail(d, DC_INVALID, "/from_message", "the id of a confirmed direct-line message");
+        out->from_message = msg ? json_integer_value(msg) : 0;
     }
     json_t *accept = json_object_get(root, "accept_conflicts");
     if (accept != NULL) {
@@ -449,6 +550,16 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
         return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
                             "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
     }
+    if (kind == DC_KIND_SITE) {
+        dc_status rc = json_is_object(root) ? decode_site(&d, root, out)
+                                            : fail(&d, DC_INVALID, "", "the body must be a JSON object");
+        json_decref(root);
+        if (rc == DC_NOMEM)
+            dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+        if (rc != DC_OK)
+            dc_api_submission_clear(out);
+        return rc;
+    }
     dc_status rc = json_is_object(root) ? decode_header(&d, kind, root, out)
                                         : fail(&d, DC_INVALID, "", "the body must be a JSON object");
     json_t *volumes = json_object_get(root, "volumes"), *route = json_object_get(root, "route");
@@ -508,14 +619,16 @@ static json_t *volume_json(const dc_volume *v)
     return out;
 }
 
-json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard_kind, json_t *route)
+json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard_kind, json_t *extra)
 {
     json_t *vols = json_array();
     for (size_t i = 0; i < o->volume_count; i++)
         json_array_append_new(vols, volume_json(&o->volumes[i]));
     json_t *out = json_pack("{s:s,s:s,s:s,s:I}", "id", o->id, "kind", dc_kind_name(o->kind), "owner",
                             o->owner, "version", (json_int_t)o->version);
-    if (o->kind == DC_KIND_ZONE) {
+    if (o->kind == DC_KIND_SITE) {
+        /* a site has neither priority nor admitted parties */
+    } else if (o->kind == DC_KIND_ZONE) {
         json_t *adm = json_array();
         for (size_t i = 0; i < o->admitted_count; i++)
             json_array_append_new(adm, json_string(o->admitted[i]));
@@ -527,8 +640,8 @@ json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard
     }
     if (hazard_kind != NULL && hazard_kind[0] != '\0')
         json_object_set_new(out, "hazard_kind", json_string(hazard_kind));
-    if (route != NULL)
-        json_object_set(out, "route", route);
+    if (extra != NULL)
+        json_object_update(out, extra); /* {"route": ...}, or a site's label, radius and place */
     json_object_set_new(out, "volumes", vols);
     return out;
 }

@@ -2,6 +2,7 @@
 #include "api_internal.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +107,9 @@ static int kind_of_collection(const char *name, size_t len, dc_object_kind *kind
     static const struct {
         const char *name;
         dc_object_kind kind;
-    } collections[] = {{"intents", DC_KIND_INTENT}, {"hazards", DC_KIND_HAZARD}, {"zones", DC_KIND_ZONE}};
-    for (size_t i = 0; i < 3; i++)
+    } collections[] = {{"intents", DC_KIND_INTENT}, {"hazards", DC_KIND_HAZARD}, {"zones", DC_KIND_ZONE},
+                       {"sites", DC_KIND_SITE}};
+    for (size_t i = 0; i < 4; i++)
         if (strlen(collections[i].name) == len && strncmp(name, collections[i].name, len) == 0) {
             *kind = collections[i].kind;
             return 1;
@@ -170,6 +172,118 @@ static dc_status audit_notice(dc_api *api, const char *actor, const char *recipi
                  NULL);
 }
 
+/* A hazard over a protected site. The site's owner is told the hazard's
+ * volumes and window, so that it can move; the hazard's owner only that a
+ * site of that party lies inside its area (gathered per party into
+ * `windows`, sent by the caller). `o` is the object being written. */
+static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflict *c, const char *ref,
+                               const char *other_ref, dc_time_us now, json_t *windows, json_t *notices_out)
+{
+    const dc_object *hazard = o->kind == DC_KIND_SITE ? c->other : o;
+    const dc_object *site = o->kind == DC_KIND_SITE ? o : c->other;
+    const char *hazard_ref = o->kind == DC_KIND_SITE ? other_ref : ref;
+    const char *site_ref = o->kind == DC_KIND_SITE ? ref : other_ref;
+    char t0[32], t1[32];
+    dc_time_format(c->time_start, t0, sizeof t0);
+    dc_time_format(c->time_end, t1, sizeof t1);
+    json_t *shape = dc_api_object_json(hazard, 0, NULL, NULL);
+    json_t *to_site = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:O}", "object", "kind", "site", "id",
+                                site->id, "counterpart", "party", hazard->owner, "kind", "hazard", "action",
+                                o->kind == DC_KIND_SITE ? "hazard_over_new_site" : "hazard_refused_over_site",
+                                "reason", "protected_site", "time_start", t0, "time_end", t1, "hazard_volumes",
+                                json_object_get(shape, "volumes"));
+    json_decref(shape);
+    char *text = json_dumps(to_site, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    int64_t nid = 0;
+    dc_status rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, site->owner, text, now, &nid);
+    free(text);
+    if (rc == DC_OK)
+        rc = audit(api, "server", "notice", hazard_ref, site->owner,
+                   json_pack("{s:I,s:s}", "notice", (json_int_t)nid, "action", "hazard_over_site"), NULL);
+    if (o->kind == DC_KIND_SITE) {
+        json_object_set_new(to_site, "id", json_integer(nid));
+        json_array_append_new(notices_out, to_site);
+    } else {
+        json_decref(to_site);
+    }
+    /* the hazard's owner: a site of this party, this window */
+    json_t *w = json_object_get(windows, site->owner);
+    if (w == NULL) {
+        json_object_set_new(windows, site->owner, json_pack("[s,s]", t0, t1));
+    } else {
+        if (strcmp(t0, json_string_value(json_array_get(w, 0))) < 0)
+            json_array_set_new(w, 0, json_string(t0));
+        if (strcmp(t1, json_string_value(json_array_get(w, 1))) > 0)
+            json_array_set_new(w, 1, json_string(t1));
+    }
+    if (rc == DC_OK)
+        rc = audit(api, "server", "notice", site_ref, hazard->owner,
+                   json_pack("{s:s}", "action", "protected_site_inside_hazard"), NULL);
+    if (rc == DC_OK && o->kind == DC_KIND_SITE) {
+        /* a new site: the existing hazard's owner is told at once */
+        json_t *n = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s}", "object", "kind", "hazard", "id",
+                              hazard->id, "counterpart", "party", site->owner, "kind", "site", "action", "replan",
+                              "reason", "protected_site", "time_start", t0, "time_end", t1);
+        text = json_dumps(n, JSON_COMPACT);
+        rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, hazard->owner, text, now, NULL);
+        free(text);
+        json_decref(n);
+        json_object_del(windows, site->owner); /* told directly, not through the submitter's response */
+    }
+    return rc;
+}
+
+/* More than probe_limit hazards refused over sites within probe_window: a
+ * party may be sweeping for hidden sites. The operator is alerted (and the
+ * alert audited) once each time the limit is passed. */
+static dc_status note_site_refusal(dc_api *api, const char *party, dc_time_us now)
+{
+    pthread_mutex_lock(&api->probe_lock);
+    struct probe *p = NULL;
+    for (size_t i = 0; i < api->probe_count; i++)
+        if (strcmp(api->probes[i].party, party) == 0)
+            p = &api->probes[i];
+    if (p == NULL && api->probe_count < DC_API_MAX_PROBED) {
+        p = &api->probes[api->probe_count++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->party, sizeof p->party, "%s", party);
+    }
+    int raise = 0;
+    size_t in_window = 0;
+    if (p != NULL) {
+        dc_time_us since = now - (dc_time_us)api->probe_window_s * DC_US_PER_S;
+        size_t k = 0;
+        for (size_t i = 0; i < p->count; i++)
+            if (p->times[i] >= since)
+                p->times[k++] = p->times[i];
+        p->count = k;
+        if (p->count < sizeof p->times / sizeof p->times[0])
+            p->times[p->count++] = now;
+        in_window = p->count;
+        raise = in_window == (size_t)api->probe_limit + 1;
+    }
+    pthread_mutex_unlock(&api->probe_lock);
+    if (!raise)
+        return DC_OK;
+    char t[32];
+    dc_time_format(now, t, sizeof t);
+    json_t *alert = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "probing", "level", "warning", "time", t,
+                              "party", party, "refused_hazards", (json_int_t)in_window, "window_s",
+                              (json_int_t)api->probe_window_s);
+    char *text = json_dumps(alert, JSON_COMPACT);
+    int64_t id = 0;
+    dc_status rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, "operator", text, now, &id);
+    free(text);
+    char ref[96];
+    snprintf(ref, sizeof ref, "party/%s", party);
+    if (rc == DC_OK)
+        rc = audit(api, "server", "alert", ref, "operator",
+                   json_pack("{s:I,s:s,s:I}", "alert", (json_int_t)id, "kind", "probing", "refused_hazards",
+                             (json_int_t)in_window), NULL);
+    json_decref(alert);
+    return rc;
+}
+
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
@@ -230,6 +344,22 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         goto done;
     }
     o->version = current + 1;
+    if (sub.from_message > 0) {
+        /* coordinates from the direct line only once their read-back was confirmed */
+        dc_message m;
+        int ok = dc_store_message_get(api->store, sub.from_message, &m) == DC_OK;
+        int mine = ok && (strcmp(m.sender, o->owner) == 0 || strcmp(m.recipient, o->owner) == 0);
+        int confirmed = mine && m.acknowledged;
+        if (ok)
+            dc_free(m.body);
+        if (!confirmed) {
+            dc_store_rollback(api->store);
+            dc_api_problem(res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND, "/from_message",
+                           mine ? "the message's coordinates have not been confirmed by read-back"
+                                : "no such message between you and another party");
+            goto done;
+        }
+    }
     if (dc_store_candidates(api->store, o, &candidates) != DC_OK) {
         dc_store_rollback(api->store);
         store_failure(res);
@@ -263,10 +393,17 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     /* What the submitter is told about each conflict (in the response),
      * and what each counterpart is told (stored notices). Both audited. */
     dc_time_us now = now_us();
+    json_t *site_windows = json_object(); /* site owner -> [t0, t1] for the hazard's owner */
+    int site_refusal = 0;
     for (size_t i = 0; rc == DC_OK && i < result.conflict_count; i++) {
         const dc_conflict *c = &result.conflicts[i];
         char other_ref[192];
         dc_object_ref(c->other->kind, c->other->owner, c->other->id, other_ref, sizeof other_ref);
+        if (c->reason == DC_REASON_PROTECTED_SITE) {
+            rc = site_conflict(api, o, c, ref, other_ref, now, site_windows, notices_out);
+            site_refusal |= o->kind == DC_KIND_HAZARD;
+            continue;
+        }
         json_t *mine = notice_json(o, c->other, c, submitter_action(c->resolution));
         int64_t nid = 0;
         char *text = json_dumps(mine, JSON_COMPACT | JSON_REAL_PRECISION(12));
@@ -289,6 +426,27 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             json_decref(theirs);
         }
     }
+    /* The hazard's owner learns, per party, that a protected site lies inside
+     * its area during a window: not where, not how many. */
+    const char *site_party;
+    json_t *window;
+    json_object_foreach(site_windows, site_party, window) {
+        if (rc != DC_OK)
+            break;
+        json_t *n = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:O,s:O}", "object", "kind", dc_kind_name(o->kind),
+                              "id", o->id, "counterpart", "party", site_party, "kind", "site", "action", "refused",
+                              "reason", "protected_site", "time_start", json_array_get(window, 0), "time_end",
+                              json_array_get(window, 1));
+        char *text = json_dumps(n, JSON_COMPACT);
+        int64_t nid = 0;
+        rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, o->owner, text, now, &nid);
+        free(text);
+        json_object_set_new(n, "id", json_integer(nid));
+        json_array_append_new(notices_out, n);
+    }
+    json_decref(site_windows);
+    if (rc == DC_OK && site_refusal)
+        rc = note_site_refusal(api, o->owner, now);
     if (rc != DC_OK) {
         dc_store_rollback(api->store);
         store_failure(res);
@@ -717,6 +875,22 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
     snprintf(own_prefix, sizeof own_prefix, "/%s/", req->party.name);
     int owns = !req->is_operator && strncmp(object + kind_len, own_prefix, strlen(own_prefix)) == 0;
     struct audit_view v = {json_array(), req->is_operator || owns ? NULL : req->party.name};
+    if (!req->is_operator && !owns && strncmp(object, "site/", 5) == 0) {
+        /* a site is never named to anyone but its owner and those it granted its
+         * sites to, not even by what one was told of it */
+        char owner[DC_ID_MAX];
+        snprintf(owner, sizeof owner, "%.*s", (int)strcspn(object + 5, "/"), object + 5);
+        int granted = 0;
+        if (dc_store_begin(api->store, 0) == DC_OK) {
+            granted = dc_store_grant_exists(api->store, owner, req->party.name, DC_KIND_SITE) == DC_OK;
+            dc_store_commit(api->store);
+        }
+        if (!granted) {
+            res->status = 200;
+            res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
+            return;
+        }
+    }
     if (dc_store_begin(api->store, 0) != DC_OK ||
         dc_store_audit_walk(api->store, object, collect_audit, &v) != DC_OK) {
         dc_store_rollback(api->store);
@@ -739,7 +913,7 @@ static void health(dc_api *api, dc_api_response *res)
 
 static void metrics(dc_api *api, dc_api_response *res)
 {
-    int64_t counts[3] = {0, 0, 0};
+    int64_t counts[DC_KIND_COUNT] = {0};
     if (dc_store_begin(api->store, 0) == DC_OK) {
         dc_store_object_counts(api->store, counts);
         dc_store_commit(api->store);
@@ -775,7 +949,7 @@ static void metrics(dc_api *api, dc_api_response *res)
     pthread_mutex_unlock(&api->metrics_lock);
     n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_objects Stored objects by kind.\n"
                                              "# TYPE deconflict_objects gauge\n");
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < DC_KIND_SITE; k++) /* sites are never counted, not even here */
         n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
                               dc_kind_name((dc_object_kind)k), (long long)counts[k]);
     res->status = 200;
@@ -929,6 +1103,228 @@ static void stream_alerts(dc_api *api, const dc_api_request *req, dc_api_respons
     snprintf(res->stream_party, sizeof res->stream_party, "%s", req->party.name);
 }
 
+/* ---- the direct line ---- */
+
+static int notation_of(const char *name, dc_notation *out)
+{
+    static const struct {
+        const char *name;
+        dc_notation notation;
+    } map[] = {{"dd", DC_NOTATION_DD}, {"dm", DC_NOTATION_DM}, {"dms", DC_NOTATION_DMS},
+               {"mgrs", DC_NOTATION_MGRS}, {"utm", DC_NOTATION_UTM}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(name, map[i].name) == 0) {
+            *out = map[i].notation;
+            return 0;
+        }
+    return -1;
+}
+
+/* A message as `viewer` sees it: every coordinate read back in the viewer's
+ * notation next to the sender's text. The recipient confirms with the
+ * digest of what it was shown: BLAKE2b-256 (hex) of the read-backs, one a
+ * line, joined by "\n" (docs/openapi.yaml). */
+static json_t *message_view(const dc_message *m, const char *notation_name, char digest[65])
+{
+    json_t *body = json_loads(m->body, 0, NULL);
+    dc_notation notation = DC_NOTATION_DD;
+    notation_of(notation_name, &notation);
+    dc_coord_style style = dc_coord_style_default(notation);
+    json_t *coords = json_array();
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    json_t *sent = json_object_get(body, "coordinates");
+    for (size_t i = 0; i < json_array_size(sent); i++) {
+        json_t *c = json_array_get(sent, i);
+        dc_point p = {json_number_value(json_object_get(c, "lat")), json_number_value(json_object_get(c, "lng"))};
+        char own[DC_COORD_TEXT_MAX] = "", dd[DC_COORD_TEXT_MAX] = "", mgrs[DC_COORD_TEXT_MAX] = "";
+        if (dc_coord_format(p, &style, own, sizeof own, NULL) != DC_OK) /* polar: no grid, degrees then */
+            dc_coord_format(p, &(dc_coord_style){DC_NOTATION_DD, DC_HEMISPHERE_SIGNED, 5, 0}, own, sizeof own, NULL);
+        dc_coord_style dds = dc_coord_style_default(DC_NOTATION_DD), ms = dc_coord_style_default(DC_NOTATION_MGRS);
+        dc_coord_format(p, &dds, dd, sizeof dd, NULL);
+        dc_coord_format(p, &ms, mgrs, sizeof mgrs, NULL);
+        if (i > 0)
+            crypto_generichash_update(&h, (const unsigned char *)"\n", 1);
+        crypto_generichash_update(&h, (const unsigned char *)own, strlen(own));
+        json_array_append_new(coords, json_pack("{s:O,s:s,s:s,s:s,s:s}", "original", json_object_get(c, "original"),
+                                                "readback", own, "notation", notation_name, "dd", dd, "mgrs", mgrs));
+    }
+    uint8_t d[32];
+    crypto_generichash_final(&h, d, 32);
+    dc_hex(d, 32, digest);
+    char t[32];
+    dc_time_format(m->created, t, sizeof t);
+    json_t *out = json_pack("{s:I,s:s,s:s,s:s,s:O,s:o,s:b}", "id", (json_int_t)m->id, "from", m->sender, "to",
+                            m->recipient, "time", t, "text", json_object_get(body, "text"), "coordinates", coords,
+                            "acknowledged", m->acknowledged);
+    json_decref(body);
+    return out;
+}
+
+static void post_message(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    static const char *const fields[] = {"to", "text", "coordinates", NULL};
+    json_t *root = parse_body(req, res, fields);
+    if (root == NULL)
+        return;
+    const char *to = json_string_value(json_object_get(root, "to"));
+    const char *text = json_string_value(json_object_get(root, "text"));
+    json_t *coords = json_object_get(root, "coordinates");
+    size_t n = json_array_size(coords);
+    json_t *stored = NULL, *readbacks = json_array();
+    if (!dc_party_name_valid(to) || strcmp(to, req->party.name) == 0) {
+        dc_api_problem(res, 400, DC_INVALID, "/to", "the one party the message is for (not oneself)");
+    } else if (text == NULL || strlen(text) > 4000) {
+        dc_api_problem(res, 400, DC_INVALID, "/text", "a text of at most 4,000 bytes");
+    } else if (!json_is_array(coords) || n == 0 || n > 100) {
+        dc_api_problem(res, 400, DC_INVALID, "/coordinates", "1 to 100 coordinates, each in any notation");
+    } else {
+        stored = json_array();
+        for (size_t i = 0; i < n; i++) {
+            const char *c = json_string_value(json_array_get(coords, i));
+            char pointer[32];
+            snprintf(pointer, sizeof pointer, "/coordinates/%zu", i);
+            dc_point p;
+            dc_readback rb;
+            dc_error err;
+            if (c == NULL || dc_coord_readback(c, &p, &rb, &err) != DC_OK) {
+                dc_api_problem(res, 400, c ? err.status : DC_INVALID, pointer,
+                               c ? err.message : "a coordinate in any notation, as text");
+                json_decref(stored);
+                stored = NULL;
+                break;
+            }
+            json_array_append_new(stored, json_pack("{s:s,s:f,s:f}", "original", c, "lat", p.lat, "lng", p.lon));
+            json_array_append_new(readbacks, json_pack("{s:s,s:s,s:s,s:s}", "input", c, "readback", rb.own, "dd",
+                                                       rb.dd, "mgrs", rb.mgrs));
+        }
+    }
+    if (stored != NULL) {
+        json_t *body = json_pack("{s:s,s:o}", "text", text, "coordinates", stored);
+        char *btext = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(17));
+        json_decref(body);
+        int64_t id = 0;
+        dc_audit_record write;
+        dc_status rc = dc_store_begin(api->store, 1);
+        if (rc == DC_OK)
+            rc = dc_store_party_exists(api->store, to);
+        if (rc == DC_OK)
+            rc = dc_store_message_add(api->store, req->party.name, to, btext, now_us(), &id);
+        char ref[64];
+        snprintf(ref, sizeof ref, "message/%lld", (long long)id);
+        if (rc == DC_OK)
+            rc = audit(api, req->party.name, "message", ref, to,
+                       json_pack("{s:I}", "coordinates", (json_int_t)n), &write);
+        if (rc == DC_NOT_FOUND) {
+            dc_store_rollback(api->store);
+            dc_api_problem(res, 404, DC_NOT_FOUND, "/to", "no such party");
+        } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+            if (rc != DC_OK)
+                dc_store_rollback(api->store);
+            store_failure(res);
+        } else {
+            res->status = 201;
+            res->json = json_pack("{s:I,s:s,s:O,s:o}", "id", (json_int_t)id, "to", to, "readback", readbacks,
+                                  "receipt", receipt_json(&write));
+        }
+        free(btext);
+    }
+    json_decref(readbacks);
+    json_decref(root);
+}
+
+struct message_list {
+    json_t *items;
+    const char *notation;
+    dc_api *api;
+    const char *viewer;
+    int failed;
+};
+
+static int collect_message(void *ctx, const dc_message *m)
+{
+    struct message_list *l = ctx;
+    char digest[65];
+    json_array_append_new(l->items, message_view(m, l->notation, digest));
+    if (strcmp(m->recipient, l->viewer) == 0) {
+        char ref[64];
+        snprintf(ref, sizeof ref, "message/%lld", (long long)m->id);
+        if (audit(l->api, l->viewer, "message.read", ref, l->viewer, json_pack("{s:s}", "shown", digest), NULL) != DC_OK)
+            l->failed = 1;
+    }
+    return l->failed;
+}
+
+static void list_messages(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    struct message_list l = {json_array(), req->party.notation, api, req->party.name, 0};
+    if (dc_store_begin(api->store, 1) != DC_OK ||
+        dc_store_messages(api->store, req->party.name, collect_message, &l) != DC_OK || l.failed ||
+        dc_store_commit(api->store) != DC_OK) {
+        dc_store_rollback(api->store);
+        json_decref(l.items);
+        store_failure(res);
+        return;
+    }
+    res->status = 200;
+    res->json = json_pack("{s:s,s:o}", "notation", req->party.notation, "items", l.items);
+}
+
+static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t id, dc_api_response *res)
+{
+    static const char *const fields[] = {"digest", NULL};
+    json_t *root = parse_body(req, res, fields);
+    if (root == NULL)
+        return;
+    const char *digest = json_string_value(json_object_get(root, "digest"));
+    dc_message m;
+    memset(&m, 0, sizeof m);
+    if (digest == NULL || strlen(digest) != 64) {
+        dc_api_problem(res, 400, DC_INVALID, "/digest", "the BLAKE2b-256 (hex) of the read-backs you were shown");
+    } else if (dc_store_begin(api->store, 1) != DC_OK) {
+        store_failure(res);
+    } else if (dc_store_message_get(api->store, id, &m) != DC_OK || strcmp(m.recipient, req->party.name) != 0) {
+        dc_store_rollback(api->store);
+        dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such message for you");
+    } else {
+        char expected[65];
+        json_decref(message_view(&m, req->party.notation, expected));
+        char ref[64];
+        snprintf(ref, sizeof ref, "message/%lld", (long long)id);
+        if (strcmp(expected, digest) != 0) {
+            /* a wrong read-back is itself worth recording */
+            audit(api, req->party.name, "message.ack_refused", ref, "", json_pack("{s:s}", "digest", digest), NULL);
+            dc_store_commit(api->store);
+            dc_api_problem(res, 409, DC_CONFLICT, "/digest",
+                           "the digest does not match the read-backs shown to you; read them again");
+        } else {
+            dc_audit_record write;
+            json_t *n = json_pack("{s:s,s:I,s:s,s:s}", "action", "message_acknowledged", "message", (json_int_t)id,
+                                  "by", req->party.name, "digest", digest);
+            char *text = json_dumps(n, JSON_COMPACT);
+            json_decref(n);
+            dc_status rc = dc_store_message_acknowledge(api->store, id);
+            if (rc == DC_OK)
+                rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, m.sender, text, now_us(), NULL);
+            if (rc == DC_OK)
+                rc = audit(api, req->party.name, "message.ack", ref, m.sender, json_pack("{s:s}", "digest", digest),
+                           &write);
+            free(text);
+            if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
+                if (rc != DC_OK)
+                    dc_store_rollback(api->store);
+                store_failure(res);
+            } else {
+                res->status = 200;
+                res->json = json_pack("{s:I,s:b,s:o}", "id", (json_int_t)id, "acknowledged", 1, "receipt",
+                                      receipt_json(&write));
+            }
+        }
+    }
+    dc_free(m.body);
+    json_decref(root);
+}
+
 /* ---- routing ---- */
 
 static void method_not_allowed(dc_api_response *res, const char *allowed)
@@ -976,8 +1372,9 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
             method_not_allowed(res, "GET");
         return;
     }
-    if (req->is_operator) {
-        dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "the operator key only creates parties and reads audit");
+    if (req->is_operator && strcmp(p, "/v1/alerts") != 0) {
+        dc_api_problem(res, 403, DC_FORBIDDEN, NULL,
+                       "the operator key only creates parties and reads audit and its alerts");
         return;
     }
     if (strcmp(p, "/v1/parties/me") == 0) {
@@ -1013,6 +1410,26 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
             stream_alerts(api, req, res);
         else
             method_not_allowed(res, "GET");
+        return;
+    }
+    if (strcmp(p, "/v1/messages") == 0) {
+        if (post)
+            post_message(api, req, res);
+        else if (get)
+            list_messages(api, req, res);
+        else
+            method_not_allowed(res, "GET, POST");
+        return;
+    }
+    if (strncmp(p, "/v1/messages/", 13) == 0) {
+        char *end = NULL;
+        long long id = strtoll(p + 13, &end, 10);
+        if (end == p + 13 || strcmp(end, "/ack") != 0 || id <= 0)
+            dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such route");
+        else if (post)
+            acknowledge_message(api, req, id, res);
+        else
+            method_not_allowed(res, "POST");
         return;
     }
     if (strcmp(p, "/v1/grants") == 0) {

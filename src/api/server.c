@@ -30,6 +30,8 @@ const char dc_server_usage[] =
     "  --threads            worker threads (default: the number of cores)\n"
     "  --timeout            seconds a connection may idle (default 30)\n"
     "  --borders            more zones for the live monitor, e.g. build/borders/world.geojson\n"
+    "  --probe-limit N      more than N hazards refused over protected sites ...\n"
+    "  --probe-window S     ... within S seconds alert the operator (default 5 in 600)\n"
     "  --quiet              no request log\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
@@ -45,6 +47,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = cores > 0 ? (unsigned)cores : 2;
     c->timeout_s = 30;
+    c->probe_limit = 5;
+    c->probe_window_s = 600;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -62,6 +66,12 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             c->operator_key_file = v;
         else if (strcmp(a, "--borders") == 0)
             c->borders = v;
+        else if (strcmp(a, "--probe-limit") == 0 && (c->probe_limit = (int)strtol(v, &end, 10), *end == '\0') &&
+                 c->probe_limit >= 1)
+            ;
+        else if (strcmp(a, "--probe-window") == 0 && (c->probe_window_s = (int)strtol(v, &end, 10), *end == '\0') &&
+                 c->probe_window_s >= 1)
+            ;
         else if (strcmp(a, "--body-limit") == 0 && (c->body_limit = strtoul(v, &end, 10), *end == '\0') &&
                  c->body_limit >= 1024)
             ;
@@ -494,6 +504,9 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     s->api.streams = &hub;
     s->api.alerts_published = alerts_published;
     pthread_mutex_init(&s->api.monitor_lock, NULL);
+    pthread_mutex_init(&s->api.probe_lock, NULL);
+    s->api.probe_limit = config->probe_limit;
+    s->api.probe_window_s = config->probe_window_s;
     if (rc == DC_OK)
         rc = dc_monitor_new(NULL, &s->api.monitor) == DC_OK
                  ? DC_OK
@@ -562,6 +575,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     }
     dc_monitor_free(s->api.monitor);
     pthread_mutex_destroy(&s->api.monitor_lock);
+    pthread_mutex_destroy(&s->api.probe_lock);
     pthread_mutex_destroy(&hub.lock);
     pthread_cond_destroy(&hub.stop);
     dc_store_close(s->api.store);

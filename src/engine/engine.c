@@ -4,16 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[] = {"intent", "hazard", "zone"};
+static const char *const kind_names[] = {"intent", "hazard", "zone", "site"};
 static const char *const state_names[] = {"proposed", "accepted",  "activated",
                                           "ended",    "withdrawn", "nonconforming"};
 static const char *const resolution_names[] = {"blocks", "accepted", "other_replans", "own"};
 static const char *const reason_names[] = {"zone", "higher_priority", "equal_priority",
-                                           "lower_priority", "own"};
+                                           "lower_priority", "own", "protected_site"};
 
 const char *dc_kind_name(dc_object_kind kind)
 {
-    return (unsigned)kind < 3 ? kind_names[kind] : "unknown";
+    return (unsigned)kind < DC_KIND_COUNT ? kind_names[kind] : "unknown";
 }
 
 const char *dc_state_name(dc_state state)
@@ -28,12 +28,12 @@ const char *dc_resolution_name(dc_resolution resolution)
 
 const char *dc_reason_name(dc_conflict_reason reason)
 {
-    return (unsigned)reason < 5 ? reason_names[reason] : "unknown";
+    return (unsigned)reason < 6 ? reason_names[reason] : "unknown";
 }
 
 dc_status dc_kind_parse(const char *name, dc_object_kind *out)
 {
-    for (int i = 0; name != NULL && i < 3; i++)
+    for (int i = 0; name != NULL && i < DC_KIND_COUNT; i++)
         if (strcmp(name, kind_names[i]) == 0) {
             *out = (dc_object_kind)i;
             return DC_OK;
@@ -83,7 +83,7 @@ static dc_status validate(const dc_object *o, dc_error *err)
         return dc_error_set(err, DC_INVALID, "id", DC_NO_POSITION, "object id is empty or too long");
     if (o->owner[0] == '\0' || memchr(o->owner, '\0', DC_ID_MAX) == NULL)
         return dc_error_set(err, DC_INVALID, "owner", DC_NO_POSITION, "object has no owner");
-    if ((unsigned)o->kind > DC_KIND_ZONE)
+    if ((unsigned)o->kind >= DC_KIND_COUNT)
         return dc_error_set(err, DC_INVALID, "kind", DC_NO_POSITION, "unknown object kind");
     if (o->priority < DC_PRIORITY_MIN || o->priority > DC_PRIORITY_MAX)
         return dc_error_set(err, DC_INVALID, "priority", DC_NO_POSITION,
@@ -101,6 +101,22 @@ static int classify(const dc_object *p, const dc_object *c, const dc_check_optio
     if (strcmp(p->id, c->id) == 0 || !in_force(c))
         return -1;
     int same_owner = strcmp(p->owner, c->owner) == 0;
+    if (p->kind == DC_KIND_SITE || c->kind == DC_KIND_SITE) {
+        /* only hazards threaten sites; a site always wins */
+        const dc_object *other = p->kind == DC_KIND_SITE ? c : p;
+        if (other->kind != DC_KIND_HAZARD || (p->kind == DC_KIND_SITE && c->kind == DC_KIND_SITE))
+            return -1;
+        if (same_owner) {
+            if (!opt->include_own)
+                return -1;
+            *why = DC_REASON_OWN;
+            *res = DC_RESOLUTION_OWN;
+            return 0;
+        }
+        *why = DC_REASON_PROTECTED_SITE;
+        *res = p->kind == DC_KIND_SITE ? DC_RESOLUTION_OTHER_REPLANS : DC_RESOLUTION_BLOCKS;
+        return 0;
+    }
     if (p->kind == DC_KIND_ZONE || c->kind == DC_KIND_ZONE) {
         if (p->kind == DC_KIND_ZONE && c->kind == DC_KIND_ZONE)
             return -1; /* zones do not conflict with zones */

@@ -414,3 +414,46 @@ int dc_box4_overlaps(const dc_box4 *a, const dc_box4 *b)
            b->alt_min <= a->alt_max && a->lat_min <= b->lat_max && b->lat_min <= a->lat_max &&
            lon_overlap(a->lon_min, a->lon_max, b->lon_min, b->lon_max);
 }
+
+dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *poly, double distance_m, dc_volume *out,
+                           dc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (poly->outline != DC_OUTLINE_POLYGON || !isfinite(distance_m) || distance_m <= 0)
+        return dc_error_set(err, DC_INVALID, "radius", DC_NO_POSITION, "a polygon and a distance above 0");
+    dc_enu_frame frame;
+    if (dc_enu_frame_init(poly->bound_center, &frame) != DC_OK)
+        return dc_error_set(err, DC_INVALID, "outline_polygon", DC_NO_POSITION, "no frame for the outline");
+    double *xy = NULL;
+    size_t n = 0;
+    dc_status rc = dc__project_outline(&frame, poly, 0, &xy, &n);
+    if (rc != DC_OK)
+        return dc_error_set(err, rc, "outline_polygon", DC_NO_POSITION, "the outline cannot be projected");
+    GEOSGeometry *g = dc__geos_polygon(geom, xy, n);
+    GEOSGeometry *b = g ? GEOSBuffer_r(geom->geos, g, distance_m, 8) : NULL;
+    const GEOSGeometry *ring = b ? GEOSGetExteriorRing_r(geom->geos, b) : NULL;
+    const GEOSCoordSequence *seq = ring ? GEOSGeom_getCoordSeq_r(geom->geos, ring) : NULL;
+    unsigned size = 0;
+    rc = seq && GEOSCoordSeq_getSize_r(geom->geos, seq, &size) == 1 && size >= 4 ? DC_OK : DC_INTERNAL;
+    double *bxy = rc == DC_OK ? dc_malloc(size * 2 * sizeof *bxy) : NULL;
+    dc_point *pts = rc == DC_OK ? dc_malloc(size * sizeof *pts) : NULL;
+    if (rc == DC_OK && (bxy == NULL || pts == NULL))
+        rc = DC_NOMEM;
+    if (rc == DC_OK) {
+        GEOSCoordSeq_copyToBuffer_r(geom->geos, seq, bxy, 0, 0);
+        for (unsigned i = 0; i < size && rc == DC_OK; i++)
+            if (dc_enu_inverse(&frame, bxy[2 * i], bxy[2 * i + 1], &pts[i]) != DC_OK)
+                rc = DC_RANGE;
+    }
+    if (rc == DC_OK)
+        rc = dc_volume_init_polygon(geom, pts, size, poly->altitude_lower, poly->altitude_upper, poly->time_start,
+                                    poly->time_end, out, err);
+    else
+        dc_error_set(err, rc, "outline_polygon", DC_NO_POSITION, "the buffered outline failed");
+    GEOSGeom_destroy_r(geom->geos, g);
+    GEOSGeom_destroy_r(geom->geos, b);
+    dc_free(xy);
+    dc_free(bxy);
+    dc_free(pts);
+    return rc;
+}

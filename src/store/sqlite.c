@@ -64,6 +64,11 @@ static const char *const migrations[] = {
     "CREATE TABLE alerts(id INTEGER PRIMARY KEY, recipient TEXT NOT NULL, body TEXT NOT NULL,"
     " created INTEGER NOT NULL);"
     "CREATE INDEX alerts_by_recipient ON alerts(recipient, id);",
+    /* 3: the direct line between two parties */
+    "CREATE TABLE messages(id INTEGER PRIMARY KEY, sender TEXT NOT NULL, recipient TEXT NOT NULL,"
+    " body TEXT NOT NULL, created INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX messages_by_sender ON messages(sender, id);"
+    "CREATE INDEX messages_by_recipient ON messages(recipient, id);",
 };
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
@@ -736,9 +741,10 @@ dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *vie
     return rc;
 }
 
-dc_status dc_store_object_counts(dc_store *s, int64_t counts[3])
+dc_status dc_store_object_counts(dc_store *s, int64_t counts[DC_KIND_COUNT])
 {
-    counts[0] = counts[1] = counts[2] = 0;
+    for (int k = 0; k < DC_KIND_COUNT; k++)
+        counts[k] = 0;
     sqlite3_stmt *st = prepare(s, "SELECT kind, count(*) FROM objects GROUP BY kind");
     if (st == NULL)
         return DC_STORE;
@@ -1049,6 +1055,78 @@ dc_status dc_store_verify_rows(dc_store *s, int (*each)(void *, const char *, co
         rc = dc_error_set(err, DC_CONFLICT, "volume_boxes", DC_NO_POSITION,
                           "the spatial index holds %lld boxes for %lld volumes",
                           (long long)sqlite3_column_int64(st, 0), (long long)volumes);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- direct-line messages ---- */
+
+static void read_message(sqlite3_stmt *st, dc_message *m)
+{
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    snprintf(m->sender, sizeof m->sender, "%s", (const char *)sqlite3_column_text(st, 1));
+    snprintf(m->recipient, sizeof m->recipient, "%s", (const char *)sqlite3_column_text(st, 2));
+    m->body = copy_text(sqlite3_column_text(st, 3));
+    m->created = sqlite3_column_int64(st, 4);
+    m->acknowledged = sqlite3_column_int(st, 5);
+}
+
+dc_status dc_store_message_add(dc_store *s, const char *sender, const char *recipient, const char *body,
+                               dc_time_us now, int64_t *id)
+{
+    sqlite3_stmt *st = prepare(s, "INSERT INTO messages(sender, recipient, body, created) VALUES (?, ?, ?, ?)");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, sender, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, recipient, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, now);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    *id = sqlite3_last_insert_rowid(s->db);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+dc_status dc_store_message_get(dc_store *s, int64_t id, dc_message *out)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages WHERE id = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    dc_status rc = sqlite3_step(st) == SQLITE_ROW ? DC_OK : DC_NOT_FOUND;
+    if (rc == DC_OK)
+        read_message(st, out);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+dc_status dc_store_messages(dc_store *s, const char *party, int (*each)(void *ctx, const dc_message *m), void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages"
+                                  " WHERE sender = ?1 OR recipient = ?1 ORDER BY id");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, party, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        dc_message m;
+        read_message(st, &m);
+        int stop = each(ctx, &m);
+        dc_free(m.body);
+        if (stop)
+            break;
+    }
+    sqlite3_finalize(st);
+    return DC_OK;
+}
+
+dc_status dc_store_message_acknowledge(dc_store *s, int64_t id)
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE messages SET acknowledged = 1 WHERE id = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     sqlite3_finalize(st);
     return rc;
 }

@@ -12,6 +12,11 @@ ELSEWHERE = [{"lat": -20.0, "lng": 50.0}, {"lat": -20.0, "lng": 50.1}, {"lat": -
 
 
 def body(kind, vertices, version=None):
+    if kind == "site":
+        b = {"label": "a unit", "outline_polygon": {"vertices": vertices}, "radius": 100, "time_start": T0, "time_end": T1}
+        if version is not None:
+            b["version"] = version
+        return b
     b = {"volumes": [volume(vertices, 0, 3000, T0, T1)]}
     if kind == "hazard":
         b["hazard_kind"] = "live_fire"
@@ -28,14 +33,14 @@ r = Results("access_matrix")
 s = Server()
 try:
     keys = {"owner": s.party("alice"), "grantee": s.party("bob"), "stranger": s.party("carol")}
-    for kind in ("intent", "hazard", "zone"):
+    for kind in ("intent", "hazard", "zone", "site"):
         status, _, _ = s.call("POST", "/v1/grants", keys["owner"], {"grantee": "bob", "kind": kind})
         r.equal(f"grant {kind}s to bob", 201, status)
         status, _, doc = s.call("PUT", f"/v1/{kind}s/obj-{kind}", keys["owner"], body(kind, SECRET))
         r.equal(f"alice creates her {kind}", 201, status)
 
     stranger_bodies = []
-    for kind in ("intent", "hazard", "zone"):
+    for kind in ("intent", "hazard", "zone", "site"):
         coll, path = f"/v1/{kind}s", f"/v1/{kind}s/obj-{kind}"
         ref = f"{kind}/alice/obj-{kind}"
         # what a request about an object that does not exist looks like, for comparison
@@ -56,8 +61,9 @@ try:
                 r.equal(f"GET {kind} as stranger is the 404 of a missing object", missing["GET"], (status, doc))
                 stranger_bodies.append(json.dumps(doc))
             else:
+                shape = doc.get("outline_polygon") if kind == "site" else doc["volumes"][0]["outline_polygon"]
                 r.equal(f"GET {kind} as {role}: the full object", SECRET[0]["lat"],
-                        doc["volumes"][0]["outline_polygon"]["vertices"][0]["lat"] if status == 200 else None)
+                        shape["vertices"][0]["lat"] if status == 200 else None)
             status, _, doc = s.call("GET", coll, key)
             listed = [i["id"] for i in doc["items"]] if status == 200 else None
             r.equal(f"list {kind}s as {role}", role != "stranger", f"obj-{kind}" in (listed or []))
