@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libjansson-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
   libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev
-  geographiclib-tools
+  geographiclib-tools chromium fonts-dejavu-core
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk hyperfine)

@@ -11,5 +11,6 @@ int dc_cli_check(int argc, char **argv);
 int dc_cli_serve(int argc, char **argv);
 int dc_cli_audit(int argc, char **argv);
 int dc_cli_monitor(int argc, char **argv);
+int dc_cli_replay(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const struct {
     {"coord", dc_cli_coord, "parse, convert and read back coordinates"},
     {"check", dc_cli_check, "check a scenario's intents, hazards and zones for conflicts"},
     {"monitor", dc_cli_monitor, "run recorded tracks through the live monitor"},
+    {"replay", dc_cli_replay, "measure and draw recorded crossings of a zone"},
     {"serve", dc_cli_serve, "run the server (as deconflictd)"},
     {"audit", dc_cli_audit, "verify the audit chain; who saw an object"},
 };
