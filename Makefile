@@ -1,5 +1,5 @@
 # Makefile - the two commands (make demo, make test) and the rest; CMake does the building.
-.PHONY: all deps borders build demo test bench fuzz clean
+.PHONY: all deps borders build demo demo-stop test bench fuzz clean
 
 BUILD_RELEASE := build/release
 BUILD_TEST    := build/asan
@@ -23,6 +23,10 @@ build: deps borders
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_RELEASE)
+	@python3 scripts/demo.py $(BUILD_RELEASE)
+
+demo-stop:
+	@[ -f var/deconflictd.pid ] && kill $$(cat var/deconflictd.pid) 2>/dev/null; rm -f var/deconflictd.pid; echo "demo server stopped"
 
 # Tests run under AddressSanitizer and UndefinedBehaviorSanitizer; a report fails the test.
 test: deps borders
@@ -45,4 +49,4 @@ fuzz: deps
 		$(BUILD_FUZZ)/corpus/coord fuzz/corpus/coord
 
 clean:
-	rm -rf build
+	rm -rf build var

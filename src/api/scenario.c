@@ -12,12 +12,13 @@
 static const char *const known_properties[] = {
     "id", "kind", "owner", "priority", "state", "version", "admitted", "altitude_lower",
     "altitude_upper", "time_start", "time_end", "radius", "waypoint_times",
-    "waypoint_altitudes", "buffers", "name", "description", "source", NULL};
+    "waypoint_altitudes", "buffers", "name", "description", "source", "hazard_kind", "label", NULL};
 
 struct reader {
     dc_geom *geom;
     dc_error *err;
-    char path[96]; /* JSON pointer of the feature being read */
+    char path[96];     /* JSON pointer of the feature being read */
+    int site_defaults; /* sites protect the ground at every altitude: bands default to all */
 };
 
 static dc_status fail(struct reader *r, dc_status status, const char *member, const char *fmt, ...)
@@ -112,9 +113,9 @@ static dc_status read_polygon(struct reader *r, json_t *rings, const char *membe
         return fail(r, DC_RANGE, member, "a ring of at most %d positions", DC_VOLUME_MAX_VERTICES);
     double lo, hi;
     dc_time_us t0, t1;
-    dc_status rc = get_number(r, props, "altitude_lower", 0, 1, &lo);
+    dc_status rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, &lo);
     if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_upper", 0, 1, &hi);
+        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, &hi);
     if (rc == DC_OK)
         rc = get_time(r, props, "time_start", &t0);
     if (rc == DC_OK)
@@ -154,9 +155,9 @@ static dc_status read_circle(struct reader *r, json_t *geometry, json_t *props, 
     if (rc == DC_OK)
         rc = get_number(r, props, "radius", 0, 1, &radius);
     if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_lower", 0, 1, &lo);
+        rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, &lo);
     if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_upper", 0, 1, &hi);
+        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, &hi);
     if (rc == DC_OK)
         rc = get_time(r, props, "time_start", &t0);
     if (rc == DC_OK)
@@ -384,6 +385,7 @@ static dc_status read_feature(struct reader *r, json_t *feature, dc_scenario *s,
     if (rc != DC_OK)
         return rc;
     struct volumes v = {(dc_volume *)o->volumes, o->volume_count, o->volume_count};
+    r->site_defaults = o->kind == DC_KIND_SITE;
     rc = read_geometry(r, feature, props, &v);
     o->volumes = v.items;
     o->volume_count = v.count;
@@ -399,7 +401,7 @@ dc_status dc_scenario_parse(dc_geom *geom, const char *text, size_t length, dc_s
     if (root == NULL)
         return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
                             "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-    struct reader r = {geom, err, ""};
+    struct reader r = {geom, err, "", 0};
     dc_status rc = DC_OK;
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));

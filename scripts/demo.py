@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""demo.py - start deconflictd under ./var, load the published scenarios through the HTTP API as the parties would,
+and tell the story: what was refused and why, what each party was told, the replay, where to look next."""
+import csv
+import hashlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release")
+VAR = os.environ.get("DEMO_VAR", os.path.join(ROOT, "var"))
+PORT = int(os.environ.get("DEMO_PORT", "8080"))
+BOLD, DIM, END = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
+
+
+def call(method, path, key=None, body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = "Bearer " + key
+    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    resp = conn.getresponse()
+    text = resp.read().decode()
+    conn.close()
+    try:
+        return resp.status, json.loads(text)
+    except ValueError:
+        return resp.status, text
+
+
+def stop_previous():
+    pid_file = os.path.join(VAR, "deconflictd.pid")
+    if os.path.exists(pid_file):
+        try:
+            pid = int(open(pid_file).read())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.05)
+        except (ValueError, ProcessLookupError, PermissionError):
+            pass
+        os.remove(pid_file)
+    for name in ("deconflict.db", "deconflict.db-wal", "deconflict.db-shm", "keys.json"):
+        if os.path.exists(os.path.join(VAR, name)):
+            os.remove(os.path.join(VAR, name))
+
+
+def start():
+    os.makedirs(VAR, exist_ok=True)
+    log = open(os.path.join(VAR, "deconflictd.log"), "w")
+    proc = subprocess.Popen([os.path.join(BUILD, "deconflictd"), "--listen", f"127.0.0.1:{PORT}",
+                             "--db", os.path.join(VAR, "deconflict.db"),
+                             "--operator-key-file", os.path.join(VAR, "operator.key")],
+                            stdout=log, stderr=log, start_new_session=True)
+    open(os.path.join(VAR, "deconflictd.pid"), "w").write(str(proc.pid))
+    for _ in range(200):
+        try:
+            if call("GET", "/v1/health")[0] == 200:
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"deconflictd did not start; see {VAR}/deconflictd.log")
+
+
+keys = {}
+
+
+def party(name, notation):
+    if name not in keys:
+        status, doc = call("POST", "/v1/parties", operator, {"name": name, "notation": notation})
+        if status != 201:
+            sys.exit(f"cannot create party {name}: {doc}")
+        keys[name] = doc["key"]
+
+
+def position_of(lonlat, text=None):
+    return text if text else {"lat": lonlat[1], "lng": lonlat[0]}
+
+
+def body_of(feature, position_text=None):
+    p, g = feature["properties"], feature["geometry"]
+    kind = p["kind"]
+    if kind == "site":
+        return {"label": p.get("label", ""), "location": position_of(g["coordinates"], position_text),
+                "radius": p["radius"], "time_start": p["time_start"], "time_end": p["time_end"]}
+    body = {"priority": p.get("priority", 0)}
+    if kind == "hazard":
+        body["hazard_kind"] = p.get("hazard_kind", "strike")
+    if g["type"] == "LineString":
+        body["route"] = {"waypoints": [{"position": position_of(c), "altitude": a, "time": t} for c, a, t in
+                                       zip(g["coordinates"], p["waypoint_altitudes"], p["waypoint_times"])],
+                         "buffers": p["buffers"]}
+    else:
+        body["volumes"] = [{"outline_circle": {"center": position_of(g["coordinates"], position_text), "radius": p["radius"]},
+                            "altitude_lower": p["altitude_lower"], "altitude_upper": p["altitude_upper"],
+                            "time_start": p["time_start"], "time_end": p["time_end"]}]
+    return body
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def reports_of(path):
+    out = []
+    for row in csv.DictReader(open(path)):
+        r = {"aircraft": row["icao24"] or row["callsign"], "callsign": row["callsign"], "time": row["time_utc"],
+             "position": {"lat": float(row["lat"]), "lng": float(row["lon"])},
+             "altitude": {"value": float(row["alt_ft"]), "units": "FT"}}
+        if row["groundspeed_kt"] and row["track_deg"]:
+            r["ground_speed"] = {"value": float(row["groundspeed_kt"]), "units": "KT"}
+            r["track"] = float(row["track_deg"]) % 360
+        out.append(r)
+    return out
+
+
+def load(name):
+    folder = os.path.join(ROOT, "examples", name)
+    sc = json.load(open(os.path.join(folder, "scenario.geojson")))
+    meta = sc.get("deconflict", {})
+    say(f"\n{BOLD}== {sc['title']}{END}")
+    for fact in meta.get("facts", []):
+        say(f"   fact:          {fact}")
+    for line in meta.get("approximations", []):
+        say(f"   approximation: {line}")
+    for pname, p in meta.get("parties", {}).items():
+        party(pname, p.get("notation", "dd"))
+        call("PUT", "/v1/parties/me", keys[pname], {"notation": p.get("notation", "dd")})
+    for border in meta.get("borders", []):
+        country = border["country"]
+        fc = json.load(open(os.path.join(ROOT, "build/borders", f"{country}.geojson")))
+        props, geom = fc["features"][0]["properties"], fc["features"][0]["geometry"]
+        vols = [{"outline_polygon": {"vertices": [{"lat": lat, "lng": lon} for lon, lat in poly[0][:-1]]},
+                 "altitude_lower": 0, "altitude_upper": 20000, "time_start": props["time_start"], "time_end": props["time_end"]}
+                for poly in geom["coordinates"]]
+        if country not in keys:
+            party(country, "dd")
+        status, _ = call("PUT", f"/v1/zones/{country}-airspace", keys[country], {"volumes": vols, "admitted": border["admitted"]})
+        say(f"   {country} declares its airspace (Natural Earth 10m, {sum(len(v['outline_polygon']['vertices']) for v in vols)} "
+            f"vertices), admitting {', '.join(border['admitted'])}: {status}")
+    for g in meta.get("grants", []):
+        status, _ = call("POST", "/v1/grants", keys[g["grantor"]], {"grantee": g["grantee"], "kind": g["kind"]})
+        say(f"   {g['grantor']} shares its {g['kind']}s with {g['grantee']}: {status}")
+    message_ids = {}
+    for m in meta.get("messages", []):
+        status, doc = call("POST", "/v1/messages", keys[m["from"]], {"to": m["to"], "text": m["text"], "coordinates": m["coordinates"]})
+        mid = doc["id"]
+        status, box = call("GET", "/v1/messages", keys[m["to"]])
+        shown = [c["readback"] for c in next(x for x in box["items"] if x["id"] == mid)["coordinates"]]
+        say(f"   {m['from']} -> {m['to']} over the direct line: {m['coordinates']}; {m['to']} reads {shown}")
+        if m.get("acknowledge"):
+            digest = hashlib.blake2b("\n".join(shown).encode(), digest_size=32).hexdigest()
+            status, _ = call("POST", f"/v1/messages/{mid}/ack", keys[m["to"]], {"digest": digest})
+            say(f"   {m['to']} confirms the read-back (digest {digest[:12]}...): {status}")
+        if m.get("then_hazard"):
+            message_ids[m["then_hazard"]] = mid
+    refused = []
+    for f in sc["features"]:
+        p = f["properties"]
+        body = body_of(f, meta.get("position_text", {}).get(p["id"]))
+        if p["id"] in message_ids:
+            body["from_message"] = message_ids[p["id"]]
+        status, doc = call("PUT", f"/v1/{p['kind']}s/{p['id']}", keys[p["owner"]], body)
+        verdict = {201: "accepted", 409: "REFUSED"}.get(status, str(status))
+        say(f"   {p['owner']} submits {p['kind']} {p['id']}: {verdict}")
+        for n in (doc.get("notices", []) if isinstance(doc, dict) else []):
+            say(f"      told {p['owner']}: {n['action']} because of a {n['counterpart']['kind']} of "
+                f"{n['counterpart']['party']} ({n['reason']}), {n['time_start']} .. {n['time_end']}")
+        if status == 409:
+            refused.append(p["id"])
+    for rd in meta.get("reads", []):
+        status, _ = call("GET", rd["path"], keys[rd["party"]])
+        say(f"   {rd['party']} asks for {rd['path']}: {status}{' (shared under the grant; audited)' if status == 200 else ' (not shared with it)'}")
+    for t in meta.get("tracks", []):
+        reports = reports_of(os.path.join(folder, t["file"]))
+        status, doc = call("POST", "/v1/tracks", keys[t["party"]], reports)
+        say(f"   {t['party']} reports {len(reports)} positions ({t['label']}): {doc.get('accepted')} accepted, "
+            f"{doc.get('alerts')} alerts raised")
+    for pname, key in keys.items():
+        notes = call("GET", "/v1/notices", key)[1]["items"]
+        alerts = call("GET", "/v1/alerts", key)[1]["items"]
+        levels = sorted({a["level"] for a in alerts})
+        say(f"   {pname} has been told: {len(notes)} notices, {len(alerts)} alerts {levels if levels else ''}")
+    rp = meta.get("replay")
+    if rp:
+        svg = os.path.join(VAR, f"{name}.svg")
+        args = [os.path.join(BUILD, "deconflict"), "replay", "--country", rp["country"], "--borders",
+                os.path.join(ROOT, "build/borders/world.geojson"), "--svg", svg]
+        for tf in rp["tracks"]:
+            args += ["--tracks", os.path.join(folder, tf)]
+        say("   replay of both accounts against Natural Earth 10m:")
+        for line in subprocess.run(args, capture_output=True, text=True).stdout.splitlines():
+            say("      " + line)
+        say(f"   drawn: {svg}")
+    return refused
+
+
+stop_previous()
+server = start()
+operator = open(os.path.join(VAR, "operator.key")).read().strip()
+say(f"{BOLD}Deconflict demo{END}: deconflictd on http://127.0.0.1:{PORT} (store {VAR}/deconflict.db, log {VAR}/deconflictd.log)")
+for scenario in ("su24-2015", "al-bab-2017-02", "direct-line-2017-01"):
+    load(scenario)
+who = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "who-saw", "intent/russia/su24-strike-package",
+                      "--db", os.path.join(VAR, "deconflict.db")], capture_output=True, text=True).stdout.strip().splitlines()
+say(f"\n{BOLD}Who saw the Russian flight plan?{END} {who[-1] if who else '?'} (the coalition, under its grant; never Turkey)")
+verify = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "verify", "--db", os.path.join(VAR, "deconflict.db")],
+                        capture_output=True, text=True).stdout.strip()
+say(f"{BOLD}Audit chain:{END} {verify.splitlines()[-1] if verify else '?'}")
+json.dump(keys, open(os.path.join(VAR, "keys.json"), "w"), indent=1)
+os.chmod(os.path.join(VAR, "keys.json"), 0o600)
+say(f"\n{BOLD}Look next{END}")
+say(f"   keys of the parties: {VAR}/keys.json (operator: {VAR}/operator.key)")
+for pname, key in keys.items():
+    say(f"      {pname:10s} {key}")
+say(f"   try:  curl -s -H \"Authorization: Bearer $(python3 -c 'import json;print(json.load(open(\"{VAR}/keys.json\"))[\"coalition\"])')\" "
+    f"http://127.0.0.1:{PORT}/v1/intents")
+say(f"   API:  docs/openapi.yaml; health http://127.0.0.1:{PORT}/v1/health")
+say(f"   stop: make demo-stop   (or kill $(cat var/deconflictd.pid)); make demo again starts afresh")

@@ -1,0 +1,44 @@
+"""test_demo.py - the demo loads the three scenarios through the API, twice in a row, and tells the story."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+
+SOURCE = os.environ["DC_SOURCE_DIR"]
+BUILD = os.path.dirname(os.environ["DC_SERVER"])
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+var = tempfile.mkdtemp(prefix="dc-demo-")
+env = dict(os.environ, DEMO_PORT=str(port), DEMO_VAR=var)
+passed = failed = 0
+
+
+def check(what, ok, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL {what} {detail}", flush=True)
+
+
+for run in (1, 2):
+    out = subprocess.run([sys.executable, os.path.join(SOURCE, "scripts/demo.py"), BUILD], env=env,
+                         capture_output=True, text=True, timeout=300)
+    check(f"demo run {run} exits 0", out.returncode == 0, out.stderr[-800:])
+    text = out.stdout
+    for expect in ("russia submits intent su24-through-salient: REFUSED", "refused because of a zone of turkey",
+                   "turkey asks for /v1/intents/su24-strike-package: 404", "never enters",
+                   "russia submits hazard albab-strike: REFUSED", "because of a site of turkey (protected_site)",
+                   "russia confirms the read-back", "russia submits hazard jan22-strike: accepted",
+                   "Who saw the Russian flight plan? parties: coalition", ": OK (0 problems)"):
+        check(f"run {run} says {expect!r}", expect in text, text[-1500:] if run == 2 else "")
+    if run == 2:
+        print(text, flush=True)
+pid = int(open(os.path.join(var, "deconflictd.pid")).read())
+os.kill(pid, signal.SIGTERM)
+print(f"demo: {passed} passed, {failed} failed", flush=True)
+sys.exit(0 if failed == 0 else 1)
