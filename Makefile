@@ -20,6 +20,7 @@ borders: deps
 build: deps borders
 	@cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(BUILD_RELEASE) -j $(JOBS)
+	@node web/build.mjs $(BUILD_RELEASE)/deconflict
 
 demo: build
 	@bash scripts/demo.sh $(BUILD_RELEASE)
@@ -32,6 +33,7 @@ demo-stop:
 test: deps borders
 	@cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DDC_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_TEST) -j $(JOBS)
+	@node web/build.mjs $(BUILD_TEST)/deconflict
 	@cd $(BUILD_TEST) && ctest --output-on-failure -j $(JOBS)
 
 bench: borders

@@ -55,7 +55,8 @@ def start():
     log = open(os.path.join(VAR, "deconflictd.log"), "w")
     proc = subprocess.Popen([os.path.join(BUILD, "deconflictd"), "--listen", f"127.0.0.1:{PORT}",
                              "--db", os.path.join(VAR, "deconflict.db"),
-                             "--operator-key-file", os.path.join(VAR, "operator.key")],
+                             "--operator-key-file", os.path.join(VAR, "operator.key"),
+                             "--web", os.path.join(ROOT, "web/dist")],
                             stdout=log, stderr=log, start_new_session=True)
     open(os.path.join(VAR, "deconflictd.pid"), "w").write(str(proc.pid))
     for _ in range(200):
@@ -220,5 +221,6 @@ for pname, key in keys.items():
     say(f"      {pname:10s} {key}")
 say(f"   try:  curl -s -H \"Authorization: Bearer $(python3 -c 'import json;print(json.load(open(\"{VAR}/keys.json\"))[\"coalition\"])')\" "
     f"http://127.0.0.1:{PORT}/v1/intents")
+say(f"   open: http://127.0.0.1:{PORT}/  (the operations picture: sign in with a key above)")
 say(f"   API:  docs/openapi.yaml; health http://127.0.0.1:{PORT}/v1/health")
 say(f"   stop: make demo-stop   (or kill $(cat var/deconflictd.pid)); make demo again starts afresh")

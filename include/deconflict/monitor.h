@@ -157,6 +157,19 @@ dc_status dc_monitor_conflict_pairs(dc_monitor *monitor, dc_time_us now, int bru
 
 size_t dc_monitor_track_count(const dc_monitor *monitor);
 
+/* A live track as its owner sees it. */
+typedef struct dc_track_view {
+    char aircraft[16];
+    dc_time_us time;
+    dc_point position;
+    double altitude_m;
+    double ground_speed_mps, track_deg; /* NAN when unknown */
+} dc_track_view;
+
+/* Calls `each` for every live track of `party`. Can't fail. */
+void dc_monitor_tracks(const dc_monitor *monitor, const char *party,
+                       void (*each)(void *ctx, const dc_track_view *track), void *ctx);
+
 /* The ids of the zones containing `p` (at most `max`, in no order); the
  * strings belong to the monitor. Returns how many. Can't fail. */
 size_t dc_monitor_zones_at(const dc_monitor *monitor, dc_point p, const char **ids, size_t max);

@@ -14,6 +14,7 @@ typedef struct dc_server_config {
     unsigned threads;              /* default: the number of cores */
     unsigned timeout_s;            /* per connection; default 30 */
     const char *borders;           /* zone outlines for the live monitor (GeoJSON), or NULL */
+    const char *web;               /* directory of the web page served at /, or NULL */
     int probe_limit, probe_window_s; /* probing alert: more than limit site refusals in window */
     int quiet;                     /* no request log */
 } dc_server_config;

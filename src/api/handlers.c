@@ -2,6 +2,7 @@
 #include "api_internal.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1325,6 +1326,57 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
     json_decref(root);
 }
 
+static void add_track(void *ctx, const dc_track_view *t)
+{
+    char when[32];
+    dc_time_format(t->time, when, sizeof when);
+    json_t *j = json_pack("{s:s,s:s,s:{s:f,s:f},s:f}", "aircraft", t->aircraft, "time", when, "position", "lat",
+                          t->position.lat, "lng", t->position.lon, "altitude_m", t->altitude_m);
+    if (isfinite(t->ground_speed_mps)) {
+        json_object_set_new(j, "ground_speed_mps", json_real(t->ground_speed_mps));
+        json_object_set_new(j, "track_deg", json_real(t->track_deg));
+    }
+    json_array_append_new(ctx, j);
+}
+
+static void list_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    json_t *items = json_array();
+    pthread_mutex_lock(&api->monitor_lock);
+    dc_monitor_tracks(api->monitor, req->party.name, add_track, items);
+    pthread_mutex_unlock(&api->monitor_lock);
+    res->status = 200;
+    res->json = json_pack("{s:o}", "items", items);
+}
+
+static void whoami(const dc_api_request *req, dc_api_response *res)
+{
+    res->status = 200;
+    res->json = json_pack("{s:s,s:s}", "name", req->party.name, "notation", req->party.notation);
+}
+
+/* A position written as the API writes it for this party: the page shows
+ * the cursor with the very formatter the API uses. */
+static void format_coordinates(const dc_api_request *req, dc_api_response *res)
+{
+    const char *lat = req->query(req->query_ctx, "lat"), *lng = req->query(req->query_ctx, "lng");
+    char *e1 = NULL, *e2 = NULL;
+    dc_point p = {lat ? strtod(lat, &e1) : NAN, lng ? strtod(lng, &e2) : NAN};
+    if (lat == NULL || lng == NULL || *e1 || *e2 || dc_point_validate(p) != DC_OK) {
+        dc_api_problem(res, 400, DC_INVALID, lat && *e1 == '\0' ? "/lng" : "/lat", "lat and lng in decimal degrees");
+        return;
+    }
+    dc_notation notation = DC_NOTATION_DD;
+    notation_of(req->party.notation, &notation);
+    dc_coord_info info = {notation, notation == DC_NOTATION_DD ? DC_HEMISPHERE_SIGNED : DC_HEMISPHERE_SUFFIX, 0, 5,
+                          0, 0};
+    dc_readback rb;
+    dc_coord_readback_of(p, &info, &rb, NULL);
+    res->status = 200;
+    res->json = json_pack("{s:s,s:s,s:s,s:s}", "notation", req->party.notation, "text", rb.own, "dd", rb.dd, "mgrs",
+                          rb.mgrs);
+}
+
 /* ---- routing ---- */
 
 static void method_not_allowed(dc_api_response *res, const char *allowed)
@@ -1380,8 +1432,17 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
     if (strcmp(p, "/v1/parties/me") == 0) {
         if (put)
             set_me(api, req, res);
+        else if (get)
+            whoami(req, res);
         else
-            method_not_allowed(res, "PUT");
+            method_not_allowed(res, "GET, PUT");
+        return;
+    }
+    if (strcmp(p, "/v1/coordinates") == 0) {
+        if (get)
+            format_coordinates(req, res);
+        else
+            method_not_allowed(res, "GET");
         return;
     }
     if (strcmp(p, "/v1/notices") == 0) {
@@ -1394,8 +1455,10 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
     if (strcmp(p, "/v1/tracks") == 0) {
         if (post)
             post_tracks(api, req, res);
+        else if (get)
+            list_tracks(api, req, res);
         else
-            method_not_allowed(res, "POST");
+            method_not_allowed(res, "GET, POST");
         return;
     }
     if (strcmp(p, "/v1/alerts") == 0) {

@@ -30,6 +30,7 @@ const char dc_server_usage[] =
     "  --threads            worker threads (default: the number of cores)\n"
     "  --timeout            seconds a connection may idle (default 30)\n"
     "  --borders            more zones for the live monitor, e.g. build/borders/world.geojson\n"
+    "  --web DIR            serve the operations picture (web/dist) at /\n"
     "  --probe-limit N      more than N hazards refused over protected sites ...\n"
     "  --probe-window S     ... within S seconds alert the operator (default 5 in 600)\n"
     "  --quiet              no request log\n"
@@ -66,6 +67,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             c->operator_key_file = v;
         else if (strcmp(a, "--borders") == 0)
             c->borders = v;
+        else if (strcmp(a, "--web") == 0)
+            c->web = v;
         else if (strcmp(a, "--probe-limit") == 0 && (c->probe_limit = (int)strtol(v, &end, 10), *end == '\0') &&
                  c->probe_limit >= 1)
             ;
@@ -338,6 +341,53 @@ static void authenticate(struct server *s, struct MHD_Connection *conn, dc_api_r
     dc_store_commit(s->api.store);
 }
 
+/* The operations picture: files under --web, for anyone (they hold no data;
+ * the page asks the API with the party's key). Paths are plain names only. */
+static int serve_static(struct server *s, struct MHD_Connection *conn, const char *url, struct request *rq,
+                        enum MHD_Result *result)
+{
+    if (s->config->web == NULL || strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/metrics") == 0)
+        return 0;
+    const char *name = strcmp(url, "/") == 0 ? "/index.html" : url;
+    for (const char *p = name + 1; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
+              *p == '-' || *p == '_' || *p == '/') || (p[0] == '.' && p[1] == '.'))
+            return 0;
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", s->config->web, name);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
+        free(data);
+        fclose(f);
+        return 0;
+    }
+    fclose(f);
+    static const struct {
+        const char *ext, *type;
+    } types[] = {{".html", "text/html; charset=utf-8"}, {".js", "text/javascript"}, {".mjs", "text/javascript"},
+                 {".css", "text/css"}, {".json", "application/json"}, {".svg", "image/svg+xml"},
+                 {".png", "image/png"}, {".geojson", "application/geo+json"}, {".csv", "text/csv"}};
+    const char *type = "application/octet-stream", *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            type = types[i].type;
+    struct MHD_Response *r = MHD_create_response_from_buffer((size_t)size, data, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+    rq->status = 200;
+    *result = MHD_queue_response(conn, 200, r);
+    MHD_destroy_response(r);
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **state)
 {
@@ -381,6 +431,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     dc_api_response res;
     memset(&res, 0, sizeof res);
+    enum MHD_Result served;
+    if (strcmp(method, "GET") == 0 && serve_static(s, conn, url, rq, &served))
+        return served;
     if (rq->too_large) {
         char detail[96];
         snprintf(detail, sizeof detail, "the body exceeds %zu bytes", s->config->body_limit);

@@ -180,6 +180,24 @@ size_t dc_monitor_zones_at(const dc_monitor *m, dc_point p, const char **ids, si
     return n;
 }
 
+void dc_monitor_tracks(const dc_monitor *m, const char *party, void (*each)(void *, const dc_track_view *), void *ctx)
+{
+    for (size_t i = 0; i < m->track_count; i++) {
+        const struct track *t = &m->tracks[i];
+        if (!t->live || strcmp(t->party, party) != 0)
+            continue;
+        dc_track_view v;
+        memset(&v, 0, sizeof v);
+        snprintf(v.aircraft, sizeof v.aircraft, "%s", t->aircraft);
+        v.time = t->time;
+        v.position = t->pos;
+        v.altitude_m = t->alt;
+        v.ground_speed_mps = t->has_velocity ? hypot(t->ve, t->vn) : NAN;
+        v.track_deg = t->has_velocity ? fmod(atan2(t->ve, t->vn) * 180 / M_PI + 360, 360) : NAN;
+        each(ctx, &v);
+    }
+}
+
 size_t dc_monitor_track_count(const dc_monitor *m)
 {
     size_t n = 0;

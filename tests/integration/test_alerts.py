@@ -99,6 +99,9 @@ try:
             all("entry" not in a and a["track"]["aircraft"] == "r1" for a in blue_zone))
     r.check("all of red's alerts are about red's aircraft", all(a["track"]["party"] == "red" for a in red_alerts))
     r.equal("green, far away, is told nothing", [], list(stored["green"]))
+    tracks = {name: [t["aircraft"] for t in s.call("GET", "/v1/tracks", key)[2]["items"]]
+              for name, key in (("red", red), ("blue", blue), ("green", green))}
+    r.equal("each party lists only its own live tracks", {"red": ["r1"], "blue": ["b1"], "green": ["g1"]}, tracks)
     # resume after a given event
     first = min(stored["red"])
     again = Stream(s.port, red, last_event_id=first)

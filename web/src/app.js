@@ -1,0 +1,278 @@
+// app.js - the operations picture: one party's objects, notices, live tracks and alerts over Natural Earth, and replays.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = { key: sessionStorage.getItem("dc-key"), party: null, layers: {}, objects: { intent: [], hazard: [], site: [], zone: [] },
+                  trails: {}, alerts: [], streamAbort: null };
+  const colours = { accepted: "#1565c0", activated: "#2e7d32", proposed: "#6d4c41", ended: "#9e9e9e", withdrawn: "#9e9e9e",
+                    nonconforming: "#c62828" };
+  const map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: true }).setView([36, 37], 7);
+  map.attributionControl.setPrefix("Natural Earth (public domain) · Leaflet");
+
+  // The base map: Natural Earth land and borders as vectors, no tile server.
+  fetch("data/countries-50m.json").then((r) => r.json()).then((topo) => {
+    L.geoJSON(topojson.feature(topo, topo.objects.countries), { style: { color: "#8d8d8d", weight: 1, fillColor: "#f3efe2", fillOpacity: 1 },
+      interactive: false }).addTo(map).bringToBack();
+  });
+
+  async function api(path, options = {}) {
+    const headers = Object.assign({ Authorization: "Bearer " + state.key }, options.body ? { "Content-Type": "application/json" } : {});
+    const r = await fetch(path, Object.assign({}, options, { headers }));
+    const body = r.headers.get("Content-Type") && r.headers.get("Content-Type").includes("json") ? await r.json() : await r.text();
+    return { status: r.status, body };
+  }
+
+  function layer(name) {
+    if (!state.layers[name]) state.layers[name] = L.layerGroup().addTo(map);
+    return state.layers[name];
+  }
+
+  function shape(v, style) {
+    if (v.outline_circle) {
+      const c = v.outline_circle.center;
+      return L.circle([c.lat, c.lng], Object.assign({ radius: v.outline_circle.radius }, style));
+    }
+    return L.polygon(v.outline_polygon.vertices.map((p) => [p.lat, p.lng]), style);
+  }
+
+  function inWindow(v, t) {
+    return t === null || (Date.parse(v.time_start) <= t && t < Date.parse(v.time_end));
+  }
+
+  function selectedTime() {
+    const all = [].concat(...Object.values(state.objects)).flatMap((o) => o.volumes || []);
+    if (!all.length || $("time").value === "1000") return null;
+    const t0 = Math.min(...all.map((v) => Date.parse(v.time_start))), t1 = Math.max(...all.map((v) => Date.parse(v.time_end)));
+    return t0 + (t1 - t0) * $("time").value / 1000;
+  }
+
+  function drawObjects() {
+    const t = selectedTime();
+    $("time-label").textContent = t === null ? "all" : new Date(t).toISOString().replace(".000", "");
+    for (const kind of ["intent", "hazard", "site", "zone"]) {
+      const g = layer(kind);
+      g.clearLayers();
+      for (const o of state.objects[kind]) {
+        const colour = kind === "zone" ? "#e65100" : kind === "hazard" ? "#c62828" : kind === "site" ? "#6a1b9a" : colours[o.state] || "#1565c0";
+        for (const v of o.volumes || []) {
+          if (!inWindow(v, t)) continue;
+          shape(v, { color: colour, weight: kind === "zone" ? 2 : 1, fillOpacity: kind === "zone" ? 0.08 : 0.25 })
+            .bindTooltip(`${kind} ${o.id} (${o.owner})`).addTo(g);
+        }
+        if (o.route) L.polyline(o.route.waypoints.map((w) => [w.position.lat, w.position.lng]), { color: colour, weight: 2 }).addTo(g);
+      }
+    }
+  }
+
+  function listItem(ul, text, attrs = {}) {
+    const li = document.createElement("li");
+    li.textContent = text;
+    li.tabIndex = 0;
+    for (const [k, v] of Object.entries(attrs)) li.setAttribute(k, v);
+    ul.appendChild(li);
+    return li;
+  }
+
+  async function loadObjects() {
+    for (const [kind, path] of [["intent", "/v1/intents"], ["hazard", "/v1/hazards"], ["site", "/v1/sites"], ["zone", "/v1/zones"]]) {
+      const r = await api(path);
+      state.objects[kind] = r.status === 200 ? r.body.items : [];
+    }
+    const fill = (id, list) => {
+      const ul = $(id);
+      ul.innerHTML = "";
+      for (const o of list) {
+        const li = listItem(ul, `${o.kind} ${o.id} — ${o.owner}${o.state ? ", " + o.state : ""}`, { "data-id": o.id, "data-owner": o.owner });
+        li.addEventListener("click", () => focusObject(o));
+        li.addEventListener("keydown", (e) => { if (e.key === "Enter") focusObject(o); });
+      }
+    };
+    fill("intents", state.objects.intent);
+    fill("hazards", state.objects.hazard.concat(state.objects.site));
+    fill("zones", state.objects.zone);
+    drawObjects();
+    const notices = await api("/v1/notices");
+    const ul = $("notices");
+    ul.innerHTML = "";
+    layer("notices").clearLayers();
+    for (const n of notices.body.items || []) {
+      listItem(ul, n.object && n.counterpart
+        ? `${n.object.kind} ${n.object.id}: ${n.action}, ${n.counterpart.kind} of ${n.counterpart.party} (${n.reason})`
+        : `${n.action}${n.message ? " #" + n.message : ""}${n.by ? " by " + n.by : ""}`);
+      if (n.overlap) L.geoJSON(n.overlap, { style: { color: "#ff6f00", weight: 2, fillOpacity: 0.5 } }).addTo(layer("notices"));
+    }
+  }
+
+  function focusObject(o) {
+    const v = (o.volumes || [])[0];
+    if (!v) return;
+    map.fitBounds(shape(v, {}).addTo(map).remove().getBounds ? shape(v, {}).getBounds() : map.getBounds());
+  }
+
+  async function loadTracks() {
+    const r = await api("/v1/tracks");
+    if (r.status !== 200) return;
+    const g = layer("tracks");
+    g.clearLayers();
+    const ul = $("tracks");
+    ul.innerHTML = "";
+    for (const t of r.body.items) {
+      const trail = (state.trails[t.aircraft] = (state.trails[t.aircraft] || []).concat([[t.position.lat, t.position.lng]]).slice(-30));
+      L.polyline(trail, { color: "#00838f", weight: 2 }).addTo(g);
+      L.circleMarker([t.position.lat, t.position.lng], { radius: 5, color: "#00838f", fillOpacity: 1 })
+        .bindTooltip(`${t.aircraft} ${Math.round(t.altitude_m)} m`).addTo(g);
+      listItem(ul, `${t.aircraft} ${t.position.lat.toFixed(4)}, ${t.position.lng.toFixed(4)}, ${Math.round(t.altitude_m)} m`, { "data-aircraft": t.aircraft });
+    }
+  }
+
+  function showAlert(a) {
+    state.alerts.push(a);
+    const what = a.kind === "zone" ? `zone ${a.zone.owner}/${a.zone.id}` : `separation with ${a.other.party}/${a.other.aircraft}`;
+    const li = listItem($("alerts"), `${a.level.toUpperCase()} ${a.track.aircraft}: ${what}, in ${Math.round(a.time_to_event_s)} s (${a.time})`,
+      { class: "level-" + a.level, "data-level": a.level });
+    $("alerts").prepend(li);
+    const go = () => map.setView([a.track.position.lat, a.track.position.lng], Math.max(map.getZoom(), 9));
+    li.addEventListener("click", go);
+    li.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); });
+  }
+
+  // Alerts as Server-Sent Events, read with fetch so that the key travels in a header, never in a URL.
+  async function stream(lastId) {
+    const indicator = $("stream");
+    for (;;) {
+      if (!state.key) return;
+      state.streamAbort = new AbortController();
+      try {
+        const headers = { Authorization: "Bearer " + state.key };
+        if (lastId) headers["Last-Event-ID"] = String(lastId);
+        const r = await fetch("/v1/alerts/stream", { headers, signal: state.streamAbort.signal });
+        if (r.status !== 200) throw new Error("stream " + r.status);
+        indicator.textContent = "alerts: live";
+        indicator.className = "stream on";
+        const reader = r.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const event = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            let id = null, data = null;
+            for (const line of event.split("\n")) {
+              if (line.startsWith("id: ")) id = Number(line.slice(4));
+              if (line.startsWith("data: ")) data = JSON.parse(line.slice(6));
+            }
+            if (data) {
+              lastId = id;
+              showAlert(data);
+              loadTracks();
+            }
+          }
+        }
+      } catch (e) {
+        if (!state.key) return;
+      }
+      indicator.textContent = "alerts: reconnecting…";
+      indicator.className = "stream off";
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+
+  async function signIn(key) {
+    state.key = key;
+    const me = await api("/v1/parties/me");
+    if (me.status !== 200) {
+      $("sign-in-error").textContent = "That key is not a party's key.";
+      state.key = null;
+      sessionStorage.removeItem("dc-key");
+      return;
+    }
+    sessionStorage.setItem("dc-key", key);
+    state.party = me.body;
+    $("party").textContent = `signed in as ${me.body.name} (${me.body.notation})`;
+    $("sign-in").hidden = true;
+    $("live").hidden = false;
+    $("sign-out").hidden = false;
+    await loadObjects();
+    await loadTracks();
+    const past = await api("/v1/alerts");
+    for (const a of past.body.items || []) showAlert(a);
+    const last = (past.body.items || []).reduce((m, a) => Math.max(m, a.id), 0);
+    stream(last);
+    setInterval(loadTracks, 1000);
+    document.body.dataset.ready = "1";
+  }
+
+  $("sign-in").addEventListener("submit", (e) => { e.preventDefault(); signIn($("key").value.trim()); });
+  $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("dc-key"); state.key = null; location.reload(); });
+  $("time").addEventListener("input", drawObjects);
+
+  // Coordinates under the cursor, written by the API's own formatter in the party's notation.
+  let pending = null, lastText = "";
+  map.on("mousemove", (e) => {
+    if (!state.key) return;
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      const r = await api(`/v1/coordinates?lat=${e.latlng.lat.toFixed(7)}&lng=${L.Util.wrapNum(e.latlng.lng, [-180, 180], true).toFixed(7)}`);
+      if (r.status === 200) $("cursor").textContent = lastText = `${r.body.text}   (${r.body.mgrs})`;
+    }, 120);
+  });
+  map.on("click", () => { if (lastText && navigator.clipboard) navigator.clipboard.writeText(lastText).catch(() => {}); });
+
+  // Replay: the incident's tracks and the numbers of `deconflict replay`, scrubbed in time.
+  async function showReplay(name) {
+    const data = await (await fetch(`replays/${name}.json`)).json();
+    const zone = await (await fetch(`replays/${name}-zone.geojson`)).json();
+    const g = layer("replay");
+    g.clearLayers();
+    L.geoJSON(zone, { style: { color: "#e65100", weight: 2, fillOpacity: 0.15 } }).addTo(g);
+    const body = $("replay-table").querySelector("tbody");
+    body.innerHTML = "";
+    const paths = [];
+    for (const [i, t] of data.tracks.entries()) {
+      const pts = t.points.map((p) => [p[1], p[2]]);
+      paths.push({ times: t.points.map((p) => Date.parse(p[0])), pts, marker: L.circleMarker(pts[0], { radius: 6, color: i ? "#1565c0" : "#c62828" }).addTo(g) });
+      L.polyline(pts, { color: i ? "#1565c0" : "#c62828", weight: 2 }).addTo(g);
+      const c = t.crossings[0];
+      const row = document.createElement("tr");
+      row.innerHTML = c ? `<td>${t.name}</td><td>${c.entry.slice(11, 22)}</td><td>${c.exit.slice(11, 22)}</td><td>${c.duration_s.toFixed(1)} s</td><td>${Math.round(c.max_depth_m)} m</td><td>${(c.distance_inside_m / 1000).toFixed(2)} km</td>`
+                        : `<td>${t.name}</td><td colspan="5">never enters</td>`;
+      body.appendChild(row);
+      for (const cr of t.crossings) L.polyline([[cr.entry_point[0], cr.entry_point[1]], [cr.exit_point[0], cr.exit_point[1]]], { color: "#000", weight: 6, opacity: 0.5 }).addTo(g);
+    }
+    $("replay-source").textContent = "Border: " + data.zone.source;
+    map.fitBounds(L.polyline(paths.flatMap((p) => p.pts)).getBounds());
+    const scrub = () => {
+      const all = paths.flatMap((p) => p.times), t0 = Math.min(...all), t1 = Math.max(...all);
+      const t = t0 + (t1 - t0) * $("scrub").value / 1000;
+      $("scrub-label").textContent = new Date(t).toISOString().slice(11, 19) + "Z";
+      for (const p of paths) {
+        let k = p.times.findIndex((x) => x >= t);
+        p.marker.setLatLng(p.pts[k < 0 ? p.pts.length - 1 : k]);
+      }
+    };
+    $("scrub").oninput = scrub;
+    scrub();
+  }
+
+  function setView(replay) {
+    $("view-live").setAttribute("aria-pressed", String(!replay));
+    $("view-replay").setAttribute("aria-pressed", String(replay));
+    $("replay").hidden = !replay;
+    $("live").hidden = replay || !state.key;
+    $("sign-in").hidden = replay || !!state.key;
+    if (replay) showReplay($("incident").value);
+    else {
+      if (state.layers.replay) state.layers.replay.clearLayers();
+      map.setView([36, 37], 7);
+    }
+  }
+  $("view-live").addEventListener("click", () => setView(false));
+  $("view-replay").addEventListener("click", () => setView(true));
+  $("incident").addEventListener("change", () => showReplay($("incident").value));
+
+  if (state.key) signIn(state.key);
+})();
