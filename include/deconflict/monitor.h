@@ -32,6 +32,7 @@ typedef struct dc_report {
     double ground_speed_mps;
     double track_deg;
     double vertical_rate_mps;
+    char intent[DC_ID_MAX]; /* the reporting party's intent this aircraft flies, or "" */
 } dc_report;
 
 typedef enum dc_report_verdict {

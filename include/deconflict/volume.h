@@ -71,6 +71,13 @@ dc_status dc_volume_init_circle(dc_point center, double radius_m, double altitud
 dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *polygon, double distance_m, dc_volume *out,
                            dc_error *err);
 
+/* Whether a position (WGS84 point, altitude m, time) lies inside the
+ * volume: time in [start, end), altitude in the closed band, and inside
+ * the outline (circle by geodesic distance; polygon in its tangent plane).
+ * Writes 1 or 0. DC_OK, or DC_INVALID for a bad point. */
+dc_status dc_volume_contains(const dc_volume *volume, dc_point position, double altitude_m, dc_time_us time,
+                             int *inside);
+
 /* Deep copy. DC_OK or DC_NOMEM (*out zeroed). */
 dc_status dc_volume_copy(const dc_volume *src, dc_volume *out);
 

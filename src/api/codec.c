@@ -741,7 +741,7 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
                                dc_report *out)
 {
     static const char *const fields[] = {"aircraft", "callsign", "time", "position", "altitude",
-                                         "ground_speed", "track", "vertical_rate", NULL};
+                                         "ground_speed", "track", "vertical_rate", "intent", NULL};
     char p[96];
     if (!json_is_object(v))
         return fail(d, DC_INVALID, pointer, "a position report is an object");
@@ -762,6 +762,12 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
     }
     snprintf(out->aircraft, sizeof out->aircraft, "%s", aircraft);
     snprintf(out->callsign, sizeof out->callsign, "%s", callsign ? callsign : "");
+    json_t *intent = json_object_get(v, "intent");
+    if (intent != NULL && !dc_party_name_valid(json_string_value(intent))) {
+        snprintf(p, sizeof p, "%s/intent", pointer);
+        return fail(d, DC_INVALID, p, "the id of the caller's intent this aircraft flies");
+    }
+    snprintf(out->intent, sizeof out->intent, "%s", intent ? json_string_value(intent) : "");
     static const char *const required[] = {"time", "position", "altitude"};
     for (int i = 0; i < 3; i++)
         if (json_object_get(v, required[i]) == NULL) {

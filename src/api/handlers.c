@@ -989,6 +989,67 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
     return rc;
 }
 
+/* Conformance: an aircraft flying an intent must stay inside one of its
+ * volumes. The first report outside them makes the intent nonconforming,
+ * tells its owner (an alert, audited) and records the new state. */
+static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed)
+{
+    *changed = 0;
+    dc_record rec;
+    dc_status rc = dc_store_object_get(api->store, DC_KIND_INTENT, r->party, r->intent, &rec);
+    if (rc == DC_NOT_FOUND)
+        return DC_OK; /* not an intent of this party: nothing to conform to */
+    if (rc != DC_OK)
+        return rc;
+    int inside = 0;
+    for (size_t i = 0; i < rec.object.volume_count && !inside; i++)
+        dc_volume_contains(&rec.object.volumes[i], r->position, r->altitude_m, r->time, &inside);
+    if (inside || rec.object.state == DC_STATE_NONCONFORMING) {
+        dc_record_clear(&rec);
+        return DC_OK;
+    }
+    rec.object.state = DC_STATE_NONCONFORMING;
+    rec.object.version++;
+    json_t *body = json_loads(rec.body, 0, NULL);
+    json_object_set_new(body, "state", json_string("nonconforming"));
+    json_object_set_new(body, "version", json_integer(rec.object.version));
+    free(rec.body);
+    rec.body = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    json_decref(body);
+    rec.updated = now_us();
+    uint8_t digest[DC_HASH_BYTES];
+    char hex[2 * DC_HASH_BYTES + 1], ref[192], when[32];
+    dc_object_ref(DC_KIND_INTENT, r->party, r->intent, ref, sizeof ref);
+    rc = dc_store_object_put(api->store, &rec);
+    if (rc == DC_OK)
+        rc = dc_store_object_digest(api->store, &rec, digest);
+    if (rc == DC_OK) {
+        dc_hex(digest, DC_HASH_BYTES, hex);
+        rc = audit(api, "server", "intent.put", ref, r->party,
+                   json_pack("{s:I,s:s,s:s}", "version", (json_int_t)rec.object.version, "state", "nonconforming",
+                             "digest", hex), NULL);
+    }
+    dc_time_format(r->time, when, sizeof when);
+    json_t *alert = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f},s:{s:s,s:s}}", "kind", "conformance",
+                              "level", "nonconforming", "repetition", 0, "time", when, "time_to_event_s", 0.0, "track",
+                              "party", r->party, "aircraft", r->aircraft, "position", "lat", r->position.lat, "lng",
+                              r->position.lon, "altitude_m", r->altitude_m, "intent", "id", r->intent, "state",
+                              "nonconforming");
+    char *text = json_dumps(alert, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    int64_t id = 0;
+    if (rc == DC_OK)
+        rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, r->party, text, now_us(), &id);
+    if (rc == DC_OK)
+        rc = audit(api, "server", "alert", ref, r->party,
+                   json_pack("{s:I,s:s,s:s}", "alert", (json_int_t)id, "kind", "conformance", "level", "nonconforming"),
+                   NULL);
+    free(text);
+    json_decref(alert);
+    dc_record_clear(&rec);
+    *changed = rc == DC_OK;
+    return rc;
+}
+
 static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     dc_report *reports = NULL;
@@ -1018,15 +1079,27 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     if (rc == DC_OK && latest > 0)
         rc = dc_monitor_separation(api->monitor, latest, &alerts, NULL);
     pthread_mutex_unlock(&api->monitor_lock);
-    if (rc == DC_OK && alerts.count > 0) {
+    int flying_intents = 0;
+    for (size_t i = 0; i < count; i++)
+        flying_intents |= reports[i].intent[0] != '\0';
+    size_t nonconforming = 0;
+    if (rc == DC_OK && (alerts.count > 0 || flying_intents)) {
         if (dc_store_begin(api->store, 1) != DC_OK)
             rc = DC_STORE;
-        else if ((rc = deliver_alerts(api, &alerts)) != DC_OK || dc_store_commit(api->store) != DC_OK) {
+        for (size_t i = 0; rc == DC_OK && i < count; i++) {
+            int changed = 0;
+            if (reports[i].intent[0] != '\0')
+                rc = check_conformance(api, &reports[i], &changed);
+            nonconforming += (size_t)changed;
+        }
+        if (rc == DC_OK)
+            rc = deliver_alerts(api, &alerts);
+        if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
             if (rc != DC_OK)
                 dc_store_rollback(api->store);
             rc = DC_STORE;
         }
-        if (rc == DC_OK && api->alerts_published != NULL)
+        if (rc == DC_OK && api->alerts_published != NULL && (alerts.count > 0 || nonconforming > 0))
             api->alerts_published(api);
     }
     if (rc != DC_OK) {
@@ -1035,7 +1108,7 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     } else {
         res->status = 200;
         res->json = json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted", (json_int_t)accepted,
-                              "flagged", flagged, "alerts", (json_int_t)alerts.count);
+                              "flagged", flagged, "alerts", (json_int_t)(alerts.count + nonconforming));
     }
     dc_alert_list_clear(&alerts);
     dc_free(reports);

@@ -457,3 +457,39 @@ dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *poly, double distance
     dc_free(pts);
     return rc;
 }
+
+dc_status dc_volume_contains(const dc_volume *v, dc_point p, double altitude_m, dc_time_us time, int *inside)
+{
+    *inside = 0;
+    if (dc_point_validate(p) != DC_OK || !isfinite(altitude_m))
+        return DC_INVALID;
+    if (time < v->time_start || time >= v->time_end || altitude_m < v->altitude_lower ||
+        altitude_m > v->altitude_upper)
+        return DC_OK;
+    double d;
+    dc_geodesic_inverse(v->bound_center, p, &d, NULL);
+    if (d > v->bound_radius_m)
+        return DC_OK;
+    if (v->outline == DC_OUTLINE_CIRCLE) {
+        dc_geodesic_inverse(v->center, p, &d, NULL);
+        *inside = d <= v->radius_m;
+        return DC_OK;
+    }
+    dc_enu_frame frame;
+    double px, py;
+    if (dc_enu_frame_init(p, &frame) != DC_OK || dc_enu_forward(&frame, p, &px, &py) != DC_OK)
+        return DC_INVALID;
+    int in = 0;
+    double x0 = 0, y0 = 0;
+    for (uint32_t i = 0; i <= v->vertex_count; i++) {
+        double x, y;
+        if (dc_enu_forward(&frame, v->vertices[i % v->vertex_count], &x, &y) != DC_OK)
+            return DC_OK; /* beyond the horizon: far outside */
+        if (i > 0 && (y0 > py) != (y > py) && px < (x - x0) * (py - y0) / (y - y0) + x0)
+            in ^= 1;
+        x0 = x;
+        y0 = y;
+    }
+    *inside = in;
+    return DC_OK;
+}

@@ -116,6 +116,29 @@ try:
             doc.get("flagged"))
     status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r1", 310, 1.0), colour="red")])
     r.equal("an unknown field refuses the batch", (400, "/0/colour"), (status, doc.get("pointer")))
+    # conformance: a report naming an intent and flying outside all its volumes
+    status, _, _ = s.call("PUT", "/v1/intents/g-route", green, {"volumes": [volume(
+        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
+    r.equal("green's intent", 201, status)
+    inside = dict(report("g2", 400, 0), position="38.1N 40.1E", intent="g-route")
+    status, _, doc = s.call("POST", "/v1/tracks", green, [inside])
+    r.equal("a report inside the intent raises nothing", (200, 0), (status, doc.get("alerts")))
+    r.equal("the intent is still accepted", "accepted", s.call("GET", "/v1/intents/g-route", green)[2].get("state"))
+    outside = dict(report("g2", 410, 0), position="38.1N 40.3E", intent="g-route")
+    status, _, doc = s.call("POST", "/v1/tracks", green, [outside])
+    r.equal("a report 9 km outside the intent raises one alert", (200, 1), (status, doc.get("alerts")))
+    got = s.call("GET", "/v1/intents/g-route", green)[2]
+    r.equal("the intent becomes nonconforming, version 2", ("nonconforming", 2), (got.get("state"), got.get("version")))
+    conf = [a for a in s.call("GET", "/v1/alerts?since=0", green)[2]["items"] if a["kind"] == "conformance"]
+    r.equal("green is told its aircraft left its intent", [("nonconforming", "g2", "g-route")],
+            [(a["level"], a["track"]["aircraft"], a["intent"]["id"]) for a in conf])
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(outside, time=report("g2", 420, 0)["time"])])
+    r.equal("staying outside does not repeat the alert", 0, doc.get("alerts"))
+    status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r9", 400, 3.3), position="38.6N 41.0E", intent="g-route")])
+    r.equal("naming another party's intent changes nothing of it", ("nonconforming", 2, 0),
+            (got.get("state"), s.call("GET", "/v1/intents/g-route", green)[2].get("version"), doc.get("alerts")))
+    r.check("the state change is audited", any(i["action"] == "intent.put" for i in
+                                                s.call("GET", "/v1/audit?object=intent/green/g-route", green)[2]["items"]))
     r.equal("alerts are audited", True, any(i["action"] == "alert" for i in
                                               s.call("GET", "/v1/audit?object=track/red/r1", red)[2]["items"]))
 finally:

@@ -128,6 +128,50 @@ static void test_circles(void **state)
     }
 }
 
+/* Containment: the test conformance monitoring relies on, at edges in space, height and time. */
+static void test_contains(void **state)
+{
+    dc_geom *g = *state;
+    int in;
+    dc_volume sq = rect(g, 36.0, 37.0, 36.1, 37.1, 1000, 2000, T0, T0 + H);
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){36.05, 37.05}, 1500, T0, &in), DC_OK);
+    assert_true(in);
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){36.05, 37.1001}, 1500, T0, &in), DC_OK);
+    assert_false(in); /* 9 m east of the east edge */
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){36.05, 37.0999}, 1500, T0, &in), DC_OK);
+    assert_true(in);
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){36.05, 37.05}, 2000.5, T0, &in), DC_OK);
+    assert_false(in); /* above the ceiling */
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){36.05, 37.05}, 1500, T0 + H, &in), DC_OK);
+    assert_false(in); /* the window is half-open */
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){36.05, 37.05}, 1500, T0 - 1, &in), DC_OK);
+    assert_false(in);
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){NAN, 37.05}, 1500, T0, &in), DC_INVALID);
+    assert_int_equal(dc_volume_contains(&sq, (dc_point){-36.05, -142.95}, 1500, T0, &in), DC_OK);
+    assert_false(in); /* the antipode */
+    dc_volume_clear(&sq);
+
+    dc_volume c;
+    dc_point centre = {36.37, 37.52}, p;
+    assert_int_equal(dc_volume_init_circle(centre, 500, 0, 100, T0, T0 + H, &c, NULL), DC_OK);
+    for (int bearing = 0; bearing < 360; bearing += 45) {
+        dc_geodesic_direct(centre, bearing, 499.0, &p, NULL);
+        assert_int_equal(dc_volume_contains(&c, p, 50, T0, &in), DC_OK);
+        assert_true(in);
+        dc_geodesic_direct(centre, bearing, 501.0, &p, NULL);
+        assert_int_equal(dc_volume_contains(&c, p, 50, T0, &in), DC_OK);
+        assert_false(in);
+    }
+    dc_volume_clear(&c);
+
+    dc_volume wrap = rect(g, -10, 179.9, 10, -179.9, 0, 100, T0, T0 + H);
+    assert_int_equal(dc_volume_contains(&wrap, (dc_point){0, 180.0}, 50, T0, &in), DC_OK);
+    assert_true(in);
+    assert_int_equal(dc_volume_contains(&wrap, (dc_point){0, 179.8}, 50, T0, &in), DC_OK);
+    assert_false(in);
+    dc_volume_clear(&wrap);
+}
+
 /* A volume straddling the antimeridian conflicts with one on each side. */
 static void test_antimeridian(void **state)
 {
@@ -362,6 +406,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_cases),
         cmocka_unit_test(test_circles),
+        cmocka_unit_test(test_contains),
         cmocka_unit_test(test_antimeridian),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_route_sweep),
