@@ -19,7 +19,8 @@
 
 const char dc_server_usage[] =
     "usage: deconflictd [--listen HOST:PORT] [--db FILE] [--operator-key-file FILE]\n"
-    "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE] [--quiet]\n"
+    "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE]\n"
+    "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS] [--quiet]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
