@@ -763,8 +763,15 @@ static struct span3 swept(const dc_monitor *m, const struct track *t, dc_time_us
     dc_point p0 = offset_point(t->pos, t->ve * dt, t->vn * dt);
     dc_point p1 = offset_point(p0, t->ve * T, t->vn * T);
     double z0 = t->alt + t->vu * dt, z1 = z0 + t->vu * T;
-    double pad_lat = m->config.separation_h_m / 2 / EARTH_R * 180 / M_PI;
-    double pad_lon = pad_lat / fmax(0.05, cos(fmax(fabs(p0.lat), fabs(p1.lat)) * M_PI / 180));
+    /* The pair test flies each track straight in earth-centred space; this
+     * box runs straight in latitude and longitude. The two part by up to
+     * L^2 (1 + tan lat) / 2R over a path of length L (320 m over 75 km at
+     * 36 N), so the box is widened by that much besides half the separation:
+     * without it, pairs whose loss begins at the edge were missed. */
+    double L = hypot(t->ve, t->vn) * T, max_lat = fmin(85.0, fmax(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
+    double margin = L * L * (1 + tan(max_lat)) / (2 * EARTH_R) + 50;
+    double pad_lat = (m->config.separation_h_m / 2 + margin) / EARTH_R * 180 / M_PI;
+    double pad_lon = pad_lat / fmax(0.05, cos(max_lat));
     double lon0 = fmin(p0.lon, p1.lon), lon1 = fmax(p0.lon, p1.lon);
     if (lon1 - lon0 > 180) { /* across the antimeridian: take the short way */
         double tmp = lon0;
@@ -786,6 +793,28 @@ static uint64_t key3(int32_t c, int32_t r, int32_t z)
 {
     uint32_t col = (uint32_t)(((c % 1440) + 1440) % 1440);
     return ((uint64_t)(uint32_t)z << 40) ^ ((uint64_t)(uint32_t)r << 20) ^ col;
+}
+
+/* Where two sweeps share cells: the first shared column, row and band, or 0
+ * if they share none. Columns compare modulo the 1,440 around the globe, so
+ * a sweep filed past 180 E meets one filed near 180 W. */
+static int spans_meet(const struct span3 *a, const struct span3 *b, int32_t *c, int32_t *r, int32_t *z)
+{
+    int32_t r0 = a->r0 > b->r0 ? a->r0 : b->r0, r1 = a->r1 < b->r1 ? a->r1 : b->r1;
+    int32_t z0 = a->z0 > b->z0 ? a->z0 : b->z0, z1 = a->z1 < b->z1 ? a->z1 : b->z1;
+    if (r0 > r1 || z0 > z1)
+        return 0;
+    for (int32_t shift = -1440; shift <= 1440; shift += 1440) {
+        int32_t c0 = a->c0 > b->c0 + shift ? a->c0 : b->c0 + shift;
+        int32_t c1 = a->c1 < b->c1 + shift ? a->c1 : b->c1 + shift;
+        if (c0 <= c1) {
+            *c = c0;
+            *r = r0;
+            *z = z0;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static uint64_t mix64(uint64_t x)
@@ -895,11 +924,8 @@ static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, siz
         uint64_t key = ci.keys[j];
         for (uint32_t x = 0; x < ci.count[j] && rc == DC_OK; x++)
             for (uint32_t y = x + 1; y < ci.count[j]; y++) {
-                const struct span3 *a = &spans[mem[x]], *b = &spans[mem[y]];
-                int32_t c0 = a->c0 > b->c0 ? a->c0 : b->c0, c1 = a->c1 < b->c1 ? a->c1 : b->c1;
-                int32_t r0 = a->r0 > b->r0 ? a->r0 : b->r0, r1 = a->r1 < b->r1 ? a->r1 : b->r1;
-                int32_t z0 = a->z0 > b->z0 ? a->z0 : b->z0, z1 = a->z1 < b->z1 ? a->z1 : b->z1;
-                if (c0 > c1 || r0 > r1 || z0 > z1 || key3(c0, r0, z0) != key)
+                int32_t c0, r0, z0;
+                if (!spans_meet(&spans[mem[x]], &spans[mem[y]], &c0, &r0, &z0) || key3(c0, r0, z0) != key)
                     continue; /* not sharing a cell, or tested in their first common cell */
                 tests++;
                 double d[3], v[3];
