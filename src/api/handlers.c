@@ -1452,6 +1452,66 @@ static void format_coordinates(const dc_api_request *req, dc_api_response *res)
 
 /* ---- routing ---- */
 
+typedef void (*handler)(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
+/* Adapters for handlers that need less than the request, or a flag. */
+static void health_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    (void)req;
+    health(api, res);
+}
+
+static void metrics_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    (void)req;
+    metrics(api, res);
+}
+
+static void whoami_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    (void)api;
+    whoami(req, res);
+}
+
+static void coordinates_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    (void)api;
+    format_coordinates(req, res);
+}
+
+static void grant_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    change_grant(api, req, 1, res);
+}
+
+static void revoke_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    change_grant(api, req, 0, res);
+}
+
+/* Who may call a route: anyone, the operator only, a party only, or either
+ * (the operator reads audit and its own alerts). */
+enum access { ACCESS_PUBLIC, ACCESS_OPERATOR, ACCESS_PARTY, ACCESS_EITHER };
+
+static const struct route {
+    const char *path;
+    enum access access;
+    handler get, post, put, del;
+} routes[] = {
+    {"/v1/health", ACCESS_PUBLIC, health_h, NULL, NULL, NULL},
+    {"/metrics", ACCESS_OPERATOR, metrics_h, NULL, NULL, NULL},
+    {"/v1/parties", ACCESS_OPERATOR, NULL, create_party, NULL, NULL},
+    {"/v1/audit", ACCESS_EITHER, list_audit, NULL, NULL, NULL},
+    {"/v1/alerts", ACCESS_EITHER, list_alerts, NULL, NULL, NULL},
+    {"/v1/parties/me", ACCESS_PARTY, whoami_h, NULL, set_me, NULL},
+    {"/v1/coordinates", ACCESS_PARTY, coordinates_h, NULL, NULL, NULL},
+    {"/v1/notices", ACCESS_PARTY, list_notices, NULL, NULL, NULL},
+    {"/v1/tracks", ACCESS_PARTY, list_tracks, post_tracks, NULL, NULL},
+    {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL},
+    {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL},
+    {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h},
+};
+
 static void method_not_allowed(dc_api_response *res, const char *allowed)
 {
     char detail[96];
@@ -1459,102 +1519,56 @@ static void method_not_allowed(dc_api_response *res, const char *allowed)
     dc_api_problem(res, 405, DC_INVALID, NULL, detail);
 }
 
+static const char need_key[] = "send \"Authorization: Bearer <your key>\"";
+static const char operator_only_parties[] = "the operator key only creates parties and reads audit and its alerts";
+
+/* A fixed route: access, then the method's handler or 405 naming those allowed. */
+static void serve_route(dc_api *api, const struct route *r, const dc_api_request *req, dc_api_response *res)
+{
+    if (r->access != ACCESS_PUBLIC && !req->authenticated) {
+        dc_api_problem(res, 401, DC_FORBIDDEN, NULL, need_key);
+        return;
+    }
+    if (r->access == ACCESS_OPERATOR && !req->is_operator) {
+        dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "the operator key is needed");
+        return;
+    }
+    if (r->access == ACCESS_PARTY && req->is_operator) {
+        dc_api_problem(res, 403, DC_FORBIDDEN, NULL, operator_only_parties);
+        return;
+    }
+    const char *names[] = {"GET", "POST", "PUT", "DELETE"};
+    handler by_method[] = {r->get, r->post, r->put, r->del};
+    char allowed[64] = "";
+    for (int i = 0; i < 4; i++) {
+        if (by_method[i] == NULL)
+            continue;
+        if (strcmp(req->method, names[i]) == 0) {
+            by_method[i](api, req, res);
+            return;
+        }
+        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", allowed[0] ? ", " : "",
+                 names[i]);
+    }
+    method_not_allowed(res, allowed);
+}
+
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     const char *p = req->path, *m = req->method;
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (strcmp(p, routes[i].path) == 0) {
+            serve_route(api, &routes[i], req, res);
+            return;
+        }
     int get = strcmp(m, "GET") == 0, put = strcmp(m, "PUT") == 0, post = strcmp(m, "POST") == 0,
         del = strcmp(m, "DELETE") == 0;
-    if (strcmp(p, "/v1/health") == 0) {
-        if (get)
-            health(api, res);
-        else
-            method_not_allowed(res, "GET");
-        return;
-    }
     if (!req->authenticated) {
-        dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "send \"Authorization: Bearer <your key>\"");
+        dc_api_problem(res, 401, DC_FORBIDDEN, NULL, need_key);
         return;
     }
-    if (strcmp(p, "/metrics") == 0 || strcmp(p, "/v1/parties") == 0) {
-        if (!req->is_operator) {
-            dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "the operator key is needed");
-        } else if (p[1] == 'm') {
-            if (get)
-                metrics(api, res);
-            else
-                method_not_allowed(res, "GET");
-        } else if (post) {
-            create_party(api, req, res);
-        } else {
-            method_not_allowed(res, "POST");
-        }
-        return;
-    }
-    if (strcmp(p, "/v1/audit") == 0) {
-        if (get)
-            list_audit(api, req, res);
-        else
-            method_not_allowed(res, "GET");
-        return;
-    }
-    if (req->is_operator && strcmp(p, "/v1/alerts") != 0) {
-        dc_api_problem(res, 403, DC_FORBIDDEN, NULL,
-                       "the operator key only creates parties and reads audit and its alerts");
-        return;
-    }
-    if (strcmp(p, "/v1/parties/me") == 0) {
-        if (put)
-            set_me(api, req, res);
-        else if (get)
-            whoami(req, res);
-        else
-            method_not_allowed(res, "GET, PUT");
-        return;
-    }
-    if (strcmp(p, "/v1/coordinates") == 0) {
-        if (get)
-            format_coordinates(req, res);
-        else
-            method_not_allowed(res, "GET");
-        return;
-    }
-    if (strcmp(p, "/v1/notices") == 0) {
-        if (get)
-            list_notices(api, req, res);
-        else
-            method_not_allowed(res, "GET");
-        return;
-    }
-    if (strcmp(p, "/v1/tracks") == 0) {
-        if (post)
-            post_tracks(api, req, res);
-        else if (get)
-            list_tracks(api, req, res);
-        else
-            method_not_allowed(res, "GET, POST");
-        return;
-    }
-    if (strcmp(p, "/v1/alerts") == 0) {
-        if (get)
-            list_alerts(api, req, res);
-        else
-            method_not_allowed(res, "GET");
-        return;
-    }
-    if (strcmp(p, "/v1/alerts/stream") == 0) {
-        if (get)
-            stream_alerts(api, req, res);
-        else
-            method_not_allowed(res, "GET");
-        return;
-    }
-    if (strcmp(p, "/v1/messages") == 0) {
-        if (post)
-            post_message(api, req, res);
-        else if (get)
-            list_messages(api, req, res);
-        else
-            method_not_allowed(res, "GET, POST");
+    if (req->is_operator) {
+        dc_api_problem(res, 403, DC_FORBIDDEN, NULL, operator_only_parties);
         return;
     }
     if (strncmp(p, "/v1/messages/", 13) == 0) {
