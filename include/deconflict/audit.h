@@ -13,7 +13,11 @@
 
 /* One append-only entry: who did what, who was told, when. `hash` chains
  * it to the entry before (BLAKE2b-256 over every field and prev_hash) and
- * `signature` is the server's Ed25519 signature of `hash`. */
+ * `signature` is the server's Ed25519 signature of `hash`, or all zero on a
+ * record covered by the next signed one (a checkpoint): through the chain,
+ * a signature vouches for every record before it. Writes are signed, as
+ * their receipts; alerts from a batch of track reports are chained unsigned
+ * and the batch's last record is signed before it commits. */
 typedef struct dc_audit_record {
     int64_t seq;
     dc_time_us time;
@@ -34,14 +38,20 @@ dc_status dc_audit_init(void);
 dc_status dc_audit_keypair(uint8_t public_key[DC_PUBLIC_KEY_BYTES],
                            uint8_t secret_key[DC_SECRET_KEY_BYTES]);
 
-/* Compute record->hash from its fields and prev_hash, then sign it.
- * Can't fail once dc_audit_init succeeded. */
+/* Compute record->hash from its fields and prev_hash, then sign it, or
+ * zero the signature when secret_key is NULL (a record a later checkpoint
+ * covers). Can't fail once dc_audit_init succeeded. */
 dc_status dc_audit_seal(dc_audit_record *record, const uint8_t secret_key[DC_SECRET_KEY_BYTES]);
 
 /* DC_OK when record->hash matches its fields and prev_hash and the
- * signature is the key's; DC_CONFLICT with the reason in err otherwise. */
+ * signature, if any, is the key's; DC_CONFLICT with the reason in err
+ * otherwise. An unsigned record passes here: whoever walks the chain must
+ * see a signed record at or after it (dc_audit_signed). */
 dc_status dc_audit_check(const dc_audit_record *record,
                          const uint8_t public_key[DC_PUBLIC_KEY_BYTES], dc_error *err);
+
+/* Whether the record carries a signature (is a checkpoint). */
+int dc_audit_signed(const dc_audit_record *record);
 
 /* BLAKE2b-256 of an object row's fields, recorded in the audit entry of
  * every write so that a changed row is detected. */

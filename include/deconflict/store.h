@@ -126,9 +126,14 @@ dc_status dc_store_messages(dc_store *store, const char *party, int (*each)(void
 dc_status dc_store_message_acknowledge(dc_store *store, int64_t id);
 
 /* ---- audit ---- */
-/* Append: fills seq, time (if 0) and prev_hash, seals with the key, stores. */
+/* Append: fills seq, time (if 0) and prev_hash, seals with the key (or
+ * leaves it unsigned for a later checkpoint when the key is NULL), stores. */
 dc_status dc_store_audit_append(dc_store *store, dc_audit_record *record,
                                 const uint8_t secret_key[DC_SECRET_KEY_BYTES]);
+/* A checkpoint: signs the chain's last record if it is unsigned, so that it
+ * vouches for every record before it. Call before committing records
+ * appended unsigned. */
+dc_status dc_store_audit_checkpoint(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES]);
 /* Calls `each` for every record, in order, or those about `object` when not
  * NULL. `each` returns non-zero to stop. */
 dc_status dc_store_audit_walk(dc_store *store, const char *object,

@@ -72,8 +72,8 @@ static void store_failure(dc_api_response *res)
 
 /* ---- audit helpers ---- */
 
-static dc_status audit(dc_api *api, const char *actor, const char *action, const char *object,
-                       const char *recipients, json_t *detail, dc_audit_record *out)
+static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char *actor, const char *action,
+                              const char *object, const char *recipients, json_t *detail, dc_audit_record *out)
 {
     dc_audit_record local, *r = out ? out : &local;
     memset(r, 0, sizeof *r);
@@ -90,7 +90,22 @@ static dc_status audit(dc_api *api, const char *actor, const char *action, const
     } else {
         snprintf(r->detail, sizeof r->detail, "{}");
     }
-    return dc_store_audit_append(api->store, r, api->secret_key);
+    return dc_store_audit_append(api->store, r, secret_key);
+}
+
+/* A signed record: every write, whose record is its writer's receipt. */
+static dc_status audit(dc_api *api, const char *actor, const char *action, const char *object,
+                       const char *recipients, json_t *detail, dc_audit_record *out)
+{
+    return append_audit(api, api->secret_key, actor, action, object, recipients, detail, out);
+}
+
+/* A record in bulk (the alerts of a batch of reports): chained unsigned,
+ * vouched for by the checkpoint signed before the batch commits. */
+static dc_status audit_bulk(dc_api *api, const char *actor, const char *action, const char *object,
+                            const char *recipients, json_t *detail)
+{
+    return append_audit(api, NULL, actor, action, object, recipients, detail, NULL);
 }
 
 static json_t *receipt_json(const dc_audit_record *r)
@@ -978,11 +993,10 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
             rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, to[k], text, now, &id) : DC_NOMEM;
             free(text);
             if (rc == DC_OK)
-                rc = audit(api, "server", "alert", ref, to[k],
-                           json_pack("{s:I,s:O,s:O,s:O}", "alert", (json_int_t)id, "kind", json_object_get(body, "kind"),
-                                     "level", json_object_get(body, "level"), "repetition",
-                                     json_object_get(body, "repetition")),
-                           NULL);
+                rc = audit_bulk(api, "server", "alert", ref, to[k],
+                                json_pack("{s:I,s:O,s:O,s:O}", "alert", (json_int_t)id, "kind",
+                                          json_object_get(body, "kind"), "level", json_object_get(body, "level"),
+                                          "repetition", json_object_get(body, "repetition")));
             json_decref(body);
         }
     }
@@ -1040,9 +1054,9 @@ static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed
     if (rc == DC_OK)
         rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, r->party, text, now_us(), &id);
     if (rc == DC_OK)
-        rc = audit(api, "server", "alert", ref, r->party,
-                   json_pack("{s:I,s:s,s:s}", "alert", (json_int_t)id, "kind", "conformance", "level", "nonconforming"),
-                   NULL);
+        rc = audit_bulk(api, "server", "alert", ref, r->party,
+                        json_pack("{s:I,s:s,s:s}", "alert", (json_int_t)id, "kind", "conformance", "level",
+                                  "nonconforming"));
     free(text);
     json_decref(alert);
     dc_record_clear(&rec);
@@ -1094,6 +1108,8 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         }
         if (rc == DC_OK)
             rc = deliver_alerts(api, &alerts);
+        if (rc == DC_OK)
+            rc = dc_store_audit_checkpoint(api->store, api->secret_key);
         if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
             if (rc != DC_OK)
                 dc_store_rollback(api->store);

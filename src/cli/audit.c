@@ -13,7 +13,8 @@ static const char help[] =
     "\n"
     "verify   re-walks the audit chain: every record's hash over its fields and\n"
     "         the previous hash, every Ed25519 signature (by the store's server key,\n"
-    "         or the --public-key you pinned from a receipt or /v1/health), the\n"
+    "         or the --public-key you pinned from a receipt or /v1/health), that\n"
+    "         every unsigned record (alerts) has a signed one after it, the\n"
     "         sequence without gaps, and every object row against the digest its\n"
     "         last write recorded (and the spatial index against the volumes).\n"
     "         Exit 0 when all holds, 1 with each problem listed otherwise.\n"
@@ -25,7 +26,8 @@ struct verify {
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
     uint8_t prev[DC_HASH_BYTES];
     int64_t expected_seq;
-    size_t records, problems, objects;
+    size_t records, problems, objects, signed_records;
+    int64_t uncovered; /* first unsigned record since the last signed one, or 0 */
     json_t *digests; /* object ref -> last written digest hex, or null once deleted */
 };
 
@@ -53,6 +55,12 @@ static int check_record(void *ctx, const dc_audit_record *r)
     dc_error err;
     if (dc_audit_check(r, v->public_key, &err) != DC_OK)
         problem(v, "%s", err.message);
+    if (dc_audit_signed(r)) {
+        v->signed_records++;
+        v->uncovered = 0;
+    } else if (v->uncovered == 0) {
+        v->uncovered = r->seq;
+    }
     memcpy(v->prev, r->hash, DC_HASH_BYTES);
     v->expected_seq = r->seq + 1;
     size_t n = strlen(r->action);
@@ -109,6 +117,9 @@ static int verify(const char *db, const char *pinned)
     if (status == 0) {
         if (dc_store_audit_walk(store, NULL, check_record, &v) != DC_OK)
             problem(&v, "the audit table cannot be read");
+        if (v.uncovered != 0)
+            problem(&v, "records %lld to %lld are unsigned and no signed record follows to vouch for them",
+                    (long long)v.uncovered, (long long)v.expected_seq - 1);
         if (dc_store_verify_rows(store, check_row, &v, &err) != DC_OK)
             problem(&v, "%s", err.message);
         const char *ref;
@@ -119,8 +130,8 @@ static int verify(const char *db, const char *pinned)
         char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1];
         dc_hex(v.public_key, DC_PUBLIC_KEY_BYTES, pk);
         dc_hex(v.prev, DC_HASH_BYTES, head);
-        printf("audit verify: %zu records, %zu objects, key %s, head %s: %s (%zu problems)\n", v.records,
-               v.objects, pk, head, v.problems ? "FAILED" : "OK", v.problems);
+        printf("audit verify: %zu records (%zu signed), %zu objects, key %s, head %s: %s (%zu problems)\n",
+               v.records, v.signed_records, v.objects, pk, head, v.problems ? "FAILED" : "OK", v.problems);
         status = v.problems ? 1 : 0;
     }
     dc_store_rollback(store); /* verify changes nothing */

@@ -918,6 +918,31 @@ dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r, const uint8_t s
     return rc;
 }
 
+static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r);
+
+dc_status dc_store_audit_checkpoint(dc_store *s, const uint8_t sk[DC_SECRET_KEY_BYTES])
+{
+    sqlite3_stmt *st = prepare(s, "SELECT * FROM audit ORDER BY seq DESC LIMIT 1");
+    if (st == NULL)
+        return DC_STORE;
+    dc_audit_record r;
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    dc_status rc = found ? read_audit(st, &r) : DC_OK;
+    sqlite3_finalize(st);
+    if (rc != DC_OK || !found || dc_audit_signed(&r))
+        return rc;
+    if ((rc = dc_audit_seal(&r, sk)) != DC_OK)
+        return rc;
+    st = prepare(s, "UPDATE audit SET signature = ? WHERE seq = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_blob(st, 1, r.signature, DC_SIGNATURE_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, r.seq);
+    rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static void column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t size)
 {
     memset(out, 0, size);
@@ -927,6 +952,30 @@ static void column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t size)
         memcpy(out, b, n < size ? n : size);
     if (n != size) /* a blob of the wrong length can never verify */
         out[0] ^= 0x5a;
+}
+
+/* One audit row into a record, with damaged fields made to fail verification. */
+static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->seq = sqlite3_column_int64(st, 0);
+    r->time = sqlite3_column_int64(st, 1);
+    snprintf(r->actor, sizeof r->actor, "%s", (const char *)sqlite3_column_text(st, 2));
+    snprintf(r->action, sizeof r->action, "%s", (const char *)sqlite3_column_text(st, 3));
+    snprintf(r->object, sizeof r->object, "%s", (const char *)sqlite3_column_text(st, 4));
+    snprintf(r->recipients, sizeof r->recipients, "%s", (const char *)sqlite3_column_text(st, 5));
+    snprintf(r->detail, sizeof r->detail, "%s", (const char *)sqlite3_column_text(st, 6));
+    /* A text longer than its field was not written by this server. */
+    for (int c = 2; c <= 6; c++) {
+        size_t limits[] = {0, 0, sizeof r->actor, sizeof r->action, sizeof r->object,
+                           sizeof r->recipients, sizeof r->detail};
+        if ((size_t)sqlite3_column_bytes(st, c) >= limits[c])
+            r->detail[0] ^= 1;
+    }
+    column_blob(st, 7, r->prev_hash, DC_HASH_BYTES);
+    column_blob(st, 8, r->hash, DC_HASH_BYTES);
+    column_blob(st, 9, r->signature, DC_SIGNATURE_BYTES);
+    return DC_OK;
 }
 
 dc_status dc_store_audit_walk(dc_store *s, const char *object, int (*each)(void *, const dc_audit_record *),
@@ -945,24 +994,7 @@ dc_status dc_store_audit_walk(dc_store *s, const char *object, int (*each)(void 
     }
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        memset(r, 0, sizeof *r);
-        r->seq = sqlite3_column_int64(st, 0);
-        r->time = sqlite3_column_int64(st, 1);
-        snprintf(r->actor, sizeof r->actor, "%s", (const char *)sqlite3_column_text(st, 2));
-        snprintf(r->action, sizeof r->action, "%s", (const char *)sqlite3_column_text(st, 3));
-        snprintf(r->object, sizeof r->object, "%s", (const char *)sqlite3_column_text(st, 4));
-        snprintf(r->recipients, sizeof r->recipients, "%s", (const char *)sqlite3_column_text(st, 5));
-        snprintf(r->detail, sizeof r->detail, "%s", (const char *)sqlite3_column_text(st, 6));
-        /* A text longer than its field was not written by this server. */
-        for (int c = 2; c <= 6; c++) {
-            size_t limits[] = {0, 0, sizeof r->actor, sizeof r->action, sizeof r->object,
-                               sizeof r->recipients, sizeof r->detail};
-            if ((size_t)sqlite3_column_bytes(st, c) >= limits[c])
-                r->detail[0] ^= 1;
-        }
-        column_blob(st, 7, r->prev_hash, DC_HASH_BYTES);
-        column_blob(st, 8, r->hash, DC_HASH_BYTES);
-        column_blob(st, 9, r->signature, DC_SIGNATURE_BYTES);
+        read_audit(st, r);
         if (each(ctx, r) != 0)
             break;
     }

@@ -23,6 +23,11 @@ try:
                       {"position": "35.6N 36.3E", "altitude": 3000, "time": T1}],
         "buffers": {"lateral": 500, "vertical": 100, "time": 30}}})
     s.call("GET", "/v1/intents/n1", c)
+    # last: south's aircraft flies into north's zone; its alerts are chained unsigned under one checkpoint
+    reports = [{"aircraft": "s-ac", "time": f"2032-03-01T08:10:{sec:02d}Z", "position": f"36.1N {36.95 + sec * 0.0022:.4f}E",
+                "altitude": 3000, "ground_speed": 200, "track": 90} for sec in range(0, 60, 10)]
+    status, _, doc = s.call("POST", "/v1/tracks", b, reports)
+    r.check("the track batch raises alerts", status == 200 and doc.get("alerts", 0) >= 2, doc)
 finally:
     s.stop()
 
@@ -30,6 +35,21 @@ base = s.db
 out = cli("audit", "verify", "--db", base)
 r.equal("the untouched store verifies", 0, out.returncode)
 print(out.stdout.strip(), flush=True)
+con = sqlite3.connect(base)
+rows = con.execute("SELECT seq, action, signature FROM audit ORDER BY seq").fetchall()
+con.close()
+unsigned = [seq for seq, action, sig in rows if sig == bytes(64)]
+r.check("alerts are chained unsigned", unsigned and all(a == "alert" for seq, a, sig in rows if seq in unsigned), unsigned)
+r.check("the chain ends on a signed checkpoint", rows[-1][2] != bytes(64) and rows[-1][1] == "alert", rows[-1][:2])
+# a chain whose last signature is removed leaves its tail vouched for by nobody
+shutil.copy(base, os.path.join(s.dir, "uncovered.db"))
+con = sqlite3.connect(os.path.join(s.dir, "uncovered.db"))
+con.execute("UPDATE audit SET signature = ? WHERE seq = ?", (bytes(64), rows[-1][0]))
+con.commit()
+con.close()
+out = cli("audit", "verify", "--db", os.path.join(s.dir, "uncovered.db"))
+r.check("removing the last checkpoint's signature is reported",
+        out.returncode == 1 and "no signed record follows" in out.stdout, out.stdout)
 
 con = sqlite3.connect(base)
 audit_rows = con.execute("SELECT count(*) FROM audit").fetchone()[0]
