@@ -62,4 +62,9 @@ void *dc_calloc(size_t count, size_t size);
 void *dc_realloc(void *ptr, size_t size);
 void dc_free(void *ptr);
 
+/* Room for one more item in a growing array of `count` items: when count
+ * has reached *capacity, the array doubles (from `initial`). Returns the
+ * array, perhaps moved, or NULL with the array and *capacity unchanged. */
+void *dc_grow(void *items, size_t *capacity, size_t count, size_t item_size, size_t initial);
+
 #endif

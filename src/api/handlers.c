@@ -822,18 +822,31 @@ static int collect_notice(void *ctx, int64_t id, const char *body, dc_time_us cr
     return 0;
 }
 
-static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response *res)
+static int parse_after(const char *text, int64_t *out)
 {
-    const char *after_text = req->query(req->query_ctx, "after");
     char *end = NULL;
-    long long after = after_text ? strtoll(after_text, &end, 10) : 0;
-    if (after_text != NULL && (end == after_text || *end != '\0' || after < 0)) {
-        dc_api_problem(res, 400, DC_INVALID, "/after", "a notice id (integer >= 0)");
+    long long v = text ? strtoll(text, &end, 10) : 0;
+    if (text != NULL && (end == text || *end != '\0' || v < 0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A party's inbox (notices or alerts) after the id in `param`, oldest first. */
+static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *res, dc_inbox box, const char *param,
+                       const char *what, int (*collect)(void *, int64_t, const char *, dc_time_us))
+{
+    int64_t after = 0;
+    if (parse_after(req->query(req->query_ctx, param), &after) != 0) {
+        char pointer[16], detail[64];
+        snprintf(pointer, sizeof pointer, "/%s", param);
+        snprintf(detail, sizeof detail, "%s id (integer >= 0)", what);
+        dc_api_problem(res, 400, DC_INVALID, pointer, detail);
         return;
     }
     json_t *items = json_array();
     if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_inbox(api->store, DC_INBOX_NOTICES, req->party.name, after, 1000, collect_notice, items) != DC_OK) {
+        dc_store_inbox(api->store, box, req->party.name, after, 1000, collect, items) != DC_OK) {
         dc_store_rollback(api->store);
         json_decref(items);
         store_failure(res);
@@ -842,6 +855,11 @@ static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response
     dc_store_commit(api->store);
     res->status = 200;
     res->json = json_pack("{s:o}", "items", items);
+}
+
+static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    list_inbox(api, req, res, DC_INBOX_NOTICES, "after", "a notice", collect_notice);
 }
 
 struct audit_view {
@@ -1141,34 +1159,9 @@ static int collect_alert(void *ctx, int64_t id, const char *body, dc_time_us cre
     return 0;
 }
 
-static int parse_after(const char *text, int64_t *out)
-{
-    char *end = NULL;
-    long long v = text ? strtoll(text, &end, 10) : 0;
-    if (text != NULL && (end == text || *end != '\0' || v < 0))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static void list_alerts(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    int64_t since = 0;
-    if (parse_after(req->query(req->query_ctx, "since"), &since) != 0) {
-        dc_api_problem(res, 400, DC_INVALID, "/since", "an alert id (integer >= 0)");
-        return;
-    }
-    json_t *items = json_array();
-    if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_inbox(api->store, DC_INBOX_ALERTS, req->party.name, since, 1000, collect_alert, items) != DC_OK) {
-        dc_store_rollback(api->store);
-        json_decref(items);
-        store_failure(res);
-        return;
-    }
-    dc_store_commit(api->store);
-    res->status = 200;
-    res->json = json_pack("{s:o}", "items", items);
+    list_inbox(api, req, res, DC_INBOX_ALERTS, "since", "an alert", collect_alert);
 }
 
 static void stream_alerts(dc_api *api, const dc_api_request *req, dc_api_response *res)

@@ -89,14 +89,10 @@ struct volumes {
 
 static dc_volume *next_volume(struct volumes *v)
 {
-    if (v->count == v->capacity) {
-        size_t cap = v->capacity ? v->capacity * 2 : 4;
-        dc_volume *items = dc_realloc(v->items, cap * sizeof *items);
-        if (items == NULL)
-            return NULL;
-        v->items = items;
-        v->capacity = cap;
-    }
+    dc_volume *items = dc_grow(v->items, &v->capacity, v->count, sizeof *items, 4);
+    if (items == NULL)
+        return NULL;
+    v->items = items;
     return &v->items[v->count];
 }
 
@@ -364,16 +360,11 @@ static dc_status read_feature(struct reader *r, json_t *feature, dc_scenario *s,
     if (rc == DC_OK && o != NULL && (o->kind != header.kind || strcmp(o->owner, header.owner) != 0))
         rc = fail(r, DC_INVALID, "properties/id", "'%s' was already given with another kind or owner", header.id);
     if (rc == DC_OK && o == NULL) {
-        if (s->object_count == *capacity) {
-            size_t cap = *capacity ? *capacity * 2 : 16;
-            dc_object *objects = dc_realloc(s->objects, cap * sizeof *objects);
-            if (objects == NULL)
-                rc = DC_NOMEM;
-            else {
-                s->objects = objects;
-                *capacity = cap;
-            }
-        }
+        dc_object *objects = dc_grow(s->objects, capacity, s->object_count, sizeof *objects, 16);
+        if (objects == NULL)
+            rc = DC_NOMEM;
+        else
+            s->objects = objects;
         if (rc == DC_OK) {
             o = &s->objects[s->object_count++];
             *o = header;

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,17 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *field,
 void *dc_malloc(size_t size) { return malloc(size ? size : 1); }
 void *dc_calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
 void *dc_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+
+void *dc_grow(void *items, size_t *capacity, size_t count, size_t item_size, size_t initial)
+{
+    if (count < *capacity)
+        return items;
+    size_t cap = *capacity ? *capacity * 2 : initial;
+    if (cap < *capacity || cap > SIZE_MAX / item_size)
+        return NULL;
+    void *grown = dc_realloc(items, cap * item_size);
+    if (grown != NULL)
+        *capacity = cap;
+    return grown;
+}
 void dc_free(void *ptr) { free(ptr); }

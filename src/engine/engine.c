@@ -167,17 +167,13 @@ static dc_status overlap_objects(dc_geom *geom, const dc_object *a, const dc_obj
                 return rc;
             }
             for (size_t k = 0; k < pair.part_count; k++) {
-                if (out->part_count == capacity) {
-                    size_t cap = capacity ? capacity * 2 : 4;
-                    dc_volume *parts = dc_realloc(out->parts, cap * sizeof *parts);
-                    if (parts == NULL) {
-                        dc_overlap_clear(&pair);
-                        dc_overlap_clear(out);
-                        return DC_NOMEM;
-                    }
-                    out->parts = parts;
-                    capacity = cap;
+                dc_volume *parts = dc_grow(out->parts, &capacity, out->part_count, sizeof *parts, 4);
+                if (parts == NULL) {
+                    dc_overlap_clear(&pair);
+                    dc_overlap_clear(out);
+                    return DC_NOMEM;
                 }
+                out->parts = parts;
                 const dc_volume *v = &pair.parts[k];
                 if (out->part_count == 0 || v->time_start < *t0)
                     *t0 = v->time_start;
@@ -222,17 +218,13 @@ dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
             goto fail;
         if (conflict.overlap.part_count == 0)
             continue;
-        if (out->conflict_count == capacity) {
-            size_t cap = capacity ? capacity * 2 : 8;
-            dc_conflict *grown = dc_realloc(out->conflicts, cap * sizeof *grown);
-            if (grown == NULL) {
-                dc_overlap_clear(&conflict.overlap);
-                rc = DC_NOMEM;
-                goto fail;
-            }
-            out->conflicts = grown;
-            capacity = cap;
+        dc_conflict *grown = dc_grow(out->conflicts, &capacity, out->conflict_count, sizeof *grown, 8);
+        if (grown == NULL) {
+            dc_overlap_clear(&conflict.overlap);
+            rc = DC_NOMEM;
+            goto fail;
         }
+        out->conflicts = grown;
         out->conflicts[out->conflict_count++] = conflict;
     }
     if (out->conflict_count > 1)

@@ -196,14 +196,10 @@ void dc_id_list_sort_unique(dc_id_list *list)
 
 static int id_list_push(dc_id_list *list, uint64_t id)
 {
-    if (list->count == list->capacity) {
-        size_t cap = list->capacity ? list->capacity * 2 : 64;
-        uint64_t *ids = dc_realloc(list->ids, cap * sizeof *ids);
-        if (ids == NULL)
-            return -1;
-        list->ids = ids;
-        list->capacity = cap;
-    }
+    uint64_t *ids = dc_grow(list->ids, &list->capacity, list->count, sizeof *ids, 64);
+    if (ids == NULL)
+        return -1;
+    list->ids = ids;
     list->ids[list->count++] = id;
     return 0;
 }

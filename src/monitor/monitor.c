@@ -126,14 +126,10 @@ static dc_alert *push_alert(dc_alert_list *l)
 {
     if (l == NULL)
         return NULL;
-    if (l->count == l->capacity) {
-        size_t cap = l->capacity ? l->capacity * 2 : 16;
-        dc_alert *items = dc_realloc(l->items, cap * sizeof *items);
-        if (items == NULL)
-            return NULL;
-        l->items = items;
-        l->capacity = cap;
-    }
+    dc_alert *items = dc_grow(l->items, &l->capacity, l->count, sizeof *items, 16);
+    if (items == NULL)
+        return NULL;
+    l->items = items;
     dc_alert *a = &l->items[l->count++];
     memset(a, 0, sizeof *a);
     return a;
@@ -219,14 +215,10 @@ dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id, 
             if (dc_point_validate(rings[r][i]) != DC_OK)
                 return DC_INVALID;
     }
-    if (m->zone_count == m->zone_capacity) {
-        size_t cap = m->zone_capacity ? m->zone_capacity * 2 : 64;
-        struct zone *z = dc_realloc(m->zones, cap * sizeof *z);
-        if (z == NULL)
-            return DC_NOMEM;
-        m->zones = z;
-        m->zone_capacity = cap;
-    }
+    struct zone *zones = dc_grow(m->zones, &m->zone_capacity, m->zone_count, sizeof *zones, 64);
+    if (zones == NULL)
+        return DC_NOMEM;
+    m->zones = zones;
     struct zone *z = &m->zones[m->zone_count];
     memset(z, 0, sizeof *z);
     z->active = 1;
@@ -380,14 +372,10 @@ static struct level_state *zone_state(struct track *t, uint32_t zone)
     for (size_t i = 0; i < t->zone_count; i++)
         if (t->zones[i].key == zone)
             return &t->zones[i];
-    if (t->zone_count == t->zone_capacity) {
-        size_t cap = t->zone_capacity ? t->zone_capacity * 2 : 4;
-        struct level_state *z = dc_realloc(t->zones, cap * sizeof *z);
-        if (z == NULL)
-            return NULL;
-        t->zones = z;
-        t->zone_capacity = cap;
-    }
+    struct level_state *z = dc_grow(t->zones, &t->zone_capacity, t->zone_count, sizeof *z, 4);
+    if (z == NULL)
+        return NULL;
+    t->zones = z;
     struct level_state *s = &t->zones[t->zone_count++];
     memset(s, 0, sizeof *s);
     s->key = zone;
@@ -539,14 +527,10 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
             member[at] = member[--nm];
         if (out == NULL)
             continue;
-        if (out->count == out->capacity) {
-            size_t cap = out->capacity ? out->capacity * 2 : 16;
-            dc_crossing *items = dc_realloc(out->items, cap * sizeof *items);
-            if (items == NULL)
-                return DC_NOMEM;
-            out->items = items;
-            out->capacity = cap;
-        }
+        dc_crossing *items = dc_grow(out->items, &out->capacity, out->count, sizeof *items, 16);
+        if (items == NULL)
+            return DC_NOMEM;
+        out->items = items;
         dc_crossing *c = &out->items[out->count++];
         memset(c, 0, sizeof *c);
         snprintf(c->party, sizeof c->party, "%s", r->party);
@@ -606,14 +590,10 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     if (t == NULL) {
         if (reserve_slots(m) != DC_OK)
             return DC_NOMEM;
-        if (m->track_count == m->track_capacity) {
-            size_t cap = m->track_capacity ? m->track_capacity * 2 : 64;
-            struct track *grown = dc_realloc(m->tracks, cap * sizeof *grown);
-            if (grown == NULL)
-                return DC_NOMEM;
-            m->tracks = grown;
-            m->track_capacity = cap;
-        }
+        struct track *grown = dc_grow(m->tracks, &m->track_capacity, m->track_count, sizeof *grown, 64);
+        if (grown == NULL)
+            return DC_NOMEM;
+        m->tracks = grown;
         t = &m->tracks[m->track_count++];
         memset(t, 0, sizeof *t);
         snprintf(t->party, sizeof t->party, "%s", r->party);

@@ -595,14 +595,10 @@ dc_status dc_store_object_delete(dc_store *s, dc_object_kind kind, const char *o
 
 static dc_status list_push(dc_record_list *list, dc_record **slot)
 {
-    if (list->count == list->capacity) {
-        size_t cap = list->capacity ? list->capacity * 2 : 16;
-        dc_record *items = dc_realloc(list->items, cap * sizeof *items);
-        if (items == NULL)
-            return DC_NOMEM;
-        list->items = items;
-        list->capacity = cap;
-    }
+    dc_record *items = dc_grow(list->items, &list->capacity, list->count, sizeof *items, 16);
+    if (items == NULL)
+        return DC_NOMEM;
+    list->items = items;
     *slot = &list->items[list->count];
     return DC_OK;
 }
@@ -626,16 +622,12 @@ static dc_status rows_in_box(dc_store *s, const dc_box4 *b, dc_id_list *rows)
             sqlite3_bind_double(st, k + 1, v[k]);
         int step;
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            if (rows->count == rows->capacity) {
-                size_t cap = rows->capacity ? rows->capacity * 2 : 64;
-                uint64_t *ids = dc_realloc(rows->ids, cap * sizeof *ids);
-                if (ids == NULL) {
-                    rc = DC_NOMEM;
-                    break;
-                }
-                rows->ids = ids;
-                rows->capacity = cap;
+            uint64_t *ids = dc_grow(rows->ids, &rows->capacity, rows->count, sizeof *ids, 64);
+            if (ids == NULL) {
+                rc = DC_NOMEM;
+                break;
             }
+            rows->ids = ids;
             rows->ids[rows->count++] = (uint64_t)sqlite3_column_int64(st, 0) >> DC_INDEX_VOLUME_BITS;
         }
         if (rc == DC_OK && step != SQLITE_DONE)
@@ -703,6 +695,28 @@ dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_
     return rc;
 }
 
+/* Every row the statement yields, appended to `out`; finalizes it. */
+static dc_status read_records(sqlite3_stmt *st, dc_record_list *out)
+{
+    dc_status rc = DC_OK;
+    int step = SQLITE_DONE;
+    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        dc_record *slot;
+        rc = list_push(out, &slot);
+        if (rc == DC_OK) {
+            rc = read_record(st, slot);
+            if (rc == DC_OK)
+                out->count++;
+            else
+                dc_record_clear(slot);
+        }
+    }
+    if (rc == DC_OK && step != SQLITE_DONE)
+        rc = DC_STORE;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *viewer, const dc_box4 *box,
                                dc_record_list *out)
 {
@@ -724,21 +738,7 @@ dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *vie
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1, SQLITE_TRANSIENT);
-    dc_status rc = DC_OK;
-    int step;
-    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        dc_record *slot;
-        rc = list_push(out, &slot);
-        if (rc == DC_OK) {
-            rc = read_record(st, slot);
-            if (rc == DC_OK)
-                out->count++;
-            else
-                dc_record_clear(slot);
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return read_records(st, out);
 }
 
 dc_status dc_store_object_counts(dc_store *s, int64_t counts[DC_KIND_COUNT])
@@ -867,20 +867,7 @@ dc_status dc_store_zones(dc_store *s, dc_record_list *out)
     sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = 'zone' ORDER BY row");
     if (st == NULL)
         return DC_STORE;
-    dc_status rc = DC_OK;
-    while (rc == DC_OK && sqlite3_step(st) == SQLITE_ROW) {
-        dc_record *slot;
-        rc = list_push(out, &slot);
-        if (rc == DC_OK) {
-            rc = read_record(st, slot);
-            if (rc == DC_OK)
-                out->count++;
-            else
-                dc_record_clear(slot);
-        }
-    }
-    sqlite3_finalize(st);
-    return rc;
+    return read_records(st, out);
 }
 
 /* ---- audit ---- */

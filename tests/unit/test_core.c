@@ -1,0 +1,40 @@
+/* test_core.c - the shared array growth: doubling, refusal of sizes that overflow, arrays left intact */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "deconflict/status.h"
+
+#include <stdint.h>
+
+static void test_grow(void **state)
+{
+    (void)state;
+    int *items = NULL;
+    size_t capacity = 0, count = 0;
+    for (int i = 0; i < 1000; i++) {
+        int *grown = dc_grow(items, &capacity, count, sizeof *items, 4);
+        assert_non_null(grown);
+        items = grown;
+        items[count++] = i;
+    }
+    assert_int_equal(capacity, 1024); /* 4, 8, ..., 1024 */
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(items[i], i);
+    /* not full: the same array, capacity unchanged */
+    assert_ptr_equal(dc_grow(items, &capacity, 10, sizeof *items, 4), items);
+    assert_int_equal(capacity, 1024);
+    /* a doubling that would overflow size_t is refused and changes nothing */
+    size_t huge = SIZE_MAX / 8 + 1;
+    assert_null(dc_grow(items, &huge, huge, 8, 4));
+    assert_int_equal(huge, SIZE_MAX / 8 + 1);
+    assert_int_equal(items[999], 999);
+    dc_free(items);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_grow)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
