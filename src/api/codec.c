@@ -484,7 +484,7 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
             ok |= strcmp(hk, hazard_kinds[i]) == 0;
         if (!ok)
             return fail(d, DC_INVALID, "/hazard_kind", "one of live_fire, strike, demolition, launch, spraying");
-        snprintf(out->hazard_kind, sizeof out->hazard_kind, "%s", hk);
+        dc_copy_text(out->hazard_kind, sizeof out->hazard_kind, hk);
         json_t *msg = json_object_get(root, "from_message");
         if (msg != NULL && (!json_is_integer(msg) || json_integer_value(msg) <= 0))
             return fail(d, DC_INVALID, "/from_message", "the id of a confirmed direct-line message");
@@ -505,7 +505,7 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
                 snprintf(p, sizeof p, "/accept_conflicts/%zu", i);
                 return fail(d, DC_INVALID, p, "a conflict key as a notice gives it (32 hex digits)");
             }
-            snprintf(out->accept_keys[i], sizeof out->accept_keys[i], "%s", key);
+            dc_copy_text(out->accept_keys[i], sizeof out->accept_keys[i], key);
         }
         out->accept_count = n;
     }
@@ -749,7 +749,7 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
     if (rc != DC_OK)
         return rc;
     memset(out, 0, sizeof *out);
-    snprintf(out->party, sizeof out->party, "%s", party);
+    dc_copy_text(out->party, sizeof out->party, party);
     const char *aircraft = json_string_value(json_object_get(v, "aircraft"));
     const char *callsign = json_string_value(json_object_get(v, "callsign"));
     if (aircraft == NULL || aircraft[0] == '\0' || strlen(aircraft) >= sizeof out->aircraft) {
@@ -760,14 +760,14 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
         snprintf(p, sizeof p, "%s/callsign", pointer);
         return fail(d, DC_INVALID, p, "at most 15 characters");
     }
-    snprintf(out->aircraft, sizeof out->aircraft, "%s", aircraft);
-    snprintf(out->callsign, sizeof out->callsign, "%s", callsign ? callsign : "");
+    dc_copy_text(out->aircraft, sizeof out->aircraft, aircraft);
+    dc_copy_text(out->callsign, sizeof out->callsign, callsign ? callsign : "");
     json_t *intent = json_object_get(v, "intent");
     if (intent != NULL && !dc_party_name_valid(json_string_value(intent))) {
         snprintf(p, sizeof p, "%s/intent", pointer);
         return fail(d, DC_INVALID, p, "the id of the caller's intent this aircraft flies");
     }
-    snprintf(out->intent, sizeof out->intent, "%s", intent ? json_string_value(intent) : "");
+    dc_copy_text(out->intent, sizeof out->intent, intent ? json_string_value(intent) : "");
     static const char *const required[] = {"time", "position", "altitude"};
     for (int i = 0; i < 3; i++)
         if (json_object_get(v, required[i]) == NULL) {

@@ -61,7 +61,7 @@ static void bad_input(dc_api_response *res, const dc_error *err)
     if (f[0] != '\0' && f[0] != '/')
         snprintf(pointer, sizeof pointer, "/%s", f);
     else
-        snprintf(pointer, sizeof pointer, "%s", f);
+        dc_copy_text(pointer, sizeof pointer, f);
     dc_api_problem(res, err->status == DC_NOMEM ? 500 : 400, err->status, pointer, err->message);
 }
 
@@ -78,13 +78,13 @@ static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char
     dc_audit_record local, *r = out ? out : &local;
     memset(r, 0, sizeof *r);
     r->time = now_us();
-    snprintf(r->actor, sizeof r->actor, "%s", actor);
-    snprintf(r->action, sizeof r->action, "%s", action);
-    snprintf(r->object, sizeof r->object, "%s", object);
-    snprintf(r->recipients, sizeof r->recipients, "%s", recipients);
+    dc_copy_text(r->actor, sizeof r->actor, actor);
+    dc_copy_text(r->action, sizeof r->action, action);
+    dc_copy_text(r->object, sizeof r->object, object);
+    dc_copy_text(r->recipients, sizeof r->recipients, recipients);
     if (detail != NULL) {
         char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-        snprintf(r->detail, sizeof r->detail, "%s", text ? text : "{}");
+        dc_copy_text(r->detail, sizeof r->detail, text ? text : "{}");
         free(text);
         json_decref(detail);
     } else {
@@ -262,7 +262,7 @@ static dc_status note_site_refusal(dc_api *api, const char *party, dc_time_us no
     if (p == NULL && api->probe_count < DC_API_MAX_PROBED) {
         p = &api->probes[api->probe_count++];
         memset(p, 0, sizeof *p);
-        snprintf(p->party, sizeof p->party, "%s", party);
+        dc_copy_text(p->party, sizeof p->party, party);
     }
     int raise = 0;
     size_t in_window = 0;
@@ -316,8 +316,8 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         return;
     }
     dc_object *o = &sub.object;
-    snprintf(o->id, sizeof o->id, "%s", id);
-    snprintf(o->owner, sizeof o->owner, "%s", req->party.name);
+    dc_copy_text(o->id, sizeof o->id, id);
+    dc_copy_text(o->owner, sizeof o->owner, req->party.name);
     char ref[192];
     dc_object_ref(kind, o->owner, o->id, ref, sizeof ref);
 
@@ -1183,7 +1183,7 @@ static void stream_alerts(dc_api *api, const dc_api_request *req, dc_api_respons
     res->status = 200;
     res->stream = 1;
     res->stream_after = after;
-    snprintf(res->stream_party, sizeof res->stream_party, "%s", req->party.name);
+    dc_copy_text(res->stream_party, sizeof res->stream_party, req->party.name);
 }
 
 /* ---- the direct line ---- */

@@ -288,8 +288,8 @@ static dc_status read_header(struct reader *r, json_t *props, dc_object *o, char
     if (owner == NULL || owner[0] == '\0' || strlen(owner) >= DC_ID_MAX)
         return fail(r, DC_INVALID, "properties/owner", "the owning party, a non-empty string");
     memset(o, 0, sizeof *o);
-    snprintf(o->id, sizeof o->id, "%s", id);
-    snprintf(o->owner, sizeof o->owner, "%s", owner);
+    dc_copy_text(o->id, sizeof o->id, id);
+    dc_copy_text(o->owner, sizeof o->owner, owner);
     if (kind == NULL || dc_kind_parse(kind, &o->kind) != DC_OK)
         return fail(r, DC_INVALID, "properties/kind", "one of intent, hazard, zone");
     o->state = DC_STATE_ACCEPTED;
@@ -558,8 +558,8 @@ dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_
         if (kind == NULL || strcmp(kind, "zone") != 0 || fowner == NULL || (owner != NULL && strcmp(fowner, owner) != 0))
             continue;
         if (out->owner[0] == '\0') {
-            snprintf(out->owner, sizeof out->owner, "%s", fowner);
-            snprintf(out->id, sizeof out->id, "%s", json_string_value(json_object_get(props, "id")) ?
+            dc_copy_text(out->owner, sizeof out->owner, fowner);
+            dc_copy_text(out->id, sizeof out->id, json_string_value(json_object_get(props, "id")) ?
                                                         json_string_value(json_object_get(props, "id")) : "zone");
             const char *source = json_string_value(json_object_get(props, "source"));
             const char *name = json_string_value(json_object_get(props, "name"));

@@ -285,7 +285,7 @@ static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, st
     st->conn = conn;
     st->api = api;
     st->after = res->stream_after;
-    snprintf(st->party, sizeof st->party, "%s", res->stream_party);
+    dc_copy_text(st->party, sizeof st->party, res->stream_party);
     struct streams *hub = api->streams;
     pthread_mutex_lock(&hub->lock);
     st->next = hub->waiting;
@@ -400,8 +400,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (rq == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
-        snprintf(rq->method, sizeof rq->method, "%s", method);
-        snprintf(rq->path, sizeof rq->path, "%s", url);
+        dc_copy_text(rq->method, sizeof rq->method, method);
+        dc_copy_text(rq->path, sizeof rq->path, url);
         *state = rq;
         /* Refuse an announced oversize body before reading it. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -452,7 +452,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
     authenticate(s, conn, &req);
     if (req.authenticated)
-        snprintf(rq->party, sizeof rq->party, "%s", req.party.name);
+        dc_copy_text(rq->party, sizeof rq->party, req.party.name);
     dc_api_handle(&s->api, &req, &res);
     if (res.stream)
         return start_stream(conn, &s->api, rq, &res);

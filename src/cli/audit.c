@@ -154,7 +154,7 @@ static int print_disclosure(void *ctx, const dc_audit_record *r)
     dc_time_format(r->time, t, sizeof t);
     printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq, r->detail);
     char copy[sizeof r->recipients];
-    snprintf(copy, sizeof copy, "%s", r->recipients);
+    dc_copy_text(copy, sizeof copy, r->recipients);
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
         json_object_set_new(w->parties, p, json_true());
     w->lines++;

@@ -393,7 +393,7 @@ int dc_cli_replay(int argc, char **argv)
             status = 2;
             break;
         }
-        snprintf(runs[f].aircraft, sizeof runs[f].aircraft, "%s", runs[f].reports[0].aircraft);
+        dc_copy_text(runs[f].aircraft, sizeof runs[f].aircraft, runs[f].reports[0].aircraft);
         run_track(&zone, &runs[f]);
     }
     if (status == 0 && json) {

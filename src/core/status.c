@@ -50,7 +50,7 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *field,
         return status;
     err->status = status;
     err->position = position;
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    dc_copy_text(err->field, sizeof err->field, field ? field : "");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof err->message, fmt, ap);
@@ -61,6 +61,15 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *field,
 void *dc_malloc(size_t size) { return malloc(size ? size : 1); }
 void *dc_calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
 void *dc_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+
+void dc_copy_text(char *dst, size_t size, const char *src)
+{
+    if (size == 0)
+        return;
+    size_t n = src != NULL ? strnlen(src, size - 1) : 0;
+    memcpy(dst, src != NULL ? src : "", n);
+    dst[n] = '\0';
+}
 
 void *dc_grow(void *items, size_t *capacity, size_t count, size_t item_size, size_t initial)
 {

@@ -9,7 +9,7 @@
 static void geos_message(const char *fmt, void *userdata)
 {
     dc_geom *geom = userdata;
-    snprintf(geom->last_error, sizeof geom->last_error, "%s", fmt);
+    dc_copy_text(geom->last_error, sizeof geom->last_error, fmt);
 }
 
 dc_status dc_geom_new(dc_geom **out)

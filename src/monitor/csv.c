@@ -72,9 +72,9 @@ dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **ou
         }
         dc_report *r = &reports[n];
         memset(r, 0, sizeof *r);
-        snprintf(r->party, sizeof r->party, "%s", party);
-        snprintf(r->aircraft, sizeof r->aircraft, "%s", cells[1][0] ? cells[1] : cells[2]);
-        snprintf(r->callsign, sizeof r->callsign, "%s", cells[2]);
+        dc_copy_text(r->party, sizeof r->party, party);
+        dc_copy_text(r->aircraft, sizeof r->aircraft, cells[1][0] ? cells[1] : cells[2]);
+        dc_copy_text(r->callsign, sizeof r->callsign, cells[2]);
         int ok = dc_time_parse(cells[0], &r->time, NULL) == DC_OK;
         r->position.lat = number_or_nan(cells[3], &ok);
         r->position.lon = number_or_nan(cells[4], &ok);

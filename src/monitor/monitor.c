@@ -184,7 +184,7 @@ void dc_monitor_tracks(const dc_monitor *m, const char *party, void (*each)(void
             continue;
         dc_track_view v;
         memset(&v, 0, sizeof v);
-        snprintf(v.aircraft, sizeof v.aircraft, "%s", t->aircraft);
+        dc_copy_text(v.aircraft, sizeof v.aircraft, t->aircraft);
         v.time = t->time;
         v.position = t->pos;
         v.altitude_m = t->alt;
@@ -222,8 +222,8 @@ dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id, 
     struct zone *z = &m->zones[m->zone_count];
     memset(z, 0, sizeof *z);
     z->active = 1;
-    snprintf(z->owner, sizeof z->owner, "%s", owner);
-    snprintf(z->id, sizeof z->id, "%s", id);
+    dc_copy_text(z->owner, sizeof z->owner, owner);
+    dc_copy_text(z->id, sizeof z->id, id);
     if (admitted_count > 0) {
         z->admitted = dc_calloc(admitted_count, sizeof *z->admitted);
         if (z->admitted == NULL)
@@ -423,8 +423,8 @@ static int step_level(const dc_monitor_config *c, struct level_state *s, dc_aler
 
 static void fill_track_fields(dc_alert *a, const struct track *t)
 {
-    snprintf(a->party, sizeof a->party, "%s", t->party);
-    snprintf(a->aircraft, sizeof a->aircraft, "%s", t->aircraft);
+    dc_copy_text(a->party, sizeof a->party, t->party);
+    dc_copy_text(a->aircraft, sizeof a->aircraft, t->aircraft);
     a->time = t->time;
     a->position = t->pos;
     a->altitude_m = t->alt;
@@ -500,8 +500,8 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
         a->time_to_event_s = s->level == DC_LEVEL_INCURSION ? 0 : due[j].tte;
         fill_track_fields(a, t);
         const struct zone *z = &m->zones[due[j].zone];
-        snprintf(a->zone_owner, sizeof a->zone_owner, "%s", z->owner);
-        snprintf(a->zone_id, sizeof a->zone_id, "%s", z->id);
+        dc_copy_text(a->zone_owner, sizeof a->zone_owner, z->owner);
+        dc_copy_text(a->zone_id, sizeof a->zone_id, z->id);
         a->entry = due[j].entry;
     }
     return DC_OK;
@@ -533,11 +533,11 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
         out->items = items;
         dc_crossing *c = &out->items[out->count++];
         memset(c, 0, sizeof *c);
-        snprintf(c->party, sizeof c->party, "%s", r->party);
-        snprintf(c->aircraft, sizeof c->aircraft, "%s", r->aircraft);
+        dc_copy_text(c->party, sizeof c->party, r->party);
+        dc_copy_text(c->aircraft, sizeof c->aircraft, r->aircraft);
         const struct zone *z = &m->zones[ev[k].zone];
-        snprintf(c->zone_owner, sizeof c->zone_owner, "%s", z->owner);
-        snprintf(c->zone_id, sizeof c->zone_id, "%s", z->id);
+        dc_copy_text(c->zone_owner, sizeof c->zone_owner, z->owner);
+        dc_copy_text(c->zone_id, sizeof c->zone_id, z->id);
         c->entering = entering;
         c->time = t0 + (dc_time_us)((double)(r->time - t0) * ev[k].t);
         double e, n;
@@ -596,8 +596,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         m->tracks = grown;
         t = &m->tracks[m->track_count++];
         memset(t, 0, sizeof *t);
-        snprintf(t->party, sizeof t->party, "%s", r->party);
-        snprintf(t->aircraft, sizeof t->aircraft, "%s", r->aircraft);
+        dc_copy_text(t->party, sizeof t->party, r->party);
+        dc_copy_text(t->aircraft, sizeof t->aircraft, r->aircraft);
         t->number = m->next_number++;
         t->live = 1;
         *track_slot(m, t->party, t->aircraft) = (uint32_t)m->track_count;
@@ -1032,8 +1032,8 @@ static dc_status separation_alert(dc_monitor *m, const struct track *own, const 
     a->repetition = repetition;
     fill_track_fields(a, own);
     a->time = now;
-    snprintf(a->other_party, sizeof a->other_party, "%s", other->party);
-    snprintf(a->other_aircraft, sizeof a->other_aircraft, "%s", other->aircraft);
+    dc_copy_text(a->other_party, sizeof a->other_party, other->party);
+    dc_copy_text(a->other_aircraft, sizeof a->other_aircraft, other->aircraft);
     double d[3], v[3], tcpa, dist;
     relative(own, other, now, d, v);
     dc_cpa(d[0], d[1], v[0], v[1], m->config.lookahead_s, &tcpa, &dist);

@@ -247,8 +247,8 @@ dc_status dc_store_party_by_key(dc_store *s, const uint8_t key_hash[DC_HASH_BYTE
     dc_status rc = DC_NOT_FOUND;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == DC_HASH_BYTES &&
         dc_party_key_equal(sqlite3_column_blob(st, 2), key_hash)) {
-        snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(out->notation, sizeof out->notation, "%s", (const char *)sqlite3_column_text(st, 1));
+        dc_copy_text(out->name, sizeof out->name, (const char *)sqlite3_column_text(st, 0));
+        dc_copy_text(out->notation, sizeof out->notation, (const char *)sqlite3_column_text(st, 1));
         rc = DC_OK;
     }
     sqlite3_finalize(st);
@@ -333,8 +333,8 @@ static dc_status read_record(sqlite3_stmt *st, dc_record *r)
     if (dc_kind_parse((const char *)sqlite3_column_text(st, 1), &o->kind) != DC_OK ||
         dc_state_parse((const char *)sqlite3_column_text(st, 5), &o->state) != DC_OK)
         return DC_STORE;
-    snprintf(o->owner, sizeof o->owner, "%s", (const char *)sqlite3_column_text(st, 2));
-    snprintf(o->id, sizeof o->id, "%s", (const char *)sqlite3_column_text(st, 3));
+    dc_copy_text(o->owner, sizeof o->owner, (const char *)sqlite3_column_text(st, 2));
+    dc_copy_text(o->id, sizeof o->id, (const char *)sqlite3_column_text(st, 3));
     o->version = sqlite3_column_int64(st, 4);
     o->priority = sqlite3_column_int(st, 6);
     r->is_public = sqlite3_column_int(st, 7);
@@ -947,11 +947,11 @@ static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
     memset(r, 0, sizeof *r);
     r->seq = sqlite3_column_int64(st, 0);
     r->time = sqlite3_column_int64(st, 1);
-    snprintf(r->actor, sizeof r->actor, "%s", (const char *)sqlite3_column_text(st, 2));
-    snprintf(r->action, sizeof r->action, "%s", (const char *)sqlite3_column_text(st, 3));
-    snprintf(r->object, sizeof r->object, "%s", (const char *)sqlite3_column_text(st, 4));
-    snprintf(r->recipients, sizeof r->recipients, "%s", (const char *)sqlite3_column_text(st, 5));
-    snprintf(r->detail, sizeof r->detail, "%s", (const char *)sqlite3_column_text(st, 6));
+    dc_copy_text(r->actor, sizeof r->actor, (const char *)sqlite3_column_text(st, 2));
+    dc_copy_text(r->action, sizeof r->action, (const char *)sqlite3_column_text(st, 3));
+    dc_copy_text(r->object, sizeof r->object, (const char *)sqlite3_column_text(st, 4));
+    dc_copy_text(r->recipients, sizeof r->recipients, (const char *)sqlite3_column_text(st, 5));
+    dc_copy_text(r->detail, sizeof r->detail, (const char *)sqlite3_column_text(st, 6));
     /* A text longer than its field was not written by this server. */
     for (int c = 2; c <= 6; c++) {
         size_t limits[] = {0, 0, sizeof r->actor, sizeof r->action, sizeof r->object,
@@ -1084,8 +1084,8 @@ static void read_message(sqlite3_stmt *st, dc_message *m)
 {
     memset(m, 0, sizeof *m);
     m->id = sqlite3_column_int64(st, 0);
-    snprintf(m->sender, sizeof m->sender, "%s", (const char *)sqlite3_column_text(st, 1));
-    snprintf(m->recipient, sizeof m->recipient, "%s", (const char *)sqlite3_column_text(st, 2));
+    dc_copy_text(m->sender, sizeof m->sender, (const char *)sqlite3_column_text(st, 1));
+    dc_copy_text(m->recipient, sizeof m->recipient, (const char *)sqlite3_column_text(st, 2));
     m->body = copy_text(sqlite3_column_text(st, 3));
     m->created = sqlite3_column_int64(st, 4);
     m->acknowledged = sqlite3_column_int(st, 5);

@@ -1,4 +1,4 @@
-/* test_core.c - the shared array growth: doubling, refusal of sizes that overflow, arrays left intact */
+/* test_core.c - shared helpers: array growth (doubling, overflow refused, arrays intact) and bounded text copies */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +7,7 @@
 #include "deconflict/status.h"
 
 #include <stdint.h>
+#include <string.h>
 
 static void test_grow(void **state)
 {
@@ -33,8 +34,28 @@ static void test_grow(void **state)
     dc_free(items);
 }
 
+static void test_copy_text(void **state)
+{
+    (void)state;
+    char field[6];
+    memset(field, 'x', sizeof field);
+    dc_copy_text(field, sizeof field, "abc");
+    assert_string_equal(field, "abc");
+    dc_copy_text(field, sizeof field, "abcde"); /* exactly fits */
+    assert_string_equal(field, "abcde");
+    dc_copy_text(field, sizeof field, "abcdefgh"); /* cut, still terminated */
+    assert_string_equal(field, "abcde");
+    dc_copy_text(field, sizeof field, NULL);
+    assert_string_equal(field, "");
+    dc_copy_text(field, 1, "abc");
+    assert_string_equal(field, "");
+    field[0] = 'q';
+    dc_copy_text(field, 0, "abc"); /* no room: untouched */
+    assert_int_equal(field[0], 'q');
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_grow)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_grow), cmocka_unit_test(test_copy_text)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
