@@ -249,18 +249,25 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
 {
     if (g->cells == NULL || max == 0)
         return 0;
-    int c0 = col_of(fmin(a.lon, b.lon)), c1 = col_of(fmax(a.lon, b.lon));
     int r0 = row_of(fmin(a.lat, b.lat)), r1 = row_of(fmax(a.lat, b.lat));
     size_t n = 0;
-    for (int row = r0; row <= r1; row++)
-        for (int col = c0; col <= c1; col++) {
+    for (int row = r0; row <= r1; row++) {
+        /* the columns the path crosses within this row's band of latitude,
+         * widened by a hair so that rounding cannot drop a cell the path
+         * only grazes */
+        double lon0 = fmin(a.lon, b.lon), lon1 = fmax(a.lon, b.lon);
+        if (r0 != r1) {
+            double y0 = fmax(-90 + row * CELL_DEG, fmin(a.lat, b.lat));
+            double y1 = fmin(-90 + (row + 1) * CELL_DEG, fmax(a.lat, b.lat));
+            double x0 = a.lon + (b.lon - a.lon) * (y0 - a.lat) / (b.lat - a.lat);
+            double x1 = a.lon + (b.lon - a.lon) * (y1 - a.lat) / (b.lat - a.lat);
+            lon0 = fmax(lon0, fmin(x0, x1) - 1e-9);
+            lon1 = fmin(lon1, fmax(x0, x1) + 1e-9);
+        }
+        for (int col = col_of(lon0), c1 = col_of(lon1); col <= c1; col++) {
             const struct cell *c = &g->cells[cell_key(col, row)];
             if (c->count == 0)
                 continue;
-            double x0 = -180 + col * CELL_DEG, y0 = -90 + row * CELL_DEG;
-            if ((c0 != c1 || r0 != r1) &&
-                !segment_hits_box(a.lon, a.lat, b.lon, b.lat, x0, y0, x0 + CELL_DEG, y0 + CELL_DEG))
-                continue; /* in the path's box but not on the path */
             for (uint32_t i = 0; i < c->count; i++) {
                 const struct cell_zone *e = &c->entries[i];
                 for (uint32_t k = 0; k < e->seg_count && n < max; k++) {
@@ -276,6 +283,7 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
                 }
             }
         }
+    }
     if (n > 1)
         qsort(events, n, sizeof *events, by_t);
     return n;
