@@ -937,16 +937,18 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
     res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
 }
 
-static void health(dc_api *api, dc_api_response *res)
+static void health(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    (void)req;
     char pk[2 * DC_PUBLIC_KEY_BYTES + 1];
     dc_hex(api->public_key, DC_PUBLIC_KEY_BYTES, pk);
     res->status = 200;
     res->json = json_pack("{s:s,s:s}", "status", "ok", "audit_public_key", pk);
 }
 
-static void metrics(dc_api *api, dc_api_response *res)
+static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    (void)req;
     int64_t counts[DC_KIND_COUNT] = {0};
     if (dc_store_begin(api->store, 0) == DC_OK) {
         dc_store_object_counts(api->store, counts);
@@ -1431,16 +1433,18 @@ static void list_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     res->json = json_pack("{s:o}", "items", items);
 }
 
-static void whoami(const dc_api_request *req, dc_api_response *res)
+static void whoami(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    (void)api;
     res->status = 200;
     res->json = json_pack("{s:s,s:s}", "name", req->party.name, "notation", req->party.notation);
 }
 
 /* A position written as the API writes it for this party: the page shows
  * the cursor with the very formatter the API uses. */
-static void format_coordinates(const dc_api_request *req, dc_api_response *res)
+static void format_coordinates(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    (void)api;
     const char *lat = req->query(req->query_ctx, "lat"), *lng = req->query(req->query_ctx, "lng");
     char *e1 = NULL, *e2 = NULL;
     dc_point p = {lat ? strtod(lat, &e1) : NAN, lng ? strtod(lng, &e2) : NAN};
@@ -1463,31 +1467,7 @@ static void format_coordinates(const dc_api_request *req, dc_api_response *res)
 
 typedef void (*handler)(dc_api *api, const dc_api_request *req, dc_api_response *res);
 
-/* Adapters for handlers that need less than the request, or a flag. */
-static void health_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
-{
-    (void)req;
-    health(api, res);
-}
-
-static void metrics_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
-{
-    (void)req;
-    metrics(api, res);
-}
-
-static void whoami_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
-{
-    (void)api;
-    whoami(req, res);
-}
-
-static void coordinates_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
-{
-    (void)api;
-    format_coordinates(req, res);
-}
-
+/* Adapters for the grant handler's flag. */
 static void grant_h(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     change_grant(api, req, 1, res);
@@ -1507,13 +1487,13 @@ static const struct route {
     enum access access;
     handler get, post, put, del;
 } routes[] = {
-    {"/v1/health", ACCESS_PUBLIC, health_h, NULL, NULL, NULL},
-    {"/metrics", ACCESS_OPERATOR, metrics_h, NULL, NULL, NULL},
+    {"/v1/health", ACCESS_PUBLIC, health, NULL, NULL, NULL},
+    {"/metrics", ACCESS_OPERATOR, metrics, NULL, NULL, NULL},
     {"/v1/parties", ACCESS_OPERATOR, NULL, create_party, NULL, NULL},
     {"/v1/audit", ACCESS_EITHER, list_audit, NULL, NULL, NULL},
     {"/v1/alerts", ACCESS_EITHER, list_alerts, NULL, NULL, NULL},
-    {"/v1/parties/me", ACCESS_PARTY, whoami_h, NULL, set_me, NULL},
-    {"/v1/coordinates", ACCESS_PARTY, coordinates_h, NULL, NULL, NULL},
+    {"/v1/parties/me", ACCESS_PARTY, whoami, NULL, set_me, NULL},
+    {"/v1/coordinates", ACCESS_PARTY, format_coordinates, NULL, NULL, NULL},
     {"/v1/notices", ACCESS_PARTY, list_notices, NULL, NULL, NULL},
     {"/v1/tracks", ACCESS_PARTY, list_tracks, post_tracks, NULL, NULL},
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL},

@@ -13,16 +13,11 @@ with socket.socket() as s:
     port = s.getsockname()[1]
 var = tempfile.mkdtemp(prefix="dc-demo-")
 env = dict(os.environ, DEMO_PORT=str(port), DEMO_VAR=var)
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import Results  # noqa: E402
 
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}", flush=True)
+r = Results("demo")
+check = r.check
 
 
 for run in (1, 2):
@@ -40,5 +35,4 @@ for run in (1, 2):
         print(text, flush=True)
 pid = int(open(os.path.join(var, "deconflictd.pid")).read())
 os.kill(pid, signal.SIGTERM)
-print(f"demo: {passed} passed, {failed} failed", flush=True)
-sys.exit(0 if failed == 0 else 1)
+r.finish()

@@ -10,16 +10,11 @@ SOURCE = os.environ["DC_SOURCE_DIR"]
 CLI = os.environ["DC_CLI"]
 BORDERS = os.environ["DC_BORDERS"]
 WORLD = os.path.join(BORDERS, "world.geojson")
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import Results  # noqa: E402
 
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}", flush=True)
+r = Results("replay")
+check = r.check
 
 
 def run(*args):
@@ -78,5 +73,4 @@ if os.path.exists(png):
 text = open(svg).read()
 for part in ("turkey airspace", "km</text>", ">N</text>", "Natural Earth", "never enters"):
     check(f"the SVG has its {part!r}", part in text)
-print(f"replay: {passed} passed, {failed} failed", flush=True)
-sys.exit(0 if failed == 0 and passed > 0 else 1)
+r.finish()

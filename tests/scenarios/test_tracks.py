@@ -10,16 +10,11 @@ SOURCE = os.environ["DC_SOURCE_DIR"]
 CLI = os.environ["DC_CLI"]
 WORLD = os.path.join(os.environ["DC_BORDERS"], "world.geojson")
 TRACKS = os.path.join(SOURCE, "..", "shared", "data", "tracks")
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from harness import Results  # noqa: E402
 
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}", flush=True)
+r = Results("tracks")
+check = r.check
 
 
 def run(name):
@@ -86,5 +81,4 @@ for name, expect in [("inflight_refuelling.csv", {"implausible_altitude": 1}), (
     if name == "inflight_refuelling.csv":
         glitch = [f for f in doc["flagged"] if f["reason"] == "implausible_altitude"]
         check("the 107,700 ft glitch is the altitude flagged", bool(glitch) and glitch[0]["time"] == "2020-06-30T21:44:45Z", str(glitch))
-print(f"tracks: {passed} passed, {failed} failed", flush=True)
-sys.exit(0 if failed == 0 and passed > 0 else 1)
+r.finish()
