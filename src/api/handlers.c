@@ -1023,9 +1023,10 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
     return rc;
 }
 
-/* Conformance: an aircraft flying an intent must stay inside one of its
- * volumes. The first report outside them makes the intent nonconforming,
- * tells its owner (an alert, audited) and records the new state. */
+/* Conformance: an aircraft flying an accepted or activated intent must stay
+ * inside one of its volumes. The first report outside them makes the
+ * intent nonconforming, tells its owner (an alert, audited) and records
+ * the new state. */
 static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed)
 {
     *changed = 0;
@@ -1038,7 +1039,9 @@ static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed
     int inside = 0;
     for (size_t i = 0; i < rec.object.volume_count && !inside; i++)
         dc_volume_contains(&rec.object.volumes[i], r->position, r->altitude_m, r->time, &inside);
-    if (inside || rec.object.state == DC_STATE_NONCONFORMING) {
+    /* only a flight under way conforms or not: an ended intent, or one
+     * already nonconforming, stays as it is */
+    if (inside || (rec.object.state != DC_STATE_ACCEPTED && rec.object.state != DC_STATE_ACTIVATED)) {
         dc_record_clear(&rec);
         return DC_OK;
     }

@@ -137,6 +137,11 @@ try:
     status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r9", 400, 3.3), position="38.6N 41.0E", intent="g-route")])
     r.equal("naming another party's intent changes nothing of it", ("nonconforming", 2, 0),
             (got.get("state"), s.call("GET", "/v1/intents/g-route", green)[2].get("version"), doc.get("alerts")))
+    status, _, _ = s.call("PUT", "/v1/intents/g-done", green, {"state": "ended", "volumes": [volume(
+        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("g3", 400, 0), position="39.5N 42.5E", intent="g-done")])
+    r.equal("an ended intent is not made nonconforming", (0, "ended"),
+            (doc.get("alerts"), s.call("GET", "/v1/intents/g-done", green)[2].get("state")))
     r.check("the state change is audited", any(i["action"] == "intent.put" for i in
                                                 s.call("GET", "/v1/audit?object=intent/green/g-route", green)[2]["items"]))
     r.equal("alerts are audited", True, any(i["action"] == "alert" for i in
