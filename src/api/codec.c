@@ -47,6 +47,16 @@ static dc_status only_members(struct decoder *d, json_t *obj, const char *pointe
     return DC_OK;
 }
 
+/* An object with only the `allowed` members; anything else is refused
+ * with the form expected (`shape`). */
+static dc_status members_of(struct decoder *d, json_t *v, const char *pointer, const char *shape,
+                            const char *const *allowed)
+{
+    if (!json_is_object(v))
+        return fail(d, DC_INVALID, pointer, "%s", shape);
+    return only_members(d, v, pointer, allowed);
+}
+
 /* A coordinate: a string in any notation dc_coord_parse accepts, or
  * {"lat": .., "lng": ..} in decimal degrees. Each is read back. */
 static dc_status decode_point(struct decoder *d, json_t *v, const char *pointer, dc_point *out)
@@ -104,10 +114,8 @@ static dc_status decode_metres(struct decoder *d, json_t *v, const char *pointer
         *out = json_number_value(v);
         return DC_OK;
     }
-    if (!json_is_object(v))
-        return fail(d, DC_INVALID, pointer, "a number of metres, or {\"value\", \"units\": \"M\"|\"FT\"}");
     static const char *const fields[] = {"value", "units", "reference", NULL};
-    dc_status rc = only_members(d, v, pointer, fields);
+    dc_status rc = members_of(d, v, pointer, "a number of metres, or {\"value\", \"units\": \"M\"|\"FT\"}", fields);
     if (rc != DC_OK)
         return rc;
     json_t *value = json_object_get(v, "value");
@@ -150,9 +158,7 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     static const char *const fields[] = {"outline_polygon", "outline_circle", "altitude_lower",
                                          "altitude_upper", "time_start", "time_end", NULL};
     char p[192];
-    if (!json_is_object(v))
-        return fail(d, DC_INVALID, pointer, "a volume is an object");
-    dc_status rc = only_members(d, v, pointer, fields);
+    dc_status rc = members_of(d, v, pointer, "a volume is an object", fields);
     if (rc != DC_OK)
         return rc;
     double lo, hi;
@@ -178,9 +184,7 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     if (circle != NULL) {
         snprintf(p, sizeof p, "%s/outline_circle", pointer);
         static const char *const cf[] = {"center", "radius", NULL};
-        if (!json_is_object(circle))
-            return fail(d, DC_INVALID, p, "{\"center\": position, \"radius\": metres}");
-        if ((rc = only_members(d, circle, p, cf)) != DC_OK)
+        if ((rc = members_of(d, circle, p, "{\"center\": position, \"radius\": metres}", cf)) != DC_OK)
             return rc;
         dc_point c;
         double r;
@@ -196,9 +200,7 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     } else {
         snprintf(p, sizeof p, "%s/outline_polygon", pointer);
         static const char *const pf[] = {"vertices", NULL};
-        if (!json_is_object(poly))
-            return fail(d, DC_INVALID, p, "{\"vertices\": [position, ...]}");
-        if ((rc = only_members(d, poly, p, pf)) != DC_OK)
+        if ((rc = members_of(d, poly, p, "{\"vertices\": [position, ...]}", pf)) != DC_OK)
             return rc;
         json_t *vertices = json_object_get(poly, "vertices");
         size_t n = json_array_size(vertices);
@@ -240,9 +242,7 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
                               json_t **normalised)
 {
     static const char *const fields[] = {"waypoints", "buffers", NULL};
-    if (!json_is_object(route))
-        return fail(d, DC_INVALID, "/route", "{\"waypoints\": [...], \"buffers\": {...}}");
-    dc_status rc = only_members(d, route, "/route", fields);
+    dc_status rc = members_of(d, route, "/route", "{\"waypoints\": [...], \"buffers\": {...}}", fields);
     if (rc != DC_OK)
         return rc;
     json_t *wps = json_object_get(route, "waypoints"), *buffers = json_object_get(route, "buffers");
@@ -252,9 +252,7 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
     if (n > DC_API_MAX_WAYPOINTS)
         return fail(d, DC_RANGE, "/route/waypoints", "%zu waypoints; at most %d", n, DC_API_MAX_WAYPOINTS);
     static const char *const bf[] = {"lateral", "vertical", "time", NULL};
-    if (!json_is_object(buffers))
-        return fail(d, DC_INVALID, "/route/buffers", "{\"lateral\": m, \"vertical\": m, \"time\": s}");
-    if ((rc = only_members(d, buffers, "/route/buffers", bf)) != DC_OK)
+    if ((rc = members_of(d, buffers, "/route/buffers", "{\"lateral\": m, \"vertical\": m, \"time\": s}", bf)) != DC_OK)
         return rc;
     dc_route_buffers buf = {0, 0, 0};
     double seconds = 0;
@@ -279,11 +277,7 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
         char p[96], q[112];
         json_t *wp = json_array_get(wps, i);
         snprintf(p, sizeof p, "/route/waypoints/%zu", i);
-        if (!json_is_object(wp)) {
-            rc = fail(d, DC_INVALID, p, "{\"position\", \"altitude\", \"time\"}");
-            break;
-        }
-        if ((rc = only_members(d, wp, p, wf)) != DC_OK)
+        if ((rc = members_of(d, wp, p, "{\"position\", \"altitude\", \"time\"}", wf)) != DC_OK)
             break;
         json_t *pos = json_object_get(wp, "position"), *alt = json_object_get(wp, "altitude"),
                *t = json_object_get(wp, "time");
@@ -395,8 +389,8 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
         place = json_pack("{s:{s:f,s:f}}", "location", "lat", c.lat, "lng", c.lon);
     } else {
         static const char *const pf[] = {"vertices", NULL};
-        if (!json_is_object(poly) || (rc = only_members(d, poly, "/outline_polygon", pf)) != DC_OK)
-            return rc ? rc : fail(d, DC_INVALID, "/outline_polygon", "{\"vertices\": [position, ...]}");
+        if ((rc = members_of(d, poly, "/outline_polygon", "{\"vertices\": [position, ...]}", pf)) != DC_OK)
+            return rc;
         json_t *vertices = json_object_get(poly, "vertices");
         size_t n = json_array_size(vertices);
         if (!json_is_array(vertices) || n > DC_VOLUME_MAX_VERTICES)
@@ -716,9 +710,7 @@ static dc_status decode_speed(struct decoder *d, json_t *v, const char *pointer,
         return DC_OK;
     }
     static const char *const fields[] = {"value", "units", NULL};
-    if (!json_is_object(v))
-        return fail(d, DC_INVALID, pointer, "a speed in m/s, or {\"value\", \"units\": \"M/S\"|\"KT\"|\"FT/MIN\"}");
-    dc_status rc = only_members(d, v, pointer, fields);
+    dc_status rc = members_of(d, v, pointer, "a speed in m/s, or {\"value\", \"units\": \"M/S\"|\"KT\"|\"FT/MIN\"}", fields);
     if (rc != DC_OK)
         return rc;
     json_t *value = json_object_get(v, "value");
@@ -743,9 +735,7 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
     static const char *const fields[] = {"aircraft", "callsign", "time", "position", "altitude",
                                          "ground_speed", "track", "vertical_rate", "intent", NULL};
     char p[96];
-    if (!json_is_object(v))
-        return fail(d, DC_INVALID, pointer, "a position report is an object");
-    dc_status rc = only_members(d, v, pointer, fields);
+    dc_status rc = members_of(d, v, pointer, "a position report is an object", fields);
     if (rc != DC_OK)
         return rc;
     memset(out, 0, sizeof *out);
