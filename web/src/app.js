@@ -127,8 +127,13 @@
 
   function showAlert(a) {
     state.alerts.push(a);
-    const what = a.kind === "zone" ? `zone ${a.zone.owner}/${a.zone.id}` : `separation with ${a.other.party}/${a.other.aircraft}`;
-    const li = listItem($("alerts"), `${a.level.toUpperCase()} ${a.track.aircraft}: ${what}, in ${Math.round(a.time_to_event_s)} s (${a.time})`,
+    const describe = {
+      zone: () => `zone ${a.zone.owner}/${a.zone.id}, in ${Math.round(a.time_to_event_s)} s`,
+      separation: () => `separation with ${a.other.party}/${a.other.aircraft}, in ${Math.round(a.time_to_event_s)} s`,
+      conformance: () => `outside its intent ${a.intent.id}`,
+    }[a.kind];
+    const what = describe ? describe() : a.kind;
+    const li = listItem($("alerts"), `${a.level.toUpperCase()} ${a.track.aircraft}: ${what} (${a.time})`,
       { class: "level-" + a.level, "data-level": a.level });
     $("alerts").prepend(li);
     const go = () => map.setView([a.track.position.lat, a.track.position.lng], Math.max(map.getZoom(), 9));
