@@ -1,4 +1,5 @@
-/* ingest.c - benchmark: position reports per second through zone prediction against every Natural Earth 10m border */
+/* ingest.c - benchmark: position reports per second through zone prediction against every Natural
+ * Earth 10m border */
 #include "deconflict/scenario.h"
 #include "../tests/support/workload.h"
 
@@ -39,7 +40,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ingest: %s (run make borders)\n", err.message);
         return 1;
     }
-    printf("ingest: %zu Natural Earth 10m countries loaded into the monitor's grid in %.0f ms\n", zones, now_ms() - t);
+    printf("ingest: %zu Natural Earth 10m countries loaded into the monitor's grid in %.0f ms\n",
+           zones, now_ms() - t);
     /* 10,000 aircraft over Europe and the Middle East (25-60 N, 10 W-60 E), straight at
      * 200-250 m/s, a report every 5 s, 200 rounds: 2,000,000 reports. Fewer rounds (the second
      * argument) for instruction counts under callgrind, where this VM's timing varies too much. */
@@ -117,9 +119,11 @@ int main(int argc, char **argv)
         agree += (size_t)same;
         inside += n1 > 0;
     }
-    printf("point in zone, %zu random points (%zu on land): grid %.2f us, every-edge reference %.0f us per point "
-           "(%.0fx); identical answers %zu/%zu\n", samples, inside, grid_ms * 1000 / samples,
-           ref_ms * 1000 / samples, ref_ms / grid_ms, agree, samples);
+    printf(
+        "point in zone, %zu random points (%zu on land): grid %.2f us, every-edge reference %.0f us per point "
+        "(%.0fx); identical answers %zu/%zu\n",
+        samples, inside, grid_ms * 1000 / samples, ref_ms * 1000 / samples, ref_ms / grid_ms, agree,
+        samples);
     dc_alert_list_clear(&alerts);
     dc_crossing_list_clear(&crossings);
     dc_monitor_free(m);
@@ -138,7 +142,8 @@ static void load_reference(const char *path, struct ring_set *rs)
     rs->ids = calloc(json_array_size(features), sizeof *rs->ids);
     for (size_t i = 0; i < json_array_size(features); i++) {
         json_t *f = json_array_get(features, i);
-        snprintf(rs->ids[i], 64, "%s", json_string_value(json_object_get(json_object_get(f, "properties"), "id")));
+        snprintf(rs->ids[i], 64, "%s",
+                 json_string_value(json_object_get(json_object_get(f, "properties"), "id")));
         json_t *coords = json_object_get(json_object_get(f, "geometry"), "coordinates");
         for (size_t p = 0; p < json_array_size(coords); p++)
             for (size_t r = 0; r < json_array_size(json_array_get(coords, p)); r++) {

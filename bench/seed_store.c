@@ -1,4 +1,5 @@
-/* seed_store.c - fill a store with N intents of party "bench" (for the API benchmark), through the store interface */
+/* seed_store.c - fill a store with N intents of party "bench" (for the API benchmark), through the
+ * store interface */
 #include "deconflict/party.h"
 #include "deconflict/store.h"
 
@@ -59,7 +60,8 @@ int main(int argc, char **argv)
         char hex[2 * DC_HASH_BYTES + 1];
         dc_audit_record r;
         memset(&r, 0, sizeof r);
-        if (dc_store_object_put(store, &rec) != DC_OK || dc_store_object_digest(store, &rec, digest) != DC_OK) {
+        if (dc_store_object_put(store, &rec) != DC_OK ||
+            dc_store_object_digest(store, &rec, digest) != DC_OK) {
             fprintf(stderr, "bench_seed: store failed at %ld\n", i);
             return 1;
         }
@@ -68,7 +70,8 @@ int main(int argc, char **argv)
         snprintf(r.actor, sizeof r.actor, "bench");
         snprintf(r.action, sizeof r.action, "intent.put");
         dc_object_ref(DC_KIND_INTENT, "bench", rec.object.id, r.object, sizeof r.object);
-        snprintf(r.detail, sizeof r.detail, "{\"digest\":\"%s\",\"state\":\"accepted\",\"version\":1}", hex);
+        snprintf(r.detail, sizeof r.detail,
+                 "{\"digest\":\"%s\",\"state\":\"accepted\",\"version\":1}", hex);
         dc_store_audit_append(store, &r, sk);
         free(rec.body);
         dc_volume_clear(&v);

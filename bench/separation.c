@@ -1,4 +1,5 @@
-/* separation.c - benchmark: a separation cycle over 10,000 and 100,000 aircraft, grid against all pairs */
+/* separation.c - benchmark: a separation cycle over 10,000 and 100,000 aircraft, grid against all
+ * pairs */
 #include "deconflict/monitor.h"
 #include "../tests/support/workload.h"
 
@@ -14,7 +15,8 @@ static double now_ms(void)
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-/* n aircraft in a 1,500 km square around 36 N 37 E, 0-12,500 m, 100-250 m/s, a fifth climbing or descending. */
+/* n aircraft in a 1,500 km square around 36 N 37 E, 0-12,500 m, 100-250 m/s, a fifth climbing or
+ * descending. */
 static dc_monitor *fill(size_t n, dc_time_us t0)
 {
     dc_monitor *m;
@@ -27,7 +29,8 @@ static dc_monitor *fill(size_t n, dc_time_us t0)
         snprintf(r.aircraft, sizeof r.aircraft, "%06zx", i);
         r.time = t0 - (dc_time_us)(workload_uniform(&s) * 5 * DC_US_PER_S);
         dc_point corner;
-        dc_geodesic_direct((dc_point){36, 37}, 0, (workload_uniform(&s) - 0.5) * 1.5e6, &corner, NULL);
+        dc_geodesic_direct((dc_point){36, 37}, 0, (workload_uniform(&s) - 0.5) * 1.5e6, &corner,
+                           NULL);
         dc_geodesic_direct(corner, 90, (workload_uniform(&s) - 0.5) * 1.5e6, &r.position, NULL);
         r.altitude_m = workload_uniform(&s) * 12500;
         r.ground_speed_mps = 100 + 150 * workload_uniform(&s);
@@ -61,16 +64,18 @@ int main(void)
         uint32_t *grid, *brute = NULL;
         size_t ng, nb = 0;
         dc_monitor_conflict_pairs(m, t0, 0, &grid, &ng);
-        printf("separation, %zu aircraft: cycle %.1f ms (best of 5; mean %.1f), %zu pairs examined exactly "
-               "(of %.3g possible), %zu pairs in conflict, %zu alerts on the first cycle; target <= 100 ms at 100,000\n",
-               sizes[k], best, total / 5, examined, (double)sizes[k] * (sizes[k] - 1) / 2, ng, alerted);
+        printf(
+            "separation, %zu aircraft: cycle %.1f ms (best of 5; mean %.1f), %zu pairs examined exactly "
+            "(of %.3g possible), %zu pairs in conflict, %zu alerts on the first cycle; target <= 100 ms at 100,000\n",
+            sizes[k], best, total / 5, examined, (double)sizes[k] * (sizes[k] - 1) / 2, ng,
+            alerted);
         if (sizes[k] <= 100000) {
             double t = now_ms();
             dc_monitor_conflict_pairs(m, t0, 1, &brute, &nb);
             double brute_ms = now_ms() - t;
             int same = nb == ng && memcmp(grid, brute, 2 * nb * sizeof *grid) == 0;
-            printf("  all-pairs reference: %.1f ms, %zu pairs: %s; grid %.0fx faster\n", brute_ms, nb,
-                   same ? "the same pairs" : "DIFFERENT PAIRS", brute_ms / best);
+            printf("  all-pairs reference: %.1f ms, %zu pairs: %s; grid %.0fx faster\n", brute_ms,
+                   nb, same ? "the same pairs" : "DIFFERENT PAIRS", brute_ms / best);
             if (!same)
                 return 1;
         }

@@ -1,4 +1,5 @@
-/* strategic.c - benchmark: checking a new intent against 1,000,000 stored volumes, indexed and brute force */
+/* strategic.c - benchmark: checking a new intent against 1,000,000 stored volumes, indexed and
+ * brute force */
 #include "deconflict/engine.h"
 #include "../tests/support/workload.h"
 
@@ -129,7 +130,8 @@ static void bench_sweep(dc_geom *geom)
     double med = percentile(times, RUNS, 0.5);
     printf("route sweep: 1,000 legs in %.2f ms (median of %d); target < 5 ms. Reference GEOS "
            "buffer per leg: %.2f ms (%.1fx slower); swept area exceeds the exact buffer by at "
-           "most %.2f %% (circumscribed caps)\n", med, RUNS, ref_ms, ref_ms / med, worst * 100);
+           "most %.2f %% (circumscribed caps)\n",
+           med, RUNS, ref_ms, ref_ms / med, worst * 100);
 }
 
 int main(int argc, char **argv)
@@ -153,8 +155,8 @@ int main(int argc, char **argv)
         return 1;
     bench_sweep(geom);
     /* 1,000 km × 1,000 km around the Turkey-Syria border, one day. */
-    workload_params p = {{36.0, 37.0}, 1000, INT64_C(1448323200) * DC_US_PER_S, 24, volumes,
-                         0.8, 12, 20, 50, 500};
+    workload_params p = {
+        {36.0, 37.0}, 1000, INT64_C(1448323200) * DC_US_PER_S, 24, volumes, 0.8, 12, 20, 50, 500};
     double t = now_ms();
     workload w;
     if (workload_generate(geom, &p, 2015, &w) != DC_OK) {
@@ -166,8 +168,9 @@ int main(int argc, char **argv)
         if (w.objects[i].kind != DC_KIND_ZONE && w.objects[i].volume_count == 1)
             drone_volumes++;
     printf("workload: %zu volumes in %zu objects (%zu drone operations, %zu route legs), "
-           "generated in %.0f ms\n", w.volume_count, w.object_count, drone_volumes,
-           w.volume_count - drone_volumes, now_ms() - t);
+           "generated in %.0f ms\n",
+           w.volume_count, w.object_count, drone_volumes, w.volume_count - drone_volumes,
+           now_ms() - t);
 
     struct checker c = {geom, NULL, &w, {0}, {0}, calloc(w.object_count, sizeof(dc_object *))};
     dc_index_new(&grid, &c.index);
@@ -177,10 +180,11 @@ int main(int argc, char **argv)
             return 1;
     double build_ms = now_ms() - t;
     size_t index_bytes = dc_index_memory(c.index), data_bytes = volume_bytes(&w);
-    printf("index build: %.0f ms for %zu volumes (%.2f us per volume)\n", build_ms,
-           w.volume_count, build_ms * 1000 / w.volume_count);
+    printf("index build: %.0f ms for %zu volumes (%.2f us per volume)\n", build_ms, w.volume_count,
+           build_ms * 1000 / w.volume_count);
     printf("memory per stored volume: %.0f B (index %.0f B + volume and outline %.0f B); "
-           "target <= 1024 B\n", (double)(index_bytes + data_bytes) / w.volume_count,
+           "target <= 1024 B\n",
+           (double)(index_bytes + data_bytes) / w.volume_count,
            (double)index_bytes / w.volume_count, (double)data_bytes / w.volume_count);
 
     /* New intents of the same mix, checked one after another. */
@@ -204,12 +208,13 @@ int main(int argc, char **argv)
         dc_check_result_clear(&r);
         workload_object_clear(&o);
     }
-    printf("check a new intent (%zu intents): p50 %.3f ms, p99 %.3f ms, max %.3f ms; target p99 <= 1 ms\n",
-           queries, percentile(lat, queries, 0.5), percentile(lat, queries, 0.99),
-           percentile(lat, queries, 1.0));
+    printf(
+        "check a new intent (%zu intents): p50 %.3f ms, p99 %.3f ms, max %.3f ms; target p99 <= 1 ms\n",
+        queries, percentile(lat, queries, 0.5), percentile(lat, queries, 0.99),
+        percentile(lat, queries, 1.0));
     printf("  per check: %.1f candidate objects, %.2f conflicts; %zu of %zu refused; "
-           "index lookup %.1f %% of the time\n", (double)candidates / queries,
-           (double)conflicts / queries, refused, queries,
+           "index lookup %.1f %% of the time\n",
+           (double)candidates / queries, (double)conflicts / queries, refused, queries,
            100.0 * lookup_ms_total / (now_ms() - check_start));
 
     /* Brute force on a subset: the same answers, and the speed ratio. */

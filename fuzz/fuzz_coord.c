@@ -1,4 +1,5 @@
-/* fuzz_coord.c - libFuzzer target: the coordinate parser never crashes, and what it accepts survives a round trip */
+/* fuzz_coord.c - libFuzzer target: the coordinate parser never crashes, and what it accepts
+ * survives a round trip */
 #include "deconflict/geo.h"
 
 #include <math.h>

@@ -56,8 +56,8 @@ int dc_audit_signed(const dc_audit_record *record);
 /* BLAKE2b-256 of an object row's fields, recorded in the audit entry of
  * every write so that a changed row is detected. */
 dc_status dc_audit_object_digest(const char *kind, const char *owner, const char *id,
-                                 int64_t version, const char *state, int priority,
-                                 const char *body, const void *volumes, size_t volumes_len,
+                                 int64_t version, const char *state, int priority, const char *body,
+                                 const void *volumes, size_t volumes_len,
                                  uint8_t out[DC_HASH_BYTES]);
 
 /* Lower-case hex of `len` bytes into `out` (2 * len + 1 bytes). */

@@ -8,7 +8,12 @@
 
 #define DC_ID_MAX 64
 
-typedef enum dc_object_kind { DC_KIND_INTENT, DC_KIND_HAZARD, DC_KIND_ZONE, DC_KIND_SITE } dc_object_kind;
+typedef enum dc_object_kind {
+    DC_KIND_INTENT,
+    DC_KIND_HAZARD,
+    DC_KIND_ZONE,
+    DC_KIND_SITE
+} dc_object_kind;
 #define DC_KIND_COUNT 4
 
 typedef enum dc_state {
@@ -61,12 +66,12 @@ typedef enum dc_resolution {
 } dc_resolution;
 
 typedef enum dc_conflict_reason {
-    DC_REASON_ZONE,             /* a zone the submitter is not admitted to (or a new zone) */
-    DC_REASON_HIGHER_PRIORITY,  /* the other object has higher priority */
+    DC_REASON_ZONE,            /* a zone the submitter is not admitted to (or a new zone) */
+    DC_REASON_HIGHER_PRIORITY, /* the other object has higher priority */
     DC_REASON_EQUAL_PRIORITY,
     DC_REASON_LOWER_PRIORITY,
     DC_REASON_OWN,
-    DC_REASON_PROTECTED_SITE    /* a hazard over another party's protected site */
+    DC_REASON_PROTECTED_SITE /* a hazard over another party's protected site */
 } dc_conflict_reason;
 
 /* One other object in conflict with the proposed one: every overlap of any
@@ -98,8 +103,7 @@ typedef struct dc_check_result {
  * refused, a new site makes the hazard over it yield. On success *out holds the decision; free with
  * dc_check_result_clear. DC_INVALID (the proposed object is malformed, with
  * the field in err), DC_NOMEM, DC_INTERNAL (GEOS). */
-dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
-                          const dc_check_options *options,
+dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_check_options *options,
                           const dc_object *const *candidates, size_t candidate_count,
                           dc_check_result *out, dc_error *err);
 
@@ -113,7 +117,7 @@ void dc_check_result_clear(dc_check_result *result); /* NULL is a no-op */
 /* Index ids are (object number << 20 | volume number): an object has at most
  * 2^20 volumes and numbers are the caller's (an array position, a row id). */
 #define DC_INDEX_VOLUME_BITS 20
-#define DC_INDEX_ID(object_number, volume) \
+#define DC_INDEX_ID(object_number, volume)                                                         \
     (((uint64_t)(object_number) << DC_INDEX_VOLUME_BITS) | (uint64_t)(volume))
 
 /* Enter every volume of `object` under `object_number`. On failure none
@@ -133,8 +137,8 @@ dc_status dc_index_candidate_objects(dc_index *index, const dc_object *proposed,
 /* Whether `party` may be inside `zone` (its owner or admitted). */
 int dc_zone_admits(const dc_object *zone, const char *party);
 
-const char *dc_kind_name(dc_object_kind kind);           /* "intent", "hazard", "zone", "site" */
-const char *dc_state_name(dc_state state);               /* "accepted", ... */
+const char *dc_kind_name(dc_object_kind kind);            /* "intent", "hazard", "zone", "site" */
+const char *dc_state_name(dc_state state);                /* "accepted", ... */
 const char *dc_resolution_name(dc_resolution resolution); /* "blocks", ... */
 const char *dc_reason_name(dc_conflict_reason reason);    /* "zone", ... */
 

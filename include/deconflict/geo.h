@@ -1,4 +1,5 @@
-/* geo.h - unambiguous WGS84 coordinates: parse, format, read back; geodesics; local tangent plane */
+/* geo.h - unambiguous WGS84 coordinates: parse, format, read back; geodesics; local tangent plane
+ */
 #ifndef DECONFLICT_GEO_H
 #define DECONFLICT_GEO_H
 
@@ -47,8 +48,7 @@ typedef struct dc_coord_info {
  * DC_RANGE (latitude/longitude/minutes/seconds/zone/easting/northing out of
  * range), DC_UNSUPPORTED (polar UPS grid); details and the byte position in
  * `err`. *out is left untouched on failure. Thread-safe. */
-dc_status dc_coord_parse(const char *text, dc_point *out, dc_coord_info *info,
-                         dc_error *err);
+dc_status dc_coord_parse(const char *text, dc_point *out, dc_coord_info *info, dc_error *err);
 
 /* How to write a point. `mgrs_digits` (0..5) is used for MGRS only. */
 typedef struct dc_coord_style {
@@ -66,8 +66,8 @@ dc_coord_style dc_coord_style_default(dc_notation notation);
  * Returns DC_OK; DC_INVALID for a NaN or out-of-range point or a bad style;
  * DC_UNSUPPORTED for MGRS/UTM outside 80°S..84°N (UPS is not supported);
  * DC_RANGE when buf is too small. */
-dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf,
-                          size_t size, dc_error *err);
+dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf, size_t size,
+                          dc_error *err);
 
 /* A point echoed back to its sender: in the sender's notation and style,
  * plus decimal degrees and MGRS (at the sender's MGRS precision if it used
@@ -81,12 +81,11 @@ typedef struct dc_readback {
 
 /* Fill *out for `p` as parsed with `info`. Returns DC_OK or DC_INVALID
  * (NaN/out-of-range point). */
-dc_status dc_coord_readback_of(dc_point p, const dc_coord_info *info,
-                               dc_readback *out, dc_error *err);
+dc_status dc_coord_readback_of(dc_point p, const dc_coord_info *info, dc_readback *out,
+                               dc_error *err);
 
 /* Parse `text` and read it back in one step: the dc_coord_readback. */
-dc_status dc_coord_readback(const char *text, dc_point *out,
-                            dc_readback *readback, dc_error *err);
+dc_status dc_coord_readback(const char *text, dc_point *out, dc_readback *readback, dc_error *err);
 
 const char *dc_notation_name(dc_notation notation);
 
@@ -110,8 +109,7 @@ dc_status dc_utm_from_point(dc_point p, dc_utm *out, dc_error *err);
 
 /* `p` in a given zone (1..60) and hemisphere ('N'/'S'), e.g. to keep one
  * zone across a region. Same failures as dc_utm_from_point. */
-dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out,
-                         dc_error *err);
+dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out, dc_error *err);
 
 /* The point of a UTM coordinate. DC_RANGE when zone, easting (100..900 km)
  * or northing (north 0..9,600 km, south 1,000..10,000 km) is outside the
@@ -126,13 +124,12 @@ char dc_mgrs_band_letter(double lat);
 /* Distance (m) and initial azimuth (degrees clockwise from north, in
  * (-180, 180]) from a to b. Either output may be NULL. DC_INVALID for a
  * NaN or out-of-range point. */
-dc_status dc_geodesic_inverse(dc_point a, dc_point b, double *distance_m,
-                              double *azimuth_deg);
+dc_status dc_geodesic_inverse(dc_point a, dc_point b, double *distance_m, double *azimuth_deg);
 
 /* The point at `distance_m` from `a` along initial azimuth `azimuth_deg`,
  * and the azimuth there (may be NULL). DC_INVALID for NaN input. */
-dc_status dc_geodesic_direct(dc_point a, double azimuth_deg, double distance_m,
-                             dc_point *out, double *final_azimuth_deg);
+dc_status dc_geodesic_direct(dc_point a, double azimuth_deg, double distance_m, dc_point *out,
+                             double *final_azimuth_deg);
 
 /* Earth-centred, earth-fixed coordinates (m) of a surface point.
  * DC_INVALID/DC_RANGE as dc_point_validate. */
@@ -155,12 +152,10 @@ dc_status dc_enu_frame_init(dc_point origin, dc_enu_frame *out);
 
 /* Project a surface point. DC_RANGE when it lies on the far side of the
  * earth from the origin (more than 90° away), DC_INVALID for NaN. */
-dc_status dc_enu_forward(const dc_enu_frame *frame, dc_point p,
-                         double *east_m, double *north_m);
+dc_status dc_enu_forward(const dc_enu_frame *frame, dc_point p, double *east_m, double *north_m);
 
 /* The surface point that projects to (east, north). DC_RANGE when the plane
  * point lies beyond the ellipsoid's outline. */
-dc_status dc_enu_inverse(const dc_enu_frame *frame, double east_m,
-                         double north_m, dc_point *out);
+dc_status dc_enu_inverse(const dc_enu_frame *frame, double east_m, double north_m, dc_point *out);
 
 #endif

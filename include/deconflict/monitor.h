@@ -1,4 +1,5 @@
-/* monitor.h - live tracks: plausibility, zone entry prediction and crossings, separation (CPA/TCPA), alert levels */
+/* monitor.h - live tracks: plausibility, zone entry prediction and crossings, separation
+ * (CPA/TCPA), alert levels */
 #ifndef DECONFLICT_MONITOR_H
 #define DECONFLICT_MONITOR_H
 
@@ -24,7 +25,7 @@ dc_monitor_config dc_monitor_config_default(void);
 /* One position report. Optional quantities are NAN when absent. */
 typedef struct dc_report {
     char party[DC_ID_MAX];
-    char aircraft[16];  /* ICAO 24-bit address (hex) or, without one, the callsign */
+    char aircraft[16]; /* ICAO 24-bit address (hex) or, without one, the callsign */
     char callsign[16];
     dc_time_us time;
     dc_point position;
@@ -37,12 +38,12 @@ typedef struct dc_report {
 
 typedef enum dc_report_verdict {
     DC_REPORT_ACCEPTED,
-    DC_REPORT_DUPLICATE,              /* same time as the last one: ignored */
-    DC_REPORT_OUT_OF_ORDER,           /* older than the track's last report: rejected */
-    DC_REPORT_STALE,                  /* older than the timeout behind the newest report seen */
-    DC_REPORT_IMPLAUSIBLE_JUMP,       /* reaching it needs more than max_speed */
-    DC_REPORT_IMPLAUSIBLE_ALTITUDE,   /* outside altitude_min..max */
-    DC_REPORT_INVALID                 /* NaN or out-of-range position or time */
+    DC_REPORT_DUPLICATE,            /* same time as the last one: ignored */
+    DC_REPORT_OUT_OF_ORDER,         /* older than the track's last report: rejected */
+    DC_REPORT_STALE,                /* older than the timeout behind the newest report seen */
+    DC_REPORT_IMPLAUSIBLE_JUMP,     /* reaching it needs more than max_speed */
+    DC_REPORT_IMPLAUSIBLE_ALTITUDE, /* outside altitude_min..max */
+    DC_REPORT_INVALID               /* NaN or out-of-range position or time */
 } dc_report_verdict;
 
 const char *dc_report_verdict_name(dc_report_verdict verdict);
@@ -63,17 +64,17 @@ const char *dc_alert_level_name(dc_alert_level level);
 typedef struct dc_alert {
     dc_alert_kind kind;
     dc_alert_level level;
-    int repetition;           /* 0 when the level is new, then 1, 2, ... */
-    dc_time_us time;          /* of the report that raised it */
-    double time_to_event_s;   /* to entry or CPA; 0 when inside or lost */
-    char party[DC_ID_MAX];    /* the track's owner */
+    int repetition;         /* 0 when the level is new, then 1, 2, ... */
+    dc_time_us time;        /* of the report that raised it */
+    double time_to_event_s; /* to entry or CPA; 0 when inside or lost */
+    char party[DC_ID_MAX];  /* the track's owner */
     char aircraft[16];
     dc_point position;
     double altitude_m;
     /* zone alerts */
     char zone_owner[DC_ID_MAX];
     char zone_id[DC_ID_MAX];
-    dc_point entry;           /* predicted (or actual) entry point */
+    dc_point entry; /* predicted (or actual) entry point */
     /* separation alerts: the other aircraft and the closest approach */
     char other_party[DC_ID_MAX];
     char other_aircraft[16];
@@ -100,7 +101,7 @@ typedef struct dc_crossing {
     char aircraft[16];
     char zone_owner[DC_ID_MAX];
     char zone_id[DC_ID_MAX];
-    int entering;  /* 1 entry, 0 exit */
+    int entering; /* 1 entry, 0 exit */
     dc_time_us time;
     dc_point position;
 } dc_crossing;

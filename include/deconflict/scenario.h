@@ -42,7 +42,8 @@ typedef struct dc_zone_outline {
     char source[256];
 } dc_zone_outline;
 
-dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_outline *out, dc_error *err);
+dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_outline *out,
+                                   dc_error *err);
 void dc_zone_outline_clear(dc_zone_outline *outline);
 
 #endif

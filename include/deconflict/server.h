@@ -7,16 +7,16 @@
 #include <stddef.h>
 
 typedef struct dc_server_config {
-    const char *listen;            /* "127.0.0.1:8080" (default), "[::1]:8080", ":8080" */
-    const char *db;                /* store location (SQLite file); default "deconflict.db" */
-    const char *operator_key_file; /* created with a new key if missing; default "operator.key" */
-    size_t body_limit;             /* bytes; default 1 MiB */
-    unsigned threads;              /* default: the number of cores */
-    unsigned timeout_s;            /* per connection; default 30 */
-    const char *borders;           /* zone outlines for the live monitor (GeoJSON), or NULL */
-    const char *web;               /* directory of the web page served at /, or NULL */
+    const char *listen;              /* "127.0.0.1:8080" (default), "[::1]:8080", ":8080" */
+    const char *db;                  /* store location (SQLite file); default "deconflict.db" */
+    const char *operator_key_file;   /* created with a new key if missing; default "operator.key" */
+    size_t body_limit;               /* bytes; default 1 MiB */
+    unsigned threads;                /* default: the number of cores */
+    unsigned timeout_s;              /* per connection; default 30 */
+    const char *borders;             /* zone outlines for the live monitor (GeoJSON), or NULL */
+    const char *web;                 /* directory of the web page served at /, or NULL */
     int probe_limit, probe_window_s; /* probing alert: more than limit site refusals in window */
-    int quiet;                     /* no request log */
+    int quiet;                       /* no request log */
 } dc_server_config;
 
 /* Fill in defaults from DECONFLICT_LISTEN, DECONFLICT_DB,

@@ -6,25 +6,25 @@
 
 /* Every public function returns one of these. The text is the generic
  * meaning; the specific reason goes into a dc_error the caller passes. */
-#define DC_STATUS_MAP(XX)                                                      \
-    XX(OK, "ok")                                                               \
-    XX(NOMEM, "out of memory")                                                 \
-    XX(INVALID, "invalid input")                                               \
-    XX(AMBIGUOUS, "ambiguous input")                                           \
-    XX(RANGE, "out of range")                                                  \
-    XX(UNSUPPORTED, "not supported")                                           \
-    XX(CONFLICT, "conflict")                                                   \
-    XX(NOT_FOUND, "not found")                                                 \
-    XX(FORBIDDEN, "forbidden")                                                 \
-    XX(STALE, "stale version")                                                 \
-    XX(STORE, "storage error")                                                 \
+#define DC_STATUS_MAP(XX)                                                                          \
+    XX(OK, "ok")                                                                                   \
+    XX(NOMEM, "out of memory")                                                                     \
+    XX(INVALID, "invalid input")                                                                   \
+    XX(AMBIGUOUS, "ambiguous input")                                                               \
+    XX(RANGE, "out of range")                                                                      \
+    XX(UNSUPPORTED, "not supported")                                                               \
+    XX(CONFLICT, "conflict")                                                                       \
+    XX(NOT_FOUND, "not found")                                                                     \
+    XX(FORBIDDEN, "forbidden")                                                                     \
+    XX(STALE, "stale version")                                                                     \
+    XX(STORE, "storage error")                                                                     \
     XX(INTERNAL, "internal error")
 
 typedef enum dc_status {
 #define DC__STATUS_ENUM(name, text) DC_##name,
     DC_STATUS_MAP(DC__STATUS_ENUM)
 #undef DC__STATUS_ENUM
-    DC__STATUS_COUNT
+        DC__STATUS_COUNT
 } dc_status;
 
 /* The generic text of a status ("out of range"). Never NULL. */
@@ -52,9 +52,8 @@ void dc_error_clear(dc_error *err);
 /* Record a failure in `err` (which may be NULL) and return `status`, so that
  * a function can fail with `return dc_error_set(err, DC_RANGE, ...)`.
  * The message is printf-formatted and truncated to fit. */
-dc_status dc_error_set(dc_error *err, dc_status status, const char *field,
-                       size_t position, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+dc_status dc_error_set(dc_error *err, dc_status status, const char *field, size_t position,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Allocation used throughout the library; failures become DC_NOMEM. */
 void *dc_malloc(size_t size);

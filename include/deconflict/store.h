@@ -1,4 +1,5 @@
-/* store.h - where parties, objects, grants, notices and the audit log live; one interface, any backend */
+/* store.h - where parties, objects, grants, notices and the audit log live; one interface, any
+ * backend */
 #ifndef DECONFLICT_STORE_H
 #define DECONFLICT_STORE_H
 
@@ -31,19 +32,20 @@ typedef struct dc_party {
 } dc_party;
 
 dc_status dc_store_party_add(dc_store *store, const char *name,
-                             const uint8_t key_hash[DC_HASH_BYTES], dc_time_us now); /* DC_CONFLICT if taken */
+                             const uint8_t key_hash[DC_HASH_BYTES],
+                             dc_time_us now); /* DC_CONFLICT if taken */
 dc_status dc_store_party_by_key(dc_store *store, const uint8_t key_hash[DC_HASH_BYTES],
-                                dc_party *out); /* DC_NOT_FOUND */
+                                dc_party *out);                     /* DC_NOT_FOUND */
 dc_status dc_store_party_exists(dc_store *store, const char *name); /* DC_OK or DC_NOT_FOUND */
 dc_status dc_store_party_set_notation(dc_store *store, const char *name, const char *notation);
 
 /* ---- objects ---- */
 /* An object as stored. The record owns everything it points to. */
 typedef struct dc_record {
-    int64_t row;              /* store's own number, stable while the object exists */
+    int64_t row; /* store's own number, stable while the object exists */
     dc_object object;
-    int is_public;            /* zones: visible to every party */
-    char *body;               /* the object as JSON, as readers get it */
+    int is_public; /* zones: visible to every party */
+    char *body;    /* the object as JSON, as readers get it */
     dc_time_us created, updated;
 } dc_record;
 
@@ -99,7 +101,8 @@ dc_status dc_store_inbox_add(dc_store *store, dc_inbox box, const char *recipien
                              dc_time_us now, int64_t *id);
 /* Calls `each` for the recipient's entries with id > after, oldest first
  * (at most `limit`); `each` returns non-zero to stop. */
-dc_status dc_store_inbox(dc_store *store, dc_inbox box, const char *recipient, int64_t after, size_t limit,
+dc_status dc_store_inbox(dc_store *store, dc_inbox box, const char *recipient, int64_t after,
+                         size_t limit,
                          int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created),
                          void *ctx);
 /* The recipient's newest id (0 when none). */
@@ -117,12 +120,12 @@ typedef struct dc_message {
     int acknowledged;
 } dc_message;
 
-dc_status dc_store_message_add(dc_store *store, const char *sender, const char *recipient, const char *body,
-                               dc_time_us now, int64_t *id);
+dc_status dc_store_message_add(dc_store *store, const char *sender, const char *recipient,
+                               const char *body, dc_time_us now, int64_t *id);
 dc_status dc_store_message_get(dc_store *store, int64_t id, dc_message *out); /* DC_NOT_FOUND */
 /* The party's messages, sent or received, oldest first. */
-dc_status dc_store_messages(dc_store *store, const char *party, int (*each)(void *ctx, const dc_message *m),
-                            void *ctx);
+dc_status dc_store_messages(dc_store *store, const char *party,
+                            int (*each)(void *ctx, const dc_message *m), void *ctx);
 dc_status dc_store_message_acknowledge(dc_store *store, int64_t id);
 
 /* ---- audit ---- */

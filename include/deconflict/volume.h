@@ -1,4 +1,5 @@
-/* volume.h - ASTM F3548 Volume4D: validated outlines, altitude bands, time windows; routes swept into volumes; intersection */
+/* volume.h - ASTM F3548 Volume4D: validated outlines, altitude bands, time windows; routes swept
+ * into volumes; intersection */
 #ifndef DECONFLICT_VOLUME_H
 #define DECONFLICT_VOLUME_H
 
@@ -35,8 +36,8 @@ typedef struct dc_volume {
     uint8_t convex; /* polygon outline is convex (set by the constructors) */
     uint32_t vertex_count;
     dc_point *vertices;
-    dc_point center;  /* circle centre */
-    double radius_m;  /* circle radius */
+    dc_point center; /* circle centre */
+    double radius_m; /* circle radius */
     dc_point bound_center;
     double bound_radius_m;
     double altitude_lower, altitude_upper;
@@ -54,29 +55,29 @@ typedef struct dc_volume {
  * On success free with dc_volume_clear. */
 dc_status dc_volume_init_polygon(dc_geom *geom, const dc_point *vertices, size_t count,
                                  double altitude_lower, double altitude_upper,
-                                 dc_time_us time_start, dc_time_us time_end,
-                                 dc_volume *out, dc_error *err);
+                                 dc_time_us time_start, dc_time_us time_end, dc_volume *out,
+                                 dc_error *err);
 
 /* Build a circle volume. Radius in (0, 1,500 km]; the circle must stay
  * within ±85°. Failures as above. Nothing to free, but dc_volume_clear is
  * harmless. */
 dc_status dc_volume_init_circle(dc_point center, double radius_m, double altitude_lower,
-                                double altitude_upper, dc_time_us time_start,
-                                dc_time_us time_end, dc_volume *out, dc_error *err);
+                                double altitude_upper, dc_time_us time_start, dc_time_us time_end,
+                                dc_volume *out, dc_error *err);
 
 /* The polygon volume grown by distance_m on every side (GEOS buffer in the
  * polygon's tangent plane, round corners), validated like any polygon.
  * DC_INVALID for a circle or a bad distance; failures of the result as
  * dc_volume_init_polygon. */
-dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *polygon, double distance_m, dc_volume *out,
-                           dc_error *err);
+dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *polygon, double distance_m,
+                           dc_volume *out, dc_error *err);
 
 /* Whether a position (WGS84 point, altitude m, time) lies inside the
  * volume: time in [start, end), altitude in the closed band, and inside
  * the outline (circle by geodesic distance; polygon in its tangent plane).
  * Writes 1 or 0. DC_OK, or DC_INVALID for a bad point. */
-dc_status dc_volume_contains(const dc_volume *volume, dc_point position, double altitude_m, dc_time_us time,
-                             int *inside);
+dc_status dc_volume_contains(const dc_volume *volume, dc_point position, double altitude_m,
+                             dc_time_us time, int *inside);
 
 /* Deep copy. DC_OK or DC_NOMEM (*out zeroed). */
 dc_status dc_volume_copy(const dc_volume *src, dc_volume *out);
@@ -119,8 +120,7 @@ typedef struct dc_overlap {
  * do not conflict). Convex outlines are intersected by clipping, others
  * through GEOS; a circle against a polygon is decided by exact distance.
  * Writes 1 or 0 to *conflict. DC_OK, DC_NOMEM, DC_INTERNAL (GEOS). */
-dc_status dc_volume_conflicts(dc_geom *geom, const dc_volume *a, const dc_volume *b,
-                              int *conflict);
+dc_status dc_volume_conflicts(dc_geom *geom, const dc_volume *a, const dc_volume *b, int *conflict);
 
 /* As dc_volume_conflicts, and when they conflict the overlap volume(s):
  * the intersection outline (circles approximated by circumscribed 64-gons
@@ -151,8 +151,8 @@ typedef struct dc_waypoint {
 } dc_waypoint;
 
 typedef struct dc_route_buffers {
-    double lateral_m;  /* each side of the path, > 0 */
-    double vertical_m; /* above and below, >= 0 */
+    double lateral_m;   /* each side of the path, > 0 */
+    double vertical_m;  /* above and below, >= 0 */
     dc_time_us time_us; /* before and after each leg's window, >= 0 */
 } dc_route_buffers;
 

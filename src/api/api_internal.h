@@ -1,4 +1,5 @@
-/* api_internal.h - what the files of src/api share: request decoding, JSON encoding, the server state */
+/* api_internal.h - what the files of src/api share: request decoding, JSON encoding, the server
+ * state */
 #ifndef DECONFLICT_API_INTERNAL_H
 #define DECONFLICT_API_INTERNAL_H
 
@@ -14,23 +15,23 @@
 
 /* An intent, hazard or zone as a party submits it. */
 typedef struct dc_submission {
-    dc_object object;          /* id/owner/kind set by the caller; volumes owned here */
-    int64_t version;           /* the version the client believes current (0: new) */
+    dc_object object; /* id/owner/kind set by the caller; volumes owned here */
+    int64_t version;  /* the version the client believes current (0: new) */
     int has_version;
-    int is_public;             /* zones */
-    char hazard_kind[24];      /* hazards */
-    int64_t from_message;      /* hazards: the direct-line message its coordinates came from, or 0 */
+    int is_public;        /* zones */
+    char hazard_kind[24]; /* hazards */
+    int64_t from_message; /* hazards: the direct-line message its coordinates came from, or 0 */
     size_t accept_count;
-    char (*accept_keys)[40];   /* conflict keys the submitter accepts */
-    json_t *route;             /* members for the body: {"route": ...}, a site's place; or NULL */
-    json_t *readbacks;         /* [{pointer, input, notation, own, dd, mgrs}] */
+    char (*accept_keys)[40]; /* conflict keys the submitter accepts */
+    json_t *route;           /* members for the body: {"route": ...}, a site's place; or NULL */
+    json_t *readbacks;       /* [{pointer, input, notation, own, dd, mgrs}] */
 } dc_submission;
 
 /* Decode a PUT body for an object of `kind`. On failure the JSON pointer of
  * the offending member is in err->field and the status says why (DC_INVALID
  * malformed / unknown field, DC_RANGE, DC_AMBIGUOUS coordinates, ...). */
-dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body, size_t length,
-                                   dc_submission *out, dc_error *err);
+dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body,
+                                   size_t length, dc_submission *out, dc_error *err);
 void dc_api_submission_clear(dc_submission *submission);
 
 /* The body readers get: the object with its volumes in decimal degrees,
@@ -85,12 +86,12 @@ struct dc_api {
     uint64_t requests_by_class[6]; /* 1xx..5xx */
     uint64_t duration_buckets[12]; /* request durations, see server.c */
     double duration_sum_s;
-    dc_monitor *monitor;           /* live tracks, under monitor_lock */
+    dc_monitor *monitor; /* live tracks, under monitor_lock */
     pthread_mutex_t monitor_lock;
     void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
-    void *streams;                 /* server.c's waiting streams */
-    int probe_limit;               /* more refusals over sites than this ... */
-    int probe_window_s;            /* ... within this many seconds: a probing alert */
+    void *streams;                                /* server.c's waiting streams */
+    int probe_limit;                              /* more refusals over sites than this ... */
+    int probe_window_s; /* ... within this many seconds: a probing alert */
     pthread_mutex_t probe_lock;
     struct probe probes[DC_API_MAX_PROBED];
     size_t probe_count;
@@ -111,11 +112,11 @@ typedef struct dc_api_request {
 
 typedef struct dc_api_response {
     int status;
-    json_t *json;         /* owned; serialised by the server */
-    char *text;           /* or a text body (owned) */
+    json_t *json; /* owned; serialised by the server */
+    char *text;   /* or a text body (owned) */
     const char *content_type;
     char location[160];
-    int stream;           /* an event stream of the party's alerts after stream_after */
+    int stream; /* an event stream of the party's alerts after stream_after */
     int64_t stream_after;
     char stream_party[DC_ID_MAX];
 } dc_api_response;

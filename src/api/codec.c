@@ -14,10 +14,11 @@ struct decoder {
     json_t *readbacks; /* NULL: no read-backs (position reports need none) */
 };
 
-static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt,
+                      ...) __attribute__((format(printf, 4, 5)));
 
-static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt, ...)
+static dc_status fail(struct decoder *d, dc_status status, const char *pointer, const char *fmt,
+                      ...)
 {
     char message[256];
     va_list ap;
@@ -34,7 +35,8 @@ static dc_status only_members(struct decoder *d, json_t *obj, const char *pointe
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         int known = 0;
         for (int i = 0; allowed[i] != NULL && !known; i++)
             known = strcmp(key, allowed[i]) == 0;
@@ -82,10 +84,13 @@ static dc_status decode_point(struct decoder *d, json_t *v, const char *pointer,
             return rc;
         json_t *lat = json_object_get(v, "lat"), *lng = json_object_get(v, "lng");
         if (!json_is_number(lat) || !json_is_number(lng))
-            return fail(d, DC_INVALID, pointer, "a position is {\"lat\": degrees, \"lng\": degrees} or a coordinate string");
+            return fail(
+                d, DC_INVALID, pointer,
+                "a position is {\"lat\": degrees, \"lng\": degrees} or a coordinate string");
         p = (dc_point){json_number_value(lat), json_number_value(lng)};
         if (dc_point_validate(p) != DC_OK)
-            return fail(d, DC_RANGE, pointer, "latitude %.7g / longitude %.7g is not a WGS84 position", p.lat, p.lon);
+            return fail(d, DC_RANGE, pointer,
+                        "latitude %.7g / longitude %.7g is not a WGS84 position", p.lat, p.lon);
         if (d->readbacks == NULL) {
             *out = p;
             return DC_OK;
@@ -95,7 +100,8 @@ static dc_status decode_point(struct decoder *d, json_t *v, const char *pointer,
         snprintf(numeric, sizeof numeric, "%.9g, %.9g", p.lat, p.lon);
         input = numeric;
     } else {
-        return fail(d, DC_INVALID, pointer, "a position is a coordinate string or {\"lat\", \"lng\"}");
+        return fail(d, DC_INVALID, pointer,
+                    "a position is a coordinate string or {\"lat\", \"lng\"}");
     }
     json_array_append_new(d->readbacks,
                           json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "pointer", pointer, "input", input,
@@ -115,7 +121,8 @@ static dc_status decode_metres(struct decoder *d, json_t *v, const char *pointer
         return DC_OK;
     }
     static const char *const fields[] = {"value", "units", "reference", NULL};
-    dc_status rc = members_of(d, v, pointer, "a number of metres, or {\"value\", \"units\": \"M\"|\"FT\"}", fields);
+    dc_status rc = members_of(
+        d, v, pointer, "a number of metres, or {\"value\", \"units\": \"M\"|\"FT\"}", fields);
     if (rc != DC_OK)
         return rc;
     json_t *value = json_object_get(v, "value");
@@ -124,7 +131,8 @@ static dc_status decode_metres(struct decoder *d, json_t *v, const char *pointer
     if (!json_is_number(value))
         return fail(d, DC_INVALID, pointer, "\"value\" must be a number");
     if (ref != NULL && strcmp(ref, "W84") != 0)
-        return fail(d, DC_INVALID, pointer, "only the WGS84 ellipsoid (\"W84\") is a reference here");
+        return fail(d, DC_INVALID, pointer,
+                    "only the WGS84 ellipsoid (\"W84\") is a reference here");
     double x = json_number_value(value);
     if (units == NULL || strcmp(units, "M") == 0)
         *out = x;
@@ -155,28 +163,35 @@ static dc_status decode_time(struct decoder *d, json_t *v, const char *pointer, 
 
 static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer, dc_volume *out)
 {
-    static const char *const fields[] = {"outline_polygon", "outline_circle", "altitude_lower",
-                                         "altitude_upper", "time_start", "time_end", NULL};
+    static const char *const fields[] = {"outline_polygon",
+                                         "outline_circle",
+                                         "altitude_lower",
+                                         "altitude_upper",
+                                         "time_start",
+                                         "time_end",
+                                         NULL};
     char p[192];
     dc_status rc = members_of(d, v, pointer, "a volume is an object", fields);
     if (rc != DC_OK)
         return rc;
     double lo, hi;
     dc_time_us t0, t1;
-    static const char *const bands[] = {"altitude_lower", "altitude_upper", "time_start", "time_end"};
+    static const char *const bands[] = {"altitude_lower", "altitude_upper", "time_start",
+                                        "time_end"};
     for (int i = 0; i < 4 && rc == DC_OK; i++) {
         json_t *member = json_object_get(v, bands[i]);
         snprintf(p, sizeof p, "%s/%s", pointer, bands[i]);
         if (member == NULL)
             return fail(d, DC_INVALID, p, "required");
-        rc = i == 0 ? decode_metres(d, member, p, &lo)
+        rc = i == 0   ? decode_metres(d, member, p, &lo)
              : i == 1 ? decode_metres(d, member, p, &hi)
              : i == 2 ? decode_time(d, member, p, &t0)
                       : decode_time(d, member, p, &t1);
     }
     if (rc != DC_OK)
         return rc;
-    json_t *poly = json_object_get(v, "outline_polygon"), *circle = json_object_get(v, "outline_circle");
+    json_t *poly = json_object_get(v, "outline_polygon"),
+           *circle = json_object_get(v, "outline_circle");
     if ((poly == NULL) == (circle == NULL))
         return fail(d, DC_INVALID, pointer, "exactly one of outline_polygon and outline_circle");
     dc_error inner;
@@ -184,7 +199,8 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     if (circle != NULL) {
         snprintf(p, sizeof p, "%s/outline_circle", pointer);
         static const char *const cf[] = {"center", "radius", NULL};
-        if ((rc = members_of(d, circle, p, "{\"center\": position, \"radius\": metres}", cf)) != DC_OK)
+        if ((rc = members_of(d, circle, p, "{\"center\": position, \"radius\": metres}", cf)) !=
+            DC_OK)
             return rc;
         dc_point c;
         double r;
@@ -242,7 +258,8 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
                               json_t **normalised)
 {
     static const char *const fields[] = {"waypoints", "buffers", NULL};
-    dc_status rc = members_of(d, route, "/route", "{\"waypoints\": [...], \"buffers\": {...}}", fields);
+    dc_status rc =
+        members_of(d, route, "/route", "{\"waypoints\": [...], \"buffers\": {...}}", fields);
     if (rc != DC_OK)
         return rc;
     json_t *wps = json_object_get(route, "waypoints"), *buffers = json_object_get(route, "buffers");
@@ -250,16 +267,20 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
     if (!json_is_array(wps) || n < 2)
         return fail(d, DC_INVALID, "/route/waypoints", "at least 2 waypoints");
     if (n > DC_API_MAX_WAYPOINTS)
-        return fail(d, DC_RANGE, "/route/waypoints", "%zu waypoints; at most %d", n, DC_API_MAX_WAYPOINTS);
+        return fail(d, DC_RANGE, "/route/waypoints", "%zu waypoints; at most %d", n,
+                    DC_API_MAX_WAYPOINTS);
     static const char *const bf[] = {"lateral", "vertical", "time", NULL};
-    if ((rc = members_of(d, buffers, "/route/buffers", "{\"lateral\": m, \"vertical\": m, \"time\": s}", bf)) != DC_OK)
+    if ((rc = members_of(d, buffers, "/route/buffers",
+                         "{\"lateral\": m, \"vertical\": m, \"time\": s}", bf)) != DC_OK)
         return rc;
     dc_route_buffers buf = {0, 0, 0};
     double seconds = 0;
     json_t *b;
-    if ((b = json_object_get(buffers, "lateral")) == NULL || (rc = decode_metres(d, b, "/route/buffers/lateral", &buf.lateral_m)) != DC_OK)
+    if ((b = json_object_get(buffers, "lateral")) == NULL ||
+        (rc = decode_metres(d, b, "/route/buffers/lateral", &buf.lateral_m)) != DC_OK)
         return rc ? rc : fail(d, DC_INVALID, "/route/buffers/lateral", "required");
-    if ((b = json_object_get(buffers, "vertical")) == NULL || (rc = decode_metres(d, b, "/route/buffers/vertical", &buf.vertical_m)) != DC_OK)
+    if ((b = json_object_get(buffers, "vertical")) == NULL ||
+        (rc = decode_metres(d, b, "/route/buffers/vertical", &buf.vertical_m)) != DC_OK)
         return rc ? rc : fail(d, DC_INVALID, "/route/buffers/vertical", "required");
     b = json_object_get(buffers, "time");
     if (!json_is_number(b))
@@ -296,8 +317,9 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
             break;
         char ts[32];
         dc_time_format(w[i].time, ts, sizeof ts);
-        json_array_append_new(norm_wps, json_pack("{s:{s:f,s:f},s:f,s:s}", "position", "lat", w[i].position.lat,
-                                                  "lng", w[i].position.lon, "altitude", w[i].altitude_m, "time", ts));
+        json_array_append_new(norm_wps, json_pack("{s:{s:f,s:f},s:f,s:s}", "position", "lat",
+                                                  w[i].position.lat, "lng", w[i].position.lon,
+                                                  "altitude", w[i].altitude_m, "time", ts));
     }
     if (rc == DC_OK) {
         *vols = dc_calloc(n - 1, sizeof **vols);
@@ -315,8 +337,9 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
             rc = fail(d, rc, p, "%s", inner.message);
         } else {
             *count = n - 1;
-            *normalised = json_pack("{s:{s:o,s:{s:f,s:f,s:f}}}", "route", "waypoints", norm_wps, "buffers",
-                                    "lateral", buf.lateral_m, "vertical", buf.vertical_m, "time", seconds);
+            *normalised =
+                json_pack("{s:{s:o,s:{s:f,s:f,s:f}}}", "route", "waypoints", norm_wps, "buffers",
+                          "lateral", buf.lateral_m, "vertical", buf.vertical_m, "time", seconds);
             norm_wps = NULL;
         }
     }
@@ -343,8 +366,8 @@ void dc_api_submission_clear(dc_submission *s)
  * validity window; its volume is the protected area at every altitude. */
 static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out)
 {
-    static const char *const fields[] = {"version", "label", "location", "outline_polygon", "radius",
-                                         "time_start", "time_end", NULL};
+    static const char *const fields[] = {"version", "label",      "location", "outline_polygon",
+                                         "radius",  "time_start", "time_end", NULL};
     dc_status rc = only_members(d, root, "", fields);
     if (rc != DC_OK)
         return rc;
@@ -358,7 +381,8 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
     const char *label = json_string_value(json_object_get(root, "label"));
     if (json_object_get(root, "label") != NULL && (label == NULL || strlen(label) > 200))
         return fail(d, DC_INVALID, "/label", "a text of at most 200 bytes");
-    json_t *location = json_object_get(root, "location"), *poly = json_object_get(root, "outline_polygon");
+    json_t *location = json_object_get(root, "location"),
+           *poly = json_object_get(root, "outline_polygon");
     if ((location == NULL) == (poly == NULL))
         return fail(d, DC_INVALID, "", "exactly one of \"location\" and \"outline_polygon\"");
     if (json_object_get(root, "radius") == NULL)
@@ -370,7 +394,8 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
     if (!isfinite(radius) || radius < 0 || radius > 100000 || (location != NULL && radius <= 0))
         return fail(d, DC_RANGE, "/radius", "metres within 0..100000 (more than 0 around a point)");
     if (json_object_get(root, "time_start") == NULL || json_object_get(root, "time_end") == NULL)
-        return fail(d, DC_INVALID, json_object_get(root, "time_start") ? "/time_end" : "/time_start", "required");
+        return fail(d, DC_INVALID,
+                    json_object_get(root, "time_start") ? "/time_end" : "/time_start", "required");
     if ((rc = decode_time(d, json_object_get(root, "time_start"), "/time_start", &t0)) != DC_OK ||
         (rc = decode_time(d, json_object_get(root, "time_end"), "/time_end", &t1)) != DC_OK)
         return rc;
@@ -385,16 +410,19 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
         dc_point c;
         if ((rc = decode_point(d, location, "/location", &c)) != DC_OK)
             return rc;
-        rc = dc_volume_init_circle(c, radius, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1, v, &inner);
+        rc = dc_volume_init_circle(c, radius, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1, v,
+                                   &inner);
         place = json_pack("{s:{s:f,s:f}}", "location", "lat", c.lat, "lng", c.lon);
     } else {
         static const char *const pf[] = {"vertices", NULL};
-        if ((rc = members_of(d, poly, "/outline_polygon", "{\"vertices\": [position, ...]}", pf)) != DC_OK)
+        if ((rc = members_of(d, poly, "/outline_polygon", "{\"vertices\": [position, ...]}", pf)) !=
+            DC_OK)
             return rc;
         json_t *vertices = json_object_get(poly, "vertices");
         size_t n = json_array_size(vertices);
         if (!json_is_array(vertices) || n > DC_VOLUME_MAX_VERTICES)
-            return fail(d, DC_INVALID, "/outline_polygon/vertices", "a list of at most %d positions", DC_VOLUME_MAX_VERTICES);
+            return fail(d, DC_INVALID, "/outline_polygon/vertices",
+                        "a list of at most %d positions", DC_VOLUME_MAX_VERTICES);
         dc_point *pts = dc_malloc((n ? n : 1) * sizeof *pts);
         json_t *norm = json_array();
         for (size_t i = 0; pts && rc == DC_OK && i < n; i++) {
@@ -402,15 +430,18 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
             snprintf(pv, sizeof pv, "/outline_polygon/vertices/%zu", i);
             rc = decode_point(d, json_array_get(vertices, i), pv, &pts[i]);
             if (rc == DC_OK)
-                json_array_append_new(norm, json_pack("{s:f,s:f}", "lat", pts[i].lat, "lng", pts[i].lon));
+                json_array_append_new(norm,
+                                      json_pack("{s:f,s:f}", "lat", pts[i].lat, "lng", pts[i].lon));
         }
         if (pts == NULL)
             rc = DC_NOMEM;
         dc_volume outline;
         if (rc == DC_OK)
-            rc = dc_volume_init_polygon(d->geom, pts, n, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1, &outline, &inner);
+            rc = dc_volume_init_polygon(d->geom, pts, n, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0,
+                                        t1, &outline, &inner);
         if (rc == DC_OK) {
-            rc = radius > 0 ? dc_volume_buffer(d->geom, &outline, radius, v, &inner) : dc_volume_copy(&outline, v);
+            rc = radius > 0 ? dc_volume_buffer(d->geom, &outline, radius, v, &inner)
+                            : dc_volume_copy(&outline, v);
             dc_volume_clear(&outline);
         }
         dc_free(pts);
@@ -423,8 +454,10 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
     if (rc != DC_OK) {
         json_decref(place);
         char p[96];
-        snprintf(p, sizeof p, "/%s", strncmp(inner.field, "time", 4) == 0 ? inner.field
-                                     : location ? "radius" : "outline_polygon");
+        snprintf(p, sizeof p, "/%s",
+                 strncmp(inner.field, "time", 4) == 0 ? inner.field
+                 : location                           ? "radius"
+                                                      : "outline_polygon");
         return fail(d, rc, p, "%s", inner.message);
     }
     out->object.volume_count = 1;
@@ -436,17 +469,22 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
     return DC_OK;
 }
 
-static const char *const hazard_kinds[] = {"live_fire", "strike", "demolition", "launch", "spraying", NULL};
+static const char *const hazard_kinds[] = {"live_fire", "strike",   "demolition",
+                                           "launch",    "spraying", NULL};
 
-static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *root, dc_submission *out)
+static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *root,
+                               dc_submission *out)
 {
     static const char *const intent_fields[] = {"version", "priority", "state", "accept_conflicts",
-                                                "volumes", "route", NULL};
-    static const char *const hazard_fields[] = {"version", "priority", "state", "accept_conflicts",
-                                                "volumes", "route", "hazard_kind", "from_message", NULL};
+                                                "volumes", "route",    NULL};
+    static const char *const hazard_fields[] = {"version",          "priority",     "state",
+                                                "accept_conflicts", "volumes",      "route",
+                                                "hazard_kind",      "from_message", NULL};
     static const char *const zone_fields[] = {"version", "volumes", "public", "admitted", NULL};
-    dc_status rc = only_members(d, root, "", kind == DC_KIND_ZONE ? zone_fields
-                                             : kind == DC_KIND_HAZARD ? hazard_fields : intent_fields);
+    dc_status rc = only_members(d, root, "",
+                                kind == DC_KIND_ZONE     ? zone_fields
+                                : kind == DC_KIND_HAZARD ? hazard_fields
+                                                         : intent_fields);
     if (rc != DC_OK)
         return rc;
     dc_object *o = &out->object;
@@ -458,9 +496,11 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
         out->has_version = 1;
     }
     json_t *priority = json_object_get(root, "priority");
-    if (priority != NULL && (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
-                             json_integer_value(priority) > DC_PRIORITY_MAX))
-        return fail(d, DC_RANGE, "/priority", "an integer within %d..%d", DC_PRIORITY_MIN, DC_PRIORITY_MAX);
+    if (priority != NULL &&
+        (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
+         json_integer_value(priority) > DC_PRIORITY_MAX))
+        return fail(d, DC_RANGE, "/priority", "an integer within %d..%d", DC_PRIORITY_MIN,
+                    DC_PRIORITY_MAX);
     o->priority = priority ? (int)json_integer_value(priority) : 0;
     o->state = DC_STATE_ACCEPTED;
     json_t *state = json_object_get(root, "state");
@@ -477,11 +517,13 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
         for (int i = 0; hk != NULL && hazard_kinds[i] != NULL; i++)
             ok |= strcmp(hk, hazard_kinds[i]) == 0;
         if (!ok)
-            return fail(d, DC_INVALID, "/hazard_kind", "one of live_fire, strike, demolition, launch, spraying");
+            return fail(d, DC_INVALID, "/hazard_kind",
+                        "one of live_fire, strike, demolition, launch, spraying");
         dc_copy_text(out->hazard_kind, sizeof out->hazard_kind, hk);
         json_t *msg = json_object_get(root, "from_message");
         if (msg != NULL && (!json_is_integer(msg) || json_integer_value(msg) <= 0))
-            return fail(d, DC_INVALID, "/from_message", "the id of a confirmed direct-line message");
+            return fail(d, DC_INVALID, "/from_message",
+                        "the id of a confirmed direct-line message");
         out->from_message = msg ? json_integer_value(msg) : 0;
     }
     json_t *accept = json_object_get(root, "accept_conflicts");
@@ -497,7 +539,8 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
             if (key == NULL || strlen(key) != 32) {
                 char p[64];
                 snprintf(p, sizeof p, "/accept_conflicts/%zu", i);
-                return fail(d, DC_INVALID, p, "a conflict key as a notice gives it (32 hex digits)");
+                return fail(d, DC_INVALID, p,
+                            "a conflict key as a notice gives it (32 hex digits)");
             }
             dc_copy_text(out->accept_keys[i], sizeof out->accept_keys[i], key);
         }
@@ -512,10 +555,10 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
         size_t n = json_array_size(adm);
         if (adm != NULL && (!json_is_array(adm) || n > 1000))
             return fail(d, DC_INVALID, "/admitted", "a list of party names");
-        char (*list)[DC_ID_MAX] = dc_calloc(n ? n : 1, sizeof *list);
+        char(*list)[DC_ID_MAX] = dc_calloc(n ? n : 1, sizeof *list);
         if (list == NULL)
             return DC_NOMEM;
-        o->admitted = (const char (*)[DC_ID_MAX])list;
+        o->admitted = (const char(*)[DC_ID_MAX])list;
         for (size_t i = 0; i < n; i++) {
             const char *party = json_string_value(json_array_get(adm, i));
             if (!dc_party_name_valid(party)) {
@@ -530,8 +573,8 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
     return DC_OK;
 }
 
-dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body, size_t length,
-                                   dc_submission *out, dc_error *err)
+dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body,
+                                   size_t length, dc_submission *out, dc_error *err)
 {
     memset(out, 0, sizeof *out);
     out->object.kind = kind;
@@ -542,11 +585,13 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
     if (root == NULL) {
         dc_api_submission_clear(out);
         return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
-                            "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+                            "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+                            jerr.text);
     }
     if (kind == DC_KIND_SITE) {
-        dc_status rc = json_is_object(root) ? decode_site(&d, root, out)
-                                            : fail(&d, DC_INVALID, "", "the body must be a JSON object");
+        dc_status rc = json_is_object(root)
+                           ? decode_site(&d, root, out)
+                           : fail(&d, DC_INVALID, "", "the body must be a JSON object");
         json_decref(root);
         if (rc == DC_NOMEM)
             dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
@@ -554,12 +599,14 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
             dc_api_submission_clear(out);
         return rc;
     }
-    dc_status rc = json_is_object(root) ? decode_header(&d, kind, root, out)
-                                        : fail(&d, DC_INVALID, "", "the body must be a JSON object");
+    dc_status rc = json_is_object(root)
+                       ? decode_header(&d, kind, root, out)
+                       : fail(&d, DC_INVALID, "", "the body must be a JSON object");
     json_t *volumes = json_object_get(root, "volumes"), *route = json_object_get(root, "route");
     if (rc == DC_OK && (volumes == NULL) == (route == NULL || kind == DC_KIND_ZONE))
-        rc = fail(&d, DC_INVALID, "", kind == DC_KIND_ZONE ? "\"volumes\" is required"
-                                                             : "exactly one of \"volumes\" and \"route\"");
+        rc = fail(&d, DC_INVALID, "",
+                  kind == DC_KIND_ZONE ? "\"volumes\" is required"
+                                       : "exactly one of \"volumes\" and \"route\"");
     if (rc == DC_OK && volumes != NULL) {
         size_t n = json_array_size(volumes);
         if (!json_is_array(volumes) || n == 0)
@@ -597,8 +644,8 @@ static json_t *volume_json(const dc_volume *v)
     char t0[32], t1[32];
     dc_time_format(v->time_start, t0, sizeof t0);
     dc_time_format(v->time_end, t1, sizeof t1);
-    json_t *out = json_pack("{s:f,s:f,s:s,s:s}", "altitude_lower", v->altitude_lower, "altitude_upper",
-                            v->altitude_upper, "time_start", t0, "time_end", t1);
+    json_t *out = json_pack("{s:f,s:f,s:s,s:s}", "altitude_lower", v->altitude_lower,
+                            "altitude_upper", v->altitude_upper, "time_start", t0, "time_end", t1);
     if (v->outline == DC_OUTLINE_CIRCLE) {
         json_object_set_new(out, "outline_circle",
                             json_pack("{s:{s:f,s:f},s:f}", "center", "lat", v->center.lat, "lng",
@@ -606,20 +653,22 @@ static json_t *volume_json(const dc_volume *v)
     } else {
         json_t *vertices = json_array();
         for (uint32_t i = 0; i < v->vertex_count; i++)
-            json_array_append_new(vertices, json_pack("{s:f,s:f}", "lat", round(v->vertices[i].lat * 1e9) / 1e9,
-                                                      "lng", round(v->vertices[i].lon * 1e9) / 1e9));
+            json_array_append_new(vertices, json_pack("{s:f,s:f}", "lat",
+                                                      round(v->vertices[i].lat * 1e9) / 1e9, "lng",
+                                                      round(v->vertices[i].lon * 1e9) / 1e9));
         json_object_set_new(out, "outline_polygon", json_pack("{s:o}", "vertices", vertices));
     }
     return out;
 }
 
-json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard_kind, json_t *extra)
+json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard_kind,
+                           json_t *extra)
 {
     json_t *vols = json_array();
     for (size_t i = 0; i < o->volume_count; i++)
         json_array_append_new(vols, volume_json(&o->volumes[i]));
-    json_t *out = json_pack("{s:s,s:s,s:s,s:I}", "id", o->id, "kind", dc_kind_name(o->kind), "owner",
-                            o->owner, "version", (json_int_t)o->version);
+    json_t *out = json_pack("{s:s,s:s,s:s,s:I}", "id", o->id, "kind", dc_kind_name(o->kind),
+                            "owner", o->owner, "version", (json_int_t)o->version);
     if (o->kind == DC_KIND_SITE) {
         /* a site has neither priority nor admitted parties */
     } else if (o->kind == DC_KIND_ZONE) {
@@ -648,7 +697,8 @@ json_t *dc_api_overlap_geojson(const dc_overlap *ov)
         const dc_volume *v = &ov->parts[k];
         for (uint32_t i = 0; i <= v->vertex_count; i++) {
             const dc_point *p = &v->vertices[i % v->vertex_count];
-            json_array_append_new(ring, json_pack("[f,f]", round(p->lon * 1e7) / 1e7, round(p->lat * 1e7) / 1e7));
+            json_array_append_new(
+                ring, json_pack("[f,f]", round(p->lon * 1e7) / 1e7, round(p->lat * 1e7) / 1e7));
         }
         json_array_append_new(polys, json_pack("[o]", ring));
     }
@@ -665,7 +715,8 @@ void dc_api_conflict_key(const dc_object *other, char out[40])
     dc_hex(h, sizeof h, out);
 }
 
-dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out, dc_error *err)
+dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
+                            dc_error *err)
 {
     double s = -90, w = -180, n = 90, e = 180;
     if (area != NULL) {
@@ -681,8 +732,9 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
         }
         s = v[0], w = v[1], n = v[2], e = v[3];
         if (s < -90 || n > 90 || s > n || w < -180 || w > 180 || e < -180 || e > 180)
-            return dc_error_set(err, DC_RANGE, "area", DC_NO_POSITION,
-                                "area must have south <= north within ±90 and west/east within ±180");
+            return dc_error_set(
+                err, DC_RANGE, "area", DC_NO_POSITION,
+                "area must have south <= north within ±90 and west/east within ±180");
         if (e < w)
             e += 360; /* across the antimeridian */
     }
@@ -710,7 +762,9 @@ static dc_status decode_speed(struct decoder *d, json_t *v, const char *pointer,
         return DC_OK;
     }
     static const char *const fields[] = {"value", "units", NULL};
-    dc_status rc = members_of(d, v, pointer, "a speed in m/s, or {\"value\", \"units\": \"M/S\"|\"KT\"|\"FT/MIN\"}", fields);
+    dc_status rc =
+        members_of(d, v, pointer,
+                   "a speed in m/s, or {\"value\", \"units\": \"M/S\"|\"KT\"|\"FT/MIN\"}", fields);
     if (rc != DC_OK)
         return rc;
     json_t *value = json_object_get(v, "value");
@@ -732,8 +786,9 @@ static dc_status decode_speed(struct decoder *d, json_t *v, const char *pointer,
 static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer, const char *party,
                                dc_report *out)
 {
-    static const char *const fields[] = {"aircraft", "callsign", "time", "position", "altitude",
-                                         "ground_speed", "track", "vertical_rate", "intent", NULL};
+    static const char *const fields[] = {
+        "aircraft",     "callsign", "time",          "position", "altitude",
+        "ground_speed", "track",    "vertical_rate", "intent",   NULL};
     char p[96];
     dc_status rc = members_of(d, v, pointer, "a position report is an object", fields);
     if (rc != DC_OK)
@@ -805,15 +860,17 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
     struct decoder d = {NULL, err, NULL};
     json_t *items = NULL;
     size_t skip = 0;
-    while (skip < length && (body[skip] == ' ' || body[skip] == '\n' || body[skip] == '\r' || body[skip] == '\t'))
+    while (skip < length &&
+           (body[skip] == ' ' || body[skip] == '\n' || body[skip] == '\r' || body[skip] == '\t'))
         skip++;
     json_error_t jerr;
     dc_status rc = DC_OK;
     if (skip < length && body[skip] == '[') {
         items = json_loadb(body, length, JSON_REJECT_DUPLICATES, &jerr);
         if (items == NULL)
-            rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "malformed JSON at line %d column %d: %s",
-                              jerr.line, jerr.column, jerr.text);
+            rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION,
+                              "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+                              jerr.text);
     } else { /* NDJSON */
         items = json_array();
         size_t at = 0, line = 0;
@@ -840,7 +897,8 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
     if (rc == DC_OK && n == 0)
         rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no position reports");
     if (rc == DC_OK && n > DC_API_MAX_REPORTS)
-        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "%zu reports; at most %d a batch", n, DC_API_MAX_REPORTS);
+        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "%zu reports; at most %d a batch", n,
+                          DC_API_MAX_REPORTS);
     dc_report *reports = rc == DC_OK ? dc_calloc(n, sizeof *reports) : NULL;
     if (rc == DC_OK && reports == NULL)
         rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
@@ -864,21 +922,28 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
     char t[32];
     dc_time_format(a->time, t, sizeof t);
     json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
-                          a->kind == DC_ALERT_ZONE ? "zone" : "separation", "level", dc_alert_level_name(a->level),
-                          "repetition", a->repetition, "time", t, "time_to_event_s", a->time_to_event_s, "track",
-                          "party", a->party, "aircraft", a->aircraft, "position", "lat", a->position.lat, "lng",
+                          a->kind == DC_ALERT_ZONE ? "zone" : "separation", "level",
+                          dc_alert_level_name(a->level), "repetition", a->repetition, "time", t,
+                          "time_to_event_s", a->time_to_event_s, "track", "party", a->party,
+                          "aircraft", a->aircraft, "position", "lat", a->position.lat, "lng",
                           a->position.lon, "altitude_m", a->altitude_m);
     if (a->kind == DC_ALERT_ZONE) {
-        json_object_set_new(j, "zone", json_pack("{s:s,s:s}", "owner", a->zone_owner, "id", a->zone_id));
+        json_object_set_new(j, "zone",
+                            json_pack("{s:s,s:s}", "owner", a->zone_owner, "id", a->zone_id));
         /* the zone's owner learns identity and position in or near its zone, nothing more */
-        if (strcmp(recipient, a->party) == 0 && a->level != DC_LEVEL_INCURSION && a->level != DC_LEVEL_CLEAR)
-            json_object_set_new(j, "entry", json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
+        if (strcmp(recipient, a->party) == 0 && a->level != DC_LEVEL_INCURSION &&
+            a->level != DC_LEVEL_CLEAR)
+            json_object_set_new(j, "entry",
+                                json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
     } else {
-        json_object_set_new(j, "other", json_pack("{s:s,s:s,s:{s:f,s:f,s:f}}", "party", a->other_party, "aircraft",
-                                                  a->other_aircraft, "relative", "east_m", a->relative_east_m,
-                                                  "north_m", a->relative_north_m, "up_m", a->relative_up_m));
-        json_object_set_new(j, "cpa", json_pack("{s:f,s:f}", "horizontal_m", a->cpa_horizontal_m, "vertical_m",
-                                                a->cpa_vertical_m));
+        json_object_set_new(j, "other",
+                            json_pack("{s:s,s:s,s:{s:f,s:f,s:f}}", "party", a->other_party,
+                                      "aircraft", a->other_aircraft, "relative", "east_m",
+                                      a->relative_east_m, "north_m", a->relative_north_m, "up_m",
+                                      a->relative_up_m));
+        json_object_set_new(j, "cpa",
+                            json_pack("{s:f,s:f}", "horizontal_m", a->cpa_horizontal_m,
+                                      "vertical_m", a->cpa_vertical_m));
     }
     return j;
 }

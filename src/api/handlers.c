@@ -1,4 +1,5 @@
-/* handlers.c - the routes of deconflictd: translate HTTP requests into store transactions and engine decisions */
+/* handlers.c - the routes of deconflictd: translate HTTP requests into store transactions and
+ * engine decisions */
 #include "api_internal.h"
 
 #include <ctype.h>
@@ -19,10 +20,14 @@ static dc_time_us now_us(void)
 static const char *problem_title(dc_status s)
 {
     switch (s) {
-    case DC_NOT_FOUND: return "Not found";
-    case DC_FORBIDDEN: return "Forbidden";
-    case DC_CONFLICT: return "Conflict";
-    case DC_STALE: return "Stale version";
+    case DC_NOT_FOUND:
+        return "Not found";
+    case DC_FORBIDDEN:
+        return "Forbidden";
+    case DC_CONFLICT:
+        return "Conflict";
+    case DC_STALE:
+        return "Stale version";
     default: {
         static const char *const titles[] = {
 #define DC__TITLE(name, text) text,
@@ -47,8 +52,8 @@ void dc_api_problem(dc_api_response *res, int http_status, dc_status status, con
     json_decref(res->json);
     res->status = http_status;
     res->content_type = "application/problem+json";
-    res->json = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", problem_title(status), "status",
-                          http_status, "detail", detail ? detail : dc_strerror(status));
+    res->json = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", problem_title(status),
+                          "status", http_status, "detail", detail ? detail : dc_strerror(status));
     if (pointer != NULL)
         json_object_set_new(res->json, "pointer", json_string(pointer));
 }
@@ -72,8 +77,9 @@ static void store_failure(dc_api_response *res)
 
 /* ---- audit helpers ---- */
 
-static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char *actor, const char *action,
-                              const char *object, const char *recipients, json_t *detail, dc_audit_record *out)
+static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char *actor,
+                              const char *action, const char *object, const char *recipients,
+                              json_t *detail, dc_audit_record *out)
 {
     dc_audit_record local, *r = out ? out : &local;
     memset(r, 0, sizeof *r);
@@ -123,7 +129,9 @@ static int kind_of_collection(const char *name, size_t len, dc_object_kind *kind
     static const struct {
         const char *name;
         dc_object_kind kind;
-    } collections[] = {{"intents", DC_KIND_INTENT}, {"hazards", DC_KIND_HAZARD}, {"zones", DC_KIND_ZONE},
+    } collections[] = {{"intents", DC_KIND_INTENT},
+                       {"hazards", DC_KIND_HAZARD},
+                       {"zones", DC_KIND_ZONE},
                        {"sites", DC_KIND_SITE}};
     for (size_t i = 0; i < 4; i++)
         if (strlen(collections[i].name) == len && strncmp(name, collections[i].name, len) == 0) {
@@ -140,7 +148,7 @@ static int id_valid(const char *id)
 
 struct notice_plan {
     char recipient[DC_ID_MAX];
-    char about_ref[192];       /* the object whose information the notice discloses */
+    char about_ref[192]; /* the object whose information the notice discloses */
     json_t *body;
 };
 
@@ -160,20 +168,24 @@ static json_t *notice_json(const dc_object *mine, const dc_object *theirs, const
         hi = hi > c->overlap.parts[k].altitude_upper ? hi : c->overlap.parts[k].altitude_upper;
     }
     return json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o}", "object", "kind",
-                     dc_kind_name(mine->kind), "id", mine->id, "counterpart", "party", theirs->owner,
-                     "kind", dc_kind_name(theirs->kind), "action", action, "reason",
-                     dc_reason_name(c->reason), "conflict_key", key, "time_start", t0, "time_end", t1,
-                     "altitude_lower", lo, "altitude_upper", hi, "overlap",
+                     dc_kind_name(mine->kind), "id", mine->id, "counterpart", "party",
+                     theirs->owner, "kind", dc_kind_name(theirs->kind), "action", action, "reason",
+                     dc_reason_name(c->reason), "conflict_key", key, "time_start", t0, "time_end",
+                     t1, "altitude_lower", lo, "altitude_upper", hi, "overlap",
                      dc_api_overlap_geojson(&c->overlap));
 }
 
 static const char *submitter_action(dc_resolution r)
 {
     switch (r) {
-    case DC_RESOLUTION_BLOCKS: return "refused";
-    case DC_RESOLUTION_ACCEPTED: return "accepted_conflict";
-    case DC_RESOLUTION_OTHER_REPLANS: return "counterpart_must_replan";
-    default: return "own_conflict";
+    case DC_RESOLUTION_BLOCKS:
+        return "refused";
+    case DC_RESOLUTION_ACCEPTED:
+        return "accepted_conflict";
+    case DC_RESOLUTION_OTHER_REPLANS:
+        return "counterpart_must_replan";
+    default:
+        return "own_conflict";
     }
 }
 
@@ -192,8 +204,9 @@ static dc_status audit_notice(dc_api *api, const char *actor, const char *recipi
  * volumes and window, so that it can move; the hazard's owner only that a
  * site of that party lies inside its area (gathered per party into
  * `windows`, sent by the caller). `o` is the object being written. */
-static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflict *c, const char *ref,
-                               const char *other_ref, dc_time_us now, json_t *windows, json_t *notices_out)
+static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflict *c,
+                               const char *ref, const char *other_ref, dc_time_us now,
+                               json_t *windows, json_t *notices_out)
 {
     const dc_object *hazard = o->kind == DC_KIND_SITE ? c->other : o;
     const dc_object *site = o->kind == DC_KIND_SITE ? o : c->other;
@@ -203,11 +216,12 @@ static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflic
     dc_time_format(c->time_start, t0, sizeof t0);
     dc_time_format(c->time_end, t1, sizeof t1);
     json_t *shape = dc_api_object_json(hazard, 0, NULL, NULL);
-    json_t *to_site = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:O}", "object", "kind", "site", "id",
-                                site->id, "counterpart", "party", hazard->owner, "kind", "hazard", "action",
-                                o->kind == DC_KIND_SITE ? "hazard_over_new_site" : "hazard_refused_over_site",
-                                "reason", "protected_site", "time_start", t0, "time_end", t1, "hazard_volumes",
-                                json_object_get(shape, "volumes"));
+    json_t *to_site =
+        json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:O}", "object", "kind", "site", "id",
+                  site->id, "counterpart", "party", hazard->owner, "kind", "hazard", "action",
+                  o->kind == DC_KIND_SITE ? "hazard_over_new_site" : "hazard_refused_over_site",
+                  "reason", "protected_site", "time_start", t0, "time_end", t1, "hazard_volumes",
+                  json_object_get(shape, "volumes"));
     json_decref(shape);
     char *text = json_dumps(to_site, JSON_COMPACT | JSON_REAL_PRECISION(12));
     int64_t nid = 0;
@@ -215,7 +229,8 @@ static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflic
     free(text);
     if (rc == DC_OK)
         rc = audit(api, "server", "notice", hazard_ref, site->owner,
-                   json_pack("{s:I,s:s}", "notice", (json_int_t)nid, "action", "hazard_over_site"), NULL);
+                   json_pack("{s:I,s:s}", "notice", (json_int_t)nid, "action", "hazard_over_site"),
+                   NULL);
     if (o->kind == DC_KIND_SITE) {
         json_object_set_new(to_site, "id", json_integer(nid));
         json_array_append_new(notices_out, to_site);
@@ -237,14 +252,16 @@ static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflic
                    json_pack("{s:s}", "action", "protected_site_inside_hazard"), NULL);
     if (rc == DC_OK && o->kind == DC_KIND_SITE) {
         /* a new site: the existing hazard's owner is told at once */
-        json_t *n = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s}", "object", "kind", "hazard", "id",
-                              hazard->id, "counterpart", "party", site->owner, "kind", "site", "action", "replan",
-                              "reason", "protected_site", "time_start", t0, "time_end", t1);
+        json_t *n =
+            json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s}", "object", "kind", "hazard", "id",
+                      hazard->id, "counterpart", "party", site->owner, "kind", "site", "action",
+                      "replan", "reason", "protected_site", "time_start", t0, "time_end", t1);
         text = json_dumps(n, JSON_COMPACT);
         rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, hazard->owner, text, now, NULL);
         free(text);
         json_decref(n);
-        json_object_del(windows, site->owner); /* told directly, not through the submitter's response */
+        json_object_del(windows,
+                        site->owner); /* told directly, not through the submitter's response */
     }
     return rc;
 }
@@ -283,9 +300,9 @@ static dc_status note_site_refusal(dc_api *api, const char *party, dc_time_us no
         return DC_OK;
     char t[32];
     dc_time_format(now, t, sizeof t);
-    json_t *alert = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "probing", "level", "warning", "time", t,
-                              "party", party, "refused_hazards", (json_int_t)in_window, "window_s",
-                              (json_int_t)api->probe_window_s);
+    json_t *alert = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "probing", "level", "warning",
+                              "time", t, "party", party, "refused_hazards", (json_int_t)in_window,
+                              "window_s", (json_int_t)api->probe_window_s);
     char *text = json_dumps(alert, JSON_COMPACT);
     int64_t id = 0;
     dc_status rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, "operator", text, now, &id);
@@ -294,8 +311,9 @@ static dc_status note_site_refusal(dc_api *api, const char *party, dc_time_us no
     snprintf(ref, sizeof ref, "party/%s", party);
     if (rc == DC_OK)
         rc = audit(api, "server", "alert", ref, "operator",
-                   json_pack("{s:I,s:s,s:I}", "alert", (json_int_t)id, "kind", "probing", "refused_hazards",
-                             (json_int_t)in_window), NULL);
+                   json_pack("{s:I,s:s,s:I}", "alert", (json_int_t)id, "kind", "probing",
+                             "refused_hazards", (json_int_t)in_window),
+                   NULL);
     json_decref(alert);
     return rc;
 }
@@ -353,8 +371,9 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         (!have_existing && sub.has_version && sub.version != 0)) {
         dc_store_rollback(api->store);
         char detail[160];
-        snprintf(detail, sizeof detail, have_existing ? "the object is at version %lld; send it as \"version\""
-                                                      : "the object does not exist (version %lld)",
+        snprintf(detail, sizeof detail,
+                 have_existing ? "the object is at version %lld; send it as \"version\""
+                               : "the object does not exist (version %lld)",
                  (long long)current);
         dc_api_problem(res, 409, DC_STALE, "/version", detail);
         goto done;
@@ -370,7 +389,8 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             dc_free(m.body);
         if (!confirmed) {
             dc_store_rollback(api->store);
-            dc_api_problem(res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND, "/from_message",
+            dc_api_problem(res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND,
+                           "/from_message",
                            mine ? "the message's coordinates have not been confirmed by read-back"
                                 : "no such message between you and another party");
             goto done;
@@ -431,9 +451,12 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         json_array_append_new(notices_out, mine);
         if (rc != DC_OK || !result.accepted)
             continue;
-        if (c->resolution == DC_RESOLUTION_OTHER_REPLANS || c->resolution == DC_RESOLUTION_ACCEPTED) {
-            json_t *theirs = notice_json(c->other, o, c, c->resolution == DC_RESOLUTION_OTHER_REPLANS
-                                                             ? "replan" : "conflict_accepted_by_counterpart");
+        if (c->resolution == DC_RESOLUTION_OTHER_REPLANS ||
+            c->resolution == DC_RESOLUTION_ACCEPTED) {
+            json_t *theirs = notice_json(c->other, o, c,
+                                         c->resolution == DC_RESOLUTION_OTHER_REPLANS
+                                             ? "replan"
+                                             : "conflict_accepted_by_counterpart");
             text = json_dumps(theirs, JSON_COMPACT | JSON_REAL_PRECISION(12));
             rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, c->other->owner, text, now, &nid);
             free(text);
@@ -446,13 +469,15 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
      * its area during a window: not where, not how many. */
     const char *site_party;
     json_t *window;
-    json_object_foreach(site_windows, site_party, window) {
+    json_object_foreach(site_windows, site_party, window)
+    {
         if (rc != DC_OK)
             break;
-        json_t *n = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:O,s:O}", "object", "kind", dc_kind_name(o->kind),
-                              "id", o->id, "counterpart", "party", site_party, "kind", "site", "action", "refused",
-                              "reason", "protected_site", "time_start", json_array_get(window, 0), "time_end",
-                              json_array_get(window, 1));
+        json_t *n =
+            json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:O,s:O}", "object", "kind",
+                      dc_kind_name(o->kind), "id", o->id, "counterpart", "party", site_party,
+                      "kind", "site", "action", "refused", "reason", "protected_site", "time_start",
+                      json_array_get(window, 0), "time_end", json_array_get(window, 1));
         char *text = json_dumps(n, JSON_COMPACT);
         int64_t nid = 0;
         rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, o->owner, text, now, &nid);
@@ -470,7 +495,8 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     }
     if (!result.accepted) {
         /* Nothing is written but the disclosures just made. */
-        audit(api, o->owner, "refused", ref, "", json_pack("{s:s}", "kind", dc_kind_name(kind)), NULL);
+        audit(api, o->owner, "refused", ref, "", json_pack("{s:s}", "kind", dc_kind_name(kind)),
+              NULL);
         if (dc_store_commit(api->store) != DC_OK) {
             store_failure(res);
             goto done;
@@ -502,7 +528,8 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         snprintf(action, sizeof action, "%s.put", dc_kind_name(kind));
         rc = audit(api, o->owner, action, ref, "",
                    json_pack("{s:I,s:s,s:s}", "version", (json_int_t)o->version, "state",
-                             dc_state_name(o->state), "digest", digest_hex), &write);
+                             dc_state_name(o->state), "digest", digest_hex),
+                   &write);
     }
     if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
         if (rc != DC_OK)
@@ -557,7 +584,8 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     if (rc == DC_NOT_FOUND) {
         rc = dc_store_object_visible(api->store, kind, id, req->party.name, &r);
         if (rc == DC_OK)
-            through_grant = dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK;
+            through_grant =
+                dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK;
     }
     if (rc == DC_OK && through_grant)
         rc = audit_read(api, req->party.name, &r);
@@ -580,8 +608,8 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     }
 }
 
-static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
-                          dc_api_response *res)
+static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind,
+                          const char *id, dc_api_response *res)
 {
     if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
@@ -618,13 +646,15 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
         pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = 200;
-    res->json = json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt", receipt_json(&write));
+    res->json =
+        json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt", receipt_json(&write));
 }
 
-static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind kind, dc_api_response *res)
+static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind kind,
+                         dc_api_response *res)
 {
-    const char *area = req->query(req->query_ctx, "area"), *from = req->query(req->query_ctx, "from"),
-               *to = req->query(req->query_ctx, "to");
+    const char *area = req->query(req->query_ctx, "area"),
+               *from = req->query(req->query_ctx, "from"), *to = req->query(req->query_ctx, "to");
     dc_box4 box;
     dc_error err;
     int filtered = area != NULL || from != NULL || to != NULL;
@@ -637,7 +667,8 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
         store_failure(res);
         return;
     }
-    dc_status rc = dc_store_object_list(api->store, kind, req->party.name, filtered ? &box : NULL, &list);
+    dc_status rc =
+        dc_store_object_list(api->store, kind, req->party.name, filtered ? &box : NULL, &list);
     json_t *items = json_array();
     for (size_t i = 0; rc == DC_OK && i < list.count; i++) {
         const dc_record *r = &list.items[i];
@@ -661,14 +692,16 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
 
 /* ---- parties, grants, notices, audit ---- */
 
-static json_t *parse_body(const dc_api_request *req, dc_api_response *res, const char *const *fields)
+static json_t *parse_body(const dc_api_request *req, dc_api_response *res,
+                          const char *const *fields)
 {
     json_error_t jerr;
     json_t *root = json_loadb(req->body, req->body_length, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL || !json_is_object(root)) {
         char detail[256];
-        snprintf(detail, sizeof detail, root ? "the body must be a JSON object"
-                                             : "malformed JSON at line %d column %d: %s",
+        snprintf(detail, sizeof detail,
+                 root ? "the body must be a JSON object"
+                      : "malformed JSON at line %d column %d: %s",
                  jerr.line, jerr.column, jerr.text);
         dc_api_problem(res, 400, DC_INVALID, "", detail);
         json_decref(root);
@@ -676,7 +709,8 @@ static json_t *parse_body(const dc_api_request *req, dc_api_response *res, const
     }
     const char *key;
     json_t *value;
-    json_object_foreach(root, key, value) {
+    json_object_foreach(root, key, value)
+    {
         int known = 0;
         for (int i = 0; fields[i] && !known; i++)
             known = strcmp(key, fields[i]) == 0;
@@ -723,7 +757,8 @@ static void create_party(dc_api *api, const dc_api_request *req, dc_api_response
             rc = dc_store_party_set_notation(api->store, name, notation);
         dc_audit_record write;
         if (rc == DC_OK)
-            rc = audit(api, "operator", "party.create", "", name, json_pack("{s:s}", "party", name), &write);
+            rc = audit(api, "operator", "party.create", "", name, json_pack("{s:s}", "party", name),
+                       &write);
         if (rc == DC_CONFLICT) {
             dc_store_rollback(api->store);
             dc_api_problem(res, 409, DC_CONFLICT, "/name", "a party of that name exists");
@@ -733,7 +768,8 @@ static void create_party(dc_api *api, const dc_api_request *req, dc_api_response
             store_failure(res);
         } else {
             res->status = 201;
-            res->json = json_pack("{s:s,s:s,s:o}", "name", name, "key", key, "receipt", receipt_json(&write));
+            res->json = json_pack("{s:s,s:s,s:o}", "name", name, "key", key, "receipt",
+                                  receipt_json(&write));
         }
     }
     json_decref(root);
@@ -795,15 +831,16 @@ static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api
             if (rc == DC_CONFLICT)
                 dc_api_problem(res, 409, DC_CONFLICT, NULL, "that grant exists already");
             else
-                dc_api_problem(res, 404, DC_NOT_FOUND, "/grantee", add ? "no such party" : "no such grant");
+                dc_api_problem(res, 404, DC_NOT_FOUND, "/grantee",
+                               add ? "no such party" : "no such grant");
         } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
             if (rc != DC_OK)
                 dc_store_rollback(api->store);
             store_failure(res);
         } else {
             res->status = add ? 201 : 200;
-            res->json = json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee", grantee,
-                                  "kind", kind_name, "receipt", receipt_json(&write));
+            res->json = json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee",
+                                  grantee, "kind", kind_name, "receipt", receipt_json(&write));
         }
     }
     json_decref(root);
@@ -833,8 +870,9 @@ static int parse_after(const char *text, int64_t *out)
 }
 
 /* A party's inbox (notices or alerts) after the id in `param`, oldest first. */
-static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *res, dc_inbox box, const char *param,
-                       const char *what, int (*collect)(void *, int64_t, const char *, dc_time_us))
+static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *res, dc_inbox box,
+                       const char *param, const char *what,
+                       int (*collect)(void *, int64_t, const char *, dc_time_us))
 {
     int64_t after = 0;
     if (parse_after(req->query(req->query_ctx, param), &after) != 0) {
@@ -882,16 +920,18 @@ static int recipients_include(const char *list, const char *party)
 static int collect_audit(void *ctx, const dc_audit_record *r)
 {
     struct audit_view *v = ctx;
-    if (v->viewer != NULL && strcmp(r->actor, v->viewer) != 0 && !recipients_include(r->recipients, v->viewer))
+    if (v->viewer != NULL && strcmp(r->actor, v->viewer) != 0 &&
+        !recipients_include(r->recipients, v->viewer))
         return 0;
     char t[32], hash[2 * DC_HASH_BYTES + 1];
     dc_time_format(r->time, t, sizeof t);
     dc_hex(r->hash, DC_HASH_BYTES, hash);
     json_t *detail = json_loads(r->detail, 0, NULL);
-    json_array_append_new(v->items, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
-                                              "time", t, "actor", r->actor, "action", r->action, "object",
-                                              r->object, "recipients", r->recipients, "detail",
-                                              detail ? detail : json_object(), "hash", hash));
+    json_array_append_new(v->items,
+                          json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
+                                    "time", t, "actor", r->actor, "action", r->action, "object",
+                                    r->object, "recipients", r->recipients, "detail",
+                                    detail ? detail : json_object(), "hash", hash));
     return 0;
 }
 
@@ -899,7 +939,8 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
 {
     const char *object = req->query(req->query_ctx, "object");
     if (object == NULL || object[0] == '\0' || strlen(object) > 190) {
-        dc_api_problem(res, 400, DC_INVALID, "/object", "object=<kind>/<owner>/<id>, as audit records name it");
+        dc_api_problem(res, 400, DC_INVALID, "/object",
+                       "object=<kind>/<owner>/<id>, as audit records name it");
         return;
     }
     /* A party sees every record about its own objects, and elsewhere only
@@ -916,7 +957,8 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
         snprintf(owner, sizeof owner, "%.*s", (int)strcspn(object + 5, "/"), object + 5);
         int granted = 0;
         if (dc_store_begin(api->store, 0) == DC_OK) {
-            granted = dc_store_grant_exists(api->store, owner, req->party.name, DC_KIND_SITE) == DC_OK;
+            granted =
+                dc_store_grant_exists(api->store, owner, req->party.name, DC_KIND_SITE) == DC_OK;
             dc_store_commit(api->store);
         }
         if (!granted) {
@@ -954,7 +996,8 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
         dc_store_object_counts(api->store, counts);
         dc_store_commit(api->store);
     }
-    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                    0.05,   0.1,   0.25,   0.5,   1,    5};
     size_t cap = 4096, n = 0;
     char *text = malloc(cap);
     if (text == NULL) {
@@ -962,29 +1005,34 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
         return;
     }
     pthread_mutex_lock(&api->metrics_lock);
-    n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_requests_total HTTP requests by status class.\n"
-                                             "# TYPE deconflict_requests_total counter\n");
+    n += (size_t)snprintf(text + n, cap - n,
+                          "# HELP deconflict_requests_total HTTP requests by status class.\n"
+                          "# TYPE deconflict_requests_total counter\n");
     for (int c = 1; c <= 5; c++)
-        n += (size_t)snprintf(text + n, cap - n, "deconflict_requests_total{class=\"%dxx\"} %llu\n", c,
-                              (unsigned long long)api->requests_by_class[c]);
-    n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_request_duration_seconds Time to answer a request.\n"
-                                             "# TYPE deconflict_request_duration_seconds histogram\n");
+        n += (size_t)snprintf(text + n, cap - n, "deconflict_requests_total{class=\"%dxx\"} %llu\n",
+                              c, (unsigned long long)api->requests_by_class[c]);
+    n += (size_t)snprintf(text + n, cap - n,
+                          "# HELP deconflict_request_duration_seconds Time to answer a request.\n"
+                          "# TYPE deconflict_request_duration_seconds histogram\n");
     uint64_t cumulative = 0, total = 0;
     for (int c = 1; c <= 5; c++)
         total += api->requests_by_class[c];
     for (int b = 0; b < 12; b++) {
         cumulative += api->duration_buckets[b];
-        n += (size_t)snprintf(text + n, cap - n, "deconflict_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+        n += (size_t)snprintf(text + n, cap - n,
+                              "deconflict_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
                               bounds[b], (unsigned long long)cumulative);
     }
-    n += (size_t)snprintf(text + n, cap - n,
-                          "deconflict_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                          "deconflict_request_duration_seconds_sum %.6f\n"
-                          "deconflict_request_duration_seconds_count %llu\n",
-                          (unsigned long long)total, api->duration_sum_s, (unsigned long long)total);
+    n +=
+        (size_t)snprintf(text + n, cap - n,
+                         "deconflict_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                         "deconflict_request_duration_seconds_sum %.6f\n"
+                         "deconflict_request_duration_seconds_count %llu\n",
+                         (unsigned long long)total, api->duration_sum_s, (unsigned long long)total);
     pthread_mutex_unlock(&api->metrics_lock);
-    n += (size_t)snprintf(text + n, cap - n, "# HELP deconflict_objects Stored objects by kind.\n"
-                                             "# TYPE deconflict_objects gauge\n");
+    n += (size_t)snprintf(text + n, cap - n,
+                          "# HELP deconflict_objects Stored objects by kind.\n"
+                          "# TYPE deconflict_objects gauge\n");
     for (int k = 0; k < DC_KIND_SITE; k++) /* sites are never counted, not even here */
         n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
                               dc_kind_name((dc_object_kind)k), (long long)counts[k]);
@@ -1008,15 +1056,18 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
         snprintf(ref, sizeof ref, "track/%s/%s", a->party, a->aircraft);
         for (size_t k = 0; rc == DC_OK && k < n; k++) {
             json_t *body = dc_api_alert_json(a, to[k]);
-            char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+            char *text =
+                json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
             int64_t id = 0;
-            rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, to[k], text, now, &id) : DC_NOMEM;
+            rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, to[k], text, now, &id)
+                      : DC_NOMEM;
             free(text);
             if (rc == DC_OK)
                 rc = audit_bulk(api, "server", "alert", ref, to[k],
                                 json_pack("{s:I,s:O,s:O,s:O}", "alert", (json_int_t)id, "kind",
-                                          json_object_get(body, "kind"), "level", json_object_get(body, "level"),
-                                          "repetition", json_object_get(body, "repetition")));
+                                          json_object_get(body, "kind"), "level",
+                                          json_object_get(body, "level"), "repetition",
+                                          json_object_get(body, "repetition")));
             json_decref(body);
         }
     }
@@ -1041,7 +1092,8 @@ static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed
         dc_volume_contains(&rec.object.volumes[i], r->position, r->altitude_m, r->time, &inside);
     /* only a flight under way conforms or not: an ended intent, or one
      * already nonconforming, stays as it is */
-    if (inside || (rec.object.state != DC_STATE_ACCEPTED && rec.object.state != DC_STATE_ACTIVATED)) {
+    if (inside ||
+        (rec.object.state != DC_STATE_ACCEPTED && rec.object.state != DC_STATE_ACTIVATED)) {
         dc_record_clear(&rec);
         return DC_OK;
     }
@@ -1063,23 +1115,25 @@ static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed
     if (rc == DC_OK) {
         dc_hex(digest, DC_HASH_BYTES, hex);
         rc = audit(api, "server", "intent.put", ref, r->party,
-                   json_pack("{s:I,s:s,s:s}", "version", (json_int_t)rec.object.version, "state", "nonconforming",
-                             "digest", hex), NULL);
+                   json_pack("{s:I,s:s,s:s}", "version", (json_int_t)rec.object.version, "state",
+                             "nonconforming", "digest", hex),
+                   NULL);
     }
     dc_time_format(r->time, when, sizeof when);
-    json_t *alert = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f},s:{s:s,s:s}}", "kind", "conformance",
-                              "level", "nonconforming", "repetition", 0, "time", when, "time_to_event_s", 0.0, "track",
-                              "party", r->party, "aircraft", r->aircraft, "position", "lat", r->position.lat, "lng",
-                              r->position.lon, "altitude_m", r->altitude_m, "intent", "id", r->intent, "state",
-                              "nonconforming");
+    json_t *alert =
+        json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f},s:{s:s,s:s}}", "kind",
+                  "conformance", "level", "nonconforming", "repetition", 0, "time", when,
+                  "time_to_event_s", 0.0, "track", "party", r->party, "aircraft", r->aircraft,
+                  "position", "lat", r->position.lat, "lng", r->position.lon, "altitude_m",
+                  r->altitude_m, "intent", "id", r->intent, "state", "nonconforming");
     char *text = json_dumps(alert, JSON_COMPACT | JSON_REAL_PRECISION(12));
     int64_t id = 0;
     if (rc == DC_OK)
         rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, r->party, text, now_us(), &id);
     if (rc == DC_OK)
         rc = audit_bulk(api, "server", "alert", ref, r->party,
-                        json_pack("{s:I,s:s,s:s}", "alert", (json_int_t)id, "kind", "conformance", "level",
-                                  "nonconforming"));
+                        json_pack("{s:I,s:s,s:s}", "alert", (json_int_t)id, "kind", "conformance",
+                                  "level", "nonconforming"));
     free(text);
     json_decref(alert);
     dc_record_clear(&rec);
@@ -1092,7 +1146,8 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     dc_report *reports = NULL;
     size_t count = 0;
     dc_error err;
-    if (dc_api_decode_reports(req->body, req->body_length, req->party.name, &reports, &count, &err) != DC_OK) {
+    if (dc_api_decode_reports(req->body, req->body_length, req->party.name, &reports, &count,
+                              &err) != DC_OK) {
         bad_input(res, &err);
         return;
     }
@@ -1109,8 +1164,9 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
             accepted++;
             latest = reports[i].time > latest ? reports[i].time : latest;
         } else {
-            json_array_append_new(flagged, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i, "aircraft",
-                                                     reports[i].aircraft, "reason", dc_report_verdict_name(v)));
+            json_array_append_new(flagged, json_pack("{s:I,s:s,s:s}", "index", (json_int_t)i,
+                                                     "aircraft", reports[i].aircraft, "reason",
+                                                     dc_report_verdict_name(v)));
         }
     }
     if (rc == DC_OK && latest > 0)
@@ -1146,8 +1202,9 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         store_failure(res);
     } else {
         res->status = 200;
-        res->json = json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted", (json_int_t)accepted,
-                              "flagged", flagged, "alerts", (json_int_t)(alerts.count + nonconforming));
+        res->json = json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted",
+                              (json_int_t)accepted, "flagged", flagged, "alerts",
+                              (json_int_t)(alerts.count + nonconforming));
     }
     dc_alert_list_clear(&alerts);
     dc_free(reports);
@@ -1198,8 +1255,11 @@ static int notation_of(const char *name, dc_notation *out)
     static const struct {
         const char *name;
         dc_notation notation;
-    } map[] = {{"dd", DC_NOTATION_DD}, {"dm", DC_NOTATION_DM}, {"dms", DC_NOTATION_DMS},
-               {"mgrs", DC_NOTATION_MGRS}, {"utm", DC_NOTATION_UTM}};
+    } map[] = {{"dd", DC_NOTATION_DD},
+               {"dm", DC_NOTATION_DM},
+               {"dms", DC_NOTATION_DMS},
+               {"mgrs", DC_NOTATION_MGRS},
+               {"utm", DC_NOTATION_UTM}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(name, map[i].name) == 0) {
             *out = map[i].notation;
@@ -1224,27 +1284,33 @@ static json_t *message_view(const dc_message *m, const char *notation_name, char
     json_t *sent = json_object_get(body, "coordinates");
     for (size_t i = 0; i < json_array_size(sent); i++) {
         json_t *c = json_array_get(sent, i);
-        dc_point p = {json_number_value(json_object_get(c, "lat")), json_number_value(json_object_get(c, "lng"))};
+        dc_point p = {json_number_value(json_object_get(c, "lat")),
+                      json_number_value(json_object_get(c, "lng"))};
         char own[DC_COORD_TEXT_MAX] = "", dd[DC_COORD_TEXT_MAX] = "", mgrs[DC_COORD_TEXT_MAX] = "";
-        if (dc_coord_format(p, &style, own, sizeof own, NULL) != DC_OK) /* polar: no grid, degrees then */
-            dc_coord_format(p, &(dc_coord_style){DC_NOTATION_DD, DC_HEMISPHERE_SIGNED, 5, 0}, own, sizeof own, NULL);
-        dc_coord_style dds = dc_coord_style_default(DC_NOTATION_DD), ms = dc_coord_style_default(DC_NOTATION_MGRS);
+        if (dc_coord_format(p, &style, own, sizeof own, NULL) !=
+            DC_OK) /* polar: no grid, degrees then */
+            dc_coord_format(p, &(dc_coord_style){DC_NOTATION_DD, DC_HEMISPHERE_SIGNED, 5, 0}, own,
+                            sizeof own, NULL);
+        dc_coord_style dds = dc_coord_style_default(DC_NOTATION_DD),
+                       ms = dc_coord_style_default(DC_NOTATION_MGRS);
         dc_coord_format(p, &dds, dd, sizeof dd, NULL);
         dc_coord_format(p, &ms, mgrs, sizeof mgrs, NULL);
         if (i > 0)
             crypto_generichash_update(&h, (const unsigned char *)"\n", 1);
         crypto_generichash_update(&h, (const unsigned char *)own, strlen(own));
-        json_array_append_new(coords, json_pack("{s:O,s:s,s:s,s:s,s:s}", "original", json_object_get(c, "original"),
-                                                "readback", own, "notation", notation_name, "dd", dd, "mgrs", mgrs));
+        json_array_append_new(coords, json_pack("{s:O,s:s,s:s,s:s,s:s}", "original",
+                                                json_object_get(c, "original"), "readback", own,
+                                                "notation", notation_name, "dd", dd, "mgrs", mgrs));
     }
     uint8_t d[32];
     crypto_generichash_final(&h, d, 32);
     dc_hex(d, 32, digest);
     char t[32];
     dc_time_format(m->created, t, sizeof t);
-    json_t *out = json_pack("{s:I,s:s,s:s,s:s,s:O,s:o,s:b}", "id", (json_int_t)m->id, "from", m->sender, "to",
-                            m->recipient, "time", t, "text", json_object_get(body, "text"), "coordinates", coords,
-                            "acknowledged", m->acknowledged);
+    json_t *out =
+        json_pack("{s:I,s:s,s:s,s:s,s:O,s:o,s:b}", "id", (json_int_t)m->id, "from", m->sender, "to",
+                  m->recipient, "time", t, "text", json_object_get(body, "text"), "coordinates",
+                  coords, "acknowledged", m->acknowledged);
     json_decref(body);
     return out;
 }
@@ -1261,11 +1327,13 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
     size_t n = json_array_size(coords);
     json_t *stored = NULL, *readbacks = json_array();
     if (!dc_party_name_valid(to) || strcmp(to, req->party.name) == 0) {
-        dc_api_problem(res, 400, DC_INVALID, "/to", "the one party the message is for (not oneself)");
+        dc_api_problem(res, 400, DC_INVALID, "/to",
+                       "the one party the message is for (not oneself)");
     } else if (text == NULL || strlen(text) > 4000) {
         dc_api_problem(res, 400, DC_INVALID, "/text", "a text of at most 4,000 bytes");
     } else if (!json_is_array(coords) || n == 0 || n > 100) {
-        dc_api_problem(res, 400, DC_INVALID, "/coordinates", "1 to 100 coordinates, each in any notation");
+        dc_api_problem(res, 400, DC_INVALID, "/coordinates",
+                       "1 to 100 coordinates, each in any notation");
     } else {
         stored = json_array();
         for (size_t i = 0; i < n; i++) {
@@ -1282,9 +1350,10 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
                 stored = NULL;
                 break;
             }
-            json_array_append_new(stored, json_pack("{s:s,s:f,s:f}", "original", c, "lat", p.lat, "lng", p.lon));
-            json_array_append_new(readbacks, json_pack("{s:s,s:s,s:s,s:s}", "input", c, "readback", rb.own, "dd",
-                                                       rb.dd, "mgrs", rb.mgrs));
+            json_array_append_new(
+                stored, json_pack("{s:s,s:f,s:f}", "original", c, "lat", p.lat, "lng", p.lon));
+            json_array_append_new(readbacks, json_pack("{s:s,s:s,s:s,s:s}", "input", c, "readback",
+                                                       rb.own, "dd", rb.dd, "mgrs", rb.mgrs));
         }
     }
     if (stored != NULL) {
@@ -1312,8 +1381,8 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
             store_failure(res);
         } else {
             res->status = 201;
-            res->json = json_pack("{s:I,s:s,s:O,s:o}", "id", (json_int_t)id, "to", to, "readback", readbacks,
-                                  "receipt", receipt_json(&write));
+            res->json = json_pack("{s:I,s:s,s:O,s:o}", "id", (json_int_t)id, "to", to, "readback",
+                                  readbacks, "receipt", receipt_json(&write));
         }
         free(btext);
     }
@@ -1337,7 +1406,8 @@ static int collect_message(void *ctx, const dc_message *m)
     if (strcmp(m->recipient, l->viewer) == 0) {
         char ref[64];
         snprintf(ref, sizeof ref, "message/%lld", (long long)m->id);
-        if (audit(l->api, l->viewer, "message.read", ref, l->viewer, json_pack("{s:s}", "shown", digest), NULL) != DC_OK)
+        if (audit(l->api, l->viewer, "message.read", ref, l->viewer,
+                  json_pack("{s:s}", "shown", digest), NULL) != DC_OK)
             l->failed = 1;
     }
     return l->failed;
@@ -1358,7 +1428,8 @@ static void list_messages(dc_api *api, const dc_api_request *req, dc_api_respons
     res->json = json_pack("{s:s,s:o}", "notation", req->party.notation, "items", l.items);
 }
 
-static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t id, dc_api_response *res)
+static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t id,
+                                dc_api_response *res)
 {
     static const char *const fields[] = {"digest", NULL};
     json_t *root = parse_body(req, res, fields);
@@ -1368,10 +1439,12 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
     dc_message m;
     memset(&m, 0, sizeof m);
     if (digest == NULL || strlen(digest) != 64) {
-        dc_api_problem(res, 400, DC_INVALID, "/digest", "the BLAKE2b-256 (hex) of the read-backs you were shown");
+        dc_api_problem(res, 400, DC_INVALID, "/digest",
+                       "the BLAKE2b-256 (hex) of the read-backs you were shown");
     } else if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
-    } else if (dc_store_message_get(api->store, id, &m) != DC_OK || strcmp(m.recipient, req->party.name) != 0) {
+    } else if (dc_store_message_get(api->store, id, &m) != DC_OK ||
+               strcmp(m.recipient, req->party.name) != 0) {
         dc_store_rollback(api->store);
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such message for you");
     } else {
@@ -1381,22 +1454,25 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
         snprintf(ref, sizeof ref, "message/%lld", (long long)id);
         if (strcmp(expected, digest) != 0) {
             /* a wrong read-back is itself worth recording */
-            audit(api, req->party.name, "message.ack_refused", ref, "", json_pack("{s:s}", "digest", digest), NULL);
+            audit(api, req->party.name, "message.ack_refused", ref, "",
+                  json_pack("{s:s}", "digest", digest), NULL);
             dc_store_commit(api->store);
-            dc_api_problem(res, 409, DC_CONFLICT, "/digest",
-                           "the digest does not match the read-backs shown to you; read them again");
+            dc_api_problem(
+                res, 409, DC_CONFLICT, "/digest",
+                "the digest does not match the read-backs shown to you; read them again");
         } else {
             dc_audit_record write;
-            json_t *n = json_pack("{s:s,s:I,s:s,s:s}", "action", "message_acknowledged", "message", (json_int_t)id,
-                                  "by", req->party.name, "digest", digest);
+            json_t *n = json_pack("{s:s,s:I,s:s,s:s}", "action", "message_acknowledged", "message",
+                                  (json_int_t)id, "by", req->party.name, "digest", digest);
             char *text = json_dumps(n, JSON_COMPACT);
             json_decref(n);
             dc_status rc = dc_store_message_acknowledge(api->store, id);
             if (rc == DC_OK)
-                rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, m.sender, text, now_us(), NULL);
+                rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, m.sender, text, now_us(),
+                                        NULL);
             if (rc == DC_OK)
-                rc = audit(api, req->party.name, "message.ack", ref, m.sender, json_pack("{s:s}", "digest", digest),
-                           &write);
+                rc = audit(api, req->party.name, "message.ack", ref, m.sender,
+                           json_pack("{s:s}", "digest", digest), &write);
             free(text);
             if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
                 if (rc != DC_OK)
@@ -1404,8 +1480,8 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
                 store_failure(res);
             } else {
                 res->status = 200;
-                res->json = json_pack("{s:I,s:b,s:o}", "id", (json_int_t)id, "acknowledged", 1, "receipt",
-                                      receipt_json(&write));
+                res->json = json_pack("{s:I,s:b,s:o}", "id", (json_int_t)id, "acknowledged", 1,
+                                      "receipt", receipt_json(&write));
             }
         }
     }
@@ -1417,8 +1493,9 @@ static void add_track(void *ctx, const dc_track_view *t)
 {
     char when[32];
     dc_time_format(t->time, when, sizeof when);
-    json_t *j = json_pack("{s:s,s:s,s:{s:f,s:f},s:f}", "aircraft", t->aircraft, "time", when, "position", "lat",
-                          t->position.lat, "lng", t->position.lon, "altitude_m", t->altitude_m);
+    json_t *j =
+        json_pack("{s:s,s:s,s:{s:f,s:f},s:f}", "aircraft", t->aircraft, "time", when, "position",
+                  "lat", t->position.lat, "lng", t->position.lon, "altitude_m", t->altitude_m);
     if (isfinite(t->ground_speed_mps)) {
         json_object_set_new(j, "ground_speed_mps", json_real(t->ground_speed_mps));
         json_object_set_new(j, "track_deg", json_real(t->track_deg));
@@ -1452,18 +1529,20 @@ static void format_coordinates(dc_api *api, const dc_api_request *req, dc_api_re
     char *e1 = NULL, *e2 = NULL;
     dc_point p = {lat ? strtod(lat, &e1) : NAN, lng ? strtod(lng, &e2) : NAN};
     if (lat == NULL || lng == NULL || *e1 || *e2 || dc_point_validate(p) != DC_OK) {
-        dc_api_problem(res, 400, DC_INVALID, lat && *e1 == '\0' ? "/lng" : "/lat", "lat and lng in decimal degrees");
+        dc_api_problem(res, 400, DC_INVALID, lat && *e1 == '\0' ? "/lng" : "/lat",
+                       "lat and lng in decimal degrees");
         return;
     }
     dc_notation notation = DC_NOTATION_DD;
     notation_of(req->party.notation, &notation);
-    dc_coord_info info = {notation, notation == DC_NOTATION_DD ? DC_HEMISPHERE_SIGNED : DC_HEMISPHERE_SUFFIX, 0, 5,
-                          0, 0};
+    dc_coord_info info = {
+        notation, notation == DC_NOTATION_DD ? DC_HEMISPHERE_SIGNED : DC_HEMISPHERE_SUFFIX, 0, 5, 0,
+        0};
     dc_readback rb;
     dc_coord_readback_of(p, &info, &rb, NULL);
     res->status = 200;
-    res->json = json_pack("{s:s,s:s,s:s,s:s}", "notation", req->party.notation, "text", rb.own, "dd", rb.dd, "mgrs",
-                          rb.mgrs);
+    res->json = json_pack("{s:s,s:s,s:s,s:s}", "notation", req->party.notation, "text", rb.own,
+                          "dd", rb.dd, "mgrs", rb.mgrs);
 }
 
 /* ---- routing ---- */
@@ -1512,10 +1591,12 @@ static void method_not_allowed(dc_api_response *res, const char *allowed)
 }
 
 static const char need_key[] = "send \"Authorization: Bearer <your key>\"";
-static const char operator_only_parties[] = "the operator key only creates parties and reads audit and its alerts";
+static const char operator_only_parties[] =
+    "the operator key only creates parties and reads audit and its alerts";
 
 /* A fixed route: access, then the method's handler or 405 naming those allowed. */
-static void serve_route(dc_api *api, const struct route *r, const dc_api_request *req, dc_api_response *res)
+static void serve_route(dc_api *api, const struct route *r, const dc_api_request *req,
+                        dc_api_response *res)
 {
     if (r->access != ACCESS_PUBLIC && !req->authenticated) {
         dc_api_problem(res, 401, DC_FORBIDDEN, NULL, need_key);
@@ -1539,8 +1620,8 @@ static void serve_route(dc_api *api, const struct route *r, const dc_api_request
             by_method[i](api, req, res);
             return;
         }
-        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s", allowed[0] ? ", " : "",
-                 names[i]);
+        snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
+                 allowed[0] ? ", " : "", names[i]);
     }
     method_not_allowed(res, allowed);
 }
@@ -1595,7 +1676,8 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
             }
             const char *id = slash + 1;
             if (!id_valid(id)) {
-                dc_api_problem(res, 400, DC_INVALID, NULL, "an object id is 1 to 63 of A-Z a-z 0-9 . _ -");
+                dc_api_problem(res, 400, DC_INVALID, NULL,
+                               "an object id is 1 to 63 of A-Z a-z 0-9 . _ -");
                 return;
             }
             if (put)

@@ -10,9 +10,11 @@
 /* Properties a feature may carry; anything else is refused so that a typo
  * ("altitude_uper") cannot silently mean "default". */
 static const char *const known_properties[] = {
-    "id", "kind", "owner", "priority", "state", "version", "admitted", "altitude_lower",
-    "altitude_upper", "time_start", "time_end", "radius", "waypoint_times",
-    "waypoint_altitudes", "buffers", "name", "description", "source", "hazard_kind", "label", NULL};
+    "id",       "kind",        "owner",          "priority",           "state",
+    "version",  "admitted",    "altitude_lower", "altitude_upper",     "time_start",
+    "time_end", "radius",      "waypoint_times", "waypoint_altitudes", "buffers",
+    "name",     "description", "source",         "hazard_kind",        "label",
+    NULL};
 
 struct reader {
     dc_geom *geom;
@@ -36,7 +38,8 @@ static dc_status fail(struct reader *r, dc_status status, const char *member, co
 }
 
 /* A failure from a library call: keep its message, prefix the place. */
-static dc_status relay(struct reader *r, dc_status status, const char *member, const dc_error *inner)
+static dc_status relay(struct reader *r, dc_status status, const char *member,
+                       const dc_error *inner)
 {
     char member_path[96];
     snprintf(member_path, sizeof member_path, "%s%s%s", member,
@@ -74,9 +77,11 @@ static dc_status get_position(struct reader *r, json_t *pos, const char *member,
     if (!json_is_array(pos) || json_array_size(pos) < 2 || json_array_size(pos) > 3 ||
         !json_is_number(json_array_get(pos, 0)) || !json_is_number(json_array_get(pos, 1)))
         return fail(r, DC_INVALID, member, "a GeoJSON position [longitude, latitude]");
-    dc_point p = {json_number_value(json_array_get(pos, 1)), json_number_value(json_array_get(pos, 0))};
+    dc_point p = {json_number_value(json_array_get(pos, 1)),
+                  json_number_value(json_array_get(pos, 0))};
     if (dc_point_validate(p) != DC_OK)
-        return fail(r, DC_RANGE, member, "[%g, %g] is not a WGS84 [longitude, latitude]", p.lon, p.lat);
+        return fail(r, DC_RANGE, member, "[%g, %g] is not a WGS84 [longitude, latitude]", p.lon,
+                    p.lat);
     *out = p;
     return DC_OK;
 }
@@ -102,14 +107,16 @@ static dc_status read_polygon(struct reader *r, json_t *rings, const char *membe
     if (!json_is_array(rings) || json_array_size(rings) == 0)
         return fail(r, DC_INVALID, member, "a polygon needs its rings");
     if (json_array_size(rings) > 1)
-        return fail(r, DC_INVALID, member, "polygons with holes are not volumes: give the outer ring only");
+        return fail(r, DC_INVALID, member,
+                    "polygons with holes are not volumes: give the outer ring only");
     json_t *ring = json_array_get(rings, 0);
     size_t n = json_array_size(ring);
     if (!json_is_array(ring) || n > DC_VOLUME_MAX_VERTICES + 1)
         return fail(r, DC_RANGE, member, "a ring of at most %d positions", DC_VOLUME_MAX_VERTICES);
     double lo, hi;
     dc_time_us t0, t1;
-    dc_status rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, &lo);
+    dc_status rc =
+        get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, &lo);
     if (rc == DC_OK)
         rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, &hi);
     if (rc == DC_OK)
@@ -133,8 +140,10 @@ static dc_status read_polygon(struct reader *r, json_t *rings, const char *membe
         dc_error inner;
         rc = dc_volume_init_polygon(r->geom, pts, n, lo, hi, t0, t1, v, &inner);
         if (rc != DC_OK)
-            rc = relay(r, rc, strstr(inner.field, "altitude") || strstr(inner.field, "time")
-                                  ? "properties" : member, &inner);
+            rc = relay(r, rc,
+                       strstr(inner.field, "altitude") || strstr(inner.field, "time") ? "properties"
+                                                                                      : member,
+                       &inner);
         else
             out->count++;
     }
@@ -147,7 +156,8 @@ static dc_status read_circle(struct reader *r, json_t *geometry, json_t *props, 
     dc_point c;
     double radius, lo, hi;
     dc_time_us t0, t1;
-    dc_status rc = get_position(r, json_object_get(geometry, "coordinates"), "geometry/coordinates", &c);
+    dc_status rc =
+        get_position(r, json_object_get(geometry, "coordinates"), "geometry/coordinates", &c);
     if (rc == DC_OK)
         rc = get_number(r, props, "radius", 0, 1, &radius);
     if (rc == DC_OK)
@@ -181,11 +191,14 @@ static dc_status read_route(struct reader *r, json_t *geometry, json_t *props, s
     if (n < 2)
         return fail(r, DC_INVALID, "geometry/coordinates", "a route needs at least 2 positions");
     if (!json_is_array(times) || json_array_size(times) != n)
-        return fail(r, DC_INVALID, "properties/waypoint_times", "one RFC 3339 time per position (%zu)", n);
+        return fail(r, DC_INVALID, "properties/waypoint_times",
+                    "one RFC 3339 time per position (%zu)", n);
     if (!json_is_array(alts) || json_array_size(alts) != n)
-        return fail(r, DC_INVALID, "properties/waypoint_altitudes", "one altitude in metres per position (%zu)", n);
+        return fail(r, DC_INVALID, "properties/waypoint_altitudes",
+                    "one altitude in metres per position (%zu)", n);
     if (!json_is_object(buffers))
-        return fail(r, DC_INVALID, "properties/buffers", "required: {\"lateral\": m, \"vertical\": m, \"time\": s}");
+        return fail(r, DC_INVALID, "properties/buffers",
+                    "required: {\"lateral\": m, \"vertical\": m, \"time\": s}");
     dc_route_buffers buf;
     double seconds;
     dc_status rc = get_number(r, buffers, "lateral", 0, 1, &buf.lateral_m);
@@ -208,7 +221,8 @@ static dc_status read_route(struct reader *r, json_t *geometry, json_t *props, s
         json_t *t = json_array_get(times, i), *a = json_array_get(alts, i);
         dc_error inner;
         snprintf(m, sizeof m, "properties/waypoint_times/%zu", i);
-        if (rc == DC_OK && (!json_is_string(t) || dc_time_parse(json_string_value(t), &w[i].time, &inner) != DC_OK))
+        if (rc == DC_OK && (!json_is_string(t) ||
+                            dc_time_parse(json_string_value(t), &w[i].time, &inner) != DC_OK))
             rc = fail(r, DC_INVALID, m, "an RFC 3339 UTC time");
         snprintf(m, sizeof m, "properties/waypoint_altitudes/%zu", i);
         if (rc == DC_OK && !json_is_number(a))
@@ -238,7 +252,8 @@ static dc_status read_route(struct reader *r, json_t *geometry, json_t *props, s
     return rc;
 }
 
-static dc_status read_geometry(struct reader *r, json_t *feature, json_t *props, struct volumes *out)
+static dc_status read_geometry(struct reader *r, json_t *feature, json_t *props,
+                               struct volumes *out)
 {
     json_t *geometry = json_object_get(feature, "geometry");
     const char *type = json_string_value(json_object_get(geometry, "type"));
@@ -255,21 +270,27 @@ static dc_status read_geometry(struct reader *r, json_t *feature, json_t *props,
             if (rc != DC_OK)
                 return rc;
         }
-        return json_array_size(coords) ? DC_OK : fail(r, DC_INVALID, "geometry/coordinates", "empty MultiPolygon");
+        return json_array_size(coords)
+                   ? DC_OK
+                   : fail(r, DC_INVALID, "geometry/coordinates", "empty MultiPolygon");
     }
     if (strcmp(type, "Point") == 0)
         return read_circle(r, geometry, props, out);
     if (strcmp(type, "LineString") == 0)
         return read_route(r, geometry, props, out);
-    return fail(r, DC_INVALID, "geometry/type", "'%s' is not a volume: use Polygon, MultiPolygon, "
-                "Point (with radius) or LineString (a route)", type);
+    return fail(r, DC_INVALID, "geometry/type",
+                "'%s' is not a volume: use Polygon, MultiPolygon, "
+                "Point (with radius) or LineString (a route)",
+                type);
 }
 
-static dc_status read_header(struct reader *r, json_t *props, dc_object *o, char (**admitted)[DC_ID_MAX])
+static dc_status read_header(struct reader *r, json_t *props, dc_object *o,
+                             char (**admitted)[DC_ID_MAX])
 {
     const char *key;
     json_t *value;
-    json_object_foreach(props, key, value) {
+    json_object_foreach(props, key, value)
+    {
         int known = 0;
         for (int i = 0; known_properties[i] != NULL; i++)
             known |= strcmp(key, known_properties[i]) == 0;
@@ -284,7 +305,8 @@ static dc_status read_header(struct reader *r, json_t *props, dc_object *o, char
     const char *kind = json_string_value(json_object_get(props, "kind"));
     const char *state = json_string_value(json_object_get(props, "state"));
     if (id == NULL || id[0] == '\0' || strlen(id) >= DC_ID_MAX)
-        return fail(r, DC_INVALID, "properties/id", "a non-empty string of fewer than %d bytes", DC_ID_MAX);
+        return fail(r, DC_INVALID, "properties/id", "a non-empty string of fewer than %d bytes",
+                    DC_ID_MAX);
     if (owner == NULL || owner[0] == '\0' || strlen(owner) >= DC_ID_MAX)
         return fail(r, DC_INVALID, "properties/owner", "the owning party, a non-empty string");
     memset(o, 0, sizeof *o);
@@ -294,11 +316,14 @@ static dc_status read_header(struct reader *r, json_t *props, dc_object *o, char
         return fail(r, DC_INVALID, "properties/kind", "one of intent, hazard, zone");
     o->state = DC_STATE_ACCEPTED;
     if (state != NULL && dc_state_parse(state, &o->state) != DC_OK)
-        return fail(r, DC_INVALID, "properties/state", "one of proposed, accepted, activated, ended, withdrawn, nonconforming");
+        return fail(r, DC_INVALID, "properties/state",
+                    "one of proposed, accepted, activated, ended, withdrawn, nonconforming");
     json_t *priority = json_object_get(props, "priority");
-    if (priority != NULL && (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
-                             json_integer_value(priority) > DC_PRIORITY_MAX))
-        return fail(r, DC_RANGE, "properties/priority", "an integer within %d..%d", DC_PRIORITY_MIN, DC_PRIORITY_MAX);
+    if (priority != NULL &&
+        (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
+         json_integer_value(priority) > DC_PRIORITY_MAX))
+        return fail(r, DC_RANGE, "properties/priority", "an integer within %d..%d", DC_PRIORITY_MIN,
+                    DC_PRIORITY_MAX);
     o->priority = priority ? (int)json_integer_value(priority) : 0;
     json_t *version = json_object_get(props, "version");
     o->version = json_is_integer(version) ? json_integer_value(version) : 1;
@@ -354,11 +379,12 @@ static dc_status read_feature(struct reader *r, json_t *feature, dc_scenario *s,
     if (!json_is_object(feature) || !json_is_object(props))
         return fail(r, DC_INVALID, "properties", "each feature needs its properties");
     dc_object header;
-    char (*admitted)[DC_ID_MAX] = NULL;
+    char(*admitted)[DC_ID_MAX] = NULL;
     dc_status rc = read_header(r, props, &header, &admitted);
     dc_object *o = rc == DC_OK ? find_object(s, header.id) : NULL;
     if (rc == DC_OK && o != NULL && (o->kind != header.kind || strcmp(o->owner, header.owner) != 0))
-        rc = fail(r, DC_INVALID, "properties/id", "'%s' was already given with another kind or owner", header.id);
+        rc = fail(r, DC_INVALID, "properties/id",
+                  "'%s' was already given with another kind or owner", header.id);
     if (rc == DC_OK && o == NULL) {
         dc_object *objects = dc_grow(s->objects, capacity, s->object_count, sizeof *objects, 16);
         if (objects == NULL)
@@ -368,7 +394,7 @@ static dc_status read_feature(struct reader *r, json_t *feature, dc_scenario *s,
         if (rc == DC_OK) {
             o = &s->objects[s->object_count++];
             *o = header;
-            o->admitted = (const char (*)[DC_ID_MAX])admitted;
+            o->admitted = (const char(*)[DC_ID_MAX])admitted;
             admitted = NULL;
         }
     }
@@ -391,7 +417,8 @@ dc_status dc_scenario_parse(dc_geom *geom, const char *text, size_t length, dc_s
     json_t *root = json_loadb(text, length, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL)
         return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
-                            "malformed JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+                            "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
+                            jerr.text);
     struct reader r = {geom, err, "", 0};
     dc_status rc = DC_OK;
     json_t *features = json_object_get(root, "features");
@@ -414,7 +441,8 @@ dc_status dc_scenario_parse(dc_geom *geom, const char *text, size_t length, dc_s
     }
     for (size_t i = 0; rc == DC_OK && i < out->object_count; i++)
         if (out->objects[i].volume_count == 0)
-            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION, "object %s has no volume", out->objects[i].id);
+            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION,
+                              "object %s has no volume", out->objects[i].id);
     json_decref(root);
     if (rc == DC_NOMEM)
         dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
@@ -453,7 +481,8 @@ dc_status dc_scenario_load(dc_geom *geom, const char *path, dc_scenario *out, dc
     return rc;
 }
 
-dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, size_t *zones, dc_error *err)
+dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, size_t *zones,
+                                         dc_error *err)
 {
     *zones = 0;
     json_error_t jerr;
@@ -461,12 +490,16 @@ dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, 
     if (root == NULL)
         return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "%s: %s", path, jerr.text);
     json_t *features = json_object_get(root, "features");
-    dc_status rc = json_is_array(features) ? DC_OK
-                                           : dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION,
-                                                          "%s is not a FeatureCollection", path);
+    dc_status rc = json_is_array(features)
+                       ? DC_OK
+                       : dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION,
+                                      "%s is not a FeatureCollection", path);
     for (size_t i = 0; rc == DC_OK && i < json_array_size(features); i++) {
         json_t *f = json_array_get(features, i), *props = json_object_get(f, "properties");
-        if (strcmp(json_string_value(json_object_get(props, "kind")) ? json_string_value(json_object_get(props, "kind")) : "", "zone") != 0)
+        if (strcmp(json_string_value(json_object_get(props, "kind"))
+                       ? json_string_value(json_object_get(props, "kind"))
+                       : "",
+                   "zone") != 0)
             continue;
         const char *owner = json_string_value(json_object_get(props, "owner"));
         const char *id = json_string_value(json_object_get(props, "id"));
@@ -474,7 +507,8 @@ dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, 
         const char *type = json_string_value(json_object_get(geometry, "type"));
         json_t *coords = json_object_get(geometry, "coordinates");
         if (owner == NULL || id == NULL || type == NULL) {
-            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION, "feature %zu: a zone needs owner, id and geometry", i);
+            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION,
+                              "feature %zu: a zone needs owner, id and geometry", i);
             break;
         }
         int multi = strcmp(type, "MultiPolygon") == 0;
@@ -507,15 +541,19 @@ dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, 
         }
         json_t *adm = json_object_get(props, "admitted");
         size_t nadm = json_array_size(adm);
-        char (*admitted)[DC_ID_MAX] = dc_calloc(nadm ? nadm : 1, sizeof *admitted);
+        char(*admitted)[DC_ID_MAX] = dc_calloc(nadm ? nadm : 1, sizeof *admitted);
         for (size_t k = 0; admitted && k < nadm; k++)
-            snprintf(admitted[k], DC_ID_MAX, "%s", json_string_value(json_array_get(adm, k)) ?
-                                                       json_string_value(json_array_get(adm, k)) : "");
+            snprintf(admitted[k], DC_ID_MAX, "%s",
+                     json_string_value(json_array_get(adm, k))
+                         ? json_string_value(json_array_get(adm, k))
+                         : "");
         if (rc == DC_OK && admitted == NULL)
             rc = DC_NOMEM;
-        if (rc == DC_OK && dc_monitor_add_zone(monitor, owner, id, (const dc_point *const *)rings, sizes, at,
-                                               (const char (*)[DC_ID_MAX])admitted, nadm) != DC_OK)
-            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION, "feature %zu (%s): not a usable zone", i, id);
+        if (rc == DC_OK &&
+            dc_monitor_add_zone(monitor, owner, id, (const dc_point *const *)rings, sizes, at,
+                                (const char(*)[DC_ID_MAX])admitted, nadm) != DC_OK)
+            rc = dc_error_set(err, DC_INVALID, "/features", DC_NO_POSITION,
+                              "feature %zu (%s): not a usable zone", i, id);
         else if (rc == DC_OK)
             (*zones)++;
         for (size_t k = 0; k < at; k++)
@@ -541,7 +579,8 @@ void dc_zone_outline_clear(dc_zone_outline *z)
     memset(z, 0, sizeof *z);
 }
 
-dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_outline *out, dc_error *err)
+dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_outline *out,
+                                   dc_error *err)
 {
     memset(out, 0, sizeof *out);
     json_error_t jerr;
@@ -555,17 +594,23 @@ dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_
         json_t *f = json_array_get(features, i), *props = json_object_get(f, "properties");
         const char *kind = json_string_value(json_object_get(props, "kind"));
         const char *fowner = json_string_value(json_object_get(props, "owner"));
-        if (kind == NULL || strcmp(kind, "zone") != 0 || fowner == NULL || (owner != NULL && strcmp(fowner, owner) != 0))
+        if (kind == NULL || strcmp(kind, "zone") != 0 || fowner == NULL ||
+            (owner != NULL && strcmp(fowner, owner) != 0))
             continue;
         if (out->owner[0] == '\0') {
             dc_copy_text(out->owner, sizeof out->owner, fowner);
-            dc_copy_text(out->id, sizeof out->id, json_string_value(json_object_get(props, "id")) ?
-                                                        json_string_value(json_object_get(props, "id")) : "zone");
+            dc_copy_text(out->id, sizeof out->id,
+                         json_string_value(json_object_get(props, "id"))
+                             ? json_string_value(json_object_get(props, "id"))
+                             : "zone");
             const char *source = json_string_value(json_object_get(props, "source"));
             const char *name = json_string_value(json_object_get(props, "name"));
-            snprintf(out->source, sizeof out->source, "%s%s%s", name ? name : "", name && source ? ": " : "",
-                     source ? source : (json_string_value(json_object_get(root, "title")) ?
-                                            json_string_value(json_object_get(root, "title")) : path));
+            snprintf(out->source, sizeof out->source, "%s%s%s", name ? name : "",
+                     name && source ? ": " : "",
+                     source ? source
+                            : (json_string_value(json_object_get(root, "title"))
+                                   ? json_string_value(json_object_get(root, "title"))
+                                   : path));
         } else if (strcmp(out->owner, fowner) != 0) {
             continue; /* one zone owner per outline */
         }
@@ -604,7 +649,8 @@ dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_
                 }
                 for (size_t k = 0; k < n; k++) {
                     json_t *pos = json_array_get(ring, k);
-                    pts[k] = (dc_point){json_number_value(json_array_get(pos, 1)), json_number_value(json_array_get(pos, 0))};
+                    pts[k] = (dc_point){json_number_value(json_array_get(pos, 1)),
+                                        json_number_value(json_array_get(pos, 0))};
                 }
                 out->rings[out->ring_count] = pts;
                 out->sizes[out->ring_count++] = n;
@@ -613,7 +659,7 @@ dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_
     }
     json_decref(root);
     if (rc != DC_OK)
-        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "no zone%s%s in %s", owner ? " of " : "",
-                            owner ? owner : "", path);
+        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "no zone%s%s in %s",
+                            owner ? " of " : "", owner ? owner : "", path);
     return DC_OK;
 }

@@ -43,8 +43,9 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     memset(c, 0, sizeof *c);
     c->listen = getenv("DECONFLICT_LISTEN") ? getenv("DECONFLICT_LISTEN") : "127.0.0.1:8080";
     c->db = getenv("DECONFLICT_DB") ? getenv("DECONFLICT_DB") : "deconflict.db";
-    c->operator_key_file = getenv("DECONFLICT_OPERATOR_KEY_FILE") ? getenv("DECONFLICT_OPERATOR_KEY_FILE")
-                                                                  : "operator.key";
+    c->operator_key_file = getenv("DECONFLICT_OPERATOR_KEY_FILE")
+                               ? getenv("DECONFLICT_OPERATOR_KEY_FILE")
+                               : "operator.key";
     c->body_limit = DC_API_BODY_LIMIT_DEFAULT;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = cores > 0 ? (unsigned)cores : 2;
@@ -59,7 +60,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             continue;
         }
         if (v == NULL)
-            return dc_error_set(err, DC_INVALID, a, DC_NO_POSITION, "%s needs a value or is unknown", a);
+            return dc_error_set(err, DC_INVALID, a, DC_NO_POSITION,
+                                "%s needs a value or is unknown", a);
         if (strcmp(a, "--listen") == 0)
             c->listen = v;
         else if (strcmp(a, "--db") == 0)
@@ -70,20 +72,22 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             c->borders = v;
         else if (strcmp(a, "--web") == 0)
             c->web = v;
-        else if (strcmp(a, "--probe-limit") == 0 && (c->probe_limit = (int)strtol(v, &end, 10), *end == '\0') &&
-                 c->probe_limit >= 1)
+        else if (strcmp(a, "--probe-limit") == 0 &&
+                 (c->probe_limit = (int)strtol(v, &end, 10), *end == '\0') && c->probe_limit >= 1)
             ;
-        else if (strcmp(a, "--probe-window") == 0 && (c->probe_window_s = (int)strtol(v, &end, 10), *end == '\0') &&
+        else if (strcmp(a, "--probe-window") == 0 &&
+                 (c->probe_window_s = (int)strtol(v, &end, 10), *end == '\0') &&
                  c->probe_window_s >= 1)
             ;
-        else if (strcmp(a, "--body-limit") == 0 && (c->body_limit = strtoul(v, &end, 10), *end == '\0') &&
-                 c->body_limit >= 1024)
+        else if (strcmp(a, "--body-limit") == 0 &&
+                 (c->body_limit = strtoul(v, &end, 10), *end == '\0') && c->body_limit >= 1024)
             ;
-        else if (strcmp(a, "--threads") == 0 && (c->threads = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
-                 c->threads >= 1 && c->threads <= 256)
+        else if (strcmp(a, "--threads") == 0 &&
+                 (c->threads = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->threads >= 1 &&
+                 c->threads <= 256)
             ;
-        else if (strcmp(a, "--timeout") == 0 && (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
-                 c->timeout_s >= 1)
+        else if (strcmp(a, "--timeout") == 0 &&
+                 (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->timeout_s >= 1)
             ;
         else
             return dc_error_set(err, DC_INVALID, a, DC_NO_POSITION, "bad option %s %s", a, v);
@@ -101,10 +105,12 @@ static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_
         if (dc_party_key_new(key) != DC_OK)
             return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "no randomness for a key");
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd < 0 || write(fd, key, strlen(key)) != (ssize_t)strlen(key) || write(fd, "\n", 1) != 1) {
+        if (fd < 0 || write(fd, key, strlen(key)) != (ssize_t)strlen(key) ||
+            write(fd, "\n", 1) != 1) {
             if (fd >= 0)
                 close(fd);
-            return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION, "cannot create %s", path);
+            return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION,
+                                "cannot create %s", path);
         }
         close(fd);
     } else if (f != NULL) {
@@ -113,7 +119,8 @@ static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_
         fclose(f);
         key[strcspn(key, "\r\n")] = '\0';
     } else {
-        return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION, "cannot read %s", path);
+        return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION, "cannot read %s",
+                            path);
     }
     if (dc_party_key_hash(key, hash) != DC_OK)
         return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION,
@@ -222,8 +229,8 @@ static int format_event(void *ctx, int64_t id, const char *body, dc_time_us crea
     if (grown == NULL)
         return 1;
     st->pending = grown;
-    st->length += (size_t)snprintf(st->pending + st->length, need, "id: %lld\nevent: alert\ndata: %s\n\n",
-                                   (long long)id, body);
+    st->length += (size_t)snprintf(st->pending + st->length, need,
+                                   "id: %lld\nevent: alert\ndata: %s\n\n", (long long)id, body);
     st->after = id;
     return 0;
 }
@@ -236,7 +243,8 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
     if (st->sent == st->length) {
         st->sent = st->length = 0;
         if (dc_store_begin(st->api->store, 0) == DC_OK) {
-            dc_store_inbox(st->api->store, DC_INBOX_ALERTS, st->party, st->after, 100, format_event, st);
+            dc_store_inbox(st->api->store, DC_INBOX_ALERTS, st->party, st->after, 100, format_event,
+                           st);
             dc_store_commit(st->api->store);
         }
         if (st->length == 0 && st->heartbeat_due) {
@@ -291,8 +299,8 @@ static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, st
     st->next = hub->waiting;
     hub->waiting = st;
     pthread_mutex_unlock(&hub->lock);
-    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_reader, st,
-                                                               stream_free);
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
+                                                               stream_reader, st, stream_free);
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     rq->status = 200;
@@ -301,7 +309,8 @@ static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, st
     return ok;
 }
 
-static enum MHD_Result send_response(struct MHD_Connection *conn, struct request *rq, dc_api_response *res)
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct request *rq,
+                                     dc_api_response *res)
 {
     char *text = res->text;
     if (text == NULL && res->json != NULL)
@@ -310,8 +319,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         text = strdup("{}");
         res->content_type = "application/json";
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", res->content_type ? res->content_type : "application/json");
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type",
+                            res->content_type ? res->content_type : "application/json");
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (res->location[0] != '\0' && res->status == 201)
         MHD_add_response_header(r, "Location", res->location);
@@ -328,7 +339,8 @@ static void authenticate(struct server *s, struct MHD_Connection *conn, dc_api_r
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     uint8_t hash[DC_HASH_BYTES];
-    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 || dc_party_key_hash(auth + 7, hash) != DC_OK)
+    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+        dc_party_key_hash(auth + 7, hash) != DC_OK)
         return;
     if (dc_party_key_equal(hash, s->api.operator_hash)) {
         req->authenticated = req->is_operator = 1;
@@ -344,15 +356,16 @@ static void authenticate(struct server *s, struct MHD_Connection *conn, dc_api_r
 
 /* The operations picture: files under --web, for anyone (they hold no data;
  * the page asks the API with the party's key). Paths are plain names only. */
-static int serve_static(struct server *s, struct MHD_Connection *conn, const char *url, struct request *rq,
-                        enum MHD_Result *result)
+static int serve_static(struct server *s, struct MHD_Connection *conn, const char *url,
+                        struct request *rq, enum MHD_Result *result)
 {
     if (s->config->web == NULL || strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/metrics") == 0)
         return 0;
     const char *name = strcmp(url, "/") == 0 ? "/index.html" : url;
     for (const char *p = name + 1; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-              *p == '-' || *p == '_' || *p == '/') || (p[0] == '.' && p[1] == '.'))
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '-' || *p == '_' || *p == '/') ||
+            (p[0] == '.' && p[1] == '.'))
             return 0;
     char path[512];
     snprintf(path, sizeof path, "%s%s", s->config->web, name);
@@ -371,26 +384,35 @@ static int serve_static(struct server *s, struct MHD_Connection *conn, const cha
     fclose(f);
     static const struct {
         const char *ext, *type;
-    } types[] = {{".html", "text/html; charset=utf-8"}, {".js", "text/javascript"}, {".mjs", "text/javascript"},
-                 {".css", "text/css"}, {".json", "application/json"}, {".svg", "image/svg+xml"},
-                 {".png", "image/png"}, {".geojson", "application/geo+json"}, {".csv", "text/csv"}};
+    } types[] = {{".html", "text/html; charset=utf-8"},
+                 {".js", "text/javascript"},
+                 {".mjs", "text/javascript"},
+                 {".css", "text/css"},
+                 {".json", "application/json"},
+                 {".svg", "image/svg+xml"},
+                 {".png", "image/png"},
+                 {".geojson", "application/geo+json"},
+                 {".csv", "text/csv"}};
     const char *type = "application/octet-stream", *dot = strrchr(name, '.');
     for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
         if (strcmp(dot, types[i].ext) == 0)
             type = types[i].type;
-    struct MHD_Response *r = MHD_create_response_from_buffer((size_t)size, data, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer((size_t)size, data, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type", type);
     MHD_add_response_header(r, "Cache-Control", "no-cache");
-    MHD_add_response_header(r, "Content-Security-Policy",
-                            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+    MHD_add_response_header(
+        r, "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
     rq->status = 200;
     *result = MHD_queue_response(conn, 200, r);
     MHD_destroy_response(r);
     return 1;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-                                  const char *version, const char *upload, size_t *upload_size, void **state)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **state)
 {
     (void)version;
     struct server *s = cls;
@@ -459,7 +481,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return send_response(conn, rq, &res);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **state, enum MHD_RequestTerminationCode why)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
+                         enum MHD_RequestTerminationCode why)
 {
     (void)why;
     (void)conn;
@@ -468,7 +491,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state, e
     if (rq == NULL)
         return;
     double seconds = elapsed_s(&rq->start);
-    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                    0.05,   0.1,   0.25,   0.5,   1,    5};
     pthread_mutex_lock(&s->api.metrics_lock);
     if (rq->status >= 100 && rq->status < 600)
         s->api.requests_by_class[rq->status / 100]++;
@@ -495,7 +519,8 @@ static dc_status parse_listen(const char *text, struct sockaddr_storage *addr, d
     char host[64];
     const char *colon = strrchr(text, ':');
     if (colon == NULL || (size_t)(colon - text) >= sizeof host)
-        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "--listen is HOST:PORT, got '%s'", text);
+        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION,
+                            "--listen is HOST:PORT, got '%s'", text);
     memcpy(host, text, (size_t)(colon - text));
     host[colon - text] = '\0';
     char *end = NULL;
@@ -506,12 +531,14 @@ static dc_status parse_listen(const char *text, struct sockaddr_storage *addr, d
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
         size_t n = strlen(host);
         if (n < 2 || host[n - 1] != ']')
-            return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv6 address in '%s'", text);
+            return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION,
+                                "bad IPv6 address in '%s'", text);
         host[n - 1] = '\0';
         a6->sin6_family = AF_INET6;
         a6->sin6_port = htons((uint16_t)port);
         if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-            return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv6 address in '%s'", text);
+            return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION,
+                                "bad IPv6 address in '%s'", text);
         return DC_OK;
     }
     struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
@@ -522,7 +549,8 @@ static dc_status parse_listen(const char *text, struct sockaddr_storage *addr, d
     else if (strcmp(host, "localhost") == 0)
         a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv4 address in '%s'", text);
+        return dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "bad IPv4 address in '%s'",
+                            text);
     return DC_OK;
 }
 
@@ -548,7 +576,8 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
             dc_store_server_key(s->api.store, s->api.public_key, s->api.secret_key) != DC_OK ||
             dc_store_commit(s->api.store) != DC_OK) {
             dc_store_rollback(s->api.store);
-            rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read or create the server key");
+            rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION,
+                              "cannot read or create the server key");
         }
     }
     struct streams hub;
@@ -573,7 +602,8 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     }
     if (rc == DC_OK) {
         dc_record_list zones = {0};
-        if (dc_store_begin(s->api.store, 0) != DC_OK || dc_store_zones(s->api.store, &zones) != DC_OK) {
+        if (dc_store_begin(s->api.store, 0) != DC_OK ||
+            dc_store_zones(s->api.store, &zones) != DC_OK) {
             dc_store_rollback(s->api.store);
             rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read the zones");
         } else {
@@ -583,7 +613,8 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
             dc_monitor_add_zone_object(s->api.monitor, &zones.items[i].object);
         dc_record_list_clear(&zones);
     }
-    int heartbeat_started = rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
+    int heartbeat_started =
+        rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
     /* Signals are taken by sigwait below, not by handlers in random threads. */
     sigset_t signals;
     sigemptyset(&signals);
@@ -593,21 +624,22 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *d = NULL;
     if (rc == DC_OK) {
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                         MHD_ALLOW_SUSPEND_RESUME;
         if (addr.ss_family == AF_INET6)
             flags |= MHD_USE_IPv6;
-        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                             MHD_OPTION_THREAD_POOL_SIZE, config->threads,
+        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+                             (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, config->threads,
                              MHD_OPTION_CONNECTION_TIMEOUT, config->timeout_s,
-                             MHD_OPTION_CONNECTION_LIMIT, 1000u,
-                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+                             MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_NOTIFY_COMPLETED,
+                             on_completed, s, MHD_OPTION_END);
         if (d == NULL)
-            rc = dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "cannot listen on %s", config->listen);
+            rc = dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "cannot listen on %s",
+                              config->listen);
     }
     if (rc == DC_OK) {
-        fprintf(stderr, "deconflictd: listening on %s, store %s, %u threads\n", config->listen, config->db,
-                config->threads);
+        fprintf(stderr, "deconflictd: listening on %s, store %s, %u threads\n", config->listen,
+                config->db, config->threads);
         int sig = 0;
         sigwait(&signals, &sig);
         fprintf(stderr, "deconflictd: signal %d: finishing requests in flight\n", sig);

@@ -71,9 +71,8 @@ dc_status dc_audit_seal(dc_audit_record *r, const uint8_t sk[DC_SECRET_KEY_BYTES
         memset(r->signature, 0, DC_SIGNATURE_BYTES);
         return DC_OK;
     }
-    return crypto_sign_detached(r->signature, NULL, r->hash, DC_HASH_BYTES, sk) == 0
-               ? DC_OK
-               : DC_INTERNAL;
+    return crypto_sign_detached(r->signature, NULL, r->hash, DC_HASH_BYTES, sk) == 0 ? DC_OK
+                                                                                     : DC_INTERNAL;
 }
 
 dc_status dc_audit_check(const dc_audit_record *r, const uint8_t pk[DC_PUBLIC_KEY_BYTES],
@@ -84,7 +83,8 @@ dc_status dc_audit_check(const dc_audit_record *r, const uint8_t pk[DC_PUBLIC_KE
     if (sodium_memcmp(expect, r->hash, DC_HASH_BYTES) != 0)
         return dc_error_set(err, DC_CONFLICT, "hash", DC_NO_POSITION,
                             "record %lld: its fields do not match its hash", (long long)r->seq);
-    if (dc_audit_signed(r) && crypto_sign_verify_detached(r->signature, r->hash, DC_HASH_BYTES, pk) != 0)
+    if (dc_audit_signed(r) &&
+        crypto_sign_verify_detached(r->signature, r->hash, DC_HASH_BYTES, pk) != 0)
         return dc_error_set(err, DC_CONFLICT, "signature", DC_NO_POSITION,
                             "record %lld: the signature is not the server key's",
                             (long long)r->seq);
@@ -98,8 +98,8 @@ int dc_audit_signed(const dc_audit_record *r)
 }
 
 dc_status dc_audit_object_digest(const char *kind, const char *owner, const char *id,
-                                 int64_t version, const char *state, int priority,
-                                 const char *body, const void *volumes, size_t volumes_len,
+                                 int64_t version, const char *state, int priority, const char *body,
+                                 const void *volumes, size_t volumes_len,
                                  uint8_t out[DC_HASH_BYTES])
 {
     crypto_generichash_state st;

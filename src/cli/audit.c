@@ -1,4 +1,5 @@
-/* audit.c - `deconflict audit verify|who-saw`: re-walk the chain; answer who was told about an object */
+/* audit.c - `deconflict audit verify|who-saw`: re-walk the chain; answer who was told about an
+ * object */
 #include "cli.h"
 #include "deconflict/store.h"
 
@@ -28,7 +29,7 @@ struct verify {
     int64_t expected_seq;
     size_t records, problems, objects, signed_records;
     int64_t uncovered; /* first unsigned record since the last signed one, or 0 */
-    json_t *digests; /* object ref -> last written digest hex, or null once deleted */
+    json_t *digests;   /* object ref -> last written digest hex, or null once deleted */
 };
 
 static void problem(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -49,7 +50,8 @@ static int check_record(void *ctx, const dc_audit_record *r)
     struct verify *v = ctx;
     v->records++;
     if (r->seq != v->expected_seq)
-        problem(v, "record %lld is out of sequence (a record is missing or renumbered)", (long long)r->seq);
+        problem(v, "record %lld is out of sequence (a record is missing or renumbered)",
+                (long long)r->seq);
     if (memcmp(r->prev_hash, v->prev, DC_HASH_BYTES) != 0)
         problem(v, "record %lld does not chain to the record before it", (long long)r->seq);
     dc_error err;
@@ -107,7 +109,8 @@ static int verify(const char *db, const char *pinned)
     dc_store_begin(store, 1);
     if (pinned != NULL) {
         if (dc_unhex(pinned, v.public_key, DC_PUBLIC_KEY_BYTES) != DC_OK) {
-            fprintf(stderr, "deconflict audit: --public-key takes %d hex digits\n", 2 * DC_PUBLIC_KEY_BYTES);
+            fprintf(stderr, "deconflict audit: --public-key takes %d hex digits\n",
+                    2 * DC_PUBLIC_KEY_BYTES);
             status = 2;
         }
     } else if (dc_store_server_key(store, v.public_key, sk) != DC_OK) {
@@ -118,20 +121,23 @@ static int verify(const char *db, const char *pinned)
         if (dc_store_audit_walk(store, NULL, check_record, &v) != DC_OK)
             problem(&v, "the audit table cannot be read");
         if (v.uncovered != 0)
-            problem(&v, "records %lld to %lld are unsigned and no signed record follows to vouch for them",
-                    (long long)v.uncovered, (long long)v.expected_seq - 1);
+            problem(
+                &v,
+                "records %lld to %lld are unsigned and no signed record follows to vouch for them",
+                (long long)v.uncovered, (long long)v.expected_seq - 1);
         if (dc_store_verify_rows(store, check_row, &v, &err) != DC_OK)
             problem(&v, "%s", err.message);
         const char *ref;
         json_t *value;
-        json_object_foreach(v.digests, ref, value)
-            if (json_is_string(value))
-                problem(&v, "object %s was written and never deleted, but its row is gone", ref);
+        json_object_foreach(v.digests, ref, value) if (json_is_string(value))
+            problem(&v, "object %s was written and never deleted, but its row is gone", ref);
         char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1];
         dc_hex(v.public_key, DC_PUBLIC_KEY_BYTES, pk);
         dc_hex(v.prev, DC_HASH_BYTES, head);
-        printf("audit verify: %zu records (%zu signed), %zu objects, key %s, head %s: %s (%zu problems)\n",
-               v.records, v.signed_records, v.objects, pk, head, v.problems ? "FAILED" : "OK", v.problems);
+        printf(
+            "audit verify: %zu records (%zu signed), %zu objects, key %s, head %s: %s (%zu problems)\n",
+            v.records, v.signed_records, v.objects, pk, head, v.problems ? "FAILED" : "OK",
+            v.problems);
         status = v.problems ? 1 : 0;
     }
     dc_store_rollback(store); /* verify changes nothing */
@@ -148,11 +154,13 @@ struct who {
 static int print_disclosure(void *ctx, const dc_audit_record *r)
 {
     struct who *w = ctx;
-    if (r->recipients[0] == '\0' || (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0))
+    if (r->recipients[0] == '\0' ||
+        (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0))
         return 0;
     char t[32];
     dc_time_format(r->time, t, sizeof t);
-    printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq, r->detail);
+    printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq,
+           r->detail);
     char copy[sizeof r->recipients];
     dc_copy_text(copy, sizeof copy, r->recipients);
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
@@ -176,8 +184,7 @@ static int who_saw(const char *db, const char *object)
     printf("parties:");
     const char *party;
     json_t *value;
-    json_object_foreach(w.parties, party, value)
-        printf(" %s", party);
+    json_object_foreach(w.parties, party, value) printf(" %s", party);
     printf("%s\n", json_object_size(w.parties) ? "" : " (none)");
     json_decref(w.parties);
     dc_store_close(store);

@@ -1,4 +1,5 @@
-/* check.c - `deconflict check FILE`: submit a scenario's objects in order, offline, and report every conflict */
+/* check.c - `deconflict check FILE`: submit a scenario's objects in order, offline, and report
+ * every conflict */
 #include "cli.h"
 #include "deconflict/scenario.h"
 #include "../api/api_internal.h"
@@ -40,18 +41,18 @@ static void print_conflict(const dc_object *o, const dc_conflict *c, json_t *lis
     overlap_box(c, &lo, &hi);
     if (list != NULL) {
         json_array_append_new(
-            list, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o}", "object", o->id,
-                            "owner", o->owner, "kind", dc_kind_name(o->kind), "other", c->other->id,
-                            "other_owner", c->other->owner, "other_kind", dc_kind_name(c->other->kind),
-                            "resolution", dc_resolution_name(c->resolution), "reason",
-                            dc_reason_name(c->reason), "time_start", t0, "time_end", t1,
-                            "altitude_lower", lo, "altitude_upper", hi, "overlap",
-                            dc_api_overlap_geojson(&c->overlap)));
+            list,
+            json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o}", "object", o->id,
+                      "owner", o->owner, "kind", dc_kind_name(o->kind), "other", c->other->id,
+                      "other_owner", c->other->owner, "other_kind", dc_kind_name(c->other->kind),
+                      "resolution", dc_resolution_name(c->resolution), "reason",
+                      dc_reason_name(c->reason), "time_start", t0, "time_end", t1, "altitude_lower",
+                      lo, "altitude_upper", hi, "overlap", dc_api_overlap_geojson(&c->overlap)));
         return;
     }
     printf("  %-18s %-10s x %-18s %-10s %-14s %-16s %s..%s  %.0f..%.0f m\n", o->id, o->owner,
-           c->other->id, c->other->owner, dc_resolution_name(c->resolution), dc_reason_name(c->reason),
-           t0, t1, lo, hi);
+           c->other->id, c->other->owner, dc_resolution_name(c->resolution),
+           dc_reason_name(c->reason), t0, t1, lo, hi);
 }
 
 int dc_cli_check(int argc, char **argv)
@@ -86,7 +87,8 @@ int dc_cli_check(int argc, char **argv)
         return 2;
     }
     if (dc_scenario_load(geom, path, &scenario, &err) != DC_OK) {
-        fprintf(stderr, "deconflict check: %s: %s: %s\n", path, dc_status_name(err.status), err.message);
+        fprintf(stderr, "deconflict check: %s: %s: %s\n", path, dc_status_name(err.status),
+                err.message);
         dc_index_free(index);
         dc_geom_free(geom);
         return 2;
@@ -98,8 +100,8 @@ int dc_cli_check(int argc, char **argv)
     int status = 0;
     dc_check_options options = {own, 0, NULL};
     if (!json)
-        printf("%s%s%zu objects\n", scenario.title ? scenario.title : "", scenario.title ? ": " : "",
-               scenario.object_count);
+        printf("%s%s%zu objects\n", scenario.title ? scenario.title : "",
+               scenario.title ? ": " : "", scenario.object_count);
     for (size_t i = 0; i < scenario.object_count && status == 0; i++) {
         const dc_object *o = &scenario.objects[i];
         if (o->kind != DC_KIND_ZONE && o->state != DC_STATE_ACCEPTED &&
@@ -136,7 +138,8 @@ int dc_cli_check(int argc, char **argv)
         json_t *doc = json_pack("{s:s?,s:I,s:I,s:o,s:o}", "scenario", scenario.title, "objects",
                                 (json_int_t)scenario.object_count, "accepted", (json_int_t)accepted,
                                 "refused", refused_ids, "conflicts", conflicts);
-        char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        char *text =
+            json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         puts(text);
         free(text);
         json_decref(doc);

@@ -20,8 +20,12 @@ static const char help[] =
     "  decimal degrees      33.3, 44.4    -33.3 44.4    33.3N 44.4E    N33.3 E44.4\n"
     "                       A pair without letters is latitude, longitude; one\n"
     "                       whose first number exceeds 90 is refused as ambiguous.\n"
-    "  degrees, minutes     33 18.5 N 44 24.25 E      33\xC2\xB0""18.5'N 44\xC2\xB0""24.25'E\n"
-    "  deg, min, seconds    33\xC2\xB0""18'30\"N 44\xC2\xB0""24'15\"E    33d18m30sN 44d24m15sE\n"
+    "  degrees, minutes     33 18.5 N 44 24.25 E      33\xC2\xB0"
+    "18.5'N 44\xC2\xB0"
+    "24.25'E\n"
+    "  deg, min, seconds    33\xC2\xB0"
+    "18'30\"N 44\xC2\xB0"
+    "24'15\"E    33d18m30sN 44d24m15sE\n"
     "                       33:18:30N 44:24:15E       N33 18 30 E44 24 15\n"
     "                       These need N/S/E/W letters; minutes and seconds are below 60.\n"
     "  MGRS                 38SMB4414084706   38S MB 44140 84706   38SMB48\n"
@@ -144,7 +148,8 @@ int dc_cli_coord(int argc, char **argv)
         size_t used = 0;
         text[0] = '\0';
         for (int i = first; i < argc; i++) {
-            int w = snprintf(text + used, sizeof text - used, "%s%s", i > first ? " " : "", argv[i]);
+            int w =
+                snprintf(text + used, sizeof text - used, "%s%s", i > first ? " " : "", argv[i]);
             if (w < 0 || (size_t)w >= sizeof text - used) {
                 fprintf(stderr, "deconflict coord: coordinate text too long\n");
                 return 1;

@@ -1,4 +1,5 @@
-/* monitor.c - `deconflict monitor FILE.csv`: run recorded tracks through the live monitor, offline */
+/* monitor.c - `deconflict monitor FILE.csv`: run recorded tracks through the live monitor, offline
+ */
 #include "cli.h"
 #include "deconflict/scenario.h"
 
@@ -31,11 +32,12 @@ static json_t *alert_json(const dc_alert *a)
 {
     char t[32];
     time_text(a->time, t);
-    json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:f,s:[f,f],s:f}", "time", t, "kind",
-                          a->kind == DC_ALERT_ZONE ? "zone" : "separation", "repetition", a->repetition, "level",
-                          dc_alert_level_name(a->level), "party", a->party, "aircraft", a->aircraft,
-                          "time_to_event_s", a->time_to_event_s, "position", a->position.lat, a->position.lon,
-                          "altitude_m", a->altitude_m);
+    json_t *j =
+        json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:f,s:[f,f],s:f}", "time", t, "kind",
+                  a->kind == DC_ALERT_ZONE ? "zone" : "separation", "repetition", a->repetition,
+                  "level", dc_alert_level_name(a->level), "party", a->party, "aircraft",
+                  a->aircraft, "time_to_event_s", a->time_to_event_s, "position", a->position.lat,
+                  a->position.lon, "altitude_m", a->altitude_m);
     if (a->kind == DC_ALERT_ZONE) {
         json_object_set_new(j, "zone_owner", json_string(a->zone_owner));
         json_object_set_new(j, "zone_id", json_string(a->zone_id));
@@ -113,11 +115,13 @@ int dc_cli_monitor(int argc, char **argv)
         time_text(reports[i].time, t);
         if (v != DC_REPORT_ACCEPTED) {
             if (json)
-                json_array_append_new(flagged, json_pack("{s:I,s:s,s:s,s:s}", "line", (json_int_t)(i + 2), "time",
-                                                         t, "aircraft", reports[i].aircraft, "reason",
-                                                         dc_report_verdict_name(v)));
+                json_array_append_new(flagged,
+                                      json_pack("{s:I,s:s,s:s,s:s}", "line", (json_int_t)(i + 2),
+                                                "time", t, "aircraft", reports[i].aircraft,
+                                                "reason", dc_report_verdict_name(v)));
             else
-                printf("%s  %-8s line %zu flagged: %s\n", t, reports[i].aircraft, i + 2, dc_report_verdict_name(v));
+                printf("%s  %-8s line %zu flagged: %s\n", t, reports[i].aircraft, i + 2,
+                       dc_report_verdict_name(v));
         }
         if (reports[i].time - last_cycle >= 5 * DC_US_PER_S) {
             dc_monitor_separation(m, reports[i].time, &alerts, NULL);
@@ -128,13 +132,15 @@ int dc_cli_monitor(int argc, char **argv)
             char ct[32];
             time_text(c->time, ct);
             if (json)
-                json_array_append_new(crossing_out, json_pack("{s:s,s:s,s:s,s:s,s:b,s:[f,f]}", "time", ct, "aircraft",
-                                                              c->aircraft, "zone_owner", c->zone_owner, "zone_id",
-                                                              c->zone_id, "entering", c->entering, "position",
-                                                              c->position.lat, c->position.lon));
+                json_array_append_new(
+                    crossing_out,
+                    json_pack("{s:s,s:s,s:s,s:s,s:b,s:[f,f]}", "time", ct, "aircraft", c->aircraft,
+                              "zone_owner", c->zone_owner, "zone_id", c->zone_id, "entering",
+                              c->entering, "position", c->position.lat, c->position.lon));
             else
-                printf("%s  %-8s %s %s (%.4f, %.4f)\n", ct, c->aircraft, c->entering ? "enters" : "leaves",
-                       c->zone_owner, c->position.lat, c->position.lon);
+                printf("%s  %-8s %s %s (%.4f, %.4f)\n", ct, c->aircraft,
+                       c->entering ? "enters" : "leaves", c->zone_owner, c->position.lat,
+                       c->position.lon);
         }
         for (size_t k = a0; k < alerts.count; k++) {
             const dc_alert *a = &alerts.items[k];
@@ -147,12 +153,14 @@ int dc_cli_monitor(int argc, char **argv)
             char at[32];
             time_text(a->time, at);
             if (a->kind == DC_ALERT_ZONE)
-                printf("%s  %-8s %-9s zone %s/%s%s in %.0f s\n", at, a->aircraft, dc_alert_level_name(a->level),
-                       a->zone_owner, a->zone_id, a->repetition ? " (repeated)" : "", a->time_to_event_s);
+                printf("%s  %-8s %-9s zone %s/%s%s in %.0f s\n", at, a->aircraft,
+                       dc_alert_level_name(a->level), a->zone_owner, a->zone_id,
+                       a->repetition ? " (repeated)" : "", a->time_to_event_s);
             else
-                printf("%s  %-8s %-9s separation with %s/%s: CPA %.0f m, %.0f m vertically, in %.0f s\n", at,
-                       a->aircraft, dc_alert_level_name(a->level), a->other_party, a->other_aircraft,
-                       a->cpa_horizontal_m, a->cpa_vertical_m, a->time_to_event_s);
+                printf(
+                    "%s  %-8s %-9s separation with %s/%s: CPA %.0f m, %.0f m vertically, in %.0f s\n",
+                    at, a->aircraft, dc_alert_level_name(a->level), a->other_party,
+                    a->other_aircraft, a->cpa_horizontal_m, a->cpa_vertical_m, a->time_to_event_s);
         }
         /* printed or copied: the lists start again for the next report */
         alerts.count = 0;
@@ -161,10 +169,13 @@ int dc_cli_monitor(int argc, char **argv)
     if (json) {
         json_t *counts = json_object();
         for (int v = 0; v < 7; v++)
-            json_object_set_new(counts, dc_report_verdict_name((dc_report_verdict)v), json_integer((json_int_t)verdicts[v]));
-        json_t *doc = json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "file", path, "reports", (json_int_t)count, "verdicts",
-                                counts, "flagged", flagged, "crossings", crossing_out, "alerts", alert_out);
-        char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+            json_object_set_new(counts, dc_report_verdict_name((dc_report_verdict)v),
+                                json_integer((json_int_t)verdicts[v]));
+        json_t *doc = json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "file", path, "reports",
+                                (json_int_t)count, "verdicts", counts, "flagged", flagged,
+                                "crossings", crossing_out, "alerts", alert_out);
+        char *text =
+            json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         puts(text);
         free(text);
         json_decref(doc);

@@ -1,4 +1,5 @@
-/* replay.c - `deconflict replay`: each crossing of recorded tracks into a zone, measured, tabled and drawn */
+/* replay.c - `deconflict replay`: each crossing of recorded tracks into a zone, measured, tabled
+ * and drawn */
 #include "cli.h"
 #include "deconflict/scenario.h"
 
@@ -109,7 +110,8 @@ static int run_track(const dc_zone_outline *z, struct track_run *t)
     dc_monitor *m;
     if (dc_monitor_new(NULL, &m) != DC_OK)
         return -1;
-    dc_monitor_add_zone(m, z->owner, z->id, (const dc_point *const *)z->rings, z->sizes, z->ring_count, NULL, 0);
+    dc_monitor_add_zone(m, z->owner, z->id, (const dc_point *const *)z->rings, z->sizes,
+                        z->ring_count, NULL, 0);
     dc_alert_list alerts = {0};
     dc_crossing_list crossings = {0};
     size_t cap = 0;
@@ -188,7 +190,8 @@ static void to_px(const struct frame *f, dc_point p, double *x, double *y)
 
 static const char *const colours[] = {"#c62828", "#1565c0", "#2e7d32", "#6a1b9a"};
 
-static int write_svg(const char *path, const dc_zone_outline *z, struct track_run *runs, size_t nruns)
+static int write_svg(const char *path, const dc_zone_outline *z, struct track_run *runs,
+                     size_t nruns)
 {
     /* frame: the tracks' extent, at most 120 km across around the first crossing */
     double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
@@ -228,17 +231,28 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
     if (out == NULL)
         return -1;
     double W = f.width + 260, H = f.height + 40;
-    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-                 "font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">\n", W, H, W, H);
-    fprintf(out, "<rect width=\"100%%\" height=\"100%%\" fill=\"#f4f1ea\"/>\n<g transform=\"translate(20,20)\">\n");
-    fprintf(out, "<clipPath id=\"map\"><rect width=\"%.1f\" height=\"%.1f\"/></clipPath>\n", f.width, f.height);
-    fprintf(out, "<g clip-path=\"url(#map)\"><rect width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\"/>\n", f.width, f.height);
+    fprintf(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+        "font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">\n",
+        W, H, W, H);
+    fprintf(
+        out,
+        "<rect width=\"100%%\" height=\"100%%\" fill=\"#f4f1ea\"/>\n<g transform=\"translate(20,20)\">\n");
+    fprintf(out, "<clipPath id=\"map\"><rect width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
+            f.width, f.height);
+    fprintf(out,
+            "<g clip-path=\"url(#map)\"><rect width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\"/>\n",
+            f.width, f.height);
     /* the zone: every ring near the frame, even-odd */
-    fprintf(out, "<path fill=\"#ffe0b2\" fill-rule=\"evenodd\" stroke=\"#e65100\" stroke-width=\"1.5\" d=\"");
+    fprintf(
+        out,
+        "<path fill=\"#ffe0b2\" fill-rule=\"evenodd\" stroke=\"#e65100\" stroke-width=\"1.5\" d=\"");
     for (size_t r = 0; r < z->ring_count; r++) {
         int near = 0;
         for (size_t i = 0; i < z->sizes[r] && !near; i++)
-            near = fabs(z->rings[r][i].lat - focus.lat) < 3 && fabs(z->rings[r][i].lon - focus.lon) < 4;
+            near = fabs(z->rings[r][i].lat - focus.lat) < 3 &&
+                   fabs(z->rings[r][i].lon - focus.lon) < 4;
         if (!near)
             continue;
         for (size_t i = 0; i < z->sizes[r]; i++) {
@@ -249,7 +263,9 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
         fprintf(out, "Z");
     }
     fprintf(out, "\"/>\n");
-    fprintf(out, "<text x=\"8\" y=\"18\" fill=\"#e65100\" font-weight=\"bold\">%s airspace</text>\n", z->owner);
+    fprintf(out,
+            "<text x=\"8\" y=\"18\" fill=\"#e65100\" font-weight=\"bold\">%s airspace</text>\n",
+            z->owner);
     for (size_t r = 0; r < nruns; r++) {
         const char *c = colours[r % 4];
         fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", c);
@@ -268,15 +284,21 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
             to_px(&f, rp->position, &x, &y);
             char t[32];
             dc_time_format(rp->time, t, sizeof t);
-            fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
-                         "fill=\"%s\" font-size=\"10\">%.8s</text>\n", x, y, c, x + 4, y - 4, c, t + 11);
+            fprintf(
+                out,
+                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
+                "fill=\"%s\" font-size=\"10\">%.8s</text>\n",
+                x, y, c, x + 4, y - 4, c, t + 11);
         }
         /* the portion inside, highlighted, with entry and exit times */
         for (size_t e = 0; e < runs[r].episode_count; e++) {
             const struct episode *ep = &runs[r].episodes[e];
             double x0, y0, x1, y1;
             to_px(&f, ep->entry_point, &x0, &y0);
-            fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"6\" stroke-opacity=\"0.6\" points=\"%.1f,%.1f ", c, x0, y0);
+            fprintf(
+                out,
+                "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"6\" stroke-opacity=\"0.6\" points=\"%.1f,%.1f ",
+                c, x0, y0);
             for (size_t i = 0; i < runs[r].count; i++)
                 if (runs[r].reports[i].time > ep->entry && runs[r].reports[i].time < ep->exit) {
                     double x, y;
@@ -288,11 +310,17 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
             char a[32], b[32];
             when(ep->entry, a);
             when(ep->exit, b);
-            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">in %.8s</text>\n", x0 + 6, y0 + 14, c, a + 11);
-            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">out %.8s</text>\n", x1 + 6, y1 - 8, c, b + 11);
+            fprintf(out,
+                    "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">in %.8s</text>\n",
+                    x0 + 6, y0 + 14, c, a + 11);
+            fprintf(
+                out,
+                "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">out %.8s</text>\n",
+                x1 + 6, y1 - 8, c, b + 11);
         }
     }
-    fprintf(out, "</g>\n<rect width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n", f.width, f.height);
+    fprintf(out, "</g>\n<rect width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
+            f.width, f.height);
     /* scale bar: a round number of km about a fifth of the width */
     double target = f.width / 5 / f.scale / 1000, km = pow(10, floor(log10(target)));
     if (km * 5 <= target)
@@ -300,23 +328,35 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
     else if (km * 2 <= target)
         km *= 2;
     double len = km * 1000 * f.scale;
-    fprintf(out, "<g transform=\"translate(12,%.1f)\"><rect width=\"%.1f\" height=\"6\" fill=\"#333\"/>"
-                 "<text y=\"-4\">%g km</text></g>\n", f.height - 16, len, km);
+    fprintf(out,
+            "<g transform=\"translate(12,%.1f)\"><rect width=\"%.1f\" height=\"6\" fill=\"#333\"/>"
+            "<text y=\"-4\">%g km</text></g>\n",
+            f.height - 16, len, km);
     /* north arrow */
-    fprintf(out, "<g transform=\"translate(%.1f,30)\"><path d=\"M0 -18 L7 8 L0 3 L-7 8 Z\" fill=\"#333\"/>"
-                 "<text x=\"-4\" y=\"22\" font-weight=\"bold\">N</text></g>\n", f.width - 24);
+    fprintf(
+        out,
+        "<g transform=\"translate(%.1f,30)\"><path d=\"M0 -18 L7 8 L0 3 L-7 8 Z\" fill=\"#333\"/>"
+        "<text x=\"-4\" y=\"22\" font-weight=\"bold\">N</text></g>\n",
+        f.width - 24);
     /* legend */
-    fprintf(out, "<g transform=\"translate(%.1f,0)\"><text font-weight=\"bold\">Replay</text>\n", f.width + 16);
+    fprintf(out, "<g transform=\"translate(%.1f,0)\"><text font-weight=\"bold\">Replay</text>\n",
+            f.width + 16);
     double y = 22;
     for (size_t r = 0; r < nruns; r++, y += 58) {
-        const char *name = strrchr(runs[r].file, '/') ? strrchr(runs[r].file, '/') + 1 : runs[r].file;
-        fprintf(out, "<rect y=\"%.0f\" width=\"14\" height=\"4\" fill=\"%s\"/><text x=\"20\" y=\"%.0f\" font-size=\"11\">%.30s</text>\n",
-                y, colours[r % 4], y + 5, name);
+        const char *name =
+            strrchr(runs[r].file, '/') ? strrchr(runs[r].file, '/') + 1 : runs[r].file;
+        fprintf(
+            out,
+            "<rect y=\"%.0f\" width=\"14\" height=\"4\" fill=\"%s\"/><text x=\"20\" y=\"%.0f\" font-size=\"11\">%.30s</text>\n",
+            y, colours[r % 4], y + 5, name);
         if (runs[r].episode_count == 0)
-            fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\">never enters</text>\n", y + 20);
+            fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\">never enters</text>\n",
+                    y + 20);
         else
-            fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\">inside %.1f s, %.2f km</text>"
-                         "<text x=\"20\" y=\"%.0f\" font-size=\"11\">deepest %.0f m</text>\n", y + 20,
+            fprintf(out,
+                    "<text x=\"20\" y=\"%.0f\" font-size=\"11\">inside %.1f s, %.2f km</text>"
+                    "<text x=\"20\" y=\"%.0f\" font-size=\"11\">deepest %.0f m</text>\n",
+                    y + 20,
                     (double)(runs[r].episodes[0].exit - runs[r].episodes[0].entry) / DC_US_PER_S,
                     runs[r].episodes[0].inside_m / 1000, y + 35, runs[r].episodes[0].depth_m);
     }
@@ -328,13 +368,17 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
         size_t n = strlen(src) > 40 ? 40 : strlen(src);
         while (n < strlen(src) && n > 10 && src[n] != ' ')
             n--;
-        fprintf(out, "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">%.*s</text>\n", y, (int)n, src);
+        fprintf(out, "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">%.*s</text>\n", y, (int)n,
+                src);
         src += n;
         while (*src == ' ')
             src++;
         y += 13;
     }
-    fprintf(out, "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">Dots every 30 s, times UTC</text></g>\n", y + 8);
+    fprintf(
+        out,
+        "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">Dots every 30 s, times UTC</text></g>\n",
+        y + 8);
     fprintf(out, "</g></svg>\n");
     fclose(out);
     return 0;
@@ -342,7 +386,8 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
 
 int dc_cli_replay(int argc, char **argv)
 {
-    const char *files[8], *zone_file = NULL, *country = NULL, *svg = NULL, *borders = "build/borders/world.geojson";
+    const char *files[8], *zone_file = NULL, *country = NULL, *svg = NULL,
+                          *borders = "build/borders/world.geojson";
     size_t nfiles = 0;
     int json = 0;
     for (int i = 1; i < argc; i++) {
@@ -379,7 +424,8 @@ int dc_cli_replay(int argc, char **argv)
             slug[k++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : (*p == ' ' ? '-' : *p));
         slug[k] = '\0';
     }
-    if (dc_scenario_zone_outline(zone_file ? zone_file : borders, country ? slug : NULL, &zone, &err) != DC_OK) {
+    if (dc_scenario_zone_outline(zone_file ? zone_file : borders, country ? slug : NULL, &zone,
+                                 &err) != DC_OK) {
         fprintf(stderr, "deconflict replay: %s\n", err.message);
         return 2;
     }
@@ -388,8 +434,11 @@ int dc_cli_replay(int argc, char **argv)
     int status = 0;
     for (size_t f = 0; f < nfiles && status == 0; f++) {
         runs[f].file = files[f];
-        if (dc_tracks_csv_read(files[f], "replay", &runs[f].reports, &runs[f].count, &err) != DC_OK || runs[f].count == 0) {
-            fprintf(stderr, "deconflict replay: %s\n", runs[f].count == 0 && err.status == DC_OK ? "no reports" : err.message);
+        if (dc_tracks_csv_read(files[f], "replay", &runs[f].reports, &runs[f].count, &err) !=
+                DC_OK ||
+            runs[f].count == 0) {
+            fprintf(stderr, "deconflict replay: %s\n",
+                    runs[f].count == 0 && err.status == DC_OK ? "no reports" : err.message);
             status = 2;
             break;
         }
@@ -407,28 +456,39 @@ int dc_cli_replay(int argc, char **argv)
                 when(ep->exit, b);
                 when(ep->advisory, ad);
                 when(ep->warning, wa);
-                json_array_append_new(eps, json_pack("{s:s,s:s,s:f,s:f,s:f,s:s,s:s,s:o,s:o,s:[f,f],s:[f,f]}", "entry", a, "exit", b,
-                    "duration_s", (double)(ep->exit - ep->entry) / DC_US_PER_S, "max_depth_m", ep->depth_m,
-                    "distance_inside_m", ep->inside_m, "first_advisory", ad, "first_warning", wa,
-                    "advisory_lead_s", ep->advisory ? json_real((double)(ep->entry - ep->advisory) / DC_US_PER_S) : json_null(),
-                    "warning_lead_s", ep->warning ? json_real((double)(ep->entry - ep->warning) / DC_US_PER_S) : json_null(),
-                    "entry_point", ep->entry_point.lat, ep->entry_point.lon, "exit_point", ep->exit_point.lat, ep->exit_point.lon));
+                json_array_append_new(
+                    eps,
+                    json_pack(
+                        "{s:s,s:s,s:f,s:f,s:f,s:s,s:s,s:o,s:o,s:[f,f],s:[f,f]}", "entry", a, "exit",
+                        b, "duration_s", (double)(ep->exit - ep->entry) / DC_US_PER_S,
+                        "max_depth_m", ep->depth_m, "distance_inside_m", ep->inside_m,
+                        "first_advisory", ad, "first_warning", wa, "advisory_lead_s",
+                        ep->advisory ? json_real((double)(ep->entry - ep->advisory) / DC_US_PER_S)
+                                     : json_null(),
+                        "warning_lead_s",
+                        ep->warning ? json_real((double)(ep->entry - ep->warning) / DC_US_PER_S)
+                                    : json_null(),
+                        "entry_point", ep->entry_point.lat, ep->entry_point.lon, "exit_point",
+                        ep->exit_point.lat, ep->exit_point.lon));
             }
-            json_array_append_new(tracks, json_pack("{s:s,s:s,s:I,s:o}", "file", runs[f].file, "aircraft", runs[f].aircraft,
-                                                    "reports", (json_int_t)runs[f].count, "crossings", eps));
+            json_array_append_new(tracks, json_pack("{s:s,s:s,s:I,s:o}", "file", runs[f].file,
+                                                    "aircraft", runs[f].aircraft, "reports",
+                                                    (json_int_t)runs[f].count, "crossings", eps));
         }
-        json_t *doc = json_pack("{s:{s:s,s:s,s:s},s:o,s:s?}", "zone", "owner", zone.owner, "id", zone.id, "source",
-                                zone.source, "tracks", tracks, "svg", svg);
-        char *text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        json_t *doc = json_pack("{s:{s:s,s:s,s:s},s:o,s:s?}", "zone", "owner", zone.owner, "id",
+                                zone.id, "source", zone.source, "tracks", tracks, "svg", svg);
+        char *text =
+            json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
         puts(text);
         free(text);
         json_decref(doc);
     } else if (status == 0) {
         printf("zone: %s (%s)\n", zone.owner, zone.source);
-        printf("%-28s %-27s %-27s %9s %9s %10s  %s\n", "track", "entry", "exit", "duration", "depth", "inside",
-               "alerts before entry");
+        printf("%-28s %-27s %-27s %9s %9s %10s  %s\n", "track", "entry", "exit", "duration",
+               "depth", "inside", "alerts before entry");
         for (size_t f = 0; f < nfiles; f++) {
-            const char *name = strrchr(runs[f].file, '/') ? strrchr(runs[f].file, '/') + 1 : runs[f].file;
+            const char *name =
+                strrchr(runs[f].file, '/') ? strrchr(runs[f].file, '/') + 1 : runs[f].file;
             if (runs[f].episode_count == 0)
                 printf("%-28.28s never enters\n", name);
             for (size_t e = 0; e < runs[f].episode_count; e++) {
@@ -436,10 +496,12 @@ int dc_cli_replay(int argc, char **argv)
                 char a[32], b[32];
                 when(ep->entry, a);
                 when(ep->exit, b);
-                printf("%-28.28s %-27s %-27s %7.1f s %7.0f m %7.2f km  advisory %.0f s, warning %.0f s before\n", name, a,
-                       b, (double)(ep->exit - ep->entry) / DC_US_PER_S, ep->depth_m, ep->inside_m / 1000,
-                       ep->advisory ? (double)(ep->entry - ep->advisory) / DC_US_PER_S : NAN,
-                       ep->warning ? (double)(ep->entry - ep->warning) / DC_US_PER_S : NAN);
+                printf(
+                    "%-28.28s %-27s %-27s %7.1f s %7.0f m %7.2f km  advisory %.0f s, warning %.0f s before\n",
+                    name, a, b, (double)(ep->exit - ep->entry) / DC_US_PER_S, ep->depth_m,
+                    ep->inside_m / 1000,
+                    ep->advisory ? (double)(ep->entry - ep->advisory) / DC_US_PER_S : NAN,
+                    ep->warning ? (double)(ep->entry - ep->warning) / DC_US_PER_S : NAN);
             }
         }
     }

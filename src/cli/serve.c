@@ -1,4 +1,5 @@
-/* serve.c - `deconflict serve` (and deconflictd): configure from flags and environment, then serve */
+/* serve.c - `deconflict serve` (and deconflictd): configure from flags and environment, then serve
+ */
 #include "cli.h"
 #include "deconflict/server.h"
 

@@ -10,8 +10,8 @@
 const char *dc_strerror(dc_status status)
 {
     switch (status) {
-#define DC__STATUS_TEXT(name, text)                                            \
-    case DC_##name:                                                            \
+#define DC__STATUS_TEXT(name, text)                                                                \
+    case DC_##name:                                                                                \
         return text;
         DC_STATUS_MAP(DC__STATUS_TEXT)
 #undef DC__STATUS_TEXT
@@ -23,8 +23,8 @@ const char *dc_strerror(dc_status status)
 const char *dc_status_name(dc_status status)
 {
     switch (status) {
-#define DC__STATUS_NAME(name, text)                                            \
-    case DC_##name:                                                            \
+#define DC__STATUS_NAME(name, text)                                                                \
+    case DC_##name:                                                                                \
         return #name;
         DC_STATUS_MAP(DC__STATUS_NAME)
 #undef DC__STATUS_NAME
@@ -43,8 +43,8 @@ void dc_error_clear(dc_error *err)
     err->message[0] = '\0';
 }
 
-dc_status dc_error_set(dc_error *err, dc_status status, const char *field,
-                       size_t position, const char *fmt, ...)
+dc_status dc_error_set(dc_error *err, dc_status status, const char *field, size_t position,
+                       const char *fmt, ...)
 {
     if (err == NULL)
         return status;
@@ -58,9 +58,18 @@ dc_status dc_error_set(dc_error *err, dc_status status, const char *field,
     return status;
 }
 
-void *dc_malloc(size_t size) { return malloc(size ? size : 1); }
-void *dc_calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
-void *dc_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+void *dc_malloc(size_t size)
+{
+    return malloc(size ? size : 1);
+}
+void *dc_calloc(size_t count, size_t size)
+{
+    return calloc(count ? count : 1, size ? size : 1);
+}
+void *dc_realloc(void *ptr, size_t size)
+{
+    return realloc(ptr, size ? size : 1);
+}
 
 void dc_copy_text(char *dst, size_t size, const char *src)
 {
@@ -83,4 +92,7 @@ void *dc_grow(void *items, size_t *capacity, size_t count, size_t item_size, siz
         *capacity = cap;
     return grown;
 }
-void dc_free(void *ptr) { free(ptr); }
+void dc_free(void *ptr)
+{
+    free(ptr);
+}

@@ -70,8 +70,8 @@ dc_status dc_time_parse(const char *text, dc_time_us *out, dc_error *err)
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > month_days[mo - 1] ||
         (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || s > 59)
-        return dc_error_set(err, DC_RANGE, "time", 0,
-                            "date or time field out of range in '%.40s'", text);
+        return dc_error_set(err, DC_RANGE, "time", 0, "date or time field out of range in '%.40s'",
+                            text);
     int64_t micro = 0;
     if (text[i] == '.') {
         i++;
@@ -127,7 +127,7 @@ dc_status dc_time_format(dc_time_us t, char *buf, size_t size)
         w = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", (int)y, m, d,
                      (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)micro);
     else
-        w = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d,
-                     (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+        w = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, (int)(rem / 3600),
+                     (int)(rem / 60 % 60), (int)(rem % 60));
     return w < 0 || (size_t)w >= size ? DC_RANGE : DC_OK;
 }

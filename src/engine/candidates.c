@@ -1,4 +1,5 @@
-/* candidates.c - objects' volumes in an in-memory space-time index, and the candidates of a proposal */
+/* candidates.c - objects' volumes in an in-memory space-time index, and the candidates of a
+ * proposal */
 #include "deconflict/engine.h"
 
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* engine.c - the deconfliction decision: which candidates conflict with a proposed object, and who yields */
+/* engine.c - the deconfliction decision: which candidates conflict with a proposed object, and who
+ * yields */
 #include "deconflict/engine.h"
 
 #include <stdlib.h>
@@ -8,8 +9,8 @@ static const char *const kind_names[] = {"intent", "hazard", "zone", "site"};
 static const char *const state_names[] = {"proposed", "accepted",  "activated",
                                           "ended",    "withdrawn", "nonconforming"};
 static const char *const resolution_names[] = {"blocks", "accepted", "other_replans", "own"};
-static const char *const reason_names[] = {"zone", "higher_priority", "equal_priority",
-                                           "lower_priority", "own", "protected_site"};
+static const char *const reason_names[] = {
+    "zone", "higher_priority", "equal_priority", "lower_priority", "own", "protected_site"};
 
 const char *dc_kind_name(dc_object_kind kind)
 {
@@ -80,7 +81,8 @@ static int in_force(const dc_object *o)
 static dc_status validate(const dc_object *o, dc_error *err)
 {
     if (o->id[0] == '\0' || memchr(o->id, '\0', DC_ID_MAX) == NULL)
-        return dc_error_set(err, DC_INVALID, "id", DC_NO_POSITION, "object id is empty or too long");
+        return dc_error_set(err, DC_INVALID, "id", DC_NO_POSITION,
+                            "object id is empty or too long");
     if (o->owner[0] == '\0' || memchr(o->owner, '\0', DC_ID_MAX) == NULL)
         return dc_error_set(err, DC_INVALID, "owner", DC_NO_POSITION, "object has no owner");
     if ((unsigned)o->kind >= DC_KIND_COUNT)
@@ -167,7 +169,8 @@ static dc_status overlap_objects(dc_geom *geom, const dc_object *a, const dc_obj
                 return rc;
             }
             for (size_t k = 0; k < pair.part_count; k++) {
-                dc_volume *parts = dc_grow(out->parts, &capacity, out->part_count, sizeof *parts, 4);
+                dc_volume *parts =
+                    dc_grow(out->parts, &capacity, out->part_count, sizeof *parts, 4);
                 if (parts == NULL) {
                     dc_overlap_clear(&pair);
                     dc_overlap_clear(out);
@@ -193,8 +196,7 @@ static int by_other_id(const void *x, const void *y)
     return strcmp(a->other->id, b->other->id);
 }
 
-dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
-                          const dc_check_options *options,
+dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_check_options *options,
                           const dc_object *const *candidates, size_t candidate_count,
                           dc_check_result *out, dc_error *err)
 {
@@ -218,7 +220,8 @@ dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed,
             goto fail;
         if (conflict.overlap.part_count == 0)
             continue;
-        dc_conflict *grown = dc_grow(out->conflicts, &capacity, out->conflict_count, sizeof *grown, 8);
+        dc_conflict *grown =
+            dc_grow(out->conflicts, &capacity, out->conflict_count, sizeof *grown, 8);
         if (grown == NULL) {
             dc_overlap_clear(&conflict.overlap);
             rc = DC_NOMEM;

@@ -8,11 +8,16 @@
 const char *dc_notation_name(dc_notation notation)
 {
     switch (notation) {
-    case DC_NOTATION_DD: return "dd";
-    case DC_NOTATION_DM: return "dm";
-    case DC_NOTATION_DMS: return "dms";
-    case DC_NOTATION_MGRS: return "mgrs";
-    case DC_NOTATION_UTM: return "utm";
+    case DC_NOTATION_DD:
+        return "dd";
+    case DC_NOTATION_DM:
+        return "dm";
+    case DC_NOTATION_DMS:
+        return "dms";
+    case DC_NOTATION_MGRS:
+        return "mgrs";
+    case DC_NOTATION_UTM:
+        return "utm";
     }
     return "unknown";
 }
@@ -27,8 +32,8 @@ dc_coord_style dc_coord_style_default(dc_notation notation)
 
 /* One axis in DD/DM/DMS. Rounding is done once, on an integer count of the
  * smallest unit shown, so that 59.999" never prints as 60.00". */
-static void format_axis(double value, int is_lat, dc_notation notation,
-                        dc_hemisphere_style style, char *buf, size_t size)
+static void format_axis(double value, int is_lat, dc_notation notation, dc_hemisphere_style style,
+                        char *buf, size_t size)
 {
     char hemi = is_lat ? (value < 0 ? 'S' : 'N') : (value < 0 ? 'W' : 'E');
     double mag = fabs(value);
@@ -41,12 +46,12 @@ static void format_axis(double value, int is_lat, dc_notation notation,
             snprintf(body, sizeof body, "%.7f", mag);
     } else if (notation == DC_NOTATION_DM) {
         long long t = llround(mag * 600000.0); /* 0.0001 minute */
-        snprintf(body, sizeof body, "%0*lld\xC2\xB0%02lld.%04lld'", width,
-                 t / 600000, (t % 600000) / 10000, t % 10000);
+        snprintf(body, sizeof body, "%0*lld\xC2\xB0%02lld.%04lld'", width, t / 600000,
+                 (t % 600000) / 10000, t % 10000);
     } else {
         long long t = llround(mag * 360000.0); /* 0.01 second */
-        snprintf(body, sizeof body, "%0*lld\xC2\xB0%02lld'%02lld.%02lld\"", width,
-                 t / 360000, (t % 360000) / 6000, (t % 6000) / 100, t % 100);
+        snprintf(body, sizeof body, "%0*lld\xC2\xB0%02lld'%02lld.%02lld\"", width, t / 360000,
+                 (t % 360000) / 6000, (t % 6000) / 100, t % 100);
     }
     if (style == DC_HEMISPHERE_PREFIX)
         snprintf(buf, size, "%c%s", hemi, body);
@@ -58,8 +63,8 @@ static void format_axis(double value, int is_lat, dc_notation notation,
         snprintf(buf, size, "%s", body);
 }
 
-dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf,
-                          size_t size, dc_error *err)
+dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf, size_t size,
+                          dc_error *err)
 {
     if (!dc__point_valid(p))
         return dc_error_set(err, DC_INVALID, "", DC_NO_POSITION,
@@ -103,8 +108,8 @@ dc_status dc_coord_format(dc_point p, const dc_coord_style *style, char *buf,
     return DC_OK;
 }
 
-dc_status dc_coord_readback_of(dc_point p, const dc_coord_info *info,
-                               dc_readback *out, dc_error *err)
+dc_status dc_coord_readback_of(dc_point p, const dc_coord_info *info, dc_readback *out,
+                               dc_error *err)
 {
     if (info == NULL || out == NULL)
         return dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no coordinate info");
@@ -128,8 +133,7 @@ dc_status dc_coord_readback_of(dc_point p, const dc_coord_info *info,
     return DC_OK;
 }
 
-dc_status dc_coord_readback(const char *text, dc_point *out,
-                            dc_readback *readback, dc_error *err)
+dc_status dc_coord_readback(const char *text, dc_point *out, dc_readback *readback, dc_error *err)
 {
     dc_coord_info info;
     dc_point p;

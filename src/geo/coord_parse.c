@@ -1,4 +1,5 @@
-/* coord_parse.c - read a coordinate in any accepted notation, refusing anything that could be misread */
+/* coord_parse.c - read a coordinate in any accepted notation, refusing anything that could be
+ * misread */
 #include "geo_internal.h"
 
 #include <ctype.h>
@@ -29,8 +30,8 @@ struct token {
     char hemi;        /* T_HEMI: N S E W */
 };
 
-static dc_status fail(dc_error *err, dc_status status, const char *field,
-                      size_t pos, const char *what)
+static dc_status fail(dc_error *err, dc_status status, const char *field, size_t pos,
+                      const char *what)
 {
     return dc_error_set(err, status, field, pos, "%s", what);
 }
@@ -43,10 +44,11 @@ static size_t match_mark(const char *s, enum token_kind *kind)
         const char *text;
         enum token_kind kind;
     } marks[] = {
-        {"\xC2\xB0", T_DEG},     {"\xC2\xBA", T_DEG},     {"\xE2\x80\xB2", T_MIN},
-        {"\xE2\x80\x99", T_MIN}, {"\xE2\x80\xB3", T_SEC}, {"\xE2\x80\x9D", T_SEC},
-        {"''", T_SEC},           {"'", T_MIN},            {"\"", T_SEC},
-        {":", T_COLON},
+        {"\xC2\xB0", T_DEG},     {"\xC2\xBA", T_DEG},
+        {"\xE2\x80\xB2", T_MIN}, {"\xE2\x80\x99", T_MIN},
+        {"\xE2\x80\xB3", T_SEC}, {"\xE2\x80\x9D", T_SEC},
+        {"''", T_SEC},           {"'", T_MIN},
+        {"\"", T_SEC},           {":", T_COLON},
     };
     for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
         size_t len = strlen(marks[k].text);
@@ -58,8 +60,7 @@ static size_t match_mark(const char *s, enum token_kind *kind)
     return 0;
 }
 
-static dc_status lex(const char *text, struct token *tokens, size_t *count,
-                     dc_error *err)
+static dc_status lex(const char *text, struct token *tokens, size_t *count, dc_error *err)
 {
     size_t n = 0, i = 0;
     while (text[i] != '\0') {
@@ -93,7 +94,8 @@ static dc_status lex(const char *text, struct token *tokens, size_t *count,
                 i++;
                 t->has_fraction = 1;
                 if (!isdigit((unsigned char)text[i]))
-                    return fail(err, DC_INVALID, "coordinate", i, "a decimal point must be followed by digits");
+                    return fail(err, DC_INVALID, "coordinate", i,
+                                "a decimal point must be followed by digits");
                 double scale = 0.1;
                 size_t frac_digits = 0;
                 while (isdigit((unsigned char)text[i])) {
@@ -144,14 +146,12 @@ static dc_status lex(const char *text, struct token *tokens, size_t *count,
                 t->kind = T_HEMI;
                 t->hemi = u;
             } else {
-                return dc_error_set(err, DC_INVALID, "coordinate", i,
-                                    "unexpected '%.*s'", (int)(wlen > 12 ? 12 : wlen),
-                                    text + i);
+                return dc_error_set(err, DC_INVALID, "coordinate", i, "unexpected '%.*s'",
+                                    (int)(wlen > 12 ? 12 : wlen), text + i);
             }
             i++;
         } else {
-            return dc_error_set(err, DC_INVALID, "coordinate", i,
-                                "unexpected character '%c'",
+            return dc_error_set(err, DC_INVALID, "coordinate", i, "unexpected character '%c'",
                                 isprint(c) ? c : '?');
         }
         n++;
@@ -161,23 +161,22 @@ static dc_status lex(const char *text, struct token *tokens, size_t *count,
 }
 
 struct component {
-    double value;  /* degrees, signed */
-    int numbers;   /* 1 = D, 2 = D M, 3 = D M S */
-    char hemi;     /* 0 or N S E W */
-    size_t pos;    /* first token */
+    double value; /* degrees, signed */
+    int numbers;  /* 1 = D, 2 = D M, 3 = D M S */
+    char hemi;    /* 0 or N S E W */
+    size_t pos;   /* first token */
 };
 
 /* Read tokens [from, to) (hemisphere letters excluded) as D, D M or D M S. */
-static dc_status read_component(const struct token *t, size_t from, size_t to,
-                                char hemi, const char *axis_name,
-                                struct component *out, dc_error *err)
+static dc_status read_component(const struct token *t, size_t from, size_t to, char hemi,
+                                const char *axis_name, struct component *out, dc_error *err)
 {
     const struct token *numbers[3];
     int count = 0, colons = 0, marks = 0;
     size_t pos = from < to ? t[from].pos : 0;
     if (from >= to)
-        return dc_error_set(err, DC_INVALID, axis_name, hemi ? 0 : 0,
-                            "%s has no number", axis_name);
+        return dc_error_set(err, DC_INVALID, axis_name, hemi ? 0 : 0, "%s has no number",
+                            axis_name);
     for (size_t k = from; k < to; k++) {
         switch (t[k].kind) {
         case T_NUMBER:
@@ -185,8 +184,7 @@ static dc_status read_component(const struct token *t, size_t from, size_t to,
                 return fail(err, DC_INVALID, axis_name, t[k].pos,
                             "more than degrees, minutes and seconds in one component");
             if (k > from && t[k - 1].kind == T_NUMBER && colons > 0)
-                return fail(err, DC_INVALID, axis_name, t[k].pos,
-                            "mixed ':' and space separators");
+                return fail(err, DC_INVALID, axis_name, t[k].pos, "mixed ':' and space separators");
             numbers[count++] = &t[k];
             break;
         case T_DEG:
@@ -200,15 +198,16 @@ static dc_status read_component(const struct token *t, size_t from, size_t to,
             if (expected != count)
                 return fail(err, DC_INVALID, axis_name, t[k].pos,
                             expected == 1 ? "degree mark out of place"
-                            : expected == 2 ? "minute mark out of place (minutes must follow degrees)"
-                                            : "second mark out of place (seconds must follow minutes)");
+                            : expected == 2
+                                ? "minute mark out of place (minutes must follow degrees)"
+                                : "second mark out of place (seconds must follow minutes)");
             marks++;
             break;
         }
         case T_COLON:
-            if (k == from || t[k - 1].kind != T_NUMBER || k + 1 >= to ||
-                t[k + 1].kind != T_NUMBER)
-                return fail(err, DC_INVALID, axis_name, t[k].pos, "':' must stand between two numbers");
+            if (k == from || t[k - 1].kind != T_NUMBER || k + 1 >= to || t[k + 1].kind != T_NUMBER)
+                return fail(err, DC_INVALID, axis_name, t[k].pos,
+                            "':' must stand between two numbers");
             if (marks > 0)
                 return fail(err, DC_INVALID, axis_name, t[k].pos, "mixed ':' and unit marks");
             if (count > 1 && colons == 0)
@@ -216,7 +215,8 @@ static dc_status read_component(const struct token *t, size_t from, size_t to,
             colons++;
             break;
         default:
-            return fail(err, DC_INVALID, axis_name, t[k].pos, "unexpected separator inside a component");
+            return fail(err, DC_INVALID, axis_name, t[k].pos,
+                        "unexpected separator inside a component");
         }
     }
     if (count == 0)
@@ -250,10 +250,12 @@ static dc_status read_component(const struct token *t, size_t from, size_t to,
     return DC_OK;
 }
 
-static int is_lat_letter(char h) { return h == 'N' || h == 'S'; }
+static int is_lat_letter(char h)
+{
+    return h == 'N' || h == 'S';
+}
 
-static dc_status parse_degrees(const char *text, dc_point *out,
-                               dc_coord_info *info, dc_error *err)
+static dc_status parse_degrees(const char *text, dc_point *out, dc_coord_info *info, dc_error *err)
 {
     struct token t[MAX_TOKENS];
     size_t n = 0;
@@ -316,8 +318,9 @@ static dc_status parse_degrees(const char *text, dc_point *out,
         }
         if (is_lat_letter(ha) == is_lat_letter(hb))
             return fail(err, DC_INVALID, "coordinate", t[hemi_at[1]].pos,
-                        is_lat_letter(ha) ? "mixed hemispheres: both components are latitude (N/S)"
-                                          : "mixed hemispheres: both components are longitude (E/W)");
+                        is_lat_letter(ha)
+                            ? "mixed hemispheres: both components are latitude (N/S)"
+                            : "mixed hemispheres: both components are longitude (E/W)");
     } else if (seps) {
         a0 = 0;
         a1 = sep_at;
@@ -365,12 +368,10 @@ static dc_status parse_degrees(const char *text, dc_point *out,
     const struct component *lon = lon_first ? &ca : &cb;
     if (fabs(lat->value) > 90.0)
         return dc_error_set(err, DC_RANGE, "latitude", lat->pos,
-                            "latitude %.7g is beyond 90 degrees",
-                            lat->value);
+                            "latitude %.7g is beyond 90 degrees", lat->value);
     if (fabs(lon->value) > 180.0)
         return dc_error_set(err, DC_RANGE, "longitude", lon->pos,
-                            "longitude %.7g is beyond 180 degrees",
-                            lon->value);
+                            "longitude %.7g is beyond 180 degrees", lon->value);
     out->lat = lat->value;
     out->lon = lon->value;
     if (info != NULL) {
@@ -418,15 +419,16 @@ static int looks_like_utm(const char *s)
     return numbers == 2;
 }
 
-static dc_status read_metres(const char *s, size_t *i, const char *field,
-                             double *out, dc_error *err)
+static dc_status read_metres(const char *s, size_t *i, const char *field, double *out,
+                             dc_error *err)
 {
     while (s[*i] == ' ' || s[*i] == ',')
         (*i)++;
     size_t start = *i;
     char *end = NULL;
     if (!isdigit((unsigned char)s[start]))
-        return fail(err, DC_RANGE, field, start, "UTM easting and northing must be positive metres");
+        return fail(err, DC_RANGE, field, start,
+                    "UTM easting and northing must be positive metres");
     double v = strtod(s + start, &end);
     size_t stop = (size_t)(end - s);
     for (size_t k = start; k < stop; k++)
@@ -439,8 +441,7 @@ static dc_status read_metres(const char *s, size_t *i, const char *field,
     return DC_OK;
 }
 
-static dc_status parse_utm(const char *text, dc_point *out, dc_coord_info *info,
-                           dc_error *err)
+static dc_status parse_utm(const char *text, dc_point *out, dc_coord_info *info, dc_error *err)
 {
     size_t i = 0;
     while (text[i] == ' ')
@@ -500,8 +501,8 @@ static dc_status parse_utm(const char *text, dc_point *out, dc_coord_info *info,
         if (p.lat < south - 1e-7 || p.lat >= north + 1e-7)
             return dc_error_set(err, DC_INVALID, "northing", letter_pos,
                                 "the northing puts the point at latitude %.4f, outside "
-                                "band %c (%.0f..%.0f)", p.lat, letter,
-                                south, north);
+                                "band %c (%.0f..%.0f)",
+                                p.lat, letter, south, north);
     }
     *out = p;
     if (info != NULL) {
@@ -556,8 +557,7 @@ static void annotate_column(const char *text, dc_error *err)
     snprintf(err->message + used, sizeof err->message - used, " (column %zu)", column);
 }
 
-dc_status dc_coord_parse(const char *text, dc_point *out, dc_coord_info *info,
-                         dc_error *err)
+dc_status dc_coord_parse(const char *text, dc_point *out, dc_coord_info *info, dc_error *err)
 {
     dc_error_clear(err);
     if (text == NULL || out == NULL)

@@ -55,8 +55,7 @@ dc_status dc_enu_frame_init(dc_point origin, dc_enu_frame *out)
     return DC_OK;
 }
 
-dc_status dc_enu_forward(const dc_enu_frame *frame, dc_point p, double *east_m,
-                         double *north_m)
+dc_status dc_enu_forward(const dc_enu_frame *frame, dc_point p, double *east_m, double *north_m)
 {
     if (!dc__point_valid(p))
         return DC_INVALID;
@@ -73,15 +72,14 @@ dc_status dc_enu_forward(const dc_enu_frame *frame, dc_point p, double *east_m,
     return DC_OK;
 }
 
-dc_status dc_enu_inverse(const dc_enu_frame *frame, double east_m, double north_m,
-                         dc_point *out)
+dc_status dc_enu_inverse(const dc_enu_frame *frame, double east_m, double north_m, dc_point *out)
 {
     if (!isfinite(east_m) || !isfinite(north_m) || out == NULL)
         return DC_INVALID;
     /* P(u) = O + e*E + n*N + u*U; solve x²/a² + y²/a² + z²/b² = 1 for the
      * root nearest the plane (the visible side). */
-    double base[3], w[3] = {1.0 / (WGS84_A * WGS84_A), 1.0 / (WGS84_A * WGS84_A),
-                            1.0 / (WGS84_B * WGS84_B)};
+    double base[3],
+        w[3] = {1.0 / (WGS84_A * WGS84_A), 1.0 / (WGS84_A * WGS84_A), 1.0 / (WGS84_B * WGS84_B)};
     for (int k = 0; k < 3; k++)
         base[k] = frame->origin_ecef[k] + east_m * frame->east[k] + north_m * frame->north[k];
     double qa = 0, qb = 0, qc = -1.0;

@@ -16,9 +16,7 @@ void dc__zone_longitudes(int zone, int band, double *west, double *east);
 int dc__utm_s_reads_as_band(const dc_utm *utm);
 
 /* MGRS text <-> point; parse reports positions relative to `text`. */
-dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
-                         dc_error *err);
-dc_status dc__mgrs_format(dc_point p, int digits, char *buf, size_t size,
-                          dc_error *err);
+dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info, dc_error *err);
+dc_status dc__mgrs_format(dc_point p, int digits, char *buf, size_t size, dc_error *err);
 
 #endif

@@ -9,8 +9,7 @@
 
 /* geod_init is a few hundred nanoseconds of arithmetic; doing it per call
  * keeps this module free of globals and of initialisation order. */
-dc_status dc_geodesic_inverse(dc_point a, dc_point b, double *distance_m,
-                              double *azimuth_deg)
+dc_status dc_geodesic_inverse(dc_point a, dc_point b, double *distance_m, double *azimuth_deg)
 {
     if (!dc__point_valid(a) || !dc__point_valid(b))
         return DC_INVALID;
@@ -25,11 +24,10 @@ dc_status dc_geodesic_inverse(dc_point a, dc_point b, double *distance_m,
     return DC_OK;
 }
 
-dc_status dc_geodesic_direct(dc_point a, double azimuth_deg, double distance_m,
-                             dc_point *out, double *final_azimuth_deg)
+dc_status dc_geodesic_direct(dc_point a, double azimuth_deg, double distance_m, dc_point *out,
+                             double *final_azimuth_deg)
 {
-    if (!dc__point_valid(a) || !isfinite(azimuth_deg) || !isfinite(distance_m) ||
-        out == NULL)
+    if (!dc__point_valid(a) || !isfinite(azimuth_deg) || !isfinite(distance_m) || out == NULL)
         return DC_INVALID;
     struct geod_geodesic g;
     geod_init(&g, WGS84_A, WGS84_F);

@@ -12,8 +12,7 @@
 static const char *const column_sets[3] = {"ABCDEFGH", "JKLMNPQR", "STUVWXYZ"};
 static const char row_letters[] = "ABCDEFGHJKLMNPQRSTUV";
 
-dc_status dc__mgrs_format(dc_point p, int digits, char *buf, size_t size,
-                          dc_error *err)
+dc_status dc__mgrs_format(dc_point p, int digits, char *buf, size_t size, dc_error *err)
 {
     if (digits < 0 || digits > 5)
         return dc_error_set(err, DC_INVALID, "precision", DC_NO_POSITION,
@@ -30,21 +29,19 @@ dc_status dc__mgrs_format(dc_point p, int digits, char *buf, size_t size,
     if (utm.zone % 2 == 0)
         row = (row + 5) % 20;
     if (col < 1 || col > 8)
-        return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION,
-                            "easting %ld outside the grid", e);
+        return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "easting %ld outside the grid",
+                            e);
     long div = 1;
     for (int i = digits; i < 5; i++)
         div *= 10;
     char square[8];
     snprintf(square, sizeof square, "%02d%c%c%c", utm.zone, band,
              column_sets[(utm.zone - 1) % 3][col - 1], row_letters[row]);
-    int written = digits == 0
-                      ? snprintf(buf, size, "%s", square)
-                      : snprintf(buf, size, "%s%0*ld%0*ld", square, digits,
-                                 (e % 100000) / div, digits, (n % 100000) / div);
+    int written = digits == 0 ? snprintf(buf, size, "%s", square)
+                              : snprintf(buf, size, "%s%0*ld%0*ld", square, digits,
+                                         (e % 100000) / div, digits, (n % 100000) / div);
     if (written < 0 || (size_t)written >= size)
-        return dc_error_set(err, DC_RANGE, "", DC_NO_POSITION,
-                            "buffer too small for MGRS text");
+        return dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "buffer too small for MGRS text");
     return DC_OK;
 }
 
@@ -57,8 +54,7 @@ static int letter_index(const char *set, char c)
 /* The northing range a band covers inside a zone: parallels curve towards
  * the nearer pole, so the extremes lie at the central meridian or the zone
  * edge, and both are evaluated. */
-static dc_status band_northings(int zone, int band, double *lo, double *hi,
-                                dc_error *err)
+static dc_status band_northings(int zone, int band, double *lo, double *hi, dc_error *err)
 {
     double south, north, west, east;
     dc__band_latitudes(band, &south, &north);
@@ -85,8 +81,7 @@ static dc_status band_northings(int zone, int band, double *lo, double *hi,
     return DC_OK;
 }
 
-dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
-                         dc_error *err)
+dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info, dc_error *err)
 {
     size_t i = 0;
     while (text[i] == ' ' || text[i] == '\t')
@@ -100,12 +95,10 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
             return dc_error_set(err, DC_UNSUPPORTED, "mgrs", i,
                                 "polar MGRS (UPS, bands A/B/Y/Z) is not supported; "
                                 "give the point in degrees");
-        return dc_error_set(err, DC_INVALID, "mgrs", i,
-                            "MGRS must start with a zone number");
+        return dc_error_set(err, DC_INVALID, "mgrs", i, "MGRS must start with a zone number");
     }
     if (i - start > 2 || zone < 1 || zone > 60)
-        return dc_error_set(err, DC_RANGE, "zone", start,
-                            "MGRS zone must be 1..60");
+        return dc_error_set(err, DC_RANGE, "zone", start, "MGRS zone must be 1..60");
     while (text[i] == ' ')
         i++;
     char band_char = (char)toupper((unsigned char)text[i]);
@@ -116,12 +109,14 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
                                 "band %c is polar (UPS), which is not supported", band_char);
         return dc_error_set(err, DC_INVALID, "band", i,
                             "'%c' is not a latitude band letter C..X without I "
-                            "and O", band_char ? band_char : '?');
+                            "and O",
+                            band_char ? band_char : '?');
     }
     if (band == 19 && (zone == 32 || zone == 34 || zone == 36))
         return dc_error_set(err, DC_INVALID, "zone", start,
                             "zone %dX does not exist: Svalbard is covered by "
-                            "zones 31X, 33X, 35X and 37X", zone);
+                            "zones 31X, 33X, 35X and 37X",
+                            zone);
     size_t band_pos = i++;
     while (text[i] == ' ')
         i++;
@@ -135,13 +130,14 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
     if (col < 0)
         return dc_error_set(err, DC_INVALID, "square", i,
                             "100 km square column letter %c is not used in zone "
-                            "%d (it uses %s)", col_char, zone,
-                            column_sets[(zone - 1) % 3]);
+                            "%d (it uses %s)",
+                            col_char, zone, column_sets[(zone - 1) % 3]);
     int row = letter_index(row_letters, row_char);
     if (row < 0)
         return dc_error_set(err, DC_INVALID, "square", i + 1,
                             "100 km square row letter %c is not used in MGRS "
-                            "(A..V without I and O)", row_char);
+                            "(A..V without I and O)",
+                            row_char);
     i += 2;
 
     /* Digits: one run split in halves, or two space-separated runs of equal length. */
@@ -153,8 +149,7 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
             continue;
         }
         if (!isdigit((unsigned char)text[i]))
-            return dc_error_set(err, DC_INVALID, "mgrs", i,
-                                "unexpected '%c' in MGRS digits",
+            return dc_error_set(err, DC_INVALID, "mgrs", i, "unexpected '%c' in MGRS digits",
                                 text[i]);
         if (i == digits_pos || text[i - 1] == ' ' || text[i - 1] == '\t') {
             runs++;
@@ -173,7 +168,8 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
     if (ndigits % 2 != 0)
         return dc_error_set(err, DC_AMBIGUOUS, "mgrs", digits_pos,
                             "MGRS has an odd number of digits (%zu): easting and "
-                            "northing cannot be told apart", ndigits);
+                            "northing cannot be told apart",
+                            ndigits);
     if (runs == 2 && first_run * 2 != ndigits)
         return dc_error_set(err, DC_INVALID, "mgrs", digits_pos,
                             "MGRS easting and northing have different numbers of "
@@ -208,7 +204,8 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
     if (!found)
         return dc_error_set(err, DC_INVALID, "square", square_pos,
                             "100 km square %c%c does not lie in band %c of zone "
-                            "%d", col_char, row_char, band_char, zone);
+                            "%d",
+                            col_char, row_char, band_char, zone);
     /* Zones narrow towards the poles while the letters still run over
      * 100..900 km of easting: a square whose nearest edge to the central
      * meridian is outside the zone's longitudes designates no point of it. */
@@ -217,8 +214,7 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
     int inside = 0, evaluated = 0;
     for (int corner = 0; corner < 2 && !inside; corner++) {
         dc_utm nearest = {zone, band < 10 ? 'S' : 'N',
-                          fmin(fmax(500000.0, easting), easting + cell),
-                          northing + corner * cell};
+                          fmin(fmax(500000.0, easting), easting + cell), northing + corner * cell};
         dc_point edge;
         if (dc_utm_to_point(&nearest, &edge, NULL) == DC_OK) {
             evaluated = 1;
@@ -227,10 +223,9 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info,
     }
     if (evaluated && !inside)
         return dc_error_set(err, DC_INVALID, "square", square_pos,
-                            "100 km square %c%c lies outside zone %d at this latitude",
-                            col_char, row_char, zone);
-    dc_utm utm = {zone, band < 10 ? 'S' : 'N', easting + cell / 2.0,
-                  northing + cell / 2.0};
+                            "100 km square %c%c lies outside zone %d at this latitude", col_char,
+                            row_char, zone);
+    dc_utm utm = {zone, band < 10 ? 'S' : 'N', easting + cell / 2.0, northing + cell / 2.0};
     dc_point p;
     rc = dc_utm_to_point(&utm, &p, err);
     if (rc != DC_OK) {

@@ -10,8 +10,8 @@
  * and creating one for "+proj=utm" costs about 35 us, which is nothing at the
  * API edge where coordinates are parsed. The geometry of the engine works in
  * a local tangent plane (enu.c), not in UTM. */
-static dc_status tm_transform(int zone, int forward, double in_x, double in_y,
-                              double *out_x, double *out_y, dc_error *err)
+static dc_status tm_transform(int zone, int forward, double in_x, double in_y, double *out_x,
+                              double *out_y, dc_error *err)
 {
     char def[64];
     snprintf(def, sizeof def, "+proj=utm +zone=%d +ellps=WGS84", zone);
@@ -22,16 +22,16 @@ static dc_status tm_transform(int zone, int forward, double in_x, double in_y,
     dc_status rc = DC_OK;
     PJ *tm = proj_create(ctx, def);
     if (tm == NULL) {
-        rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION,
-                          "PROJ cannot create UTM zone %d", zone);
+        rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "PROJ cannot create UTM zone %d",
+                          zone);
         goto done;
     }
     PJ_COORD c = forward ? proj_coord(proj_torad(in_x), proj_torad(in_y), 0, 0)
                          : proj_coord(in_x, in_y, 0, 0);
     PJ_COORD r = proj_trans(tm, forward ? PJ_FWD : PJ_INV, c);
     if (proj_errno(tm) != 0 || !isfinite(r.xy.x) || !isfinite(r.xy.y)) {
-        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION,
-                          "outside the domain of UTM zone %d", zone);
+        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "outside the domain of UTM zone %d",
+                          zone);
         goto done;
     }
     if (forward) {
@@ -49,8 +49,8 @@ done:
 
 int dc__point_valid(dc_point p)
 {
-    return isfinite(p.lat) && isfinite(p.lon) && p.lat >= -90.0 &&
-           p.lat <= 90.0 && p.lon >= -180.0 && p.lon <= 180.0;
+    return isfinite(p.lat) && isfinite(p.lon) && p.lat >= -90.0 && p.lat <= 90.0 &&
+           p.lon >= -180.0 && p.lon <= 180.0;
 }
 
 dc_status dc_point_validate(dc_point p)
@@ -108,7 +108,10 @@ int dc__standard_zone(dc_point p)
     return zone;
 }
 
-double dc__zone_central_meridian(int zone) { return -183.0 + 6.0 * zone; }
+double dc__zone_central_meridian(int zone)
+{
+    return -183.0 + 6.0 * zone;
+}
 
 void dc__zone_longitudes(int zone, int band, double *west, double *east)
 {
@@ -127,8 +130,7 @@ void dc__zone_longitudes(int zone, int band, double *west, double *east)
     }
 }
 
-dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out,
-                         dc_error *err)
+dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out, dc_error *err)
 {
     if (!dc__point_valid(p))
         return dc_error_set(err, DC_INVALID, "", DC_NO_POSITION,
@@ -139,7 +141,8 @@ dc_status dc_utm_in_zone(dc_point p, int zone, char hemisphere, dc_utm *out,
     if (p.lat < -80.0 || p.lat > 84.0)
         return dc_error_set(err, DC_UNSUPPORTED, "latitude", DC_NO_POSITION,
                             "latitude %.7f is in a polar cap (UTM covers 80S..84N; "
-                            "UPS is not supported)", p.lat);
+                            "UPS is not supported)",
+                            p.lat);
     double e, n;
     dc_status rc = tm_transform(zone, 1, p.lon, p.lat, &e, &n, err);
     if (rc != DC_OK)
@@ -159,35 +162,34 @@ dc_status dc_utm_from_point(dc_point p, dc_utm *out, dc_error *err)
     if (p.lat < -80.0 || p.lat >= 84.0)
         return dc_error_set(err, DC_UNSUPPORTED, "latitude", DC_NO_POSITION,
                             "latitude %.7f is in a polar cap (UTM covers 80S..84N; "
-                            "UPS is not supported)", p.lat);
-    return dc_utm_in_zone(p, dc__standard_zone(p), p.lat < 0.0 ? 'S' : 'N',
-                          out, err);
+                            "UPS is not supported)",
+                            p.lat);
+    return dc_utm_in_zone(p, dc__standard_zone(p), p.lat < 0.0 ? 'S' : 'N', out, err);
 }
 
 dc_status dc_utm_to_point(const dc_utm *utm, dc_point *out, dc_error *err)
 {
     if (utm->zone < 1 || utm->zone > 60)
-        return dc_error_set(err, DC_RANGE, "zone", DC_NO_POSITION,
-                            "UTM zone %d is not in 1..60", utm->zone);
+        return dc_error_set(err, DC_RANGE, "zone", DC_NO_POSITION, "UTM zone %d is not in 1..60",
+                            utm->zone);
     if (utm->hemisphere != 'N' && utm->hemisphere != 'S')
         return dc_error_set(err, DC_INVALID, "hemisphere", DC_NO_POSITION,
                             "UTM hemisphere must be N or S");
-    if (!isfinite(utm->easting) || utm->easting < 100000.0 ||
-        utm->easting > 900000.0)
+    if (!isfinite(utm->easting) || utm->easting < 100000.0 || utm->easting > 900000.0)
         return dc_error_set(err, DC_RANGE, "easting", DC_NO_POSITION,
                             "easting %.1f m is outside the zone's valid band "
-                            "(100000..900000 m)", utm->easting);
+                            "(100000..900000 m)",
+                            utm->easting);
     /* GeographicLib's bands: a little past 84 N and 80 S, since squares and
      * cells that straddle the grid's limits are still written in UTM. */
     double n_min = utm->hemisphere == 'N' ? 0.0 : 1000000.0;
     double n_max = utm->hemisphere == 'N' ? 9600000.0 : 10000000.0;
-    if (!isfinite(utm->northing) || utm->northing < n_min ||
-        utm->northing > n_max)
+    if (!isfinite(utm->northing) || utm->northing < n_min || utm->northing > n_max)
         return dc_error_set(err, DC_RANGE, "northing", DC_NO_POSITION,
                             "northing %.1f m is outside the valid band of the "
-                            "%s hemisphere (%.0f..%.0f m)", utm->northing,
-                            utm->hemisphere == 'N' ? "northern" : "southern",
-                            n_min, n_max);
+                            "%s hemisphere (%.0f..%.0f m)",
+                            utm->northing, utm->hemisphere == 'N' ? "northern" : "southern", n_min,
+                            n_max);
     double y = utm->hemisphere == 'S' ? utm->northing - 10000000.0 : utm->northing;
     double lon, lat;
     dc_status rc = tm_transform(utm->zone, 0, utm->easting, y, &lon, &lat, err);
@@ -198,7 +200,8 @@ dc_status dc_utm_to_point(const dc_utm *utm, dc_point *out, dc_error *err)
     if (lat < -80.0 || lat >= 84.0)
         return dc_error_set(err, DC_RANGE, "northing", DC_NO_POSITION,
                             "the point falls at latitude %.7f, outside the UTM "
-                            "grid (80S..84N); give it in degrees", lat);
+                            "grid (80S..84N); give it in degrees",
+                            lat);
     if (lon < -180.0)
         lon += 360.0;
     if (lon > 180.0)

@@ -24,14 +24,14 @@ double dc__ground_from_plane(double plane_m);
  * (first point repeated at the end). Circles become circumscribed
  * `circle_segments`-gons. *xy is allocated (dc_free); *points counts the
  * ring including the repeat. DC_OK, DC_NOMEM, DC_RANGE (beyond horizon). */
-dc_status dc__project_outline(const dc_enu_frame *frame, const dc_volume *v,
-                              int circle_segments, double **xy, size_t *points);
+dc_status dc__project_outline(const dc_enu_frame *frame, const dc_volume *v, int circle_segments,
+                              double **xy, size_t *points);
 
 /* A GEOS polygon from a closed ring of x,y pairs; NULL on failure. */
 GEOSGeometry *dc__geos_polygon(dc_geom *geom, const double *xy, size_t points);
 
 /* The altitude/time rules shared by every volume constructor. */
-dc_status dc__check_bands(double altitude_lower, double altitude_upper,
-                          dc_time_us time_start, dc_time_us time_end, dc_error *err);
+dc_status dc__check_bands(double altitude_lower, double altitude_upper, dc_time_us time_start,
+                          dc_time_us time_end, dc_error *err);
 
 #endif

@@ -146,8 +146,8 @@ static dc_status part_volume(dc_geom *geom, const dc_enu_frame *frame, const GEO
  * few hundred flops where GEOS's general overlay allocates a graph.
  * *out is allocated with room for na + nb points; *points counts the
  * closed result (0 when empty). */
-static dc_status convex_clip(const double *a, size_t na, const double *b, size_t nb,
-                             double **out, size_t *points)
+static dc_status convex_clip(const double *a, size_t na, const double *b, size_t nb, double **out,
+                             size_t *points)
 {
     size_t cap = na + nb + 2;
     double *cur = dc_malloc(cap * 2 * sizeof *cur), *next = dc_malloc(cap * 2 * sizeof *next);
@@ -240,7 +240,8 @@ static dc_status plane_overlap(dc_geom *geom, const dc_volume *a, const dc_volum
             *area_out = ring_area(ring, points);
             if (out != NULL && *area_out > DC_MIN_OVERLAP_AREA_M2) {
                 out->parts = dc_calloc(1, sizeof *out->parts);
-                rc = out->parts == NULL ? DC_NOMEM : ring_volume(&frame, ring, points, a, b, out->parts);
+                rc = out->parts == NULL ? DC_NOMEM
+                                        : ring_volume(&frame, ring, points, a, b, out->parts);
                 out->part_count = rc == DC_OK;
             }
         }
@@ -315,8 +316,7 @@ static dc_status decide(dc_geom *geom, const dc_volume *a, const dc_volume *b, i
     return rc;
 }
 
-dc_status dc_volume_conflicts(dc_geom *geom, const dc_volume *a, const dc_volume *b,
-                              int *conflict)
+dc_status dc_volume_conflicts(dc_geom *geom, const dc_volume *a, const dc_volume *b, int *conflict)
 {
     return decide(geom, a, b, conflict, NULL);
 }

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define PACK_VERSION 1
-#define HEADER_BYTES 4 /* version, outline, convex, reserved */
+#define HEADER_BYTES 4  /* version, outline, convex, reserved */
 #define FIXED_DOUBLES 8 /* center lat/lon, radius, bound lat/lon/radius, altitudes */
 
 static void put_u64(uint8_t *p, uint64_t v)
@@ -53,9 +53,9 @@ dc_status dc_volume_pack(const dc_volume *v, uint8_t *b, size_t size)
     for (int i = 0; i < 4; i++)
         b[4 + i] = (uint8_t)(v->vertex_count >> (8 * i));
     uint8_t *p = b + 8;
-    double fixed[FIXED_DOUBLES] = {v->center.lat, v->center.lon, v->radius_m,
+    double fixed[FIXED_DOUBLES] = {v->center.lat,       v->center.lon,       v->radius_m,
                                    v->bound_center.lat, v->bound_center.lon, v->bound_radius_m,
-                                   v->altitude_lower, v->altitude_upper};
+                                   v->altitude_lower,   v->altitude_upper};
     for (int i = 0; i < FIXED_DOUBLES; i++, p += 8)
         put_double(p, fixed[i]);
     put_u64(p, (uint64_t)v->time_start);

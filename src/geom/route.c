@@ -17,8 +17,8 @@ static dc_status check_waypoint(const dc_waypoint *w, size_t i, dc_error *err)
                             "waypoint %zu is not a WGS84 latitude/longitude", i);
     if (fabs(w->position.lat) > DC_VOLUME_MAX_LATITUDE)
         return dc_error_set(err, DC_RANGE, "waypoints/position", DC_NO_POSITION,
-                            "waypoint %zu at latitude %.4f is beyond ±%.0f°", i,
-                            w->position.lat, DC_VOLUME_MAX_LATITUDE);
+                            "waypoint %zu at latitude %.4f is beyond ±%.0f°", i, w->position.lat,
+                            DC_VOLUME_MAX_LATITUDE);
     if (!isfinite(w->altitude_m) || w->altitude_m < DC_ALTITUDE_MIN_M ||
         w->altitude_m > DC_ALTITUDE_MAX_M)
         return dc_error_set(err, DC_RANGE, "waypoints/altitude", DC_NO_POSITION,
@@ -27,9 +27,8 @@ static dc_status check_waypoint(const dc_waypoint *w, size_t i, dc_error *err)
     return DC_OK;
 }
 
-static dc_status sweep_leg(const dc_waypoint *a, const dc_waypoint *b,
-                           const dc_route_buffers *buf, size_t leg, dc_volume *out,
-                           dc_error *err)
+static dc_status sweep_leg(const dc_waypoint *a, const dc_waypoint *b, const dc_route_buffers *buf,
+                           size_t leg, dc_volume *out, dc_error *err)
 {
     double s, azi;
     dc_point mid;
@@ -91,8 +90,10 @@ static dc_status sweep_leg(const dc_waypoint *a, const dc_waypoint *b,
     out->vertices = v;
     out->bound_center = mid;
     out->bound_radius_m = dc__ground_from_plane(reach);
-    out->altitude_lower = fmax(DC_ALTITUDE_MIN_M, fmin(a->altitude_m, b->altitude_m) - buf->vertical_m);
-    out->altitude_upper = fmin(DC_ALTITUDE_MAX_M, fmax(a->altitude_m, b->altitude_m) + buf->vertical_m);
+    out->altitude_lower =
+        fmax(DC_ALTITUDE_MIN_M, fmin(a->altitude_m, b->altitude_m) - buf->vertical_m);
+    out->altitude_upper =
+        fmin(DC_ALTITUDE_MAX_M, fmax(a->altitude_m, b->altitude_m) + buf->vertical_m);
     out->time_start = a->time - buf->time_us;
     out->time_end = b->time + buf->time_us;
     return DC_OK;

@@ -53,8 +53,8 @@ double dc__ground_from_plane(double plane_m)
     return DC__EARTH_RADIUS_M * asin(r) * 1.005 + 1.0;
 }
 
-dc_status dc__check_bands(double altitude_lower, double altitude_upper,
-                          dc_time_us time_start, dc_time_us time_end, dc_error *err)
+dc_status dc__check_bands(double altitude_lower, double altitude_upper, dc_time_us time_start,
+                          dc_time_us time_end, dc_error *err)
 {
     if (!isfinite(altitude_lower) || altitude_lower < DC_ALTITUDE_MIN_M ||
         altitude_lower > DC_ALTITUDE_MAX_M)
@@ -83,17 +83,18 @@ static dc_status check_vertex(dc_point p, size_t index, dc_error *err)
                             "vertex %zu is not a number", index);
     if (p.lat < -90.0 || p.lat > 90.0 || p.lon < -180.0 || p.lon > 180.0)
         return dc_error_set(err, DC_RANGE, "outline_polygon/vertices", DC_NO_POSITION,
-                            "vertex %zu (%.7f, %.7f) is not a WGS84 latitude/longitude",
-                            index, p.lat, p.lon);
+                            "vertex %zu (%.7f, %.7f) is not a WGS84 latitude/longitude", index,
+                            p.lat, p.lon);
     if (fabs(p.lat) > DC_VOLUME_MAX_LATITUDE)
         return dc_error_set(err, DC_RANGE, "outline_polygon/vertices", DC_NO_POSITION,
                             "vertex %zu at latitude %.4f is beyond ±%.0f°, where volumes "
-                            "are not supported", index, p.lat, DC_VOLUME_MAX_LATITUDE);
+                            "are not supported",
+                            index, p.lat, DC_VOLUME_MAX_LATITUDE);
     return DC_OK;
 }
 
-dc_status dc__project_outline(const dc_enu_frame *frame, const dc_volume *v,
-                              int circle_segments, double **xy, size_t *points)
+dc_status dc__project_outline(const dc_enu_frame *frame, const dc_volume *v, int circle_segments,
+                              double **xy, size_t *points)
 {
     *xy = NULL;
     *points = 0;
@@ -131,8 +132,7 @@ dc_status dc__project_outline(const dc_enu_frame *frame, const dc_volume *v,
 
 GEOSGeometry *dc__geos_polygon(dc_geom *geom, const double *xy, size_t points)
 {
-    GEOSCoordSequence *seq =
-        GEOSCoordSeq_copyFromBuffer_r(geom->geos, xy, (unsigned)points, 0, 0);
+    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(geom->geos, xy, (unsigned)points, 0, 0);
     if (seq == NULL)
         return NULL;
     GEOSGeometry *ring = GEOSGeom_createLinearRing_r(geom->geos, seq);
@@ -156,7 +156,8 @@ static dc_status polygon_frame(const dc_point *v, size_t n, dc_enu_frame *frame,
     if (lon_max - lon_min >= 180.0)
         return dc_error_set(err, DC_RANGE, "outline_polygon", DC_NO_POSITION,
                             "outline spans %.1f degrees of longitude; split it (at most %.0f km "
-                            "from its centre)", lon_max - lon_min, DC_VOLUME_MAX_RADIUS_M / 1000);
+                            "from its centre)",
+                            lon_max - lon_min, DC_VOLUME_MAX_RADIUS_M / 1000);
     dc_point origin = {lat / (double)n, dc__wrap180(v[0].lon + dlon / (double)n)};
     return dc_enu_frame_init(origin, frame);
 }
@@ -201,8 +202,8 @@ static dc_status validate_ring(dc_geom *geom, const double *xy, size_t n, const 
 
 dc_status dc_volume_init_polygon(dc_geom *geom, const dc_point *vertices, size_t count,
                                  double altitude_lower, double altitude_upper,
-                                 dc_time_us time_start, dc_time_us time_end,
-                                 dc_volume *out, dc_error *err)
+                                 dc_time_us time_start, dc_time_us time_end, dc_volume *out,
+                                 dc_error *err)
 {
     memset(out, 0, sizeof *out);
     dc_status rc = dc__check_bands(altitude_lower, altitude_upper, time_start, time_end, err);
@@ -292,8 +293,8 @@ fail:
 }
 
 dc_status dc_volume_init_circle(dc_point center, double radius_m, double altitude_lower,
-                                double altitude_upper, dc_time_us time_start,
-                                dc_time_us time_end, dc_volume *out, dc_error *err)
+                                double altitude_upper, dc_time_us time_start, dc_time_us time_end,
+                                dc_volume *out, dc_error *err)
 {
     memset(out, 0, sizeof *out);
     dc_status rc = dc__check_bands(altitude_lower, altitude_upper, time_start, time_end, err);
@@ -311,7 +312,8 @@ dc_status dc_volume_init_circle(dc_point center, double radius_m, double altitud
     if (fabs(center.lat) + radius_m / 110500.0 > DC_VOLUME_MAX_LATITUDE)
         return dc_error_set(err, DC_RANGE, "outline_circle", DC_NO_POSITION,
                             "circle reaches beyond ±%.0f° latitude, where volumes are not "
-                            "supported", DC_VOLUME_MAX_LATITUDE);
+                            "supported",
+                            DC_VOLUME_MAX_LATITUDE);
     out->outline = DC_OUTLINE_CIRCLE;
     out->center = center;
     out->radius_m = radius_m;
@@ -420,21 +422,25 @@ dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *poly, double distance
 {
     memset(out, 0, sizeof *out);
     if (poly->outline != DC_OUTLINE_POLYGON || !isfinite(distance_m) || distance_m <= 0)
-        return dc_error_set(err, DC_INVALID, "radius", DC_NO_POSITION, "a polygon and a distance above 0");
+        return dc_error_set(err, DC_INVALID, "radius", DC_NO_POSITION,
+                            "a polygon and a distance above 0");
     dc_enu_frame frame;
     if (dc_enu_frame_init(poly->bound_center, &frame) != DC_OK)
-        return dc_error_set(err, DC_INVALID, "outline_polygon", DC_NO_POSITION, "no frame for the outline");
+        return dc_error_set(err, DC_INVALID, "outline_polygon", DC_NO_POSITION,
+                            "no frame for the outline");
     double *xy = NULL;
     size_t n = 0;
     dc_status rc = dc__project_outline(&frame, poly, 0, &xy, &n);
     if (rc != DC_OK)
-        return dc_error_set(err, rc, "outline_polygon", DC_NO_POSITION, "the outline cannot be projected");
+        return dc_error_set(err, rc, "outline_polygon", DC_NO_POSITION,
+                            "the outline cannot be projected");
     GEOSGeometry *g = dc__geos_polygon(geom, xy, n);
     GEOSGeometry *b = g ? GEOSBuffer_r(geom->geos, g, distance_m, 8) : NULL;
     const GEOSGeometry *ring = b ? GEOSGetExteriorRing_r(geom->geos, b) : NULL;
     const GEOSCoordSequence *seq = ring ? GEOSGeom_getCoordSeq_r(geom->geos, ring) : NULL;
     unsigned size = 0;
-    rc = seq && GEOSCoordSeq_getSize_r(geom->geos, seq, &size) == 1 && size >= 4 ? DC_OK : DC_INTERNAL;
+    rc = seq && GEOSCoordSeq_getSize_r(geom->geos, seq, &size) == 1 && size >= 4 ? DC_OK
+                                                                                 : DC_INTERNAL;
     double *bxy = rc == DC_OK ? dc_malloc(size * 2 * sizeof *bxy) : NULL;
     dc_point *pts = rc == DC_OK ? dc_malloc(size * sizeof *pts) : NULL;
     if (rc == DC_OK && (bxy == NULL || pts == NULL))
@@ -446,8 +452,8 @@ dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *poly, double distance
                 rc = DC_RANGE;
     }
     if (rc == DC_OK)
-        rc = dc_volume_init_polygon(geom, pts, size, poly->altitude_lower, poly->altitude_upper, poly->time_start,
-                                    poly->time_end, out, err);
+        rc = dc_volume_init_polygon(geom, pts, size, poly->altitude_lower, poly->altitude_upper,
+                                    poly->time_start, poly->time_end, out, err);
     else
         dc_error_set(err, rc, "outline_polygon", DC_NO_POSITION, "the buffered outline failed");
     GEOSGeom_destroy_r(geom->geos, g);
@@ -458,7 +464,8 @@ dc_status dc_volume_buffer(dc_geom *geom, const dc_volume *poly, double distance
     return rc;
 }
 
-dc_status dc_volume_contains(const dc_volume *v, dc_point p, double altitude_m, dc_time_us time, int *inside)
+dc_status dc_volume_contains(const dc_volume *v, dc_point p, double altitude_m, dc_time_us time,
+                             int *inside)
 {
     *inside = 0;
     if (dc_point_validate(p) != DC_OK || !isfinite(altitude_m))

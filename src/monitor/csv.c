@@ -1,4 +1,5 @@
-/* csv.c - recorded position reports from CSV (the columns of shared/data/tracks), converted to SI at the edge */
+/* csv.c - recorded position reports from CSV (the columns of shared/data/tracks), converted to SI
+ * at the edge */
 #include "deconflict/monitor.h"
 
 #include <math.h>
@@ -9,8 +10,8 @@
 #define FT_TO_M 0.3048
 #define KT_TO_MPS (1852.0 / 3600.0)
 
-static const char *const columns[] = {"time_utc", "icao24", "callsign", "lat", "lon",
-                                      "alt_ft", "groundspeed_kt", "track_deg"};
+static const char *const columns[] = {"time_utc", "icao24", "callsign",       "lat",
+                                      "lon",      "alt_ft", "groundspeed_kt", "track_deg"};
 
 static double number_or_nan(const char *cell, int *ok)
 {
@@ -23,7 +24,8 @@ static double number_or_nan(const char *cell, int *ok)
     return v;
 }
 
-dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count, dc_error *err)
+dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
+                             dc_error *err)
 {
     *out = NULL;
     *count = 0;
@@ -37,7 +39,8 @@ dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **ou
     line[strcspn(line, "\r\n")] = '\0';
     char expect[256] = "";
     for (size_t i = 0; i < 8; i++)
-        snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s%s", i ? "," : "", columns[i]);
+        snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s%s", i ? "," : "",
+                 columns[i]);
     if (rc == DC_OK && strcmp(line, expect) != 0)
         rc = dc_error_set(err, DC_INVALID, "", 1, "%s: line 1 must be the header %s", path, expect);
     size_t cap = 0, n = 0;
@@ -58,7 +61,8 @@ dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **ou
                 *p++ = '\0';
         }
         if (k != 8 || p != NULL) {
-            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno, "%s line %ld: 8 columns expected", path, lineno);
+            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno,
+                              "%s line %ld: 8 columns expected", path, lineno);
             break;
         }
         if (n == cap) {
@@ -83,7 +87,8 @@ dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **ou
         r->track_deg = number_or_nan(cells[7], &ok);
         r->vertical_rate_mps = NAN;
         if (!ok) {
-            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno, "%s line %ld: a malformed value", path, lineno);
+            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno, "%s line %ld: a malformed value",
+                              path, lineno);
             break;
         }
         n++;

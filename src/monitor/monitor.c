@@ -1,4 +1,5 @@
-/* monitor.c - live tracks: plausibility checks, velocity, zone crossings and entry prediction, alert levels */
+/* monitor.c - live tracks: plausibility checks, velocity, zone crossings and entry prediction,
+ * alert levels */
 #include "monitor_internal.h"
 
 #include <math.h>
@@ -11,7 +12,7 @@
 #define MAX_EVENTS 256
 
 struct level_state {
-    uint64_t key; /* zone index, or the pair's two track numbers */
+    uint64_t key;   /* zone index, or the pair's two track numbers */
     uint32_t cycle; /* separation cycle that last found the pair in conflict */
     dc_alert_level level, pending;
     dc_time_us since, last_emit, pending_since;
@@ -85,8 +86,9 @@ dc_monitor_config dc_monitor_config_default(void)
 
 const char *dc_report_verdict_name(dc_report_verdict v)
 {
-    static const char *const names[] = {"accepted", "duplicate", "out_of_order", "stale",
-                                        "implausible_jump", "implausible_altitude", "invalid"};
+    static const char *const names[] = {"accepted", "duplicate",        "out_of_order",
+                                        "stale",    "implausible_jump", "implausible_altitude",
+                                        "invalid"};
     return (unsigned)v < 7 ? names[v] : "unknown";
 }
 
@@ -100,7 +102,8 @@ size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
 {
     size_t n = 0;
     out[n++] = a->party;
-    if (a->kind == DC_ALERT_ZONE && (a->level == DC_LEVEL_WARNING || a->level == DC_LEVEL_INCURSION) &&
+    if (a->kind == DC_ALERT_ZONE &&
+        (a->level == DC_LEVEL_WARNING || a->level == DC_LEVEL_INCURSION) &&
         strcmp(a->zone_owner, a->party) != 0)
         out[n++] = a->zone_owner;
     return n;
@@ -140,8 +143,8 @@ dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
     *out = NULL;
     dc_monitor_config c = config ? *config : dc_monitor_config_default();
     if (!(c.lookahead_s > 0 && c.warning_s >= 0 && c.repeat_s > 0 && c.hold_s >= 0 &&
-          c.separation_h_m > 0 && c.separation_v_m > 0 && c.track_timeout_s > 0 && c.max_speed_mps > 0 &&
-          c.altitude_min_m < c.altitude_max_m))
+          c.separation_h_m > 0 && c.separation_v_m > 0 && c.track_timeout_s > 0 &&
+          c.max_speed_mps > 0 && c.altitude_min_m < c.altitude_max_m))
         return DC_INVALID;
     dc_monitor *m = dc_calloc(1, sizeof *m);
     if (m == NULL)
@@ -170,13 +173,15 @@ void dc_monitor_free(dc_monitor *m)
 size_t dc_monitor_zones_at(const dc_monitor *m, dc_point p, const char **ids, size_t max)
 {
     uint32_t zones[MAX_INSIDE];
-    size_t n = active_only(m, zones, dc__zones_at(&m->grid, p, zones, max < MAX_INSIDE ? max : MAX_INSIDE));
+    size_t n = active_only(m, zones,
+                           dc__zones_at(&m->grid, p, zones, max < MAX_INSIDE ? max : MAX_INSIDE));
     for (size_t i = 0; i < n; i++)
         ids[i] = m->zones[zones[i]].id;
     return n;
 }
 
-void dc_monitor_tracks(const dc_monitor *m, const char *party, void (*each)(void *, const dc_track_view *), void *ctx)
+void dc_monitor_tracks(const dc_monitor *m, const char *party,
+                       void (*each)(void *, const dc_track_view *), void *ctx)
 {
     for (size_t i = 0; i < m->track_count; i++) {
         const struct track *t = &m->tracks[i];
@@ -202,9 +207,9 @@ size_t dc_monitor_track_count(const dc_monitor *m)
     return n;
 }
 
-dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id, const dc_point *const *rings,
-                              const size_t *sizes, size_t ring_count, const char (*admitted)[DC_ID_MAX],
-                              size_t admitted_count)
+dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id,
+                              const dc_point *const *rings, const size_t *sizes, size_t ring_count,
+                              const char (*admitted)[DC_ID_MAX], size_t admitted_count)
 {
     if (owner == NULL || id == NULL || ring_count == 0)
         return DC_INVALID;
@@ -244,7 +249,8 @@ dc_status dc_monitor_remove_zone(dc_monitor *m, const char *owner, const char *i
 {
     dc_status rc = DC_NOT_FOUND;
     for (size_t i = 0; i < m->zone_count; i++)
-        if (m->zones[i].active && strcmp(m->zones[i].owner, owner) == 0 && strcmp(m->zones[i].id, id) == 0) {
+        if (m->zones[i].active && strcmp(m->zones[i].owner, owner) == 0 &&
+            strcmp(m->zones[i].id, id) == 0) {
             m->zones[i].active = 0;
             rc = DC_OK;
         }
@@ -265,15 +271,16 @@ dc_status dc_monitor_add_zone_object(dc_monitor *m, const dc_object *zone)
             sizes[i] = v->vertex_count;
         } else {
             for (int k = 0; k < 64; k++)
-                dc_geodesic_direct(v->center, 360.0 * k / 64, v->radius_m / cos(M_PI / 64), &circle[k], NULL);
+                dc_geodesic_direct(v->center, 360.0 * k / 64, v->radius_m / cos(M_PI / 64),
+                                   &circle[k], NULL);
             memcpy(&circles[64 * i], circle, sizeof circle);
             rings[i] = &circles[64 * i];
             sizes[i] = 64;
         }
     }
     if (rc == DC_OK)
-        rc = dc_monitor_add_zone(m, zone->owner, zone->id, rings, sizes, zone->volume_count, zone->admitted,
-                                 zone->admitted_count);
+        rc = dc_monitor_add_zone(m, zone->owner, zone->id, rings, sizes, zone->volume_count,
+                                 zone->admitted, zone->admitted_count);
     dc_free(rings);
     dc_free(sizes);
     dc_free(circles);
@@ -389,7 +396,8 @@ static struct level_state *zone_state(struct track *t, uint32_t zone)
 static int step_level(const dc_monitor_config *c, struct level_state *s, dc_alert_level level,
                       dc_time_us now, int *repetition)
 {
-    dc_time_us repeat = (dc_time_us)(c->repeat_s * DC_US_PER_S), hold = (dc_time_us)(c->hold_s * DC_US_PER_S);
+    dc_time_us repeat = (dc_time_us)(c->repeat_s * DC_US_PER_S),
+               hold = (dc_time_us)(c->hold_s * DC_US_PER_S);
     if (level > s->level) {
         s->level = level;
         s->since = s->last_emit = now;
@@ -470,8 +478,8 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
                 continue;
             double tte = ev[k].t * c->lookahead_s;
             dc_point entry = offset_point(t->pos, t->ve * tte, t->vn * tte);
-            due[n++] = (struct due_zone){ev[k].zone, tte, entry,
-                                        tte <= c->warning_s ? DC_LEVEL_WARNING : DC_LEVEL_ADVISORY};
+            due[n++] = (struct due_zone){
+                ev[k].zone, tte, entry, tte <= c->warning_s ? DC_LEVEL_WARNING : DC_LEVEL_ADVISORY};
         }
     }
     /* zones with a state not in `due` are now clear */
@@ -507,8 +515,8 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
     return DC_OK;
 }
 
-static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point from, dc_time_us t0,
-                                  const dc_report *r, dc_crossing_list *out)
+static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point from,
+                                  dc_time_us t0, const dc_report *r, dc_crossing_list *out)
 {
     struct zone_event ev[MAX_EVENTS];
     size_t ne = active_events(m, ev, dc__zone_events(&m->grid, from, r->position, ev, MAX_EVENTS));
@@ -555,7 +563,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         *verdict = DC_REPORT_INVALID;
         return DC_OK;
     }
-    if (!isfinite(r->altitude_m) || r->altitude_m < c->altitude_min_m || r->altitude_m > c->altitude_max_m) {
+    if (!isfinite(r->altitude_m) || r->altitude_m < c->altitude_min_m ||
+        r->altitude_m > c->altitude_max_m) {
         *verdict = DC_REPORT_IMPLAUSIBLE_ALTITUDE;
         return DC_OK;
     }
@@ -590,7 +599,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     if (t == NULL) {
         if (reserve_slots(m) != DC_OK)
             return DC_NOMEM;
-        struct track *grown = dc_grow(m->tracks, &m->track_capacity, m->track_count, sizeof *grown, 64);
+        struct track *grown =
+            dc_grow(m->tracks, &m->track_capacity, m->track_count, sizeof *grown, 64);
         if (grown == NULL)
             return DC_NOMEM;
         m->tracks = grown;
@@ -620,8 +630,9 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     } else {
         t->has_velocity = 0;
     }
-    t->vu = isfinite(r->vertical_rate_mps) ? r->vertical_rate_mps
-            : had_position && dt > 0 && dt <= 60 ? (r->altitude_m - t->alt) / dt : 0;
+    t->vu = isfinite(r->vertical_rate_mps)       ? r->vertical_rate_mps
+            : had_position && dt > 0 && dt <= 60 ? (r->altitude_m - t->alt) / dt
+                                                 : 0;
     if (had_position) {
         dc_status rc = record_crossings(m, t, from, t0, r, crossings);
         if (rc != DC_OK)
@@ -630,13 +641,15 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->time = r->time;
     t->pos = r->position;
     t->alt = r->altitude_m;
-    t->inside_count = active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
+    t->inside_count =
+        active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
     return zone_alerts(m, t, alerts);
 }
 
 /* ---- separation ---- */
 
-void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa, double *distance)
+void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa,
+            double *distance)
 {
     double v2 = dvx * dvx + dvy * dvy;
     double t = v2 > 0 ? -(dx * dvx + dy * dvy) / v2 : 0;
@@ -722,7 +735,8 @@ static void relative_kin(const struct kin *a, const struct kin *b, double d[3], 
     v[2] = b->vu - a->vu;
 }
 
-static void relative(const struct track *a, const struct track *b, dc_time_us now, double d[3], double v[3])
+static void relative(const struct track *a, const struct track *b, dc_time_us now, double d[3],
+                     double v[3])
 {
     struct kin ka, kb;
     kinematics(a, now, &ka);
@@ -748,7 +762,8 @@ static struct span3 swept(const dc_monitor *m, const struct track *t, dc_time_us
      * L^2 (1 + tan lat) / 2R over a path of length L (320 m over 75 km at
      * 36 N), so the box is widened by that much besides half the separation:
      * without it, pairs whose loss begins at the edge were missed. */
-    double L = hypot(t->ve, t->vn) * T, max_lat = fmin(85.0, fmax(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
+    double L = hypot(t->ve, t->vn) * T,
+           max_lat = fmin(85.0, fmax(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
     double margin = L * L * (1 + tan(max_lat)) / (2 * EARTH_R) + 50;
     double pad_lat = (m->config.separation_h_m / 2 + margin) / EARTH_R * 180 / M_PI;
     double pad_lon = pad_lat / fmax(0.05, cos(max_lat));
@@ -778,7 +793,8 @@ static uint64_t key3(int32_t c, int32_t r, int32_t z)
 /* Where two sweeps share cells: the first shared column, row and band, or 0
  * if they share none. Columns compare modulo the 1,440 around the globe, so
  * a sweep filed past 180 E meets one filed near 180 W. */
-static int spans_meet(const struct span3 *a, const struct span3 *b, int32_t *c, int32_t *r, int32_t *z)
+static int spans_meet(const struct span3 *a, const struct span3 *b, int32_t *c, int32_t *r,
+                      int32_t *z)
 {
     int32_t r0 = a->r0 > b->r0 ? a->r0 : b->r0, r1 = a->r1 < b->r1 ? a->r1 : b->r1;
     int32_t z0 = a->z0 > b->z0 ? a->z0 : b->z0, z1 = a->z1 < b->z1 ? a->z1 : b->z1;
@@ -841,7 +857,8 @@ static uint32_t *cell_slot(struct cell_index *ci, uint64_t key, int create)
 /* The pairs whose predicted loss falls within the look-ahead, through a
  * grid of the tracks' swept paths: two tracks are tested once, in the
  * first cell (lowest column, row, band) their sweeps share. */
-static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, size_t *npairs, size_t *examined)
+static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, size_t *npairs,
+                            size_t *examined)
 {
     size_t n = m->track_count, entries = 0;
     struct span3 *spans = dc_calloc(n ? n : 1, sizeof *spans);
@@ -856,7 +873,8 @@ static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, siz
             continue;
         spans[i] = swept(m, &m->tracks[i], now);
         kinematics(&m->tracks[i], now, &kins[i]);
-        entries += (size_t)(spans[i].c1 - spans[i].c0 + 1) * (size_t)(spans[i].r1 - spans[i].r0 + 1) *
+        entries += (size_t)(spans[i].c1 - spans[i].c0 + 1) *
+                   (size_t)(spans[i].r1 - spans[i].r0 + 1) *
                    (size_t)(spans[i].z1 - spans[i].z0 + 1);
     }
     struct cell_index ci = {0};
@@ -905,7 +923,8 @@ static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, siz
         for (uint32_t x = 0; x < ci.count[j] && rc == DC_OK; x++)
             for (uint32_t y = x + 1; y < ci.count[j]; y++) {
                 int32_t c0, r0, z0;
-                if (!spans_meet(&spans[mem[x]], &spans[mem[y]], &c0, &r0, &z0) || key3(c0, r0, z0) != key)
+                if (!spans_meet(&spans[mem[x]], &spans[mem[y]], &c0, &r0, &z0) ||
+                    key3(c0, r0, z0) != key)
                     continue; /* not sharing a cell, or tested in their first common cell */
                 tests++;
                 double d[3], v[3];
@@ -946,7 +965,8 @@ static int by_pair(const void *x, const void *y)
     return a[0] != b[0] ? (a[0] > b[0]) - (a[0] < b[0]) : (a[1] > b[1]) - (a[1] < b[1]);
 }
 
-dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_force, uint32_t **pairs, size_t *count)
+dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_force,
+                                    uint32_t **pairs, size_t *count)
 {
     *pairs = NULL;
     *count = 0;
@@ -970,7 +990,8 @@ dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_for
                 continue;
             double d[3], v[3];
             relative_kin(&kins[i], &kins[j], d, v);
-            if (loss_time(d, v, m->config.separation_h_m, m->config.separation_v_m, m->config.lookahead_s) < 0)
+            if (loss_time(d, v, m->config.separation_h_m, m->config.separation_v_m,
+                          m->config.lookahead_s) < 0)
                 continue;
             if (found + 2 > cap) {
                 cap = cap ? cap * 2 : 64;
@@ -1021,8 +1042,8 @@ static struct level_state *pair_state(dc_monitor *m, uint64_t key)
 }
 
 static dc_status separation_alert(dc_monitor *m, const struct track *own, const struct track *other,
-                                  const struct level_state *s, int repetition, dc_time_us now, double tloss,
-                                  dc_alert_list *alerts)
+                                  const struct level_state *s, int repetition, dc_time_us now,
+                                  double tloss, dc_alert_list *alerts)
 {
     dc_alert *a = push_alert(alerts);
     if (a == NULL)
@@ -1046,7 +1067,8 @@ static dc_status separation_alert(dc_monitor *m, const struct track *own, const 
     return DC_OK;
 }
 
-dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *alerts, size_t *examined)
+dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *alerts,
+                                size_t *examined)
 {
     dc_time_us timeout = (dc_time_us)(m->config.track_timeout_s * DC_US_PER_S);
     for (size_t i = 0; i < m->track_count; i++)
@@ -1065,7 +1087,9 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
         double d[3], v[3];
         relative(a, b, now, d, v);
         double tl = loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s);
-        dc_alert_level level = tl <= 0 ? DC_LEVEL_LOSS : tl <= c->warning_s ? DC_LEVEL_WARNING : DC_LEVEL_ADVISORY;
+        dc_alert_level level = tl <= 0              ? DC_LEVEL_LOSS
+                               : tl <= c->warning_s ? DC_LEVEL_WARNING
+                                                    : DC_LEVEL_ADVISORY;
         uint64_t key = ((uint64_t)(a->number + 1) << 32) | (uint64_t)(b->number + 1);
         struct level_state *s = pair_state(m, key);
         if (s == NULL) {

@@ -1,4 +1,5 @@
-/* zones.c - zone outlines on a latitude/longitude grid: point-in-zone and boundary crossings along a path
+/* zones.c - zone outlines on a latitude/longitude grid: point-in-zone and boundary crossings along
+ * a path
  *
  * Each zone's edges are filed in the 0.25° cells they pass through. For every
  * cell a zone touches (edges in it, or the cell lying inside the zone) the
@@ -136,7 +137,8 @@ dc_status dc__zone_grid_add(struct zone_grid *g, uint32_t zone, const dc_point *
             for (int row = r0; row <= r1; row++)
                 for (int col = c0; col <= c1; col++) {
                     double x0 = -180 + col * CELL_DEG, y0 = -90 + row * CELL_DEG;
-                    if (!segment_hits_box(a.lon, a.lat, b.lon, b.lat, x0, y0, x0 + CELL_DEG, y0 + CELL_DEG))
+                    if (!segment_hits_box(a.lon, a.lat, b.lon, b.lat, x0, y0, x0 + CELL_DEG,
+                                          y0 + CELL_DEG))
                         continue;
                     struct cell_zone *e = cell_entry(g, cell_key(col, row), zone);
                     if (e == NULL || add_segment_ref(e, id) != 0)

@@ -89,7 +89,8 @@ static dc_status migrate(dc_store *s, dc_error *err)
         return db_error(s, err, "begin migration");
     sqlite3_stmt *st = NULL;
     int version = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &st, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &st, NULL) ==
+            SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -130,8 +131,8 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
     }
     sqlite3_busy_timeout(s->db, 10000);
     dc_status rc = DC_OK;
-    if (exec(s, "PRAGMA journal_mode=WAL") != DC_OK || exec(s, "PRAGMA synchronous=FULL") != DC_OK ||
-        exec(s, "PRAGMA foreign_keys=ON") != DC_OK)
+    if (exec(s, "PRAGMA journal_mode=WAL") != DC_OK ||
+        exec(s, "PRAGMA synchronous=FULL") != DC_OK || exec(s, "PRAGMA foreign_keys=ON") != DC_OK)
         rc = db_error(s, err, "pragmas");
     if (rc == DC_OK)
         rc = migrate(s, err);
@@ -240,7 +241,8 @@ dc_status dc_store_party_add(dc_store *s, const char *name, const uint8_t key_ha
 
 dc_status dc_store_party_by_key(dc_store *s, const uint8_t key_hash[DC_HASH_BYTES], dc_party *out)
 {
-    sqlite3_stmt *st = prepare(s, "SELECT name, notation, key_hash FROM parties WHERE key_hash = ?");
+    sqlite3_stmt *st =
+        prepare(s, "SELECT name, notation, key_hash FROM parties WHERE key_hash = ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_blob(st, 1, key_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
@@ -320,7 +322,7 @@ static char *copy_text(const unsigned char *text)
     return out;
 }
 
-#define RECORD_COLUMNS                                                                             \
+#define RECORD_COLUMNS                                                                                   \
     "row, kind, owner, id, version, state, priority, public, body, volumes, admitted, created, updated," \
     " volume_count"
 
@@ -375,7 +377,7 @@ static dc_status read_record(sqlite3_stmt *st, dc_record *r)
         size_t n = 1;
         for (const char *p = adm; *p; p++)
             n += *p == ',';
-        char (*list)[DC_ID_MAX] = dc_calloc(n, sizeof *list);
+        char(*list)[DC_ID_MAX] = dc_calloc(n, sizeof *list);
         if (list == NULL)
             return DC_NOMEM;
         size_t k = 0;
@@ -384,7 +386,7 @@ static dc_status read_record(sqlite3_stmt *st, dc_record *r)
             snprintf(list[k], DC_ID_MAX, "%.*s", (int)(len < DC_ID_MAX ? len : DC_ID_MAX - 1), p);
             p += len + (p[len] == ',');
         }
-        o->admitted = (const char (*)[DC_ID_MAX])list;
+        o->admitted = (const char(*)[DC_ID_MAX])list;
         o->admitted_count = n;
     }
     return DC_OK;
@@ -395,7 +397,9 @@ static dc_status one_record(sqlite3_stmt *st, dc_record *out)
     if (st == NULL)
         return DC_STORE;
     int step = sqlite3_step(st);
-    dc_status rc = step == SQLITE_ROW ? read_record(st, out) : step == SQLITE_DONE ? DC_NOT_FOUND : DC_STORE;
+    dc_status rc = step == SQLITE_ROW    ? read_record(st, out)
+                   : step == SQLITE_DONE ? DC_NOT_FOUND
+                                         : DC_STORE;
     if (rc != DC_OK && step == SQLITE_ROW)
         dc_record_clear(out);
     sqlite3_finalize(st);
@@ -406,7 +410,8 @@ dc_status dc_store_object_get(dc_store *s, dc_object_kind kind, const char *owne
                               dc_record *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = ? AND owner = ? AND id = ?");
+    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS
+                                  " FROM objects WHERE kind = ? AND owner = ? AND id = ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, dc_kind_name(kind), -1, SQLITE_STATIC);
@@ -415,24 +420,27 @@ dc_status dc_store_object_get(dc_store *s, dc_object_kind kind, const char *owne
     return one_record(st, out);
 }
 
-#define VISIBLE_TO_VIEWER                                                                        \
-    "(owner = :viewer OR (kind = 'zone' AND public = 1) OR owner IN (SELECT grantor FROM grants " \
+#define VISIBLE_TO_VIEWER                                                                          \
+    "(owner = :viewer OR (kind = 'zone' AND public = 1) OR owner IN (SELECT grantor FROM grants "  \
     "WHERE grantee = :viewer AND grants.kind = objects.kind))"
 
-dc_status dc_store_object_visible(dc_store *s, dc_object_kind kind, const char *id, const char *viewer,
-                                  dc_record *out)
+dc_status dc_store_object_visible(dc_store *s, dc_object_kind kind, const char *id,
+                                  const char *viewer, dc_record *out)
 {
     memset(out, 0, sizeof *out);
     /* INDEXED BY: left alone, the planner orders by owner through the
      * unique index and reads every object of the kind. */
-    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects INDEXED BY objects_by_id"
-                                  " WHERE kind = :kind AND id = :id AND owner != :viewer AND "
-                                  VISIBLE_TO_VIEWER " ORDER BY owner LIMIT 1");
+    sqlite3_stmt *st =
+        prepare(s, "SELECT " RECORD_COLUMNS " FROM objects INDEXED BY objects_by_id"
+                   " WHERE kind = :kind AND id = :id AND owner != :viewer AND " VISIBLE_TO_VIEWER
+                   " ORDER BY owner LIMIT 1");
     if (st == NULL)
         return DC_STORE;
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kind"), dc_kind_name(kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kind"), dc_kind_name(kind), -1,
+                      SQLITE_STATIC);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1,
+                      SQLITE_TRANSIENT);
     return one_record(st, out);
 }
 
@@ -494,7 +502,8 @@ static dc_status remove_boxes(dc_store *s, int64_t row, int64_t volumes)
 static dc_status find_row(dc_store *s, dc_object_kind kind, const char *owner, const char *id,
                           int64_t *row, int64_t *volumes)
 {
-    sqlite3_stmt *st = prepare(s, "SELECT row, volume_count FROM objects WHERE kind = ? AND owner = ? AND id = ?");
+    sqlite3_stmt *st =
+        prepare(s, "SELECT row, volume_count FROM objects WHERE kind = ? AND owner = ? AND id = ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, dc_kind_name(kind), -1, SQLITE_STATIC);
@@ -529,12 +538,14 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
     }
     sqlite3_stmt *st = NULL;
     if (rc == DC_OK)
-        st = prepare(s, "INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"
-                        " volumes, admitted, created, updated, volume_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                        " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"
-                        " state = excluded.state, priority = excluded.priority, public = excluded.public,"
-                        " body = excluded.body, volumes = excluded.volumes, admitted = excluded.admitted,"
-                        " updated = excluded.updated, volume_count = excluded.volume_count RETURNING row");
+        st = prepare(
+            s,
+            "INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"
+            " volumes, admitted, created, updated, volume_count) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"
+            " state = excluded.state, priority = excluded.priority, public = excluded.public,"
+            " body = excluded.body, volumes = excluded.volumes, admitted = excluded.admitted,"
+            " updated = excluded.updated, volume_count = excluded.volume_count RETURNING row");
     if (rc == DC_OK && st == NULL)
         rc = DC_STORE;
     if (rc == DC_OK) {
@@ -567,8 +578,8 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
         dc_volume_box(&o->volumes[i], &b);
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, (sqlite3_int64)DC_INDEX_ID(r->row, i));
-        double v[8] = {b.lon_min, b.lon_max, b.lat_min, b.lat_max, b.alt_min, b.alt_max,
-                       hours(b.t_min), hours(b.t_max)};
+        double v[8] = {b.lon_min, b.lon_max, b.lat_min,      b.lat_max,
+                       b.alt_min, b.alt_max, hours(b.t_min), hours(b.t_max)};
         for (int k = 0; k < 8; k++)
             sqlite3_bind_double(st, k + 2, v[k]);
         if (sqlite3_step(st) != SQLITE_DONE)
@@ -578,7 +589,8 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
     return rc;
 }
 
-dc_status dc_store_object_delete(dc_store *s, dc_object_kind kind, const char *owner, const char *id)
+dc_status dc_store_object_delete(dc_store *s, dc_object_kind kind, const char *owner,
+                                 const char *id)
 {
     int64_t row, volumes;
     dc_status rc = find_row(s, kind, owner, id, &row, &volumes);
@@ -608,15 +620,16 @@ static dc_status list_push(dc_record_list *list, dc_record **slot)
  * R*Tree cannot use an OR of ranges (it would scan every box). */
 static dc_status rows_in_box(dc_store *s, const dc_box4 *b, dc_id_list *rows)
 {
-    sqlite3_stmt *st = prepare(s,
+    sqlite3_stmt *st = prepare(
+        s,
         "SELECT id FROM volume_boxes WHERE lon0 <= ?2 AND lon1 >= ?1 AND lat0 <= ?4 AND lat1 >= ?3"
         " AND alt0 <= ?6 AND alt1 >= ?5 AND t0 < ?8 AND t1 > ?7");
     if (st == NULL)
         return DC_STORE;
     dc_status rc = DC_OK;
     for (int shift = -360; rc == DC_OK && shift <= 360; shift += 360) {
-        double v[8] = {b->lon_min + shift, b->lon_max + shift, b->lat_min, b->lat_max, b->alt_min,
-                       b->alt_max, hours(b->t_min), hours(b->t_max)};
+        double v[8] = {b->lon_min + shift, b->lon_max + shift, b->lat_min,      b->lat_max,
+                       b->alt_min,         b->alt_max,         hours(b->t_min), hours(b->t_max)};
         sqlite3_reset(st);
         for (int k = 0; k < 8; k++)
             sqlite3_bind_double(st, k + 1, v[k]);
@@ -628,7 +641,8 @@ static dc_status rows_in_box(dc_store *s, const dc_box4 *b, dc_id_list *rows)
                 break;
             }
             rows->ids = ids;
-            rows->ids[rows->count++] = (uint64_t)sqlite3_column_int64(st, 0) >> DC_INDEX_VOLUME_BITS;
+            rows->ids[rows->count++] =
+                (uint64_t)sqlite3_column_int64(st, 0) >> DC_INDEX_VOLUME_BITS;
         }
         if (rc == DC_OK && step != SQLITE_DONE)
             rc = DC_STORE;
@@ -647,16 +661,19 @@ static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *wher
                            const struct binding *binds, dc_record_list *out)
 {
     char sql[1024];
-    snprintf(sql, sizeof sql, "SELECT " RECORD_COLUMNS " FROM objects WHERE row = :row AND %s", where);
+    snprintf(sql, sizeof sql, "SELECT " RECORD_COLUMNS " FROM objects WHERE row = :row AND %s",
+             where);
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
         return DC_STORE;
     dc_status rc = DC_OK;
     for (size_t i = 0; rc == DC_OK && i < rows->count; i++) {
         sqlite3_reset(st);
-        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":row"), (sqlite3_int64)rows->ids[i]);
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":row"),
+                           (sqlite3_int64)rows->ids[i]);
         for (const struct binding *b = binds; b && b->name; b++)
-            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, b->name), b->value, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, b->name), b->value, -1,
+                              SQLITE_TRANSIENT);
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE)
             continue;
@@ -687,7 +704,8 @@ dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_
     char where[256];
     snprintf(where, sizeof where,
              "(kind = 'zone' OR state IN ('accepted', 'activated', 'nonconforming'))"
-             " AND NOT (kind = '%s' AND owner = :owner AND id = :id)", dc_kind_name(proposed->kind));
+             " AND NOT (kind = '%s' AND owner = :owner AND id = :id)",
+             dc_kind_name(proposed->kind));
     struct binding binds[] = {{":owner", proposed->owner}, {":id", proposed->id}, {NULL, NULL}};
     if (rc == DC_OK)
         rc = load_rows(s, &rows, where, binds, out);
@@ -717,8 +735,8 @@ static dc_status read_records(sqlite3_stmt *st, dc_record_list *out)
     return rc;
 }
 
-dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *viewer, const dc_box4 *box,
-                               dc_record_list *out)
+dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *viewer,
+                               const dc_box4 *box, dc_record_list *out)
 {
     char where[512];
     snprintf(where, sizeof where, "kind = '%s' AND " VISIBLE_TO_VIEWER, dc_kind_name(kind));
@@ -733,11 +751,13 @@ dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *vie
         return rc;
     }
     char sql[768];
-    snprintf(sql, sizeof sql, "SELECT " RECORD_COLUMNS " FROM objects WHERE %s ORDER BY owner, id", where);
+    snprintf(sql, sizeof sql, "SELECT " RECORD_COLUMNS " FROM objects WHERE %s ORDER BY owner, id",
+             where);
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
         return DC_STORE;
-    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1,
+                      SQLITE_TRANSIENT);
     return read_records(st, out);
 }
 
@@ -759,8 +779,9 @@ dc_status dc_store_object_counts(dc_store *s, int64_t counts[DC_KIND_COUNT])
 
 /* ---- grants ---- */
 
-static dc_status grant_statement(dc_store *s, const char *sql, const char *grantor, const char *grantee,
-                                 dc_object_kind kind, dc_time_us now, int *changed_or_found)
+static dc_status grant_statement(dc_store *s, const char *sql, const char *grantor,
+                                 const char *grantee, dc_object_kind kind, dc_time_us now,
+                                 int *changed_or_found)
 {
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
@@ -778,28 +799,34 @@ static dc_status grant_statement(dc_store *s, const char *sql, const char *grant
     return rc;
 }
 
-dc_status dc_store_grant_add(dc_store *s, const char *grantor, const char *grantee, dc_object_kind kind,
-                             dc_time_us now)
+dc_status dc_store_grant_add(dc_store *s, const char *grantor, const char *grantee,
+                             dc_object_kind kind, dc_time_us now)
 {
     int changed = 0;
-    dc_status rc = grant_statement(s, "INSERT OR IGNORE INTO grants(grantor, grantee, kind, created)"
-                                      " VALUES (?, ?, ?, ?)", grantor, grantee, kind, now, &changed);
+    dc_status rc = grant_statement(s,
+                                   "INSERT OR IGNORE INTO grants(grantor, grantee, kind, created)"
+                                   " VALUES (?, ?, ?, ?)",
+                                   grantor, grantee, kind, now, &changed);
     return rc != DC_OK ? rc : changed ? DC_OK : DC_CONFLICT;
 }
 
-dc_status dc_store_grant_remove(dc_store *s, const char *grantor, const char *grantee, dc_object_kind kind)
+dc_status dc_store_grant_remove(dc_store *s, const char *grantor, const char *grantee,
+                                dc_object_kind kind)
 {
     int changed = 0;
-    dc_status rc = grant_statement(s, "DELETE FROM grants WHERE grantor = ? AND grantee = ? AND kind = ?",
-                                   grantor, grantee, kind, 0, &changed);
+    dc_status rc =
+        grant_statement(s, "DELETE FROM grants WHERE grantor = ? AND grantee = ? AND kind = ?",
+                        grantor, grantee, kind, 0, &changed);
     return rc != DC_OK ? rc : changed ? DC_OK : DC_NOT_FOUND;
 }
 
-dc_status dc_store_grant_exists(dc_store *s, const char *grantor, const char *grantee, dc_object_kind kind)
+dc_status dc_store_grant_exists(dc_store *s, const char *grantor, const char *grantee,
+                                dc_object_kind kind)
 {
     int found = 0;
-    dc_status rc = grant_statement(s, "SELECT 1 FROM grants WHERE grantor = ? AND grantee = ? AND kind = ?",
-                                   grantor, grantee, kind, 0, &found);
+    dc_status rc =
+        grant_statement(s, "SELECT 1 FROM grants WHERE grantor = ? AND grantee = ? AND kind = ?",
+                        grantor, grantee, kind, 0, &found);
     return rc != DC_OK ? rc : found ? DC_OK : DC_NOT_FOUND;
 }
 
@@ -814,7 +841,8 @@ dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, c
                              dc_time_us now, int64_t *id)
 {
     char sql[96];
-    snprintf(sql, sizeof sql, "INSERT INTO %s(recipient, body, created) VALUES (?, ?, ?)", inbox_table(box));
+    snprintf(sql, sizeof sql, "INSERT INTO %s(recipient, body, created) VALUES (?, ?, ?)",
+             inbox_table(box));
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
         return DC_STORE;
@@ -828,11 +856,13 @@ dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, c
     return rc;
 }
 
-dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64_t after, size_t limit,
-                         int (*each)(void *, int64_t, const char *, dc_time_us), void *ctx)
+dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64_t after,
+                         size_t limit, int (*each)(void *, int64_t, const char *, dc_time_us),
+                         void *ctx)
 {
     char sql[128];
-    snprintf(sql, sizeof sql, "SELECT id, body, created FROM %s WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?",
+    snprintf(sql, sizeof sql,
+             "SELECT id, body, created FROM %s WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?",
              inbox_table(box));
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
@@ -851,7 +881,8 @@ dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64
 dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, int64_t *id)
 {
     char sql[96];
-    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s WHERE recipient = ?", inbox_table(box));
+    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s WHERE recipient = ?",
+             inbox_table(box));
     sqlite3_stmt *st = prepare(s, sql);
     if (st == NULL)
         return DC_STORE;
@@ -864,7 +895,8 @@ dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, 
 
 dc_status dc_store_zones(dc_store *s, dc_record_list *out)
 {
-    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = 'zone' ORDER BY row");
+    sqlite3_stmt *st =
+        prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = 'zone' ORDER BY row");
     if (st == NULL)
         return DC_STORE;
     return read_records(st, out);
@@ -872,7 +904,8 @@ dc_status dc_store_zones(dc_store *s, dc_record_list *out)
 
 /* ---- audit ---- */
 
-dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r, const uint8_t sk[DC_SECRET_KEY_BYTES])
+dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r,
+                                const uint8_t sk[DC_SECRET_KEY_BYTES])
 {
     sqlite3_stmt *st = prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
     if (st == NULL)
@@ -954,8 +987,13 @@ static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
     dc_copy_text(r->detail, sizeof r->detail, (const char *)sqlite3_column_text(st, 6));
     /* A text longer than its field was not written by this server. */
     for (int c = 2; c <= 6; c++) {
-        size_t limits[] = {0, 0, sizeof r->actor, sizeof r->action, sizeof r->object,
-                           sizeof r->recipients, sizeof r->detail};
+        size_t limits[] = {0,
+                           0,
+                           sizeof r->actor,
+                           sizeof r->action,
+                           sizeof r->object,
+                           sizeof r->recipients,
+                           sizeof r->detail};
         if ((size_t)sqlite3_column_bytes(st, c) >= limits[c])
             r->detail[0] ^= 1;
     }
@@ -965,8 +1003,8 @@ static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
     return DC_OK;
 }
 
-dc_status dc_store_audit_walk(dc_store *s, const char *object, int (*each)(void *, const dc_audit_record *),
-                              void *ctx)
+dc_status dc_store_audit_walk(dc_store *s, const char *object,
+                              int (*each)(void *, const dc_audit_record *), void *ctx)
 {
     sqlite3_stmt *st = prepare(s, object ? "SELECT * FROM audit WHERE object = ? ORDER BY seq"
                                          : "SELECT * FROM audit ORDER BY seq");
@@ -1014,29 +1052,31 @@ dc_status dc_store_object_digest(dc_store *s, const dc_record *r, uint8_t out[DC
     }
     snprintf(text, n, "%s\n%d\n%s\n%lld\n%lld", r->body, r->is_public, admitted,
              (long long)r->created, (long long)r->updated);
-    dc_status rc = dc_audit_object_digest(dc_kind_name(r->object.kind), r->object.owner, r->object.id,
-                                          r->object.version, dc_state_name(r->object.state),
-                                          r->object.priority, text, blob, size, out);
+    dc_status rc = dc_audit_object_digest(
+        dc_kind_name(r->object.kind), r->object.owner, r->object.id, r->object.version,
+        dc_state_name(r->object.state), r->object.priority, text, blob, size, out);
     dc_free(text);
     dc_free(blob);
     dc_free(admitted);
     return rc;
 }
 
-dc_status dc_store_verify_rows(dc_store *s, int (*each)(void *, const char *, const uint8_t *), void *ctx,
-                               dc_error *err)
+dc_status dc_store_verify_rows(dc_store *s, int (*each)(void *, const char *, const uint8_t *),
+                               void *ctx, dc_error *err)
 {
     sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects ORDER BY row");
     if (st == NULL)
         return db_error(s, err, "objects");
     dc_status rc = DC_OK;
     int64_t volumes = 0;
-    sqlite3_stmt *box = prepare(s, "SELECT lon0, lon1, lat0, lat1, alt0, alt1, t0, t1 FROM volume_boxes WHERE id = ?");
+    sqlite3_stmt *box = prepare(
+        s, "SELECT lon0, lon1, lat0, lat1, alt0, alt1, t0, t1 FROM volume_boxes WHERE id = ?");
     while (rc == DC_OK && sqlite3_step(st) == SQLITE_ROW) {
         dc_record r;
         char ref[192];
         snprintf(ref, sizeof ref, "%s/%s/%s", (const char *)sqlite3_column_text(st, 1),
-                 (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
+                 (const char *)sqlite3_column_text(st, 2),
+                 (const char *)sqlite3_column_text(st, 3));
         uint8_t digest[DC_HASH_BYTES];
         if (read_record(st, &r) != DC_OK) {
             dc_record_clear(&r);
@@ -1048,8 +1088,8 @@ dc_status dc_store_verify_rows(dc_store *s, int (*each)(void *, const char *, co
             for (size_t i = 0; i < r.object.volume_count; i++, volumes++) {
                 dc_box4 b;
                 dc_volume_box(&r.object.volumes[i], &b);
-                double want[8] = {b.lon_min, b.lon_max, b.lat_min, b.lat_max, b.alt_min, b.alt_max,
-                                  hours(b.t_min), hours(b.t_max)};
+                double want[8] = {b.lon_min, b.lon_max, b.lat_min,      b.lat_max,
+                                  b.alt_min, b.alt_max, hours(b.t_min), hours(b.t_max)};
                 sqlite3_reset(box);
                 sqlite3_bind_int64(box, 1, (sqlite3_int64)DC_INDEX_ID(r.row, i));
                 int ok = sqlite3_step(box) == SQLITE_ROW;
@@ -1091,10 +1131,11 @@ static void read_message(sqlite3_stmt *st, dc_message *m)
     m->acknowledged = sqlite3_column_int(st, 5);
 }
 
-dc_status dc_store_message_add(dc_store *s, const char *sender, const char *recipient, const char *body,
-                               dc_time_us now, int64_t *id)
+dc_status dc_store_message_add(dc_store *s, const char *sender, const char *recipient,
+                               const char *body, dc_time_us now, int64_t *id)
 {
-    sqlite3_stmt *st = prepare(s, "INSERT INTO messages(sender, recipient, body, created) VALUES (?, ?, ?, ?)");
+    sqlite3_stmt *st =
+        prepare(s, "INSERT INTO messages(sender, recipient, body, created) VALUES (?, ?, ?, ?)");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, sender, -1, SQLITE_TRANSIENT);
@@ -1109,7 +1150,8 @@ dc_status dc_store_message_add(dc_store *s, const char *sender, const char *reci
 
 dc_status dc_store_message_get(dc_store *s, int64_t id, dc_message *out)
 {
-    sqlite3_stmt *st = prepare(s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages WHERE id = ?");
+    sqlite3_stmt *st = prepare(
+        s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages WHERE id = ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_int64(st, 1, id);
@@ -1120,10 +1162,12 @@ dc_status dc_store_message_get(dc_store *s, int64_t id, dc_message *out)
     return rc;
 }
 
-dc_status dc_store_messages(dc_store *s, const char *party, int (*each)(void *ctx, const dc_message *m), void *ctx)
+dc_status dc_store_messages(dc_store *s, const char *party,
+                            int (*each)(void *ctx, const dc_message *m), void *ctx)
 {
-    sqlite3_stmt *st = prepare(s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages"
-                                  " WHERE sender = ?1 OR recipient = ?1 ORDER BY id");
+    sqlite3_stmt *st =
+        prepare(s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages"
+                   " WHERE sender = ?1 OR recipient = ?1 ORDER BY id");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, party, -1, SQLITE_TRANSIENT);

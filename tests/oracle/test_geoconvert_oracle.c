@@ -31,7 +31,8 @@ static dc_point *make_points(size_t n, size_t *count)
     static const double eps[] = {-1e-7, 0.0, 1e-7};
     for (int z = 0; z < 60; z++)
         for (int e = 0; e < 3; e++)
-            pts[k++] = (dc_point){-79.0 + uniform() * 162.0, -180.0 + 6.0 * z + eps[e] + (z == 0 && e == 0 ? 1e-6 : 0)};
+            pts[k++] = (dc_point){-79.0 + uniform() * 162.0,
+                                  -180.0 + 6.0 * z + eps[e] + (z == 0 && e == 0 ? 1e-6 : 0)};
     for (int b = 1; b < 20; b++)
         for (int e = 0; e < 3; e++)
             pts[k++] = (dc_point){-80.0 + 8.0 * b + eps[e], -180.0 + uniform() * 360.0};
@@ -135,8 +136,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    size_t failures = 0, mgrs_compared = 0, dms_compared = 0, utm_compared = 0,
-           polar_refused = 0, roundtrips = 0;
+    size_t failures = 0, mgrs_compared = 0, dms_compared = 0, utm_compared = 0, polar_refused = 0,
+           roundtrips = 0;
     char **ours_mgrs = calloc(n, sizeof *ours_mgrs);
     for (size_t i = 0; i < n; i++) {
         dc_point p = pts[i];
@@ -152,8 +153,8 @@ int main(int argc, char **argv)
             ascii_degrees(buf, cmp, sizeof cmp);
             dms_compared++;
             if (strcmp(cmp, g_dms[i]) != 0) {
-                fprintf(stderr, "DMS differs at %.12f %.12f: ours %s, GeoConvert %s\n",
-                        p.lat, p.lon, cmp, g_dms[i]);
+                fprintf(stderr, "DMS differs at %.12f %.12f: ours %s, GeoConvert %s\n", p.lat,
+                        p.lon, cmp, g_dms[i]);
                 failures++;
             }
         }
@@ -164,8 +165,8 @@ int main(int argc, char **argv)
             char g0 = g_mgrs[i][0];
             int geoconvert_ups = p.lat < 0 ? (g0 == 'A' || g0 == 'B') : (g0 == 'Y' || g0 == 'Z');
             if (rc != DC_UNSUPPORTED || !geoconvert_ups) {
-                fprintf(stderr, "polar point %.12f %.12f: status %s, GeoConvert %s\n",
-                        p.lat, p.lon, dc_status_name(rc), g_mgrs[i]);
+                fprintf(stderr, "polar point %.12f %.12f: status %s, GeoConvert %s\n", p.lat, p.lon,
+                        dc_status_name(rc), g_mgrs[i]);
                 failures++;
             } else {
                 polar_refused++;
@@ -179,8 +180,8 @@ int main(int argc, char **argv)
         }
         mgrs_compared++;
         if (strcmp(buf, g_mgrs[i]) != 0) {
-            fprintf(stderr, "MGRS differs at %.12f %.12f: ours %s, GeoConvert %s\n",
-                    p.lat, p.lon, buf, g_mgrs[i]);
+            fprintf(stderr, "MGRS differs at %.12f %.12f: ours %s, GeoConvert %s\n", p.lat, p.lon,
+                    buf, g_mgrs[i]);
             failures++;
         }
         ours_mgrs[i] = strdup(buf);
@@ -207,8 +208,8 @@ int main(int argc, char **argv)
             dc_utm_in_zone(back, u0.zone, u0.hemisphere, &u1, NULL) != DC_OK ||
             fabs(u1.easting - u0.easting) > 0.5 + 1e-6 ||
             fabs(u1.northing - u0.northing) > 0.5 + 1e-6 || info.cell_m != 1.0) {
-            fprintf(stderr, "MGRS round trip of %.12f %.12f via %s failed (%s)\n",
-                    p.lat, p.lon, buf, err.message);
+            fprintf(stderr, "MGRS round trip of %.12f %.12f via %s failed (%s)\n", p.lat, p.lon,
+                    buf, err.message);
             failures++;
         } else {
             roundtrips++;
@@ -222,9 +223,9 @@ int main(int argc, char **argv)
         int gzone;
         char ghemi;
         double ge, gn;
-        if (sscanf(g_utm[i], "%d%c %lf %lf", &gzone, &ghemi, &ge, &gn) != 4 ||
-            gzone != utm.zone || (ghemi == 'n') != (utm.hemisphere == 'N') ||
-            fabs(ge - utm.easting) > 0.001 || fabs(gn - utm.northing) > 0.001) {
+        if (sscanf(g_utm[i], "%d%c %lf %lf", &gzone, &ghemi, &ge, &gn) != 4 || gzone != utm.zone ||
+            (ghemi == 'n') != (utm.hemisphere == 'N') || fabs(ge - utm.easting) > 0.001 ||
+            fabs(gn - utm.northing) > 0.001) {
             fprintf(stderr, "UTM differs at %.12f %.12f: ours %02d%c %.4f %.4f, GeoConvert %s\n",
                     p.lat, p.lon, utm.zone, utm.hemisphere, utm.easting, utm.northing, g_utm[i]);
             failures++;
@@ -271,8 +272,8 @@ int main(int argc, char **argv)
     printf("GeoConvert oracle: %zu points; MGRS 1 m identical %zu, DMS 0.01\" identical %zu, "
            "UTM within 1 mm %zu, MGRS parse within 1 mm %zu, DD->MGRS->DD within half "
            "a cell %zu, polar points refused as UPS %zu; %zu failures\n",
-           n, mgrs_compared, dms_compared, utm_compared, parse_compared, roundtrips,
-           polar_refused, failures);
+           n, mgrs_compared, dms_compared, utm_compared, parse_compared, roundtrips, polar_refused,
+           failures);
     for (size_t i = 0; i < n; i++)
         free(ours_mgrs[i]);
     free(ours_mgrs);

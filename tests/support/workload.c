@@ -1,4 +1,5 @@
-/* workload.c - random but realistic intents (drone operations, routed flights) for tests and benchmarks */
+/* workload.c - random but realistic intents (drone operations, routed flights) for tests and
+ * benchmarks */
 #include "workload.h"
 
 #include <math.h>
@@ -53,7 +54,8 @@ static dc_status drone_volume(dc_geom *geom, const workload_params *p, uint64_t 
     dc_point ring[8];
     double turn = between(s, 0, 360);
     for (int i = 0; i < n; i++)
-        dc_geodesic_direct(c, turn + 360.0 * i / n, across / 2 * between(s, 0.6, 1.0), &ring[i], NULL);
+        dc_geodesic_direct(c, turn + 360.0 * i / n, across / 2 * between(s, 0.6, 1.0), &ring[i],
+                           NULL);
     return dc_volume_init_polygon(geom, ring, (size_t)n, 0, top, t0, t1, v, NULL);
 }
 
@@ -92,8 +94,7 @@ static dc_status flight_volumes(const workload_params *p, uint64_t *s, dc_volume
     return DC_OK;
 }
 
-dc_status workload_object(dc_geom *geom, const workload_params *p, uint64_t *s, int n,
-                          dc_object *o)
+dc_status workload_object(dc_geom *geom, const workload_params *p, uint64_t *s, int n, dc_object *o)
 {
     memset(o, 0, sizeof *o);
     snprintf(o->id, sizeof o->id, "new-%d", n);
@@ -131,8 +132,7 @@ void workload_object_clear(dc_object *o)
     memset(o, 0, sizeof *o);
 }
 
-dc_status workload_generate(dc_geom *geom, const workload_params *p, uint64_t seed,
-                            workload *w)
+dc_status workload_generate(dc_geom *geom, const workload_params *p, uint64_t seed, workload *w)
 {
     memset(w, 0, sizeof *w);
     uint64_t s = seed ? seed : 1;
@@ -156,14 +156,14 @@ dc_status workload_generate(dc_geom *geom, const workload_params *p, uint64_t se
             if (z == NULL)
                 rc = DC_NOMEM;
             else
-                rc = dc_volume_init_circle(random_point(p, &s), between(&s, 2000, 15000), 0, 20000,
-                                           p->start, p->start + (dc_time_us)(p->hours * 3600 * DC_US_PER_S),
-                                           z, NULL);
+                rc = dc_volume_init_circle(
+                    random_point(p, &s), between(&s, 2000, 15000), 0, 20000, p->start,
+                    p->start + (dc_time_us)(p->hours * 3600 * DC_US_PER_S), z, NULL);
             o.kind = DC_KIND_ZONE;
             snprintf(o.owner, sizeof o.owner, "p%d", n % p->parties);
             o.volumes = z;
             o.volume_count = 1;
-            o.admitted = (const char (*)[DC_ID_MAX])w->admitted;
+            o.admitted = (const char(*)[DC_ID_MAX])w->admitted;
             o.admitted_count = n % 2;
         } else {
             rc = workload_object(geom, p, &s, n, &o);

@@ -32,18 +32,32 @@ static const struct accepted {
     {"-90, -180", DC_NOTATION_DD, -90, -180, 0},
     {"0, 0", DC_NOTATION_DD, 0, 0, 0},
     {"33 18.5 N 44 24.25 E", DC_NOTATION_DM, 33.308333333333, 44.404166666667, 1e-11},
-    {"33\xC2\xB0""18.5'N 44\xC2\xB0""24.25'E", DC_NOTATION_DM, 33.308333333333, 44.404166666667, 1e-11},
+    {"33\xC2\xB0"
+     "18.5'N 44\xC2\xB0"
+     "24.25'E",
+     DC_NOTATION_DM, 33.308333333333, 44.404166666667, 1e-11},
     {"N33 18.5, E44 24.25", DC_NOTATION_DM, 33.308333333333, 44.404166666667, 1e-11},
     {"33:18.5S 44:24.25W", DC_NOTATION_DM, -33.308333333333, -44.404166666667, 1e-11},
-    {"33\xC2\xB0""18'30\"N 44\xC2\xB0""24'15\"E", DC_NOTATION_DMS, 33.308333333333, 44.404166666667, 1e-11},
-    {"33\xC2\xB0""18\xE2\x80\xB2""30\xE2\x80\xB3N 44\xC2\xB0""24\xE2\x80\xB2""15\xE2\x80\xB3""E",
+    {"33\xC2\xB0"
+     "18'30\"N 44\xC2\xB0"
+     "24'15\"E",
+     DC_NOTATION_DMS, 33.308333333333, 44.404166666667, 1e-11},
+    {"33\xC2\xB0"
+     "18\xE2\x80\xB2"
+     "30\xE2\x80\xB3N 44\xC2\xB0"
+     "24\xE2\x80\xB2"
+     "15\xE2\x80\xB3"
+     "E",
      DC_NOTATION_DMS, 33.308333333333, 44.404166666667, 1e-11},
     {"33d18m30sN 44d24m15sE", DC_NOTATION_DMS, 33.308333333333, 44.404166666667, 1e-11},
     {"33d18'30\"S 44d24'15\"W", DC_NOTATION_DMS, -33.308333333333, -44.404166666667, 1e-11},
     {"33:18:30N 44:24:15E", DC_NOTATION_DMS, 33.308333333333, 44.404166666667, 1e-11},
     {"N33 18 30 E44 24 15", DC_NOTATION_DMS, 33.308333333333, 44.404166666667, 1e-11},
     {"33 18 30.25 N, 044 24 15.5 E", DC_NOTATION_DMS, 33.308402777778, 44.404305555556, 1e-11},
-    {"35\xC2\xB0""53'56\"N 36\xC2\xB0""01'32\"E", DC_NOTATION_DMS, 35.898888888889, 36.025555555556, 1e-11},
+    {"35\xC2\xB0"
+     "53'56\"N 36\xC2\xB0"
+     "01'32\"E",
+     DC_NOTATION_DMS, 35.898888888889, 36.025555555556, 1e-11},
     /* MGRS: centre of the square; GeoConvert -g -p 9 */
     {"38SMB4414084706", DC_NOTATION_MGRS, 33.300001301, 44.399999509, 2e-9},
     {"38S MB 44140 84706", DC_NOTATION_MGRS, 33.300001301, 44.399999509, 2e-9},
@@ -73,8 +87,8 @@ static void test_accepted(void **state)
         if (info.notation != a->notation)
             fail_msg("'%s' detected as %s", a->text, dc_notation_name(info.notation));
         if (fabs(p.lat - a->lat) > a->tolerance_deg || fabs(p.lon - a->lon) > a->tolerance_deg)
-            fail_msg("'%s' -> %.12f %.12f, expected %.12f %.12f", a->text, p.lat, p.lon,
-                     a->lat, a->lon);
+            fail_msg("'%s' -> %.12f %.12f, expected %.12f %.12f", a->text, p.lat, p.lon, a->lat,
+                     a->lon);
     }
 }
 
@@ -85,7 +99,7 @@ static void test_mgrs_precision_reported(void **state)
         const char *text;
         int digits;
         double cell;
-    } cases[] = {{"38SMB", 0, 100000}, {"38SMB48", 1, 10000}, {"38SMB4484", 2, 1000},
+    } cases[] = {{"38SMB", 0, 100000},    {"38SMB48", 1, 10000},    {"38SMB4484", 2, 1000},
                  {"38SMB441847", 3, 100}, {"38SMB44148470", 4, 10}, {"38SMB4414084706", 5, 1}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dc_point p;
@@ -109,8 +123,14 @@ static void test_formats(void **state)
     (void)state;
     dc_point p = {33.3, 44.4};
     check_format(p, dc_coord_style_default(DC_NOTATION_DD), "33.3000000, 44.4000000");
-    check_format(p, dc_coord_style_default(DC_NOTATION_DM), "33\xC2\xB0""18.0000'N 044\xC2\xB0""24.0000'E");
-    check_format(p, dc_coord_style_default(DC_NOTATION_DMS), "33\xC2\xB0""18'00.00\"N 044\xC2\xB0""24'00.00\"E");
+    check_format(p, dc_coord_style_default(DC_NOTATION_DM),
+                 "33\xC2\xB0"
+                 "18.0000'N 044\xC2\xB0"
+                 "24.0000'E");
+    check_format(p, dc_coord_style_default(DC_NOTATION_DMS),
+                 "33\xC2\xB0"
+                 "18'00.00\"N 044\xC2\xB0"
+                 "24'00.00\"E");
     check_format(p, dc_coord_style_default(DC_NOTATION_MGRS), "38SMB4414084706");
     check_format(p, dc_coord_style_default(DC_NOTATION_UTM), "38N 444141 3684706");
     dc_coord_style mgrs2 = dc_coord_style_default(DC_NOTATION_MGRS);
@@ -134,7 +154,9 @@ static void test_formats(void **state)
     /* 59.999 s must carry into the minute, never print as 60.00 */
     dc_point carry = {10.0 + 59.0 / 60.0 + 59.9999 / 3600.0, 0.5};
     check_format(carry, dc_coord_style_default(DC_NOTATION_DMS),
-                 "11\xC2\xB0""00'00.00\"N 000\xC2\xB0""30'00.00\"E");
+                 "11\xC2\xB0"
+                 "00'00.00\"N 000\xC2\xB0"
+                 "30'00.00\"E");
 }
 
 static void test_format_refusals(void **state)
@@ -160,7 +182,10 @@ static void test_readback_in_senders_notation(void **state)
     static const struct {
         const char *text, *own, *dd, *mgrs;
     } cases[] = {
-        {"N33 18 30 E44 24 15", "N33\xC2\xB0""18'30.00\" E044\xC2\xB0""24'15.00\"",
+        {"N33 18 30 E44 24 15",
+         "N33\xC2\xB0"
+         "18'30.00\" E044\xC2\xB0"
+         "24'15.00\"",
          "33.3083333, 44.4041667", "38SMB4453385628"},
         {"33.3N 44.4E", "33.3000000N 44.4000000E", "33.3000000, 44.4000000", "38SMB4414084706"},
         {"38SMB4484", "38SMB4484", "33.2981574, 44.4038735", "38SMB4484"},

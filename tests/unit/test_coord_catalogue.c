@@ -1,4 +1,5 @@
-/* test_coord_catalogue.c - every malformed coordinate of tests/data/coord_malformed.tsv is refused as catalogued */
+/* test_coord_catalogue.c - every malformed coordinate of tests/data/coord_malformed.tsv is refused
+ * as catalogued */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -54,8 +55,8 @@ static void test_catalogue(void **state)
         dc_point p = {123.0, 456.0};
         dc_error err;
         dc_status got = dc_coord_parse(fields[0], &p, NULL, &err);
-        int ok = got == expected && strstr(err.message, fields[2]) != NULL &&
-                 p.lat == 123.0 && p.lon == 456.0;
+        int ok = got == expected && strstr(err.message, fields[2]) != NULL && p.lat == 123.0 &&
+                 p.lon == 456.0;
         /* The catalogue gives columns in characters; err.position is bytes. */
         size_t column = 0;
         if (err.position != DC_NO_POSITION) {
@@ -68,10 +69,10 @@ static void test_catalogue(void **state)
             ok = column == strtoul(fields[3], NULL, 10);
         if (!ok) {
             failures++;
-            fprintf(stderr, "line %d '%s': expected %s '%s' at column %s, got %s '%s' at column %zu\n",
+            fprintf(stderr,
+                    "line %d '%s': expected %s '%s' at column %s, got %s '%s' at column %zu\n",
                     lineno, fields[0], fields[1], fields[2], fields[3], dc_status_name(got),
-                    got == DC_OK ? "" : err.message,
-                    column);
+                    got == DC_OK ? "" : err.message, column);
         }
     }
     fclose(f);

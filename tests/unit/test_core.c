@@ -1,4 +1,5 @@
-/* test_core.c - shared helpers: array growth (doubling, overflow refused, arrays intact) and bounded text copies */
+/* test_core.c - shared helpers: array growth (doubling, overflow refused, arrays intact) and
+ * bounded text copies */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,6 +57,7 @@ static void test_copy_text(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_grow), cmocka_unit_test(test_copy_text)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_grow),
+                                       cmocka_unit_test(test_copy_text)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* test_engine.c - the deconfliction rules, and the indexed engine against brute force on 2,000 objects */
+/* test_engine.c - the deconfliction rules, and the indexed engine against brute force on 2,000
+ * objects */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,8 +49,12 @@ static void test_rules(void **state)
 {
     dc_geom *g = *state;
     dc_volume here, there;
-    assert_int_equal(dc_volume_init_circle((dc_point){35.9, 36.0}, 3000, 0, 3000, T0, T0 + H, &here, NULL), DC_OK);
-    assert_int_equal(dc_volume_init_circle((dc_point){35.91, 36.01}, 3000, 1000, 5000, T0, T0 + H, &there, NULL), DC_OK);
+    assert_int_equal(
+        dc_volume_init_circle((dc_point){35.9, 36.0}, 3000, 0, 3000, T0, T0 + H, &here, NULL),
+        DC_OK);
+    assert_int_equal(
+        dc_volume_init_circle((dc_point){35.91, 36.01}, 3000, 1000, 5000, T0, T0 + H, &there, NULL),
+        DC_OK);
 
     dc_object proposed = object("ru-1", DC_KIND_INTENT, "russia", 5, &here);
     dc_object higher = object("tr-1", DC_KIND_INTENT, "turkey", 6, &there);
@@ -61,14 +66,15 @@ static void test_rules(void **state)
     dc_object earlier_self = object("ru-1", DC_KIND_INTENT, "turkey", 9, &there);
     char admitted[1][DC_ID_MAX] = {"us"};
     dc_object zone = object("tr-airspace", DC_KIND_ZONE, "turkey", 0, &there);
-    zone.admitted = (const char (*)[DC_ID_MAX])admitted;
+    zone.admitted = (const char(*)[DC_ID_MAX])admitted;
     zone.admitted_count = 1;
 
     const dc_object *all[] = {&higher, &equal, &lower, &own, &withdrawn, &earlier_self, &zone};
     dc_check_result r;
     assert_int_equal(dc_engine_check(g, &proposed, NULL, all, 7, &r, NULL), DC_OK);
     assert_false(r.accepted);
-    assert_int_equal(r.conflict_count, 4); /* own, withdrawn and its own earlier version do not count */
+    assert_int_equal(r.conflict_count,
+                     4); /* own, withdrawn and its own earlier version do not count */
     assert_string_equal(r.conflicts[0].other->id, "sy-1");
     assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_OTHER_REPLANS);
     assert_string_equal(r.conflicts[1].other->id, "tr-1");
@@ -181,8 +187,10 @@ static void test_indexed_equals_brute_force(void **state)
         for (size_t k = 0; k < numbers.count; k++)
             cands[k] = &w.objects[numbers.ids[k]];
         dc_check_result indexed, brute;
-        assert_int_equal(dc_engine_check(g, &proposed, &opt, cands, numbers.count, &indexed, NULL), DC_OK);
-        assert_int_equal(dc_engine_check(g, &proposed, &opt, all, w.object_count, &brute, NULL), DC_OK);
+        assert_int_equal(dc_engine_check(g, &proposed, &opt, cands, numbers.count, &indexed, NULL),
+                         DC_OK);
+        assert_int_equal(dc_engine_check(g, &proposed, &opt, all, w.object_count, &brute, NULL),
+                         DC_OK);
         if (!same_result(&indexed, &brute))
             fail_msg("object %s: indexed %zu conflicts, brute force %zu", proposed.id,
                      indexed.conflict_count, brute.conflict_count);
@@ -192,8 +200,9 @@ static void test_indexed_equals_brute_force(void **state)
         dc_check_result_clear(&indexed);
         dc_check_result_clear(&brute);
     }
-    print_message("engine: %zu objects (%zu volumes), indexed = brute force; %zu conflicts, %zu refused\n",
-                  objects_checked, w.volume_count, conflicts, refused);
+    print_message(
+        "engine: %zu objects (%zu volumes), indexed = brute force; %zu conflicts, %zu refused\n",
+        objects_checked, w.volume_count, conflicts, refused);
     assert_int_equal(objects_checked, 2000);
     assert_true(conflicts > 500 && refused > 100); /* a workload that exercises the rules */
     dc_id_list_clear(&scratch);

@@ -15,14 +15,18 @@ static void test_inverse_matches_geodsolve(void **state)
 {
     (void)state;
     double s, azi;
-    assert_int_equal(dc_geodesic_inverse((dc_point){35.9, 36.0}, (dc_point){36.37, 37.52}, &s, &azi), DC_OK);
+    assert_int_equal(
+        dc_geodesic_inverse((dc_point){35.9, 36.0}, (dc_point){36.37, 37.52}, &s, &azi), DC_OK);
     assert_true(fabs(s - 146415.396252) < 1e-5);
     assert_true(fabs(azi - 68.68684043759) < 1e-9);
     /* nearly antipodal */
-    assert_int_equal(dc_geodesic_inverse((dc_point){0, 0}, (dc_point){0.5, 179.7}, &s, &azi), DC_OK);
+    assert_int_equal(dc_geodesic_inverse((dc_point){0, 0}, (dc_point){0.5, 179.7}, &s, &azi),
+                     DC_OK);
     assert_true(fabs(s - 19944127.420750) < 1e-5);
-    assert_int_equal(dc_geodesic_inverse((dc_point){NAN, 0}, (dc_point){0, 0}, &s, NULL), DC_INVALID);
-    assert_int_equal(dc_geodesic_inverse((dc_point){91, 0}, (dc_point){0, 0}, NULL, NULL), DC_INVALID);
+    assert_int_equal(dc_geodesic_inverse((dc_point){NAN, 0}, (dc_point){0, 0}, &s, NULL),
+                     DC_INVALID);
+    assert_int_equal(dc_geodesic_inverse((dc_point){91, 0}, (dc_point){0, 0}, NULL, NULL),
+                     DC_INVALID);
 }
 
 static void test_direct_matches_geodsolve(void **state)
@@ -34,7 +38,8 @@ static void test_direct_matches_geodsolve(void **state)
     assert_true(fabs(out.lat - 36.53465739544696) < 1e-12);
     assert_true(fabs(out.lon - 36.78960475388166) < 1e-12);
     assert_true(fabs(azi2 - 45.46654973539577) < 1e-10);
-    assert_int_equal(dc_geodesic_direct((dc_point){35.9, 36.0}, INFINITY, 1, &out, NULL), DC_INVALID);
+    assert_int_equal(dc_geodesic_direct((dc_point){35.9, 36.0}, INFINITY, 1, &out, NULL),
+                     DC_INVALID);
 }
 
 /* Distances measured in the plane agree with geodesic distances to the
@@ -53,14 +58,15 @@ static void test_enu_frame(void **state)
     for (size_t a = 0; a < sizeof azimuths / sizeof azimuths[0]; a++) {
         for (size_t d = 0; d < sizeof distances / sizeof distances[0]; d++) {
             dc_point p;
-            assert_int_equal(dc_geodesic_direct(origin, azimuths[a], distances[d], &p, NULL), DC_OK);
+            assert_int_equal(dc_geodesic_direct(origin, azimuths[a], distances[d], &p, NULL),
+                             DC_OK);
             assert_int_equal(dc_enu_forward(&f, p, &e, &n), DC_OK);
             double r = hypot(e, n);
             double rel = fabs(r - distances[d]) / distances[d];
             double allowed = 0.6 * pow(distances[d] / 6371000.0, 2) + 1e-9;
             if (rel > allowed)
-                fail_msg("az %g d %g: plane %.3f m, relative error %.3g > %.3g",
-                         azimuths[a], distances[d], r, rel, allowed);
+                fail_msg("az %g d %g: plane %.3f m, relative error %.3g > %.3g", azimuths[a],
+                         distances[d], r, rel, allowed);
             /* east of north, as a compass reads */
             if (distances[d] >= 1000) {
                 double bearing = atan2(e, n) * 180.0 / M_PI;

@@ -1,4 +1,5 @@
-/* test_index.c - the space-time index returns exactly the boxes that overlap, through inserts and removals */
+/* test_index.c - the space-time index returns exactly the boxes that overlap, through inserts and
+ * removals */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,11 +21,14 @@ static dc_box4 random_box(uint64_t *s)
         lon -= 360;
     double r = workload_uniform(s);
     /* mostly small boxes, some large, a few huge and long (the oversize list) */
-    double w = r < 0.8 ? 0.05 * workload_uniform(s) : r < 0.98 ? 2 * workload_uniform(s) : 40 * workload_uniform(s);
+    double w = r < 0.8    ? 0.05 * workload_uniform(s)
+               : r < 0.98 ? 2 * workload_uniform(s)
+                          : 40 * workload_uniform(s);
     dc_time_us t = (dc_time_us)(workload_uniform(s) * 48) * H / 4;
     dc_time_us len = r < 0.98 ? (dc_time_us)(1 + workload_uniform(s) * 3) * H / 2 : 72 * H;
     double alt = 10000 * workload_uniform(s);
-    dc_box4 b = {lon, lon + w, lat, lat + w * 0.7, alt, alt + 2000 * workload_uniform(s), t, t + len};
+    dc_box4 b = {lon, lon + w, lat, lat + w * 0.7, alt, alt + 2000 * workload_uniform(s),
+                 t,   t + len};
     return b;
 }
 

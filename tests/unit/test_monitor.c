@@ -1,4 +1,5 @@
-/* test_monitor.c - CPA/TCPA on textbook geometries, zone crossings and levels, report plausibility, grid = brute force */
+/* test_monitor.c - CPA/TCPA on textbook geometries, zone crossings and levels, report plausibility,
+ * grid = brute force */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,8 +16,9 @@
 static const dc_time_us T0 = INT64_C(1700000000) * DC_US_PER_S;
 static const dc_point ORIGIN = {36.0, 37.0};
 
-static dc_report report_at(dc_point origin, const char *party, const char *id, dc_time_us t, double east_m,
-                           double north_m, double alt, double gs, double track, double vrate)
+static dc_report report_at(dc_point origin, const char *party, const char *id, dc_time_us t,
+                           double east_m, double north_m, double alt, double gs, double track,
+                           double vrate)
 {
     dc_report r;
     memset(&r, 0, sizeof r);
@@ -33,8 +35,8 @@ static dc_report report_at(dc_point origin, const char *party, const char *id, d
     return r;
 }
 
-static dc_report report(const char *party, const char *id, dc_time_us t, double east_m, double north_m,
-                        double alt, double gs, double track, double vrate)
+static dc_report report(const char *party, const char *id, dc_time_us t, double east_m,
+                        double north_m, double alt, double gs, double track, double vrate)
 {
     return report_at(ORIGIN, party, id, t, east_m, north_m, alt, gs, track, vrate);
 }
@@ -73,17 +75,18 @@ static void test_separation_geometries(void **state)
     (void)state;
     struct expect cases[] = {
         /* loss at (20000 - 9260) / 400 = 26.85 s */
-        {"head-on", report("p", "a", T0, 0, 0, 3000, 200, 90, 0), report("q", "b", T0, 20000, 0, 3000, 200, 270, 0),
-         DC_LEVEL_WARNING, 26.85, 0},
+        {"head-on", report("p", "a", T0, 0, 0, 3000, 200, 90, 0),
+         report("q", "b", T0, 20000, 0, 3000, 200, 270, 0), DC_LEVEL_WARNING, 26.85, 0},
         /* |(10000 - 100t, -10000 + 100t)| = 9260 at t = 100 - 9260/(100 sqrt 2) = 34.52 s */
         {"crossing at 90", report("p", "a", T0, -10000, 0, 3000, 100, 90, 0),
-         report("q", "b", T0, 0, -10000, 3000, 100, 0, 0), DC_LEVEL_WARNING, 100 - 9260 / (100 * sqrt(2)), 0},
+         report("q", "b", T0, 0, -10000, 3000, 100, 0, 0), DC_LEVEL_WARNING,
+         100 - 9260 / (100 * sqrt(2)), 0},
         /* 5 km apart already: lost now */
-        {"overtaking", report("p", "a", T0, 0, 0, 3000, 250, 90, 0), report("q", "b", T0, 5000, 0, 3000, 150, 90, 0),
-         DC_LEVEL_LOSS, 0, 0},
+        {"overtaking", report("p", "a", T0, 0, 0, 3000, 250, 90, 0),
+         report("q", "b", T0, 5000, 0, 3000, 150, 90, 0), DC_LEVEL_LOSS, 0, 0},
         /* vertical only: 1,000 m apart closing at 10 m/s; 304.8 m reached at 69.52 s */
-        {"vertical only", report("p", "a", T0, 0, 0, 3000, 0, 0, 0), report("q", "b", T0, 0, 0, 4000, 0, 0, -10),
-         DC_LEVEL_ADVISORY, (1000 - 304.8) / 10, 0},
+        {"vertical only", report("p", "a", T0, 0, 0, 3000, 0, 0, 0),
+         report("q", "b", T0, 0, 0, 4000, 0, 0, -10), DC_LEVEL_ADVISORY, (1000 - 304.8) / 10, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dc_monitor *m;
@@ -97,8 +100,8 @@ static void test_separation_geometries(void **state)
         if (alerts.count != 2)
             fail_msg("%s: %zu alerts", cases[i].name, alerts.count);
         const dc_alert *a = &alerts.items[0];
-        if (a->level != cases[i].level || fabs(a->time_to_event_s - cases[i].time_to_loss_s) > 0.5 ||
-            a->cpa_horizontal_m > 50)
+        if (a->level != cases[i].level ||
+            fabs(a->time_to_event_s - cases[i].time_to_loss_s) > 0.5 || a->cpa_horizontal_m > 50)
             fail_msg("%s: %s in %.2f s (CPA %.1f m), expected %s in %.2f s", cases[i].name,
                      dc_alert_level_name(a->level), a->time_to_event_s, a->cpa_horizontal_m,
                      dc_alert_level_name(cases[i].level), cases[i].time_to_loss_s);
@@ -112,7 +115,8 @@ static void test_separation_geometries(void **state)
     dc_monitor *m;
     dc_monitor_new(NULL, &m);
     dc_report_verdict v;
-    dc_report r1 = report("p", "a", T0, 0, 0, 3000, 200, 90, 0), r2 = report("q", "b", T0, 0, 12000, 3000, 200, 90, 0),
+    dc_report r1 = report("p", "a", T0, 0, 0, 3000, 200, 90, 0),
+              r2 = report("q", "b", T0, 0, 12000, 3000, 200, 90, 0),
               r3 = report("q", "c", T0, 0, 0, 3305.8, 200, 90, 0);
     dc_monitor_ingest(m, &r1, &v, NULL, NULL);
     dc_monitor_ingest(m, &r2, &v, NULL, NULL);
@@ -137,13 +141,16 @@ static void test_report_plausibility(void **state)
     dc_report older = report("p", "a", T0 - DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
     dc_monitor_ingest(m, &older, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_OUT_OF_ORDER);
-    dc_report jump = report("p", "a", T0 + DC_US_PER_S, 5000, 0, 3000, NAN, NAN, NAN); /* 5 km in 1 s */
+    dc_report jump =
+        report("p", "a", T0 + DC_US_PER_S, 5000, 0, 3000, NAN, NAN, NAN); /* 5 km in 1 s */
     dc_monitor_ingest(m, &jump, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_JUMP);
-    dc_report high = report("p", "a", T0 + 2 * DC_US_PER_S, 100, 0, 32826, NAN, NAN, NAN); /* 107,700 ft */
+    dc_report high =
+        report("p", "a", T0 + 2 * DC_US_PER_S, 100, 0, 32826, NAN, NAN, NAN); /* 107,700 ft */
     dc_monitor_ingest(m, &high, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_ALTITUDE);
-    dc_report ok = report("p", "a", T0 + 10 * DC_US_PER_S, 2000, 0, 3000, NAN, NAN, NAN); /* 200 m/s */
+    dc_report ok =
+        report("p", "a", T0 + 10 * DC_US_PER_S, 2000, 0, 3000, NAN, NAN, NAN); /* 200 m/s */
     dc_monitor_ingest(m, &ok, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_ACCEPTED);
     dc_report stale = report("p", "other", T0 - 1000 * DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
@@ -156,7 +163,8 @@ static void test_report_plausibility(void **state)
     dc_monitor_free(m);
 }
 
-/* A square zone 10 km east: advisory, warning, incursion, exact entry, clear, repetition, admitted. */
+/* A square zone 10 km east: advisory, warning, incursion, exact entry, clear, repetition, admitted.
+ */
 static void test_zone_levels_and_crossings(void **state)
 {
     (void)state;
@@ -175,7 +183,8 @@ static void test_zone_levels_and_crossings(void **state)
     const dc_point *rings[] = {sq, hole};
     size_t sizes[] = {4, 4};
     char admitted[1][DC_ID_MAX] = {"friend"};
-    assert_int_equal(dc_monitor_add_zone(m, "north", "box", rings, sizes, 2, (const char (*)[DC_ID_MAX])admitted, 1),
+    assert_int_equal(dc_monitor_add_zone(m, "north", "box", rings, sizes, 2,
+                                         (const char(*)[DC_ID_MAX])admitted, 1),
                      DC_OK);
     dc_alert_list alerts = {0};
     dc_crossing_list crossings = {0};
@@ -185,7 +194,8 @@ static void test_zone_levels_and_crossings(void **state)
     /* east at 50 m/s from x = -5 km: reaches the zone at 300 s, the hole at 380 s */
     for (int s = 0; s <= 600; s += 10) {
         dc_report r = report("p", "a", T0 + s * DC_US_PER_S, -5000 + 50.0 * s, 0, 1000, 50, 90, 0);
-        dc_report f = report("friend", "f", T0 + s * DC_US_PER_S, -5000 + 50.0 * s, 3000, 1000, 50, 90, 0);
+        dc_report f =
+            report("friend", "f", T0 + s * DC_US_PER_S, -5000 + 50.0 * s, 3000, 1000, 50, 90, 0);
         assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, &crossings), DC_OK);
         assert_int_equal(dc_monitor_ingest(m, &f, &v, &alerts, &crossings), DC_OK);
     }
@@ -204,7 +214,8 @@ static void test_zone_levels_and_crossings(void **state)
         const dc_crossing *c = &crossings.items[i];
         if (strcmp(c->aircraft, "a") != 0)
             continue;
-        dc_time_us *slot = c->entering ? (entry_time ? &hole_entry : &entry_time) : (exit_time ? &exit_time : &exit_time);
+        dc_time_us *slot = c->entering ? (entry_time ? &hole_entry : &entry_time)
+                                       : (exit_time ? &exit_time : &exit_time);
         if (!c->entering && exit_time == 0)
             slot = &exit_time;
         if (*slot == 0)
@@ -212,8 +223,9 @@ static void test_zone_levels_and_crossings(void **state)
     }
     /* first advisory as soon as entry is within 300 s: at t = 0 (entry at 300 s) */
     assert_int_equal(saw[DC_LEVEL_ADVISORY] - 1, 0);
-    assert_int_equal(saw[DC_LEVEL_WARNING] - 1, 240);  /* entry in 60 s */
-    assert_int_equal(saw[DC_LEVEL_INCURSION] - 1, 310); /* the report at 300 s lies on the edge itself */
+    assert_int_equal(saw[DC_LEVEL_WARNING] - 1, 240); /* entry in 60 s */
+    assert_int_equal(saw[DC_LEVEL_INCURSION] - 1,
+                     310); /* the report at 300 s lies on the edge itself */
     assert_true(repetitions > 0);
     /* crossings are exact on the path: 300 s in, out into the hole at 380 s */
     assert_true(llabs(entry_time - (T0 + 300 * DC_US_PER_S)) < 2 * DC_US_PER_S);
@@ -236,10 +248,11 @@ static void test_grid_equals_all_pairs(void **state)
         dc_monitor_new(NULL, &m);
         uint64_t s = 3;
         for (int i = 0; i < 3000; i++) {
-            dc_report r = report_at(origins[o], "p", "x", T0, (workload_uniform(&s) - 0.5) * 300000,
-                                    (workload_uniform(&s) - 0.5) * 300000, workload_uniform(&s) * 12500,
-                                    100 + 150 * workload_uniform(&s), 360 * workload_uniform(&s),
-                                    workload_uniform(&s) < 0.2 ? (workload_uniform(&s) - 0.5) * 20 : 0);
+            dc_report r =
+                report_at(origins[o], "p", "x", T0, (workload_uniform(&s) - 0.5) * 300000,
+                          (workload_uniform(&s) - 0.5) * 300000, workload_uniform(&s) * 12500,
+                          100 + 150 * workload_uniform(&s), 360 * workload_uniform(&s),
+                          workload_uniform(&s) < 0.2 ? (workload_uniform(&s) - 0.5) * 20 : 0);
             snprintf(r.aircraft, sizeof r.aircraft, "a%d", i);
             dc_report_verdict v;
             dc_monitor_ingest(m, &r, &v, NULL, NULL);
@@ -248,8 +261,9 @@ static void test_grid_equals_all_pairs(void **state)
         size_t ng, nb;
         assert_int_equal(dc_monitor_conflict_pairs(m, T0, 0, &grid, &ng), DC_OK);
         assert_int_equal(dc_monitor_conflict_pairs(m, T0, 1, &brute, &nb), DC_OK);
-        print_message("separation around %.1f %.1f: %zu pairs in conflict among 3,000 aircraft, grid found %zu\n",
-                      origins[o].lat, origins[o].lon, nb, ng);
+        print_message(
+            "separation around %.1f %.1f: %zu pairs in conflict among 3,000 aircraft, grid found %zu\n",
+            origins[o].lat, origins[o].lon, nb, ng);
         assert_true(nb > 10);
         assert_int_equal(ng, nb);
         assert_memory_equal(grid, brute, 2 * nb * sizeof *grid);

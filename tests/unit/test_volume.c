@@ -1,4 +1,5 @@
-/* test_volume.c - volume validation, the conflict rules on hand-made cases, overlaps and route sweeping */
+/* test_volume.c - volume validation, the conflict rules on hand-made cases, overlaps and route
+ * sweeping */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,13 +64,13 @@ static void test_hand_cases(void **state)
     dc_volume apart = rect(g, 36.90, 36.00, 36.95, 36.05, 0, 1000, T0, T0 + H);
     dc_volume overlapping = rect(g, 35.94, 36.04, 35.99, 36.09, 0, 1000, T0, T0 + H);
 
-    assert_true(conflicts(g, &a, &same));       /* identical volumes */
-    assert_false(conflicts(g, &a, &touching));  /* shared edge: no area in common */
-    assert_false(conflicts(g, &a, &corner));    /* shared corner: zero-area overlap */
-    assert_false(conflicts(g, &a, &after));     /* [t0, t1) then [t1, t2): time-adjacent */
-    assert_true(conflicts(g, &a, &above));      /* altitudes closed: 1000 m is shared */
-    assert_false(conflicts(g, &a, &higher));    /* altitude-adjacent with a gap */
-    assert_true(conflicts(g, &a, &nested));     /* wholly inside, one microsecond long */
+    assert_true(conflicts(g, &a, &same));      /* identical volumes */
+    assert_false(conflicts(g, &a, &touching)); /* shared edge: no area in common */
+    assert_false(conflicts(g, &a, &corner));   /* shared corner: zero-area overlap */
+    assert_false(conflicts(g, &a, &after));    /* [t0, t1) then [t1, t2): time-adjacent */
+    assert_true(conflicts(g, &a, &above));     /* altitudes closed: 1000 m is shared */
+    assert_false(conflicts(g, &a, &higher));   /* altitude-adjacent with a gap */
+    assert_true(conflicts(g, &a, &nested));    /* wholly inside, one microsecond long */
     assert_false(conflicts(g, &a, &apart));
     assert_true(conflicts(g, &a, &overlapping));
 
@@ -90,7 +91,8 @@ static void test_hand_cases(void **state)
     assert_true(ov.parts[0].altitude_lower == 100 && ov.parts[0].altitude_upper == 200);
     dc_overlap_clear(&ov);
 
-    dc_volume *all[] = {&a, &same, &touching, &corner, &after, &above, &higher, &nested, &apart, &overlapping};
+    dc_volume *all[] = {&a,     &same,   &touching, &corner, &after,
+                        &above, &higher, &nested,   &apart,  &overlapping};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         dc_volume_clear(all[i]);
 }
@@ -224,17 +226,24 @@ static void test_validation(void **state)
     dc_point nan_vertex[] = {{35.9, 36.0}, {NAN, 36.1}, {36.0, 36.1}};
     dc_point line[] = {{35.9, 36.0}, {35.95, 36.05}, {36.0, 36.1}};
     dc_point huge[] = {{-40, -20}, {-40, 20}, {40, 20}, {40, -20}};
-    expect_refusal(g, square, 2, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices", "at least 3");
-    expect_refusal(g, bowtie, 4, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon", "Self-intersection");
-    expect_refusal(g, spike, 5, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices", "spike at vertex 2");
-    expect_refusal(g, repeat, 4, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices", "vertex 2 repeats vertex 1");
-    expect_refusal(g, polar, 3, 0, 1, T0, T0 + H, DC_RANGE, "outline_polygon/vertices", "beyond ±85°");
-    expect_refusal(g, nan_vertex, 3, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices", "vertex 1 is not a number");
+    expect_refusal(g, square, 2, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices",
+                   "at least 3");
+    expect_refusal(g, bowtie, 4, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon",
+                   "Self-intersection");
+    expect_refusal(g, spike, 5, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices",
+                   "spike at vertex 2");
+    expect_refusal(g, repeat, 4, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices",
+                   "vertex 2 repeats vertex 1");
+    expect_refusal(g, polar, 3, 0, 1, T0, T0 + H, DC_RANGE, "outline_polygon/vertices",
+                   "beyond ±85°");
+    expect_refusal(g, nan_vertex, 3, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices",
+                   "vertex 1 is not a number");
     expect_refusal(g, line, 3, 0, 1, T0, T0 + H, DC_INVALID, "outline_polygon/vertices", "spike");
     expect_refusal(g, huge, 4, 0, 1, T0, T0 + H, DC_RANGE, "outline_polygon", "split it");
     expect_refusal(g, square, 4, 0, 1, T0 + H, T0, DC_INVALID, "time_end", "after time_start");
     expect_refusal(g, square, 4, 0, 1, T0, T0, DC_INVALID, "time_end", "after time_start");
-    expect_refusal(g, square, 4, 10, 5, T0, T0 + H, DC_INVALID, "altitude_upper", "below altitude_lower");
+    expect_refusal(g, square, 4, 10, 5, T0, T0 + H, DC_INVALID, "altitude_upper",
+                   "below altitude_lower");
     expect_refusal(g, square, 4, NAN, 5, T0, T0 + H, DC_RANGE, "altitude_lower", "metres");
     expect_refusal(g, square, 4, 0, 2e5, T0, T0 + H, DC_RANGE, "altitude_upper", "metres");
 
@@ -253,10 +262,13 @@ static void test_validation(void **state)
 
     dc_volume c;
     dc_error err;
-    assert_int_equal(dc_volume_init_circle((dc_point){35, 36}, 0, 0, 1, T0, T0 + H, &c, &err), DC_RANGE);
+    assert_int_equal(dc_volume_init_circle((dc_point){35, 36}, 0, 0, 1, T0, T0 + H, &c, &err),
+                     DC_RANGE);
     assert_string_equal(err.field, "outline_circle/radius");
-    assert_int_equal(dc_volume_init_circle((dc_point){84.99, 36}, 5000, 0, 1, T0, T0 + H, &c, &err), DC_RANGE);
-    assert_int_equal(dc_volume_init_circle((dc_point){NAN, 36}, 5000, 0, 1, T0, T0 + H, &c, &err), DC_INVALID);
+    assert_int_equal(dc_volume_init_circle((dc_point){84.99, 36}, 5000, 0, 1, T0, T0 + H, &c, &err),
+                     DC_RANGE);
+    assert_int_equal(dc_volume_init_circle((dc_point){NAN, 36}, 5000, 0, 1, T0, T0 + H, &c, &err),
+                     DC_INVALID);
 }
 
 static void test_route_sweep(void **state)
@@ -287,8 +299,10 @@ static void test_route_sweep(void **state)
                 dc_geodesic_direct(on, az2 + 90 * side, 1100, &out, NULL);
                 dc_volume probe_in, probe_out;
                 double alt = (legs[leg].altitude_lower + legs[leg].altitude_upper) / 2;
-                dc_volume_init_circle(in, 1, alt, alt, legs[leg].time_start, legs[leg].time_end, &probe_in, NULL);
-                dc_volume_init_circle(out, 1, alt, alt, legs[leg].time_start, legs[leg].time_end, &probe_out, NULL);
+                dc_volume_init_circle(in, 1, alt, alt, legs[leg].time_start, legs[leg].time_end,
+                                      &probe_in, NULL);
+                dc_volume_init_circle(out, 1, alt, alt, legs[leg].time_start, legs[leg].time_end,
+                                      &probe_out, NULL);
                 if (!conflicts(g, &legs[leg], &probe_in))
                     fail_msg("leg %d: point %d/10 990 m to side %d is outside", leg, k, side);
                 if (k > 0 && k < 10 && conflicts(g, &legs[leg], &probe_out))
@@ -299,7 +313,8 @@ static void test_route_sweep(void **state)
     /* The swept leg passes validation as an ordinary polygon. */
     dc_volume again;
     dc_error err;
-    if (dc_volume_init_polygon(g, legs[1].vertices, legs[1].vertex_count, 0, 1, T0, T0 + H, &again, &err) != DC_OK)
+    if (dc_volume_init_polygon(g, legs[1].vertices, legs[1].vertex_count, 0, 1, T0, T0 + H, &again,
+                               &err) != DC_OK)
         fail_msg("swept leg is not a valid polygon: %s", err.message);
     dc_volume_clear(&again);
     dc_volume_clear(&legs[0]);
@@ -321,7 +336,8 @@ static void test_route_of_1000_legs(void **state)
     static dc_waypoint wps[N];
     static dc_volume legs[N - 1];
     for (int i = 0; i < N; i++)
-        wps[i] = (dc_waypoint){{30.0 + 0.01 * i, 30.0 + 0.013 * i}, 3000 + i, T0 + i * 10 * DC_US_PER_S};
+        wps[i] =
+            (dc_waypoint){{30.0 + 0.01 * i, 30.0 + 0.013 * i}, 3000 + i, T0 + i * 10 * DC_US_PER_S};
     dc_route_buffers buf = {500, 100, 30 * DC_US_PER_S};
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
@@ -364,8 +380,11 @@ static void test_convex_clip_agrees_with_geos(void **state)
     for (int i = 0; i < N; i++) {
         dc_point c = {35.9 + 0.2 * workload_uniform(&s), 36.0 + 0.2 * workload_uniform(&s)};
         if (i % 2 == 0) {
-            dc_waypoint w[2] = {{c, 100, T0}, {{c.lat + 0.1 * workload_uniform(&s) - 0.05,
-                                                 c.lon + 0.1 * workload_uniform(&s) - 0.05}, 200, T0 + H}};
+            dc_waypoint w[2] = {{c, 100, T0},
+                                {{c.lat + 0.1 * workload_uniform(&s) - 0.05,
+                                  c.lon + 0.1 * workload_uniform(&s) - 0.05},
+                                 200,
+                                 T0 + H}};
             dc_route_buffers buf = {300 + 2000 * workload_uniform(&s), 50, 0};
             assert_int_equal(dc_route_sweep(w, 2, &buf, &v[i], NULL), DC_OK);
         } else {
@@ -374,7 +393,8 @@ static void test_convex_clip_agrees_with_geos(void **state)
             double r = 1000 + 5000 * workload_uniform(&s); /* points on a circle: convex */
             for (int k = 0; k < n; k++)
                 dc_geodesic_direct(c, 360.0 * k / n + 30 * workload_uniform(&s), r, &ring[k], NULL);
-            assert_int_equal(dc_volume_init_polygon(g, ring, (size_t)n, 0, 300, T0, T0 + H, &v[i], NULL), DC_OK);
+            assert_int_equal(
+                dc_volume_init_polygon(g, ring, (size_t)n, 0, 300, T0, T0 + H, &v[i], NULL), DC_OK);
             assert_true(v[i].convex);
         }
     }
@@ -390,7 +410,8 @@ static void test_convex_clip_agrees_with_geos(void **state)
              * ill-conditioned: the two overlays may place it a millimetre
              * apart, so areas agree to 1e-5 (or 1 m²), decisions exactly. */
             if (c1 != c2 || fabs(clipped - general) > fmax(1.0, 1e-5 * general))
-                fail_msg("pair %d,%d: clip %d %.3f m², GEOS %d %.3f m²", i, j, c1, clipped, c2, general);
+                fail_msg("pair %d,%d: clip %d %.3f m², GEOS %d %.3f m²", i, j, c1, clipped, c2,
+                         general);
             compared++;
             hits += c1;
         }
