@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libjansson-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
   libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev
   geographiclib-tools chromium fonts-dejavu-core
