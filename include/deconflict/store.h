@@ -128,6 +128,11 @@ dc_status dc_store_messages(dc_store *store, const char *party,
                             int (*each)(void *ctx, const dc_message *m), void *ctx);
 dc_status dc_store_message_acknowledge(dc_store *store, int64_t id);
 
+/* Ends the transaction as `rc` says: commits when it is DC_OK (DC_STORE
+ * if the commit fails, which rolls back), rolls back otherwise and returns
+ * rc. */
+dc_status dc_store_finish(dc_store *store, dc_status rc);
+
 /* ---- audit ---- */
 /* Append: fills seq, time (if 0) and prev_hash, seals with the key (or
  * leaves it unsigned for a later checkpoint when the key is NULL), stores. */

@@ -531,9 +531,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
                              dc_state_name(o->state), "digest", digest_hex),
                    &write);
     }
-    if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-        if (rc != DC_OK)
-            dc_store_rollback(api->store);
+    if (dc_store_finish(api->store, rc) != DC_OK) {
         free(rec.body);
         store_failure(res);
         goto done;
@@ -634,9 +632,7 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
     dc_audit_record write;
     if (rc == DC_OK)
         rc = audit(api, req->party.name, action, ref, "", NULL, &write);
-    if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-        if (rc != DC_OK)
-            dc_store_rollback(api->store);
+    if (dc_store_finish(api->store, rc) != DC_OK) {
         store_failure(res);
         return;
     }
@@ -677,9 +673,7 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
             rc = audit_read(api, req->party.name, r);
         json_array_append_new(items, json_loads(r->body, 0, NULL));
     }
-    if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-        if (rc != DC_OK)
-            dc_store_rollback(api->store);
+    if (dc_store_finish(api->store, rc) != DC_OK) {
         json_decref(items);
         dc_record_list_clear(&list);
         store_failure(res);
@@ -762,9 +756,7 @@ static void create_party(dc_api *api, const dc_api_request *req, dc_api_response
         if (rc == DC_CONFLICT) {
             dc_store_rollback(api->store);
             dc_api_problem(res, 409, DC_CONFLICT, "/name", "a party of that name exists");
-        } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-            if (rc != DC_OK)
-                dc_store_rollback(api->store);
+        } else if (dc_store_finish(api->store, rc) != DC_OK) {
             store_failure(res);
         } else {
             res->status = 201;
@@ -833,9 +825,7 @@ static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api
             else
                 dc_api_problem(res, 404, DC_NOT_FOUND, "/grantee",
                                add ? "no such party" : "no such grant");
-        } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-            if (rc != DC_OK)
-                dc_store_rollback(api->store);
+        } else if (dc_store_finish(api->store, rc) != DC_OK) {
             store_failure(res);
         } else {
             res->status = add ? 201 : 200;
@@ -1189,9 +1179,7 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
             rc = deliver_alerts(api, &alerts);
         if (rc == DC_OK)
             rc = dc_store_audit_checkpoint(api->store, api->secret_key);
-        if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-            if (rc != DC_OK)
-                dc_store_rollback(api->store);
+        if (dc_store_finish(api->store, rc) != DC_OK) {
             rc = DC_STORE;
         }
         if (rc == DC_OK && api->alerts_published != NULL && (alerts.count > 0 || nonconforming > 0))
@@ -1375,9 +1363,7 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
         if (rc == DC_NOT_FOUND) {
             dc_store_rollback(api->store);
             dc_api_problem(res, 404, DC_NOT_FOUND, "/to", "no such party");
-        } else if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-            if (rc != DC_OK)
-                dc_store_rollback(api->store);
+        } else if (dc_store_finish(api->store, rc) != DC_OK) {
             store_failure(res);
         } else {
             res->status = 201;
@@ -1474,9 +1460,7 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
                 rc = audit(api, req->party.name, "message.ack", ref, m.sender,
                            json_pack("{s:s}", "digest", digest), &write);
             free(text);
-            if (rc != DC_OK || dc_store_commit(api->store) != DC_OK) {
-                if (rc != DC_OK)
-                    dc_store_rollback(api->store);
+            if (dc_store_finish(api->store, rc) != DC_OK) {
                 store_failure(res);
             } else {
                 res->status = 200;

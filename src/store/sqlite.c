@@ -174,6 +174,14 @@ dc_status dc_store_commit(dc_store *s)
     return rc;
 }
 
+dc_status dc_store_finish(dc_store *s, dc_status rc)
+{
+    if (rc == DC_OK)
+        return dc_store_commit(s);
+    dc_store_rollback(s);
+    return rc;
+}
+
 void dc_store_rollback(dc_store *s)
 {
     if (!s->in_transaction)
