@@ -364,6 +364,19 @@ void dc_api_submission_clear(dc_submission *s)
 
 /* A protected site: a point or a polygon, a protection radius and a
  * validity window; its volume is the protected area at every altitude. */
+/* "version": the version the writer last saw, for optimistic concurrency. */
+static dc_status decode_version(struct decoder *d, json_t *root, dc_submission *out)
+{
+    json_t *version = json_object_get(root, "version");
+    if (version == NULL)
+        return DC_OK;
+    if (!json_is_integer(version) || json_integer_value(version) < 0)
+        return fail(d, DC_INVALID, "/version", "the object's current version, an integer >= 0");
+    out->version = json_integer_value(version);
+    out->has_version = 1;
+    return DC_OK;
+}
+
 static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out)
 {
     static const char *const fields[] = {"version", "label",      "location", "outline_polygon",
@@ -371,13 +384,8 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
     dc_status rc = only_members(d, root, "", fields);
     if (rc != DC_OK)
         return rc;
-    json_t *version = json_object_get(root, "version");
-    if (version != NULL) {
-        if (!json_is_integer(version) || json_integer_value(version) < 0)
-            return fail(d, DC_INVALID, "/version", "the object's current version, an integer >= 0");
-        out->version = json_integer_value(version);
-        out->has_version = 1;
-    }
+    if ((rc = decode_version(d, root, out)) != DC_OK)
+        return rc;
     const char *label = json_string_value(json_object_get(root, "label"));
     if (json_object_get(root, "label") != NULL && (label == NULL || strlen(label) > 200))
         return fail(d, DC_INVALID, "/label", "a text of at most 200 bytes");
@@ -488,13 +496,8 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
     if (rc != DC_OK)
         return rc;
     dc_object *o = &out->object;
-    json_t *version = json_object_get(root, "version");
-    if (version != NULL) {
-        if (!json_is_integer(version) || json_integer_value(version) < 0)
-            return fail(d, DC_INVALID, "/version", "the object's current version, an integer >= 0");
-        out->version = json_integer_value(version);
-        out->has_version = 1;
-    }
+    if ((rc = decode_version(d, root, out)) != DC_OK)
+        return rc;
     json_t *priority = json_object_get(root, "priority");
     if (priority != NULL &&
         (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||

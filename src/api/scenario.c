@@ -72,6 +72,21 @@ static dc_status get_number(struct reader *r, json_t *props, const char *name, d
     return DC_OK;
 }
 
+/* A volume's altitude band and time window from a feature's properties
+ * (sites may leave the altitudes out: surface to ceiling). */
+static dc_status get_bands(struct reader *r, json_t *props, double *lo, double *hi, dc_time_us *t0,
+                           dc_time_us *t1)
+{
+    dc_status rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, lo);
+    if (rc == DC_OK)
+        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, hi);
+    if (rc == DC_OK)
+        rc = get_time(r, props, "time_start", t0);
+    if (rc == DC_OK)
+        rc = get_time(r, props, "time_end", t1);
+    return rc;
+}
+
 static dc_status get_position(struct reader *r, json_t *pos, const char *member, dc_point *out)
 {
     if (!json_is_array(pos) || json_array_size(pos) < 2 || json_array_size(pos) > 3 ||
@@ -115,14 +130,7 @@ static dc_status read_polygon(struct reader *r, json_t *rings, const char *membe
         return fail(r, DC_RANGE, member, "a ring of at most %d positions", DC_VOLUME_MAX_VERTICES);
     double lo, hi;
     dc_time_us t0, t1;
-    dc_status rc =
-        get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, &lo);
-    if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, &hi);
-    if (rc == DC_OK)
-        rc = get_time(r, props, "time_start", &t0);
-    if (rc == DC_OK)
-        rc = get_time(r, props, "time_end", &t1);
+    dc_status rc = get_bands(r, props, &lo, &hi, &t0, &t1);
     if (rc != DC_OK)
         return rc;
     dc_point *pts = dc_malloc((n ? n : 1) * sizeof *pts);
@@ -161,13 +169,7 @@ static dc_status read_circle(struct reader *r, json_t *geometry, json_t *props, 
     if (rc == DC_OK)
         rc = get_number(r, props, "radius", 0, 1, &radius);
     if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, &lo);
-    if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, &hi);
-    if (rc == DC_OK)
-        rc = get_time(r, props, "time_start", &t0);
-    if (rc == DC_OK)
-        rc = get_time(r, props, "time_end", &t1);
+        rc = get_bands(r, props, &lo, &hi, &t0, &t1);
     if (rc != DC_OK)
         return rc;
     dc_volume *v = next_volume(out);

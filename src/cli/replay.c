@@ -22,8 +22,6 @@ static const char help[] =
     "  --country   a country of Natural Earth 10m by name (turkey, syria, ...), from\n"
     "              --borders (default build/borders/world.geojson)\n";
 
-#define EARTH_R 6371008.8
-
 struct episode {
     dc_time_us entry, exit, advisory, warning;
     dc_point entry_point, exit_point;
@@ -39,29 +37,21 @@ struct track_run {
     size_t episode_count;
 };
 
-static void local(dc_point o, dc_point p, double *x, double *y)
-{
-    double dlon = p.lon - o.lon;
-    if (dlon > 180)
-        dlon -= 360;
-    if (dlon < -180)
-        dlon += 360;
-    *x = dlon * M_PI / 180 * EARTH_R * cos(o.lat * M_PI / 180);
-    *y = (p.lat - o.lat) * M_PI / 180 * EARTH_R;
-}
-
 /* Distance (m) from p to the outline's nearest edge. */
 static double boundary_distance(const dc_zone_outline *z, dc_point p)
 {
     double best = INFINITY;
+    dc_enu_frame here;
+    if (dc_enu_frame_init(p, &here) != DC_OK)
+        return best;
     for (size_t r = 0; r < z->ring_count; r++)
         for (size_t i = 0; i < z->sizes[r]; i++) {
             dc_point a = z->rings[r][i], b = z->rings[r][(i + 1) % z->sizes[r]];
             if (fabs(a.lat - p.lat) > 1 || fabs(a.lon - p.lon) > 1.5)
                 continue;
             double ax, ay, bx, by;
-            local(p, a, &ax, &ay);
-            local(p, b, &bx, &by);
+            dc_enu_forward(&here, a, &ax, &ay);
+            dc_enu_forward(&here, b, &bx, &by);
             double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
             double t = len2 > 0 ? -(ax * dx + ay * dy) / len2 : 0;
             t = t < 0 ? 0 : t > 1 ? 1 : t;
@@ -175,15 +165,15 @@ static void when(dc_time_us t, char *buf)
 /* ---- SVG ---- */
 
 struct frame {
-    dc_point origin; /* north-west corner */
-    double scale;    /* px per metre */
+    dc_enu_frame plane; /* touching the north-west corner */
+    double scale;       /* px per metre */
     double width, height;
 };
 
 static void to_px(const struct frame *f, dc_point p, double *x, double *y)
 {
     double mx, my;
-    local(f->origin, p, &mx, &my);
+    dc_enu_forward(&f->plane, p, &mx, &my);
     *x = mx * f->scale;
     *y = -my * f->scale;
 }
@@ -215,9 +205,10 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
         }
     double pad = 0.03;
     struct frame f;
-    f.origin = (dc_point){lat1 + pad, lon0 - pad};
     double w_m, h_m;
-    local(f.origin, (dc_point){lat0 - pad, lon1 + pad}, &w_m, &h_m);
+    if (dc_enu_frame_init((dc_point){lat1 + pad, lon0 - pad}, &f.plane) != DC_OK)
+        return -1;
+    dc_enu_forward(&f.plane, (dc_point){lat0 - pad, lon1 + pad}, &w_m, &h_m);
     h_m = -h_m;
     f.scale = 900.0 / w_m;
     f.width = 900;

@@ -445,6 +445,19 @@ struct due_zone {
     dc_alert_level level;
 };
 
+/* Crossing a zone's edge on a path: the zone joins the set of zones the
+ * path is inside (returns 1, entering) or leaves it (returns 0). */
+static int cross(uint32_t *member, size_t *count, uint32_t zone)
+{
+    for (size_t j = 0; j < *count; j++)
+        if (member[j] == zone) {
+            member[j] = member[--*count];
+            return 0;
+        }
+    member[(*count)++] = zone;
+    return 1;
+}
+
 /* Levels for every zone that matters to this track now, and alerts due. */
 static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts)
 {
@@ -462,15 +475,8 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
         size_t nm = t->inside_count;
         memcpy(member, t->inside, nm * sizeof *member);
         for (size_t k = 0; k < ne; k++) {
-            size_t at = nm;
-            for (size_t j = 0; j < nm; j++)
-                if (member[j] == ev[k].zone)
-                    at = j;
-            if (at < nm) { /* leaving */
-                member[at] = member[--nm];
-                continue;
-            }
-            member[nm++] = ev[k].zone;
+            if (!cross(member, &nm, ev[k].zone))
+                continue; /* leaving */
             int seen = 0;
             for (size_t j = 0; j < n; j++)
                 seen |= due[j].zone == ev[k].zone;
@@ -524,15 +530,7 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
     size_t nm = t->inside_count;
     memcpy(member, t->inside, nm * sizeof *member);
     for (size_t k = 0; k < ne; k++) {
-        size_t at = nm;
-        for (size_t j = 0; j < nm; j++)
-            if (member[j] == ev[k].zone)
-                at = j;
-        int entering = at == nm;
-        if (entering)
-            member[nm++] = ev[k].zone;
-        else
-            member[at] = member[--nm];
+        int entering = cross(member, &nm, ev[k].zone);
         if (out == NULL)
             continue;
         dc_crossing *items = dc_grow(out->items, &out->capacity, out->count, sizeof *items, 16);
