@@ -11,7 +11,7 @@ packages=(
   geographiclib-tools chromium fonts-dejavu-core
 )
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(wrk hyperfine)
+  packages+=(wrk hyperfine valgrind linux-perf)
 fi
 
 # Commands that may come from elsewhere on a developer's machine (pyenv, nvm)
