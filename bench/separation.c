@@ -42,11 +42,26 @@ static dc_monitor *fill(size_t n, dc_time_us t0)
     return m;
 }
 
-int main(void)
+/* Usage: bench_separation [--no-reference] [AIRCRAFT ...] (default 10000 100000). Without the
+ * reference, a run is quick enough to profile. */
+int main(int argc, char **argv)
 {
     dc_time_us t0 = INT64_C(1893456000) * DC_US_PER_S;
-    size_t sizes[] = {10000, 100000};
-    for (int k = 0; k < 2; k++) {
+    size_t sizes[16] = {10000, 100000}, nsizes = 0;
+    int reference = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--no-reference") == 0)
+            reference = 0;
+        else if (nsizes < 16 && atol(argv[i]) > 1)
+            sizes[nsizes++] = (size_t)atol(argv[i]);
+        else {
+            fprintf(stderr, "usage: %s [--no-reference] [AIRCRAFT ...]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (nsizes == 0)
+        nsizes = 2;
+    for (size_t k = 0; k < nsizes; k++) {
         dc_monitor *m = fill(sizes[k], t0);
         dc_alert_list alerts = {0};
         double best = 1e9, total = 0;
@@ -69,7 +84,7 @@ int main(void)
             "(of %.3g possible), %zu pairs in conflict, %zu alerts on the first cycle; target <= 100 ms at 100,000\n",
             sizes[k], best, total / 5, examined, (double)sizes[k] * (sizes[k] - 1) / 2, ng,
             alerted);
-        if (sizes[k] <= 100000) {
+        if (reference) {
             double t = now_ms();
             dc_monitor_conflict_pairs(m, t0, 1, &brute, &nb);
             double brute_ms = now_ms() - t;

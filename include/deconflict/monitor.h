@@ -43,7 +43,8 @@ typedef enum dc_report_verdict {
     DC_REPORT_STALE,                /* older than the timeout behind the newest report seen */
     DC_REPORT_IMPLAUSIBLE_JUMP,     /* reaching it needs more than max_speed */
     DC_REPORT_IMPLAUSIBLE_ALTITUDE, /* outside altitude_min..max */
-    DC_REPORT_INVALID               /* NaN or out-of-range position or time */
+    DC_REPORT_INVALID,              /* NaN or out-of-range position or time */
+    DC_REPORT_IMPLAUSIBLE_SPEED     /* a ground speed or vertical rate above max_speed */
 } dc_report_verdict;
 
 const char *dc_report_verdict_name(dc_report_verdict verdict);

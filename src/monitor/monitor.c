@@ -7,58 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EARTH_R 6371008.8
-#define MAX_INSIDE 16
-#define MAX_EVENTS 256
-
-struct level_state {
-    uint64_t key;   /* zone index, or the pair's two track numbers */
-    uint32_t cycle; /* separation cycle that last found the pair in conflict */
-    dc_alert_level level, pending;
-    dc_time_us since, last_emit, pending_since;
-    int repetition;
-};
-
-struct track {
-    char party[DC_ID_MAX];
-    char aircraft[16];
-    dc_time_us time;
-    dc_point pos;
-    double alt;
-    double ve, vn, vu; /* m/s */
-    int has_velocity;
-    int live;
-    uint32_t number; /* stable id for pair states */
-    uint32_t inside[MAX_INSIDE];
-    size_t inside_count;
-    struct level_state *zones;
-    size_t zone_count, zone_capacity;
-};
-
-struct zone {
-    int active; /* 0 once removed (its edges stay in the grid, ignored) */
-    char owner[DC_ID_MAX];
-    char id[DC_ID_MAX];
-    char (*admitted)[DC_ID_MAX];
-    size_t admitted_count;
-};
-
-struct dc_monitor {
-    dc_monitor_config config;
-    struct zone_grid grid;
-    struct zone *zones;
-    size_t zone_count, zone_capacity;
-    struct track *tracks;
-    size_t track_count, track_capacity;
-    uint32_t next_number;
-    dc_time_us newest;
-    struct level_state *pairs; /* separation states, a small open-addressing table */
-    size_t pair_capacity, pair_count;
-    uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
-    size_t slot_capacity;
-    uint32_t cycle;
-};
-
 /* Drop the zones removed since the grid was built from a list of them. */
 static size_t active_only(const dc_monitor *m, uint32_t *zones, size_t n)
 {
@@ -88,8 +36,8 @@ const char *dc_report_verdict_name(dc_report_verdict v)
 {
     static const char *const names[] = {"accepted", "duplicate",        "out_of_order",
                                         "stale",    "implausible_jump", "implausible_altitude",
-                                        "invalid"};
-    return (unsigned)v < 7 ? names[v] : "unknown";
+                                        "invalid",  "implausible_speed"};
+    return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
 }
 
 const char *dc_alert_level_name(dc_alert_level l)
@@ -144,7 +92,8 @@ dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
     dc_monitor_config c = config ? *config : dc_monitor_config_default();
     if (!(c.lookahead_s > 0 && c.warning_s >= 0 && c.repeat_s > 0 && c.hold_s >= 0 &&
           c.separation_h_m > 0 && c.separation_v_m > 0 && c.track_timeout_s > 0 &&
-          c.max_speed_mps > 0 && c.altitude_min_m < c.altitude_max_m))
+          c.max_speed_mps > 0 && c.altitude_min_m < c.altitude_max_m && c.lookahead_s <= 3600 &&
+          c.max_speed_mps <= 10000))
         return DC_INVALID;
     dc_monitor *m = dc_calloc(1, sizeof *m);
     if (m == NULL)
@@ -359,10 +308,15 @@ static void local_offset(dc_point a, dc_point b, double *east, double *north)
     *north = (b.lat - a.lat) * M_PI / 180 * EARTH_R;
 }
 
-static dc_point offset_point(dc_point p, double east, double north)
+dc_point dc__offset_point(dc_point p, double east, double north)
+{
+    return dc__offset_point_cos(p, east, north, cos(p.lat * M_PI / 180));
+}
+
+dc_point dc__offset_point_cos(dc_point p, double east, double north, double cos_lat)
 {
     dc_point q = {p.lat + north / EARTH_R * 180 / M_PI,
-                  p.lon + east / (EARTH_R * cos(p.lat * M_PI / 180)) * 180 / M_PI};
+                  p.lon + east / (EARTH_R * cos_lat) * 180 / M_PI};
     if (q.lon > 180)
         q.lon -= 360;
     if (q.lon < -180)
@@ -468,7 +422,7 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
         if (!admits(&m->zones[t->inside[i]], t->party))
             due[n++] = (struct due_zone){t->inside[i], 0, t->pos, DC_LEVEL_INCURSION};
     if (t->has_velocity && hypot(t->ve, t->vn) > 1.0) {
-        dc_point end = offset_point(t->pos, t->ve * c->lookahead_s, t->vn * c->lookahead_s);
+        dc_point end = dc__offset_point(t->pos, t->ve * c->lookahead_s, t->vn * c->lookahead_s);
         struct zone_event ev[MAX_EVENTS];
         size_t ne = active_events(m, ev, dc__zone_events(&m->grid, t->pos, end, ev, MAX_EVENTS));
         uint32_t member[MAX_INSIDE + MAX_EVENTS];
@@ -483,7 +437,7 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
             if (seen || admits(&m->zones[ev[k].zone], t->party) || n == 64)
                 continue;
             double tte = ev[k].t * c->lookahead_s;
-            dc_point entry = offset_point(t->pos, t->ve * tte, t->vn * tte);
+            dc_point entry = dc__offset_point(t->pos, t->ve * tte, t->vn * tte);
             due[n++] = (struct due_zone){
                 ev[k].zone, tte, entry, tte <= c->warning_s ? DC_LEVEL_WARNING : DC_LEVEL_ADVISORY};
         }
@@ -548,7 +502,7 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
         c->time = t0 + (dc_time_us)((double)(r->time - t0) * ev[k].t);
         double e, n;
         local_offset(from, r->position, &e, &n);
-        c->position = offset_point(from, e * ev[k].t, n * ev[k].t);
+        c->position = dc__offset_point(from, e * ev[k].t, n * ev[k].t);
     }
     return DC_OK;
 }
@@ -564,6 +518,11 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     if (!isfinite(r->altitude_m) || r->altitude_m < c->altitude_min_m ||
         r->altitude_m > c->altitude_max_m) {
         *verdict = DC_REPORT_IMPLAUSIBLE_ALTITUDE;
+        return DC_OK;
+    }
+    if ((isfinite(r->ground_speed_mps) && r->ground_speed_mps > c->max_speed_mps) ||
+        (isfinite(r->vertical_rate_mps) && fabs(r->vertical_rate_mps) > c->max_speed_mps)) {
+        *verdict = DC_REPORT_IMPLAUSIBLE_SPEED;
         return DC_OK;
     }
     if (r->time < m->newest - (dc_time_us)(c->track_timeout_s * DC_US_PER_S)) {
@@ -606,7 +565,6 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         memset(t, 0, sizeof *t);
         dc_copy_text(t->party, sizeof t->party, r->party);
         dc_copy_text(t->aircraft, sizeof t->aircraft, r->aircraft);
-        t->number = m->next_number++;
         t->live = 1;
         *track_slot(m, t->party, t->aircraft) = (uint32_t)m->track_count;
     }
@@ -631,6 +589,14 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->vu = isfinite(r->vertical_rate_mps)       ? r->vertical_rate_mps
             : had_position && dt > 0 && dt <= 60 ? (r->altitude_m - t->alt) / dt
                                                  : 0;
+    /* Derived from two reports a few milliseconds apart, a velocity can be mostly noise: it is
+     * held to the plausible, as reported ones are (and the separation grid's boxes with it). */
+    double speed = hypot(t->ve, t->vn);
+    if (speed > c->max_speed_mps) {
+        t->ve *= c->max_speed_mps / speed;
+        t->vn *= c->max_speed_mps / speed;
+    }
+    t->vu = fmax(-c->max_speed_mps, fmin(c->max_speed_mps, t->vu));
     if (had_position) {
         dc_status rc = record_crossings(m, t, from, t0, r, crossings);
         if (rc != DC_OK)
@@ -644,372 +610,6 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     return zone_alerts(m, t, alerts);
 }
 
-/* ---- separation ---- */
-
-void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa,
-            double *distance)
-{
-    double v2 = dvx * dvx + dvy * dvy;
-    double t = v2 > 0 ? -(dx * dvx + dy * dvy) / v2 : 0;
-    if (t < 0)
-        t = 0;
-    if (t > horizon_s)
-        t = horizon_s;
-    *tcpa = t;
-    *distance = hypot(dx + dvx * t, dy + dvy * t);
-}
-
-/* Earliest time in [0, T] at which both separations are lost, or -1. */
-static double loss_time(const double d[3], const double v[3], double dh, double dv, double horizon)
-{
-    double lo = 0, hi = horizon;
-    /* horizontal: |d + v t|^2 < dh^2 */
-    double a = v[0] * v[0] + v[1] * v[1], b = 2 * (d[0] * v[0] + d[1] * v[1]),
-           cc = d[0] * d[0] + d[1] * d[1] - dh * dh;
-    if (a == 0) {
-        if (cc >= 0)
-            return -1;
-    } else {
-        double disc = b * b - 4 * a * cc;
-        if (disc <= 0)
-            return -1;
-        double s = sqrt(disc);
-        lo = fmax(lo, (-b - s) / (2 * a));
-        hi = fmin(hi, (-b + s) / (2 * a));
-    }
-    /* vertical: |d + v t| < dv */
-    if (v[2] == 0) {
-        if (fabs(d[2]) >= dv)
-            return -1;
-    } else {
-        double t1 = (-dv - d[2]) / v[2], t2 = (dv - d[2]) / v[2];
-        lo = fmax(lo, fmin(t1, t2));
-        hi = fmin(hi, fmax(t1, t2));
-    }
-    return lo < hi ? lo : -1;
-}
-
-/* A track extrapolated to the cycle's time, in earth-centred coordinates
- * with its own east and north: a pair's relative state is then a few dot
- * products, with no trigonometry per pair. Horizontal offsets are chords of
- * the surface (shorter than arcs by d^3/24R^2: 2 cm at 100 km); vertical
- * ones are differences of altitude. */
-struct kin {
-    double p[3], east[3], north[3], v[3]; /* m, unit, unit, m/s */
-    double alt, vu;
-};
-
-static void kinematics(const struct track *t, dc_time_us now, struct kin *k)
-{
-    double dt = (double)(now - t->time) / DC_US_PER_S;
-    dc_point at = offset_point(t->pos, t->ve * dt, t->vn * dt);
-    double la = at.lat * M_PI / 180, lo = at.lon * M_PI / 180;
-    double sl = sin(la), cl = cos(la), so = sin(lo), co = cos(lo);
-    k->p[0] = EARTH_R * cl * co;
-    k->p[1] = EARTH_R * cl * so;
-    k->p[2] = EARTH_R * sl;
-    k->east[0] = -so;
-    k->east[1] = co;
-    k->east[2] = 0;
-    k->north[0] = -sl * co;
-    k->north[1] = -sl * so;
-    k->north[2] = cl;
-    for (int i = 0; i < 3; i++)
-        k->v[i] = t->ve * k->east[i] + t->vn * k->north[i];
-    k->alt = t->alt + t->vu * dt;
-    k->vu = t->vu;
-}
-
-/* Relative state of b seen from a, in a's east/north/up. */
-static void relative_kin(const struct kin *a, const struct kin *b, double d[3], double v[3])
-{
-    double dp[3] = {b->p[0] - a->p[0], b->p[1] - a->p[1], b->p[2] - a->p[2]};
-    double dv[3] = {b->v[0] - a->v[0], b->v[1] - a->v[1], b->v[2] - a->v[2]};
-    d[0] = dp[0] * a->east[0] + dp[1] * a->east[1];
-    d[1] = dp[0] * a->north[0] + dp[1] * a->north[1] + dp[2] * a->north[2];
-    d[2] = b->alt - a->alt;
-    v[0] = dv[0] * a->east[0] + dv[1] * a->east[1];
-    v[1] = dv[0] * a->north[0] + dv[1] * a->north[1] + dv[2] * a->north[2];
-    v[2] = b->vu - a->vu;
-}
-
-static void relative(const struct track *a, const struct track *b, dc_time_us now, double d[3],
-                     double v[3])
-{
-    struct kin ka, kb;
-    kinematics(a, now, &ka);
-    kinematics(b, now, &kb);
-    relative_kin(&ka, &kb, d, v);
-}
-
-struct span3 {
-    int32_t c0, c1, r0, r1, z0, z1;
-};
-
-#define SEP_CELL_DEG 0.25
-#define SEP_BAND_M 600.0
-
-static struct span3 swept(const dc_monitor *m, const struct track *t, dc_time_us now)
-{
-    double dt = (double)(now - t->time) / DC_US_PER_S, T = m->config.lookahead_s;
-    dc_point p0 = offset_point(t->pos, t->ve * dt, t->vn * dt);
-    dc_point p1 = offset_point(p0, t->ve * T, t->vn * T);
-    double z0 = t->alt + t->vu * dt, z1 = z0 + t->vu * T;
-    /* The pair test flies each track straight in earth-centred space; this
-     * box runs straight in latitude and longitude. The two part by up to
-     * L^2 (1 + tan lat) / 2R over a path of length L (320 m over 75 km at
-     * 36 N), so the box is widened by that much besides half the separation:
-     * without it, pairs whose loss begins at the edge were missed. */
-    double L = hypot(t->ve, t->vn) * T,
-           max_lat = fmin(85.0, fmax(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
-    double margin = L * L * (1 + tan(max_lat)) / (2 * EARTH_R) + 50;
-    double pad_lat = (m->config.separation_h_m / 2 + margin) / EARTH_R * 180 / M_PI;
-    double pad_lon = pad_lat / fmax(0.05, cos(max_lat));
-    double lon0 = fmin(p0.lon, p1.lon), lon1 = fmax(p0.lon, p1.lon);
-    if (lon1 - lon0 > 180) { /* across the antimeridian: take the short way */
-        double tmp = lon0;
-        lon0 = lon1;
-        lon1 = tmp + 360;
-    }
-    struct span3 s;
-    s.c0 = (int32_t)floor((lon0 - pad_lon + 180) / SEP_CELL_DEG);
-    s.c1 = (int32_t)floor((lon1 + pad_lon + 180) / SEP_CELL_DEG);
-    s.r0 = (int32_t)floor((fmin(p0.lat, p1.lat) - pad_lat + 90) / SEP_CELL_DEG);
-    s.r1 = (int32_t)floor((fmax(p0.lat, p1.lat) + pad_lat + 90) / SEP_CELL_DEG);
-    double pad_z = m->config.separation_v_m / 2;
-    s.z0 = (int32_t)floor((fmin(z0, z1) - pad_z + 1000) / SEP_BAND_M);
-    s.z1 = (int32_t)floor((fmax(z0, z1) + pad_z + 1000) / SEP_BAND_M);
-    return s;
-}
-
-static uint64_t key3(int32_t c, int32_t r, int32_t z)
-{
-    uint32_t col = (uint32_t)(((c % 1440) + 1440) % 1440);
-    return ((uint64_t)(uint32_t)z << 40) ^ ((uint64_t)(uint32_t)r << 20) ^ col;
-}
-
-/* Where two sweeps share cells: the first shared column, row and band, or 0
- * if they share none. Columns compare modulo the 1,440 around the globe, so
- * a sweep filed past 180 E meets one filed near 180 W. */
-static int spans_meet(const struct span3 *a, const struct span3 *b, int32_t *c, int32_t *r,
-                      int32_t *z)
-{
-    int32_t r0 = a->r0 > b->r0 ? a->r0 : b->r0, r1 = a->r1 < b->r1 ? a->r1 : b->r1;
-    int32_t z0 = a->z0 > b->z0 ? a->z0 : b->z0, z1 = a->z1 < b->z1 ? a->z1 : b->z1;
-    if (r0 > r1 || z0 > z1)
-        return 0;
-    for (int32_t shift = -1440; shift <= 1440; shift += 1440) {
-        int32_t c0 = a->c0 > b->c0 + shift ? a->c0 : b->c0 + shift;
-        int32_t c1 = a->c1 < b->c1 + shift ? a->c1 : b->c1 + shift;
-        if (c0 <= c1) {
-            *c = c0;
-            *r = r0;
-            *z = z0;
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= UINT64_C(0xff51afd7ed558ccd);
-    x ^= x >> 33;
-    return x;
-}
-
-struct cell_index {
-    uint64_t *keys;
-    uint32_t *start, *count; /* start in `members` */
-    uint8_t *used;
-    size_t capacity;
-    uint32_t *members;
-};
-
-static void cell_index_free(struct cell_index *ci)
-{
-    dc_free(ci->keys);
-    dc_free(ci->start);
-    dc_free(ci->count);
-    dc_free(ci->used);
-    dc_free(ci->members);
-}
-
-static uint32_t *cell_slot(struct cell_index *ci, uint64_t key, int create)
-{
-    size_t mask = ci->capacity - 1, j = mix64(key) & mask;
-    while (ci->used[j]) {
-        if (ci->keys[j] == key)
-            return &ci->count[j];
-        j = (j + 1) & mask;
-    }
-    if (!create)
-        return NULL;
-    ci->used[j] = 1;
-    ci->keys[j] = key;
-    ci->count[j] = 0;
-    return &ci->count[j];
-}
-
-/* The pairs whose predicted loss falls within the look-ahead, through a
- * grid of the tracks' swept paths: two tracks are tested once, in the
- * first cell (lowest column, row, band) their sweeps share. */
-static dc_status grid_pairs(dc_monitor *m, dc_time_us now, uint32_t **pairs, size_t *npairs,
-                            size_t *examined)
-{
-    size_t n = m->track_count, entries = 0;
-    struct span3 *spans = dc_calloc(n ? n : 1, sizeof *spans);
-    struct kin *kins = dc_calloc(n ? n : 1, sizeof *kins);
-    if (spans == NULL || kins == NULL) {
-        dc_free(spans);
-        dc_free(kins);
-        return DC_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!m->tracks[i].live)
-            continue;
-        spans[i] = swept(m, &m->tracks[i], now);
-        kinematics(&m->tracks[i], now, &kins[i]);
-        entries += (size_t)(spans[i].c1 - spans[i].c0 + 1) *
-                   (size_t)(spans[i].r1 - spans[i].r0 + 1) *
-                   (size_t)(spans[i].z1 - spans[i].z0 + 1);
-    }
-    struct cell_index ci = {0};
-    ci.capacity = 1024;
-    while (ci.capacity < entries * 2)
-        ci.capacity *= 2;
-    ci.keys = dc_malloc(ci.capacity * sizeof *ci.keys);
-    ci.start = dc_malloc(ci.capacity * sizeof *ci.start);
-    ci.count = dc_malloc(ci.capacity * sizeof *ci.count);
-    ci.used = dc_calloc(ci.capacity, 1);
-    ci.members = dc_malloc((entries ? entries : 1) * sizeof *ci.members);
-    dc_status rc = ci.keys && ci.start && ci.count && ci.used && ci.members ? DC_OK : DC_NOMEM;
-    /* two passes: count per cell, then place */
-    for (int pass = 0; rc == DC_OK && pass < 2; pass++) {
-        if (pass == 1) {
-            uint32_t at = 0;
-            for (size_t j = 0; j < ci.capacity; j++)
-                if (ci.used[j]) {
-                    ci.start[j] = at;
-                    at += ci.count[j];
-                    ci.count[j] = 0;
-                }
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (!m->tracks[i].live)
-                continue;
-            const struct span3 *s = &spans[i];
-            for (int32_t z = s->z0; z <= s->z1; z++)
-                for (int32_t r = s->r0; r <= s->r1; r++)
-                    for (int32_t c = s->c0; c <= s->c1; c++) {
-                        uint32_t *cnt = cell_slot(&ci, key3(c, r, z), 1);
-                        if (pass == 1)
-                            ci.members[ci.start[cnt - ci.count] + *cnt] = (uint32_t)i;
-                        (*cnt)++;
-                    }
-        }
-    }
-    size_t cap = 0, found = 0, tests = 0;
-    uint32_t *out = NULL;
-    const dc_monitor_config *c = &m->config;
-    for (size_t j = 0; rc == DC_OK && j < ci.capacity; j++) {
-        if (!ci.used[j] || ci.count[j] < 2)
-            continue;
-        const uint32_t *mem = &ci.members[ci.start[j]];
-        uint64_t key = ci.keys[j];
-        for (uint32_t x = 0; x < ci.count[j] && rc == DC_OK; x++)
-            for (uint32_t y = x + 1; y < ci.count[j]; y++) {
-                int32_t c0, r0, z0;
-                if (!spans_meet(&spans[mem[x]], &spans[mem[y]], &c0, &r0, &z0) ||
-                    key3(c0, r0, z0) != key)
-                    continue; /* not sharing a cell, or tested in their first common cell */
-                tests++;
-                double d[3], v[3];
-                relative_kin(&kins[mem[x]], &kins[mem[y]], d, v);
-                if (loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s) < 0)
-                    continue;
-                if (found + 2 > cap) {
-                    cap = cap ? cap * 2 : 64;
-                    uint32_t *grown = dc_realloc(out, cap * sizeof *grown);
-                    if (grown == NULL) {
-                        rc = DC_NOMEM;
-                        break;
-                    }
-                    out = grown;
-                }
-                uint32_t i1 = mem[x], i2 = mem[y];
-                out[found++] = i1 < i2 ? i1 : i2;
-                out[found++] = i1 < i2 ? i2 : i1;
-            }
-    }
-    cell_index_free(&ci);
-    dc_free(spans);
-    dc_free(kins);
-    if (rc != DC_OK) {
-        dc_free(out);
-        return rc;
-    }
-    *pairs = out;
-    *npairs = found / 2;
-    if (examined != NULL)
-        *examined = tests;
-    return DC_OK;
-}
-
-static int by_pair(const void *x, const void *y)
-{
-    const uint32_t *a = x, *b = y;
-    return a[0] != b[0] ? (a[0] > b[0]) - (a[0] < b[0]) : (a[1] > b[1]) - (a[1] < b[1]);
-}
-
-dc_status dc_monitor_conflict_pairs(dc_monitor *m, dc_time_us now, int brute_force,
-                                    uint32_t **pairs, size_t *count)
-{
-    *pairs = NULL;
-    *count = 0;
-    if (!brute_force) {
-        dc_status rc = grid_pairs(m, now, pairs, count, NULL);
-        if (rc == DC_OK && *count > 1)
-            qsort(*pairs, *count, 2 * sizeof **pairs, by_pair);
-        return rc;
-    }
-    size_t cap = 0, found = 0;
-    uint32_t *out = NULL;
-    struct kin *kins = dc_calloc(m->track_count ? m->track_count : 1, sizeof *kins);
-    if (kins == NULL)
-        return DC_NOMEM;
-    for (size_t i = 0; i < m->track_count; i++)
-        if (m->tracks[i].live)
-            kinematics(&m->tracks[i], now, &kins[i]);
-    for (size_t i = 0; i < m->track_count; i++)
-        for (size_t j = i + 1; j < m->track_count; j++) {
-            if (!m->tracks[i].live || !m->tracks[j].live)
-                continue;
-            double d[3], v[3];
-            relative_kin(&kins[i], &kins[j], d, v);
-            if (loss_time(d, v, m->config.separation_h_m, m->config.separation_v_m,
-                          m->config.lookahead_s) < 0)
-                continue;
-            if (found + 2 > cap) {
-                cap = cap ? cap * 2 : 64;
-                uint32_t *grown = dc_realloc(out, cap * sizeof *grown);
-                if (grown == NULL) {
-                    dc_free(out);
-                    dc_free(kins);
-                    return DC_NOMEM;
-                }
-                out = grown;
-            }
-            out[found++] = (uint32_t)i;
-            out[found++] = (uint32_t)j;
-        }
-    dc_free(kins);
-    *pairs = out;
-    *count = found / 2;
-    return DC_OK;
-}
-
 static struct level_state *pair_state(dc_monitor *m, uint64_t key)
 {
     if ((m->pair_count + 1) * 2 > m->pair_capacity) {
@@ -1019,7 +619,7 @@ static struct level_state *pair_state(dc_monitor *m, uint64_t key)
             return NULL;
         for (size_t i = 0; i < m->pair_capacity; i++)
             if (m->pairs[i].key != 0) {
-                size_t j = mix64(m->pairs[i].key) & (cap - 1);
+                size_t j = dc__mix64(m->pairs[i].key) & (cap - 1);
                 while (t[j].key != 0)
                     j = (j + 1) & (cap - 1);
                 t[j] = m->pairs[i];
@@ -1028,7 +628,7 @@ static struct level_state *pair_state(dc_monitor *m, uint64_t key)
         m->pairs = t;
         m->pair_capacity = cap;
     }
-    size_t j = mix64(key) & (m->pair_capacity - 1);
+    size_t j = dc__mix64(key) & (m->pair_capacity - 1);
     while (m->pairs[j].key != 0 && m->pairs[j].key != key)
         j = (j + 1) & (m->pair_capacity - 1);
     if (m->pairs[j].key == 0) {
@@ -1054,7 +654,7 @@ static dc_status separation_alert(dc_monitor *m, const struct track *own, const 
     dc_copy_text(a->other_party, sizeof a->other_party, other->party);
     dc_copy_text(a->other_aircraft, sizeof a->other_aircraft, other->aircraft);
     double d[3], v[3], tcpa, dist;
-    relative(own, other, now, d, v);
+    dc__relative(own, other, now, d, v);
     dc_cpa(d[0], d[1], v[0], v[1], m->config.lookahead_s, &tcpa, &dist);
     a->time_to_event_s = tloss > 0 ? tloss : 0;
     a->cpa_horizontal_m = dist;
@@ -1072,23 +672,21 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
     for (size_t i = 0; i < m->track_count; i++)
         if (m->tracks[i].live && m->tracks[i].time < now - timeout)
             m->tracks[i].live = 0;
-    uint32_t *pairs = NULL;
+    struct conflict *pairs = NULL;
     size_t count = 0;
-    dc_status rc = grid_pairs(m, now, &pairs, &count, examined);
+    dc_status rc = dc__conflicts(m, now, 0, &pairs, &count, examined);
     if (rc != DC_OK)
         return rc;
     m->cycle++;
     /* mark the pairs in conflict now; all other known pair states fall to clear */
     const dc_monitor_config *c = &m->config;
     for (size_t p = 0; p < count && rc == DC_OK; p++) {
-        struct track *a = &m->tracks[pairs[2 * p]], *b = &m->tracks[pairs[2 * p + 1]];
-        double d[3], v[3];
-        relative(a, b, now, d, v);
-        double tl = loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s);
+        struct track *a = &m->tracks[pairs[p].a], *b = &m->tracks[pairs[p].b];
+        double tl = pairs[p].loss_s;
         dc_alert_level level = tl <= 0              ? DC_LEVEL_LOSS
                                : tl <= c->warning_s ? DC_LEVEL_WARNING
                                                     : DC_LEVEL_ADVISORY;
-        uint64_t key = ((uint64_t)(a->number + 1) << 32) | (uint64_t)(b->number + 1);
+        uint64_t key = ((uint64_t)pairs[p].a + 1) << 32 | ((uint64_t)pairs[p].b + 1);
         struct level_state *s = pair_state(m, key);
         if (s == NULL) {
             rc = DC_NOMEM;
@@ -1108,15 +706,9 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
             continue;
         int repetition;
         if (step_level(c, s, DC_LEVEL_CLEAR, now, &repetition) && alerts != NULL) {
-            uint32_t na = (uint32_t)(s->key >> 32) - 1, nb = (uint32_t)(s->key & 0xffffffffu) - 1;
-            struct track *a = NULL, *b = NULL;
-            for (size_t i = 0; i < m->track_count; i++) {
-                if (m->tracks[i].number == na)
-                    a = &m->tracks[i];
-                if (m->tracks[i].number == nb)
-                    b = &m->tracks[i];
-            }
-            if (a != NULL && b != NULL) {
+            size_t na = (size_t)(s->key >> 32) - 1, nb = (size_t)(s->key & 0xffffffffu) - 1;
+            if (na < m->track_count && nb < m->track_count) {
+                struct track *a = &m->tracks[na], *b = &m->tracks[nb];
                 rc = separation_alert(m, a, b, s, repetition, now, -1, alerts);
                 if (rc == DC_OK)
                     rc = separation_alert(m, b, a, s, repetition, now, -1, alerts);

@@ -44,4 +44,88 @@ size_t dc__zones_at(const struct zone_grid *g, dc_point p, uint32_t *zones, size
 size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct zone_event *events,
                        size_t max);
 
+/* ---- what monitor.c and separation.c share ---- */
+
+#define EARTH_R 6371008.8
+#define MAX_INSIDE 16
+#define MAX_EVENTS 256
+
+struct level_state {
+    uint64_t key;   /* zone index, or the pair's two track indices + 1 */
+    uint32_t cycle; /* separation cycle that last found the pair in conflict */
+    dc_alert_level level, pending;
+    dc_time_us since, last_emit, pending_since;
+    int repetition;
+};
+
+struct track {
+    char party[DC_ID_MAX];
+    char aircraft[16];
+    dc_time_us time;
+    dc_point pos;
+    double alt;
+    double ve, vn, vu; /* m/s */
+    int has_velocity;
+    int live;
+    uint32_t inside[MAX_INSIDE];
+    size_t inside_count;
+    struct level_state *zones;
+    size_t zone_count, zone_capacity;
+};
+
+struct zone {
+    int active; /* 0 once removed (its edges stay in the grid, ignored) */
+    char owner[DC_ID_MAX];
+    char id[DC_ID_MAX];
+    char (*admitted)[DC_ID_MAX];
+    size_t admitted_count;
+};
+
+struct dc_monitor {
+    dc_monitor_config config;
+    struct zone_grid grid;
+    struct zone *zones;
+    size_t zone_count, zone_capacity;
+    struct track *tracks; /* never removed, only left to time out: an index names a track */
+    size_t track_count, track_capacity;
+    dc_time_us newest;
+    struct level_state *pairs; /* separation states, a small open-addressing table */
+    size_t pair_capacity, pair_count;
+    uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
+    size_t slot_capacity;
+    uint32_t cycle;
+};
+
+/* p moved by east/north metres on a local plane (fine below ~200 km). */
+dc_point dc__offset_point(dc_point p, double east, double north);
+/* The same, given the cosine of p's latitude. */
+dc_point dc__offset_point_cos(dc_point p, double east, double north, double cos_lat);
+
+/* A pair of live tracks (indices into the monitor's tracks, a < b) whose
+ * separation is predicted lost within the look-ahead, and when: seconds
+ * from now, 0 if lost already. */
+static inline uint64_t dc__mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    return x;
+}
+
+struct conflict {
+    uint32_t a, b;
+    double loss_s;
+};
+
+/* Every conflict among the live tracks at `now`, ordered by (a, b), through
+ * the grid of swept paths (or, for reference, all pairs). *examined (may be
+ * NULL) counts exact tests. *out is allocated (dc_free). DC_OK or DC_NOMEM. */
+dc_status dc__conflicts(const dc_monitor *m, dc_time_us now, int all_pairs, struct conflict **out,
+                        size_t *count, size_t *examined);
+
+/* The relative state of b seen from a at `now`, in a's east/north/up:
+ * position (m) and velocity (m/s). */
+void dc__relative(const struct track *a, const struct track *b, dc_time_us now, double d[3],
+                  double v[3]);
+
 #endif

@@ -160,6 +160,13 @@ static void test_report_plausibility(void **state)
     bad.position.lat = NAN;
     dc_monitor_ingest(m, &bad, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_INVALID);
+    dc_report fast = report("p", "a", T0 + 11 * DC_US_PER_S, 2200, 0, 3000, 1100, 90, NAN);
+    dc_monitor_ingest(m, &fast, &v, NULL, NULL); /* 1,100 m/s reported: above Mach 3 */
+    assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_SPEED);
+    dc_report climb = report("p", "a", T0 + 11 * DC_US_PER_S, 2200, 0, 3000, 200, 90, -2000);
+    dc_monitor_ingest(m, &climb, &v, NULL, NULL);
+    assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_SPEED);
+    assert_string_equal(dc_report_verdict_name(v), "implausible_speed");
     dc_monitor_free(m);
 }
 
@@ -235,14 +242,14 @@ static void test_zone_levels_and_crossings(void **state)
     dc_monitor_free(m);
 }
 
-/* The grid finds exactly the pairs that checking every pair finds. */
-/* The grid finds exactly the pairs all-pairs testing finds: over Syria, and
- * at 65 N across the antimeridian, where sweeps straight in latitude and
- * longitude part most from the straight flight the pair test assumes. */
+/* The grid finds exactly the pairs all-pairs testing finds: over Syria; at 65 N across the
+ * antimeridian, where sweeps straight in latitude and longitude part most from the straight flight
+ * the pair test assumes; and around the North Pole, where sweeps cover every longitude and meet in
+ * many cells (each pair must still come out once). */
 static void test_grid_equals_all_pairs(void **state)
 {
     (void)state;
-    const dc_point origins[] = {ORIGIN, {65.0, 179.9}};
+    const dc_point origins[] = {ORIGIN, {65.0, 179.9}, {89.0, 0.0}};
     for (size_t o = 0; o < sizeof origins / sizeof origins[0]; o++) {
         dc_monitor *m;
         dc_monitor_new(NULL, &m);
