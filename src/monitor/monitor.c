@@ -610,35 +610,6 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     return zone_alerts(m, t, alerts);
 }
 
-static struct level_state *pair_state(dc_monitor *m, uint64_t key)
-{
-    if ((m->pair_count + 1) * 2 > m->pair_capacity) {
-        size_t cap = m->pair_capacity ? m->pair_capacity * 2 : 1024;
-        struct level_state *t = dc_calloc(cap, sizeof *t);
-        if (t == NULL)
-            return NULL;
-        for (size_t i = 0; i < m->pair_capacity; i++)
-            if (m->pairs[i].key != 0) {
-                size_t j = dc__mix64(m->pairs[i].key) & (cap - 1);
-                while (t[j].key != 0)
-                    j = (j + 1) & (cap - 1);
-                t[j] = m->pairs[i];
-            }
-        dc_free(m->pairs);
-        m->pairs = t;
-        m->pair_capacity = cap;
-    }
-    size_t j = dc__mix64(key) & (m->pair_capacity - 1);
-    while (m->pairs[j].key != 0 && m->pairs[j].key != key)
-        j = (j + 1) & (m->pair_capacity - 1);
-    if (m->pairs[j].key == 0) {
-        memset(&m->pairs[j], 0, sizeof m->pairs[j]);
-        m->pairs[j].key = key;
-        m->pair_count++;
-    }
-    return &m->pairs[j];
-}
-
 static dc_status separation_alert(dc_monitor *m, const struct track *own, const struct track *other,
                                   const struct level_state *s, int repetition, dc_time_us now,
                                   double tloss, dc_alert_list *alerts)
@@ -677,43 +648,55 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
     dc_status rc = dc__conflicts(m, now, 0, &pairs, &count, examined);
     if (rc != DC_OK)
         return rc;
-    m->cycle++;
-    /* mark the pairs in conflict now; all other known pair states fall to clear */
-    const dc_monitor_config *c = &m->config;
-    for (size_t p = 0; p < count && rc == DC_OK; p++) {
-        struct track *a = &m->tracks[pairs[p].a], *b = &m->tracks[pairs[p].b];
-        double tl = pairs[p].loss_s;
-        dc_alert_level level = tl <= 0              ? DC_LEVEL_LOSS
-                               : tl <= c->warning_s ? DC_LEVEL_WARNING
-                                                    : DC_LEVEL_ADVISORY;
-        uint64_t key = ((uint64_t)pairs[p].a + 1) << 32 | ((uint64_t)pairs[p].b + 1);
-        struct level_state *s = pair_state(m, key);
-        if (s == NULL) {
-            rc = DC_NOMEM;
-            break;
-        }
-        s->cycle = m->cycle;
-        int repetition;
-        if (step_level(c, s, level, now, &repetition)) {
-            rc = separation_alert(m, a, b, s, repetition, now, tl, alerts);
-            if (rc == DC_OK)
-                rc = separation_alert(m, b, a, s, repetition, now, tl, alerts);
-        }
+    /* The pair states and the conflicts are both ordered by pair: one merge steps every known
+     * pair, to its new level if in conflict now and towards clear otherwise, and keeps those not
+     * yet clear. */
+    struct level_state *next = dc_malloc((m->pair_count + count + 1) * sizeof *next);
+    if (next == NULL) {
+        dc_free(pairs);
+        return DC_NOMEM;
     }
-    for (size_t j = 0; rc == DC_OK && j < m->pair_capacity; j++) {
-        struct level_state *s = &m->pairs[j];
-        if (s->key == 0 || s->level == DC_LEVEL_CLEAR || s->cycle == m->cycle)
-            continue;
-        int repetition;
-        if (step_level(c, s, DC_LEVEL_CLEAR, now, &repetition) && alerts != NULL) {
-            size_t na = (size_t)(s->key >> 32) - 1, nb = (size_t)(s->key & 0xffffffffu) - 1;
-            if (na < m->track_count && nb < m->track_count) {
-                struct track *a = &m->tracks[na], *b = &m->tracks[nb];
-                rc = separation_alert(m, a, b, s, repetition, now, -1, alerts);
-                if (rc == DC_OK)
-                    rc = separation_alert(m, b, a, s, repetition, now, -1, alerts);
+    const dc_monitor_config *c = &m->config;
+    size_t known = 0, now_in = 0, kept = 0;
+    while (rc == DC_OK && (known < m->pair_count || now_in < count)) {
+        uint64_t key_known = known < m->pair_count ? m->pairs[known].key : UINT64_MAX;
+        uint64_t key_now =
+            now_in < count ? ((uint64_t)pairs[now_in].a + 1) << 32 | ((uint64_t)pairs[now_in].b + 1)
+                           : UINT64_MAX;
+        struct level_state s;
+        dc_alert_level level = DC_LEVEL_CLEAR;
+        double loss_s = -1;
+        if (key_now <= key_known) {
+            if (key_now == key_known) {
+                s = m->pairs[known++];
+            } else {
+                memset(&s, 0, sizeof s);
+                s.key = key_now;
             }
+            loss_s = pairs[now_in++].loss_s;
+            level = loss_s <= 0              ? DC_LEVEL_LOSS
+                    : loss_s <= c->warning_s ? DC_LEVEL_WARNING
+                                             : DC_LEVEL_ADVISORY;
+        } else {
+            s = m->pairs[known++];
         }
+        int repetition;
+        if (step_level(c, &s, level, now, &repetition)) {
+            struct track *a = &m->tracks[(s.key >> 32) - 1],
+                         *b = &m->tracks[(s.key & 0xffffffffu) - 1];
+            rc = separation_alert(m, a, b, &s, repetition, now, loss_s, alerts);
+            if (rc == DC_OK)
+                rc = separation_alert(m, b, a, &s, repetition, now, loss_s, alerts);
+        }
+        if (s.level != DC_LEVEL_CLEAR)
+            next[kept++] = s;
+    }
+    if (rc == DC_OK) {
+        dc_free(m->pairs);
+        m->pairs = next;
+        m->pair_count = kept;
+    } else {
+        dc_free(next);
     }
     dc_free(pairs);
     return rc;

@@ -51,8 +51,7 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
 #define MAX_EVENTS 256
 
 struct level_state {
-    uint64_t key;   /* zone index, or the pair's two track indices + 1 */
-    uint32_t cycle; /* separation cycle that last found the pair in conflict */
+    uint64_t key; /* zone index, or the pair's two track indices + 1 */
     dc_alert_level level, pending;
     dc_time_us since, last_emit, pending_since;
     int repetition;
@@ -89,11 +88,10 @@ struct dc_monitor {
     struct track *tracks; /* never removed, only left to time out: an index names a track */
     size_t track_count, track_capacity;
     dc_time_us newest;
-    struct level_state *pairs; /* separation states, a small open-addressing table */
-    size_t pair_capacity, pair_count;
+    struct level_state *pairs; /* separation states of pairs not clear, ordered by key */
+    size_t pair_count;
     uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
     size_t slot_capacity;
-    uint32_t cycle;
 };
 
 /* p moved by east/north metres on a local plane (fine below ~200 km). */
