@@ -6,6 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* fmin and fmax are calls into libm on x86-64 (for their NaN rules); none of these are NaN */
+static inline double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
+
 void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa,
             double *distance)
 {
@@ -34,8 +45,8 @@ static double loss_time(const double d[3], const double v[3], double dh, double 
         if (disc <= 0)
             return -1;
         double s = sqrt(disc);
-        lo = fmax(lo, (-b - s) / (2 * a));
-        hi = fmin(hi, (-b + s) / (2 * a));
+        lo = max2(lo, (-b - s) / (2 * a));
+        hi = min2(hi, (-b + s) / (2 * a));
     }
     /* vertical: |d + v t| < dv */
     if (v[2] == 0) {
@@ -43,8 +54,8 @@ static double loss_time(const double d[3], const double v[3], double dh, double 
             return -1;
     } else {
         double t1 = (-dv - d[2]) / v[2], t2 = (dv - d[2]) / v[2];
-        lo = fmax(lo, fmin(t1, t2));
-        hi = fmin(hi, fmax(t1, t2));
+        lo = max2(lo, min2(t1, t2));
+        hi = min2(hi, max2(t1, t2));
     }
     return lo < hi ? lo : -1;
 }
@@ -140,32 +151,42 @@ static int32_t cell_of(double v, double origin, double size)
     return (int32_t)floor((v - origin) / size);
 }
 
+/* The altitudes t's box spans: now, and at the end of the look-ahead, padded by half the vertical
+ * separation. */
+static void z_span(const dc_monitor_config *cfg, const struct track *t, dc_time_us now, double *z0,
+                   double *z1)
+{
+    double dt = (double)(now - t->time) / DC_US_PER_S;
+    double a = t->alt + t->vu * dt, b = a + t->vu * cfg->lookahead_s, pad = cfg->separation_v_m / 2;
+    *z0 = min2(a, b) - pad;
+    *z1 = max2(a, b) + pad;
+}
+
 /* The box of t's path from p0 (where it is now, cos0 the cosine of its latitude) over the
  * look-ahead. */
-static void sweep_of(const dc_monitor_config *cfg, const struct track *t, const struct kin *k,
+static void sweep_of(const dc_monitor_config *cfg, const struct track *t, dc_time_us now,
                      dc_point p0, double cos0, struct sweep *s)
 {
     double T = cfg->lookahead_s;
     dc_point p1 = dc__offset_point_cos(p0, t->ve * T, t->vn * T, cos0);
-    double z0 = k->alt, z1 = z0 + t->vu * T;
     /* The pair test flies each track straight in earth-centred space; this box runs straight in
      * latitude and longitude. The two part by up to L^2 (1 + tan lat) / 2R over a path of length L
      * (320 m over 75 km at 36 N), so the box is widened by that much besides half the separation:
      * without it, pairs whose loss begins at the edge were missed. */
     double L2 = (t->ve * t->ve + t->vn * t->vn) * T * T,
-           max_lat = fmin(85.0, fmax(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
+           max_lat = min2(85.0, max2(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
     double sin_max = sin(max_lat), cos_max = cos(max_lat);
     double margin = L2 * (1 + sin_max / cos_max) / (2 * EARTH_R) + 50;
     double pad_lat = (cfg->separation_h_m / 2 + margin) / EARTH_R * 180 / M_PI;
-    double pad_lon = pad_lat / fmax(0.05, cos_max);
-    double lon0 = fmin(p0.lon, p1.lon), lon1 = fmax(p0.lon, p1.lon);
+    double pad_lon = pad_lat / max2(0.05, cos_max);
+    double lon0 = min2(p0.lon, p1.lon), lon1 = max2(p0.lon, p1.lon);
     if (lon1 - lon0 > 180) { /* across the antimeridian: take the short way */
         double tmp = lon0;
         lon0 = lon1;
         lon1 = tmp + 360;
     }
-    s->lat0 = fmin(p0.lat, p1.lat) - pad_lat;
-    s->lat1 = fmax(p0.lat, p1.lat) + pad_lat;
+    s->lat0 = min2(p0.lat, p1.lat) - pad_lat;
+    s->lat1 = max2(p0.lat, p1.lat) + pad_lat;
     s->ring = s->lat1 > POLAR_DEG || s->lat0 < -POLAR_DEG || lon1 - lon0 + 2 * pad_lon >= 90;
     if (s->ring) {
         s->lat0 = s->lat0 < -POLAR_DEG ? -90 : s->lat0;
@@ -180,12 +201,10 @@ static void sweep_of(const dc_monitor_config *cfg, const struct track *t, const 
         s->c0 = cell_of(s->lon0, -180, CELL_DEG);
         s->c1 = cell_of(s->lon1, -180, CELL_DEG);
     }
-    s->r0 = cell_of(fmax(s->lat0, -90), -90, CELL_DEG);
-    s->r1 = cell_of(fmin(s->lat1, 90), -90, CELL_DEG);
+    s->r0 = cell_of(max2(s->lat0, -90), -90, CELL_DEG);
+    s->r1 = cell_of(min2(s->lat1, 90), -90, CELL_DEG);
     s->r1 = s->r1 < ROWS ? s->r1 : ROWS - 1;
-    double pad_z = cfg->separation_v_m / 2;
-    s->z0 = fmin(z0, z1) - pad_z;
-    s->z1 = fmax(z0, z1) + pad_z;
+    z_span(cfg, t, now, &s->z0, &s->z1);
     s->b0 = cell_of(s->z0, 0, BAND_M);
     s->b1 = cell_of(s->z1, 0, BAND_M);
     s->s0 = cell_of(s->z0, 0, STEP_M);
@@ -269,29 +288,20 @@ static dc_status cell_number(struct cell_table *ct, uint64_t key, uint32_t *numb
  * for a first test that is branch-free and rounded outwards: it never rejects a pair the exact
  * test would accept, and rejects most pairs whose boxes meet. One array per field, so that the
  * loop over a cell's pairs reads them in runs. */
+/* Fields: the box (degrees east of the cell's west edge and north of its south edge, metres
+ * above the band's floor); earth-centred position from the cell's first track (m) and velocity
+ * (m/s); east and north; altitude above the band's floor (m) and vertical rate (m/s); and scratch
+ * for the relative states of one track's hits. */
+// clang-format off
 enum {
-    F_X0,
-    F_X1,
-    F_Y0,
-    F_Y1,
-    F_Z0,
-    F_Z1, /* box: degrees east of the west edge, north of the south
-             edge; metres above the band's floor */
-    F_PX,
-    F_PY,
-    F_PZ,
-    F_VX,
-    F_VY,
-    F_VZ, /* earth-centred, from the cell's first track: m, m/s */
-    F_EX,
-    F_EY,
-    F_NX,
-    F_NY,
-    F_NZ, /* east and north */
-    F_ALT,
-    F_VU, /* m, m/s */
+    F_X0, F_X1, F_Y0, F_Y1, F_Z0, F_Z1,
+    F_PX, F_PY, F_PZ, F_VX, F_VY, F_VZ,
+    F_EX, F_EY, F_NX, F_NY, F_NZ,
+    F_ALT, F_VU,
+    F_DX, F_DY, F_DZ, F_WX, F_WY, F_WZ, F_DA, F_DU,
     F_COUNT
 };
+// clang-format on
 
 struct cell_batch {
     size_t capacity;
@@ -410,21 +420,24 @@ static size_t meeting(struct cell_batch *cb, size_t x, size_t count, float sep_h
     const float x0 = X0[x], x1 = X1[x], y0 = Y0[x], y1 = Y1[x], z0 = Z0[x], z1 = Z1[x];
     const uint32_t later = LATER[x];
     /* members come bottom up: those starting a step above x's top are all above x */
-    size_t end = x + 1;
-    while (end < count && cb->step0[end] <= cb->step1[x])
-        end++;
-    count = end;
+    size_t lo = x + 1, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cb->step0[mid] <= cb->step1[x])
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    count = lo;
     for (size_t y = x + 1; y < count; y++)
         meets[y] = ((later & LATER[y]) == 0) & (x0 <= X1[y]) & (X0[y] <= x1) & (y0 <= Y1[y]) &
                    (Y0[y] <= y1) & (z0 <= Z1[y]) & (Z0[y] <= z1);
     size_t n = 0, at = x + 1;
-    for (; at + 8 <= count; at += 8) { /* few meet: skip eight at a time */
+    for (; at + 8 <= count; at += 8) { /* eight flags (0 or 1) at a time, one step per flag set */
         uint64_t word;
         memcpy(&word, &meets[at], 8);
-        for (size_t i = 0; word != 0 && i < 8; i++, word >>= 8) {
-            cb->hits[n] = (uint32_t)(at + i);
-            n += word & 1;
-        }
+        for (; word != 0; word &= word - 1)
+            cb->hits[n++] = (uint32_t)(at + ((unsigned)__builtin_ctzll(word) >> 3));
     }
     for (; at < count; at++) {
         cb->hits[n] = (uint32_t)at;
@@ -440,21 +453,37 @@ static size_t meeting(struct cell_batch *cb, size_t x, size_t count, float sep_h
                 ex = cb->f[F_EX][x], ey = cb->f[F_EY][x], nx = cb->f[F_NX][x], ny = cb->f[F_NY][x],
                 nz = cb->f[F_NZ][x], alt = ALT[x], vu = VU[x];
     const float h2 = sep_h * sep_h;
-    size_t kept = 0;
-    for (size_t h = 0; h < n; h++) {
+    float *restrict DX = cb->f[F_DX], *restrict DY = cb->f[F_DY], *restrict DZ = cb->f[F_DZ],
+                    *restrict WX = cb->f[F_WX], *restrict WY = cb->f[F_WY],
+                    *restrict WZ = cb->f[F_WZ], *restrict DA = cb->f[F_DA],
+                    *restrict DU = cb->f[F_DU];
+    for (size_t h = 0; h < n; h++) { /* gathered into runs, so the test below takes four at once */
         uint32_t y = hits[h];
-        float dx = PX[y] - px, dy = PY[y] - py, dz = PZ[y] - pz;
-        float wx = VX[y] - vx, wy = VY[y] - vy, wz = VZ[y] - vz;
-        float de = dx * ex + dy * ey, dn = dx * nx + dy * ny + dz * nz;
-        float we = wx * ex + wy * ey, wn = wx * nx + wy * ny + wz * nz;
+        DX[h] = PX[y] - px;
+        DY[h] = PY[y] - py;
+        DZ[h] = PZ[y] - pz;
+        WX[h] = VX[y] - vx;
+        WY[h] = VY[y] - vy;
+        WZ[h] = VZ[y] - vz;
+        DA[h] = ALT[y] - alt;
+        DU[h] = VU[y] - vu;
+    }
+    for (size_t h = 0; h < n; h++) {
+        float de = DX[h] * ex + DY[h] * ey, dn = DX[h] * nx + DY[h] * ny + DZ[h] * nz;
+        float we = WX[h] * ex + WY[h] * ey, wn = WX[h] * nx + WY[h] * ny + WZ[h] * nz;
         float t = -(de * we + dn * wn) / (we * we + wn * wn + 1e-9f);
         t = t > 0.0f ? t : 0.0f;
         t = t < horizon ? t : horizon;
         float he = de + we * t, hn = dn + wn * t;
-        float a = ALT[y] - alt, b = a + (VU[y] - vu) * horizon;
-        float vmin = a * b <= 0 ? 0.0f : fabsf(a) < fabsf(b) ? fabsf(a) : fabsf(b);
-        hits[kept] = y;
-        kept += (he * he + hn * hn < h2) & (vmin < sep_v);
+        float a = DA[h], b = a + DU[h] * horizon, fa = fabsf(a), fb = fabsf(b);
+        float vmin = fa < fb ? fa : fb;
+        vmin = a * b <= 0 ? 0.0f : vmin;
+        meets[h] = (he * he + hn * hn < h2) & (vmin < sep_v);
+    }
+    size_t kept = 0;
+    for (size_t h = 0; h < n; h++) {
+        hits[kept] = hits[h];
+        kept += meets[h];
     }
     return kept;
 }
@@ -482,12 +511,12 @@ static double pair_loss(const dc_monitor_config *c, const struct kin *ki, const 
     return loss_time(d, v, c->separation_h_m, c->separation_v_m, c->lookahead_s);
 }
 
-/* The stable permutation that sorts keys (each below 2^key_bits): a radix sort, 11 bits a pass. */
-static dc_status radix_order(const uint64_t *keys, size_t n, unsigned key_bits, uint32_t *order)
+/* The stable permutation that sorts keys (each below 2^key_bits): a radix sort, 11 bits a pass,
+ * through tmp (n items). */
+static void radix_order(const uint64_t *keys, size_t n, unsigned key_bits, uint32_t *order,
+                        uint32_t *tmp)
 {
-    uint32_t *tmp = dc_malloc((n ? n : 1) * sizeof *tmp), *src = order, *dst = tmp;
-    if (tmp == NULL)
-        return DC_NOMEM;
+    uint32_t *src = order, *dst = tmp;
     for (size_t i = 0; i < n; i++)
         order[i] = (uint32_t)i;
     for (unsigned shift = 0; shift < key_bits; shift += 11) {
@@ -508,8 +537,6 @@ static dc_status radix_order(const uint64_t *keys, size_t n, unsigned key_bits, 
     }
     if (src != order)
         memcpy(order, src, n * sizeof *order);
-    dc_free(tmp);
-    return DC_OK;
 }
 
 static unsigned bits_for(size_t n)
@@ -526,12 +553,13 @@ static dc_status sort_conflicts(struct found *f, size_t n_tracks)
     unsigned bits = bits_for(n_tracks);
     uint64_t *keys = dc_malloc((f->count ? f->count : 1) * sizeof *keys);
     uint32_t *order = dc_malloc((f->count ? f->count : 1) * sizeof *order);
+    uint32_t *tmp = dc_malloc((f->count ? f->count : 1) * sizeof *tmp);
     struct conflict *sorted = dc_malloc((f->count ? f->count : 1) * sizeof *sorted);
-    dc_status rc = keys && order && sorted ? DC_OK : DC_NOMEM;
+    dc_status rc = keys && order && tmp && sorted ? DC_OK : DC_NOMEM;
     for (size_t i = 0; rc == DC_OK && i < f->count; i++)
         keys[i] = (uint64_t)f->items[i].a << bits | f->items[i].b;
     if (rc == DC_OK)
-        rc = radix_order(keys, f->count, 2 * bits, order);
+        radix_order(keys, f->count, 2 * bits, order, tmp);
     size_t kept = 0;
     for (size_t i = 0; rc == DC_OK && i < f->count; i++) {
         const struct conflict *c = &f->items[order[i]];
@@ -547,6 +575,7 @@ static dc_status sort_conflicts(struct found *f, size_t n_tracks)
     }
     dc_free(keys);
     dc_free(order);
+    dc_free(tmp);
     dc_free(sorted);
     return rc;
 }
@@ -573,60 +602,66 @@ static dc_status all_pairs(const dc_monitor *m, const struct kin *kins, struct f
 static dc_status grid_pairs(const dc_monitor *m, dc_time_us now, struct found *f, size_t *examined)
 {
     size_t n = m->track_count, live = 0, entries = 0;
-    struct sweep *swept = dc_malloc((n ? n : 1) * sizeof *swept), *sweeps = NULL;
     uint64_t *keys = dc_malloc((n ? n : 1) * sizeof *keys);
-    uint32_t *order = dc_malloc((n ? n : 1) * sizeof *order), *tracks = NULL;
-    struct kin *kins = NULL, *kin_live = dc_malloc((n ? n : 1) * sizeof *kin_live);
+    uint32_t *order = dc_malloc((n ? n : 1) * sizeof *order), *by_place = NULL, *tmp = NULL,
+             *tracks = NULL;
+    int32_t *steps = dc_malloc((n ? n : 1) * sizeof *steps);
+    struct sweep *sweeps = NULL;
+    struct kin *kins = NULL;
     struct cell_table ct = {0};
     uint32_t *entry_cell = NULL, *entry_track = NULL, *start = NULL, *members = NULL;
     struct cell_batch cb = {0};
     /* float roundings stay below a metre over a few hundred kilometres; 10 m and 1 m of slack */
     const float sep_h = (float)m->config.separation_h_m + 10,
                 sep_v = (float)m->config.separation_v_m + 1, horizon = (float)m->config.lookahead_s;
-    dc_status rc = swept && keys && order && kin_live ? cell_table_resize(&ct, 1024) : DC_NOMEM;
+    dc_status rc = keys && order && steps ? cell_table_resize(&ct, 1024) : DC_NOMEM;
+    /* the order: by the altitude step where a box begins (the pair loop relies on it), then by
+     * where the track is, in cells */
     int32_t step_min = INT32_MAX, step_max = INT32_MIN;
     for (size_t i = 0; rc == DC_OK && i < n; i++) {
         if (!m->tracks[i].live)
             continue;
-        struct sweep *s = &swept[live];
-        dc_point at;
-        double cos_lat;
-        kinematics_at(&m->tracks[i], now, &kin_live[live], &at, &cos_lat);
-        sweep_of(&m->config, &m->tracks[i], &kin_live[live], at, cos_lat, s);
+        double z0, z1;
+        z_span(&m->config, &m->tracks[i], now, &z0, &z1);
+        steps[live] = cell_of(z0, 0, STEP_M);
+        step_min = steps[live] < step_min ? steps[live] : step_min;
+        step_max = steps[live] > step_max ? steps[live] : step_max;
         order[live++] = (uint32_t)i;
-        step_min = s->s0 < step_min ? s->s0 : step_min;
-        step_max = s->s0 > step_max ? s->s0 : step_max;
-        entries +=
-            (size_t)(s->c1 - s->c0 + 1) * (size_t)(s->r1 - s->r0 + 1) * (size_t)(s->b1 - s->b0 + 1);
     }
-    if (live < 2) { /* no pairs, and no range of steps */
+    if (live < 2) /* no pairs, and no range of steps */
         live = 0;
-        step_min = step_max = 0;
+    for (size_t k = 0; k < live; k++) {
+        dc_point p = m->tracks[order[k]].pos;
+        uint64_t place = (uint64_t)cell_of(p.lat, -90, CELL_DEG) * COLS +
+                         (uint64_t)(cell_of(p.lon, -180, CELL_DEG) % COLS);
+        keys[k] = (uint64_t)(steps[k] - step_min) * ROWS * COLS + place;
     }
     if (rc == DC_OK) {
-        for (size_t k = 0; k < live; k++) {
-            const struct sweep *s = &swept[k];
-            int32_t col = ((s->c0 % COLS) + COLS) % COLS;
-            keys[k] =
-                ((uint64_t)(s->s0 - step_min) * ROWS + (uint64_t)s->r0) * COLS + (uint64_t)col;
-        }
+        by_place = dc_malloc((live ? live : 1) * sizeof *by_place);
+        tmp = dc_malloc((live ? live : 1) * sizeof *tmp);
         tracks = dc_malloc((live ? live : 1) * sizeof *tracks);
         sweeps = dc_malloc((live ? live : 1) * sizeof *sweeps);
         kins = dc_malloc((live ? live : 1) * sizeof *kins);
-        rc = tracks && sweeps && kins ? DC_OK : DC_NOMEM;
+        rc = by_place && tmp && tracks && sweeps && kins ? DC_OK : DC_NOMEM;
     }
-    uint32_t *by_place = keys ? (uint32_t *)dc_malloc((live ? live : 1) * sizeof *by_place) : NULL;
-    if (rc == DC_OK)
-        rc = by_place
-                 ? radix_order(keys, live,
-                               bits_for((size_t)(step_max - step_min + 1) * ROWS * COLS), by_place)
-                 : DC_NOMEM;
+    if (rc == DC_OK && live > 0)
+        radix_order(keys, live, bits_for((size_t)(step_max - step_min + 1) * ROWS * COLS), by_place,
+                    tmp);
     for (size_t k = 0; rc == DC_OK && k < live; k++) {
+        if (k + 8 < live) /* the reads are scattered: ask for them early */
+            __builtin_prefetch(&m->tracks[order[by_place[k + 8]]].time);
+        const struct track *t = &m->tracks[order[by_place[k]]];
+        dc_point at;
+        double cos_lat;
         tracks[k] = order[by_place[k]];
-        sweeps[k] = swept[by_place[k]];
-        kins[k] = kin_live[by_place[k]];
+        kinematics_at(t, now, &kins[k], &at, &cos_lat);
+        sweep_of(&m->config, t, now, at, cos_lat, &sweeps[k]);
+        entries += (size_t)(sweeps[k].c1 - sweeps[k].c0 + 1) *
+                   (size_t)(sweeps[k].r1 - sweeps[k].r0 + 1) *
+                   (size_t)(sweeps[k].b1 - sweeps[k].b0 + 1);
     }
     dc_free(by_place);
+    dc_free(tmp);
     if (rc == DC_OK) {
         entry_cell = dc_malloc((entries ? entries : 1) * sizeof *entry_cell);
         entry_track = dc_malloc((entries ? entries : 1) * sizeof *entry_track);
@@ -666,8 +701,14 @@ static dc_status grid_pairs(const dc_monitor *m, dc_time_us now, struct found *f
         if ((rc = cell_batch_reserve(&cb, count)) != DC_OK)
             break;
         const uint32_t *mem = &members[start[cell]];
-        for (uint32_t x = 0; x < count; x++)
+        for (uint32_t x = 0; x < count; x++) {
+            if (x + 4 < count) { /* scattered reads again */
+                __builtin_prefetch(&sweeps[mem[x + 4]]);
+                __builtin_prefetch(&kins[mem[x + 4]]);
+                __builtin_prefetch((const char *)&kins[mem[x + 4]] + 64);
+            }
             gather(&cb, x, &sweeps[mem[x]], &kins[mem[x]], tracks[mem[x]], ct.key_of[cell]);
+        }
         for (uint32_t x = 0; x < count && rc == DC_OK; x++) {
             size_t hits = meeting(&cb, x, count, sep_h, sep_v, horizon);
             *examined += hits;
@@ -681,8 +722,7 @@ static dc_status grid_pairs(const dc_monitor *m, dc_time_us now, struct found *f
             }
         }
     }
-    dc_free(swept);
-    dc_free(kin_live);
+    dc_free(steps);
     dc_free(sweeps);
     dc_free(keys);
     dc_free(order);
