@@ -71,7 +71,7 @@ struct kin {
 };
 
 static void kinematics_at(const struct track *t, dc_time_us now, struct kin *k, dc_point *where,
-                          double *cos_lat)
+                          double *sin_lat, double *cos_lat)
 {
     double dt = (double)(now - t->time) / DC_US_PER_S;
     dc_point at = dc__offset_point(t->pos, t->ve * dt, t->vn * dt);
@@ -91,14 +91,15 @@ static void kinematics_at(const struct track *t, dc_time_us now, struct kin *k, 
     k->alt = t->alt + t->vu * dt;
     k->vu = t->vu;
     *where = at;
+    *sin_lat = sl;
     *cos_lat = cl;
 }
 
 static void kinematics(const struct track *t, dc_time_us now, struct kin *k)
 {
     dc_point at;
-    double cos_lat;
-    kinematics_at(t, now, k, &at, &cos_lat);
+    double sin_lat, cos_lat;
+    kinematics_at(t, now, k, &at, &sin_lat, &cos_lat);
 }
 
 /* Relative state of b seen from a, in a's east/north/up. */
@@ -162,10 +163,9 @@ static void z_span(const dc_monitor_config *cfg, const struct track *t, dc_time_
     *z1 = max2(a, b) + pad;
 }
 
-/* The box of t's path from p0 (where it is now, cos0 the cosine of its latitude) over the
- * look-ahead. */
+/* The box of t's path from p0 (where it is now; sin0, cos0 of its latitude) over the look-ahead. */
 static void sweep_of(const dc_monitor_config *cfg, const struct track *t, dc_time_us now,
-                     dc_point p0, double cos0, struct sweep *s)
+                     dc_point p0, double sin0, double cos0, struct sweep *s)
 {
     double T = cfg->lookahead_s;
     dc_point p1 = dc__offset_point_cos(p0, t->ve * T, t->vn * T, cos0);
@@ -173,9 +173,20 @@ static void sweep_of(const dc_monitor_config *cfg, const struct track *t, dc_tim
      * latitude and longitude. The two part by up to L^2 (1 + tan lat) / 2R over a path of length L
      * (320 m over 75 km at 36 N), so the box is widened by that much besides half the separation:
      * without it, pairs whose loss begins at the edge were missed. */
-    double L2 = (t->ve * t->ve + t->vn * t->vn) * T * T,
-           max_lat = min2(85.0, max2(fabs(p0.lat), fabs(p1.lat))) * M_PI / 180;
-    double sin_max = sin(max_lat), cos_max = cos(max_lat);
+    double L2 = (t->ve * t->ve + t->vn * t->vn) * T * T, sin_max, cos_max;
+    if (max2(fabs(p0.lat), fabs(p1.lat)) >= 85.0) { /* capped: tan 85 is already 11 */
+        sin_max = sin(85.0 * M_PI / 180);
+        cos_max = cos(85.0 * M_PI / 180);
+    } else if (fabs(p0.lat) >= fabs(p1.lat)) {
+        sin_max = fabs(sin0);
+        cos_max = cos0;
+    } else { /* p1 is further from the equator, by d radians (< 0.05): angle addition, and the
+              * sine and cosine of d by their series (to 1e-11) instead of two more calls */
+        double d = (p1.lat - p0.lat) * M_PI / 180, d2 = d * d;
+        double sd = d * (1 - d2 / 6 * (1 - d2 / 20)), cd = 1 - d2 / 2 * (1 - d2 / 12);
+        sin_max = fabs(sin0 * cd + cos0 * sd);
+        cos_max = cos0 * cd - sin0 * sd;
+    }
     double margin = L2 * (1 + sin_max / cos_max) / (2 * EARTH_R) + 50;
     double pad_lat = (cfg->separation_h_m / 2 + margin) / EARTH_R * 180 / M_PI;
     double pad_lon = pad_lat / max2(0.05, cos_max);
@@ -652,10 +663,10 @@ static dc_status grid_pairs(const dc_monitor *m, dc_time_us now, struct found *f
             __builtin_prefetch(&m->tracks[order[by_place[k + 8]]].time);
         const struct track *t = &m->tracks[order[by_place[k]]];
         dc_point at;
-        double cos_lat;
+        double sin_lat, cos_lat;
         tracks[k] = order[by_place[k]];
-        kinematics_at(t, now, &kins[k], &at, &cos_lat);
-        sweep_of(&m->config, t, now, at, cos_lat, &sweeps[k]);
+        kinematics_at(t, now, &kins[k], &at, &sin_lat, &cos_lat);
+        sweep_of(&m->config, t, now, at, sin_lat, cos_lat, &sweeps[k]);
         entries += (size_t)(sweeps[k].c1 - sweeps[k].c0 + 1) *
                    (size_t)(sweeps[k].r1 - sweeps[k].r0 + 1) *
                    (size_t)(sweeps[k].b1 - sweeps[k].b0 + 1);
