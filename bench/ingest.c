@@ -63,7 +63,7 @@ int main(int argc, char **argv)
     dc_alert_list alerts = {0};
     dc_crossing_list crossings = {0};
     size_t reports = 0, alerted = 0, crossed = 0, accepted = 0;
-    double ingest_ms = 0;
+    double ingest_ms = 0, best_round_ms = 1e30;
     for (int round = 0; round < ROUNDS; round++) {
         for (int i = 0; i < AIRCRAFT; i++) {
             dc_report *r = &fleet[i];
@@ -82,7 +82,10 @@ int main(int argc, char **argv)
             dc_monitor_ingest(m, &fleet[i], &v, &alerts, &crossings);
             accepted += v == DC_REPORT_ACCEPTED;
         }
-        ingest_ms += now_ms() - start;
+        double round_ms = now_ms() - start;
+        ingest_ms += round_ms;
+        if (round > 0 && round_ms < best_round_ms) /* the first round creates the tracks */
+            best_round_ms = round_ms;
         reports += AIRCRAFT;
         alerted += alerts.count;
         crossed += crossings.count;
@@ -91,6 +94,11 @@ int main(int argc, char **argv)
     printf("ingest: %zu reports in %.0f ms: %.0f reports/s on one core (target >= 2,000,000/s); "
            "%zu accepted, %zu zone alerts, %zu border crossings\n",
            reports, ingest_ms, reports / (ingest_ms / 1000), accepted, alerted, crossed);
+    /* this VM's speed varies by 2x over seconds: the fastest round shows what the code does when
+     * nothing else runs */
+    if (ROUNDS > 1)
+        printf("  fastest round of %d: %.0f reports/s\n", AIRCRAFT,
+               AIRCRAFT / (best_round_ms / 1000));
 
     /* Reference: which countries contain a point, by testing every edge of every country. */
     struct ring_set rs;

@@ -421,7 +421,7 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
     for (size_t i = 0; i < t->inside_count && n < 64; i++)
         if (!admits(&m->zones[t->inside[i]], t->party))
             due[n++] = (struct due_zone){t->inside[i], 0, t->pos, DC_LEVEL_INCURSION};
-    if (t->has_velocity && hypot(t->ve, t->vn) > 1.0) {
+    if (t->has_velocity && t->ve * t->ve + t->vn * t->vn > 1.0) {
         dc_point end = dc__offset_point(t->pos, t->ve * c->lookahead_s, t->vn * c->lookahead_s);
         struct zone_event ev[MAX_EVENTS];
         size_t ne = active_events(m, ev, dc__zone_events(&m->grid, t->pos, end, ev, MAX_EVENTS));
@@ -548,7 +548,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         }
         dt = (double)(r->time - t->time) / DC_US_PER_S;
         local_offset(t->pos, r->position, &east, &north);
-        if (hypot(east, north) > c->max_speed_mps * dt + 50.0) { /* 50 m: position noise */
+        double reach = c->max_speed_mps * dt + 50.0; /* 50 m: position noise */
+        if (east * east + north * north > reach * reach) {
             *verdict = DC_REPORT_IMPLAUSIBLE_JUMP;
             return DC_OK;
         }
@@ -596,7 +597,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         t->ve *= c->max_speed_mps / speed;
         t->vn *= c->max_speed_mps / speed;
     }
-    t->vu = fmax(-c->max_speed_mps, fmin(c->max_speed_mps, t->vu));
+    t->vu = max2(-c->max_speed_mps, min2(c->max_speed_mps, t->vu));
     if (had_position) {
         dc_status rc = record_crossings(m, t, from, t0, r, crossings);
         if (rc != DC_OK)

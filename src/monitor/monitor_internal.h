@@ -102,6 +102,18 @@ dc_point dc__offset_point_cos(dc_point p, double east, double north, double cos_
 /* A pair of live tracks (indices into the monitor's tracks, a < b) whose
  * separation is predicted lost within the look-ahead, and when: seconds
  * from now, 0 if lost already. */
+/* fmin and fmax are calls into libm on x86-64 (for their NaN rules); the monitor's values are
+ * never NaN. */
+static inline double min2(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b;
+}
+
 static inline uint64_t dc__mix64(uint64_t x)
 {
     x ^= x >> 33;

@@ -6,17 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* fmin and fmax are calls into libm on x86-64 (for their NaN rules); none of these are NaN */
-static inline double min2(double a, double b)
-{
-    return a < b ? a : b;
-}
-
-static inline double max2(double a, double b)
-{
-    return a > b ? a : b;
-}
-
 void dc_cpa(double dx, double dy, double dvx, double dvy, double horizon_s, double *tcpa,
             double *distance)
 {

@@ -25,15 +25,17 @@ static uint32_t cell_key(int col, int row)
     return (uint32_t)row * COLS + (uint32_t)col;
 }
 
+/* Truncation, not floor(): they differ only below zero, which clamps to the first cell either way
+ * (and floor is a call into libm). Coordinates are valid, so never beyond int. */
 static int col_of(double lon)
 {
-    int c = (int)floor((lon + 180.0) / CELL_DEG);
+    int c = (int)((lon + 180.0) / CELL_DEG);
     return c < 0 ? 0 : c >= COLS ? COLS - 1 : c;
 }
 
 static int row_of(double lat)
 {
-    int r = (int)floor((lat + 90.0) / CELL_DEG);
+    int r = (int)((lat + 90.0) / CELL_DEG);
     return r < 0 ? 0 : r >= ROWS ? ROWS - 1 : r;
 }
 
@@ -130,10 +132,10 @@ dc_status dc__zone_grid_add(struct zone_grid *g, uint32_t zone, const dc_point *
             }
             uint32_t id = (uint32_t)g->seg_count++;
             g->segs[id] = (struct segment){a.lon, a.lat, b.lon, b.lat, zone};
-            lat_min = fmin(lat_min, fmin(a.lat, b.lat));
-            lat_max = fmax(lat_max, fmax(a.lat, b.lat));
-            int c0 = col_of(fmin(a.lon, b.lon)), c1 = col_of(fmax(a.lon, b.lon));
-            int r0 = row_of(fmin(a.lat, b.lat)), r1 = row_of(fmax(a.lat, b.lat));
+            lat_min = min2(lat_min, min2(a.lat, b.lat));
+            lat_max = max2(lat_max, max2(a.lat, b.lat));
+            int c0 = col_of(min2(a.lon, b.lon)), c1 = col_of(max2(a.lon, b.lon));
+            int r0 = row_of(min2(a.lat, b.lat)), r1 = row_of(max2(a.lat, b.lat));
             for (int row = r0; row <= r1; row++)
                 for (int col = c0; col <= c1; col++) {
                     double x0 = -180 + col * CELL_DEG, y0 = -90 + row * CELL_DEG;
@@ -203,14 +205,21 @@ void dc__zone_grid_free(struct zone_grid *g)
 }
 
 /* Proper intersection of p-q with a-b: parameter along p-q in *t. */
-static int intersect(double px, double py, double qx, double qy, const struct segment *s, double *t)
+static inline int intersect(double px, double py, double qx, double qy, const struct segment *s,
+                            double *t)
 {
     double rx = qx - px, ry = qy - py, sx = s->x1 - s->x0, sy = s->y1 - s->y0;
     double denom = rx * sy - ry * sx;
     if (denom == 0)
         return 0;
     double ux = s->x0 - px, uy = s->y0 - py;
-    double tt = (ux * sy - uy * sx) / denom, uu = (ux * ry - uy * rx) / denom;
+    double nt = ux * sy - uy * sx, nu = ux * ry - uy * rx;
+    /* most edges miss: settled without dividing when the quotients are clearly outside [0, 1]
+     * (a sign apart, or larger by more than any rounding); the rest as before */
+    double reach = fabs(denom) * (1 + 1e-9);
+    if (nt * denom < 0 || nu * denom < 0 || fabs(nt) > reach || fabs(nu) > reach)
+        return 0;
+    double tt = nt / denom, uu = nu / denom;
     /* half-open on the edge so a path through a vertex counts one edge */
     if (tt < 0 || tt > 1 || uu < 0 || uu >= 1)
         return 0;
@@ -251,20 +260,20 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
 {
     if (g->cells == NULL || max == 0)
         return 0;
-    int r0 = row_of(fmin(a.lat, b.lat)), r1 = row_of(fmax(a.lat, b.lat));
+    int r0 = row_of(min2(a.lat, b.lat)), r1 = row_of(max2(a.lat, b.lat));
     size_t n = 0;
     for (int row = r0; row <= r1; row++) {
         /* the columns the path crosses within this row's band of latitude,
          * widened by a hair so that rounding cannot drop a cell the path
          * only grazes */
-        double lon0 = fmin(a.lon, b.lon), lon1 = fmax(a.lon, b.lon);
+        double lon0 = min2(a.lon, b.lon), lon1 = max2(a.lon, b.lon);
         if (r0 != r1) {
-            double y0 = fmax(-90 + row * CELL_DEG, fmin(a.lat, b.lat));
-            double y1 = fmin(-90 + (row + 1) * CELL_DEG, fmax(a.lat, b.lat));
+            double y0 = max2(-90 + row * CELL_DEG, min2(a.lat, b.lat));
+            double y1 = min2(-90 + (row + 1) * CELL_DEG, max2(a.lat, b.lat));
             double x0 = a.lon + (b.lon - a.lon) * (y0 - a.lat) / (b.lat - a.lat);
             double x1 = a.lon + (b.lon - a.lon) * (y1 - a.lat) / (b.lat - a.lat);
-            lon0 = fmax(lon0, fmin(x0, x1) - 1e-9);
-            lon1 = fmin(lon1, fmax(x0, x1) + 1e-9);
+            lon0 = max2(lon0, min2(x0, x1) - 1e-9);
+            lon1 = min2(lon1, max2(x0, x1) + 1e-9);
         }
         for (int col = col_of(lon0), c1 = col_of(lon1); col <= c1; col++) {
             const struct cell *c = &g->cells[cell_key(col, row)];
