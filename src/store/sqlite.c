@@ -31,10 +31,25 @@
 #define EPOCH_2000_US INT64_C(946684800000000)
 #define US_PER_HOUR 3600000000.0
 
+/* Statements are prepared once and kept: preparing them per call was a quarter of the server's
+ * time for a batch of position reports (docs/PERFORMANCE.md). A kept statement still in use when
+ * its SQL is asked for again (a walk calling back into the store) is not shared: a fresh one is
+ * prepared beside it. Every store call runs under the store's lock. */
+#define KEPT_STATEMENTS 64
+
+struct kept_statement {
+    uint64_t hash;
+    char *sql;
+    sqlite3_stmt *st;
+    int busy;
+};
+
 struct dc_store {
     sqlite3 *db;
     pthread_mutex_t lock;
     int in_transaction;
+    struct kept_statement kept[KEPT_STATEMENTS];
+    size_t kept_count;
 };
 
 static const char *const migrations[] = {
@@ -148,6 +163,10 @@ void dc_store_close(dc_store *s)
 {
     if (s == NULL)
         return;
+    for (size_t i = 0; i < s->kept_count; i++) {
+        sqlite3_finalize(s->kept[i].st);
+        dc_free(s->kept[i].sql);
+    }
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
     dc_free(s);
@@ -191,14 +210,52 @@ void dc_store_rollback(dc_store *s)
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Prepared statements are prepared per call: simple, and SQLite's parser
- * is a few microseconds next to a synced commit. */
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (const char *p = sql; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* A statement for sql, ready to bind: kept from an earlier call or prepared now. Hand it back
+ * with release(). NULL if SQLite refuses the SQL. */
 static sqlite3_stmt *prepare(dc_store *s, const char *sql)
 {
+    uint64_t h = sql_hash(sql);
+    for (size_t i = 0; i < s->kept_count; i++) {
+        struct kept_statement *k = &s->kept[i];
+        if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0) {
+            k->busy = 1;
+            return k->st;
+        }
+    }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
         return NULL;
+    size_t len = strlen(sql);
+    char *copy = s->kept_count < KEPT_STATEMENTS ? dc_malloc(len + 1) : NULL;
+    if (copy != NULL) {
+        memcpy(copy, sql, len + 1);
+        s->kept[s->kept_count++] = (struct kept_statement){h, copy, st, 1};
+    }
     return st;
+}
+
+/* Done with a statement from prepare(): a kept one is reset for the next call (which also ends
+ * its read of the database), any other finalized. */
+static void release(dc_store *s, sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return;
+    for (size_t i = 0; i < s->kept_count; i++)
+        if (s->kept[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            s->kept[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(st);
 }
 
 dc_status dc_store_server_key(dc_store *s, uint8_t pk[DC_PUBLIC_KEY_BYTES],
@@ -214,7 +271,7 @@ dc_status dc_store_server_key(dc_store *s, uint8_t pk[DC_PUBLIC_KEY_BYTES],
         memcpy(sk, sqlite3_column_blob(st, 1), DC_SECRET_KEY_BYTES);
         rc = DC_OK;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc == DC_OK)
         return rc;
     if (dc_audit_init() != DC_OK || dc_audit_keypair(pk, sk) != DC_OK)
@@ -225,7 +282,7 @@ dc_status dc_store_server_key(dc_store *s, uint8_t pk[DC_PUBLIC_KEY_BYTES],
     sqlite3_bind_blob(st, 1, pk, DC_PUBLIC_KEY_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 2, sk, DC_SECRET_KEY_BYTES, SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -243,7 +300,7 @@ dc_status dc_store_party_add(dc_store *s, const char *name, const uint8_t key_ha
     sqlite3_bind_blob(st, 2, key_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, now);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -261,7 +318,7 @@ dc_status dc_store_party_by_key(dc_store *s, const uint8_t key_hash[DC_HASH_BYTE
         dc_copy_text(out->notation, sizeof out->notation, (const char *)sqlite3_column_text(st, 1));
         rc = DC_OK;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -272,7 +329,7 @@ dc_status dc_store_party_exists(dc_store *s, const char *name)
         return DC_STORE;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     dc_status rc = sqlite3_step(st) == SQLITE_ROW ? DC_OK : DC_NOT_FOUND;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -286,7 +343,7 @@ dc_status dc_store_party_set_notation(dc_store *s, const char *name, const char 
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     if (rc == DC_OK && sqlite3_changes(s->db) == 0)
         rc = DC_NOT_FOUND;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -400,7 +457,7 @@ static dc_status read_record(sqlite3_stmt *st, dc_record *r)
     return DC_OK;
 }
 
-static dc_status one_record(sqlite3_stmt *st, dc_record *out)
+static dc_status one_record(dc_store *s, sqlite3_stmt *st, dc_record *out)
 {
     if (st == NULL)
         return DC_STORE;
@@ -410,7 +467,7 @@ static dc_status one_record(sqlite3_stmt *st, dc_record *out)
                                          : DC_STORE;
     if (rc != DC_OK && step == SQLITE_ROW)
         dc_record_clear(out);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -425,7 +482,7 @@ dc_status dc_store_object_get(dc_store *s, dc_object_kind kind, const char *owne
     sqlite3_bind_text(st, 1, dc_kind_name(kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
-    return one_record(st, out);
+    return one_record(s, st, out);
 }
 
 #define VISIBLE_TO_VIEWER                                                                          \
@@ -449,7 +506,7 @@ dc_status dc_store_object_visible(dc_store *s, dc_object_kind kind, const char *
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1,
                       SQLITE_TRANSIENT);
-    return one_record(st, out);
+    return one_record(s, st, out);
 }
 
 static double hours(dc_time_us t)
@@ -502,7 +559,7 @@ static dc_status remove_boxes(dc_store *s, int64_t row, int64_t volumes)
         sqlite3_bind_int64(st, 1, (sqlite3_int64)DC_INDEX_ID(row, i));
         rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -523,7 +580,7 @@ static dc_status find_row(dc_store *s, dc_object_kind kind, const char *owner, c
         *row = sqlite3_column_int64(st, 0);
         *volumes = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -574,7 +631,7 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
             r->row = sqlite3_column_int64(st, 0);
         else
             rc = DC_STORE;
-        sqlite3_finalize(st);
+        release(s, st);
     }
     dc_free(blob);
     dc_free(admitted);
@@ -593,7 +650,7 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
         if (sqlite3_step(st) != SQLITE_DONE)
             rc = DC_STORE;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -609,7 +666,7 @@ dc_status dc_store_object_delete(dc_store *s, dc_object_kind kind, const char *o
         return DC_STORE;
     sqlite3_bind_int64(st, 1, row);
     rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc == DC_OK ? remove_boxes(s, row, volumes) : rc;
 }
 
@@ -655,7 +712,7 @@ static dc_status rows_in_box(dc_store *s, const dc_box4 *b, dc_id_list *rows)
         if (rc == DC_OK && step != SQLITE_DONE)
             rc = DC_STORE;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -695,7 +752,7 @@ static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *wher
                 dc_record_clear(slot);
         }
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -721,8 +778,8 @@ dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_
     return rc;
 }
 
-/* Every row the statement yields, appended to `out`; finalizes it. */
-static dc_status read_records(sqlite3_stmt *st, dc_record_list *out)
+/* Every row the statement yields, appended to `out`; releases it. */
+static dc_status read_records(dc_store *s, sqlite3_stmt *st, dc_record_list *out)
 {
     dc_status rc = DC_OK;
     int step = SQLITE_DONE;
@@ -739,7 +796,7 @@ static dc_status read_records(sqlite3_stmt *st, dc_record_list *out)
     }
     if (rc == DC_OK && step != SQLITE_DONE)
         rc = DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -766,7 +823,7 @@ dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *vie
         return DC_STORE;
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1,
                       SQLITE_TRANSIENT);
-    return read_records(st, out);
+    return read_records(s, st, out);
 }
 
 dc_status dc_store_object_counts(dc_store *s, int64_t counts[DC_KIND_COUNT])
@@ -781,7 +838,7 @@ dc_status dc_store_object_counts(dc_store *s, int64_t counts[DC_KIND_COUNT])
         if (dc_kind_parse((const char *)sqlite3_column_text(st, 0), &k) == DC_OK)
             counts[k] = sqlite3_column_int64(st, 1);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return DC_OK;
 }
 
@@ -803,7 +860,7 @@ static dc_status grant_statement(dc_store *s, const char *sql, const char *grant
     dc_status rc = step == SQLITE_DONE || step == SQLITE_ROW ? DC_OK : DC_STORE;
     *changed_or_found = step == SQLITE_ROW || (step == SQLITE_DONE && sqlite3_changes(s->db) > 0 &&
                                                strncmp(sql, "SELECT", 6) != 0);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -860,7 +917,7 @@ dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, c
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     if (rc == DC_OK && id != NULL)
         *id = sqlite3_last_insert_rowid(s->db);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -882,7 +939,7 @@ dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64
         if (each(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
                  sqlite3_column_int64(st, 2)) != 0)
             break;
-    sqlite3_finalize(st);
+    release(s, st);
     return DC_OK;
 }
 
@@ -897,7 +954,7 @@ dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, 
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
     dc_status rc = sqlite3_step(st) == SQLITE_ROW ? DC_OK : DC_STORE;
     *id = rc == DC_OK ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -907,7 +964,7 @@ dc_status dc_store_zones(dc_store *s, dc_record_list *out)
         prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = 'zone' ORDER BY row");
     if (st == NULL)
         return DC_STORE;
-    return read_records(st, out);
+    return read_records(s, st, out);
 }
 
 /* ---- audit ---- */
@@ -924,7 +981,7 @@ dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r,
         r->seq = sqlite3_column_int64(st, 0) + 1;
         memcpy(r->prev_hash, sqlite3_column_blob(st, 1), DC_HASH_BYTES);
     }
-    sqlite3_finalize(st);
+    release(s, st);
     dc_status rc = dc_audit_seal(r, sk);
     if (rc != DC_OK)
         return rc;
@@ -942,7 +999,7 @@ dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r,
     sqlite3_bind_blob(st, 9, r->hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 10, r->signature, DC_SIGNATURE_BYTES, SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -956,7 +1013,7 @@ dc_status dc_store_audit_checkpoint(dc_store *s, const uint8_t sk[DC_SECRET_KEY_
     dc_audit_record r;
     int found = sqlite3_step(st) == SQLITE_ROW;
     dc_status rc = found ? read_audit(st, &r) : DC_OK;
-    sqlite3_finalize(st);
+    release(s, st);
     if (rc != DC_OK || !found || dc_audit_signed(&r))
         return rc;
     if ((rc = dc_audit_seal(&r, sk)) != DC_OK)
@@ -967,7 +1024,7 @@ dc_status dc_store_audit_checkpoint(dc_store *s, const uint8_t sk[DC_SECRET_KEY_
     sqlite3_bind_blob(st, 1, r.signature, DC_SIGNATURE_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, r.seq);
     rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -1022,7 +1079,7 @@ dc_status dc_store_audit_walk(dc_store *s, const char *object,
         sqlite3_bind_text(st, 1, object, -1, SQLITE_TRANSIENT);
     dc_audit_record *r = dc_malloc(sizeof *r);
     if (r == NULL) {
-        sqlite3_finalize(st);
+        release(s, st);
         return DC_NOMEM;
     }
     int step;
@@ -1033,7 +1090,7 @@ dc_status dc_store_audit_walk(dc_store *s, const char *object,
     }
     dc_free(r);
     dc_status rc = step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -1115,14 +1172,14 @@ dc_status dc_store_verify_rows(dc_store *s, int (*each)(void *, const char *, co
         if (each(ctx, ref, digest) != 0)
             break;
     }
-    sqlite3_finalize(st);
-    sqlite3_finalize(box);
+    release(s, st);
+    release(s, box);
     st = prepare(s, "SELECT count(*) FROM volume_boxes");
     if (st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) != volumes)
         rc = dc_error_set(err, DC_CONFLICT, "volume_boxes", DC_NO_POSITION,
                           "the spatial index holds %lld boxes for %lld volumes",
                           (long long)sqlite3_column_int64(st, 0), (long long)volumes);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -1152,7 +1209,7 @@ dc_status dc_store_message_add(dc_store *s, const char *sender, const char *reci
     sqlite3_bind_int64(st, 4, now);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     *id = sqlite3_last_insert_rowid(s->db);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -1166,7 +1223,7 @@ dc_status dc_store_message_get(dc_store *s, int64_t id, dc_message *out)
     dc_status rc = sqlite3_step(st) == SQLITE_ROW ? DC_OK : DC_NOT_FOUND;
     if (rc == DC_OK)
         read_message(st, out);
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
 
@@ -1187,7 +1244,7 @@ dc_status dc_store_messages(dc_store *s, const char *party,
         if (stop)
             break;
     }
-    sqlite3_finalize(st);
+    release(s, st);
     return DC_OK;
 }
 
@@ -1198,6 +1255,6 @@ dc_status dc_store_message_acknowledge(dc_store *s, int64_t id)
         return DC_STORE;
     sqlite3_bind_int64(st, 1, id);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    sqlite3_finalize(st);
+    release(s, st);
     return rc;
 }
