@@ -1,5 +1,8 @@
 -- tracks.lua - POST /v1/tracks batches of 1,000 reports: every aircraft of the thread moves 10 s on (wrk)
+-- DC_LAT0, DC_LON0: the south-west corner of the fleet (default 30 N 0 E: North Africa and Europe)
 local batch = 1000
+local lat0 = tonumber(os.getenv("DC_LAT0") or "30")
+local lon0 = tonumber(os.getenv("DC_LON0") or "0")
 local step = 0
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("DC_KEY")
 wrk.headers["Content-Type"] = "application/json"
@@ -14,15 +17,22 @@ request = function()
   local t = 1893456000 + step * 10
   local stamp = os.date("!%Y-%m-%dT%H:%M:%SZ", t)
   for i = 1, batch do
-    local lat = 30 + (i % 100) * 0.2
-    local lon = 0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * 0.02
+    local lat = lat0 + (i % 100) * 0.2
+    local lon = lon0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * 0.02
     parts[i] = string.format('{"aircraft":"t%d-%d","time":"%s","position":{"lat":%.5f,"lng":%.5f},' ..
       '"altitude":%d,"ground_speed":200,"track":90}', tid or 0, i, stamp, lat, lon % 170, 3000 + (i % 30) * 300)
   end
   return wrk.format("POST", "/v1/tracks", nil, "[" .. table.concat(parts, ",") .. "]")
 end
+alerts = 0
+response = function(status, headers, body)
+  local n = body:match('"alerts":(%d+)')
+  if n then alerts = alerts + tonumber(n) end
+end
 done = function(summary, latency, requests)
-  io.write(string.format("  p50 %.2f ms, p99 %.2f ms per batch of %d, %d batches, %.0f reports/s\n",
+  local raised = 0
+  for _, thread in ipairs(threads) do raised = raised + (thread:get("alerts") or 0) end
+  io.write(string.format("  p50 %.2f ms, p99 %.2f ms per batch of %d, %d batches, %.0f reports/s, %.2f alerts a report\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, batch, summary.requests,
-    summary.requests * batch / (summary.duration / 1e6)))
+    summary.requests * batch / (summary.duration / 1e6), raised / math.max(1, summary.requests * batch)))
 end
