@@ -9,11 +9,18 @@ struct segment {
     uint32_t zone;
 };
 
+/* An edge as a cell keeps it: its own copy, so that testing a cell's edges reads one run of
+ * memory (the shared array of edges, read by index, made zone events wait on memory). */
+struct cell_segment {
+    double x0, y0, dx, dy; /* lon, lat of the start; to the end */
+    uint32_t id;           /* in zone_grid.segs */
+};
+
 struct cell_zone {
     uint32_t zone;
     uint8_t center_inside;
     uint32_t seg_count, seg_capacity;
-    uint32_t *segs;
+    struct cell_segment *segs;
 };
 
 struct cell {
@@ -23,6 +30,7 @@ struct cell {
 
 struct zone_grid {
     struct cell *cells; /* COLS * ROWS, allocated with the first zone */
+    uint64_t *edged;    /* a bit per cell: it has edges (most have none; the bits fit in cache) */
     struct segment *segs;
     size_t seg_count, seg_capacity;
 };

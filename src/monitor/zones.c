@@ -60,18 +60,26 @@ static struct cell_zone *cell_entry(struct zone_grid *g, uint32_t key, uint32_t 
     return e;
 }
 
-static int add_segment_ref(struct cell_zone *e, uint32_t seg)
+static int add_segment_ref(struct zone_grid *g, uint32_t key, struct cell_zone *e, uint32_t seg)
 {
     if (e->seg_count == e->seg_capacity) {
         uint32_t cap = e->seg_capacity ? e->seg_capacity * 2 : 4;
-        uint32_t *s = dc_realloc(e->segs, cap * sizeof *s);
+        struct cell_segment *s = dc_realloc(e->segs, cap * sizeof *s);
         if (s == NULL)
             return -1;
         e->segs = s;
         e->seg_capacity = cap;
     }
-    e->segs[e->seg_count++] = seg;
+    const struct segment *from = &g->segs[seg];
+    e->segs[e->seg_count++] =
+        (struct cell_segment){from->x0, from->y0, from->x1 - from->x0, from->y1 - from->y0, seg};
+    g->edged[key >> 6] |= UINT64_C(1) << (key & 63);
     return 0;
+}
+
+static int has_edges(const struct zone_grid *g, uint32_t key)
+{
+    return (int)(g->edged[key >> 6] >> (key & 63) & 1);
 }
 
 /* Does segment a-b touch the axis-aligned box? (Liang-Barsky clip.) */
@@ -113,8 +121,14 @@ dc_status dc__zone_grid_add(struct zone_grid *g, uint32_t zone, const dc_point *
 {
     if (g->cells == NULL) {
         g->cells = dc_calloc((size_t)COLS * ROWS, sizeof *g->cells);
-        if (g->cells == NULL)
+        g->edged = dc_calloc((size_t)COLS * ROWS / 64 + 1, sizeof *g->edged);
+        if (g->cells == NULL || g->edged == NULL) {
+            dc_free(g->cells);
+            dc_free(g->edged);
+            g->cells = NULL;
+            g->edged = NULL;
             return DC_NOMEM;
+        }
     }
     double lat_min = 90, lat_max = -90;
     for (size_t r = 0; r < ring_count; r++) {
@@ -143,7 +157,7 @@ dc_status dc__zone_grid_add(struct zone_grid *g, uint32_t zone, const dc_point *
                                           y0 + CELL_DEG))
                         continue;
                     struct cell_zone *e = cell_entry(g, cell_key(col, row), zone);
-                    if (e == NULL || add_segment_ref(e, id) != 0)
+                    if (e == NULL || add_segment_ref(g, cell_key(col, row), e, id) != 0)
                         return DC_NOMEM;
                 }
         }
@@ -200,15 +214,16 @@ void dc__zone_grid_free(struct zone_grid *g)
             dc_free(g->cells[i].entries);
         }
     dc_free(g->cells);
+    dc_free(g->edged);
     dc_free(g->segs);
     memset(g, 0, sizeof *g);
 }
 
 /* Proper intersection of p-q with a-b: parameter along p-q in *t. */
-static inline int intersect(double px, double py, double qx, double qy, const struct segment *s,
-                            double *t)
+static inline int intersect(double px, double py, double qx, double qy,
+                            const struct cell_segment *s, double *t)
 {
-    double rx = qx - px, ry = qy - py, sx = s->x1 - s->x0, sy = s->y1 - s->y0;
+    double rx = qx - px, ry = qy - py, sx = s->dx, sy = s->dy;
     double denom = rx * sy - ry * sx;
     if (denom == 0)
         return 0;
@@ -240,7 +255,7 @@ size_t dc__zones_at(const struct zone_grid *g, dc_point p, uint32_t *zones, size
         int inside = e->center_inside;
         for (uint32_t k = 0; k < e->seg_count; k++) {
             double t;
-            if (intersect(cx, cy, p.lon, p.lat, &g->segs[e->segs[k]], &t))
+            if (intersect(cx, cy, p.lon, p.lat, &e->segs[k], &t))
                 inside ^= 1;
         }
         if (inside)
@@ -276,20 +291,20 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
             lon1 = min2(lon1, max2(x0, x1) + 1e-9);
         }
         for (int col = col_of(lon0), c1 = col_of(lon1); col <= c1; col++) {
-            const struct cell *c = &g->cells[cell_key(col, row)];
-            if (c->count == 0)
+            if (!has_edges(g, cell_key(col, row)))
                 continue;
+            const struct cell *c = &g->cells[cell_key(col, row)];
             for (uint32_t i = 0; i < c->count; i++) {
                 const struct cell_zone *e = &c->entries[i];
                 for (uint32_t k = 0; k < e->seg_count && n < max; k++) {
                     double t;
-                    if (intersect(a.lon, a.lat, b.lon, b.lat, &g->segs[e->segs[k]], &t)) {
+                    if (intersect(a.lon, a.lat, b.lon, b.lat, &e->segs[k], &t)) {
                         /* an edge filed in several cells is found once per cell */
                         int seen = 0;
                         for (size_t m = 0; m < n && !seen; m++)
-                            seen = events[m].seg == e->segs[k];
+                            seen = events[m].seg == e->segs[k].id;
                         if (!seen)
-                            events[n++] = (struct zone_event){t, e->zone, e->segs[k]};
+                            events[n++] = (struct zone_event){t, e->zone, e->segs[k].id};
                     }
                 }
             }
