@@ -125,7 +125,7 @@ void dc__relative(const struct track *a, const struct track *b, dc_time_us now, 
 #define CELL_DEG 1.0
 #define COLS 360 /* 360 / CELL_DEG */
 #define ROWS 180
-#define BAND_M 1500.0
+#define BAND_M 6000.0
 #define STEP_M 100.0   /* tracks are filed bottom up by 100 m steps */
 #define POLAR_DEG 80.0 /* boxes reaching further towards a pole cover every longitude */
 
