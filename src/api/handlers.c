@@ -1033,7 +1033,8 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
 
 /* ---- live tracks and alerts ---- */
 
-/* Store each alert for each of its recipients, with its audit record. */
+/* Store each alert for each of its recipients, and one audit record per alert naming them all
+ * (DESIGN.md 6: who was told what) with the ids of their copies. */
 static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
 {
     dc_time_us now = now_us();
@@ -1042,8 +1043,9 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
         const dc_alert *a = &alerts->items[i];
         const char *to[2];
         size_t n = dc_alert_recipients(a, to);
-        char ref[128];
+        char ref[128], recipients[2 * DC_ID_MAX + 2] = "";
         snprintf(ref, sizeof ref, "track/%s/%s", a->party, a->aircraft);
+        json_t *ids = json_array(), *detail = NULL;
         for (size_t k = 0; rc == DC_OK && k < n; k++) {
             json_t *body = dc_api_alert_json(a, to[k]);
             char *text =
@@ -1052,14 +1054,24 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
             rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, to[k], text, now, &id)
                       : DC_NOMEM;
             free(text);
-            if (rc == DC_OK)
-                rc = audit_bulk(api, "server", "alert", ref, to[k],
-                                json_pack("{s:I,s:O,s:O,s:O}", "alert", (json_int_t)id, "kind",
-                                          json_object_get(body, "kind"), "level",
-                                          json_object_get(body, "level"), "repetition",
-                                          json_object_get(body, "repetition")));
+            json_array_append_new(ids, json_integer(id));
+            if (k > 0)
+                strcat(recipients, ",");
+            strcat(recipients, to[k]);
+            if (detail == NULL)
+                detail = json_pack("{s:O,s:O,s:O}", "kind", json_object_get(body, "kind"), "level",
+                                   json_object_get(body, "level"), "repetition",
+                                   json_object_get(body, "repetition"));
             json_decref(body);
         }
+        if (rc == DC_OK && detail != NULL) {
+            json_object_set_new(detail, "alerts", ids);
+            ids = NULL;
+            rc = audit_bulk(api, "server", "alert", ref, recipients, detail);
+            detail = NULL;
+        }
+        json_decref(ids);
+        json_decref(detail);
     }
     return rc;
 }

@@ -146,6 +146,13 @@ try:
                                                 s.call("GET", "/v1/audit?object=intent/green/g-route", green)[2]["items"]))
     r.equal("alerts are audited", True, any(i["action"] == "alert" for i in
                                               s.call("GET", "/v1/audit?object=track/red/r1", red)[2]["items"]))
+    # one audit record per alert names everyone told, with the id of each one's copy
+    told = [i for i in s.call("GET", "/v1/audit?object=track/red/r1", blue)[2]["items"] if i["action"] == "alert"]
+    both = [i for i in told if i["recipients"] == "red,blue"]
+    r.check("an alert in blue's zone is one record naming red and blue", len(both) > 0, [i["recipients"] for i in told])
+    copies = [json.loads(i["detail"])["alerts"] if isinstance(i["detail"], str) else i["detail"]["alerts"] for i in both]
+    r.check("the record names red's copy and blue's copy of the alert",
+            all(len(c) == 2 and c[0] in stored["red"] and c[1] in stored["blue"] for c in copies), copies)
 finally:
     s.stop()
     s.cleanup()
