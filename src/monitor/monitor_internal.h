@@ -9,18 +9,15 @@ struct segment {
     uint32_t zone;
 };
 
-/* An edge as a cell keeps it: its own copy, so that testing a cell's edges reads one run of
- * memory (the shared array of edges, read by index, made zone events wait on memory). */
-struct cell_segment {
-    double x0, y0, dx, dy; /* lon, lat of the start; to the end */
-    uint32_t id;           /* in zone_grid.segs */
-};
-
+/* A zone's edges in one cell, as the cell keeps them: its own copy, so that testing a cell's edges
+ * reads a few runs of memory (the shared array of edges, read by index, made zone events wait on
+ * memory), and one array per field, so that a path is tested against two edges at a time. */
 struct cell_zone {
     uint32_t zone;
     uint8_t center_inside;
     uint32_t seg_count, seg_capacity;
-    struct cell_segment *segs;
+    double *x0, *y0, *dx, *dy; /* lon, lat of each edge's start; to its end (one allocation) */
+    uint32_t *ids;             /* in zone_grid.segs */
 };
 
 struct cell {

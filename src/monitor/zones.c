@@ -64,15 +64,33 @@ static int add_segment_ref(struct zone_grid *g, uint32_t key, struct cell_zone *
 {
     if (e->seg_count == e->seg_capacity) {
         uint32_t cap = e->seg_capacity ? e->seg_capacity * 2 : 4;
-        struct cell_segment *s = dc_realloc(e->segs, cap * sizeof *s);
-        if (s == NULL)
+        double *block = dc_malloc(cap * (4 * sizeof(double) + sizeof(uint32_t)));
+        if (block == NULL)
             return -1;
-        e->segs = s;
+        double *x0 = block, *y0 = x0 + cap, *dx = y0 + cap, *dy = dx + cap;
+        uint32_t *ids = (uint32_t *)(dy + cap);
+        if (e->seg_count > 0) {
+            memcpy(x0, e->x0, e->seg_count * sizeof *x0);
+            memcpy(y0, e->y0, e->seg_count * sizeof *y0);
+            memcpy(dx, e->dx, e->seg_count * sizeof *dx);
+            memcpy(dy, e->dy, e->seg_count * sizeof *dy);
+            memcpy(ids, e->ids, e->seg_count * sizeof *ids);
+        }
+        dc_free(e->x0);
+        e->x0 = x0;
+        e->y0 = y0;
+        e->dx = dx;
+        e->dy = dy;
+        e->ids = ids;
         e->seg_capacity = cap;
     }
     const struct segment *from = &g->segs[seg];
-    e->segs[e->seg_count++] =
-        (struct cell_segment){from->x0, from->y0, from->x1 - from->x0, from->y1 - from->y0, seg};
+    uint32_t k = e->seg_count++;
+    e->x0[k] = from->x0;
+    e->y0[k] = from->y0;
+    e->dx[k] = from->x1 - from->x0;
+    e->dy[k] = from->y1 - from->y0;
+    e->ids[k] = seg;
     g->edged[key >> 6] |= UINT64_C(1) << (key & 63);
     return 0;
 }
@@ -210,7 +228,7 @@ void dc__zone_grid_free(struct zone_grid *g)
     if (g->cells != NULL)
         for (size_t i = 0; i < (size_t)COLS * ROWS; i++) {
             for (uint32_t k = 0; k < g->cells[i].count; k++)
-                dc_free(g->cells[i].entries[k].segs);
+                dc_free(g->cells[i].entries[k].x0); /* the block of all its arrays */
             dc_free(g->cells[i].entries);
         }
     dc_free(g->cells);
@@ -219,15 +237,15 @@ void dc__zone_grid_free(struct zone_grid *g)
     memset(g, 0, sizeof *g);
 }
 
-/* Proper intersection of p-q with a-b: parameter along p-q in *t. */
-static inline int intersect(double px, double py, double qx, double qy,
-                            const struct cell_segment *s, double *t)
+/* Proper intersection of p-q with edge k of e: parameter along p-q in *t. */
+static inline int intersect(double px, double py, double qx, double qy, const struct cell_zone *e,
+                            uint32_t k, double *t)
 {
-    double rx = qx - px, ry = qy - py, sx = s->dx, sy = s->dy;
+    double rx = qx - px, ry = qy - py, sx = e->dx[k], sy = e->dy[k];
     double denom = rx * sy - ry * sx;
     if (denom == 0)
         return 0;
-    double ux = s->x0 - px, uy = s->y0 - py;
+    double ux = e->x0[k] - px, uy = e->y0[k] - py;
     double nt = ux * sy - uy * sx, nu = ux * ry - uy * rx;
     /* most edges miss: settled without dividing when the quotients are clearly outside [0, 1]
      * (a sign apart, or larger by more than any rounding); the rest as before */
@@ -242,6 +260,37 @@ static inline int intersect(double px, double py, double qx, double qy,
     return 1;
 }
 
+#define CHUNK 64
+
+/* Which of e's edges first.. (at most CHUNK) p-q may cross, into out: intersect()'s first test,
+ * with the same products, looser bounds and no branches, over two edges at a time. An edge it
+ * drops, intersect() would too; most edges are dropped here. Returns how many. */
+static size_t may_cross(const struct cell_zone *e, uint32_t first, double px, double py, double qx,
+                        double qy, uint32_t out[CHUNK])
+{
+    const double *restrict X0 = e->x0, *restrict Y0 = e->y0, *restrict DX = e->dx,
+                           *restrict DY = e->dy;
+    uint32_t end = e->seg_count - first > CHUNK ? first + CHUNK : e->seg_count;
+    double rx = qx - px, ry = qy - py;
+    double slack[CHUNK]; /* >= 0: may cross (a minimum, not a comparison: GCC 12 vectorizes that) */
+    for (uint32_t k = first; k < end; k++) {
+        double denom = rx * DY[k] - ry * DX[k];
+        double ux = X0[k] - px, uy = Y0[k] - py;
+        double nt = ux * DY[k] - uy * DX[k], nu = ux * ry - uy * rx;
+        double reach = fabs(denom) * (1 + 1e-6), tol = 1e-6 * denom * denom;
+        double s1 = nt * denom + tol, s2 = nu * denom + tol, s3 = reach - fabs(nt),
+               s4 = reach - fabs(nu);
+        double lo12 = s1 < s2 ? s1 : s2, lo34 = s3 < s4 ? s3 : s4;
+        slack[k - first] = lo12 < lo34 ? lo12 : lo34;
+    }
+    size_t n = 0;
+    for (uint32_t k = first; k < end; k++) {
+        out[n] = k;
+        n += slack[k - first] >= 0;
+    }
+    return n;
+}
+
 size_t dc__zones_at(const struct zone_grid *g, dc_point p, uint32_t *zones, size_t max)
 {
     if (g->cells == NULL)
@@ -253,10 +302,14 @@ size_t dc__zones_at(const struct zone_grid *g, dc_point p, uint32_t *zones, size
     for (uint32_t i = 0; i < c->count && n < max; i++) {
         const struct cell_zone *e = &c->entries[i];
         int inside = e->center_inside;
-        for (uint32_t k = 0; k < e->seg_count; k++) {
-            double t;
-            if (intersect(cx, cy, p.lon, p.lat, &e->segs[k], &t))
-                inside ^= 1;
+        for (uint32_t first = 0; first < e->seg_count; first += CHUNK) {
+            uint32_t maybe[CHUNK];
+            size_t m = may_cross(e, first, cx, cy, p.lon, p.lat, maybe);
+            for (size_t j = 0; j < m; j++) {
+                double t;
+                if (intersect(cx, cy, p.lon, p.lat, e, maybe[j], &t))
+                    inside ^= 1;
+            }
         }
         if (inside)
             zones[n++] = e->zone;
@@ -296,15 +349,20 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
             const struct cell *c = &g->cells[cell_key(col, row)];
             for (uint32_t i = 0; i < c->count; i++) {
                 const struct cell_zone *e = &c->entries[i];
-                for (uint32_t k = 0; k < e->seg_count && n < max; k++) {
-                    double t;
-                    if (intersect(a.lon, a.lat, b.lon, b.lat, &e->segs[k], &t)) {
+                for (uint32_t first = 0; first < e->seg_count && n < max; first += CHUNK) {
+                    uint32_t maybe[CHUNK];
+                    size_t m = may_cross(e, first, a.lon, a.lat, b.lon, b.lat, maybe);
+                    for (size_t j = 0; j < m && n < max; j++) {
+                        double t;
+                        if (!intersect(a.lon, a.lat, b.lon, b.lat, e, maybe[j], &t))
+                            continue;
                         /* an edge filed in several cells is found once per cell */
+                        uint32_t id = e->ids[maybe[j]];
                         int seen = 0;
-                        for (size_t m = 0; m < n && !seen; m++)
-                            seen = events[m].seg == e->segs[k].id;
+                        for (size_t k = 0; k < n && !seen; k++)
+                            seen = events[k].seg == id;
                         if (!seen)
-                            events[n++] = (struct zone_event){t, e->zone, e->segs[k].id};
+                            events[n++] = (struct zone_event){t, e->zone, id};
                     }
                 }
             }
