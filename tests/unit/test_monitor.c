@@ -324,22 +324,22 @@ static void test_zone_grid_equals_every_edge(void **state)
     assert_int_equal(agree, 20000);
     assert_true(inside > 2000 && inside < 18000);
     /* crossings along a path: as many as the edges it crosses, counted by hand */
+    dc_monitor_config c = dc_monitor_config_default();
+    c.max_speed_mps = 1000;
+    dc_monitor *path;
+    assert_int_equal(dc_monitor_new(&c, &path), DC_OK);
+    assert_int_equal(dc_monitor_add_zone(path, "owner", "star", rings, sizes, 1, NULL, 0), DC_OK);
     size_t paths_agree = 0;
     for (int k = 0; k < 2000; k++) {
         dc_point a = {35.0 + 2 * workload_uniform(&s), 35.8 + 2.4 * workload_uniform(&s)};
         double heading = 360 * workload_uniform(&s);
-        dc_report r1 = report_at(a, "x", "t", T0, 0, 0, 3000, NAN, NAN, NAN);
+        dc_time_us t = T0 + (dc_time_us)k * 400 * DC_US_PER_S; /* a new aircraft each time */
+        dc_report r1 = report_at(a, "x", "t", t, 0, 0, 3000, NAN, NAN, NAN);
         dc_report r2 =
-            report_at(a, "x", "t", T0 + 300 * DC_US_PER_S, 75000 * sin(heading * M_PI / 180),
+            report_at(a, "x", "t", t + 300 * DC_US_PER_S, 75000 * sin(heading * M_PI / 180),
                       75000 * cos(heading * M_PI / 180), 3000, NAN, NAN, NAN);
         snprintf(r1.aircraft, sizeof r1.aircraft, "p%d", k);
         snprintf(r2.aircraft, sizeof r2.aircraft, "p%d", k);
-        dc_monitor_config c = dc_monitor_config_default();
-        c.max_speed_mps = 1000;
-        dc_monitor *path;
-        assert_int_equal(dc_monitor_new(&c, &path), DC_OK);
-        assert_int_equal(dc_monitor_add_zone(path, "owner", "star", rings, sizes, 1, NULL, 0),
-                         DC_OK);
         dc_crossing_list crossings = {0};
         dc_report_verdict v;
         dc_monitor_ingest(path, &r1, &v, NULL, &crossings);
@@ -354,13 +354,13 @@ static void test_zone_grid_equals_every_edge(void **state)
             if (den == 0)
                 continue;
             double ux = star[j].lon - r1.position.lon, uy = star[j].lat - r1.position.lat;
-            double t = (ux * sy - uy * sx) / den, u = (ux * ry - uy * rx) / den;
-            want += t >= 0 && t <= 1 && u >= 0 && u < 1;
+            double tt = (ux * sy - uy * sx) / den, u = (ux * ry - uy * rx) / den;
+            want += tt >= 0 && tt <= 1 && u >= 0 && u < 1;
         }
         paths_agree += crossings.count == want;
         dc_crossing_list_clear(&crossings);
-        dc_monitor_free(path);
     }
+    dc_monitor_free(path);
     print_message("zone grid: %zu of 2,000 paths cross as many edges as every edge says\n",
                   paths_agree);
     assert_int_equal(paths_agree, 2000);
