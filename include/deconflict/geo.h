@@ -150,6 +150,11 @@ typedef struct dc_enu_frame {
 /* DC_INVALID for a NaN or out-of-range origin. */
 dc_status dc_enu_frame_init(dc_point origin, dc_enu_frame *out);
 
+/* The unit east, north and up vectors in earth-centred coordinates at a latitude and longitude
+ * given by their sines and cosines (any of the three may be NULL). Can't fail. */
+void dc_enu_axes(double sin_lat, double cos_lat, double sin_lon, double cos_lon, double east[3],
+                 double north[3], double up[3]);
+
 /* Project a surface point. DC_RANGE when it lies on the far side of the
  * earth from the origin (more than 90° away), DC_INVALID for NaN. */
 dc_status dc_enu_forward(const dc_enu_frame *frame, dc_point p, double *east_m, double *north_m);

@@ -35,6 +35,26 @@ static void from_ecef_surface(const double xyz[3], dc_point *out)
     out->lon = atan2(xyz[1], xyz[0]) * 180.0 / M_PI;
 }
 
+void dc_enu_axes(double sl, double cl, double so, double co, double east[3], double north[3],
+                 double up[3])
+{
+    if (east != NULL) {
+        east[0] = -so;
+        east[1] = co;
+        east[2] = 0;
+    }
+    if (north != NULL) {
+        north[0] = -sl * co;
+        north[1] = -sl * so;
+        north[2] = cl;
+    }
+    if (up != NULL) {
+        up[0] = cl * co;
+        up[1] = cl * so;
+        up[2] = sl;
+    }
+}
+
 dc_status dc_enu_frame_init(dc_point origin, dc_enu_frame *out)
 {
     if (!dc__point_valid(origin) || out == NULL)
@@ -42,15 +62,7 @@ dc_status dc_enu_frame_init(dc_point origin, dc_enu_frame *out)
     double lat = origin.lat * M_PI / 180.0, lon = origin.lon * M_PI / 180.0;
     double sl = sin(lat), cl = cos(lat), so = sin(lon), co = cos(lon);
     out->origin = origin;
-    out->east[0] = -so;
-    out->east[1] = co;
-    out->east[2] = 0;
-    out->north[0] = -sl * co;
-    out->north[1] = -sl * so;
-    out->north[2] = cl;
-    out->up[0] = cl * co;
-    out->up[1] = cl * so;
-    out->up[2] = sl;
+    dc_enu_axes(sl, cl, so, co, out->east, out->north, out->up);
     to_ecef(origin, out->origin_ecef);
     return DC_OK;
 }

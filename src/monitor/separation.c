@@ -66,15 +66,10 @@ static void kinematics_at(const struct track *t, dc_time_us now, struct kin *k, 
     dc_point at = dc__offset_point(t->pos, t->ve * dt, t->vn * dt);
     double la = at.lat * M_PI / 180, lo = at.lon * M_PI / 180;
     double sl = sin(la), cl = cos(la), so = sin(lo), co = cos(lo);
-    k->p[0] = EARTH_R * cl * co;
-    k->p[1] = EARTH_R * cl * so;
-    k->p[2] = EARTH_R * sl;
-    k->east[0] = -so;
-    k->east[1] = co;
-    k->east[2] = 0;
-    k->north[0] = -sl * co;
-    k->north[1] = -sl * so;
-    k->north[2] = cl;
+    double up[3];
+    dc_enu_axes(sl, cl, so, co, k->east, k->north, up);
+    for (int i = 0; i < 3; i++)
+        k->p[i] = EARTH_R * up[i]; /* on a sphere, the position is radius times up */
     for (int i = 0; i < 3; i++)
         k->v[i] = t->ve * k->east[i] + t->vn * k->north[i];
     k->alt = t->alt + t->vu * dt;
