@@ -95,7 +95,9 @@ struct dc_monitor {
     size_t track_count, track_capacity;
     dc_time_us newest;
     struct level_state *pairs; /* separation states of pairs not clear, ordered by key */
-    size_t pair_count;
+    size_t pair_count, pairs_capacity;
+    struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */
+    size_t spare_capacity;
     uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
     size_t slot_capacity;
 };
