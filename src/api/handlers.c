@@ -1033,45 +1033,79 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
 
 /* ---- live tracks and alerts ---- */
 
+/* An alert ready to store: each recipient's copy as JSON text and what its audit record says,
+ * built before the store is locked (it was a third of the time the store was held). */
+struct alert_out {
+    size_t n;
+    const char *to[2];
+    char *text[2];
+    json_t *detail; /* kind, level, repetition; the copies' ids join it once stored */
+    char ref[128];
+    char recipients[2 * DC_ID_MAX + 2];
+};
+
+static void alerts_out_free(struct alert_out *out, size_t count)
+{
+    for (size_t i = 0; out != NULL && i < count; i++) {
+        for (size_t k = 0; k < out[i].n; k++)
+            free(out[i].text[k]);
+        json_decref(out[i].detail);
+    }
+    dc_free(out);
+}
+
+static dc_status alerts_out(const dc_alert_list *alerts, struct alert_out **out)
+{
+    *out = dc_calloc(alerts->count ? alerts->count : 1, sizeof **out);
+    if (*out == NULL)
+        return DC_NOMEM;
+    for (size_t i = 0; i < alerts->count; i++) {
+        const dc_alert *a = &alerts->items[i];
+        struct alert_out *o = &(*out)[i];
+        o->n = dc_alert_recipients(a, o->to);
+        snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->party, a->aircraft);
+        for (size_t k = 0; k < o->n; k++) {
+            json_t *body = dc_api_alert_json(a, o->to[k]);
+            o->text[k] =
+                json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+            if (k > 0)
+                strcat(o->recipients, ",");
+            strcat(o->recipients, o->to[k]);
+            if (o->detail == NULL)
+                o->detail = json_pack("{s:O,s:O,s:O}", "kind", json_object_get(body, "kind"),
+                                      "level", json_object_get(body, "level"), "repetition",
+                                      json_object_get(body, "repetition"));
+            json_decref(body);
+            if (o->text[k] == NULL || o->detail == NULL) {
+                o->n = k + 1;
+                return DC_NOMEM;
+            }
+        }
+    }
+    return DC_OK;
+}
+
 /* Store each alert for each of its recipients, and one audit record per alert naming them all
  * (DESIGN.md 6: who was told what) with the ids of their copies. */
-static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts)
+static dc_status deliver_alerts(dc_api *api, struct alert_out *out, size_t count)
 {
     dc_time_us now = now_us();
     dc_status rc = DC_OK;
-    for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
-        const dc_alert *a = &alerts->items[i];
-        const char *to[2];
-        size_t n = dc_alert_recipients(a, to);
-        char ref[128], recipients[2 * DC_ID_MAX + 2] = "";
-        snprintf(ref, sizeof ref, "track/%s/%s", a->party, a->aircraft);
-        json_t *ids = json_array(), *detail = NULL;
-        for (size_t k = 0; rc == DC_OK && k < n; k++) {
-            json_t *body = dc_api_alert_json(a, to[k]);
-            char *text =
-                json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+    for (size_t i = 0; rc == DC_OK && i < count; i++) {
+        struct alert_out *o = &out[i];
+        json_t *ids = json_array();
+        for (size_t k = 0; rc == DC_OK && k < o->n; k++) {
             int64_t id = 0;
-            rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, to[k], text, now, &id)
-                      : DC_NOMEM;
-            free(text);
+            rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, o->to[k], o->text[k], now, &id);
             json_array_append_new(ids, json_integer(id));
-            if (k > 0)
-                strcat(recipients, ",");
-            strcat(recipients, to[k]);
-            if (detail == NULL)
-                detail = json_pack("{s:O,s:O,s:O}", "kind", json_object_get(body, "kind"), "level",
-                                   json_object_get(body, "level"), "repetition",
-                                   json_object_get(body, "repetition"));
-            json_decref(body);
         }
-        if (rc == DC_OK && detail != NULL) {
-            json_object_set_new(detail, "alerts", ids);
+        if (rc == DC_OK && o->n > 0) {
+            json_object_set_new(o->detail, "alerts", ids);
             ids = NULL;
-            rc = audit_bulk(api, "server", "alert", ref, recipients, detail);
-            detail = NULL;
+            rc = audit_bulk(api, "server", "alert", o->ref, o->recipients, o->detail);
+            o->detail = NULL; /* audit_bulk took it */
         }
         json_decref(ids);
-        json_decref(detail);
     }
     return rc;
 }
@@ -1178,6 +1212,9 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     for (size_t i = 0; i < count; i++)
         flying_intents |= reports[i].intent[0] != '\0';
     size_t nonconforming = 0;
+    struct alert_out *out = NULL;
+    if (rc == DC_OK && alerts.count > 0)
+        rc = alerts_out(&alerts, &out);
     if (rc == DC_OK && (alerts.count > 0 || flying_intents)) {
         if (dc_store_begin(api->store, 1) != DC_OK)
             rc = DC_STORE;
@@ -1188,7 +1225,7 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
             nonconforming += (size_t)changed;
         }
         if (rc == DC_OK)
-            rc = deliver_alerts(api, &alerts);
+            rc = deliver_alerts(api, out, alerts.count);
         if (rc == DC_OK)
             rc = dc_store_audit_checkpoint(api->store, api->secret_key);
         if (dc_store_finish(api->store, rc) != DC_OK) {
@@ -1206,6 +1243,7 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
                               (json_int_t)accepted, "flagged", flagged, "alerts",
                               (json_int_t)(alerts.count + nonconforming));
     }
+    alerts_out_free(out, alerts.count);
     dc_alert_list_clear(&alerts);
     dc_free(reports);
 }
