@@ -27,13 +27,14 @@ for n in 1000 100000; do
   kill -TERM $server; wait $server || true
 done
 # Position reports: two fleets of 2,000 aircraft (one per wrk thread), 1,000 reports a batch, against
-# every Natural Earth 10m country. "russia" flies over Russia (its own airspace: alerts only near
-# its borders); "fleet" is nobody's and flies over North Africa and Europe, where every aircraft
-# over land is an incursion raising or repeating an alert (the worst case: each alert is stored
-# for its recipients and audited).
-for scenario in "russia 52 45" "fleet 30 0"; do
-  read -r name lat0 lon0 <<<"$scenario"
-  echo "position reports over HTTP as party $name from ${lat0} N ${lon0} E, batches of 1,000, zones: every Natural Earth 10m country:"
+# every Natural Earth 10m country, each aircraft reporting every 5 s as in bench/ingest.c. "russia"
+# flies over Russia (its own airspace: alerts only near its borders); "fleet" is nobody's and flies
+# over North Africa and Europe, where every aircraft over land is an incursion raising or repeating
+# an alert (each alert is stored for its recipients and audited); last, "fleet" reporting every
+# 10 s, so that twice as many reports raise an alert (repetitions come every 30 s).
+for scenario in "russia 52 45 5" "fleet 30 0 5" "fleet 30 0 10"; do
+  read -r name lat0 lon0 step <<<"$scenario"
+  echo "position reports over HTTP as party $name from ${lat0} N ${lon0} E, every ${step} s, batches of 1,000, zones: every Natural Earth 10m country:"
   rm -f "$work"/db*
   "$build/deconflictd" --listen "127.0.0.1:$port" --db "$work/db" --operator-key-file "$work/op.key" --quiet \
     --borders "${BORDERS:-build/borders/world.geojson}" 2>"$work/log" &
@@ -41,7 +42,7 @@ for scenario in "russia 52 45" "fleet 30 0"; do
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" "127.0.0.1:$port/v1/parties" \
           -d "{\"name\":\"$name\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-  DC_KEY=$key DC_LAT0=$lat0 DC_LON0=$lon0 wrk -t2 -c2 -d"${seconds}s" -s "$here/wrk/tracks.lua" \
+  DC_KEY=$key DC_LAT0=$lat0 DC_LON0=$lon0 DC_STEP_S=$step wrk -t2 -c2 -d"${seconds}s" -s "$here/wrk/tracks.lua" \
     "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
   kill -TERM $server; wait $server || true
 done

@@ -1,8 +1,11 @@
--- tracks.lua - POST /v1/tracks batches of 1,000 reports: every aircraft of the thread moves 10 s on (wrk)
+-- tracks.lua - POST /v1/tracks batches of 1,000 reports: every aircraft of the thread moves DC_STEP_S
+-- (default 5) seconds on, 200 m/s east (wrk). A report every 5 s per aircraft, as in bench/ingest.c:
+-- with alerts repeated every 30 s, how often aircraft report sets how many reports raise an alert.
 -- DC_LAT0, DC_LON0: the south-west corner of the fleet (default 30 N 0 E: North Africa and Europe)
 local batch = 1000
 local lat0 = tonumber(os.getenv("DC_LAT0") or "30")
 local lon0 = tonumber(os.getenv("DC_LON0") or "0")
+local step_s = tonumber(os.getenv("DC_STEP_S") or "5")
 local step = 0
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("DC_KEY")
 wrk.headers["Content-Type"] = "application/json"
@@ -14,11 +17,11 @@ end
 request = function()
   step = step + 1
   local parts = {}
-  local t = 1893456000 + step * 10
+  local t = 1893456000 + step * step_s
   local stamp = os.date("!%Y-%m-%dT%H:%M:%SZ", t)
   for i = 1, batch do
     local lat = lat0 + (i % 100) * 0.2
-    local lon = lon0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * 0.02
+    local lon = lon0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * step_s * 0.002
     parts[i] = string.format('{"aircraft":"t%d-%d","time":"%s","position":{"lat":%.5f,"lng":%.5f},' ..
       '"altitude":%d,"ground_speed":200,"track":90}', tid or 0, i, stamp, lat, lon % 170, 3000 + (i % 30) * 300)
   end
