@@ -402,7 +402,7 @@ static void gather(struct cell_batch *cb, size_t x, const struct sweep *s, const
 /* The members after x that may lose separation with x, tested here (the pair's first common cell),
  * into hits. The float test asks for the boxes to meet, and for the closest horizontal approach
  * and the closest vertical approach within the look-ahead to be both (separately) inside the
- * separations, widened by `slack_h` and `slack_v` for the floats' roundings. */
+ * separations sep_h and sep_v, which the caller has widened for the floats' roundings. */
 static size_t meeting(struct cell_batch *cb, size_t x, size_t count, float sep_h, float sep_v,
                       float horizon)
 {
