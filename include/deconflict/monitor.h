@@ -8,14 +8,14 @@
 #include <stdint.h>
 
 typedef struct dc_monitor_config {
-    double lookahead_s;     /* straight-line prediction horizon (300) */
+    double lookahead_s;     /* straight-line prediction horizon (300; at most 3,600) */
     double warning_s;       /* entry or loss sooner than this is a warning (60) */
     double repeat_s;        /* repeat a persisting alert this often (30) */
     double hold_s;          /* a lower level must persist this long to be announced (10) */
     double separation_h_m;  /* 5 NM = 9,260 m */
     double separation_v_m;  /* 1,000 ft = 304.8 m */
     double track_timeout_s; /* drop a track not updated for this long (120) */
-    double max_speed_mps;   /* faster is implausible: Mach 3 = 1,029 m/s */
+    double max_speed_mps;   /* faster is implausible: Mach 3 = 1,029 m/s (at most 10,000) */
     double altitude_min_m, altitude_max_m; /* -500 .. 30,000 */
 } dc_monitor_config;
 

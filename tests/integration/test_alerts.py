@@ -114,6 +114,9 @@ try:
     status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", 300, 10.0)])
     r.equal("a jump of 900 km in 50 s is flagged", [{"index": 0, "aircraft": "r1", "reason": "implausible_jump"}],
             doc.get("flagged"))
+    status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", 305, 1.0, speed=1200)])
+    r.equal("a ground speed of 1,200 m/s (above Mach 3) is flagged",
+            [{"index": 0, "aircraft": "r1", "reason": "implausible_speed"}], doc.get("flagged"))
     status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r1", 310, 1.0), colour="red")])
     r.equal("an unknown field refuses the batch", (400, "/0/colour"), (status, doc.get("pointer")))
     # conformance: a report naming an intent and flying outside all its volumes

@@ -167,6 +167,17 @@ static void test_report_plausibility(void **state)
     dc_monitor_ingest(m, &climb, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_SPEED);
     assert_string_equal(dc_report_verdict_name(v), "implausible_speed");
+    /* a configuration out of range is refused: it would make the grid's boxes unbounded */
+    dc_monitor_config c = dc_monitor_config_default();
+    dc_monitor *other = NULL;
+    c.lookahead_s = 3601;
+    assert_int_equal(dc_monitor_new(&c, &other), DC_INVALID);
+    c = dc_monitor_config_default();
+    c.max_speed_mps = 20000;
+    assert_int_equal(dc_monitor_new(&c, &other), DC_INVALID);
+    c.max_speed_mps = NAN;
+    assert_int_equal(dc_monitor_new(&c, &other), DC_INVALID);
+    assert_null(other);
     dc_monitor_free(m);
 }
 
