@@ -17,11 +17,6 @@ typedef struct dc_store dc_store;
 dc_status dc_store_open(const char *location, dc_store **out, dc_error *err);
 void dc_store_close(dc_store *store); /* NULL is a no-op */
 
-/* Copy the write-ahead log into the database file on a thread of its own (every 50 ms, never
- * waiting for readers or the writer) instead of in the commit that fills it. For a long-running
- * server; `location` is the file the store was opened on. DC_OK, DC_STORE, DC_INTERNAL. */
-dc_status dc_store_checkpoint_in_background(dc_store *store, const char *location, dc_error *err);
-
 dc_status dc_store_begin(dc_store *store, int write);
 dc_status dc_store_commit(dc_store *store);
 void dc_store_rollback(dc_store *store);

@@ -580,8 +580,6 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
                               "cannot read or create the server key");
         }
     }
-    if (rc == DC_OK)
-        rc = dc_store_checkpoint_in_background(s->api.store, config->db, err);
     struct streams hub;
     memset(&hub, 0, sizeof hub);
     pthread_mutex_init(&hub.lock, NULL);

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define EPOCH_2000_US INT64_C(946684800000000)
 #define US_PER_HOUR 3600000000.0
@@ -45,24 +44,12 @@ struct kept_statement {
     int busy;
 };
 
-/* Checkpoints (copying the WAL into the database file and syncing it) run on a thread of their
- * own with its own connection when the server asks for it: done by the committing writer, one
- * batch in a few paid for them under the store's lock (docs/PERFORMANCE.md). */
-struct checkpointer {
-    sqlite3 *db;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int running, stop;
-};
-
 struct dc_store {
     sqlite3 *db;
     pthread_mutex_t lock;
     int in_transaction;
     struct kept_statement kept[KEPT_STATEMENTS];
     size_t kept_count;
-    struct checkpointer ckpt;
 };
 
 static const char *const migrations[] = {
@@ -172,88 +159,10 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
     return DC_OK;
 }
 
-#define CHECKPOINT_EVERY_MS 50
-
-static void *checkpoint_loop(void *arg)
-{
-    struct checkpointer *c = arg;
-    pthread_mutex_lock(&c->lock);
-    while (!c->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += CHECKPOINT_EVERY_MS * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&c->wake, &c->lock, &until);
-        if (c->stop)
-            break;
-        pthread_mutex_unlock(&c->lock);
-        /* PASSIVE: as much as readers and the writer allow, never waiting for them; what is left
-         * goes on the next round */
-        sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_lock(&c->lock);
-    }
-    pthread_mutex_unlock(&c->lock);
-    return NULL;
-}
-
-dc_status dc_store_checkpoint_in_background(dc_store *s, const char *location, dc_error *err)
-{
-    struct checkpointer *c = &s->ckpt;
-    if (c->running || strcmp(location, ":memory:") == 0) /* no file, no log to copy */
-        return DC_OK;
-    if (sqlite3_open_v2(location, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-            SQLITE_OK ||
-        sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK) {
-        dc_status rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "checkpoints: %s",
-                                    sqlite3_errmsg(c->db));
-        sqlite3_close(c->db);
-        c->db = NULL;
-        return rc;
-    }
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
-    c->stop = 0;
-    if (pthread_create(&c->thread, NULL, checkpoint_loop, c) != 0) {
-        pthread_cond_destroy(&c->wake);
-        pthread_mutex_destroy(&c->lock);
-        sqlite3_close(c->db);
-        c->db = NULL;
-        return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "checkpoints: no thread");
-    }
-    c->running = 1;
-    /* the writer no longer checkpoints when its WAL passes 1,000 pages */
-    pthread_mutex_lock(&s->lock);
-    dc_status rc = exec(s, "PRAGMA wal_autocheckpoint=0");
-    pthread_mutex_unlock(&s->lock);
-    return rc == DC_OK ? DC_OK
-                       : dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "checkpoints: %s",
-                                      sqlite3_errmsg(s->db));
-}
-
-static void checkpointer_stop(struct checkpointer *c)
-{
-    if (!c->running)
-        return;
-    pthread_mutex_lock(&c->lock);
-    c->stop = 1;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    pthread_join(c->thread, NULL);
-    pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->lock);
-    sqlite3_close(c->db);
-    c->db = NULL;
-    c->running = 0;
-}
-
 void dc_store_close(dc_store *s)
 {
     if (s == NULL)
         return;
-    checkpointer_stop(&s->ckpt);
     for (size_t i = 0; i < s->kept_count; i++) {
         sqlite3_finalize(s->kept[i].st);
         dc_free(s->kept[i].sql);
