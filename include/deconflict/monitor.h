@@ -49,14 +49,19 @@ typedef enum dc_report_verdict {
 
 const char *dc_report_verdict_name(dc_report_verdict verdict);
 
-typedef enum dc_alert_kind { DC_ALERT_ZONE, DC_ALERT_SEPARATION } dc_alert_kind;
+typedef enum dc_alert_kind {
+    DC_ALERT_ZONE,
+    DC_ALERT_SEPARATION,
+    DC_ALERT_CONFORMANCE /* a track outside every volume of the intent it flies */
+} dc_alert_kind;
 
 typedef enum dc_alert_level {
     DC_LEVEL_CLEAR,
-    DC_LEVEL_ADVISORY,  /* event predicted within the look-ahead */
-    DC_LEVEL_WARNING,   /* within warning_s */
-    DC_LEVEL_INCURSION, /* zones: inside */
-    DC_LEVEL_LOSS       /* separation: lost now */
+    DC_LEVEL_ADVISORY,     /* event predicted within the look-ahead */
+    DC_LEVEL_WARNING,      /* within warning_s */
+    DC_LEVEL_INCURSION,    /* zones: inside */
+    DC_LEVEL_LOSS,         /* separation: lost now */
+    DC_LEVEL_NONCONFORMING /* conformance: outside the intent, once */
 } dc_alert_level;
 
 const char *dc_alert_level_name(dc_alert_level level);
@@ -81,6 +86,8 @@ typedef struct dc_alert {
     char other_aircraft[16];
     double cpa_horizontal_m, cpa_vertical_m;
     double relative_east_m, relative_north_m, relative_up_m; /* other minus own, now */
+    /* conformance alerts: the intent (of the track's owner) it left */
+    char intent_id[DC_ID_MAX];
 } dc_alert;
 
 /* Who is told (DESIGN.md rule 5): the track's owner always; a zone's owner of
@@ -136,9 +143,20 @@ dc_status dc_monitor_remove_zone(dc_monitor *monitor, const char *owner, const c
  * approximated by 64-gons). */
 dc_status dc_monitor_add_zone_object(dc_monitor *monitor, const dc_object *zone);
 
+/* Watch an intent for conformance (DESIGN.md: a track outside every volume of its party's
+ * activated intent is nonconforming). An accepted or activated intent is copied; a report of its
+ * owner naming it (dc_report.intent) and lying outside all its volumes raises one
+ * DC_ALERT_CONFORMANCE alert, level DC_LEVEL_NONCONFORMING, and the intent is no longer watched.
+ * An intent in any other state (or another kind of object) is no longer watched. DC_OK or
+ * DC_NOMEM (the intent is then not watched). */
+dc_status dc_monitor_watch_intent(dc_monitor *monitor, const dc_object *intent);
+
+/* Stop watching an intent (deleted). Can't fail. */
+void dc_monitor_unwatch_intent(dc_monitor *monitor, const char *owner, const char *id);
+
 /* Take one report. *verdict says whether it was trusted; only accepted
  * reports move the track. Zone alerts for this track (new levels and
- * repetitions) are appended to `alerts`, crossings since its last report to
+ * repetitions) and a conformance alert are appended to `alerts`, crossings since its last report to
  * `crossings` (either may be NULL). DC_OK or DC_NOMEM. */
 dc_status dc_monitor_ingest(dc_monitor *monitor, const dc_report *report,
                             dc_report_verdict *verdict, dc_alert_list *alerts,

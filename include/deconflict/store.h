@@ -111,6 +111,10 @@ dc_status dc_store_inbox_last(dc_store *store, dc_inbox box, const char *recipie
 /* Every zone of every party (for the live monitor). */
 dc_status dc_store_zones(dc_store *store, dc_record_list *out);
 
+/* Every intent accepted or activated: those whose flights the monitor watches for conformance.
+ * DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_store_flying_intents(dc_store *store, dc_record_list *out);
+
 /* ---- direct-line messages ---- */
 typedef struct dc_message {
     int64_t id;

@@ -942,12 +942,12 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
 {
     char t[32];
     dc_time_format(a->time, t, sizeof t);
+    static const char *const kinds[] = {"zone", "separation", "conformance"};
     json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
-                          a->kind == DC_ALERT_ZONE ? "zone" : "separation", "level",
-                          dc_alert_level_name(a->level), "repetition", a->repetition, "time", t,
-                          "time_to_event_s", a->time_to_event_s, "track", "party", a->party,
-                          "aircraft", a->aircraft, "position", "lat", a->position.lat, "lng",
-                          a->position.lon, "altitude_m", a->altitude_m);
+                          kinds[a->kind], "level", dc_alert_level_name(a->level), "repetition",
+                          a->repetition, "time", t, "time_to_event_s", a->time_to_event_s, "track",
+                          "party", a->party, "aircraft", a->aircraft, "position", "lat",
+                          a->position.lat, "lng", a->position.lon, "altitude_m", a->altitude_m);
     if (a->kind == DC_ALERT_ZONE) {
         json_object_set_new(j, "zone",
                             json_pack("{s:s,s:s}", "owner", a->zone_owner, "id", a->zone_id));
@@ -956,6 +956,9 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
             a->level != DC_LEVEL_CLEAR)
             json_object_set_new(j, "entry",
                                 json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
+    } else if (a->kind == DC_ALERT_CONFORMANCE) {
+        json_object_set_new(j, "intent",
+                            json_pack("{s:s,s:s}", "id", a->intent_id, "state", "nonconforming"));
     } else {
         json_object_set_new(j, "other",
                             json_pack("{s:s,s:s,s:{s:f,s:f,s:f}}", "party", a->other_party,

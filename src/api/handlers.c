@@ -536,10 +536,15 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         store_failure(res);
         goto done;
     }
-    if (kind == DC_KIND_ZONE && api->monitor != NULL) {
+    if ((kind == DC_KIND_ZONE || kind == DC_KIND_INTENT) && api->monitor != NULL) {
         pthread_mutex_lock(&api->monitor_lock);
-        dc_monitor_remove_zone(api->monitor, o->owner, o->id);
-        dc_monitor_add_zone_object(api->monitor, o);
+        if (kind == DC_KIND_ZONE) {
+            dc_monitor_remove_zone(api->monitor, o->owner, o->id);
+            dc_monitor_add_zone_object(api->monitor, o);
+        } else if (dc_monitor_watch_intent(api->monitor, o) != DC_OK) {
+            fprintf(stderr, "deconflictd: out of memory: intent %s/%s is not watched\n", o->owner,
+                    o->id);
+        }
         pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = have_existing ? 200 : 201;
@@ -636,9 +641,12 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
         store_failure(res);
         return;
     }
-    if (kind == DC_KIND_ZONE && api->monitor != NULL) {
+    if ((kind == DC_KIND_ZONE || kind == DC_KIND_INTENT) && api->monitor != NULL) {
         pthread_mutex_lock(&api->monitor_lock);
-        dc_monitor_remove_zone(api->monitor, req->party.name, id);
+        if (kind == DC_KIND_ZONE)
+            dc_monitor_remove_zone(api->monitor, req->party.name, id);
+        else
+            dc_monitor_unwatch_intent(api->monitor, req->party.name, id);
         pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = 200;
@@ -1085,51 +1093,19 @@ static dc_status alerts_out(const dc_alert_list *alerts, struct alert_out **out)
     return DC_OK;
 }
 
-/* Store each alert for each of its recipients, and one audit record per alert naming them all
- * (DESIGN.md 6: who was told what) with the ids of their copies. */
-static dc_status deliver_alerts(dc_api *api, struct alert_out *out, size_t count)
-{
-    dc_time_us now = now_us();
-    dc_status rc = DC_OK;
-    for (size_t i = 0; rc == DC_OK && i < count; i++) {
-        struct alert_out *o = &out[i];
-        json_t *ids = json_array();
-        for (size_t k = 0; rc == DC_OK && k < o->n; k++) {
-            int64_t id = 0;
-            rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, o->to[k], o->text[k], now, &id);
-            json_array_append_new(ids, json_integer(id));
-        }
-        if (rc == DC_OK && o->n > 0) {
-            json_object_set_new(o->detail, "alerts", ids);
-            ids = NULL;
-            rc = audit_bulk(api, "server", "alert", o->ref, o->recipients, o->detail);
-            o->detail = NULL; /* audit_bulk took it */
-        }
-        json_decref(ids);
-    }
-    return rc;
-}
-
-/* Conformance: an aircraft flying an accepted or activated intent must stay
- * inside one of its volumes. The first report outside them makes the
- * intent nonconforming, tells its owner (an alert, audited) and records
- * the new state. */
-static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed)
+/* The monitor found a report outside the intent it flies: the intent becomes nonconforming
+ * (versioned, audited) if it is still under way as stored; *changed says whether it was, and
+ * only then is the alert delivered. */
+static dc_status mark_nonconforming(dc_api *api, const dc_alert *a, int *changed)
 {
     *changed = 0;
     dc_record rec;
-    dc_status rc = dc_store_object_get(api->store, DC_KIND_INTENT, r->party, r->intent, &rec);
+    dc_status rc = dc_store_object_get(api->store, DC_KIND_INTENT, a->party, a->intent_id, &rec);
     if (rc == DC_NOT_FOUND)
-        return DC_OK; /* not an intent of this party: nothing to conform to */
+        return DC_OK;
     if (rc != DC_OK)
         return rc;
-    int inside = 0;
-    for (size_t i = 0; i < rec.object.volume_count && !inside; i++)
-        dc_volume_contains(&rec.object.volumes[i], r->position, r->altitude_m, r->time, &inside);
-    /* only a flight under way conforms or not: an ended intent, or one
-     * already nonconforming, stays as it is */
-    if (inside ||
-        (rec.object.state != DC_STATE_ACCEPTED && rec.object.state != DC_STATE_ACTIVATED)) {
+    if (rec.object.state != DC_STATE_ACCEPTED && rec.object.state != DC_STATE_ACTIVATED) {
         dc_record_clear(&rec);
         return DC_OK;
     }
@@ -1143,37 +1119,54 @@ static dc_status check_conformance(dc_api *api, const dc_report *r, int *changed
     json_decref(body);
     rec.updated = now_us();
     uint8_t digest[DC_HASH_BYTES];
-    char hex[2 * DC_HASH_BYTES + 1], ref[192], when[32];
-    dc_object_ref(DC_KIND_INTENT, r->party, r->intent, ref, sizeof ref);
-    rc = dc_store_object_put(api->store, &rec);
+    char hex[2 * DC_HASH_BYTES + 1], ref[192];
+    dc_object_ref(DC_KIND_INTENT, a->party, a->intent_id, ref, sizeof ref);
+    rc = rec.body != NULL ? dc_store_object_put(api->store, &rec) : DC_NOMEM;
     if (rc == DC_OK)
         rc = dc_store_object_digest(api->store, &rec, digest);
     if (rc == DC_OK) {
         dc_hex(digest, DC_HASH_BYTES, hex);
-        rc = audit(api, "server", "intent.put", ref, r->party,
+        rc = audit(api, "server", "intent.put", ref, a->party,
                    json_pack("{s:I,s:s,s:s}", "version", (json_int_t)rec.object.version, "state",
                              "nonconforming", "digest", hex),
                    NULL);
     }
-    dc_time_format(r->time, when, sizeof when);
-    json_t *alert =
-        json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f},s:{s:s,s:s}}", "kind",
-                  "conformance", "level", "nonconforming", "repetition", 0, "time", when,
-                  "time_to_event_s", 0.0, "track", "party", r->party, "aircraft", r->aircraft,
-                  "position", "lat", r->position.lat, "lng", r->position.lon, "altitude_m",
-                  r->altitude_m, "intent", "id", r->intent, "state", "nonconforming");
-    char *text = json_dumps(alert, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    int64_t id = 0;
-    if (rc == DC_OK)
-        rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, r->party, text, now_us(), &id);
-    if (rc == DC_OK)
-        rc = audit_bulk(api, "server", "alert", ref, r->party,
-                        json_pack("{s:I,s:s,s:s}", "alert", (json_int_t)id, "kind", "conformance",
-                                  "level", "nonconforming"));
-    free(text);
-    json_decref(alert);
     dc_record_clear(&rec);
     *changed = rc == DC_OK;
+    return rc;
+}
+
+/* Store each alert for each of its recipients, and one audit record per alert naming them all
+ * (DESIGN.md 6: who was told what) with the ids of their copies. A conformance alert first makes
+ * its intent nonconforming, and is dropped if the intent is no longer under way. */
+static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts, struct alert_out *out,
+                                size_t *delivered)
+{
+    dc_time_us now = now_us();
+    dc_status rc = DC_OK;
+    for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
+        struct alert_out *o = &out[i];
+        if (alerts->items[i].kind == DC_ALERT_CONFORMANCE) {
+            int changed = 0;
+            rc = mark_nonconforming(api, &alerts->items[i], &changed);
+            if (rc != DC_OK || !changed)
+                continue;
+        }
+        json_t *ids = json_array();
+        for (size_t k = 0; rc == DC_OK && k < o->n; k++) {
+            int64_t id = 0;
+            rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, o->to[k], o->text[k], now, &id);
+            json_array_append_new(ids, json_integer(id));
+        }
+        if (rc == DC_OK && o->n > 0) {
+            json_object_set_new(o->detail, "alerts", ids);
+            ids = NULL;
+            rc = audit_bulk(api, "server", "alert", o->ref, o->recipients, o->detail);
+            o->detail = NULL; /* audit_bulk took it */
+            ++*delivered;
+        }
+        json_decref(ids);
+    }
     return rc;
 }
 
@@ -1208,30 +1201,20 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     if (rc == DC_OK && latest > 0)
         rc = dc_monitor_separation(api->monitor, latest, &alerts, NULL);
     pthread_mutex_unlock(&api->monitor_lock);
-    int flying_intents = 0;
-    for (size_t i = 0; i < count; i++)
-        flying_intents |= reports[i].intent[0] != '\0';
-    size_t nonconforming = 0;
+    size_t delivered = 0;
     struct alert_out *out = NULL;
     if (rc == DC_OK && alerts.count > 0)
         rc = alerts_out(&alerts, &out);
-    if (rc == DC_OK && (alerts.count > 0 || flying_intents)) {
+    if (rc == DC_OK && alerts.count > 0) {
         if (dc_store_begin(api->store, 1) != DC_OK)
             rc = DC_STORE;
-        for (size_t i = 0; rc == DC_OK && i < count; i++) {
-            int changed = 0;
-            if (reports[i].intent[0] != '\0')
-                rc = check_conformance(api, &reports[i], &changed);
-            nonconforming += (size_t)changed;
-        }
         if (rc == DC_OK)
-            rc = deliver_alerts(api, out, alerts.count);
+            rc = deliver_alerts(api, &alerts, out, &delivered);
         if (rc == DC_OK)
             rc = dc_store_audit_checkpoint(api->store, api->secret_key);
-        if (dc_store_finish(api->store, rc) != DC_OK) {
+        if (dc_store_finish(api->store, rc) != DC_OK)
             rc = DC_STORE;
-        }
-        if (rc == DC_OK && api->alerts_published != NULL && (alerts.count > 0 || nonconforming > 0))
+        if (rc == DC_OK && api->alerts_published != NULL && delivered > 0)
             api->alerts_published(api);
     }
     if (rc != DC_OK) {
@@ -1239,9 +1222,9 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         store_failure(res);
     } else {
         res->status = 200;
-        res->json = json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted",
-                              (json_int_t)accepted, "flagged", flagged, "alerts",
-                              (json_int_t)(alerts.count + nonconforming));
+        res->json =
+            json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted",
+                      (json_int_t)accepted, "flagged", flagged, "alerts", (json_int_t)delivered);
     }
     alerts_out_free(out, alerts.count);
     dc_alert_list_clear(&alerts);

@@ -554,6 +554,29 @@ static dc_status parse_listen(const char *text, struct sockaddr_storage *addr, d
     return DC_OK;
 }
 
+/* Give the monitor every object one of the store's lists holds. */
+static dc_status monitor_from_store(dc_api *api, dc_status (*list)(dc_store *, dc_record_list *),
+                                    dc_status (*give)(dc_monitor *, const dc_object *),
+                                    const char *what, dc_error *err)
+{
+    dc_record_list records = {0};
+    dc_status rc = DC_OK;
+    if (dc_store_begin(api->store, 0) != DC_OK || list(api->store, &records) != DC_OK) {
+        dc_store_rollback(api->store);
+        rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read the %s", what);
+    } else {
+        dc_store_commit(api->store);
+    }
+    for (size_t i = 0; rc == DC_OK && i < records.count; i++) {
+        dc_status given = give(api->monitor, &records.items[i].object);
+        if (given != DC_OK)
+            rc = dc_error_set(err, given, "", DC_NO_POSITION, "cannot watch the %s: %s", what,
+                              dc_status_name(given));
+    }
+    dc_record_list_clear(&records);
+    return rc;
+}
+
 dc_status dc_server_run(const dc_server_config *config, dc_error *err)
 {
     struct sockaddr_storage addr;
@@ -600,19 +623,12 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         if (rc == DC_OK)
             fprintf(stderr, "deconflictd: watching %zu zones from %s\n", zones, config->borders);
     }
-    if (rc == DC_OK) {
-        dc_record_list zones = {0};
-        if (dc_store_begin(s->api.store, 0) != DC_OK ||
-            dc_store_zones(s->api.store, &zones) != DC_OK) {
-            dc_store_rollback(s->api.store);
-            rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read the zones");
-        } else {
-            dc_store_commit(s->api.store);
-        }
-        for (size_t i = 0; rc == DC_OK && i < zones.count; i++)
-            dc_monitor_add_zone_object(s->api.monitor, &zones.items[i].object);
-        dc_record_list_clear(&zones);
-    }
+    /* the monitor starts with what the store holds: zones to watch, intents being flown */
+    if (rc == DC_OK)
+        rc = monitor_from_store(&s->api, dc_store_zones, dc_monitor_add_zone_object, "zones", err);
+    if (rc == DC_OK)
+        rc = monitor_from_store(&s->api, dc_store_flying_intents, dc_monitor_watch_intent,
+                                "intents", err);
     int heartbeat_started =
         rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
     /* Signals are taken by sigwait below, not by handlers in random threads. */

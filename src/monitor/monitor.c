@@ -42,8 +42,9 @@ const char *dc_report_verdict_name(dc_report_verdict v)
 
 const char *dc_alert_level_name(dc_alert_level l)
 {
-    static const char *const names[] = {"clear", "advisory", "warning", "incursion", "loss"};
-    return (unsigned)l < 5 ? names[l] : "unknown";
+    static const char *const names[] = {"clear",     "advisory", "warning",
+                                        "incursion", "loss",     "nonconforming"};
+    return (unsigned)l < sizeof names / sizeof *names ? names[l] : "unknown";
 }
 
 size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
@@ -73,7 +74,7 @@ void dc_crossing_list_clear(dc_crossing_list *l)
     memset(l, 0, sizeof *l);
 }
 
-static dc_alert *push_alert(dc_alert_list *l)
+dc_alert *dc__push_alert(dc_alert_list *l)
 {
     if (l == NULL)
         return NULL;
@@ -116,6 +117,7 @@ void dc_monitor_free(dc_monitor *m)
     dc_free(m->tracks);
     dc_free(m->pairs);
     dc_free(m->spare_pairs);
+    dc__intents_free(m);
     dc_free(m->track_slots);
     dc_free(m);
 }
@@ -384,7 +386,7 @@ static int step_level(const dc_monitor_config *c, struct level_state *s, dc_aler
     return 0;
 }
 
-static void fill_track_fields(dc_alert *a, const struct track *t)
+void dc__fill_track_fields(dc_alert *a, const struct track *t)
 {
     dc_copy_text(a->party, sizeof a->party, t->party);
     dc_copy_text(a->aircraft, sizeof a->aircraft, t->aircraft);
@@ -460,14 +462,14 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
         int repetition;
         if (!step_level(c, s, due[j].level, t->time, &repetition) || alerts == NULL)
             continue;
-        dc_alert *a = push_alert(alerts);
+        dc_alert *a = dc__push_alert(alerts);
         if (a == NULL)
             return DC_NOMEM;
         a->kind = DC_ALERT_ZONE;
         a->level = s->level;
         a->repetition = repetition;
         a->time_to_event_s = s->level == DC_LEVEL_INCURSION ? 0 : due[j].tte;
-        fill_track_fields(a, t);
+        dc__fill_track_fields(a, t);
         const struct zone *z = &m->zones[due[j].zone];
         dc_copy_text(a->zone_owner, sizeof a->zone_owner, z->owner);
         dc_copy_text(a->zone_id, sizeof a->zone_id, z->id);
@@ -609,20 +611,21 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->alt = r->altitude_m;
     t->inside_count =
         active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
-    return zone_alerts(m, t, alerts);
+    dc_status rc = zone_alerts(m, t, alerts);
+    return rc == DC_OK ? dc__conformance(m, t, r, alerts) : rc;
 }
 
 static dc_status separation_alert(dc_monitor *m, const struct track *own, const struct track *other,
                                   const struct level_state *s, int repetition, dc_time_us now,
                                   double tloss, dc_alert_list *alerts)
 {
-    dc_alert *a = push_alert(alerts);
+    dc_alert *a = dc__push_alert(alerts);
     if (a == NULL)
         return alerts == NULL ? DC_OK : DC_NOMEM;
     a->kind = DC_ALERT_SEPARATION;
     a->level = s->level;
     a->repetition = repetition;
-    fill_track_fields(a, own);
+    dc__fill_track_fields(a, own);
     a->time = now;
     dc_copy_text(a->other_party, sizeof a->other_party, other->party);
     dc_copy_text(a->other_aircraft, sizeof a->other_aircraft, other->aircraft);

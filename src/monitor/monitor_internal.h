@@ -86,11 +86,21 @@ struct zone {
     size_t admitted_count;
 };
 
+/* An intent being flown, as the conformance monitor keeps it. */
+struct watched_intent {
+    char owner[DC_ID_MAX];
+    char id[DC_ID_MAX];
+    dc_volume *volumes;
+    size_t volume_count;
+};
+
 struct dc_monitor {
     dc_monitor_config config;
     struct zone_grid grid;
     struct zone *zones;
     size_t zone_count, zone_capacity;
+    struct watched_intent *intents;
+    size_t intent_count, intent_capacity;
     struct track *tracks; /* never removed, only left to time out: an index names a track */
     size_t track_count, track_capacity;
     dc_time_us newest;
@@ -101,6 +111,18 @@ struct dc_monitor {
     uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
     size_t slot_capacity;
 };
+
+/* A new alert at the end of the list (zeroed), or NULL when there is no list or no memory. */
+dc_alert *dc__push_alert(dc_alert_list *list);
+/* The alert's track: owner, aircraft, time and position of its last report. */
+void dc__fill_track_fields(dc_alert *a, const struct track *t);
+
+/* Conformance of t's last report r to the intent it names, if watched: an alert if outside.
+ * DC_OK or DC_NOMEM. */
+dc_status dc__conformance(dc_monitor *m, const struct track *t, const dc_report *r,
+                          dc_alert_list *alerts);
+/* Frees every watched intent. */
+void dc__intents_free(dc_monitor *m);
 
 /* p moved by east/north metres on a local plane (fine below ~200 km). */
 dc_point dc__offset_point(dc_point p, double east, double north);

@@ -958,6 +958,15 @@ dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, 
     return rc;
 }
 
+dc_status dc_store_flying_intents(dc_store *s, dc_record_list *out)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT " RECORD_COLUMNS " FROM objects WHERE kind = 'intent'"
+                                  " AND state IN ('accepted', 'activated') ORDER BY row");
+    if (st == NULL)
+        return DC_STORE;
+    return read_records(s, st, out);
+}
+
 dc_status dc_store_zones(dc_store *s, dc_record_list *out)
 {
     sqlite3_stmt *st =

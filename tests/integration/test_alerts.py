@@ -127,7 +127,8 @@ try:
     status, _, doc = s.call("POST", "/v1/tracks", green, [inside])
     r.equal("a report inside the intent raises nothing", (200, 0), (status, doc.get("alerts")))
     r.equal("the intent is still accepted", "accepted", s.call("GET", "/v1/intents/g-route", green)[2].get("state"))
-    outside = dict(report("g2", 410, 0), position="38.1N 40.3E", intent="g-route")
+    # 17.5 km on, 100 s later (a plausible 175 m/s: a report the monitor would not trust says nothing)
+    outside = dict(report("g2", 500, 0), position="38.1N 40.3E", intent="g-route")
     status, _, doc = s.call("POST", "/v1/tracks", green, [outside])
     r.equal("a report 9 km outside the intent raises one alert", (200, 1), (status, doc.get("alerts")))
     got = s.call("GET", "/v1/intents/g-route", green)[2]
@@ -135,7 +136,7 @@ try:
     conf = [a for a in s.call("GET", "/v1/alerts?since=0", green)[2]["items"] if a["kind"] == "conformance"]
     r.equal("green is told its aircraft left its intent", [("nonconforming", "g2", "g-route")],
             [(a["level"], a["track"]["aircraft"], a["intent"]["id"]) for a in conf])
-    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(outside, time=report("g2", 420, 0)["time"])])
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(outside, time=report("g2", 510, 0)["time"])])
     r.equal("staying outside does not repeat the alert", 0, doc.get("alerts"))
     status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r9", 400, 3.3), position="38.6N 41.0E", intent="g-route")])
     r.equal("naming another party's intent changes nothing of it", ("nonconforming", 2, 0),
@@ -156,6 +157,16 @@ try:
     copies = [json.loads(i["detail"])["alerts"] if isinstance(i["detail"], str) else i["detail"]["alerts"] for i in both]
     r.check("the record names red's copy and blue's copy of the alert",
             all(len(c) == 2 and c[0] in stored["red"] and c[1] in stored["blue"] for c in copies), copies)
+    # a restarted server watches the intents being flown that its store holds
+    status, _, _ = s.call("PUT", "/v1/intents/g-later", green, {"volumes": [volume(
+        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
+    r.equal("another intent of green's", 201, status)
+    s.stop()
+    s = Server(keep_dir=s.dir)
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("g4", 600, 0), position="38.1N 40.5E", intent="g-later")])
+    r.equal("after a restart, a report outside an intent still raises its alert", (200, 1), (status, doc.get("alerts")))
+    r.equal("and the intent becomes nonconforming", "nonconforming",
+            s.call("GET", "/v1/intents/g-later", green)[2].get("state"))
 finally:
     s.stop()
     s.cleanup()

@@ -291,6 +291,81 @@ static void test_grid_equals_all_pairs(void **state)
     }
 }
 
+/* Conformance: a report of an intent's owner naming it, outside its only volume (a 5 km circle
+ * around the origin, 0-6,000 m, an hour from T0), raises one alert; nothing else does. */
+static void test_conformance(void **state)
+{
+    (void)state;
+    dc_volume v;
+    dc_error err;
+    assert_int_equal(
+        dc_volume_init_circle(ORIGIN, 5000, 0, 6000, T0, T0 + 3600 * DC_US_PER_S, &v, &err), DC_OK);
+    dc_object intent;
+    memset(&intent, 0, sizeof intent);
+    snprintf(intent.id, sizeof intent.id, "route");
+    snprintf(intent.owner, sizeof intent.owner, "green");
+    intent.kind = DC_KIND_INTENT;
+    intent.state = DC_STATE_ACCEPTED;
+    intent.volume_count = 1;
+    intent.volumes = &v;
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+    assert_int_equal(dc_monitor_watch_intent(m, &intent), DC_OK);
+    dc_alert_list alerts = {0};
+    dc_report_verdict verdict;
+    dc_report r = report("green", "g1", T0 + 10 * DC_US_PER_S, 1000, 0, 3000, NAN, NAN, NAN);
+    snprintf(r.intent, sizeof r.intent, "route");
+    dc_monitor_ingest(m, &r, &verdict, &alerts, NULL);
+    assert_int_equal(alerts.count, 0); /* inside */
+    dc_report jump = report("green", "g1", T0 + 11 * DC_US_PER_S, 9000, 0, 3000, NAN, NAN, NAN);
+    snprintf(jump.intent, sizeof jump.intent, "route");
+    dc_monitor_ingest(m, &jump, &verdict, &alerts, NULL);
+    assert_int_equal(verdict, DC_REPORT_IMPLAUSIBLE_JUMP);
+    assert_int_equal(alerts.count, 0); /* a report not trusted says nothing */
+    dc_report other = report("red", "r1", T0 + 20 * DC_US_PER_S, 9000, 0, 3000, NAN, NAN, NAN);
+    snprintf(other.intent, sizeof other.intent, "route");
+    dc_monitor_ingest(m, &other, &verdict, &alerts, NULL);
+    assert_int_equal(alerts.count, 0); /* not red's intent */
+    dc_report out = report("green", "g1", T0 + 60 * DC_US_PER_S, 9000, 0, 3000, NAN, NAN, NAN);
+    snprintf(out.intent, sizeof out.intent, "route");
+    dc_monitor_ingest(m, &out, &verdict, &alerts, NULL);
+    assert_int_equal(verdict, DC_REPORT_ACCEPTED);
+    assert_int_equal(alerts.count, 1);
+    assert_int_equal(alerts.items[0].kind, DC_ALERT_CONFORMANCE);
+    assert_int_equal(alerts.items[0].level, DC_LEVEL_NONCONFORMING);
+    assert_string_equal(alerts.items[0].intent_id, "route");
+    assert_string_equal(alerts.items[0].aircraft, "g1");
+    assert_string_equal(dc_alert_level_name(alerts.items[0].level), "nonconforming");
+    const char *to[2];
+    assert_int_equal(dc_alert_recipients(&alerts.items[0], to), 1); /* its owner only */
+    out.time += 10 * DC_US_PER_S;
+    dc_monitor_ingest(m, &out, &verdict, &alerts, NULL);
+    assert_int_equal(alerts.count, 1); /* told once */
+    /* watched again, then ended: no longer watched */
+    assert_int_equal(dc_monitor_watch_intent(m, &intent), DC_OK);
+    intent.state = DC_STATE_ENDED;
+    assert_int_equal(dc_monitor_watch_intent(m, &intent), DC_OK);
+    out.time += 10 * DC_US_PER_S;
+    dc_monitor_ingest(m, &out, &verdict, &alerts, NULL);
+    assert_int_equal(alerts.count, 1);
+    /* watched again, then unwatched (deleted) */
+    intent.state = DC_STATE_ACTIVATED;
+    assert_int_equal(dc_monitor_watch_intent(m, &intent), DC_OK);
+    dc_monitor_unwatch_intent(m, "green", "route");
+    out.time += 10 * DC_US_PER_S;
+    dc_monitor_ingest(m, &out, &verdict, &alerts, NULL);
+    assert_int_equal(alerts.count, 1);
+    /* and an activated intent is watched: outside after its hour is outside too */
+    assert_int_equal(dc_monitor_watch_intent(m, &intent), DC_OK);
+    dc_report late = report("green", "g1", T0 + 3700 * DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
+    snprintf(late.intent, sizeof late.intent, "route");
+    dc_monitor_ingest(m, &late, &verdict, &alerts, NULL);
+    assert_int_equal(alerts.count, 2);
+    dc_alert_list_clear(&alerts);
+    dc_monitor_free(m);
+    dc_volume_clear(&v);
+}
+
 /* Even-odd over every edge: the reference for the zone grid. */
 static int inside_reference(const dc_point *ring, size_t n, dc_point p)
 {
@@ -387,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_zone_levels_and_crossings),
         cmocka_unit_test(test_grid_equals_all_pairs),
         cmocka_unit_test(test_zone_grid_equals_every_edge),
+        cmocka_unit_test(test_conformance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
