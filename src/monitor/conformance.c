@@ -9,6 +9,9 @@ static void intent_clear(struct watched_intent *w)
     for (size_t i = 0; i < w->volume_count; i++)
         dc_volume_clear(&w->volumes[i]);
     dc_free(w->volumes);
+    w->volumes = NULL;
+    w->volume_count = 0;
+    w->watched = 0;
 }
 
 void dc__intents_free(dc_monitor *m)
@@ -20,21 +23,11 @@ void dc__intents_free(dc_monitor *m)
     m->intent_count = m->intent_capacity = 0;
 }
 
-static struct watched_intent *find_intent(dc_monitor *m, const char *owner, const char *id)
-{
-    for (size_t i = 0; i < m->intent_count; i++)
-        if (strcmp(m->intents[i].id, id) == 0 && strcmp(m->intents[i].owner, owner) == 0)
-            return &m->intents[i];
-    return NULL;
-}
-
 void dc_monitor_unwatch_intent(dc_monitor *m, const char *owner, const char *id)
 {
-    struct watched_intent *w = find_intent(m, owner, id);
-    if (w == NULL)
-        return;
-    intent_clear(w);
-    *w = m->intents[--m->intent_count];
+    struct watched_intent *w = dc__name_find(&m->intent_names, m->intents, owner, id);
+    if (w != NULL)
+        intent_clear(w);
 }
 
 dc_status dc_monitor_watch_intent(dc_monitor *m, const dc_object *intent)
@@ -43,24 +36,32 @@ dc_status dc_monitor_watch_intent(dc_monitor *m, const dc_object *intent)
     if (intent->kind != DC_KIND_INTENT ||
         (intent->state != DC_STATE_ACCEPTED && intent->state != DC_STATE_ACTIVATED))
         return DC_OK;
-    struct watched_intent *grown =
-        dc_grow(m->intents, &m->intent_capacity, m->intent_count, sizeof *grown, 16);
-    if (grown == NULL)
+    struct watched_intent *w =
+        dc__name_find(&m->intent_names, m->intents, intent->owner, intent->id);
+    if (w == NULL) { /* first seen: a new entry, kept from now on */
+        if (dc__name_reserve(&m->intent_names, m->intents, m->intent_count) != DC_OK)
+            return DC_NOMEM;
+        struct watched_intent *grown =
+            dc_grow(m->intents, &m->intent_capacity, m->intent_count, sizeof *grown, 16);
+        if (grown == NULL)
+            return DC_NOMEM;
+        m->intents = grown;
+        w = &m->intents[m->intent_count++];
+        memset(w, 0, sizeof *w);
+        dc_copy_text(w->owner, sizeof w->owner, intent->owner);
+        dc_copy_text(w->id, sizeof w->id, intent->id);
+        *dc__name_slot(&m->intent_names, m->intents, w->owner, w->id) = (uint32_t)m->intent_count;
+    }
+    w->volumes = dc_calloc(intent->volume_count ? intent->volume_count : 1, sizeof *w->volumes);
+    if (w->volumes == NULL)
         return DC_NOMEM;
-    m->intents = grown;
-    struct watched_intent w;
-    memset(&w, 0, sizeof w);
-    dc_copy_text(w.owner, sizeof w.owner, intent->owner);
-    dc_copy_text(w.id, sizeof w.id, intent->id);
-    w.volumes = dc_calloc(intent->volume_count ? intent->volume_count : 1, sizeof *w.volumes);
-    if (w.volumes == NULL)
-        return DC_NOMEM;
-    for (; w.volume_count < intent->volume_count; w.volume_count++)
-        if (dc_volume_copy(&intent->volumes[w.volume_count], &w.volumes[w.volume_count]) != DC_OK) {
-            intent_clear(&w);
+    for (; w->volume_count < intent->volume_count; w->volume_count++)
+        if (dc_volume_copy(&intent->volumes[w->volume_count], &w->volumes[w->volume_count]) !=
+            DC_OK) {
+            intent_clear(w);
             return DC_NOMEM;
         }
-    m->intents[m->intent_count++] = w;
+    w->watched = 1;
     return DC_OK;
 }
 
@@ -69,8 +70,8 @@ dc_status dc__conformance(dc_monitor *m, const struct track *t, const dc_report 
 {
     if (r->intent[0] == '\0')
         return DC_OK;
-    struct watched_intent *w = find_intent(m, r->party, r->intent);
-    if (w == NULL)
+    struct watched_intent *w = dc__name_find(&m->intent_names, m->intents, r->party, r->intent);
+    if (w == NULL || !w->watched)
         return DC_OK; /* not an intent of this party being flown: nothing to conform to */
     int inside = 0;
     for (size_t i = 0; i < w->volume_count && !inside; i++)
@@ -87,6 +88,6 @@ dc_status dc__conformance(dc_monitor *m, const struct track *t, const dc_report 
         dc_copy_text(a->intent_id, sizeof a->intent_id, w->id);
     }
     /* told once: the intent is nonconforming from now on, no longer flown as planned */
-    dc_monitor_unwatch_intent(m, r->party, r->intent);
+    intent_clear(w);
     return DC_OK;
 }

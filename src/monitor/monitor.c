@@ -3,6 +3,7 @@
 #include "monitor_internal.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,12 @@ dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
     if (m == NULL)
         return DC_NOMEM;
     m->config = c;
+    m->track_names =
+        (struct name_index){NULL, 0, sizeof(struct track), offsetof(struct track, party),
+                            offsetof(struct track, aircraft)};
+    m->intent_names = (struct name_index){NULL, 0, sizeof(struct watched_intent),
+                                          offsetof(struct watched_intent, owner),
+                                          offsetof(struct watched_intent, id)};
     *out = m;
     return DC_OK;
 }
@@ -118,7 +125,8 @@ void dc_monitor_free(dc_monitor *m)
     dc_free(m->pairs);
     dc_free(m->spare_pairs);
     dc__intents_free(m);
-    dc_free(m->track_slots);
+    dc_free(m->track_names.slots);
+    dc_free(m->intent_names.slots);
     dc_free(m);
 }
 
@@ -249,52 +257,53 @@ static int admits(const struct zone *z, const char *party)
     return 0;
 }
 
-static uint64_t track_hash(const char *party, const char *aircraft)
+static uint64_t name_hash(const char *first, const char *second)
 {
     uint64_t h = UINT64_C(1469598103934665603);
-    for (const char *p = party; *p; p++)
+    for (const char *p = first; *p; p++)
         h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
     h = (h ^ 0xff) * UINT64_C(1099511628211);
-    for (const char *p = aircraft; *p; p++)
+    for (const char *p = second; *p; p++)
         h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
     return h;
 }
 
-/* The slot of (party, aircraft): holding its track, or empty. */
-static uint32_t *track_slot(dc_monitor *m, const char *party, const char *aircraft)
+uint32_t *dc__name_slot(const struct name_index *ix, const void *items, const char *first,
+                        const char *second)
 {
-    size_t mask = m->slot_capacity - 1, j = track_hash(party, aircraft) & mask;
-    while (m->track_slots[j] != 0) {
-        const struct track *t = &m->tracks[m->track_slots[j] - 1];
-        if (strcmp(t->aircraft, aircraft) == 0 && strcmp(t->party, party) == 0)
+    size_t mask = ix->capacity - 1, j = name_hash(first, second) & mask;
+    while (ix->slots[j] != 0) {
+        const char *item = (const char *)items + (size_t)(ix->slots[j] - 1) * ix->size;
+        if (strcmp(item + ix->second, second) == 0 && strcmp(item + ix->first, first) == 0)
             break;
         j = (j + 1) & mask;
     }
-    return &m->track_slots[j];
+    return &ix->slots[j];
 }
 
-static struct track *find_track(dc_monitor *m, const char *party, const char *aircraft)
+void *dc__name_find(const struct name_index *ix, void *items, const char *first, const char *second)
 {
-    if (m->slot_capacity == 0)
+    if (ix->capacity == 0)
         return NULL;
-    uint32_t *slot = track_slot(m, party, aircraft);
-    return *slot ? &m->tracks[*slot - 1] : NULL;
+    uint32_t *slot = dc__name_slot(ix, items, first, second);
+    return *slot ? (char *)items + (size_t)(*slot - 1) * ix->size : NULL;
 }
 
-/* A slot table with room for one more track (rebuilt when half full). */
-static dc_status reserve_slots(dc_monitor *m)
+dc_status dc__name_reserve(struct name_index *ix, const void *items, size_t count)
 {
-    if ((m->track_count + 1) * 2 <= m->slot_capacity)
+    if ((count + 1) * 2 <= ix->capacity)
         return DC_OK;
-    size_t cap = m->slot_capacity ? m->slot_capacity * 2 : 1024;
+    size_t cap = ix->capacity ? ix->capacity * 2 : 1024;
     uint32_t *slots = dc_calloc(cap, sizeof *slots);
     if (slots == NULL)
         return DC_NOMEM;
-    dc_free(m->track_slots);
-    m->track_slots = slots;
-    m->slot_capacity = cap;
-    for (size_t i = 0; i < m->track_count; i++)
-        *track_slot(m, m->tracks[i].party, m->tracks[i].aircraft) = (uint32_t)i + 1;
+    dc_free(ix->slots);
+    ix->slots = slots;
+    ix->capacity = cap;
+    for (size_t i = 0; i < count; i++) {
+        const char *item = (const char *)items + i * ix->size;
+        *dc__name_slot(ix, items, item + ix->first, item + ix->second) = (uint32_t)i + 1;
+    }
     return DC_OK;
 }
 
@@ -532,7 +541,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         *verdict = DC_REPORT_STALE;
         return DC_OK;
     }
-    struct track *t = find_track(m, r->party, r->aircraft);
+    struct track *t = dc__name_find(&m->track_names, m->tracks, r->party, r->aircraft);
     double dt = 0, east = 0, north = 0;
     if (t != NULL && !t->live) { /* timed out earlier: starts afresh */
         t->time = 0;
@@ -558,7 +567,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         }
     }
     if (t == NULL) {
-        if (reserve_slots(m) != DC_OK)
+        if (dc__name_reserve(&m->track_names, m->tracks, m->track_count) != DC_OK)
             return DC_NOMEM;
         struct track *grown =
             dc_grow(m->tracks, &m->track_capacity, m->track_count, sizeof *grown, 64);
@@ -570,7 +579,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         dc_copy_text(t->party, sizeof t->party, r->party);
         dc_copy_text(t->aircraft, sizeof t->aircraft, r->aircraft);
         t->live = 1;
-        *track_slot(m, t->party, t->aircraft) = (uint32_t)m->track_count;
+        *dc__name_slot(&m->track_names, m->tracks, t->party, t->aircraft) =
+            (uint32_t)m->track_count;
     }
     *verdict = DC_REPORT_ACCEPTED;
     if (r->time > m->newest)

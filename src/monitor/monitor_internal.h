@@ -86,10 +86,29 @@ struct zone {
     size_t admitted_count;
 };
 
-/* An intent being flown, as the conformance monitor keeps it. */
+/* Items named by two strings (a party and an aircraft, an owner and an intent), found by an
+ * open-addressing table of index + 1, rebuilt when half full. Items are never removed. */
+struct name_index {
+    uint32_t *slots;
+    size_t capacity;
+    size_t size, first, second; /* an item's size, and where its two names lie in it */
+};
+
+/* The slot of (first, second) among `items`: holding its index + 1, or empty (0). The index must
+ * have room (dc__name_reserve). */
+uint32_t *dc__name_slot(const struct name_index *ix, const void *items, const char *first,
+                        const char *second);
+/* The item named so, or NULL. */
+void *dc__name_find(const struct name_index *ix, void *items, const char *first,
+                    const char *second);
+/* Room for one more than `count` items. DC_OK or DC_NOMEM. */
+dc_status dc__name_reserve(struct name_index *ix, const void *items, size_t count);
+
+/* An intent being flown, as the conformance monitor keeps it (kept, unwatched, once seen). */
 struct watched_intent {
     char owner[DC_ID_MAX];
     char id[DC_ID_MAX];
+    int watched;
     dc_volume *volumes;
     size_t volume_count;
 };
@@ -101,6 +120,7 @@ struct dc_monitor {
     size_t zone_count, zone_capacity;
     struct watched_intent *intents;
     size_t intent_count, intent_capacity;
+    struct name_index intent_names; /* (owner, id) */
     struct track *tracks; /* never removed, only left to time out: an index names a track */
     size_t track_count, track_capacity;
     dc_time_us newest;
@@ -108,8 +128,7 @@ struct dc_monitor {
     size_t pair_count, pairs_capacity;
     struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */
     size_t spare_capacity;
-    uint32_t *track_slots; /* (party, aircraft) -> track index + 1, open addressing */
-    size_t slot_capacity;
+    struct name_index track_names; /* (party, aircraft) */
 };
 
 /* A new alert at the end of the list (zeroed), or NULL when there is no list or no memory. */
