@@ -39,18 +39,13 @@ dc_status dc_monitor_watch_intent(dc_monitor *m, const dc_object *intent)
     struct watched_intent *w =
         dc__name_find(&m->intent_names, m->intents, intent->owner, intent->id);
     if (w == NULL) { /* first seen: a new entry, kept from now on */
-        if (dc__name_reserve(&m->intent_names, m->intents, m->intent_count) != DC_OK)
-            return DC_NOMEM;
         struct watched_intent *grown =
-            dc_grow(m->intents, &m->intent_capacity, m->intent_count, sizeof *grown, 16);
+            dc__name_add(&m->intent_names, m->intents, &m->intent_count, &m->intent_capacity, 16,
+                         intent->owner, intent->id);
         if (grown == NULL)
             return DC_NOMEM;
         m->intents = grown;
-        w = &m->intents[m->intent_count++];
-        memset(w, 0, sizeof *w);
-        dc_copy_text(w->owner, sizeof w->owner, intent->owner);
-        dc_copy_text(w->id, sizeof w->id, intent->id);
-        *dc__name_slot(&m->intent_names, m->intents, w->owner, w->id) = (uint32_t)m->intent_count;
+        w = &m->intents[m->intent_count - 1];
     }
     w->volumes = dc_calloc(intent->volume_count ? intent->volume_count : 1, sizeof *w->volumes);
     if (w->volumes == NULL)

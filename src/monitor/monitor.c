@@ -101,12 +101,16 @@ dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
     if (m == NULL)
         return DC_NOMEM;
     m->config = c;
-    m->track_names =
-        (struct name_index){NULL, 0, sizeof(struct track), offsetof(struct track, party),
-                            offsetof(struct track, aircraft)};
-    m->intent_names = (struct name_index){NULL, 0, sizeof(struct watched_intent),
-                                          offsetof(struct watched_intent, owner),
-                                          offsetof(struct watched_intent, id)};
+    m->track_names = (struct name_index){.size = sizeof(struct track),
+                                         .first = offsetof(struct track, party),
+                                         .first_size = DC_ID_MAX,
+                                         .second = offsetof(struct track, aircraft),
+                                         .second_size = sizeof m->tracks->aircraft};
+    m->intent_names = (struct name_index){.size = sizeof(struct watched_intent),
+                                          .first = offsetof(struct watched_intent, owner),
+                                          .first_size = DC_ID_MAX,
+                                          .second = offsetof(struct watched_intent, id),
+                                          .second_size = DC_ID_MAX};
     *out = m;
     return DC_OK;
 }
@@ -305,6 +309,23 @@ dc_status dc__name_reserve(struct name_index *ix, const void *items, size_t coun
         *dc__name_slot(ix, items, item + ix->first, item + ix->second) = (uint32_t)i + 1;
     }
     return DC_OK;
+}
+
+void *dc__name_add(struct name_index *ix, void *items, size_t *count, size_t *capacity,
+                   size_t initial, const char *first, const char *second)
+{
+    if (dc__name_reserve(ix, items, *count) != DC_OK)
+        return NULL;
+    char *grown = dc_grow(items, capacity, *count, ix->size, initial);
+    if (grown == NULL)
+        return NULL;
+    char *item = grown + *count * ix->size;
+    memset(item, 0, ix->size);
+    dc_copy_text(item + ix->first, ix->first_size, first);
+    dc_copy_text(item + ix->second, ix->second_size, second);
+    ++*count;
+    *dc__name_slot(ix, grown, item + ix->first, item + ix->second) = (uint32_t)*count;
+    return grown;
 }
 
 /* Metres east/north from a to b on a local plane (fine below ~200 km). */
@@ -567,20 +588,13 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         }
     }
     if (t == NULL) {
-        if (dc__name_reserve(&m->track_names, m->tracks, m->track_count) != DC_OK)
-            return DC_NOMEM;
-        struct track *grown =
-            dc_grow(m->tracks, &m->track_capacity, m->track_count, sizeof *grown, 64);
+        struct track *grown = dc__name_add(&m->track_names, m->tracks, &m->track_count,
+                                           &m->track_capacity, 64, r->party, r->aircraft);
         if (grown == NULL)
             return DC_NOMEM;
         m->tracks = grown;
-        t = &m->tracks[m->track_count++];
-        memset(t, 0, sizeof *t);
-        dc_copy_text(t->party, sizeof t->party, r->party);
-        dc_copy_text(t->aircraft, sizeof t->aircraft, r->aircraft);
+        t = &m->tracks[m->track_count - 1];
         t->live = 1;
-        *dc__name_slot(&m->track_names, m->tracks, t->party, t->aircraft) =
-            (uint32_t)m->track_count;
     }
     *verdict = DC_REPORT_ACCEPTED;
     if (r->time > m->newest)

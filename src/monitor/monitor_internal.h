@@ -91,7 +91,9 @@ struct zone {
 struct name_index {
     uint32_t *slots;
     size_t capacity;
-    size_t size, first, second; /* an item's size, and where its two names lie in it */
+    size_t size;              /* of an item */
+    size_t first, first_size; /* where its first name lies in it, and its room */
+    size_t second, second_size;
 };
 
 /* The slot of (first, second) among `items`: holding its index + 1, or empty (0). The index must
@@ -103,6 +105,11 @@ void *dc__name_find(const struct name_index *ix, void *items, const char *first,
                     const char *second);
 /* Room for one more than `count` items. DC_OK or DC_NOMEM. */
 dc_status dc__name_reserve(struct name_index *ix, const void *items, size_t count);
+/* A new item named (first, second), zeroed but for its names, appended to `items` (*count of
+ * them in *capacity, grown from `initial`) and indexed. Returns the array, perhaps moved, with
+ * the item last; NULL, with nothing changed, when out of memory. */
+void *dc__name_add(struct name_index *ix, void *items, size_t *count, size_t *capacity,
+                   size_t initial, const char *first, const char *second);
 
 /* An intent being flown, as the conformance monitor keeps it (kept, unwatched, once seen). */
 struct watched_intent {
