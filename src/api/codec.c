@@ -594,6 +594,17 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
     return DC_OK;
 }
 
+/* The end of a decoding: the parsed document released, and on failure nothing half-made left. */
+static dc_status submission_done(json_t *root, dc_status rc, dc_submission *out, dc_error *err)
+{
+    json_decref(root);
+    if (rc == DC_NOMEM)
+        dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    if (rc != DC_OK)
+        dc_api_submission_clear(out);
+    return rc;
+}
+
 dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body,
                                    size_t length, dc_submission *out, dc_error *err)
 {
@@ -613,12 +624,7 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
         dc_status rc = json_is_object(root)
                            ? decode_site(&d, root, out)
                            : fail(&d, DC_INVALID, "", "the body must be a JSON object");
-        json_decref(root);
-        if (rc == DC_NOMEM)
-            dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
-        if (rc != DC_OK)
-            dc_api_submission_clear(out);
-        return rc;
+        return submission_done(root, rc, out, err);
     }
     dc_status rc = json_is_object(root)
                        ? decode_header(&d, kind, root, out)
@@ -652,12 +658,7 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
         out->object.volumes = vols;
         out->object.volume_count = count;
     }
-    json_decref(root);
-    if (rc == DC_NOMEM)
-        dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
-    if (rc != DC_OK)
-        dc_api_submission_clear(out);
-    return rc;
+    return submission_done(root, rc, out, err);
 }
 
 static json_t *volume_json(const dc_volume *v)

@@ -154,14 +154,11 @@ dc_status dc__zone_grid_add(struct zone_grid *g, uint32_t zone, const dc_point *
             dc_point a = rings[r][i], b = rings[r][(i + 1) % sizes[r]];
             if (a.lat == b.lat && a.lon == b.lon)
                 continue;
-            if (g->seg_count == g->seg_capacity) {
-                size_t cap = g->seg_capacity ? g->seg_capacity * 2 : 4096;
-                struct segment *s = dc_realloc(g->segs, cap * sizeof *s);
-                if (s == NULL)
-                    return DC_NOMEM;
-                g->segs = s;
-                g->seg_capacity = cap;
-            }
+            struct segment *grown =
+                dc_grow(g->segs, &g->seg_capacity, g->seg_count, sizeof *grown, 4096);
+            if (grown == NULL)
+                return DC_NOMEM;
+            g->segs = grown;
             uint32_t id = (uint32_t)g->seg_count++;
             g->segs[id] = (struct segment){a.lon, a.lat, b.lon, b.lat, zone};
             lat_min = min2(lat_min, min2(a.lat, b.lat));
