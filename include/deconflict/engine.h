@@ -50,6 +50,7 @@ typedef struct dc_accepted_conflict {
     char owner[DC_ID_MAX];
     char object_id[DC_ID_MAX];
     int64_t version;
+    dc_object_kind kind;
 } dc_accepted_conflict;
 
 typedef struct dc_check_options {
@@ -87,7 +88,7 @@ typedef struct dc_conflict {
 typedef struct dc_check_result {
     int accepted; /* 1 when no conflict blocks */
     size_t conflict_count;
-    dc_conflict *conflicts; /* sorted by other object id */
+    dc_conflict *conflicts; /* sorted by the other object's owner, kind, id */
 } dc_check_result;
 
 /* Decide on `proposed` against the candidates the caller supplies (from an
@@ -96,11 +97,12 @@ typedef struct dc_check_result {
  * count, and zones the proposer is not admitted to; a zone blocks whatever
  * the priority; higher priority blocks; equal priority blocks unless named
  * with its current version in options->accept; lower priority yields.
- * A candidate with the proposed object's id (its earlier version) is
- * ignored. A proposed zone makes every conflicting object of a
- * non-admitted party yield. Sites (protected ground locations) conflict
- * with other parties' hazards only, and always win: a hazard over a site is
- * refused, a new site makes the hazard over it yield. On success *out holds the decision; free with
+ * An object is (kind, owner, id): only a candidate that is the proposed
+ * object itself (the submitter's earlier version) is ignored; another
+ * party's object, or another kind, with the same id counts like any other. A proposed zone makes
+ * every conflicting object of a non-admitted party yield. Sites (protected ground locations)
+ * conflict with other parties' hazards only, and always win: a hazard over a site is refused, a new
+ * site makes the hazard over it yield. On success *out holds the decision; free with
  * dc_check_result_clear. DC_INVALID (the proposed object is malformed, with
  * the field in err), DC_NOMEM, DC_INTERNAL (GEOS). */
 dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_check_options *options,

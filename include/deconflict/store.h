@@ -108,6 +108,27 @@ dc_status dc_store_inbox(dc_store *store, dc_inbox box, const char *recipient, i
 /* The recipient's newest id (0 when none). */
 dc_status dc_store_inbox_last(dc_store *store, dc_inbox box, const char *recipient, int64_t *id);
 
+/* ---- the disclosure ledger (disclosure.h) and probing ---- */
+
+/* The area `viewer` has been shown of `object` ("intent/a/x") on UTC `day`, and whether it has
+ * been reported as mapping it. Zeroes when nothing was. DC_OK or DC_STORE. */
+dc_status dc_store_disclosure_spent(dc_store *store, const char *viewer, const char *object,
+                                    int64_t day, double *area_m2, int *mapped);
+/* Add a disclosure of `area_m2` (0 for a time window only) to the ledger, marking it mapped when
+ * `mapped`; days before yesterday are pruned. DC_OK or DC_STORE. */
+dc_status dc_store_disclosure_charge(dc_store *store, const char *viewer, const char *object,
+                                     int64_t day, double area_m2, int mapped);
+
+/* Record a hazard of `party` refused over `site` ("site/o/x") at `now`; prunes every record
+ * older than `since` and returns how many of this party's refusals over this site remain.
+ * DC_OK or DC_STORE. */
+dc_status dc_store_site_refusal_add(dc_store *store, const char *party, const char *site,
+                                    dc_time_us now, dc_time_us since, int64_t *in_window);
+/* Calls `each` for every site over which `party` had more than `limit` hazards refused since
+ * `since`; `each` returns non-zero to stop. DC_OK or DC_STORE. */
+dc_status dc_store_probed_sites(dc_store *store, const char *party, dc_time_us since, int64_t limit,
+                                int (*each)(void *ctx, const char *site), void *ctx);
+
 /* Every zone of every party (for the live monitor). */
 dc_status dc_store_zones(dc_store *store, dc_record_list *out);
 

@@ -3,6 +3,7 @@
 #ifndef DECONFLICT_API_INTERNAL_H
 #define DECONFLICT_API_INTERNAL_H
 
+#include "deconflict/disclosure.h"
 #include "deconflict/party.h"
 #include "deconflict/store.h"
 
@@ -54,8 +55,11 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
 /* An alert as its recipient reads it. */
 json_t *dc_api_alert_json(const dc_alert *alert, const char *recipient);
 
-/* The opaque key of a conflict with another object as it stands. */
-void dc_api_conflict_key(const dc_object *other, char out[40]);
+/* The opaque key of a conflict with another object as it stands: a MAC (BLAKE2b keyed with the
+ * server's secret) of kind/owner/id@version, so that it names the object to the server only. */
+#define DC_CONFLICT_KEY_SECRET_BYTES 32
+void dc_api_conflict_key(const uint8_t secret[DC_CONFLICT_KEY_SECRET_BYTES], const dc_object *other,
+                         char out[40]);
 
 /* A parsed "area" (south,west,north,east) and "from"/"to" query. */
 dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
@@ -67,20 +71,14 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
 
 #include <pthread.h>
 
-/* Hazards refused over sites, per party, for the probing alert. */
-#define DC_API_MAX_PROBED 256
-struct probe {
-    char party[DC_ID_MAX];
-    size_t count;
-    dc_time_us times[64];
-};
-
 typedef struct dc_api dc_api;
 struct dc_api {
     dc_store *store;
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
     uint8_t secret_key[DC_SECRET_KEY_BYTES];
     uint8_t operator_hash[DC_HASH_BYTES];
+    uint8_t conflict_key_secret[DC_CONFLICT_KEY_SECRET_BYTES]; /* derived from the signing key */
+    uint8_t site_secret[DC_DISCLOSE_SECRET_BYTES];             /* site keep-outs, likewise */
     size_t body_limit;
     pthread_mutex_t metrics_lock;
     uint64_t requests_by_class[6]; /* 1xx..5xx */
@@ -92,9 +90,6 @@ struct dc_api {
     void *streams;                                /* server.c's waiting streams */
     int probe_limit;                              /* more refusals over sites than this ... */
     int probe_window_s; /* ... within this many seconds: a probing alert */
-    pthread_mutex_t probe_lock;
-    struct probe probes[DC_API_MAX_PROBED];
-    size_t probe_count;
 };
 
 typedef struct dc_api_request {
@@ -124,6 +119,28 @@ typedef struct dc_api_response {
 /* Fill `res` with an RFC 9457 problem: type "/problems/<status name>". */
 void dc_api_problem(dc_api_response *res, int http_status, dc_status status, const char *pointer,
                     const char *detail);
+
+/* An audit record, signed (every write: the record is its writer's receipt); takes `detail`.
+ * `out` may be NULL. */
+dc_status dc_api_audit(dc_api *api, const char *actor, const char *action, const char *object,
+                       const char *recipients, json_t *detail, dc_audit_record *out);
+
+dc_time_us dc_api_now(void);
+
+/* Store an alert for `recipient` and its audit record about `object`; takes `alert`. */
+dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *object, json_t *alert,
+                             dc_time_us now);
+
+/* ---- disclosure of a submission's conflicts (notices.c) ---- */
+
+/* Tell the submitter of `o` (in `notices_out`, and in its inbox when accepted) and, when
+ * accepted, each counterpart (its inbox) what the disclosure policy lets each learn of every
+ * conflict in `result`; keep the ledger, the probing tracker and their alerts; audit each
+ * disclosure. `ref` names `o`. May turn an accepted hazard into a refused one (a party probing
+ * a site is refused near it): `*accepted` is the final decision. DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_api_disclose_conflicts(dc_api *api, dc_geom *geom, const dc_object *o, const char *ref,
+                                    const dc_check_result *result, int *accepted,
+                                    json_t *notices_out);
 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);

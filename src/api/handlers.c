@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static dc_time_us now_us(void)
+dc_time_us dc_api_now(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
@@ -83,7 +83,7 @@ static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char
 {
     dc_audit_record local, *r = out ? out : &local;
     memset(r, 0, sizeof *r);
-    r->time = now_us();
+    r->time = dc_api_now();
     dc_copy_text(r->actor, sizeof r->actor, actor);
     dc_copy_text(r->action, sizeof r->action, action);
     dc_copy_text(r->object, sizeof r->object, object);
@@ -100,7 +100,7 @@ static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char
 }
 
 /* A signed record: every write, whose record is its writer's receipt. */
-static dc_status audit(dc_api *api, const char *actor, const char *action, const char *object,
+dc_status dc_api_audit(dc_api *api, const char *actor, const char *action, const char *object,
                        const char *recipients, json_t *detail, dc_audit_record *out)
 {
     return append_audit(api, api->secret_key, actor, action, object, recipients, detail, out);
@@ -146,178 +146,6 @@ static int id_valid(const char *id)
     return dc_party_name_valid(id); /* same alphabet: UUIDs and simple names */
 }
 
-struct notice_plan {
-    char recipient[DC_ID_MAX];
-    char about_ref[192]; /* the object whose information the notice discloses */
-    json_t *body;
-};
-
-/* The notice one party gets about one conflict. `mine` is the recipient's
- * own object; `theirs` the counterpart, of which only the owner, kind and
- * the overlap (inside the recipient's own object) are disclosed. */
-static json_t *notice_json(const dc_object *mine, const dc_object *theirs, const dc_conflict *c,
-                           const char *action)
-{
-    char t0[32], t1[32], key[40];
-    dc_time_format(c->time_start, t0, sizeof t0);
-    dc_time_format(c->time_end, t1, sizeof t1);
-    dc_api_conflict_key(theirs, key);
-    double lo = 1e300, hi = -1e300;
-    for (size_t k = 0; k < c->overlap.part_count; k++) {
-        lo = lo < c->overlap.parts[k].altitude_lower ? lo : c->overlap.parts[k].altitude_lower;
-        hi = hi > c->overlap.parts[k].altitude_upper ? hi : c->overlap.parts[k].altitude_upper;
-    }
-    return json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:o}", "object", "kind",
-                     dc_kind_name(mine->kind), "id", mine->id, "counterpart", "party",
-                     theirs->owner, "kind", dc_kind_name(theirs->kind), "action", action, "reason",
-                     dc_reason_name(c->reason), "conflict_key", key, "time_start", t0, "time_end",
-                     t1, "altitude_lower", lo, "altitude_upper", hi, "overlap",
-                     dc_api_overlap_geojson(&c->overlap));
-}
-
-static const char *submitter_action(dc_resolution r)
-{
-    switch (r) {
-    case DC_RESOLUTION_BLOCKS:
-        return "refused";
-    case DC_RESOLUTION_ACCEPTED:
-        return "accepted_conflict";
-    case DC_RESOLUTION_OTHER_REPLANS:
-        return "counterpart_must_replan";
-    default:
-        return "own_conflict";
-    }
-}
-
-/* Record a disclosure: `recipient` was told something about `about_ref`. */
-static dc_status audit_notice(dc_api *api, const char *actor, const char *recipient,
-                              const char *about_ref, json_t *notice, int64_t notice_id)
-{
-    return audit(api, actor, "notice", about_ref, recipient,
-                 json_pack("{s:I,s:O,s:O}", "notice", (json_int_t)notice_id, "action",
-                           json_object_get(notice, "action"), "conflict_key",
-                           json_object_get(notice, "conflict_key")),
-                 NULL);
-}
-
-/* A hazard over a protected site. The site's owner is told the hazard's
- * volumes and window, so that it can move; the hazard's owner only that a
- * site of that party lies inside its area (gathered per party into
- * `windows`, sent by the caller). `o` is the object being written. */
-static dc_status site_conflict(dc_api *api, const dc_object *o, const dc_conflict *c,
-                               const char *ref, const char *other_ref, dc_time_us now,
-                               json_t *windows, json_t *notices_out)
-{
-    const dc_object *hazard = o->kind == DC_KIND_SITE ? c->other : o;
-    const dc_object *site = o->kind == DC_KIND_SITE ? o : c->other;
-    const char *hazard_ref = o->kind == DC_KIND_SITE ? other_ref : ref;
-    const char *site_ref = o->kind == DC_KIND_SITE ? ref : other_ref;
-    char t0[32], t1[32];
-    dc_time_format(c->time_start, t0, sizeof t0);
-    dc_time_format(c->time_end, t1, sizeof t1);
-    json_t *shape = dc_api_object_json(hazard, 0, NULL, NULL);
-    json_t *to_site =
-        json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s,s:O}", "object", "kind", "site", "id",
-                  site->id, "counterpart", "party", hazard->owner, "kind", "hazard", "action",
-                  o->kind == DC_KIND_SITE ? "hazard_over_new_site" : "hazard_refused_over_site",
-                  "reason", "protected_site", "time_start", t0, "time_end", t1, "hazard_volumes",
-                  json_object_get(shape, "volumes"));
-    json_decref(shape);
-    char *text = json_dumps(to_site, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    int64_t nid = 0;
-    dc_status rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, site->owner, text, now, &nid);
-    free(text);
-    if (rc == DC_OK)
-        rc = audit(api, "server", "notice", hazard_ref, site->owner,
-                   json_pack("{s:I,s:s}", "notice", (json_int_t)nid, "action", "hazard_over_site"),
-                   NULL);
-    if (o->kind == DC_KIND_SITE) {
-        json_object_set_new(to_site, "id", json_integer(nid));
-        json_array_append_new(notices_out, to_site);
-    } else {
-        json_decref(to_site);
-    }
-    /* the hazard's owner: a site of this party, this window */
-    json_t *w = json_object_get(windows, site->owner);
-    if (w == NULL) {
-        json_object_set_new(windows, site->owner, json_pack("[s,s]", t0, t1));
-    } else {
-        if (strcmp(t0, json_string_value(json_array_get(w, 0))) < 0)
-            json_array_set_new(w, 0, json_string(t0));
-        if (strcmp(t1, json_string_value(json_array_get(w, 1))) > 0)
-            json_array_set_new(w, 1, json_string(t1));
-    }
-    if (rc == DC_OK)
-        rc = audit(api, "server", "notice", site_ref, hazard->owner,
-                   json_pack("{s:s}", "action", "protected_site_inside_hazard"), NULL);
-    if (rc == DC_OK && o->kind == DC_KIND_SITE) {
-        /* a new site: the existing hazard's owner is told at once */
-        json_t *n =
-            json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:s}", "object", "kind", "hazard", "id",
-                      hazard->id, "counterpart", "party", site->owner, "kind", "site", "action",
-                      "replan", "reason", "protected_site", "time_start", t0, "time_end", t1);
-        text = json_dumps(n, JSON_COMPACT);
-        rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, hazard->owner, text, now, NULL);
-        free(text);
-        json_decref(n);
-        json_object_del(windows,
-                        site->owner); /* told directly, not through the submitter's response */
-    }
-    return rc;
-}
-
-/* More than probe_limit hazards refused over sites within probe_window: a
- * party may be sweeping for hidden sites. The operator is alerted (and the
- * alert audited) once each time the limit is passed. */
-static dc_status note_site_refusal(dc_api *api, const char *party, dc_time_us now)
-{
-    pthread_mutex_lock(&api->probe_lock);
-    struct probe *p = NULL;
-    for (size_t i = 0; i < api->probe_count; i++)
-        if (strcmp(api->probes[i].party, party) == 0)
-            p = &api->probes[i];
-    if (p == NULL && api->probe_count < DC_API_MAX_PROBED) {
-        p = &api->probes[api->probe_count++];
-        memset(p, 0, sizeof *p);
-        dc_copy_text(p->party, sizeof p->party, party);
-    }
-    int raise = 0;
-    size_t in_window = 0;
-    if (p != NULL) {
-        dc_time_us since = now - (dc_time_us)api->probe_window_s * DC_US_PER_S;
-        size_t k = 0;
-        for (size_t i = 0; i < p->count; i++)
-            if (p->times[i] >= since)
-                p->times[k++] = p->times[i];
-        p->count = k;
-        if (p->count < sizeof p->times / sizeof p->times[0])
-            p->times[p->count++] = now;
-        in_window = p->count;
-        raise = in_window == (size_t)api->probe_limit + 1;
-    }
-    pthread_mutex_unlock(&api->probe_lock);
-    if (!raise)
-        return DC_OK;
-    char t[32];
-    dc_time_format(now, t, sizeof t);
-    json_t *alert = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "probing", "level", "warning",
-                              "time", t, "party", party, "refused_hazards", (json_int_t)in_window,
-                              "window_s", (json_int_t)api->probe_window_s);
-    char *text = json_dumps(alert, JSON_COMPACT);
-    int64_t id = 0;
-    dc_status rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, "operator", text, now, &id);
-    free(text);
-    char ref[96];
-    snprintf(ref, sizeof ref, "party/%s", party);
-    if (rc == DC_OK)
-        rc = audit(api, "server", "alert", ref, "operator",
-                   json_pack("{s:I,s:s,s:I}", "alert", (json_int_t)id, "kind", "probing",
-                             "refused_hazards", (json_int_t)in_window),
-                   NULL);
-    json_decref(alert);
-    return rc;
-}
-
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
@@ -338,6 +166,12 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     dc_copy_text(o->owner, sizeof o->owner, req->party.name);
     char ref[192];
     dc_object_ref(kind, o->owner, o->id, ref, sizeof ref);
+    /* Readers get the object as declared; a site is deconflicted against its keep-out disc
+     * (disclosure.h), which alone is stored for candidate search. */
+    json_t *declared = dc_api_object_json(o, sub.is_public, sub.hazard_kind, sub.route);
+    const dc_volume *declared_volumes = o->volumes;
+    dc_volume keepout;
+    memset(&keepout, 0, sizeof keepout);
 
     dc_record existing, other;
     dc_record_list candidates = {0};
@@ -345,6 +179,16 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     dc_accepted_conflict *accepted = NULL;
     json_t *notices_out = json_array();
     int have_existing = 0;
+    if (kind == DC_KIND_SITE) {
+        double radius = json_number_value(json_object_get(sub.route, "radius"));
+        if (dc_disclosure_site_keepout(api->site_secret, o->owner, o->id, &o->volumes[0], radius,
+                                       &keepout) != DC_OK) {
+            dc_api_problem(res, 400, DC_RANGE, "/radius",
+                           "the site is too large to protect: split it into smaller sites");
+            goto done;
+        }
+        o->volumes = &keepout;
+    }
     if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
         goto done;
@@ -407,11 +251,12 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     for (size_t i = 0; i < candidates.count; i++) {
         cands[i] = &candidates.items[i].object;
         char key[40];
-        dc_api_conflict_key(cands[i], key);
+        dc_api_conflict_key(api->conflict_key_secret, cands[i], key);
         for (size_t k = 0; k < sub.accept_count; k++)
             if (strcmp(key, sub.accept_keys[k]) == 0 && accept_n < sub.accept_count) {
                 snprintf(accepted[accept_n].owner, DC_ID_MAX, "%s", cands[i]->owner);
                 snprintf(accepted[accept_n].object_id, DC_ID_MAX, "%s", cands[i]->id);
+                accepted[accept_n].kind = cands[i]->kind;
                 accepted[accept_n++].version = cands[i]->version;
             }
     }
@@ -426,68 +271,12 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             dc_api_problem(res, 500, rc, NULL, err.message);
         goto done;
     }
-    /* What the submitter is told about each conflict (in the response),
-     * and what each counterpart is told (stored notices). Both audited. */
-    dc_time_us now = now_us();
-    json_t *site_windows = json_object(); /* site owner -> [t0, t1] for the hazard's owner */
-    int site_refusal = 0;
-    for (size_t i = 0; rc == DC_OK && i < result.conflict_count; i++) {
-        const dc_conflict *c = &result.conflicts[i];
-        char other_ref[192];
-        dc_object_ref(c->other->kind, c->other->owner, c->other->id, other_ref, sizeof other_ref);
-        if (c->reason == DC_REASON_PROTECTED_SITE) {
-            rc = site_conflict(api, o, c, ref, other_ref, now, site_windows, notices_out);
-            site_refusal |= o->kind == DC_KIND_HAZARD;
-            continue;
-        }
-        json_t *mine = notice_json(o, c->other, c, submitter_action(c->resolution));
-        int64_t nid = 0;
-        char *text = json_dumps(mine, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, o->owner, text, now, &nid);
-        free(text);
-        json_object_set_new(mine, "id", json_integer(nid));
-        if (rc == DC_OK && c->resolution != DC_RESOLUTION_OWN)
-            rc = audit_notice(api, "server", o->owner, other_ref, mine, nid);
-        json_array_append_new(notices_out, mine);
-        if (rc != DC_OK || !result.accepted)
-            continue;
-        if (c->resolution == DC_RESOLUTION_OTHER_REPLANS ||
-            c->resolution == DC_RESOLUTION_ACCEPTED) {
-            json_t *theirs = notice_json(c->other, o, c,
-                                         c->resolution == DC_RESOLUTION_OTHER_REPLANS
-                                             ? "replan"
-                                             : "conflict_accepted_by_counterpart");
-            text = json_dumps(theirs, JSON_COMPACT | JSON_REAL_PRECISION(12));
-            rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, c->other->owner, text, now, &nid);
-            free(text);
-            if (rc == DC_OK)
-                rc = audit_notice(api, "server", c->other->owner, ref, theirs, nid);
-            json_decref(theirs);
-        }
-    }
-    /* The hazard's owner learns, per party, that a protected site lies inside
-     * its area during a window: not where, not how many. */
-    const char *site_party;
-    json_t *window;
-    json_object_foreach(site_windows, site_party, window)
-    {
-        if (rc != DC_OK)
-            break;
-        json_t *n =
-            json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:O,s:O}", "object", "kind",
-                      dc_kind_name(o->kind), "id", o->id, "counterpart", "party", site_party,
-                      "kind", "site", "action", "refused", "reason", "protected_site", "time_start",
-                      json_array_get(window, 0), "time_end", json_array_get(window, 1));
-        char *text = json_dumps(n, JSON_COMPACT);
-        int64_t nid = 0;
-        rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, o->owner, text, now, &nid);
-        free(text);
-        json_object_set_new(n, "id", json_integer(nid));
-        json_array_append_new(notices_out, n);
-    }
-    json_decref(site_windows);
-    if (rc == DC_OK && site_refusal)
-        rc = note_site_refusal(api, o->owner, now);
+    /* What the submitter and each counterpart are told: the disclosure policy's answer,
+     * audited (notices.c). It may refuse a hazard near a site its owner has been probing. */
+    dc_time_us now = dc_api_now();
+    int decided = result.accepted;
+    rc = dc_api_disclose_conflicts(api, geom, o, ref, &result, &decided, notices_out);
+    result.accepted = decided;
     if (rc != DC_OK) {
         dc_store_rollback(api->store);
         store_failure(res);
@@ -495,8 +284,8 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     }
     if (!result.accepted) {
         /* Nothing is written but the disclosures just made. */
-        audit(api, o->owner, "refused", ref, "", json_pack("{s:s}", "kind", dc_kind_name(kind)),
-              NULL);
+        dc_api_audit(api, o->owner, "refused", ref, "",
+                     json_pack("{s:s}", "kind", dc_kind_name(kind)), NULL);
         if (dc_store_commit(api->store) != DC_OK) {
             store_failure(res);
             goto done;
@@ -513,9 +302,8 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     rec.is_public = sub.is_public;
     rec.created = have_existing ? existing.created : now;
     rec.updated = now;
-    json_t *body = dc_api_object_json(o, sub.is_public, sub.hazard_kind, sub.route);
-    rec.body = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    json_decref(body);
+    json_object_set_new(declared, "version", json_integer(o->version));
+    rec.body = json_dumps(declared, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     uint8_t digest[DC_HASH_BYTES];
     char digest_hex[2 * DC_HASH_BYTES + 1];
     dc_audit_record write;
@@ -526,10 +314,10 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         dc_hex(digest, DC_HASH_BYTES, digest_hex);
         char action[32];
         snprintf(action, sizeof action, "%s.put", dc_kind_name(kind));
-        rc = audit(api, o->owner, action, ref, "",
-                   json_pack("{s:I,s:s,s:s}", "version", (json_int_t)o->version, "state",
-                             dc_state_name(o->state), "digest", digest_hex),
-                   &write);
+        rc = dc_api_audit(api, o->owner, action, ref, "",
+                          json_pack("{s:I,s:s,s:s}", "version", (json_int_t)o->version, "state",
+                                    dc_state_name(o->state), "digest", digest_hex),
+                          &write);
     }
     if (dc_store_finish(api->store, rc) != DC_OK) {
         free(rec.body);
@@ -561,6 +349,9 @@ done:
     json_decref(notices_out);
     dc_check_result_clear(&result);
     dc_record_list_clear(&candidates);
+    json_decref(declared);
+    o->volumes = declared_volumes;
+    dc_volume_clear(&keepout);
     dc_api_submission_clear(&sub);
     dc_geom_free(geom);
 }
@@ -570,8 +361,8 @@ static dc_status audit_read(dc_api *api, const char *reader, const dc_record *r)
 {
     char ref[192];
     dc_object_ref(r->object.kind, r->object.owner, r->object.id, ref, sizeof ref);
-    return audit(api, reader, "read", ref, reader,
-                 json_pack("{s:I}", "version", (json_int_t)r->object.version), NULL);
+    return dc_api_audit(api, reader, "read", ref, reader,
+                        json_pack("{s:I}", "version", (json_int_t)r->object.version), NULL);
 }
 
 static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
@@ -636,7 +427,7 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
     snprintf(action, sizeof action, "%s.delete", dc_kind_name(kind));
     dc_audit_record write;
     if (rc == DC_OK)
-        rc = audit(api, req->party.name, action, ref, "", NULL, &write);
+        rc = dc_api_audit(api, req->party.name, action, ref, "", NULL, &write);
     if (dc_store_finish(api->store, rc) != DC_OK) {
         store_failure(res);
         return;
@@ -754,13 +545,13 @@ static void create_party(dc_api *api, const dc_api_request *req, dc_api_response
     } else if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
     } else {
-        dc_status rc = dc_store_party_add(api->store, name, hash, now_us());
+        dc_status rc = dc_store_party_add(api->store, name, hash, dc_api_now());
         if (rc == DC_OK && notation != NULL)
             rc = dc_store_party_set_notation(api->store, name, notation);
         dc_audit_record write;
         if (rc == DC_OK)
-            rc = audit(api, "operator", "party.create", "", name, json_pack("{s:s}", "party", name),
-                       &write);
+            rc = dc_api_audit(api, "operator", "party.create", "", name,
+                              json_pack("{s:s}", "party", name), &write);
         if (rc == DC_CONFLICT) {
             dc_store_rollback(api->store);
             dc_api_problem(res, 409, DC_CONFLICT, "/name", "a party of that name exists");
@@ -819,13 +610,14 @@ static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api
     } else {
         dc_status rc = dc_store_party_exists(api->store, grantee);
         if (rc == DC_OK)
-            rc = add ? dc_store_grant_add(api->store, req->party.name, grantee, kind, now_us())
+            rc = add ? dc_store_grant_add(api->store, req->party.name, grantee, kind, dc_api_now())
                      : dc_store_grant_remove(api->store, req->party.name, grantee, kind);
         char ref[192];
         snprintf(ref, sizeof ref, "grant/%s/%s/%s", req->party.name, grantee, kind_name);
         dc_audit_record write;
         if (rc == DC_OK)
-            rc = audit(api, req->party.name, add ? "grant" : "revoke", ref, grantee, NULL, &write);
+            rc = dc_api_audit(api, req->party.name, add ? "grant" : "revoke", ref, grantee, NULL,
+                              &write);
         if (rc == DC_NOT_FOUND || rc == DC_CONFLICT) {
             dc_store_rollback(api->store);
             if (rc == DC_CONFLICT)
@@ -1117,7 +909,7 @@ static dc_status mark_nonconforming(dc_api *api, const dc_alert *a, int *changed
     free(rec.body);
     rec.body = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     json_decref(body);
-    rec.updated = now_us();
+    rec.updated = dc_api_now();
     uint8_t digest[DC_HASH_BYTES];
     char hex[2 * DC_HASH_BYTES + 1], ref[192];
     dc_object_ref(DC_KIND_INTENT, a->party, a->intent_id, ref, sizeof ref);
@@ -1126,10 +918,10 @@ static dc_status mark_nonconforming(dc_api *api, const dc_alert *a, int *changed
         rc = dc_store_object_digest(api->store, &rec, digest);
     if (rc == DC_OK) {
         dc_hex(digest, DC_HASH_BYTES, hex);
-        rc = audit(api, "server", "intent.put", ref, a->party,
-                   json_pack("{s:I,s:s,s:s}", "version", (json_int_t)rec.object.version, "state",
-                             "nonconforming", "digest", hex),
-                   NULL);
+        rc = dc_api_audit(api, "server", "intent.put", ref, a->party,
+                          json_pack("{s:I,s:s,s:s}", "version", (json_int_t)rec.object.version,
+                                    "state", "nonconforming", "digest", hex),
+                          NULL);
     }
     dc_record_clear(&rec);
     *changed = rc == DC_OK;
@@ -1142,7 +934,7 @@ static dc_status mark_nonconforming(dc_api *api, const dc_alert *a, int *changed
 static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts, struct alert_out *out,
                                 size_t *delivered)
 {
-    dc_time_us now = now_us();
+    dc_time_us now = dc_api_now();
     dc_status rc = DC_OK;
     for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
         struct alert_out *o = &out[i];
@@ -1387,12 +1179,12 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
         if (rc == DC_OK)
             rc = dc_store_party_exists(api->store, to);
         if (rc == DC_OK)
-            rc = dc_store_message_add(api->store, req->party.name, to, btext, now_us(), &id);
+            rc = dc_store_message_add(api->store, req->party.name, to, btext, dc_api_now(), &id);
         char ref[64];
         snprintf(ref, sizeof ref, "message/%lld", (long long)id);
         if (rc == DC_OK)
-            rc = audit(api, req->party.name, "message", ref, to,
-                       json_pack("{s:I}", "coordinates", (json_int_t)n), &write);
+            rc = dc_api_audit(api, req->party.name, "message", ref, to,
+                              json_pack("{s:I}", "coordinates", (json_int_t)n), &write);
         if (rc == DC_NOT_FOUND) {
             dc_store_rollback(api->store);
             dc_api_problem(res, 404, DC_NOT_FOUND, "/to", "no such party");
@@ -1425,8 +1217,8 @@ static int collect_message(void *ctx, const dc_message *m)
     if (strcmp(m->recipient, l->viewer) == 0) {
         char ref[64];
         snprintf(ref, sizeof ref, "message/%lld", (long long)m->id);
-        if (audit(l->api, l->viewer, "message.read", ref, l->viewer,
-                  json_pack("{s:s}", "shown", digest), NULL) != DC_OK)
+        if (dc_api_audit(l->api, l->viewer, "message.read", ref, l->viewer,
+                         json_pack("{s:s}", "shown", digest), NULL) != DC_OK)
             l->failed = 1;
     }
     return l->failed;
@@ -1473,8 +1265,8 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
         snprintf(ref, sizeof ref, "message/%lld", (long long)id);
         if (strcmp(expected, digest) != 0) {
             /* a wrong read-back is itself worth recording */
-            audit(api, req->party.name, "message.ack_refused", ref, "",
-                  json_pack("{s:s}", "digest", digest), NULL);
+            dc_api_audit(api, req->party.name, "message.ack_refused", ref, "",
+                         json_pack("{s:s}", "digest", digest), NULL);
             dc_store_commit(api->store);
             dc_api_problem(
                 res, 409, DC_CONFLICT, "/digest",
@@ -1487,11 +1279,11 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
             json_decref(n);
             dc_status rc = dc_store_message_acknowledge(api->store, id);
             if (rc == DC_OK)
-                rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, m.sender, text, now_us(),
+                rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, m.sender, text, dc_api_now(),
                                         NULL);
             if (rc == DC_OK)
-                rc = audit(api, req->party.name, "message.ack", ref, m.sender,
-                           json_pack("{s:s}", "digest", digest), &write);
+                rc = dc_api_audit(api, req->party.name, "message.ack", ref, m.sender,
+                                  json_pack("{s:s}", "digest", digest), &write);
             free(text);
             if (dc_store_finish(api->store, rc) != DC_OK) {
                 store_failure(res);

@@ -603,6 +603,16 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
                               "cannot read or create the server key");
         }
     }
+    if (rc == DC_OK) {
+        /* secrets of the disclosure policy, derived from the signing key so that they survive
+         * a restart and never leave the server: one for conflict keys, one for site keep-outs */
+        crypto_generichash(s->api.conflict_key_secret, sizeof s->api.conflict_key_secret,
+                           (const unsigned char *)"conflict-key", 12, s->api.secret_key,
+                           crypto_generichash_KEYBYTES_MAX);
+        crypto_generichash(s->api.site_secret, sizeof s->api.site_secret,
+                           (const unsigned char *)"site-keepout", 12, s->api.secret_key,
+                           crypto_generichash_KEYBYTES_MAX);
+    }
     struct streams hub;
     memset(&hub, 0, sizeof hub);
     pthread_mutex_init(&hub.lock, NULL);
@@ -610,7 +620,6 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     s->api.streams = &hub;
     s->api.alerts_published = alerts_published;
     pthread_mutex_init(&s->api.monitor_lock, NULL);
-    pthread_mutex_init(&s->api.probe_lock, NULL);
     s->api.probe_limit = config->probe_limit;
     s->api.probe_window_s = config->probe_window_s;
     if (rc == DC_OK)
@@ -677,12 +686,13 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     }
     dc_monitor_free(s->api.monitor);
     pthread_mutex_destroy(&s->api.monitor_lock);
-    pthread_mutex_destroy(&s->api.probe_lock);
     pthread_mutex_destroy(&hub.lock);
     pthread_cond_destroy(&hub.stop);
     dc_store_close(s->api.store);
     pthread_mutex_destroy(&s->api.metrics_lock);
     sodium_memzero(s->api.secret_key, sizeof s->api.secret_key);
+    sodium_memzero(s->api.conflict_key_secret, sizeof s->api.conflict_key_secret);
+    sodium_memzero(s->api.site_secret, sizeof s->api.site_secret);
     free(s);
     return rc;
 }

@@ -72,6 +72,12 @@ void dc_check_result_clear(dc_check_result *result)
     memset(result, 0, sizeof *result);
 }
 
+/* One object is (kind, owner, id): another party's id, or another kind's, never matches. */
+static int same_object(const dc_object *a, const dc_object *b)
+{
+    return a->kind == b->kind && strcmp(a->owner, b->owner) == 0 && strcmp(a->id, b->id) == 0;
+}
+
 static int in_force(const dc_object *o)
 {
     return o->kind == DC_KIND_ZONE || o->state == DC_STATE_ACCEPTED ||
@@ -100,8 +106,8 @@ static dc_status validate(const dc_object *o, dc_error *err)
 static int classify(const dc_object *p, const dc_object *c, const dc_check_options *opt,
                     dc_resolution *res, dc_conflict_reason *why)
 {
-    if (strcmp(p->id, c->id) == 0 || !in_force(c))
-        return -1;
+    if (same_object(p, c) || !in_force(c))
+        return -1; /* only the submitter's own earlier version of this very object */
     int same_owner = strcmp(p->owner, c->owner) == 0;
     if (p->kind == DC_KIND_SITE || c->kind == DC_KIND_SITE) {
         /* only hazards threaten sites; a site always wins */
@@ -147,7 +153,7 @@ static int classify(const dc_object *p, const dc_object *c, const dc_check_optio
         *why = DC_REASON_EQUAL_PRIORITY;
         *res = DC_RESOLUTION_BLOCKS;
         for (size_t i = 0; i < opt->accept_count; i++)
-            if (strcmp(opt->accept[i].object_id, c->id) == 0 &&
+            if (opt->accept[i].kind == c->kind && strcmp(opt->accept[i].object_id, c->id) == 0 &&
                 strcmp(opt->accept[i].owner, c->owner) == 0 && opt->accept[i].version == c->version)
                 *res = DC_RESOLUTION_ACCEPTED;
     }
@@ -190,10 +196,13 @@ static dc_status overlap_objects(dc_geom *geom, const dc_object *a, const dc_obj
     return DC_OK;
 }
 
-static int by_other_id(const void *x, const void *y)
+static int by_other_object(const void *x, const void *y)
 {
-    const dc_conflict *a = x, *b = y;
-    return strcmp(a->other->id, b->other->id);
+    const dc_object *a = ((const dc_conflict *)x)->other, *b = ((const dc_conflict *)y)->other;
+    int c = strcmp(a->owner, b->owner);
+    if (c == 0)
+        c = (int)a->kind - (int)b->kind;
+    return c != 0 ? c : strcmp(a->id, b->id);
 }
 
 dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_check_options *options,
@@ -231,7 +240,7 @@ dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_che
         out->conflicts[out->conflict_count++] = conflict;
     }
     if (out->conflict_count > 1)
-        qsort(out->conflicts, out->conflict_count, sizeof *out->conflicts, by_other_id);
+        qsort(out->conflicts, out->conflict_count, sizeof *out->conflicts, by_other_object);
     out->accepted = 1;
     for (size_t i = 0; i < out->conflict_count; i++)
         if (out->conflicts[i].resolution == DC_RESOLUTION_BLOCKS)

@@ -84,6 +84,15 @@ static const char *const migrations[] = {
     " body TEXT NOT NULL, created INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX messages_by_sender ON messages(sender, id);"
     "CREATE INDEX messages_by_recipient ON messages(recipient, id);",
+    /* 4: what each party has learned of each other party's object (area, per UTC day: the
+     * disclosure budget), and the hazards each party had refused over each site (probing) */
+    "CREATE TABLE disclosures(viewer TEXT NOT NULL, object TEXT NOT NULL, day INTEGER NOT NULL,"
+    " area_m2 REAL NOT NULL DEFAULT 0, notices INTEGER NOT NULL DEFAULT 0,"
+    " mapped INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(viewer, object, day));"
+    "CREATE INDEX disclosures_by_day ON disclosures(day);"
+    "CREATE TABLE site_refusals(party TEXT NOT NULL, site TEXT NOT NULL, time INTEGER NOT NULL);"
+    "CREATE INDEX site_refusals_by_party ON site_refusals(party, site, time);"
+    "CREATE INDEX site_refusals_by_time ON site_refusals(time);",
 };
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
@@ -345,6 +354,111 @@ dc_status dc_store_party_set_notation(dc_store *s, const char *name, const char 
         rc = DC_NOT_FOUND;
     release(s, st);
     return rc;
+}
+
+/* ---- disclosure ledger and probing ---- */
+
+dc_status dc_store_disclosure_spent(dc_store *s, const char *viewer, const char *object,
+                                    int64_t day, double *area_m2, int *mapped)
+{
+    *area_m2 = 0;
+    *mapped = 0;
+    sqlite3_stmt *st = prepare(
+        s, "SELECT area_m2, mapped FROM disclosures WHERE viewer = ? AND object = ? AND day = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, viewer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, object, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, day);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *area_m2 = sqlite3_column_double(st, 0);
+        *mapped = sqlite3_column_int(st, 1);
+    }
+    release(s, st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
+}
+
+dc_status dc_store_disclosure_charge(dc_store *s, const char *viewer, const char *object,
+                                     int64_t day, double area_m2, int mapped)
+{
+    /* days before yesterday are no budget's concern: the ledger stays two days long */
+    sqlite3_stmt *prune = prepare(s, "DELETE FROM disclosures WHERE day < ?");
+    if (prune == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(prune, 1, day - 1);
+    int ok = sqlite3_step(prune) == SQLITE_DONE;
+    release(s, prune);
+    sqlite3_stmt *st =
+        prepare(s, "INSERT INTO disclosures(viewer, object, day, area_m2, notices, mapped)"
+                   " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(viewer, object, day) DO UPDATE SET"
+                   " area_m2 = area_m2 + excluded.area_m2, notices = notices + 1,"
+                   " mapped = max(mapped, excluded.mapped)");
+    if (!ok || st == NULL) {
+        release(s, st);
+        return DC_STORE;
+    }
+    sqlite3_bind_text(st, 1, viewer, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, object, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, day);
+    sqlite3_bind_double(st, 4, area_m2);
+    sqlite3_bind_int(st, 5, mapped != 0);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_site_refusal_add(dc_store *s, const char *party, const char *site,
+                                    dc_time_us now, dc_time_us since, int64_t *in_window)
+{
+    *in_window = 0;
+    sqlite3_stmt *prune = prepare(s, "DELETE FROM site_refusals WHERE time < ?");
+    if (prune == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(prune, 1, since);
+    int ok = sqlite3_step(prune) == SQLITE_DONE;
+    release(s, prune);
+    sqlite3_stmt *add = ok ? prepare(s, "INSERT INTO site_refusals(party, site, time)"
+                                        " VALUES (?, ?, ?)")
+                           : NULL;
+    if (add == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(add, 1, party, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(add, 2, site, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(add, 3, now);
+    ok = sqlite3_step(add) == SQLITE_DONE;
+    release(s, add);
+    sqlite3_stmt *count = ok ? prepare(s, "SELECT count(*) FROM site_refusals"
+                                          " WHERE party = ? AND site = ? AND time >= ?")
+                             : NULL;
+    if (count == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(count, 1, party, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(count, 2, site, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(count, 3, since);
+    dc_status rc = sqlite3_step(count) == SQLITE_ROW ? DC_OK : DC_STORE;
+    if (rc == DC_OK)
+        *in_window = sqlite3_column_int64(count, 0);
+    release(s, count);
+    return rc;
+}
+
+dc_status dc_store_probed_sites(dc_store *s, const char *party, dc_time_us since, int64_t limit,
+                                int (*each)(void *ctx, const char *site), void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT site FROM site_refusals WHERE party = ? AND time >= ?"
+                                  " GROUP BY site HAVING count(*) > ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, party, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, limit);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        if (each(ctx, (const char *)sqlite3_column_text(st, 0)) != 0)
+            break;
+    release(s, st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
 }
 
 /* ---- objects ---- */

@@ -47,8 +47,14 @@ for with_site in (True, False):
                     not any(x in text for x in ("36.3700000", "37.5200000", "36.37N", "\": 500", "500.0", "overlap", "albab")), text)
             status, _, notes = s.call("GET", "/v1/notices", tr)
             hazard_notes = [n for n in notes["items"] if n["counterpart"]["kind"] == "hazard"]
-            r.check("Turkey is told the hazard's volume and window", bool(hazard_notes) and
-                    hazard_notes[0]["hazard_volumes"][0]["outline_circle"]["radius"] == 1000, str(notes)[:300])
+            # the hazard where it threatens the site's keep-out, on the published 500 m grid
+            vs = hazard_notes[0]["hazard_volumes"] if hazard_notes else []
+            lats = [p["lat"] for v in vs for p in v["outline_polygon"]["vertices"]]
+            lngs = [p["lng"] for v in vs for p in v["outline_polygon"]["vertices"]]
+            r.check("Turkey is told where the hazard threatens its site, and when", bool(vs) and
+                    min(lats) <= 36.37 <= max(lats) and min(lngs) <= 37.52 <= max(lngs) and
+                    vs[0]["time_start"] == T0, str(notes)[:300])
+            r.check("on the 500 m grid", all(abs(x * 200 - round(x * 200)) < 1e-6 for x in lats + lngs), str(vs)[:300])
             r.equal("Turkey's site is Turkey's alone", 404, s.call("GET", "/v1/sites/albab-unit", us)[0])
             status, _, grant = s.call("POST", "/v1/grants", tr, {"grantee": "coalition", "kind": "intent"})
             r.equal("an intent grant does not show sites", 404, s.call("GET", "/v1/sites/albab-unit", us)[0])
@@ -131,7 +137,7 @@ try:
           f"{sorted({n['counterpart']['party'] for n in learned})} lies inside the union of its refused circles "
           f"{refused}", flush=True)
     r.check("what the prober learned: a party and a window, no place", all(set(n) <= {"object", "counterpart", "action",
-            "reason", "time_start", "time_end", "id"} for n in learned), str(learned))
+            "reason", "time_start", "time_end", "id", "disclosed", "detail"} for n in learned), str(learned))
 finally:
     s.stop()
     s.cleanup()

@@ -63,36 +63,49 @@ static void test_rules(void **state)
     dc_object own = object("ru-2", DC_KIND_INTENT, "russia", 9, &there);
     dc_object withdrawn = object("tr-2", DC_KIND_INTENT, "turkey", 9, &there);
     withdrawn.state = DC_STATE_WITHDRAWN;
-    dc_object earlier_self = object("ru-1", DC_KIND_INTENT, "turkey", 9, &there);
+    dc_object earlier_self = object("ru-1", DC_KIND_INTENT, "russia", 9, &there);
+    dc_object same_id_other_party = object("ru-1", DC_KIND_INTENT, "turkey", 9, &there);
     char admitted[1][DC_ID_MAX] = {"us"};
     dc_object zone = object("tr-airspace", DC_KIND_ZONE, "turkey", 0, &there);
     zone.admitted = (const char(*)[DC_ID_MAX])admitted;
     zone.admitted_count = 1;
 
-    const dc_object *all[] = {&higher, &equal, &lower, &own, &withdrawn, &earlier_self, &zone};
+    const dc_object *all[] = {&higher,    &equal,        &lower, &own,
+                              &withdrawn, &earlier_self, &zone,  &same_id_other_party};
     dc_check_result r;
-    assert_int_equal(dc_engine_check(g, &proposed, NULL, all, 7, &r, NULL), DC_OK);
+    assert_int_equal(dc_engine_check(g, &proposed, NULL, all, 8, &r, NULL), DC_OK);
     assert_false(r.accepted);
-    assert_int_equal(r.conflict_count,
-                     4); /* own, withdrawn and its own earlier version do not count */
+    /* own, withdrawn and its own earlier version do not count; another party's object with
+     * the same id does, like any other (sorted by owner, kind, id) */
+    assert_int_equal(r.conflict_count, 5);
     assert_string_equal(r.conflicts[0].other->id, "sy-1");
     assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_OTHER_REPLANS);
-    assert_string_equal(r.conflicts[1].other->id, "tr-1");
+    assert_string_equal(r.conflicts[1].other->id, "ru-1");
+    assert_string_equal(r.conflicts[1].other->owner, "turkey");
     assert_int_equal(r.conflicts[1].resolution, DC_RESOLUTION_BLOCKS);
-    assert_int_equal(r.conflicts[1].reason, DC_REASON_HIGHER_PRIORITY);
-    assert_string_equal(r.conflicts[2].other->id, "tr-airspace");
-    assert_int_equal(r.conflicts[2].reason, DC_REASON_ZONE);
-    assert_string_equal(r.conflicts[3].other->id, "us-1");
-    assert_int_equal(r.conflicts[3].resolution, DC_RESOLUTION_BLOCKS);
-    assert_int_equal(r.conflicts[3].reason, DC_REASON_EQUAL_PRIORITY);
+    assert_string_equal(r.conflicts[2].other->id, "tr-1");
+    assert_int_equal(r.conflicts[2].resolution, DC_RESOLUTION_BLOCKS);
+    assert_int_equal(r.conflicts[2].reason, DC_REASON_HIGHER_PRIORITY);
+    assert_string_equal(r.conflicts[3].other->id, "tr-airspace");
+    assert_int_equal(r.conflicts[3].reason, DC_REASON_ZONE);
+    assert_string_equal(r.conflicts[4].other->id, "us-1");
+    assert_int_equal(r.conflicts[4].resolution, DC_RESOLUTION_BLOCKS);
+    assert_int_equal(r.conflicts[4].reason, DC_REASON_EQUAL_PRIORITY);
     /* the overlap is the common altitude band and window */
-    assert_true(r.conflicts[3].overlap.parts[0].altitude_lower == 1000);
-    assert_true(r.conflicts[3].overlap.parts[0].altitude_upper == 3000);
-    assert_true(r.conflicts[3].time_start == T0 && r.conflicts[3].time_end == T0 + H);
+    assert_true(r.conflicts[4].overlap.parts[0].altitude_lower == 1000);
+    assert_true(r.conflicts[4].overlap.parts[0].altitude_upper == 3000);
+    assert_true(r.conflicts[4].time_start == T0 && r.conflicts[4].time_end == T0 + H);
     dc_check_result_clear(&r);
 
     /* accepting the equal-priority conflict: only at the version shown */
-    dc_accepted_conflict stale = {"us", "us-1", 2}, shown = {"us", "us-1", 3};
+    dc_accepted_conflict stale = {"us", "us-1", 2, DC_KIND_HAZARD},
+                         shown = {"us", "us-1", 3, DC_KIND_HAZARD},
+                         other_kind = {"us", "us-1", 3, DC_KIND_INTENT};
+    dc_check_options wrong_kind = {0, 1, &other_kind};
+    const dc_object *only_equal[] = {&equal};
+    assert_int_equal(dc_engine_check(g, &proposed, &wrong_kind, only_equal, 1, &r, NULL), DC_OK);
+    assert_false(r.accepted); /* an acceptance names the kind as well as owner and id */
+    dc_check_result_clear(&r);
     dc_check_options opt = {0, 1, &stale};
     const dc_object *just_equal[] = {&equal};
     assert_int_equal(dc_engine_check(g, &proposed, &opt, just_equal, 1, &r, NULL), DC_OK);
@@ -104,7 +117,8 @@ static void test_rules(void **state)
     assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_ACCEPTED);
     dc_check_result_clear(&r);
     /* accepting cannot override a higher priority or a zone */
-    dc_accepted_conflict override[] = {{"turkey", "tr-1", 3}, {"turkey", "tr-airspace", 3}};
+    dc_accepted_conflict override[] = {{"turkey", "tr-1", 3, DC_KIND_INTENT},
+                                       {"turkey", "tr-airspace", 3, DC_KIND_ZONE}};
     dc_check_options opt2 = {0, 2, override};
     const dc_object *blockers[] = {&higher, &zone};
     assert_int_equal(dc_engine_check(g, &proposed, &opt2, blockers, 2, &r, NULL), DC_OK);
@@ -158,6 +172,54 @@ static int same_result(const dc_check_result *a, const dc_check_result *b)
         }
     }
     return 1;
+}
+
+/* An object is (kind, owner, id): whatever the kinds, another party's object bearing the
+ * proposed object's id is decided like any other, and only the proposer's own earlier version
+ * of the very same object is skipped. */
+static void test_same_id_never_switches_deconfliction_off(void **state)
+{
+    dc_geom *g = *state;
+    dc_volume v;
+    assert_int_equal(
+        dc_volume_init_circle((dc_point){35.9, 36.0}, 3000, 0, 3000, T0, T0 + H, &v, NULL), DC_OK);
+    static const struct {
+        dc_object_kind proposed, stored;
+        dc_resolution expected;
+    } pairs[] = {
+        {DC_KIND_INTENT, DC_KIND_INTENT, DC_RESOLUTION_BLOCKS},
+        {DC_KIND_HAZARD, DC_KIND_SITE, DC_RESOLUTION_BLOCKS},
+        {DC_KIND_INTENT, DC_KIND_ZONE, DC_RESOLUTION_BLOCKS},
+        {DC_KIND_HAZARD, DC_KIND_INTENT, DC_RESOLUTION_BLOCKS},
+        {DC_KIND_ZONE, DC_KIND_INTENT, DC_RESOLUTION_OTHER_REPLANS},
+        {DC_KIND_SITE, DC_KIND_HAZARD, DC_RESOLUTION_OTHER_REPLANS},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        dc_object mine = object("patrol-1", pairs[i].proposed, "b", 5, &v);
+        dc_object theirs = object("patrol-1", pairs[i].stored, "a", 5, &v);
+        const dc_object *c[] = {&theirs};
+        dc_check_result r;
+        assert_int_equal(dc_engine_check(g, &mine, NULL, c, 1, &r, NULL), DC_OK);
+        assert_int_equal(r.conflict_count, 1);
+        assert_int_equal(r.conflicts[0].resolution, pairs[i].expected);
+        dc_check_result_clear(&r);
+        /* the same owner and id but another kind is another object too */
+        dc_object own_other_kind = object("patrol-1", pairs[i].stored, "b", 5, &v);
+        const dc_object *o[] = {&own_other_kind};
+        dc_check_options with_own = {1, 0, NULL};
+        assert_int_equal(dc_engine_check(g, &mine, &with_own, o, 1, &r, NULL), DC_OK);
+        if (pairs[i].proposed != pairs[i].stored && pairs[i].stored != DC_KIND_ZONE &&
+            pairs[i].proposed != DC_KIND_ZONE)
+            assert_int_equal(r.conflict_count, 1);
+        dc_check_result_clear(&r);
+        /* and the proposer's own earlier version of this object is not a conflict */
+        dc_object earlier = object("patrol-1", pairs[i].proposed, "b", 5, &v);
+        const dc_object *e[] = {&earlier};
+        assert_int_equal(dc_engine_check(g, &mine, &with_own, e, 1, &r, NULL), DC_OK);
+        assert_int_equal(r.conflict_count, 0);
+        dc_check_result_clear(&r);
+    }
+    dc_volume_clear(&v);
 }
 
 static void test_indexed_equals_brute_force(void **state)
@@ -217,6 +279,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_same_id_never_switches_deconfliction_off),
         cmocka_unit_test(test_indexed_equals_brute_force),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

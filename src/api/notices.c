@@ -1,0 +1,492 @@
+/* notices.c - what each party is told of a submission's conflicts: the disclosure policy applied,
+ * its ledger kept, probing, tiling and mapping alerted, every disclosure audited */
+#include "api_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A party with this many hazards in force around a new site has tiled the area: every one of
+ * them is told alike, so the one over the site does not stand out. */
+#define TILING_HAZARDS 20
+#define TILING_AREA_M 10000.0
+/* Past the probing limit a party's hazards are refused this far around the site's keep-out:
+ * the refusal no longer traces the keep-out's edge. */
+#define PROBED_AREA_M 5000.0
+
+/* A time as RFC 3339, or "" should it not format (it always does within the volume limits). */
+static void time_text(dc_time_us t, char out[40])
+{
+    if (dc_time_format(t, out, 40) != DC_OK)
+        out[0] = '\0';
+}
+
+static const char *level_name(const dc_disclosure *d)
+{
+    return d->level == DC_DISCLOSE_GEOMETRY ? "geometry" : "window";
+}
+
+static const char *limit_name(const dc_disclosure *d)
+{
+    return d->reason == DC_DISCLOSE_BUDGET_SPENT ? "budget_spent" : "probe_too_large";
+}
+
+static json_t *box_ring(const dc_disclosed_box *b, int as_points)
+{
+    double lon[5] = {b->lon_min, b->lon_max, b->lon_max, b->lon_min, b->lon_min};
+    double lat[5] = {b->lat_min, b->lat_min, b->lat_max, b->lat_max, b->lat_min};
+    json_t *ring = json_array();
+    for (int i = 0; i < (as_points ? 4 : 5); i++) {
+        double x = lon[i] > 180 ? lon[i] - 360 : lon[i];
+        json_array_append_new(ring, as_points ? json_pack("{s:f,s:f}", "lat", lat[i], "lng", x)
+                                              : json_pack("[f,f]", x, lat[i]));
+    }
+    return ring;
+}
+
+/* The disclosed part of a notice: the window, and the geometry when the policy allows it. */
+static void add_disclosure(json_t *n, const dc_disclosure *d)
+{
+    char t0[40], t1[40];
+    time_text(d->time_start, t0);
+    time_text(d->time_end, t1);
+    json_object_set_new(n, "time_start", json_string(t0));
+    json_object_set_new(n, "time_end", json_string(t1));
+    json_object_set_new(n, "disclosed", json_string(level_name(d)));
+    if (d->level != DC_DISCLOSE_GEOMETRY) {
+        json_object_set_new(n, "disclosure_limit", json_string(limit_name(d)));
+        return;
+    }
+    json_t *polys = json_array();
+    for (size_t k = 0; k < d->box_count; k++)
+        json_array_append_new(polys, json_pack("[o]", box_ring(&d->boxes[k], 0)));
+    json_object_set_new(n, "altitude_lower", json_real(d->altitude_lower));
+    json_object_set_new(n, "altitude_upper", json_real(d->altitude_upper));
+    json_object_set_new(n, "overlap",
+                        json_pack("{s:s,s:o}", "type", "MultiPolygon", "coordinates", polys));
+    json_object_set_new(n, "resolution_m", json_real(DC_DISCLOSE_CELL_M));
+}
+
+dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *object, json_t *alert,
+                             dc_time_us now)
+{
+    char *text = json_dumps(alert, JSON_COMPACT);
+    int64_t id = 0;
+    dc_status rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, recipient, text, now, &id)
+                        : DC_NOMEM;
+    free(text);
+    if (rc == DC_OK)
+        rc = dc_api_audit(
+            api, "server", "alert", object, recipient,
+            json_pack("{s:I,s:O}", "alert", (json_int_t)id, "kind", json_object_get(alert, "kind")),
+            NULL);
+    json_decref(alert);
+    return rc;
+}
+
+struct disclosure_run {
+    dc_api *api;
+    dc_geom *geom;
+    const dc_object *o;
+    const char *ref;
+    dc_time_us now;
+    json_t *notices_out;
+    int accepted;
+    json_t *site_refusals; /* site owner -> {"window": [t0, t1], "escalated": bool} */
+    json_t *tiling;        /* parties that tiled around a new site -> true */
+};
+
+/* What `mine`'s owner may learn of `theirs` (named `theirs_ref`) through conflict `c`: the
+ * policy's answer on today's ledger, charged to it; the first refusal past the budget tells
+ * the object's owner and the operator that it is being mapped. */
+static dc_status disclose(struct disclosure_run *run, const dc_object *mine,
+                          const dc_object *theirs, const char *theirs_ref, const dc_conflict *c,
+                          dc_disclosure *d)
+{
+    dc_api *api = run->api;
+    if (strcmp(mine->owner, theirs->owner) == 0)
+        return dc_disclosure_of_conflict(mine, c, 0, d); /* one's own: no ledger */
+    int64_t day = dc_disclosure_day(run->now);
+    double spent = 0;
+    int mapped = 0;
+    dc_status rc =
+        dc_store_disclosure_spent(api->store, mine->owner, theirs_ref, day, &spent, &mapped);
+    if (rc == DC_OK)
+        rc = dc_disclosure_of_conflict(mine, c, spent, d);
+    int mapping =
+        rc == DC_OK && !mapped && mine->kind != DC_KIND_ZONE && d->level == DC_DISCLOSE_WINDOW;
+    if (rc == DC_OK)
+        rc = dc_store_disclosure_charge(api->store, mine->owner, theirs_ref, day, d->area_m2,
+                                        mapping);
+    if (rc != DC_OK || !mapping)
+        return rc;
+    char t[40];
+    time_text(run->now, t);
+    const char *to[] = {theirs->owner, "operator"};
+    for (int i = 0; rc == DC_OK && i < 2; i++)
+        rc =
+            dc_api_alert_party(api, to[i], theirs_ref,
+                               json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s}", "kind", "mapping",
+                                         "level", "warning", "time", t, "party", mine->owner,
+                                         "object", "kind", dc_kind_name(theirs->kind), "owner",
+                                         theirs->owner, "id", theirs->id, "why", limit_name(d)),
+                               run->now);
+    return rc;
+}
+
+/* Store a notice for `recipient` (refused submissions store none: the submitter has it in the
+ * response), audit what it disclosed, and hand it to the response when `out` is given. */
+static dc_status deliver(struct disclosure_run *run, const char *recipient, const char *about_ref,
+                         json_t *notice, int store, json_t *out)
+{
+    dc_api *api = run->api;
+    int64_t nid = 0;
+    dc_status rc = DC_OK;
+    if (store) {
+        char *text = json_dumps(notice, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        rc = text
+                 ? dc_store_inbox_add(api->store, DC_INBOX_NOTICES, recipient, text, run->now, &nid)
+                 : DC_NOMEM;
+        free(text);
+        if (rc == DC_OK)
+            json_object_set_new(notice, "id", json_integer(nid));
+    }
+    json_t *detail = json_pack("{s:O,s:O}", "action", json_object_get(notice, "action"),
+                               "disclosed", json_object_get(notice, "disclosed"));
+    if (nid > 0)
+        json_object_set_new(detail, "notice", json_integer(nid));
+    json_t *overlap = json_object_get(notice, "overlap");
+    if (overlap != NULL)
+        json_object_set(detail, "overlap", overlap);
+    if (rc == DC_OK && about_ref != NULL)
+        rc = dc_api_audit(api, "server", "notice", about_ref, recipient, detail, NULL);
+    else
+        json_decref(detail);
+    if (out != NULL)
+        json_array_append(out, notice);
+    json_decref(notice);
+    return rc;
+}
+
+static json_t *notice_head(const dc_object *mine, const char *party, dc_object_kind kind,
+                           const char *action, const char *reason)
+{
+    return json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s}", "object", "kind",
+                     dc_kind_name(mine->kind), "id", mine->id, "counterpart", "party", party,
+                     "kind", dc_kind_name(kind), "action", action, "reason", reason);
+}
+
+static const char *submitter_action(dc_resolution r)
+{
+    switch (r) {
+    case DC_RESOLUTION_BLOCKS:
+        return "refused";
+    case DC_RESOLUTION_ACCEPTED:
+        return "accepted_conflict";
+    case DC_RESOLUTION_OTHER_REPLANS:
+        return "counterpart_must_replan";
+    default:
+        return "own_conflict";
+    }
+}
+
+/* A conflict between two objects that are not a hazard and a site. */
+static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict *c,
+                                   const char *other_ref)
+{
+    const dc_object *o = run->o, *other = c->other;
+    dc_disclosure d;
+    dc_status rc = disclose(run, o, other, other_ref, c, &d);
+    if (rc != DC_OK)
+        return rc;
+    json_t *mine = notice_head(o, other->owner, other->kind, submitter_action(c->resolution),
+                               dc_reason_name(c->reason));
+    char key[40];
+    dc_api_conflict_key(run->api->conflict_key_secret, other, key);
+    json_object_set_new(mine, "conflict_key", json_string(key));
+    add_disclosure(mine, &d);
+    rc = deliver(run, o->owner, c->resolution == DC_RESOLUTION_OWN ? NULL : other_ref, mine,
+                 run->accepted, run->notices_out);
+    if (rc != DC_OK || !run->accepted ||
+        (c->resolution != DC_RESOLUTION_OTHER_REPLANS && c->resolution != DC_RESOLUTION_ACCEPTED))
+        return rc;
+    rc = disclose(run, other, o, run->ref, c, &d);
+    if (rc != DC_OK)
+        return rc;
+    json_t *theirs = notice_head(other, o->owner, o->kind,
+                                 c->resolution == DC_RESOLUTION_OTHER_REPLANS
+                                     ? "replan"
+                                     : "conflict_accepted_by_counterpart",
+                                 dc_reason_name(c->reason));
+    dc_api_conflict_key(run->api->conflict_key_secret, o, key);
+    json_object_set_new(theirs, "conflict_key", json_string(key));
+    add_disclosure(theirs, &d);
+    return deliver(run, other->owner, run->ref, theirs, 1, NULL);
+}
+
+/* A hazard refused over a site: one more refusal of this party over this site in the window.
+ * Passing the limit alerts the site's owner and the operator, once; past it the party is told
+ * no more than that a site of that party lies in the area. */
+static dc_status count_refusal(struct disclosure_run *run, const char *site_owner,
+                               const char *site_ref, int *escalated)
+{
+    dc_api *api = run->api;
+    dc_time_us since = run->now - (dc_time_us)api->probe_window_s * DC_US_PER_S;
+    int64_t n = 0;
+    dc_status rc =
+        dc_store_site_refusal_add(api->store, run->o->owner, site_ref, run->now, since, &n);
+    *escalated = n > api->probe_limit;
+    if (rc != DC_OK || n != (int64_t)api->probe_limit + 1)
+        return rc;
+    char t[40], party_ref[96];
+    time_text(run->now, t);
+    snprintf(party_ref, sizeof party_ref, "party/%s", run->o->owner);
+    rc = dc_api_alert_party(api, site_owner, site_ref,
+                            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing", "level",
+                                      "warning", "time", t, "party", run->o->owner,
+                                      "refused_hazards", (json_int_t)n, "window_s",
+                                      (json_int_t)api->probe_window_s, "site", site_ref),
+                            run->now);
+    if (rc == DC_OK)
+        rc = dc_api_alert_party(
+            api, "operator", party_ref,
+            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing", "level", "warning",
+                      "time", t, "party", run->o->owner, "refused_hazards", (json_int_t)n,
+                      "window_s", (json_int_t)api->probe_window_s, "site_owner", site_owner),
+            run->now);
+    return rc;
+}
+
+/* The hazard's owner is told, per party, that a site of that party lies in its area: the
+ * window while it is not probing, only the party once it is. */
+static void note_site_refusal(struct disclosure_run *run, const char *site_owner,
+                              const char *site_ref, dc_time_us t0, dc_time_us t1, int escalated)
+{
+    json_t *r = json_object_get(run->site_refusals, site_owner);
+    if (r == NULL) {
+        r = json_pack("{s:I,s:I,s:b,s:s}", "t0", (json_int_t)t0, "t1", (json_int_t)t1, "escalated",
+                      escalated, "site", site_ref);
+        json_object_set_new(run->site_refusals, site_owner, r);
+        return;
+    }
+    if (t0 < json_integer_value(json_object_get(r, "t0")))
+        json_object_set_new(r, "t0", json_integer(t0));
+    if (t1 > json_integer_value(json_object_get(r, "t1")))
+        json_object_set_new(r, "t1", json_integer(t1));
+    if (escalated)
+        json_object_set_new(r, "escalated", json_true());
+}
+
+/* A hazard over a site (either submitted). The site's owner learns the hazard as the policy
+ * allows (where it overlaps the keep-out, quantised), so that it can move; the hazard's owner
+ * only that a site of that party lies inside its area, and when. */
+static dc_status site_conflict(struct disclosure_run *run, const dc_conflict *c,
+                               const char *other_ref)
+{
+    const dc_object *o = run->o;
+    const dc_object *hazard = o->kind == DC_KIND_SITE ? c->other : o;
+    const dc_object *site = o->kind == DC_KIND_SITE ? o : c->other;
+    const char *hazard_ref = o->kind == DC_KIND_SITE ? other_ref : run->ref;
+    const char *site_ref = o->kind == DC_KIND_SITE ? run->ref : other_ref;
+    dc_disclosure d;
+    dc_status rc = disclose(run, site, hazard, hazard_ref, c, &d);
+    if (rc != DC_OK)
+        return rc;
+    json_t *to_site =
+        notice_head(site, hazard->owner, DC_KIND_HAZARD,
+                    o->kind == DC_KIND_SITE ? "hazard_over_new_site" : "hazard_refused_over_site",
+                    "protected_site");
+    add_disclosure(to_site, &d);
+    json_object_del(to_site, "overlap");
+    if (d.level == DC_DISCLOSE_GEOMETRY) {
+        json_t *vols = json_array();
+        char t0[40], t1[40];
+        time_text(d.time_start, t0);
+        time_text(d.time_end, t1);
+        for (size_t k = 0; k < d.box_count; k++)
+            json_array_append_new(vols,
+                                  json_pack("{s:{s:o},s:f,s:f,s:s,s:s}", "outline_polygon",
+                                            "vertices", box_ring(&d.boxes[k], 1), "altitude_lower",
+                                            d.altitude_lower, "altitude_upper", d.altitude_upper,
+                                            "time_start", t0, "time_end", t1));
+        json_object_set_new(to_site, "hazard_volumes", vols);
+    }
+    rc = deliver(run, site->owner, hazard_ref, to_site, 1,
+                 o->kind == DC_KIND_SITE ? run->notices_out : NULL);
+    if (rc != DC_OK)
+        return rc;
+    if (o->kind == DC_KIND_HAZARD) {
+        int escalated = 0;
+        rc = count_refusal(run, site->owner, site_ref, &escalated);
+        note_site_refusal(run, site->owner, site_ref, d.time_start, d.time_end, escalated);
+        return rc;
+    }
+    if (json_object_get(run->tiling, hazard->owner) != NULL)
+        return DC_OK; /* told with every other hazard of its tiling, below */
+    /* a new site: the existing hazard's owner is told at once */
+    json_t *n = notice_head(hazard, site->owner, DC_KIND_SITE, "replan", "protected_site");
+    char t0[40], t1[40];
+    time_text(d.time_start, t0);
+    time_text(d.time_end, t1);
+    json_object_set_new(n, "time_start", json_string(t0));
+    json_object_set_new(n, "time_end", json_string(t1));
+    json_object_set_new(n, "disclosed", json_string("window"));
+    return deliver(run, hazard->owner, site_ref, n, 1, NULL);
+}
+
+/* The parties with at least TILING_HAZARDS hazards in force around a new site: each is alerted
+ * about to its owner and the operator, and every one of its hazards there told alike. */
+static dc_status detect_tiling(struct disclosure_run *run)
+{
+    const dc_object *site = run->o;
+    const dc_volume *k = &site->volumes[0];
+    dc_volume wide;
+    dc_status rc =
+        dc_volume_init_circle(k->center, k->radius_m + TILING_AREA_M, k->altitude_lower,
+                              k->altitude_upper, k->time_start, k->time_end, &wide, NULL);
+    if (rc != DC_OK)
+        return DC_OK; /* a keep-out near the volume limits: no wider area to look in */
+    dc_object around = *site;
+    around.volumes = &wide;
+    around.volume_count = 1;
+    dc_record_list near = {0};
+    rc = dc_store_candidates(run->api->store, &around, &near);
+    json_t *counts = json_object();
+    for (size_t i = 0; rc == DC_OK && i < near.count; i++) {
+        const dc_object *h = &near.items[i].object;
+        if (h->kind != DC_KIND_HAZARD || strcmp(h->owner, site->owner) == 0)
+            continue;
+        json_t *n = json_object_get(counts, h->owner);
+        json_object_set_new(counts, h->owner, json_integer(n ? json_integer_value(n) + 1 : 1));
+    }
+    const char *party;
+    json_t *n;
+    json_object_foreach(counts, party, n)
+    {
+        if (rc != DC_OK || json_integer_value(n) < TILING_HAZARDS)
+            continue;
+        json_object_set_new(run->tiling, party, json_true());
+        char t[40];
+        time_text(run->now, t);
+        const char *to[] = {site->owner, "operator"};
+        for (int i = 0; rc == DC_OK && i < 2; i++)
+            rc =
+                dc_api_alert_party(run->api, to[i], run->ref,
+                                   json_pack("{s:s,s:s,s:s,s:s,s:I,s:f}", "kind", "tiling", "level",
+                                             "warning", "time", t, "party", party, "hazards",
+                                             json_integer_value(n), "within_m", TILING_AREA_M),
+                                   run->now);
+        for (size_t i = 0; rc == DC_OK && i < near.count; i++) {
+            const dc_object *h = &near.items[i].object;
+            if (h->kind != DC_KIND_HAZARD || strcmp(h->owner, party) != 0)
+                continue;
+            json_t *notice = notice_head(h, site->owner, DC_KIND_SITE, "replan", "protected_site");
+            json_object_set_new(notice, "detail",
+                                json_string("a protected site of this party lies in this area"));
+            rc = deliver(run, party, run->ref, notice, 1, NULL);
+        }
+    }
+    json_decref(counts);
+    dc_record_list_clear(&near);
+    dc_volume_clear(&wide);
+    return rc;
+}
+
+struct probed_sites {
+    struct disclosure_run *run;
+    dc_status rc;
+};
+
+/* A site this hazard's owner has been probing: is the hazard anywhere near it? */
+static int refuse_near_probed(void *ctx, const char *site_ref)
+{
+    struct probed_sites *p = ctx;
+    struct disclosure_run *run = p->run;
+    char owner[DC_ID_MAX], id[DC_ID_MAX];
+    const char *a = site_ref + 5, *b = strchr(a, '/');
+    if (strncmp(site_ref, "site/", 5) != 0 || b == NULL || (size_t)(b - a) >= sizeof owner)
+        return 0;
+    snprintf(owner, sizeof owner, "%.*s", (int)(b - a), a);
+    dc_copy_text(id, sizeof id, b + 1);
+    if (json_object_get(run->site_refusals, owner) != NULL)
+        return 0; /* refused over that party's site already */
+    dc_record site;
+    if (dc_store_object_get(run->api->store, DC_KIND_SITE, owner, id, &site) != DC_OK)
+        return 0;
+    const dc_volume *k = &site.object.volumes[0];
+    dc_volume area;
+    int near = 0;
+    if (dc_volume_init_circle(k->center, k->radius_m * 3 + PROBED_AREA_M, k->altitude_lower,
+                              k->altitude_upper, k->time_start, k->time_end, &area,
+                              NULL) == DC_OK) {
+        for (size_t i = 0; !near && i < run->o->volume_count; i++)
+            if (dc_volume_conflicts(run->geom, &run->o->volumes[i], &area, &near) != DC_OK)
+                near = 0;
+        dc_volume_clear(&area);
+    }
+    dc_record_clear(&site);
+    if (near) {
+        int escalated = 0;
+        p->rc = count_refusal(run, owner, site_ref, &escalated);
+        note_site_refusal(run, owner, site_ref, run->now, run->now, 1);
+        run->accepted = 0;
+    }
+    return p->rc != DC_OK;
+}
+
+dc_status dc_api_disclose_conflicts(dc_api *api, dc_geom *geom, const dc_object *o, const char *ref,
+                                    const dc_check_result *result, int *accepted,
+                                    json_t *notices_out)
+{
+    struct disclosure_run run = {
+        api, geom, o, ref, dc_api_now(), notices_out, *accepted, json_object(), json_object()};
+    dc_status rc = DC_OK;
+    if (o->kind == DC_KIND_HAZARD) {
+        struct probed_sites p = {&run, DC_OK};
+        dc_time_us since = run.now - (dc_time_us)api->probe_window_s * DC_US_PER_S;
+        for (size_t i = 0; i < result->conflict_count; i++)
+            if (result->conflicts[i].reason == DC_REASON_PROTECTED_SITE)
+                json_object_set_new(run.site_refusals, result->conflicts[i].other->owner,
+                                    json_null()); /* placeholder: filled by site_conflict */
+        rc = dc_store_probed_sites(api->store, o->owner, since, api->probe_limit,
+                                   refuse_near_probed, &p);
+        if (rc == DC_OK)
+            rc = p.rc;
+        json_object_clear(run.site_refusals);
+    }
+    if (rc == DC_OK && o->kind == DC_KIND_SITE)
+        rc = detect_tiling(&run);
+    for (size_t i = 0; rc == DC_OK && i < result->conflict_count; i++) {
+        const dc_conflict *c = &result->conflicts[i];
+        char other_ref[192];
+        dc_object_ref(c->other->kind, c->other->owner, c->other->id, other_ref, sizeof other_ref);
+        rc = c->reason == DC_REASON_PROTECTED_SITE ? site_conflict(&run, c, other_ref)
+                                                   : ordinary_conflict(&run, c, other_ref);
+    }
+    const char *site_owner;
+    json_t *r;
+    json_object_foreach(run.site_refusals, site_owner, r)
+    {
+        if (rc != DC_OK)
+            break;
+        json_t *n = notice_head(o, site_owner, DC_KIND_SITE, "refused", "protected_site");
+        if (json_is_true(json_object_get(r, "escalated"))) {
+            json_object_set_new(n, "detail",
+                                json_string("refused: a protected site of this party lies in "
+                                            "this area"));
+        } else {
+            char t0[40], t1[40];
+            time_text((dc_time_us)json_integer_value(json_object_get(r, "t0")), t0);
+            time_text((dc_time_us)json_integer_value(json_object_get(r, "t1")), t1);
+            json_object_set_new(n, "time_start", json_string(t0));
+            json_object_set_new(n, "time_end", json_string(t1));
+        }
+        json_object_set_new(n, "disclosed", json_string("party"));
+        rc = deliver(&run, o->owner, json_string_value(json_object_get(r, "site")), n, 0,
+                     notices_out);
+    }
+    json_decref(run.site_refusals);
+    json_decref(run.tiling);
+    *accepted = run.accepted;
+    return rc;
+}
