@@ -37,7 +37,7 @@ for scenario in "russia 52 45 5" "fleet 30 0 5" "fleet 30 0 10"; do
   echo "position reports over HTTP as party $name from ${lat0} N ${lon0} E, every ${step} s, batches of 1,000, zones: every Natural Earth 10m country:"
   rm -f "$work"/db*
   "$build/deconflictd" --listen "127.0.0.1:$port" --db "$work/db" --operator-key-file "$work/op.key" --quiet \
-    --borders "${BORDERS:-build/borders/world.geojson}" 2>"$work/log" &
+    --borders "${BORDERS:-build/borders/world.geojson}" --new-aircraft-per-minute 1000000 2>"$work/log" &
   server=$!
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" "127.0.0.1:$port/v1/parties" \

@@ -17,6 +17,14 @@ typedef struct dc_monitor_config {
     double track_timeout_s; /* drop a track not updated for this long (120) */
     double max_speed_mps;   /* faster is implausible: Mach 3 = 1,029 m/s (at most 10,000) */
     double altitude_min_m, altitude_max_m; /* -500 .. 30,000 */
+    /* A track is established (and may disclose another party's aircraft to its owner) after
+     * this many trusted reports received over at least this long (3 over 30 s); an untrusted
+     * report starts it afresh. */
+    unsigned establish_reports;
+    double establish_s;
+    /* New aircraft one party may start per minute of receipt (0: no limit); past it their
+     * reports are refused (DC_REPORT_TOO_MANY_NEW) and the operator alerted once a minute. */
+    unsigned new_aircraft_per_minute;
 } dc_monitor_config;
 
 /* Defaults as listed above. */
@@ -34,6 +42,7 @@ typedef struct dc_report {
     double track_deg;
     double vertical_rate_mps;
     char intent[DC_ID_MAX]; /* the reporting party's intent this aircraft flies, or "" */
+    dc_time_us received;    /* when the service got it (its clock, not the sender's); 0: `time` */
 } dc_report;
 
 typedef enum dc_report_verdict {
@@ -44,7 +53,8 @@ typedef enum dc_report_verdict {
     DC_REPORT_IMPLAUSIBLE_JUMP,     /* reaching it needs more than max_speed */
     DC_REPORT_IMPLAUSIBLE_ALTITUDE, /* outside altitude_min..max */
     DC_REPORT_INVALID,              /* NaN or out-of-range position or time */
-    DC_REPORT_IMPLAUSIBLE_SPEED     /* a ground speed or vertical rate above max_speed */
+    DC_REPORT_IMPLAUSIBLE_SPEED,    /* a ground speed or vertical rate above max_speed */
+    DC_REPORT_TOO_MANY_NEW          /* a new aircraft past its party's new_aircraft_per_minute */
 } dc_report_verdict;
 
 const char *dc_report_verdict_name(dc_report_verdict verdict);
@@ -52,7 +62,8 @@ const char *dc_report_verdict_name(dc_report_verdict verdict);
 typedef enum dc_alert_kind {
     DC_ALERT_ZONE,
     DC_ALERT_SEPARATION,
-    DC_ALERT_CONFORMANCE /* a track outside every volume of the intent it flies */
+    DC_ALERT_CONFORMANCE, /* a track outside every volume of the intent it flies */
+    DC_ALERT_NEW_AIRCRAFT /* to the operator: a party started more aircraft than allowed */
 } dc_alert_kind;
 
 typedef enum dc_alert_level {
@@ -88,12 +99,16 @@ typedef struct dc_alert {
     double relative_east_m, relative_north_m, relative_up_m; /* other minus own, now */
     /* conformance alerts: the intent (of the track's owner) it left */
     char intent_id[DC_ID_MAX];
+    int established;       /* the track has been established (see dc_monitor_config) */
+    unsigned new_aircraft; /* new-aircraft alerts: started within the minute, refused or not */
 } dc_alert;
 
 /* Who is told (DESIGN.md rule 5): the track's owner always; a zone's owner of
  * a warning or incursion in its zone (the track's identity and position, no
- * more); each side of a separation pair gets its own alert. Writes at most 2
- * parties (pointers into the alert) and returns how many. Can't fail. */
+ * more); each side of a separation pair gets its own alert, and only once its own track is
+ * established when the other aircraft is another party's (DESIGN.md rule 3); a new-aircraft
+ * alert goes to the operator alone. Writes at most 2 parties (pointers into the alert, or
+ * "operator") and returns how many, 0 when nobody may be told. Can't fail. */
 size_t dc_alert_recipients(const dc_alert *alert, const char *out[2]);
 
 typedef struct dc_alert_list {

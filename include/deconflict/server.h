@@ -16,7 +16,9 @@ typedef struct dc_server_config {
     const char *borders;             /* zone outlines for the live monitor (GeoJSON), or NULL */
     const char *web;                 /* directory of the web page served at /, or NULL */
     int probe_limit, probe_window_s; /* probing alert: more than limit site refusals in window */
-    int quiet;                       /* no request log */
+    unsigned new_aircraft_per_minute; /* per party; past it new aircraft are refused */
+    unsigned establish_s;             /* a track discloses others' aircraft after this long (30) */
+    int quiet;                        /* no request log */
 } dc_server_config;
 
 /* Fill in defaults from DECONFLICT_LISTEN, DECONFLICT_DB,

@@ -946,7 +946,7 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
 {
     char t[32];
     dc_time_format(a->time, t, sizeof t);
-    static const char *const kinds[] = {"zone", "separation", "conformance"};
+    static const char *const kinds[] = {"zone", "separation", "conformance", "new_aircraft"};
     json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
                           kinds[a->kind], "level", dc_alert_level_name(a->level), "repetition",
                           a->repetition, "time", t, "time_to_event_s", a->time_to_event_s, "track",
@@ -960,18 +960,29 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
             a->level != DC_LEVEL_CLEAR)
             json_object_set_new(j, "entry",
                                 json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
+    } else if (a->kind == DC_ALERT_NEW_AIRCRAFT) {
+        json_object_set_new(j, "party", json_string(a->party));
+        json_object_set_new(j, "new_aircraft", json_integer(a->new_aircraft));
+        json_object_set_new(j, "window_s", json_integer(60));
     } else if (a->kind == DC_ALERT_CONFORMANCE) {
         json_object_set_new(j, "intent",
                             json_pack("{s:s,s:s}", "id", a->intent_id, "state", "nonconforming"));
     } else {
+        /* another party's aircraft: as coarse as avoiding it allows (disclosure.h) */
+        double e = a->relative_east_m, n = a->relative_north_m, u = a->relative_up_m;
+        double h = a->cpa_horizontal_m, v = a->cpa_vertical_m;
+        int coarse = strcmp(a->other_party, a->party) != 0;
+        if (coarse) {
+            dc_disclosure_relative(&e, &n, &u);
+            h = dc_disclosure_distance(h);
+            v = floor(v / DC_DISCLOSE_TRACK_ALT_M) * DC_DISCLOSE_TRACK_ALT_M;
+        }
         json_object_set_new(j, "other",
-                            json_pack("{s:s,s:s,s:{s:f,s:f,s:f}}", "party", a->other_party,
-                                      "aircraft", a->other_aircraft, "relative", "east_m",
-                                      a->relative_east_m, "north_m", a->relative_north_m, "up_m",
-                                      a->relative_up_m));
-        json_object_set_new(j, "cpa",
-                            json_pack("{s:f,s:f}", "horizontal_m", a->cpa_horizontal_m,
-                                      "vertical_m", a->cpa_vertical_m));
+                            json_pack("{s:s,s:s,s:{s:f,s:f,s:f},s:f}", "party", a->other_party,
+                                      "aircraft", a->other_aircraft, "relative", "east_m", e,
+                                      "north_m", n, "up_m", u, "resolution_m",
+                                      coarse ? DC_DISCLOSE_TRACK_M : 0.0));
+        json_object_set_new(j, "cpa", json_pack("{s:f,s:f}", "horizontal_m", h, "vertical_m", v));
     }
     return j;
 }

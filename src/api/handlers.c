@@ -863,14 +863,21 @@ static dc_status alerts_out(const dc_alert_list *alerts, struct alert_out **out)
         const dc_alert *a = &alerts->items[i];
         struct alert_out *o = &(*out)[i];
         o->n = dc_alert_recipients(a, o->to);
-        snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->party, a->aircraft);
+        /* the audit record names what the alert discloses: another party's aircraft, for a
+         * separation alert, so that who-saw on that track names its viewers */
+        if (a->kind == DC_ALERT_SEPARATION && strcmp(a->other_party, a->party) != 0)
+            snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->other_party, a->other_aircraft);
+        else if (a->kind == DC_ALERT_NEW_AIRCRAFT)
+            snprintf(o->ref, sizeof o->ref, "party/%s", a->party);
+        else
+            snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->party, a->aircraft);
         for (size_t k = 0; k < o->n; k++) {
             json_t *body = dc_api_alert_json(a, o->to[k]);
             o->text[k] =
                 json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-            if (k > 0)
-                strcat(o->recipients, ",");
-            strcat(o->recipients, o->to[k]);
+            size_t used = strlen(o->recipients);
+            snprintf(o->recipients + used, sizeof o->recipients - used, "%s%s", k > 0 ? "," : "",
+                     o->to[k]);
             if (o->detail == NULL)
                 o->detail = json_pack("{s:O,s:O,s:O}", "kind", json_object_get(body, "kind"),
                                       "level", json_object_get(body, "level"), "repetition",
@@ -977,9 +984,11 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     size_t accepted = 0;
     dc_time_us latest = 0;
     dc_status rc = DC_OK;
+    dc_time_us received = dc_api_now();
     pthread_mutex_lock(&api->monitor_lock);
     for (size_t i = 0; rc == DC_OK && i < count; i++) {
         dc_report_verdict v;
+        reports[i].received = received;
         rc = dc_monitor_ingest(api->monitor, &reports[i], &v, &alerts, NULL);
         if (v == DC_REPORT_ACCEPTED) {
             accepted++;

@@ -20,7 +20,8 @@
 const char dc_server_usage[] =
     "usage: deconflictd [--listen HOST:PORT] [--db FILE] [--operator-key-file FILE]\n"
     "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE]\n"
-    "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS] [--quiet]\n"
+    "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
+    "                   [--new-aircraft-per-minute N] [--establish-seconds S] [--quiet]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -34,6 +35,10 @@ const char dc_server_usage[] =
     "  --web DIR            serve the operations picture (web/dist) at /\n"
     "  --probe-limit N      more than N hazards refused over protected sites ...\n"
     "  --probe-window S     ... within S seconds alert the operator (default 5 in 600)\n"
+    "  --new-aircraft-per-minute N  new aircraft one party may start a minute; past it their\n"
+    "                       reports are refused and the operator alerted (default 200)\n"
+    "  --establish-seconds S  a track must report plausibly for S seconds (and 3 reports)\n"
+    "                       before it is told of other parties' aircraft (default 30)\n"
     "  --quiet              no request log\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
@@ -52,6 +57,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     c->timeout_s = 30;
     c->probe_limit = 5;
     c->probe_window_s = 600;
+    c->new_aircraft_per_minute = 200;
+    c->establish_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -78,6 +85,14 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
         else if (strcmp(a, "--probe-window") == 0 &&
                  (c->probe_window_s = (int)strtol(v, &end, 10), *end == '\0') &&
                  c->probe_window_s >= 1)
+            ;
+        else if (strcmp(a, "--new-aircraft-per-minute") == 0 &&
+                 (c->new_aircraft_per_minute = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->new_aircraft_per_minute >= 1 && c->new_aircraft_per_minute <= 1000000)
+            ;
+        else if (strcmp(a, "--establish-seconds") == 0 &&
+                 (c->establish_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->establish_s <= 3600)
             ;
         else if (strcmp(a, "--body-limit") == 0 &&
                  (c->body_limit = strtoul(v, &end, 10), *end == '\0') && c->body_limit >= 1024)
@@ -622,8 +637,11 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     pthread_mutex_init(&s->api.monitor_lock, NULL);
     s->api.probe_limit = config->probe_limit;
     s->api.probe_window_s = config->probe_window_s;
+    dc_monitor_config monitor_config = dc_monitor_config_default();
+    monitor_config.new_aircraft_per_minute = config->new_aircraft_per_minute;
+    monitor_config.establish_s = config->establish_s;
     if (rc == DC_OK)
-        rc = dc_monitor_new(NULL, &s->api.monitor) == DC_OK
+        rc = dc_monitor_new(&monitor_config, &s->api.monitor) == DC_OK
                  ? DC_OK
                  : dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     if (rc == DC_OK && config->borders != NULL) {

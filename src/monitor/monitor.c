@@ -29,15 +29,15 @@ static size_t active_events(const dc_monitor *m, struct zone_event *ev, size_t n
 
 dc_monitor_config dc_monitor_config_default(void)
 {
-    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000};
+    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000, 3, 30, 0};
     return c;
 }
 
 const char *dc_report_verdict_name(dc_report_verdict v)
 {
-    static const char *const names[] = {"accepted", "duplicate",        "out_of_order",
-                                        "stale",    "implausible_jump", "implausible_altitude",
-                                        "invalid",  "implausible_speed"};
+    static const char *const names[] = {"accepted", "duplicate",         "out_of_order",
+                                        "stale",    "implausible_jump",  "implausible_altitude",
+                                        "invalid",  "implausible_speed", "too_many_new_aircraft"};
     return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
 }
 
@@ -51,6 +51,14 @@ const char *dc_alert_level_name(dc_alert_level l)
 size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
 {
     size_t n = 0;
+    if (a->kind == DC_ALERT_NEW_AIRCRAFT) {
+        out[0] = "operator";
+        return 1;
+    }
+    /* another party's aircraft is disclosed only through a track that has been established:
+     * invented aircraft placed beside it learn nothing */
+    if (a->kind == DC_ALERT_SEPARATION && !a->established && strcmp(a->other_party, a->party) != 0)
+        return 0;
     out[n++] = a->party;
     if (a->kind == DC_ALERT_ZONE &&
         (a->level == DC_LEVEL_WARNING || a->level == DC_LEVEL_INCURSION) &&
@@ -95,7 +103,8 @@ dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
     if (!(c.lookahead_s > 0 && c.warning_s >= 0 && c.repeat_s > 0 && c.hold_s >= 0 &&
           c.separation_h_m > 0 && c.separation_v_m > 0 && c.track_timeout_s > 0 &&
           c.max_speed_mps > 0 && c.altitude_min_m < c.altitude_max_m && c.lookahead_s <= 3600 &&
-          c.max_speed_mps <= 10000))
+          c.max_speed_mps <= 10000 && c.establish_s >= 0 && c.establish_s <= 3600 &&
+          c.establish_reports <= 1000))
         return DC_INVALID;
     dc_monitor *m = dc_calloc(1, sizeof *m);
     if (m == NULL)
@@ -131,6 +140,7 @@ void dc_monitor_free(dc_monitor *m)
     dc__intents_free(m);
     dc_free(m->track_names.slots);
     dc_free(m->intent_names.slots);
+    dc_free(m->starts);
     dc_free(m);
 }
 
@@ -423,6 +433,7 @@ void dc__fill_track_fields(dc_alert *a, const struct track *t)
     a->time = t->time;
     a->position = t->pos;
     a->altitude_m = t->alt;
+    a->established = t->established;
 }
 
 struct due_zone {
@@ -540,10 +551,74 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
     return DC_OK;
 }
 
+/* A report not believed: its track, if any, must earn trust afresh. */
+static void distrust(dc_monitor *m, const dc_report *r)
+{
+    struct track *t = dc__name_find(&m->track_names, m->tracks, r->party, r->aircraft);
+    if (t != NULL) {
+        t->trusted = 0;
+        t->established = 0;
+    }
+}
+
+/* Whether `party` may start one more aircraft in this minute of receipt; the first refusal of a
+ * minute alerts the operator. DC_OK (see *allowed) or DC_NOMEM. */
+static dc_status may_start(dc_monitor *m, const dc_report *r, dc_time_us received, int *allowed,
+                           dc_alert_list *alerts)
+{
+    *allowed = 1;
+    unsigned limit = m->config.new_aircraft_per_minute;
+    if (limit == 0)
+        return DC_OK;
+    struct party_starts *p = NULL;
+    for (size_t i = 0; i < m->start_count && p == NULL; i++)
+        if (strcmp(m->starts[i].party, r->party) == 0)
+            p = &m->starts[i];
+    if (p == NULL) {
+        struct party_starts *grown =
+            dc_grow(m->starts, &m->start_capacity, m->start_count, sizeof *grown, 8);
+        if (grown == NULL)
+            return DC_NOMEM;
+        m->starts = grown;
+        p = &m->starts[m->start_count++];
+        memset(p, 0, sizeof *p);
+        dc_copy_text(p->party, sizeof p->party, r->party);
+        p->minute = INT64_MIN;
+    }
+    dc_time_us minute = received / (60 * DC_US_PER_S);
+    if (p->minute != minute) {
+        p->minute = minute;
+        p->started = p->refused = 0;
+        p->alerted = 0;
+    }
+    if (p->started < limit) {
+        p->started++;
+        return DC_OK;
+    }
+    *allowed = 0;
+    p->refused++;
+    if (p->alerted)
+        return DC_OK;
+    dc_alert *a = dc__push_alert(alerts);
+    if (a == NULL)
+        return alerts == NULL ? DC_OK : DC_NOMEM;
+    p->alerted = 1;
+    a->kind = DC_ALERT_NEW_AIRCRAFT;
+    a->level = DC_LEVEL_WARNING;
+    a->time = r->time;
+    dc_copy_text(a->party, sizeof a->party, r->party);
+    dc_copy_text(a->aircraft, sizeof a->aircraft, r->aircraft);
+    a->position = r->position;
+    a->altitude_m = r->altitude_m;
+    a->new_aircraft = p->started + p->refused;
+    return DC_OK;
+}
+
 dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict *verdict,
                             dc_alert_list *alerts, dc_crossing_list *crossings)
 {
     const dc_monitor_config *c = &m->config;
+    dc_time_us received = r->received != 0 ? r->received : r->time;
     if (dc_point_validate(r->position) != DC_OK || r->time <= 0 || r->aircraft[0] == '\0') {
         *verdict = DC_REPORT_INVALID;
         return DC_OK;
@@ -551,11 +626,13 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     if (!isfinite(r->altitude_m) || r->altitude_m < c->altitude_min_m ||
         r->altitude_m > c->altitude_max_m) {
         *verdict = DC_REPORT_IMPLAUSIBLE_ALTITUDE;
+        distrust(m, r);
         return DC_OK;
     }
     if ((isfinite(r->ground_speed_mps) && r->ground_speed_mps > c->max_speed_mps) ||
         (isfinite(r->vertical_rate_mps) && fabs(r->vertical_rate_mps) > c->max_speed_mps)) {
         *verdict = DC_REPORT_IMPLAUSIBLE_SPEED;
+        distrust(m, r);
         return DC_OK;
     }
     if (r->time < m->newest - (dc_time_us)(c->track_timeout_s * DC_US_PER_S)) {
@@ -570,6 +647,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         t->zone_count = 0;
         t->has_velocity = 0;
         t->live = 1;
+        t->trusted = 0;
+        t->established = 0;
     } else if (t != NULL) {
         if (r->time == t->time) {
             *verdict = DC_REPORT_DUPLICATE;
@@ -584,10 +663,20 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         double reach = c->max_speed_mps * dt + 50.0; /* 50 m: position noise */
         if (east * east + north * north > reach * reach) {
             *verdict = DC_REPORT_IMPLAUSIBLE_JUMP;
+            t->trusted = 0;
+            t->established = 0;
             return DC_OK;
         }
     }
     if (t == NULL) {
+        int allowed = 1;
+        dc_status rc = may_start(m, r, received, &allowed, alerts);
+        if (rc != DC_OK)
+            return rc;
+        if (!allowed) {
+            *verdict = DC_REPORT_TOO_MANY_NEW;
+            return DC_OK;
+        }
         struct track *grown = dc__name_add(&m->track_names, m->tracks, &m->track_count,
                                            &m->track_capacity, 64, r->party, r->aircraft);
         if (grown == NULL)
@@ -633,6 +722,11 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->time = r->time;
     t->pos = r->position;
     t->alt = r->altitude_m;
+    if (t->trusted++ == 0)
+        t->trusted_since = received;
+    if (t->trusted >= c->establish_reports &&
+        received - t->trusted_since >= (dc_time_us)(c->establish_s * DC_US_PER_S))
+        t->established = 1;
     t->inside_count =
         active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
     dc_status rc = zone_alerts(m, t, alerts);

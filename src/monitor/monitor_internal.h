@@ -76,6 +76,18 @@ struct track {
     size_t inside_count;
     struct level_state *zones;
     size_t zone_count, zone_capacity;
+    /* establishment: trusted reports in a row, and when the first of them was received */
+    unsigned trusted;
+    dc_time_us trusted_since;
+    int established;
+};
+
+/* New aircraft a party started in the current minute of receipt. */
+struct party_starts {
+    char party[DC_ID_MAX];
+    dc_time_us minute;
+    unsigned started, refused;
+    int alerted;
 };
 
 struct zone {
@@ -136,6 +148,8 @@ struct dc_monitor {
     struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */
     size_t spare_capacity;
     struct name_index track_names; /* (party, aircraft) */
+    struct party_starts *starts;   /* a few parties: searched in order */
+    size_t start_count, start_capacity;
 };
 
 /* A new alert at the end of the list (zeroed), or NULL when there is no list or no memory. */

@@ -49,7 +49,9 @@ def report(aircraft, t, east_deg, alt=5000, speed=200, track=90):
 
 
 r = Results("alerts")
-s = Server()
+# A track is told of other parties' aircraft once established: 3 plausible reports over
+# --establish-seconds of receipt (30 by default; 2 here, with the reports paced below).
+s = Server(extra_args=("--establish-seconds", "2"))
 try:
     red, blue, green = s.party("red"), s.party("blue"), s.party("green")
     # blue's restricted zone 30-40 km east of red's start
@@ -69,6 +71,7 @@ try:
         status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", t, k * deg_per_10s)])
         r.equal(f"red's report at {t} s", 200, status)
         status, _, doc = s.call("POST", "/v1/tracks", blue, [report("b1", t, 0.8 - k * deg_per_10s, track=270)])
+        time.sleep(0.25)
     # NDJSON batches work too
     status, _, doc = s.call("POST", "/v1/tracks", green, raw=(json.dumps(report("g1", 230, 5.0)) + "\n" +
                                                               json.dumps(report("g1", 240, 5.0 + deg_per_10s)) + "\n").encode(),
@@ -162,7 +165,7 @@ try:
         ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
     r.equal("another intent of green's", 201, status)
     s.stop()
-    s = Server(keep_dir=s.dir)
+    s = Server(keep_dir=s.dir, extra_args=("--establish-seconds", "2"))
     status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("g4", 600, 0), position="38.1N 40.5E", intent="g-later")])
     r.equal("after a restart, a report outside an intent still raises its alert", (200, 1), (status, doc.get("alerts")))
     r.equal("and the intent becomes nonconforming", "nonconforming",
