@@ -127,6 +127,110 @@ static void test_separation_geometries(void **state)
     dc_monitor_free(m);
 }
 
+/* Another party's aircraft is told only through an established track (3 trusted reports over
+ * establish_s of receipt); an implausible report starts the count again. */
+static void test_establishment_before_disclosure(void **state)
+{
+    (void)state;
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+    dc_report_verdict v;
+    dc_alert_list alerts = {0};
+    const char *to[2];
+    /* a's own track is established (reports 0, 15, 30 s); q's new aircraft b is not */
+    for (int k = 0; k < 3; k++) {
+        dc_time_us t = T0 + k * 15 * DC_US_PER_S;
+        dc_report r = report("p", "a", t, 200.0 * 15 * k, 0, 3000, 200, 90, 0);
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, NULL, NULL), DC_OK);
+        assert_int_equal(v, DC_REPORT_ACCEPTED);
+    }
+    dc_time_us now = T0 + 30 * DC_US_PER_S;
+    dc_report b = report("q", "b", now, 200.0 * 30 + 5000, 0, 3000, 150, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &b, &v, NULL, NULL), DC_OK);
+    assert_int_equal(dc_monitor_separation(m, now, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const dc_alert *x = &alerts.items[i];
+        int own_established = strcmp(x->party, "p") == 0;
+        assert_int_equal(x->established, own_established);
+        /* p is told of b; q, through a track not yet established, is told nothing of a */
+        assert_int_equal(dc_alert_recipients(x, to), own_established ? 1 : 0);
+    }
+    dc_alert_list_clear(&alerts);
+    /* an implausible jump: a must earn trust again */
+    dc_report jump = report("p", "a", now + DC_US_PER_S, 900000, 0, 3000, 200, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &jump, &v, NULL, NULL), DC_OK);
+    assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_JUMP);
+    dc_report next = report("p", "a", now + 2 * DC_US_PER_S, 200.0 * 32, 0, 3000, 200, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &next, &v, NULL, NULL), DC_OK);
+    assert_int_equal(dc_monitor_separation(m, now + 2 * DC_US_PER_S, &alerts, NULL), DC_OK);
+    for (size_t i = 0; i < alerts.count; i++)
+        assert_int_equal(alerts.items[i].established, 0);
+    dc_alert_list_clear(&alerts);
+    /* the receipt time, not the report's own, is what counts: three reports 15 s apart on
+     * paper, received within one second, do not establish a track */
+    for (int k = 0; k < 3; k++) {
+        dc_report r =
+            report("q", "c", T0 + k * 15 * DC_US_PER_S, 200.0 * 15 * k, 20000, 3000, 200, 90, 0);
+        r.received = T0 + k * 1000;
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, NULL), DC_OK);
+        assert_int_equal(v, DC_REPORT_ACCEPTED);
+    }
+    dc_report d =
+        report("p", "d", T0 + 30 * DC_US_PER_S, 200.0 * 30 + 3000, 20000, 3000, 200, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &d, &v, NULL, NULL), DC_OK);
+    assert_int_equal(dc_monitor_separation(m, T0 + 30 * DC_US_PER_S, &alerts, NULL), DC_OK);
+    for (size_t i = 0; i < alerts.count; i++)
+        if (strcmp(alerts.items[i].aircraft, "c") == 0)
+            assert_int_equal(alerts.items[i].established, 0);
+    dc_alert_list_clear(&alerts);
+    dc_monitor_free(m);
+}
+
+/* Past new_aircraft_per_minute a party's new aircraft are refused and the operator is told
+ * once a minute; known aircraft and other parties go on. */
+static void test_new_aircraft_limit(void **state)
+{
+    (void)state;
+    dc_monitor_config c = dc_monitor_config_default();
+    c.new_aircraft_per_minute = 5;
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(&c, &m), DC_OK);
+    dc_alert_list alerts = {0};
+    dc_report_verdict v;
+    size_t refused = 0;
+    for (int i = 0; i < 121; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "f%d", i);
+        dc_report r = report("b", id, T0, 1000.0 * i, 0, 3000, 200, 90, 0);
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, NULL), DC_OK);
+        refused += v == DC_REPORT_TOO_MANY_NEW;
+    }
+    assert_int_equal(refused, 116);
+    assert_int_equal(dc_monitor_track_count(m), 5);
+    assert_int_equal(alerts.count, 1);
+    const char *to[2];
+    assert_int_equal(alerts.items[0].kind, DC_ALERT_NEW_AIRCRAFT);
+    assert_int_equal(dc_alert_recipients(&alerts.items[0], to), 1);
+    assert_string_equal(to[0], "operator");
+    assert_string_equal(alerts.items[0].party, "b");
+    assert_int_equal(alerts.items[0].new_aircraft, 6);
+    /* a known aircraft reports on; another party starts its own */
+    dc_report known = report("b", "f0", T0 + DC_US_PER_S, 200, 0, 3000, 200, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &known, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(v, DC_REPORT_ACCEPTED);
+    dc_report other = report("a", "x", T0, 0, 5000, 3000, 200, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &other, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(v, DC_REPORT_ACCEPTED);
+    /* the next minute of receipt: room again */
+    dc_report later = report("b", "f200", T0 + 61 * DC_US_PER_S, 0, 0, 3000, 200, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &later, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(v, DC_REPORT_ACCEPTED);
+    assert_int_equal(alerts.count, 1);
+    dc_alert_list_clear(&alerts);
+    dc_monitor_free(m);
+}
+
 static void test_report_plausibility(void **state)
 {
     (void)state;
@@ -459,6 +563,8 @@ int main(void)
         cmocka_unit_test(test_cpa_by_hand),
         cmocka_unit_test(test_separation_geometries),
         cmocka_unit_test(test_report_plausibility),
+        cmocka_unit_test(test_establishment_before_disclosure),
+        cmocka_unit_test(test_new_aircraft_limit),
         cmocka_unit_test(test_zone_levels_and_crossings),
         cmocka_unit_test(test_grid_equals_all_pairs),
         cmocka_unit_test(test_zone_grid_equals_every_edge),
