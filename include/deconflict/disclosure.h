@@ -8,7 +8,7 @@
  *   - within a cumulative budget of disclosed area per (viewer, object, UTC day); past it, and
  *     for a viewer's object larger than a probe limit, only the party, kind and time window;
  *   - a protected site is deconflicted against a keep-out disc that contains its protected area
- *     and whose centre is displaced by a secret, per-site offset of one to two protection radii,
+ *     and whose centre is displaced by a secret, per-site offset of 1.5 to 2.5 protection radii,
  *     so that no sequence of accepted and refused hazards locates it better than its radius;
  *   - another party's aircraft is told coarsened to what avoiding it needs.
  * Pure: no I/O, no globals; the ledger of what was spent lives in the caller's store.
@@ -69,8 +69,9 @@ dc_status dc_disclosure_of_conflict(const dc_object *viewer_object, const dc_con
 int64_t dc_disclosure_day(dc_time_us t);
 
 /* The keep-out volume a site is deconflicted against: a circle containing the whole protected
- * volume `site` (built from the owner's outline and radius), centred at a secret offset of one
- * to two times max(radius_m, DC_DISCLOSE_SITE_MIN_RADIUS_M) from it in a direction and length
+ * volume `site` (built from the owner's outline and radius), centred at a secret offset of 1.5
+ * to 2.5 times max(radius_m, DC_DISCLOSE_SITE_MIN_RADIUS_M) from it (so that the keep-out's
+ * centre, all that refusals can trace, is at least 1.5 radii from the site) in a direction and length
  * derived from `secret` and the site's owner and id (stable across versions, so repeating
  * versions averages nothing out). Same altitudes and window as `site`. DC_OK, DC_INVALID
  * (radius out of range), DC_RANGE (the keep-out would pass the volume limits). */

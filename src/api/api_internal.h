@@ -136,9 +136,9 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
 /* Tell the submitter of `o` (in `notices_out`, and in its inbox when accepted) and, when
  * accepted, each counterpart (its inbox) what the disclosure policy lets each learn of every
  * conflict in `result`; keep the ledger, the probing tracker and their alerts; audit each
- * disclosure. `ref` names `o`. May turn an accepted hazard into a refused one (a party probing
- * a site is refused near it): `*accepted` is the final decision. DC_OK, DC_STORE, DC_NOMEM. */
-dc_status dc_api_disclose_conflicts(dc_api *api, dc_geom *geom, const dc_object *o, const char *ref,
+ * disclosure. `ref` names `o`; `*accepted` is the engine's decision. DC_OK, DC_STORE,
+ * DC_NOMEM. */
+dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char *ref,
                                     const dc_check_result *result, int *accepted,
                                     json_t *notices_out);
 

@@ -275,7 +275,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
      * audited (notices.c). It may refuse a hazard near a site its owner has been probing. */
     dc_time_us now = dc_api_now();
     int decided = result.accepted;
-    rc = dc_api_disclose_conflicts(api, geom, o, ref, &result, &decided, notices_out);
+    rc = dc_api_disclose_conflicts(api, o, ref, &result, &decided, notices_out);
     result.accepted = decided;
     if (rc != DC_OK) {
         dc_store_rollback(api->store);

@@ -10,9 +10,6 @@
  * them is told alike, so the one over the site does not stand out. */
 #define TILING_HAZARDS 20
 #define TILING_AREA_M 10000.0
-/* Past the probing limit a party's hazards are refused this far around the site's keep-out:
- * the refusal no longer traces the keep-out's edge. */
-#define PROBED_AREA_M 5000.0
 
 /* A time as RFC 3339, or "" should it not format (it always does within the volume limits). */
 static void time_text(dc_time_us t, char out[40])
@@ -86,7 +83,6 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
 
 struct disclosure_run {
     dc_api *api;
-    dc_geom *geom;
     const dc_object *o;
     const char *ref;
     dc_time_us now;
@@ -392,68 +388,13 @@ static dc_status detect_tiling(struct disclosure_run *run)
     return rc;
 }
 
-struct probed_sites {
-    struct disclosure_run *run;
-    dc_status rc;
-};
-
-/* A site this hazard's owner has been probing: is the hazard anywhere near it? */
-static int refuse_near_probed(void *ctx, const char *site_ref)
-{
-    struct probed_sites *p = ctx;
-    struct disclosure_run *run = p->run;
-    char owner[DC_ID_MAX], id[DC_ID_MAX];
-    const char *a = site_ref + 5, *b = strchr(a, '/');
-    if (strncmp(site_ref, "site/", 5) != 0 || b == NULL || (size_t)(b - a) >= sizeof owner)
-        return 0;
-    snprintf(owner, sizeof owner, "%.*s", (int)(b - a), a);
-    dc_copy_text(id, sizeof id, b + 1);
-    if (json_object_get(run->site_refusals, owner) != NULL)
-        return 0; /* refused over that party's site already */
-    dc_record site;
-    if (dc_store_object_get(run->api->store, DC_KIND_SITE, owner, id, &site) != DC_OK)
-        return 0;
-    const dc_volume *k = &site.object.volumes[0];
-    dc_volume area;
-    int near = 0;
-    if (dc_volume_init_circle(k->center, k->radius_m * 3 + PROBED_AREA_M, k->altitude_lower,
-                              k->altitude_upper, k->time_start, k->time_end, &area,
-                              NULL) == DC_OK) {
-        for (size_t i = 0; !near && i < run->o->volume_count; i++)
-            if (dc_volume_conflicts(run->geom, &run->o->volumes[i], &area, &near) != DC_OK)
-                near = 0;
-        dc_volume_clear(&area);
-    }
-    dc_record_clear(&site);
-    if (near) {
-        int escalated = 0;
-        p->rc = count_refusal(run, owner, site_ref, &escalated);
-        note_site_refusal(run, owner, site_ref, run->now, run->now, 1);
-        run->accepted = 0;
-    }
-    return p->rc != DC_OK;
-}
-
-dc_status dc_api_disclose_conflicts(dc_api *api, dc_geom *geom, const dc_object *o, const char *ref,
+dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char *ref,
                                     const dc_check_result *result, int *accepted,
                                     json_t *notices_out)
 {
-    struct disclosure_run run = {
-        api, geom, o, ref, dc_api_now(), notices_out, *accepted, json_object(), json_object()};
+    struct disclosure_run run = {api,         o,         ref,           dc_api_now(),
+                                 notices_out, *accepted, json_object(), json_object()};
     dc_status rc = DC_OK;
-    if (o->kind == DC_KIND_HAZARD) {
-        struct probed_sites p = {&run, DC_OK};
-        dc_time_us since = run.now - (dc_time_us)api->probe_window_s * DC_US_PER_S;
-        for (size_t i = 0; i < result->conflict_count; i++)
-            if (result->conflicts[i].reason == DC_REASON_PROTECTED_SITE)
-                json_object_set_new(run.site_refusals, result->conflicts[i].other->owner,
-                                    json_null()); /* placeholder: filled by site_conflict */
-        rc = dc_store_probed_sites(api->store, o->owner, since, api->probe_limit,
-                                   refuse_near_probed, &p);
-        if (rc == DC_OK)
-            rc = p.rc;
-        json_object_clear(run.site_refusals);
-    }
     if (rc == DC_OK && o->kind == DC_KIND_SITE)
         rc = detect_tiling(&run);
     for (size_t i = 0; rc == DC_OK && i < result->conflict_count; i++) {

@@ -163,7 +163,7 @@ dc_status dc_disclosure_site_keepout(const uint8_t secret[DC_DISCLOSE_SECRET_BYT
     }
     double azimuth_deg = (double)(u1 >> 11) / 9007199254740992.0 * 360.0;
     double offset_m = fmax(radius_m, DC_DISCLOSE_SITE_MIN_RADIUS_M) *
-                      (1.0 + (double)(u2 >> 11) / 9007199254740992.0);
+                      (1.5 + (double)(u2 >> 11) / 9007199254740992.0);
     dc_point base = site->outline == DC_OUTLINE_CIRCLE ? site->center : site->bound_center;
     double base_radius = site->outline == DC_OUTLINE_CIRCLE ? site->radius_m : site->bound_radius_m;
     dc_point centre;
