@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A party with this many hazards in force around a new site has tiled the area: every one of
- * them is told alike, so the one over the site does not stand out. */
+/* A party with this many hazards in force around a new site has tiled the area: it is told
+ * that some must replan, not which, so the one over the site does not stand out. */
 #define TILING_HAZARDS 20
 #define TILING_AREA_M 10000.0
 
@@ -147,7 +147,7 @@ static dc_status deliver(struct disclosure_run *run, const char *recipient, cons
         if (rc == DC_OK)
             json_object_set_new(notice, "id", json_integer(nid));
     }
-    json_t *detail = json_pack("{s:O,s:O}", "action", json_object_get(notice, "action"),
+    json_t *detail = json_pack("{s:O*,s:O*}", "action", json_object_get(notice, "action"),
                                "disclosed", json_object_get(notice, "disclosed"));
     if (nid > 0)
         json_object_set_new(detail, "notice", json_integer(nid));
@@ -330,8 +330,9 @@ static dc_status site_conflict(struct disclosure_run *run, const dc_conflict *c,
     return deliver(run, hazard->owner, site_ref, n, 1, NULL);
 }
 
-/* The parties with at least TILING_HAZARDS hazards in force around a new site: each is alerted
- * about to its owner and the operator, and every one of its hazards there told alike. */
+/* The parties with at least TILING_HAZARDS hazards in force around a new site: each is reported
+ * to the site's owner and the operator, and told once that some of its hazards there must
+ * replan, without which. */
 static dc_status detect_tiling(struct disclosure_run *run)
 {
     const dc_object *site = run->o;
@@ -372,15 +373,20 @@ static dc_status detect_tiling(struct disclosure_run *run)
                                              "warning", "time", t, "party", party, "hazards",
                                              json_integer_value(n), "within_m", TILING_AREA_M),
                                    run->now);
-        for (size_t i = 0; rc == DC_OK && i < near.count; i++) {
-            const dc_object *h = &near.items[i].object;
-            if (h->kind != DC_KIND_HAZARD || strcmp(h->owner, party) != 0)
-                continue;
-            json_t *notice = notice_head(h, site->owner, DC_KIND_SITE, "replan", "protected_site");
-            json_object_set_new(notice, "detail",
-                                json_string("a protected site of this party lies in this area"));
+        /* one notice for the party, naming none of its hazards: which of them lies over the
+         * site is exactly what a tiling is laid to learn */
+        json_t *notice = json_pack(
+            "{s:{s:s},s:{s:s,s:s},s:s,s:s,s:s,s:I,s:f,s:s}", "object", "kind", "hazard",
+            "counterpart", "party", site->owner, "kind", "site", "action", "replan", "reason",
+            "protected_site", "disclosed", "party", "hazards", json_integer_value(n), "within_m",
+            TILING_AREA_M, "detail",
+            "a protected site of this party lies near some of your hazards here; they are not "
+            "named, as so many around one place look like a search for it: withdraw them or ask "
+            "the operator");
+        if (rc == DC_OK)
             rc = deliver(run, party, run->ref, notice, 1, NULL);
-        }
+        else
+            json_decref(notice);
     }
     json_decref(counts);
     dc_record_list_clear(&near);

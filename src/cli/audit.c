@@ -149,13 +149,17 @@ static int verify(const char *db, const char *pinned)
 struct who {
     json_t *parties;
     size_t lines;
+    char owner[DC_ID_MAX]; /* the object's own party: not a disclosure to tell */
 };
 
 static int print_disclosure(void *ctx, const dc_audit_record *r)
 {
     struct who *w = ctx;
+    /* notices, reads through a grant, and alerts (another party's aircraft in a separation
+     * alert is audited under that aircraft's track) */
     if (r->recipients[0] == '\0' ||
-        (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0))
+        (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0 &&
+         strcmp(r->action, "alert") != 0))
         return 0;
     char t[32];
     dc_time_format(r->time, t, sizeof t);
@@ -164,7 +168,8 @@ static int print_disclosure(void *ctx, const dc_audit_record *r)
     char copy[sizeof r->recipients];
     dc_copy_text(copy, sizeof copy, r->recipients);
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
-        json_object_set_new(w->parties, p, json_true());
+        if (strcmp(p, w->owner) != 0)
+            json_object_set_new(w->parties, p, json_true());
     w->lines++;
     return 0;
 }
@@ -177,7 +182,10 @@ static int who_saw(const char *db, const char *object)
         fprintf(stderr, "deconflict audit: %s\n", err.message);
         return 2;
     }
-    struct who w = {json_object(), 0};
+    struct who w = {json_object(), 0, ""};
+    const char *owner = strchr(object, '/');
+    if (owner != NULL)
+        snprintf(w.owner, sizeof w.owner, "%.*s", (int)strcspn(owner + 1, "/"), owner + 1);
     dc_store_begin(store, 0);
     dc_status rc = dc_store_audit_walk(store, object, print_disclosure, &w);
     dc_store_rollback(store);

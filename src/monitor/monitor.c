@@ -819,6 +819,22 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
             rc = separation_alert(m, a, b, &s, repetition, now, loss_s, alerts);
             if (rc == DC_OK)
                 rc = separation_alert(m, b, a, &s, repetition, now, loss_s, alerts);
+            int cross = strcmp(a->party, b->party) != 0;
+            s.untold =
+                (uint8_t)((cross && !a->established ? 1 : 0) | (cross && !b->established ? 2 : 0));
+        } else if (s.untold != 0 && s.level != DC_LEVEL_CLEAR) {
+            /* a side whose alert nobody could be told (dc_alert_recipients) has just been
+             * established: it hears now, not at the next repetition */
+            struct track *a = &m->tracks[(s.key >> 32) - 1],
+                         *b = &m->tracks[(s.key & 0xffffffffu) - 1];
+            if ((s.untold & 1) && a->established) {
+                rc = separation_alert(m, a, b, &s, s.repetition, now, loss_s, alerts);
+                s.untold &= (uint8_t)~1u;
+            }
+            if (rc == DC_OK && (s.untold & 2) && b->established) {
+                rc = separation_alert(m, b, a, &s, s.repetition, now, loss_s, alerts);
+                s.untold &= (uint8_t)~2u;
+            }
         }
         if (s.level != DC_LEVEL_CLEAR)
             next[kept++] = s;

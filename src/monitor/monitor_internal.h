@@ -60,6 +60,9 @@ struct level_state {
     dc_alert_level level, pending;
     dc_time_us since, last_emit, pending_since;
     int repetition;
+    /* separation: sides (1: a, 2: b) not told at the last emission because their own track was
+     * not yet established; told at once when it is (in the struct's padding: no larger) */
+    uint8_t untold;
 };
 
 struct track {
