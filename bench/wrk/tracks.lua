@@ -7,6 +7,7 @@ local lat0 = tonumber(os.getenv("DC_LAT0") or "30")
 local lon0 = tonumber(os.getenv("DC_LON0") or "0")
 local step_s = tonumber(os.getenv("DC_STEP_S") or "5")
 local step = 0
+local start_time = os.time() - 30 * 86400
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("DC_KEY")
 wrk.headers["Content-Type"] = "application/json"
 local threads = {}
@@ -17,7 +18,9 @@ end
 request = function()
   step = step + 1
   local parts = {}
-  local t = 1893456000 + step * step_s
+  -- reports dated a month back, stepping on from there: the server refuses reports dated more
+  -- than a minute past their receipt (a party's clock must not make others' reports stale)
+  local t = start_time + step * step_s
   local stamp = os.date("!%Y-%m-%dT%H:%M:%SZ", t)
   for i = 1, batch do
     local lat = lat0 + (i % 100) * 0.2

@@ -54,8 +54,12 @@ typedef enum dc_report_verdict {
     DC_REPORT_IMPLAUSIBLE_ALTITUDE, /* outside altitude_min..max */
     DC_REPORT_INVALID,              /* NaN or out-of-range position or time */
     DC_REPORT_IMPLAUSIBLE_SPEED,    /* a ground speed or vertical rate above max_speed */
-    DC_REPORT_TOO_MANY_NEW          /* a new aircraft past its party's new_aircraft_per_minute */
+    DC_REPORT_TOO_MANY_NEW,         /* a new aircraft past its party's new_aircraft_per_minute */
+    DC_REPORT_FUTURE /* dated more than DC_MONITOR_MAX_FUTURE_S after it was received: believed,
+                        it would make every other party's reports stale */
 } dc_report_verdict;
+
+#define DC_MONITOR_MAX_FUTURE_S 60
 
 const char *dc_report_verdict_name(dc_report_verdict verdict);
 

@@ -35,9 +35,11 @@ dc_monitor_config dc_monitor_config_default(void)
 
 const char *dc_report_verdict_name(dc_report_verdict v)
 {
-    static const char *const names[] = {"accepted", "duplicate",         "out_of_order",
-                                        "stale",    "implausible_jump",  "implausible_altitude",
-                                        "invalid",  "implausible_speed", "too_many_new_aircraft"};
+    static const char *const names[] = {
+        "accepted",     "duplicate",         "out_of_order",
+        "stale",        "implausible_jump",  "implausible_altitude",
+        "invalid",      "implausible_speed", "too_many_new_aircraft",
+        "in_the_future"};
     return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
 }
 
@@ -632,6 +634,12 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     if ((isfinite(r->ground_speed_mps) && r->ground_speed_mps > c->max_speed_mps) ||
         (isfinite(r->vertical_rate_mps) && fabs(r->vertical_rate_mps) > c->max_speed_mps)) {
         *verdict = DC_REPORT_IMPLAUSIBLE_SPEED;
+        distrust(m, r);
+        return DC_OK;
+    }
+    if (r->received != 0 &&
+        r->time > r->received + (dc_time_us)DC_MONITOR_MAX_FUTURE_S * DC_US_PER_S) {
+        *verdict = DC_REPORT_FUTURE;
         distrust(m, r);
         return DC_OK;
     }

@@ -44,7 +44,7 @@ class Stream(threading.Thread):
 
 
 def report(aircraft, t, east_deg, alt=5000, speed=200, track=90):
-    return {"aircraft": aircraft, "time": f"2030-01-01T10:{t // 60:02d}:{t % 60:02d}Z",
+    return {"aircraft": aircraft, "time": f"2025-01-01T10:{t // 60:02d}:{t % 60:02d}Z",
             "position": f"36.0N {37.0 + east_deg:.5f}E", "altitude": alt, "ground_speed": speed, "track": track}
 
 
@@ -56,7 +56,7 @@ try:
     red, blue, green = s.party("red"), s.party("blue"), s.party("green")
     # blue's restricted zone 30-40 km east of red's start
     status, _, _ = s.call("PUT", "/v1/zones/blue-box", blue, {"public": False, "volumes": [volume(
-        ["35.9N 37.33E", "35.9N 37.45E", "36.1N 37.45E", "36.1N 37.33E"], 0, 20000, "2030-01-01T00:00:00Z", "2030-01-02T00:00:00Z")]})
+        ["35.9N 37.33E", "35.9N 37.45E", "36.1N 37.45E", "36.1N 37.33E"], 0, 20000, "2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")]})
     r.equal("blue's zone", 201, status)
     streams = {name: Stream(s.port, key) for name, key in (("red", red), ("blue", blue), ("green", green))}
     for st in streams.values():
@@ -124,7 +124,7 @@ try:
     r.equal("an unknown field refuses the batch", (400, "/0/colour"), (status, doc.get("pointer")))
     # conformance: a report naming an intent and flying outside all its volumes
     status, _, _ = s.call("PUT", "/v1/intents/g-route", green, {"volumes": [volume(
-        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
+        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2025-01-01T09:00:00Z", "2025-01-01T12:00:00Z")]})
     r.equal("green's intent", 201, status)
     inside = dict(report("g2", 400, 0), position="38.1N 40.1E", intent="g-route")
     status, _, doc = s.call("POST", "/v1/tracks", green, [inside])
@@ -145,7 +145,7 @@ try:
     r.equal("naming another party's intent changes nothing of it", ("nonconforming", 2, 0),
             (got.get("state"), s.call("GET", "/v1/intents/g-route", green)[2].get("version"), doc.get("alerts")))
     status, _, _ = s.call("PUT", "/v1/intents/g-done", green, {"state": "ended", "volumes": [volume(
-        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
+        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2025-01-01T09:00:00Z", "2025-01-01T12:00:00Z")]})
     status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("g3", 400, 0), position="39.5N 42.5E", intent="g-done")])
     r.equal("an ended intent is not made nonconforming", (0, "ended"),
             (doc.get("alerts"), s.call("GET", "/v1/intents/g-done", green)[2].get("state")))
@@ -162,7 +162,7 @@ try:
             all(len(c) == 2 and c[0] in stored["red"] and c[1] in stored["blue"] for c in copies), copies)
     # a restarted server watches the intents being flown that its store holds
     status, _, _ = s.call("PUT", "/v1/intents/g-later", green, {"volumes": [volume(
-        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2030-01-01T09:00:00Z", "2030-01-01T12:00:00Z")]})
+        ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2025-01-01T09:00:00Z", "2025-01-01T12:00:00Z")]})
     r.equal("another intent of green's", 201, status)
     s.stop()
     s = Server(keep_dir=s.dir, extra_args=("--establish-seconds", "2"))

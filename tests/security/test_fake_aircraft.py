@@ -12,7 +12,7 @@ ESTABLISH_S = 3  # the default is 30 s; 3 keeps the test short, the rule is the 
 
 
 def report(aircraft, t, lat, lon, speed=200, track=90):
-    return {"aircraft": aircraft, "time": f"2031-07-01T10:{t // 60:02d}:{t % 60:02d}Z",
+    return {"aircraft": aircraft, "time": f"2025-07-01T10:{t // 60:02d}:{t % 60:02d}Z",
             "position": f"{lat:.6f}N {lon:.6f}E", "altitude": 5000, "ground_speed": speed, "track": track}
 
 
@@ -78,6 +78,13 @@ try:
                         for x in sep), str(sep)[:300])
     who = cli("audit", "who-saw", "track/alpha/a1", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("who-saw on alpha's aircraft names bravo", "bravo" in who, who)
+    # a report dated a day ahead would make every other party's reports stale: refused
+    status, _, doc = s.call("POST", "/v1/tracks", b, [dict(report("f60", 0, 36.0, 37.5), time="2099-01-01T00:00:00Z")])
+    r.equal("a report from the future is refused", (200, 0, "in_the_future"),
+            (status, doc.get("accepted"), (doc.get("flagged") or [{}])[0].get("reason")))
+    la, lo = a1_at(t + 25)
+    status, _, doc = s.call("POST", "/v1/tracks", a, [report("a1", t + 25, la, lo)])
+    r.equal("and alpha's next report is still taken", (200, 1), (status, doc.get("accepted")))
 finally:
     s.stop()
     s.cleanup()

@@ -228,6 +228,16 @@ static void test_new_aircraft_limit(void **state)
     assert_int_equal(v, DC_REPORT_ACCEPTED);
     assert_int_equal(alerts.count, 1);
     dc_alert_list_clear(&alerts);
+    /* a report dated far past its receipt would make every other party's stale: refused */
+    dc_report ahead = report("b", "f0", T0 + 3600 * DC_US_PER_S, 400, 0, 3000, 200, 90, 0);
+    ahead.received = T0 + 2 * DC_US_PER_S;
+    assert_int_equal(dc_monitor_ingest(m, &ahead, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(v, DC_REPORT_FUTURE);
+    assert_string_equal(dc_report_verdict_name(v), "in_the_future");
+    dc_report still = report("a", "x", T0 + 3 * DC_US_PER_S, 600, 5000, 3000, 200, 90, 0);
+    still.received = T0 + 3 * DC_US_PER_S;
+    assert_int_equal(dc_monitor_ingest(m, &still, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(v, DC_REPORT_ACCEPTED);
     dc_monitor_free(m);
 }
 
