@@ -20,7 +20,7 @@ for n in 1000 100000; do
   for _ in $(seq 50); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
   echo " GET /v1/intents/{id}:"
   DC_KEY=$key DC_INTENTS=$n wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/get.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
-  load=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" "127.0.0.1:$port/v1/parties" \
+  load=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" "127.0.0.1:$port/v1/parties" \
          -d '{"name":"load"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   echo " PUT /v1/intents/{id} by another party (new intents among the stored ones: conflicts decided, notices and audit written):"
   DC_KEY=$load wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/put.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
@@ -40,7 +40,7 @@ for scenario in "russia 52 45 5" "fleet 30 0 5" "fleet 30 0 10"; do
     --borders "${BORDERS:-build/borders/world.geojson}" --new-aircraft-per-minute 1000000 2>"$work/log" &
   server=$!
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
-  key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" "127.0.0.1:$port/v1/parties" \
+  key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" "127.0.0.1:$port/v1/parties" \
           -d "{\"name\":\"$name\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   DC_KEY=$key DC_LAT0=$lat0 DC_LON0=$lon0 DC_STEP_S=$step wrk -t2 -c2 -d"${seconds}s" -s "$here/wrk/tracks.lua" \
     "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true

@@ -8,6 +8,11 @@
 /* "dck_" + 43 base64url characters of 256 random bits, and the terminator. */
 #define DC_KEY_TEXT_MAX 48
 
+/* The highest priority a party may give its intents and hazards until the operator grants it
+ * more (or less): priorities 0..10 are everyday traffic; above that, precedence over others is
+ * the operator's to give, not a party's to claim. */
+#define DC_PRIORITY_CEILING_DEFAULT 10
+
 /* A new random key. DC_OK or DC_INTERNAL (no randomness). */
 dc_status dc_party_key_new(char text[DC_KEY_TEXT_MAX]);
 
@@ -21,6 +26,10 @@ int dc_party_key_equal(const uint8_t a[DC_HASH_BYTES], const uint8_t b[DC_HASH_B
 
 /* Whether `name` may name a party: 1..63 of [A-Za-z0-9._-]. */
 int dc_party_name_valid(const char *name);
+
+/* Whether `name` is reserved, whatever its case: "operator" and "server" (actors in the audit
+ * log), "me" (/v1/parties/me), and any name made only of dots ("." and ".." in a path). 1 or 0. */
+int dc_party_name_reserved(const char *name);
 
 /* How a party may see an object (DESIGN.md rule 3). */
 typedef enum dc_visibility {

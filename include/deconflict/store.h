@@ -28,16 +28,33 @@ dc_status dc_store_server_key(dc_store *store, uint8_t public_key[DC_PUBLIC_KEY_
 /* ---- parties ---- */
 typedef struct dc_party {
     char name[DC_ID_MAX];
-    char notation[8]; /* preferred read-back: dd, dms, mgrs, utm */
+    char notation[8];     /* preferred read-back: dd, dms, mgrs, utm */
+    int priority_ceiling; /* the highest priority its submissions may claim (operator's grant) */
+    int key_active;       /* 0 once the operator revoked its key (until a new one is issued) */
+    dc_time_us created;
 } dc_party;
 
+/* A new party with its key's hash and the default priority ceiling
+ * (DC_PRIORITY_CEILING_DEFAULT). DC_CONFLICT if the name is taken, DC_STORE. */
 dc_status dc_store_party_add(dc_store *store, const char *name,
-                             const uint8_t key_hash[DC_HASH_BYTES],
-                             dc_time_us now); /* DC_CONFLICT if taken */
+                             const uint8_t key_hash[DC_HASH_BYTES], dc_time_us now);
+/* The party whose key (not revoked) has this hash. DC_NOT_FOUND, DC_STORE. */
 dc_status dc_store_party_by_key(dc_store *store, const uint8_t key_hash[DC_HASH_BYTES],
-                                dc_party *out);                     /* DC_NOT_FOUND */
+                                dc_party *out);
+/* The party of that name, whatever the state of its key. DC_NOT_FOUND, DC_STORE. */
+dc_status dc_store_party_get(dc_store *store, const char *name, dc_party *out);
 dc_status dc_store_party_exists(dc_store *store, const char *name); /* DC_OK or DC_NOT_FOUND */
 dc_status dc_store_party_set_notation(dc_store *store, const char *name, const char *notation);
+/* Replace the party's key by the one of `key_hash` (the old one stops working at once; a revoked
+ * key is replaced too). DC_NOT_FOUND, DC_STORE. */
+dc_status dc_store_party_set_key(dc_store *store, const char *name,
+                                 const uint8_t key_hash[DC_HASH_BYTES]);
+/* Revoke the party's key: no key of it authenticates until dc_store_party_set_key. DC_NOT_FOUND,
+ * DC_STORE. */
+dc_status dc_store_party_revoke_key(dc_store *store, const char *name);
+/* The highest priority the party may submit (the caller checks the range). DC_NOT_FOUND,
+ * DC_STORE. */
+dc_status dc_store_party_set_ceiling(dc_store *store, const char *name, int priority_ceiling);
 
 /* ---- objects ---- */
 /* An object as stored. The record owns everything it points to. */

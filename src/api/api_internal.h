@@ -14,6 +14,11 @@
 #define DC_API_MAX_VOLUMES 1000
 #define DC_API_MAX_WAYPOINTS 2000
 
+/* A hazard taken from a direct-line message must lie where the message said: each volume covers
+ * one of its coordinates or is centred within this many metres of one (or within the side of the
+ * MGRS square the coordinate was written as, when larger). */
+#define DC_API_READBACK_TOLERANCE_M 50.0
+
 /* An intent, hazard or zone as a party submits it. */
 typedef struct dc_submission {
     dc_object object; /* id/owner/kind set by the caller; volumes owned here */
@@ -36,7 +41,9 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
 void dc_api_submission_clear(dc_submission *submission);
 
 /* The body readers get: the object with its volumes in decimal degrees,
- * and the members of `extra` (a route, a site's label and place). */
+ * and the members of `extra` (a route, a site's label and place). NULL when
+ * a volume's time cannot be written (outside DC_TIME_MIN_US..DC_TIME_MAX_US;
+ * never for volumes built from a request) or memory runs out. */
 json_t *dc_api_object_json(const dc_object *object, int is_public, const char *hazard_kind,
                            json_t *extra);
 
@@ -52,7 +59,8 @@ json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
 dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
                                 size_t *count, dc_error *err);
 
-/* An alert as its recipient reads it. */
+/* An alert as its recipient reads it; NULL when its time cannot be written
+ * or memory runs out. */
 json_t *dc_api_alert_json(const dc_alert *alert, const char *recipient);
 
 /* The opaque key of a conflict with another object as it stands: a MAC (BLAKE2b keyed with the

@@ -334,7 +334,10 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
         if ((rc = decode_time(d, t, q, &w[i].time)) != DC_OK)
             break;
         char ts[32];
-        dc_time_format(w[i].time, ts, sizeof ts);
+        if ((rc = dc_time_format(w[i].time, ts, sizeof ts)) != DC_OK) {
+            rc = fail(d, rc, q, "a time this server cannot write back");
+            break;
+        }
         json_array_append_new(norm_wps, json_pack("{s:{s:f,s:f},s:f,s:s}", "position", "lat",
                                                   w[i].position.lat, "lng", w[i].position.lon,
                                                   "altitude", w[i].altitude_m, "time", ts));
@@ -661,11 +664,13 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
     return submission_done(root, rc, out, err);
 }
 
+/* NULL when a time cannot be written (never for a volume built from a request) */
 static json_t *volume_json(const dc_volume *v)
 {
     char t0[32], t1[32];
-    dc_time_format(v->time_start, t0, sizeof t0);
-    dc_time_format(v->time_end, t1, sizeof t1);
+    if (dc_time_format(v->time_start, t0, sizeof t0) != DC_OK ||
+        dc_time_format(v->time_end, t1, sizeof t1) != DC_OK)
+        return NULL;
     json_t *out = json_pack("{s:f,s:f,s:s,s:s}", "altitude_lower", v->altitude_lower,
                             "altitude_upper", v->altitude_upper, "time_start", t0, "time_end", t1);
     if (v->outline == DC_OUTLINE_CIRCLE) {
@@ -687,8 +692,14 @@ json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard
                            json_t *extra)
 {
     json_t *vols = json_array();
-    for (size_t i = 0; i < o->volume_count; i++)
-        json_array_append_new(vols, volume_json(&o->volumes[i]));
+    for (size_t i = 0; i < o->volume_count; i++) {
+        json_t *v = volume_json(&o->volumes[i]);
+        if (v == NULL) {
+            json_decref(vols);
+            return NULL;
+        }
+        json_array_append_new(vols, v);
+    }
     json_t *out = json_pack("{s:s,s:s,s:s,s:I}", "id", o->id, "kind", dc_kind_name(o->kind),
                             "owner", o->owner, "version", (json_int_t)o->version);
     if (o->kind == DC_KIND_SITE) {
@@ -945,7 +956,8 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
 json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
 {
     char t[32];
-    dc_time_format(a->time, t, sizeof t);
+    if (dc_time_format(a->time, t, sizeof t) != DC_OK)
+        return NULL;
     static const char *const kinds[] = {"zone", "separation", "conformance", "new_aircraft"};
     json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
                           kinds[a->kind], "level", dc_alert_level_name(a->level), "repetition",

@@ -1,6 +1,7 @@
 /* handlers.c - the routes of deconflictd: translate HTTP requests into store transactions and
  * engine decisions */
 #include "api_internal.h"
+#include "deconflict/party_admin.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -146,6 +147,46 @@ static int id_valid(const char *id)
     return dc_party_name_valid(id); /* same alphabet: UUIDs and simple names */
 }
 
+/* Whether volume `v` lies where one of a message's coordinates (its stored body) said: its outline
+ * covers the coordinate, or its centre (a circle's; a polygon's bounding cap's) is within
+ * DC_API_READBACK_TOLERANCE_M of it, or within the side of the MGRS square it was written as,
+ * whichever is larger: a square's text names the whole square. */
+static int volume_on_message(const dc_volume *v, json_t *coords)
+{
+    dc_point centre = v->outline == DC_OUTLINE_CIRCLE ? v->center : v->bound_center;
+    for (size_t i = 0; i < json_array_size(coords); i++) {
+        json_t *c = json_array_get(coords, i);
+        dc_point p = {json_number_value(json_object_get(c, "lat")),
+                      json_number_value(json_object_get(c, "lng"))};
+        int inside = 0;
+        if (dc_volume_contains(v, p, v->altitude_lower, v->time_start, &inside) == DC_OK && inside)
+            return 1;
+        dc_point parsed;
+        dc_coord_info info;
+        double tolerance = DC_API_READBACK_TOLERANCE_M, distance = 0;
+        if (dc_coord_parse(json_string_value(json_object_get(c, "original")), &parsed, &info,
+                           NULL) == DC_OK &&
+            info.cell_m > tolerance)
+            tolerance = info.cell_m;
+        if (dc_geodesic_inverse(centre, p, &distance, NULL) == DC_OK && distance <= tolerance)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first volume (counted from 1) of `o` that lies off every coordinate of the message, or 0. */
+static size_t volume_off_message(const dc_object *o, const char *message_body)
+{
+    json_t *body = json_loads(message_body, 0, NULL);
+    json_t *coords = json_object_get(body, "coordinates");
+    size_t astray = 0;
+    for (size_t i = 0; astray == 0 && i < o->volume_count; i++)
+        if (!volume_on_message(&o->volumes[i], coords))
+            astray = i + 1;
+    json_decref(body);
+    return astray;
+}
+
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
@@ -224,21 +265,52 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     }
     o->version = current + 1;
     if (sub.from_message > 0) {
-        /* coordinates from the direct line only once their read-back was confirmed */
+        /* coordinates from the direct line only once their read-back was confirmed, and only
+         * where they said */
         dc_message m;
         int ok = dc_store_message_get(api->store, sub.from_message, &m) == DC_OK;
         int mine = ok && (strcmp(m.sender, o->owner) == 0 || strcmp(m.recipient, o->owner) == 0);
         int confirmed = mine && m.acknowledged;
+        size_t astray = confirmed ? volume_off_message(o, m.body) : 0;
         if (ok)
             dc_free(m.body);
-        if (!confirmed) {
+        if (!confirmed || astray > 0) {
+            char detail[256];
+            if (astray > 0)
+                snprintf(detail, sizeof detail,
+                         "volume %zu lies outside what message %lld said: it covers none of the "
+                         "message's coordinates and its centre is farther than %.0f m (or the "
+                         "coordinate's MGRS square) from each",
+                         astray - 1, (long long)sub.from_message, DC_API_READBACK_TOLERANCE_M);
             dc_store_rollback(api->store);
-            dc_api_problem(res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND,
-                           "/from_message",
-                           mine ? "the message's coordinates have not been confirmed by read-back"
-                                : "no such message between you and another party");
+            if (astray > 0)
+                dc_api_problem(res, 400, DC_INVALID, "/from_message", detail);
+            else
+                dc_api_problem(
+                    res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND, "/from_message",
+                    mine ? "the message's coordinates have not been confirmed by read-back"
+                         : "no such message between you and another party");
             goto done;
         }
+    }
+    /* The submitter as this transaction sees it: a key revoked or a ceiling lowered since the
+     * request was authenticated applies now. */
+    dc_party submitter;
+    memset(&submitter, 0, sizeof submitter);
+    rc = dc_store_party_get(api->store, o->owner, &submitter);
+    if (rc != DC_OK || !submitter.key_active || o->priority > submitter.priority_ceiling) {
+        char detail[160];
+        snprintf(detail, sizeof detail,
+                 "priority %d is above your ceiling of %d; the operator grants higher ones",
+                 o->priority, submitter.priority_ceiling);
+        dc_store_rollback(api->store);
+        if (rc != DC_OK && rc != DC_NOT_FOUND)
+            store_failure(res);
+        else if (rc != DC_OK || !submitter.key_active)
+            dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "this key has been revoked");
+        else
+            dc_api_problem(res, 403, DC_FORBIDDEN, "/priority", detail);
+        goto done;
     }
     if (dc_store_candidates(api->store, o, &candidates) != DC_OK) {
         dc_store_rollback(api->store);
@@ -314,10 +386,11 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         dc_hex(digest, DC_HASH_BYTES, digest_hex);
         char action[32];
         snprintf(action, sizeof action, "%s.put", dc_kind_name(kind));
-        rc = dc_api_audit(api, o->owner, action, ref, "",
-                          json_pack("{s:I,s:s,s:s}", "version", (json_int_t)o->version, "state",
-                                    dc_state_name(o->state), "digest", digest_hex),
-                          &write);
+        json_t *detail = json_pack("{s:I,s:s,s:s}", "version", (json_int_t)o->version, "state",
+                                   dc_state_name(o->state), "digest", digest_hex);
+        if (sub.from_message > 0) /* where its coordinates came from, for whoever asks later */
+            json_object_set_new(detail, "from_message", json_integer(sub.from_message));
+        rc = dc_api_audit(api, o->owner, action, ref, "", detail, &write);
     }
     if (dc_store_finish(api->store, rc) != DC_OK) {
         free(rec.body);
@@ -521,49 +594,196 @@ static json_t *parse_body(const dc_api_request *req, dc_api_response *res,
 
 static const char *const notations[] = {"dd", "dm", "dms", "mgrs", "utm", NULL};
 
+/* ---- parties, as the operator manages them ---- */
+
+/* A party as the operator sees it (never its key, which is shown once, when issued). */
+static json_t *party_json(const dc_party *p)
+{
+    char t[32];
+    json_t *created =
+        dc_time_format(p->created, t, sizeof t) == DC_OK ? json_string(t) : json_null();
+    return json_pack("{s:s,s:s,s:i,s:s,s:o}", "name", p->name, "notation", p->notation,
+                     "priority_ceiling", p->priority_ceiling, "key",
+                     p->key_active ? "active" : "revoked", "created", created);
+}
+
+/* A refused party-admin use case: what went wrong, and nothing changed. `in_path` says the name
+ * came from the URL, not the body (so no pointer names it). */
+static void party_admin_failure(dc_api_response *res, dc_status rc, const dc_error *err,
+                                int in_path)
+{
+    if (rc == DC_NOT_FOUND)
+        dc_api_problem(res, 404, rc, NULL, err->message);
+    else if (rc == DC_CONFLICT)
+        dc_api_problem(res, 409, rc, in_path ? NULL : "/name", err->message);
+    else if ((rc == DC_INVALID || rc == DC_RANGE) && !(in_path && strcmp(err->field, "name") == 0))
+        bad_input(res, err);
+    else if (rc == DC_INVALID || rc == DC_RANGE)
+        dc_api_problem(res, 400, rc, NULL, err->message);
+    else
+        dc_api_problem(res, 500, rc, NULL, err->message);
+}
+
+/* The result of a use case: the party, the key when one was issued, the receipt. */
+static void party_admin_done(dc_api_response *res, int status, const dc_party_admin_result *r)
+{
+    res->status = status;
+    res->json = party_json(&r->party);
+    if (r->key[0] != '\0')
+        json_object_set_new(res->json, "key", json_string(r->key));
+    json_object_set_new(res->json, "receipt", receipt_json(&r->receipt));
+}
+
+/* A priority ceiling from a body member: an integer in range, or 400 naming it. */
+static int ceiling_of(json_t *value, int *out, dc_api_response *res)
+{
+    json_int_t v = json_integer_value(value);
+    if (!json_is_integer(value) || v < DC_PRIORITY_MIN || v > DC_PRIORITY_MAX) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "an integer within %d..%d", DC_PRIORITY_MIN,
+                 DC_PRIORITY_MAX);
+        dc_api_problem(res, 400, json_is_integer(value) ? DC_RANGE : DC_INVALID,
+                       "/priority_ceiling", detail);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 static void create_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    static const char *const fields[] = {"name", "notation", NULL};
+    static const char *const fields[] = {"name", "notation", "priority_ceiling", NULL};
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)
         return;
-    const char *name = json_string_value(json_object_get(root, "name"));
-    const char *notation = json_string_value(json_object_get(root, "notation"));
-    int notation_ok = notation == NULL;
-    for (int i = 0; notations[i] && !notation_ok; i++)
-        notation_ok = strcmp(notation, notations[i]) == 0;
-    char key[DC_KEY_TEXT_MAX];
-    uint8_t hash[DC_HASH_BYTES];
-    if (!dc_party_name_valid(name)) {
+    json_t *name = json_object_get(root, "name"), *notation = json_object_get(root, "notation"),
+           *ceiling = json_object_get(root, "priority_ceiling");
+    int priority_ceiling = -1; /* the default */
+    dc_party_admin_result r;
+    dc_error err;
+    if (!json_is_string(name)) {
         dc_api_problem(res, 400, DC_INVALID, "/name", "1 to 63 of A-Z a-z 0-9 . _ -");
-    } else if (!notation_ok) {
+    } else if (notation != NULL && !json_is_string(notation)) {
         dc_api_problem(res, 400, DC_INVALID, "/notation", "one of dd, dm, dms, mgrs, utm");
-    } else if (strcmp(name, "operator") == 0 || strcmp(name, "server") == 0) {
-        dc_api_problem(res, 400, DC_INVALID, "/name", "reserved name");
-    } else if (dc_party_key_new(key) != DC_OK || dc_party_key_hash(key, hash) != DC_OK) {
-        dc_api_problem(res, 500, DC_INTERNAL, NULL, "no randomness for a key");
-    } else if (dc_store_begin(api->store, 1) != DC_OK) {
-        store_failure(res);
-    } else {
-        dc_status rc = dc_store_party_add(api->store, name, hash, dc_api_now());
-        if (rc == DC_OK && notation != NULL)
-            rc = dc_store_party_set_notation(api->store, name, notation);
-        dc_audit_record write;
+    } else if (ceiling == NULL || ceiling_of(ceiling, &priority_ceiling, res) == 0) {
+        dc_status rc =
+            dc_party_admin_create(api->store, api->secret_key, "operator", json_string_value(name),
+                                  json_string_value(notation), priority_ceiling, &r, &err);
         if (rc == DC_OK)
-            rc = dc_api_audit(api, "operator", "party.create", "", name,
-                              json_pack("{s:s}", "party", name), &write);
-        if (rc == DC_CONFLICT) {
-            dc_store_rollback(api->store);
-            dc_api_problem(res, 409, DC_CONFLICT, "/name", "a party of that name exists");
-        } else if (dc_store_finish(api->store, rc) != DC_OK) {
-            store_failure(res);
+            party_admin_done(res, 201, &r);
+        else
+            party_admin_failure(res, rc, &err, 0);
+        sodium_memzero(r.key, sizeof r.key);
+    }
+    json_decref(root);
+}
+
+/* The {name} of /v1/parties/{name}[/...]: a valid party name, or 400. */
+static int party_in_path(const dc_api_request *req, char name[DC_ID_MAX], dc_api_response *res)
+{
+    const char *p = req->path + strlen("/v1/parties/");
+    size_t n = strcspn(p, "/");
+    if (n > 0 && n < DC_ID_MAX) {
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (dc_party_name_valid(name))
+            return 0;
+    }
+    dc_api_problem(res, 400, DC_INVALID, NULL, "a party name is 1 to 63 of A-Z a-z 0-9 . _ -");
+    return -1;
+}
+
+/* The key routes take no body, or an empty JSON object. */
+static int no_body(const dc_api_request *req, dc_api_response *res)
+{
+    static const char *const none[] = {NULL};
+    if (req->body_length == 0)
+        return 0;
+    json_t *root = parse_body(req, res, none);
+    json_decref(root);
+    return root == NULL ? -1 : 0;
+}
+
+static void get_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    char name[DC_ID_MAX];
+    dc_party p;
+    if (party_in_path(req, name, res) != 0)
+        return;
+    if (dc_store_begin(api->store, 0) != DC_OK) {
+        store_failure(res);
+        return;
+    }
+    dc_status rc = dc_store_party_get(api->store, name, &p);
+    dc_store_commit(api->store);
+    if (rc == DC_OK) {
+        res->status = 200;
+        res->json = party_json(&p);
+    } else if (rc == DC_NOT_FOUND) {
+        dc_api_problem(res, 404, rc, NULL, "no such party");
+    } else {
+        store_failure(res);
+    }
+}
+
+static void set_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    static const char *const fields[] = {"priority_ceiling", NULL};
+    char name[DC_ID_MAX];
+    if (party_in_path(req, name, res) != 0)
+        return;
+    json_t *root = parse_body(req, res, fields);
+    if (root == NULL)
+        return;
+    json_t *ceiling = json_object_get(root, "priority_ceiling");
+    int priority_ceiling = 0;
+    dc_party_admin_result r;
+    dc_error err;
+    if (ceiling == NULL) {
+        dc_api_problem(res, 400, DC_INVALID, "/priority_ceiling", "required");
+    } else if (ceiling_of(ceiling, &priority_ceiling, res) == 0) {
+        dc_status rc = dc_party_admin_set_ceiling(api->store, api->secret_key, "operator", name,
+                                                  priority_ceiling, &r, &err);
+        if (rc == DC_OK) {
+            party_admin_done(res, 200, &r);
+            json_object_set_new(res->json, "previous_priority_ceiling",
+                                json_integer(r.previous_ceiling));
         } else {
-            res->status = 201;
-            res->json = json_pack("{s:s,s:s,s:o}", "name", name, "key", key, "receipt",
-                                  receipt_json(&write));
+            party_admin_failure(res, rc, &err, 1);
         }
     }
     json_decref(root);
+}
+
+static void rotate_party_key(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    char name[DC_ID_MAX];
+    dc_party_admin_result r;
+    dc_error err;
+    if (party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
+        return;
+    dc_status rc =
+        dc_party_admin_rotate_key(api->store, api->secret_key, "operator", name, &r, &err);
+    if (rc == DC_OK)
+        party_admin_done(res, 200, &r);
+    else
+        party_admin_failure(res, rc, &err, 1);
+    sodium_memzero(r.key, sizeof r.key);
+}
+
+static void revoke_party_key(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    char name[DC_ID_MAX];
+    dc_party_admin_result r;
+    dc_error err;
+    if (party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
+        return;
+    dc_status rc =
+        dc_party_admin_revoke_key(api->store, api->secret_key, "operator", name, &r, &err);
+    if (rc == DC_OK)
+        party_admin_done(res, 200, &r);
+    else
+        party_admin_failure(res, rc, &err, 1);
 }
 
 static void set_me(dc_api *api, const dc_api_request *req, dc_api_response *res)
@@ -649,12 +869,19 @@ static int collect_notice(void *ctx, int64_t id, const char *body, dc_time_us cr
     return 0;
 }
 
+/* An id from a query parameter or header: decimal digits only (no sign, no blanks), at most
+ * INT64_MAX; absent is 0. -1 for anything else: strtoll would saturate an overflow to a valid
+ * id, and skip blanks and a sign. */
 static int parse_after(const char *text, int64_t *out)
 {
-    char *end = NULL;
-    long long v = text ? strtoll(text, &end, 10) : 0;
-    if (text != NULL && (end == text || *end != '\0' || v < 0))
+    int64_t v = 0;
+    if (text != NULL && text[0] == '\0')
         return -1;
+    for (const char *p = text; p != NULL && *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || v > (INT64_MAX - (*p - '0')) / 10)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
     *out = v;
     return 0;
 }
@@ -714,12 +941,13 @@ static int collect_audit(void *ctx, const dc_audit_record *r)
         !recipients_include(r->recipients, v->viewer))
         return 0;
     char t[32], hash[2 * DC_HASH_BYTES + 1];
-    dc_time_format(r->time, t, sizeof t);
+    /* the record is shown whatever its time; an unwritable one is null, not a guess */
+    json_t *time = dc_time_format(r->time, t, sizeof t) == DC_OK ? json_string(t) : json_null();
     dc_hex(r->hash, DC_HASH_BYTES, hash);
     json_t *detail = json_loads(r->detail, 0, NULL);
     json_array_append_new(v->items,
-                          json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
-                                    "time", t, "actor", r->actor, "action", r->action, "object",
+                          json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
+                                    "time", time, "actor", r->actor, "action", r->action, "object",
                                     r->object, "recipients", r->recipients, "detail",
                                     detail ? detail : json_object(), "hash", hash));
     return 0;
@@ -1128,10 +1356,10 @@ static json_t *message_view(const dc_message *m, const char *notation_name, char
     crypto_generichash_final(&h, d, 32);
     dc_hex(d, 32, digest);
     char t[32];
-    dc_time_format(m->created, t, sizeof t);
+    json_t *time = dc_time_format(m->created, t, sizeof t) == DC_OK ? json_string(t) : json_null();
     json_t *out =
-        json_pack("{s:I,s:s,s:s,s:s,s:O,s:o,s:b}", "id", (json_int_t)m->id, "from", m->sender, "to",
-                  m->recipient, "time", t, "text", json_object_get(body, "text"), "coordinates",
+        json_pack("{s:I,s:s,s:s,s:o,s:O,s:o,s:b}", "id", (json_int_t)m->id, "from", m->sender, "to",
+                  m->recipient, "time", time, "text", json_object_get(body, "text"), "coordinates",
                   coords, "acknowledged", m->acknowledged);
     json_decref(body);
     return out;
@@ -1335,7 +1563,8 @@ static void whoami(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     (void)api;
     res->status = 200;
-    res->json = json_pack("{s:s,s:s}", "name", req->party.name, "notation", req->party.notation);
+    res->json = json_pack("{s:s,s:s,s:i}", "name", req->party.name, "notation", req->party.notation,
+                          "priority_ceiling", req->party.priority_ceiling);
 }
 
 /* A position written as the API writes it for this party: the page shows
@@ -1399,7 +1628,29 @@ static const struct route {
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL},
     {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL},
     {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h},
+    /* after /v1/parties/me, which no party can be named */
+    {"/v1/parties/{name}", ACCESS_OPERATOR, get_party, NULL, set_party, NULL},
+    {"/v1/parties/{name}/key", ACCESS_OPERATOR, NULL, rotate_party_key, NULL, revoke_party_key},
 };
+
+/* Whether `path` is the route's: equal, but for a "{...}" segment of the route, which stands for
+ * any one non-empty segment (its handler checks it). */
+static int route_matches(const char *route, const char *path)
+{
+    while (*route != '\0' && *path != '\0') {
+        if (*route == '{') {
+            size_t n = strcspn(path, "/");
+            if (n == 0)
+                return 0;
+            route += strcspn(route, "}");
+            route += *route == '}';
+            path += n;
+        } else if (*route++ != *path++) {
+            return 0;
+        }
+    }
+    return *route == '\0' && *path == '\0';
+}
 
 static void method_not_allowed(dc_api_response *res, const char *allowed)
 {
@@ -1410,7 +1661,7 @@ static void method_not_allowed(dc_api_response *res, const char *allowed)
 
 static const char need_key[] = "send \"Authorization: Bearer <your key>\"";
 static const char operator_only_parties[] =
-    "the operator key only creates parties and reads audit and its alerts";
+    "the operator key only manages parties and reads audit and its alerts";
 
 /* A fixed route: access, then the method's handler or 405 naming those allowed. */
 static void serve_route(dc_api *api, const struct route *r, const dc_api_request *req,
@@ -1448,7 +1699,7 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     const char *p = req->path, *m = req->method;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
-        if (strcmp(p, routes[i].path) == 0) {
+        if (route_matches(routes[i].path, p)) {
             serve_route(api, &routes[i], req, res);
             return;
         }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@ const char dc_server_usage[] =
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
     "  --db                 the store file, created if missing (default deconflict.db; env DECONFLICT_DB)\n"
     "  --operator-key-file  the operator's key, created if missing (default operator.key;\n"
-    "                       env DECONFLICT_OPERATOR_KEY_FILE); it creates parties\n"
+    "                       env DECONFLICT_OPERATOR_KEY_FILE); it manages parties\n"
     "  --body-limit         largest request body in bytes (default 1048576)\n"
     "  --threads            worker threads (default: the number of cores)\n"
     "  --timeout            seconds a connection may idle (default 30)\n"
@@ -143,10 +144,20 @@ static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_
     return DC_OK;
 }
 
+/* What reaches the handlers. libmicrohttpd answers by itself, in HTML, a request line or headers
+ * that do not fit a connection's memory; ours sit well inside it, so that a request between the
+ * two is refused here, as problem+json (docs/SECURITY-INPUT.md). */
+#define DC_SERVER_URI_MAX 4096
+#define DC_SERVER_HEADERS_MAX 16384
+#define DC_SERVER_CONNECTION_MEMORY ((size_t)64 * 1024)
+
 struct request {
     char *body;
     size_t length, capacity;
     int too_large;
+    int started;     /* the access handler has seen this request */
+    size_t uri_size; /* the request target as sent, query included */
+    int nul_escape;  /* it holds %00, or a raw NUL: what follows would be cut off */
     struct timespec start;
     char party[DC_ID_MAX];
     char method[8];
@@ -158,6 +169,141 @@ struct server {
     dc_api api;
     const dc_server_config *config;
 };
+
+/* Called with the request target as sent, before libmicrohttpd decodes it in place (after which
+ * a %00 has cut the C string it hands on: "/v1/intents/alias%00x" would read as ".../alias").
+ * The request's state starts here. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    struct request *rq = calloc(1, sizeof *rq);
+    if (rq == NULL)
+        return NULL; /* on_request makes one */
+    clock_gettime(CLOCK_MONOTONIC, &rq->start);
+    dc_copy_text(rq->method, sizeof rq->method, "-");
+    dc_copy_text(rq->path, sizeof rq->path, "-");
+    rq->uri_size = strlen(uri);
+    for (const char *p = strchr(uri, '%'); p != NULL; p = strchr(p + 1, '%'))
+        if (p[1] == '0' && p[2] == '0')
+            rq->nul_escape = 1;
+    return rq;
+}
+
+/* Whether the request line held a raw NUL byte in its target, which on_uri's strlen stopped at.
+ * libmicrohttpd hands on `url` and `version` as pointers into the request line it read, the
+ * target from `url` up to the space before `version`; a target longer than the text on_uri saw
+ * went on past a NUL. Pointers that are not so placed (HTTP/0.9 has no version) say nothing. */
+static int raw_nul(const char *url, const char *version, size_t seen)
+{
+    uintptr_t u = (uintptr_t)url, v = (uintptr_t)version;
+    if (v <= u || v - u > DC_SERVER_CONNECTION_MEMORY)
+        return 0;
+    return v - u - 1 != seen;
+}
+
+/* The headers that decide how a body is framed and read, and their total size. */
+struct header_scan {
+    size_t bytes;
+    int content_length, transfer_encoding, content_type;
+};
+
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    struct header_scan *h = cls;
+    h->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    h->content_length += strcasecmp(key, "Content-Length") == 0;
+    h->transfer_encoding += strcasecmp(key, "Transfer-Encoding") == 0;
+    h->content_type += strcasecmp(key, "Content-Type") == 0;
+    return MHD_YES;
+}
+
+/* Whether `ctype` is `type`, alone or with "; charset=utf-8" (any case, optionally quoted). */
+static int media_type_is(const char *ctype, const char *type)
+{
+    size_t n = strlen(type);
+    if (ctype == NULL || strncasecmp(ctype, type, n) != 0)
+        return 0;
+    const char *p = ctype + n;
+    p += strspn(p, " \t");
+    if (*p == '\0')
+        return 1;
+    if (*p++ != ';')
+        return 0;
+    p += strspn(p, " \t");
+    if (strncasecmp(p, "charset=", 8) != 0)
+        return 0;
+    p += 8;
+    if (strncasecmp(p, "utf-8", 5) == 0)
+        p += 5;
+    else if (strncasecmp(p, "\"utf-8\"", 7) == 0)
+        p += 7;
+    else
+        return 0;
+    p += strspn(p, " \t");
+    return *p == '\0';
+}
+
+/* The path as decoded: only the bytes of names and ids, and '/'. Nothing the API serves needs
+ * more, and a byte a handler does not expect cannot reach one. */
+static int path_bytes_valid(const char *path)
+{
+    for (const char *p = path; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-' || *p == '/'))
+            return 0;
+    return path[0] == '/';
+}
+
+/* What is wrong with a request before its body is read, as problem+json in `res`; 0 when
+ * nothing is. A refusal here is sent at once and the connection closed: with its framing in
+ * doubt, nothing after it on the connection can be trusted to be a request. */
+static int refuse_early(struct MHD_Connection *conn, const char *method, const char *url,
+                        const struct request *rq, dc_api_response *res)
+{
+    struct header_scan h = {0, 0, 0, 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &h);
+    const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding");
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+    char detail[160];
+    if (rq->uri_size > DC_SERVER_URI_MAX) {
+        snprintf(detail, sizeof detail, "the request target has %zu bytes; at most %d",
+                 rq->uri_size, DC_SERVER_URI_MAX);
+        dc_api_problem(res, 414, DC_RANGE, NULL, detail);
+    } else if (h.bytes > DC_SERVER_HEADERS_MAX) {
+        snprintf(detail, sizeof detail, "the headers have %zu bytes; at most %d", h.bytes,
+                 DC_SERVER_HEADERS_MAX);
+        dc_api_problem(res, 431, DC_RANGE, NULL, detail);
+    } else if (h.content_length > 1 || h.transfer_encoding > 1 || h.content_type > 1) {
+        dc_api_problem(res, 400, DC_INVALID, NULL,
+                       "Content-Length, Transfer-Encoding and Content-Type may each be sent once");
+    } else if (h.content_length == 1 && h.transfer_encoding == 1) {
+        dc_api_problem(res, 400, DC_INVALID, NULL,
+                       "Content-Length and Transfer-Encoding together: which one frames the body?");
+    } else if (te != NULL && strcasecmp(te, "chunked") != 0) {
+        dc_api_problem(res, 400, DC_INVALID, NULL,
+                       "the only transfer coding accepted is Transfer-Encoding: chunked");
+    } else if (rq->nul_escape) {
+        dc_api_problem(res, 400, DC_INVALID, NULL, "the URL holds a NUL byte (raw or as %00)");
+    } else if (!path_bytes_valid(url)) {
+        dc_api_problem(res, 400, DC_INVALID, NULL,
+                       "a path holds only A-Z a-z 0-9 . _ - and /, once percent-decoded");
+    } else if ((te != NULL || (cl != NULL && strcmp(cl, "0") != 0)) &&
+               !media_type_is(ctype, "application/json") &&
+               !(strcmp(method, "POST") == 0 && strcmp(url, "/v1/tracks") == 0 &&
+                 media_type_is(ctype, "application/x-ndjson"))) {
+        snprintf(detail, sizeof detail, "a body is application/json%s, not %.60s",
+                 strcmp(url, "/v1/tracks") == 0 ? " or application/x-ndjson" : "",
+                 ctype ? ctype : "unlabelled");
+        dc_api_problem(res, 415, DC_UNSUPPORTED, NULL, detail);
+    } else {
+        return 0;
+    }
+    return 1;
+}
 
 static double elapsed_s(const struct timespec *a)
 {
@@ -429,7 +575,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **state)
 {
-    (void)version;
     struct server *s = cls;
     struct request *rq = *state;
     if (rq == NULL) {
@@ -437,10 +582,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (rq == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &rq->start);
+        *state = rq;
+    }
+    if (!rq->started) {
+        rq->started = 1;
         dc_copy_text(rq->method, sizeof rq->method, method);
         dc_copy_text(rq->path, sizeof rq->path, url);
-        *state = rq;
-        /* Refuse an announced oversize body before reading it. */
+        rq->nul_escape |= raw_nul(url, version, rq->uri_size);
+        dc_api_response early;
+        memset(&early, 0, sizeof early);
+        if (refuse_early(conn, method, url, rq, &early))
+            return send_response(conn, rq, &early);
+        /* Refuse an announced oversize body before reading it. libmicrohttpd has checked that
+         * Content-Length is digits only and fits 64 bits. */
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl != NULL && strtoull(cl, NULL, 10) > s->config->body_limit)
             rq->too_large = 1;
@@ -671,11 +825,12 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
                          MHD_ALLOW_SUSPEND_RESUME;
         if (addr.ss_family == AF_INET6)
             flags |= MHD_USE_IPv6;
-        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-                             (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, config->threads,
-                             MHD_OPTION_CONNECTION_TIMEOUT, config->timeout_s,
-                             MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_NOTIFY_COMPLETED,
-                             on_completed, s, MHD_OPTION_END);
+        d = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+            MHD_OPTION_THREAD_POOL_SIZE, config->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+            config->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_NOTIFY_COMPLETED,
+            on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, DC_SERVER_CONNECTION_MEMORY, MHD_OPTION_END);
         if (d == NULL)
             rc = dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "cannot listen on %s",
                               config->listen);

@@ -21,7 +21,9 @@ static const char help[] =
     "         Exit 0 when all holds, 1 with each problem listed otherwise.\n"
     "who-saw  lists every party that was told anything about OBJECT (as audit\n"
     "         records name it: kind/owner/id, e.g. intent/russia/su24-1): notices\n"
-    "         of conflicts and reads through a grant, with when and what.\n";
+    "         of conflicts and reads through a grant, with when and what. For a\n"
+    "         party (party/NAME): what the operator did to it (keys issued and\n"
+    "         revoked, priority ceilings).\n";
 
 struct verify {
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
@@ -156,15 +158,22 @@ static int print_disclosure(void *ctx, const dc_audit_record *r)
 {
     struct who *w = ctx;
     /* notices, reads through a grant, and alerts (another party's aircraft in a separation
-     * alert is audited under that aircraft's track) */
+     * alert is audited under that aircraft's track); and a party's own record: what the operator
+     * did to it (a key issued or revoked, a ceiling) */
+    int about_party = strncmp(r->action, "party.", 6) == 0;
     if (r->recipients[0] == '\0' ||
         (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0 &&
-         strcmp(r->action, "alert") != 0))
+         strcmp(r->action, "alert") != 0 && !about_party))
         return 0;
     char t[32];
-    dc_time_format(r->time, t, sizeof t);
-    printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq,
-           r->detail);
+    if (dc_time_format(r->time, t, sizeof t) != DC_OK)
+        snprintf(t, sizeof t, "?"); /* a record's time the chain vouches for, whatever it is */
+    if (about_party)
+        printf("%s  %-12s %s by %s, seq %lld  %s\n", t, r->recipients, r->action, r->actor,
+               (long long)r->seq, r->detail);
+    else
+        printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq,
+               r->detail);
     char copy[sizeof r->recipients];
     dc_copy_text(copy, sizeof copy, r->recipients);
     for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))

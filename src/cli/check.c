@@ -35,8 +35,10 @@ static void overlap_box(const dc_conflict *c, double *lo, double *hi)
 static void print_conflict(const dc_object *o, const dc_conflict *c, json_t *list)
 {
     char t0[32], t1[32];
-    dc_time_format(c->time_start, t0, sizeof t0);
-    dc_time_format(c->time_end, t1, sizeof t1);
+    if (dc_time_format(c->time_start, t0, sizeof t0) != DC_OK)
+        snprintf(t0, sizeof t0, "?"); /* cannot happen for parsed times; never stale bytes */
+    if (dc_time_format(c->time_end, t1, sizeof t1) != DC_OK)
+        snprintf(t1, sizeof t1, "?");
     double lo, hi;
     overlap_box(c, &lo, &hi);
     if (list != NULL) {

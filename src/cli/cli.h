@@ -12,5 +12,6 @@ int dc_cli_serve(int argc, char **argv);
 int dc_cli_audit(int argc, char **argv);
 int dc_cli_monitor(int argc, char **argv);
 int dc_cli_replay(int argc, char **argv);
+int dc_cli_party(int argc, char **argv);
 
 #endif

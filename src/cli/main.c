@@ -15,6 +15,7 @@ static const struct {
     {"replay", dc_cli_replay, "measure and draw recorded crossings of a zone"},
     {"serve", dc_cli_serve, "run the server (as deconflictd)"},
     {"audit", dc_cli_audit, "verify the audit chain; who saw an object"},
+    {"party", dc_cli_party, "create parties; rotate or revoke their keys; grant priority ceilings"},
 };
 
 static void usage(FILE *out)

@@ -158,8 +158,8 @@ static void when(dc_time_us t, char *buf)
 {
     if (t == 0)
         snprintf(buf, 32, "-");
-    else
-        dc_time_format(t, buf, 32);
+    else if (dc_time_format(t, buf, 32) != DC_OK)
+        snprintf(buf, 32, "?"); /* outside what RFC 3339 writes: said, not guessed */
 }
 
 /* ---- SVG ---- */
@@ -274,7 +274,8 @@ static int write_svg(const char *path, const dc_zone_outline *z, struct track_ru
             double x, y;
             to_px(&f, rp->position, &x, &y);
             char t[32];
-            dc_time_format(rp->time, t, sizeof t);
+            if (dc_time_format(rp->time, t, sizeof t) != DC_OK)
+                continue; /* no tick rather than a wrong one */
             fprintf(
                 out,
                 "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "

@@ -107,12 +107,28 @@ dc_status dc_time_parse(const char *text, dc_time_us *out, dc_error *err)
         return bad(err, i, "trailing text after the time");
     int64_t days = days_from_civil(y, mo, d);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + s - offset_s;
-    *out = secs * DC_US_PER_S + micro;
+    dc_time_us t = secs * DC_US_PER_S + micro;
+    if (!dc_time_in_range(t))
+        return dc_error_set(err, DC_RANGE, "time", 0,
+                            "'%.40s' is outside 1970-01-01T00:00:00Z .. "
+                            "9999-12-31T23:59:59.999999Z once its offset is applied",
+                            text);
+    *out = t;
     return DC_OK;
+}
+
+int dc_time_in_range(dc_time_us t)
+{
+    return t >= DC_TIME_MIN_US && t <= DC_TIME_MAX_US;
 }
 
 dc_status dc_time_format(dc_time_us t, char *buf, size_t size)
 {
+    if (buf == NULL || size == 0)
+        return DC_RANGE;
+    buf[0] = '\0'; /* a caller that ignores a failure still writes no stale bytes */
+    if (!dc_time_in_range(t))
+        return DC_RANGE;
     int64_t secs = t >= 0 ? t / DC_US_PER_S : -((-t + DC_US_PER_S - 1) / DC_US_PER_S);
     int64_t micro = t - secs * DC_US_PER_S;
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
@@ -120,8 +136,6 @@ dc_status dc_time_format(dc_time_us t, char *buf, size_t size)
     int64_t y;
     int m, d;
     civil_from_days(days, &y, &m, &d);
-    if (y < 1970 || y > 9999)
-        return DC_RANGE;
     int w;
     if (micro != 0)
         w = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", (int)y, m, d,
@@ -129,5 +143,9 @@ dc_status dc_time_format(dc_time_us t, char *buf, size_t size)
     else
         w = snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, d, (int)(rem / 3600),
                      (int)(rem / 60 % 60), (int)(rem % 60));
-    return w < 0 || (size_t)w >= size ? DC_RANGE : DC_OK;
+    if (w < 0 || (size_t)w >= size) {
+        buf[0] = '\0';
+        return DC_RANGE;
+    }
+    return DC_OK;
 }

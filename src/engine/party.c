@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 dc_status dc_party_key_new(char text[DC_KEY_TEXT_MAX])
 {
@@ -48,6 +49,18 @@ int dc_party_name_valid(const char *name)
             return 0;
     }
     return 1;
+}
+
+int dc_party_name_reserved(const char *name)
+{
+    static const char *const reserved[] = {"operator", "server", "me"};
+    if (name == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
+        if (strcasecmp(name, reserved[i]) == 0)
+            return 1;
+    size_t dots = strspn(name, ".");
+    return dots > 0 && name[dots] == '\0';
 }
 
 dc_visibility dc_visibility_of(const char *viewer, const char *owner, dc_object_kind kind,

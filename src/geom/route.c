@@ -124,6 +124,12 @@ dc_status dc_route_sweep(const dc_waypoint *waypoints, size_t count,
             return dc_error_set(err, DC_INVALID, "waypoints/time", DC_NO_POSITION,
                                 "waypoint %zu is not later than waypoint %zu", i, i - 1);
     }
+    /* the time buffer widens the first and last legs' windows: they must stay writable */
+    if (!dc_time_in_range(waypoints[0].time - buffers->time_us) ||
+        !dc_time_in_range(waypoints[count - 1].time + buffers->time_us))
+        return dc_error_set(err, DC_RANGE, "buffers/time", DC_NO_POSITION,
+                            "the time buffer takes the route outside 1970-01-01T00:00:00Z .. "
+                            "9999-12-31T23:59:59.999999Z");
     for (size_t i = 0; i + 1 < count; i++) {
         dc_status rc = sweep_leg(&waypoints[i], &waypoints[i + 1], buffers, i, &out[i], err);
         if (rc != DC_OK) {

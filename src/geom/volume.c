@@ -70,6 +70,15 @@ dc_status dc__check_bands(double altitude_lower, double altitude_upper, dc_time_
         return dc_error_set(err, DC_INVALID, "altitude_upper", DC_NO_POSITION,
                             "altitude_upper (%.1f m) is below altitude_lower (%.1f m)",
                             altitude_upper, altitude_lower);
+    /* a window that cannot be written back (RFC 3339) would be stored as an empty string */
+    if (!dc_time_in_range(time_start))
+        return dc_error_set(err, DC_RANGE, "time_start", DC_NO_POSITION,
+                            "time_start must be within 1970-01-01T00:00:00Z .. "
+                            "9999-12-31T23:59:59.999999Z");
+    if (!dc_time_in_range(time_end))
+        return dc_error_set(err, DC_RANGE, "time_end", DC_NO_POSITION,
+                            "time_end must be within 1970-01-01T00:00:00Z .. "
+                            "9999-12-31T23:59:59.999999Z");
     if (time_start >= time_end)
         return dc_error_set(err, DC_INVALID, "time_end", DC_NO_POSITION,
                             "time_end must be after time_start (the window is [start, end))");

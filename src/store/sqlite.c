@@ -2,7 +2,8 @@
  *
  * Layout (schema version 1):
  *   server_key   the Ed25519 key pair that signs audit records
- *   parties      name, BLAKE2b hash of the API key (never the key), preferred notation
+ *   parties      name, BLAKE2b hash of the API key (never the key), preferred notation, the
+ *                priority ceiling the operator granted, whether the key is revoked (4)
  *   objects      one row per (kind, owner, id): version, state, priority, the body readers get
  *                (JSON) and the volumes (dc_volume_pack, concatenated)
  *   volume_boxes R*Tree of every volume's box; the rowid is DC_INDEX_ID(object row, volume),
@@ -84,7 +85,11 @@ static const char *const migrations[] = {
     " body TEXT NOT NULL, created INTEGER NOT NULL, acknowledged INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX messages_by_sender ON messages(sender, id);"
     "CREATE INDEX messages_by_recipient ON messages(recipient, id);",
-    /* 4: what each party has learned of each other party's object (area, per UTC day: the
+    /* 4: what the operator grants each party: a priority ceiling (10 is
+     * DC_PRIORITY_CEILING_DEFAULT as it was when this step was written), and a key it can revoke */
+    "ALTER TABLE parties ADD COLUMN priority_ceiling INTEGER NOT NULL DEFAULT 10;"
+    "ALTER TABLE parties ADD COLUMN key_revoked INTEGER NOT NULL DEFAULT 0;",
+    /* 5: what each party has learned of each other party's object (area, per UTC day: the
      * disclosure budget), and the hazards each party had refused over each site (probing) */
     "CREATE TABLE disclosures(viewer TEXT NOT NULL, object TEXT NOT NULL, day INTEGER NOT NULL,"
     " area_m2 REAL NOT NULL DEFAULT 0, notices INTEGER NOT NULL DEFAULT 0,"
@@ -302,33 +307,102 @@ dc_status dc_store_party_add(dc_store *s, const char *name, const uint8_t key_ha
 {
     if (dc_store_party_exists(s, name) == DC_OK)
         return DC_CONFLICT;
-    sqlite3_stmt *st = prepare(s, "INSERT INTO parties(name, key_hash, created) VALUES (?, ?, ?)");
+    sqlite3_stmt *st = prepare(s, "INSERT INTO parties(name, key_hash, created, priority_ceiling)"
+                                  " VALUES (?, ?, ?, ?)");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 2, key_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int(st, 4, DC_PRIORITY_CEILING_DEFAULT);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     release(s, st);
     return rc;
 }
 
+#define PARTY_COLUMNS "name, notation, priority_ceiling, key_revoked, created, key_hash"
+
+static void read_party(sqlite3_stmt *st, dc_party *out)
+{
+    memset(out, 0, sizeof *out);
+    dc_copy_text(out->name, sizeof out->name, (const char *)sqlite3_column_text(st, 0));
+    dc_copy_text(out->notation, sizeof out->notation, (const char *)sqlite3_column_text(st, 1));
+    out->priority_ceiling = sqlite3_column_int(st, 2);
+    out->key_active = sqlite3_column_int(st, 3) == 0;
+    out->created = sqlite3_column_int64(st, 4);
+}
+
 dc_status dc_store_party_by_key(dc_store *s, const uint8_t key_hash[DC_HASH_BYTES], dc_party *out)
 {
     sqlite3_stmt *st =
-        prepare(s, "SELECT name, notation, key_hash FROM parties WHERE key_hash = ?");
+        prepare(s, "SELECT " PARTY_COLUMNS " FROM parties WHERE key_hash = ? AND key_revoked = 0");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_blob(st, 1, key_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
     dc_status rc = DC_NOT_FOUND;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 2) == DC_HASH_BYTES &&
-        dc_party_key_equal(sqlite3_column_blob(st, 2), key_hash)) {
-        dc_copy_text(out->name, sizeof out->name, (const char *)sqlite3_column_text(st, 0));
-        dc_copy_text(out->notation, sizeof out->notation, (const char *)sqlite3_column_text(st, 1));
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 5) == DC_HASH_BYTES &&
+        dc_party_key_equal(sqlite3_column_blob(st, 5), key_hash)) {
+        read_party(st, out);
         rc = DC_OK;
     }
     release(s, st);
     return rc;
+}
+
+dc_status dc_store_party_get(dc_store *s, const char *name, dc_party *out)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT " PARTY_COLUMNS " FROM parties WHERE name = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    dc_status rc = step == SQLITE_ROW ? DC_OK : step == SQLITE_DONE ? DC_NOT_FOUND : DC_STORE;
+    if (rc == DC_OK)
+        read_party(st, out);
+    release(s, st);
+    return rc;
+}
+
+/* Run an UPDATE of one party bound as (value..., name): DC_NOT_FOUND when no such party. */
+static dc_status party_update(dc_store *s, sqlite3_stmt *st)
+{
+    if (st == NULL)
+        return DC_STORE;
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    if (rc == DC_OK && sqlite3_changes(s->db) == 0)
+        rc = DC_NOT_FOUND;
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_party_set_key(dc_store *s, const char *name,
+                                 const uint8_t key_hash[DC_HASH_BYTES])
+{
+    sqlite3_stmt *st =
+        prepare(s, "UPDATE parties SET key_hash = ?, key_revoked = 0 WHERE name = ?");
+    if (st != NULL) {
+        sqlite3_bind_blob(st, 1, key_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    }
+    return party_update(s, st);
+}
+
+dc_status dc_store_party_revoke_key(dc_store *s, const char *name)
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE parties SET key_revoked = 1 WHERE name = ?");
+    if (st != NULL)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    return party_update(s, st);
+}
+
+dc_status dc_store_party_set_ceiling(dc_store *s, const char *name, int priority_ceiling)
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE parties SET priority_ceiling = ? WHERE name = ?");
+    if (st != NULL) {
+        sqlite3_bind_int(st, 1, priority_ceiling);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    }
+    return party_update(s, st);
 }
 
 dc_status dc_store_party_exists(dc_store *s, const char *name)

@@ -116,7 +116,9 @@ try:
     for method, path in [("GET", "/v1/intents"), ("GET", "/v1/intents/x"), ("PUT", "/v1/intents/x"),
                          ("DELETE", "/v1/hazards/x"), ("GET", "/v1/zones"), ("GET", "/v1/notices"),
                          ("POST", "/v1/grants"), ("DELETE", "/v1/grants"), ("GET", "/v1/audit?object=a/b/c"),
-                         ("POST", "/v1/parties"), ("GET", "/metrics"), ("PUT", "/v1/parties/me")]:
+                         ("POST", "/v1/parties"), ("GET", "/metrics"), ("PUT", "/v1/parties/me"),
+                         ("GET", "/v1/parties/alice"), ("PUT", "/v1/parties/alice"), ("POST", "/v1/parties/alice/key"),
+                         ("DELETE", "/v1/parties/alice/key")]:
         for key in (None, "dck_" + "A" * 43, "not-a-key"):
             status, headers, doc = s.call(method, path, key, body={})
             r.equal(f"{method} {path} with key {key!r}", 401, status)
@@ -128,6 +130,27 @@ try:
     status, headers, text = s.call("GET", "/metrics", s.operator)
     r.check("the operator reads metrics", status == 200 and "deconflict_requests_total" in text)
     r.equal("health needs no key", 200, s.call("GET", "/v1/health")[0])
+
+    # The party-admin routes: the operator's alone; a party, even about itself, gets 403 and changes nothing.
+    dave = s.party("dave")
+    admin = [("GET", "/v1/parties/dave", None, 200), ("PUT", "/v1/parties/dave", {"priority_ceiling": 20}, 200),
+             ("POST", "/v1/parties/dave/key", None, 200), ("DELETE", "/v1/parties/dave/key", None, 200)]
+    for method, path, doc, _ in admin:
+        for role, key in (("dave himself", dave), ("another party", keys["owner"])):
+            status, headers, answer = s.call(method, path, key, doc)
+            r.equal(f"{method} {path} as {role}: 403", 403, status)
+            r.equal(f"{method} {path} as {role}: problem+json", "application/problem+json", headers.get("content-type"))
+    r.equal("dave's ceiling is what it was", 10, s.call("GET", "/v1/parties/me", dave)[2].get("priority_ceiling"))
+    r.equal("dave's key still works", 200, s.call("GET", "/v1/parties/me", dave)[0])
+    for method, path, doc, expected in admin:
+        status, _, answer = s.call(method, path, s.operator, doc)
+        r.equal(f"{method} {path} as the operator", expected, status)
+        r.check(f"{method} {path} as the operator: no field of alice's objects",
+                not any(m in json.dumps(answer) for m in MARKERS))
+    # once revoked, dave's key opens nothing, not even what any party may call
+    for method, path in [("GET", "/v1/parties/me"), ("GET", "/v1/intents"), ("GET", "/v1/notices"), ("GET", "/v1/alerts"),
+                         ("PUT", "/v1/intents/d1"), ("POST", "/v1/messages"), ("GET", "/v1/audit?object=party/dave")]:
+        r.equal(f"{method} {path} with a revoked key", 401, s.call(method, path, dave, {} if method in ("PUT", "POST") else None)[0])
 finally:
     s.stop()
     s.cleanup()

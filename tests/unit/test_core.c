@@ -1,11 +1,12 @@
-/* test_core.c - shared helpers: array growth (doubling, overflow refused, arrays intact) and
- * bounded text copies */
+/* test_core.c - shared helpers: array growth (doubling, overflow refused, arrays intact), bounded
+ * text copies, and the range of times read and written */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "deconflict/status.h"
+#include "deconflict/time.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -55,9 +56,41 @@ static void test_copy_text(void **state)
     assert_int_equal(field[0], 'q');
 }
 
+/* Every time parsed can be written back: an offset that moves the instant out of the years
+ * 1970..9999 is refused, and a failed format leaves "" rather than stale bytes. */
+static void test_time_range(void **state)
+{
+    (void)state;
+    dc_time_us t = 42;
+    dc_error err;
+    assert_int_equal(dc_time_parse("9999-12-31T23:59:59-23:59", &t, &err), DC_RANGE);
+    assert_int_equal(t, 42); /* untouched */
+    assert_int_equal(dc_time_parse("1970-01-01T00:00:00+00:01", &t, &err), DC_RANGE);
+    assert_int_equal(dc_time_parse("9999-12-31T23:59:59.999999Z", &t, &err), DC_OK);
+    assert_int_equal(t, DC_TIME_MAX_US);
+    assert_int_equal(dc_time_parse("9999-12-31T23:59:59+23:59", &t, &err), DC_OK);
+    assert_int_equal(dc_time_parse("1970-01-01T00:00:00Z", &t, &err), DC_OK);
+    assert_int_equal(t, DC_TIME_MIN_US);
+    assert_int_equal(dc_time_parse("1970-01-01T00:00:00-00:01", &t, &err), DC_OK);
+
+    char buf[32];
+    memset(buf, 1, sizeof buf);
+    assert_int_equal(dc_time_format(DC_TIME_MAX_US + 1, buf, sizeof buf), DC_RANGE);
+    assert_string_equal(buf, "");
+    memset(buf, 1, sizeof buf);
+    assert_int_equal(dc_time_format(DC_TIME_MIN_US - 1, buf, sizeof buf), DC_RANGE);
+    assert_string_equal(buf, "");
+    memset(buf, 1, sizeof buf);
+    assert_int_equal(dc_time_format(0, buf, 8), DC_RANGE); /* short buffer */
+    assert_string_equal(buf, "");
+    assert_int_equal(dc_time_format(DC_TIME_MAX_US, buf, sizeof buf), DC_OK);
+    assert_string_equal(buf, "9999-12-31T23:59:59.999999Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_grow),
-                                       cmocka_unit_test(test_copy_text)};
+                                       cmocka_unit_test(test_copy_text),
+                                       cmocka_unit_test(test_time_range)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,11 +86,14 @@ check("the coalition is not told of Turkey's aircraft", (await sessions.coalitio
 
 // A Turkish aircraft flying an intent and leaving it: the conformance alert is listed too.
 const box = ["37.40N 35.90E", "37.40N 36.10E", "37.60N 36.10E", "37.60N 35.90E"];
-const put = await fetch(base + "/v1/intents/tk-patrol", { method: "PUT", headers: { Authorization: "Bearer " + keys.turkey },
+// (a string body is sent as text/plain unless told otherwise, and the server reads only JSON)
+const put = await fetch(base + "/v1/intents/tk-patrol", { method: "PUT",
+  headers: { Authorization: "Bearer " + keys.turkey, "Content-Type": "application/json" },
   body: JSON.stringify({ volumes: [{ outline_polygon: { vertices: box }, altitude_lower: 0, altitude_upper: 6000,
     time_start: at(-3600e3), time_end: at(3600e3) }] }) });
 check("Turkey's patrol intent is accepted", put.status === 201, String(put.status));
-await fetch(base + "/v1/tracks", { method: "POST", headers: { Authorization: "Bearer " + keys.turkey },
+await fetch(base + "/v1/tracks", { method: "POST",
+  headers: { Authorization: "Bearer " + keys.turkey, "Content-Type": "application/json" },
   body: JSON.stringify([{ aircraft: "tk3", time: at(0), position: "37.50N 36.30E", altitude: 4000, intent: "tk-patrol" }]) });
 await page.waitForSelector("#alerts li[data-level='nonconforming']", { timeout: 2000 }).then(
   async (li) => check("a conformance alert appears within 2 s, naming the intent", (await li.textContent()).includes("tk-patrol")),

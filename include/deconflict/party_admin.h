@@ -1,0 +1,55 @@
+/* party_admin.h - the operator's use cases for parties: create one, issue it a new key, revoke its
+ * key, grant it a priority ceiling; each one store transaction with its audit record */
+#ifndef DECONFLICT_PARTY_ADMIN_H
+#define DECONFLICT_PARTY_ADMIN_H
+
+#include "deconflict/party.h"
+#include "deconflict/store.h"
+
+/* What a use case did: the party as it now stands, the key when one was issued (shown this once;
+ * "" otherwise), and the signed audit record of the change, which is its receipt. */
+typedef struct dc_party_admin_result {
+    dc_party party;
+    char key[DC_KEY_TEXT_MAX];
+    int previous_ceiling; /* dc_party_admin_set_ceiling: the ceiling it replaced */
+    dc_audit_record receipt;
+} dc_party_admin_result;
+
+/* Every function below runs one write transaction on `store` (which must not be in one), appends
+ * one audit record signed with `secret_key` naming `actor` ("operator") as the actor, the object
+ * "party/<name>" and the party as recipient, and commits; on failure nothing is written. The
+ * reason goes to err, with err->field naming the input at fault ("name", "notation",
+ * "priority_ceiling"). Common statuses: DC_INVALID (a malformed or reserved name),
+ * DC_NOT_FOUND (no such party), DC_STORE. */
+
+/* A new party `name` with its preferred read-back `notation` (dd, dm, dms, mgrs, utm; NULL: dd)
+ * and `priority_ceiling` (DC_PRIORITY_MIN..DC_PRIORITY_MAX; negative:
+ * DC_PRIORITY_CEILING_DEFAULT), and a new key. Action "party.create". Also DC_RANGE (ceiling),
+ * DC_CONFLICT (the name is taken), DC_INTERNAL (no randomness for the key). */
+dc_status dc_party_admin_create(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                const char *actor, const char *name, const char *notation,
+                                int priority_ceiling, dc_party_admin_result *out, dc_error *err);
+
+/* A new key for the party; the old one (or a revoked one) stops authenticating when this commits.
+ * Action "party.key_rotate". Also DC_INTERNAL (no randomness). */
+dc_status dc_party_admin_rotate_key(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                    const char *actor, const char *name, dc_party_admin_result *out,
+                                    dc_error *err);
+
+/* Revoke the party's key: no request authenticates as it until a new key is issued. Its objects
+ * stay. Action "party.key_revoke". Also DC_CONFLICT (already revoked). */
+dc_status dc_party_admin_revoke_key(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                    const char *actor, const char *name, dc_party_admin_result *out,
+                                    dc_error *err);
+
+/* The highest priority the party's intents and hazards may claim from now on (objects already
+ * accepted keep theirs; an update must fit). Action "party.priority_ceiling". Also DC_RANGE
+ * (outside DC_PRIORITY_MIN..DC_PRIORITY_MAX). */
+dc_status dc_party_admin_set_ceiling(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                     const char *actor, const char *name, int priority_ceiling,
+                                     dc_party_admin_result *out, dc_error *err);
+
+/* Whether `notation` names a read-back notation: dd, dm, dms, mgrs, utm. 1 or 0. */
+int dc_party_admin_notation_valid(const char *notation);
+
+#endif

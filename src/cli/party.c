@@ -1,0 +1,153 @@
+/* party.c - `deconflict party create|rotate|revoke|ceiling|show`: the operator's party management
+ * on the store file, as `deconflict audit` works on it (a running server sees each change at its
+ * next request) */
+#include "cli.h"
+#include "deconflict/party_admin.h"
+
+#include <sodium.h>
+#include <string.h>
+
+static const char help[] =
+    "usage: deconflict party create NAME --db FILE [--notation dd|dm|dms|mgrs|utm]\n"
+    "                               [--priority-ceiling N]\n"
+    "       deconflict party rotate NAME --db FILE\n"
+    "       deconflict party revoke NAME --db FILE\n"
+    "       deconflict party ceiling NAME N --db FILE\n"
+    "       deconflict party show NAME --db FILE\n"
+    "\n"
+    "The operator's hand on parties, through the store file (the server's --db; it may be\n"
+    "running). Each change is one transaction with its signed audit record (actor operator,\n"
+    "object party/NAME), like the same change through the API.\n"
+    "create   a new party and its key, printed once; its priority ceiling is N\n"
+    "         (default 10)\n"
+    "rotate   a new key for NAME, printed once; the old key stops working at once\n"
+    "revoke   NAME's key stops working at once; `rotate` issues a new one\n"
+    "ceiling  the highest priority NAME's intents and hazards may have, 0..100\n"
+    "show     NAME's notation, priority ceiling and whether its key is active\n"
+    "Exit 0 when done, 1 when refused (the reason on standard error), 2 for a usage error.\n";
+
+/* 0..DC_PRIORITY_MAX in decimal digits only, or -1. */
+static int ceiling_arg(const char *text)
+{
+    int v = 0;
+    if (text == NULL || text[0] == '\0' || strlen(text) > 3)
+        return -1;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    return v <= DC_PRIORITY_MAX ? v : -1;
+}
+
+static void print_party(const dc_party *p)
+{
+    printf("party %s: notation %s, priority ceiling %d, key %s\n", p->name, p->notation,
+           p->priority_ceiling, p->key_active ? "active" : "revoked");
+}
+
+static int show(dc_store *store, const char *name)
+{
+    dc_party p;
+    dc_status rc = dc_store_begin(store, 0);
+    if (rc == DC_OK) {
+        rc = dc_store_party_get(store, name, &p);
+        dc_store_rollback(store);
+    }
+    if (rc != DC_OK) {
+        fprintf(stderr, "deconflict party: %s\n",
+                rc == DC_NOT_FOUND ? "no such party" : "the store cannot be read");
+        return 1;
+    }
+    print_party(&p);
+    return 0;
+}
+
+/* The use case the command names, with the server's signing key. */
+static int change(dc_store *store, const char *command, const char *name, const char *notation,
+                  int ceiling)
+{
+    uint8_t public_key[DC_PUBLIC_KEY_BYTES], secret_key[DC_SECRET_KEY_BYTES];
+    dc_party_admin_result r;
+    dc_error err;
+    dc_status rc = dc_store_begin(store, 1);
+    if (rc == DC_OK) {
+        rc = dc_store_server_key(store, public_key, secret_key);
+        rc = dc_store_finish(store, rc);
+    }
+    if (rc != DC_OK) {
+        fprintf(stderr, "deconflict party: the store's signing key cannot be read\n");
+        return 1;
+    }
+    if (strcmp(command, "create") == 0)
+        rc =
+            dc_party_admin_create(store, secret_key, "operator", name, notation, ceiling, &r, &err);
+    else if (strcmp(command, "rotate") == 0)
+        rc = dc_party_admin_rotate_key(store, secret_key, "operator", name, &r, &err);
+    else if (strcmp(command, "revoke") == 0)
+        rc = dc_party_admin_revoke_key(store, secret_key, "operator", name, &r, &err);
+    else
+        rc = dc_party_admin_set_ceiling(store, secret_key, "operator", name, ceiling, &r, &err);
+    sodium_memzero(secret_key, sizeof secret_key);
+    if (rc != DC_OK) {
+        fprintf(stderr, "deconflict party: %s: %s\n", dc_status_name(rc), err.message);
+        return 1;
+    }
+    print_party(&r.party);
+    if (r.key[0] != '\0')
+        printf("key: %s\n", r.key);
+    printf("audit record %lld\n", (long long)r.receipt.seq);
+    sodium_memzero(r.key, sizeof r.key);
+    return 0;
+}
+
+int dc_cli_party(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    const char *command = argv[1], *db = NULL, *notation = NULL, *name = NULL, *value = NULL;
+    int ceiling = -1;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db = argv[++i];
+        } else if (strcmp(argv[i], "--notation") == 0 && i + 1 < argc) {
+            notation = argv[++i];
+        } else if (strcmp(argv[i], "--priority-ceiling") == 0 && i + 1 < argc) {
+            value = argv[++i];
+        } else if (argv[i][0] != '-' && name == NULL) {
+            name = argv[i];
+        } else if (argv[i][0] != '-' && value == NULL && strcmp(command, "ceiling") == 0) {
+            value = argv[i];
+        } else {
+            fprintf(stderr, "deconflict party: unexpected '%s'\n%s", argv[i], help);
+            return 2;
+        }
+    }
+    int known = strcmp(command, "create") == 0 || strcmp(command, "rotate") == 0 ||
+                strcmp(command, "revoke") == 0 || strcmp(command, "ceiling") == 0 ||
+                strcmp(command, "show") == 0;
+    int takes_value = strcmp(command, "create") == 0 || strcmp(command, "ceiling") == 0;
+    if (!known || name == NULL || db == NULL || (value != NULL && !takes_value) ||
+        (notation != NULL && strcmp(command, "create") != 0) ||
+        (strcmp(command, "ceiling") == 0 && value == NULL)) {
+        fputs(help, stderr);
+        return 2;
+    }
+    if (value != NULL && (ceiling = ceiling_arg(value)) < 0) {
+        fprintf(stderr, "deconflict party: a priority ceiling is 0..%d, not '%s'\n",
+                DC_PRIORITY_MAX, value);
+        return 2;
+    }
+    dc_store *store;
+    dc_error err;
+    if (dc_store_open(db, &store, &err) != DC_OK) {
+        fprintf(stderr, "deconflict party: %s\n", err.message);
+        return 2;
+    }
+    int status = strcmp(command, "show") == 0 ? show(store, name)
+                                              : change(store, command, name, notation, ceiling);
+    dc_store_close(store);
+    return status;
+}
