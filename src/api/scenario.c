@@ -14,7 +14,7 @@ static const char *const known_properties[] = {
     "version",  "admitted",    "altitude_lower", "altitude_upper",     "time_start",
     "time_end", "radius",      "waypoint_times", "waypoint_altitudes", "buffers",
     "name",     "description", "source",         "hazard_kind",        "label",
-    NULL};
+    "licence",  NULL};
 
 struct reader {
     dc_geom *geom;
