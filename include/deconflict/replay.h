@@ -36,7 +36,7 @@ typedef struct dc_border {
  * docs/SCENARIOS.md) and geometries that are not polygons are left out. With `select`, only
  * features one of whose name properties (owner, name, NAME, ADMIN, A3, ISO_A3, id) equals it, case
  * and spaces/hyphens aside ("Turkey", "turkey", "TUR"). `file_name` names the border when nothing
- * in the text does. Rings must be closed, of at least 3 distinct valid positions.
+ * in the text does. Rings must be closed, of at least 4 valid positions, enclosing an area.
  * DC_OK; DC_INVALID (not JSON, or a malformed geometry: the JSON pointer in err->field);
  * DC_NOT_FOUND (no polygon, or none selected); DC_NOMEM. *out is empty on failure; on success it
  * owns its arrays (dc_border_clear). */

@@ -78,13 +78,12 @@ static dc_status add_ring(struct reader *r, json_t *ring, const char *where)
     if (rc == DC_OK && (points[0].lat != points[n - 1].lat || points[0].lon != points[n - 1].lon))
         rc = dc_error_set(r->err, DC_INVALID, where, DC_NO_POSITION,
                           "a ring must end where it begins");
-    size_t distinct = 0;
+    /* twice the signed area (shoelace, in degrees): zero for a ring that bounds nothing */
+    double area = 0;
     for (size_t k = 0; rc == DC_OK && k + 1 < n; k++)
-        distinct +=
-            k == 0 || points[k].lat != points[k - 1].lat || points[k].lon != points[k - 1].lon;
-    if (rc == DC_OK && distinct < 3)
-        rc = dc_error_set(r->err, DC_INVALID, where, DC_NO_POSITION,
-                          "a ring needs 3 distinct positions");
+        area += points[k].lon * points[k + 1].lat - points[k + 1].lon * points[k].lat;
+    if (rc == DC_OK && area == 0)
+        rc = dc_error_set(r->err, DC_INVALID, where, DC_NO_POSITION, "a ring must enclose an area");
     dc_border *b = r->out;
     if (rc == DC_OK) {
         dc_point **rings = dc_grow(b->rings, &r->ring_capacity, b->ring_count, sizeof *rings, 8);
