@@ -190,12 +190,18 @@ def load(name):
     rp = meta.get("replay")
     if rp:
         svg = os.path.join(VAR, f"{name}.svg")
-        args = [os.path.join(BUILD, "deconflict"), "replay", "--country", rp["country"], "--borders",
-                os.path.join(ROOT, "build/borders/world.geojson"), "--svg", svg]
+        report = os.path.join(VAR, f"{name}-report.html")
+        args = [os.path.join(BUILD, "deconflict"), "replay", "--borders", os.path.join(ROOT, "build/borders/world.geojson"),
+                "--svg", svg, "--report", report, "--sigma", str(rp["sigma_m"])]
         for tf in rp["tracks"]:
             args += ["--tracks", os.path.join(folder, tf)]
-        say("   replay of both accounts against Natural Earth 10m:")
-        for line in subprocess.run(args, capture_output=True, text=True).stdout.splitlines():
+        for b in rp["borders"]:
+            args += ["--country", b["country"]] if "country" in b else ["--zone", os.path.join(ROOT, b["file"])]
+            args += ["--name", b["name"]] + (["--licence", b["licence"]] if "licence" in b else [])
+        say(f"   the dispute replayed: both accounts against {' and '.join(b['name'] for b in rp['borders'])},")
+        say(f"   radar error {rp['sigma_m']} m per axis ({rp['sigma_basis']}):")
+        out = subprocess.run(args, capture_output=True, text=True)
+        for line in (out.stdout + out.stderr).splitlines():
             say("      " + line)
         say(f"   drawn: {svg}")
     return refused

@@ -127,3 +127,6 @@ void dc_api_problem(dc_api_response *res, int http_status, dc_status status, con
 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
+/* POST /v1/replays (replay.c). */
+void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);

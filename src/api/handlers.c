@@ -1598,6 +1598,7 @@ static const struct route {
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL},
     {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL},
     {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h},
+    {"/v1/replays", ACCESS_PARTY, NULL, dc__api_post_replay, NULL, NULL},
 };
 
 static void method_not_allowed(dc_api_response *res, const char *allowed)
