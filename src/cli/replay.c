@@ -135,8 +135,8 @@ static void print_table(const struct replay_run *run)
                run->borders[b].source, run->borders[b].licence, run->borders[b].sha256);
     char sigma[48] = "";
     if (p->sigma_m > 0)
-        snprintf(sigma, sizeof sigma, "P(inside) s=%.0f m", p->sigma_m);
-    printf("%-26s %-12s %-14s %-14s %9s %8s %9s  %-18s %s\n", "track", "border", "entry", "exit",
+        snprintf(sigma, sizeof sigma, "P(in) sigma %.0f m", p->sigma_m);
+    printf("%-26s %-26s %-12s %-12s %9s %8s %9s  %-18s %s\n", "track", "border", "entry", "exit",
            "duration", "depth", "inside", sigma, p->sigma_m > 0 ? "95 % duration, depth" : "");
     for (size_t t = 0; t < run->track_count; t++)
         for (size_t b = 0; b < run->border_count; b++) {
@@ -152,7 +152,7 @@ static void print_table(const struct replay_run *run)
             if (r->episode_count == 0) {
                 char when[32] = "-";
                 dc__replay_clock(r->closest.time, when, sizeof when);
-                printf("%-26.26s %-12.12s never enters: closest %.0f m at %s (%.5f, %.5f) %*s%s\n",
+                printf("%-26.26s %-26.26s never enters: closest %.0f m at %s (%.5f, %.5f) %*s%s\n",
                        run->tracks[t].name, run->borders[b].name, r->closest.distance_m, when,
                        r->closest.border.lat, r->closest.border.lon, r->has_uncertainty ? 2 : 0, "",
                        un);
@@ -162,7 +162,7 @@ static void print_table(const struct replay_run *run)
                 char a[32], x[32];
                 dc__replay_clock(ep->entry, a, sizeof a);
                 dc__replay_clock(ep->exit, x, sizeof x);
-                printf("%-26.26s %-12.12s %-14s %-14s %7.1f s %6.0f m %6.2f km  %s\n",
+                printf("%-26.26s %-26.26s %-12s %-12s %7.1f s %6.0f m %6.2f km  %s\n",
                        run->tracks[t].name, run->borders[b].name, a, x,
                        (double)(ep->exit - ep->entry) / DC_US_PER_S, ep->depth_m,
                        ep->inside_m / 1000, e == 0 ? un : "");

@@ -246,21 +246,24 @@ static double key_track(FILE *out, const struct replay_run *run, size_t t, doubl
         const dc_replay_result *r = replay_result(run, t, b);
         char line[160];
         if (r->episode_count == 0)
-            snprintf(line, sizeof line, "%.12s: never enters, %.2f km off", run->borders[b].name,
-                     r->closest.distance_m / 1000);
+            snprintf(line, sizeof line, "never enters, %.2f km off", r->closest.distance_m / 1000);
         else
-            snprintf(line, sizeof line, "%.12s: %.1f s, %.0f m deep, %.2f km", run->borders[b].name,
+            snprintf(line, sizeof line, "%.1f s, %.0f m deep, %.2f km",
                      (double)(r->episodes[0].exit - r->episodes[0].entry) / DC_US_PER_S,
                      r->episodes[0].depth_m, r->episodes[0].inside_m / 1000);
+        /* the border's name on a line of its own: names are long, figures short */
         fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">", y,
+                border_colours[b % 4]);
+        escaped(out, run->borders[b].name);
+        fprintf(out, ":</text>\n<text x=\"28\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">", y + 14,
                 border_colours[b % 4]);
         escaped(out, line);
         fputs("</text>\n", out);
-        y += 14;
+        y += 28;
         if (r->has_uncertainty) {
-            snprintf(line, sizeof line, "  P(inside) %.2f at %.0f m", r->uncertainty.p_inside,
+            snprintf(line, sizeof line, "P(inside) %.2f at %.0f m", r->uncertainty.p_inside,
                      r->uncertainty.sigma_m);
-            fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">", y,
+            fprintf(out, "<text x=\"28\" y=\"%.0f\" font-size=\"11\" fill=\"%s\">", y,
                     border_colours[b % 4]);
             escaped(out, line);
             fputs("</text>\n", out);
@@ -342,7 +345,8 @@ static const char style[] =
     "table{border-collapse:collapse;margin:8px 0 16px}td,th{border:1px solid #bbb;padding:3px 8px;"
     "text-align:left;font-size:13px}th{background:#eee}code{font-size:12px}"
     "td.n{text-align:right}h1{font-size:22px}h2{font-size:17px;margin-top:24px}"
-    "p.digest{background:#f4f1ea;padding:8px;border:1px solid #ccc}";
+    "p.digest{background:#f4f1ea;padding:8px;border:1px solid #ccc}"
+    "figure{margin:0}figure svg{max-width:100%;height:auto}";
 
 static void findings(FILE *out, const struct replay_run *run)
 {
