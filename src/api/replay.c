@@ -15,11 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-/* A replay on the server is a request's work: fewer inputs and draws than the command line. */
+/* A replay runs on a request thread: fewer inputs and draws than the command line allows. */
 #define MAX_TRACKS 4
 #define MAX_BORDERS 4
 #define MAX_SHARE 8
-#define MAX_SAMPLES 20000
+#define MAX_SAMPLES 10000
 
 struct replay_request {
     size_t track_count, border_count, share_count;
