@@ -189,15 +189,35 @@ def load(name):
         say(f"   {pname} has been told: {len(notes)} notices, {len(alerts)} alerts {levels if levels else ''}")
     rp = meta.get("replay")
     if rp:
+        say(f"   the dispute replayed: both accounts against {' and '.join(b['name'] for b in rp['borders'])},")
+        say(f"   radar error {rp['sigma_m']} m per axis ({rp['sigma_basis']}):")
         svg = os.path.join(VAR, f"{name}.svg")
-        args = [os.path.join(BUILD, "deconflict"), "replay", "--country", rp["country"], "--borders",
-                os.path.join(ROOT, "build/borders/world.geojson"), "--svg", svg]
+        report = os.path.join(VAR, f"{name}-report.html")
+        args = [os.path.join(BUILD, "deconflict"), "replay", "--svg", svg, "--report", report, "--sigma", str(rp["sigma_m"])]
         for tf in rp["tracks"]:
             args += ["--tracks", os.path.join(folder, tf)]
-        say("   replay of both accounts against Natural Earth 10m:")
-        for line in subprocess.run(args, capture_output=True, text=True).stdout.splitlines():
+        for b in rp["borders"]:
+            args += ["--zone", os.path.join(ROOT, b["file"]), "--name", b["name"]]
+            args += ["--licence", b["licence"]] if "licence" in b else []
+        out = subprocess.run(args, capture_output=True, text=True)
+        for line in (out.stdout + out.stderr).splitlines():
             say("      " + line)
         say(f"   drawn: {svg}")
+        # the same replay through the server: a signed record both sides can check
+        body = {"tracks": [{"name": tf, "csv": open(os.path.join(folder, tf)).read()} for tf in rp["tracks"]],
+                "borders": [dict({"file": os.path.basename(b["file"]), "geojson": open(os.path.join(ROOT, b["file"])).read(),
+                                  "name": b["name"]}, **({"licence": b["licence"]} if "licence" in b else {}))
+                            for b in rp["borders"]],
+                "sigma_m": rp["sigma_m"], "share_with": ["russia"]}
+        status, doc = call("POST", "/v1/replays", keys["turkey"], body)
+        if status == 201:
+            seen = call("GET", f"/v1/audit?object={doc['object']}", keys["russia"])[1]["items"]
+            mine = next((x.split()[-1] for x in out.stdout.splitlines() if x.startswith("result sha256")), "?")
+            say(f"   turkey runs it on the server: {doc['object']}, receipt seq {doc['receipt']['seq']} (signed), shared with russia;")
+            say(f"   russia reads the record ({len(seen)}): result digest {seen[0]['detail']['result_sha256'][:16]}... "
+                f"{'the same as' if seen and seen[0]['detail']['result_sha256'] == mine else 'NOT the same as'} the report's")
+        else:
+            say(f"   the server's replay failed: {status} {doc}")
     return refused
 
 

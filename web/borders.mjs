@@ -40,6 +40,7 @@ for (const [id, party] of wanted) {
         altitude_lower: 0, altitude_upper: 20000,
         time_start: "2000-01-01T00:00:00Z", time_end: "2100-01-01T00:00:00Z",
         source: "Natural Earth 10m via npm world-atlas 2.0.2 countries-10m.json, id " + id,
+        licence: "public domain (Natural Earth)",
       },
       geometry: { type: "MultiPolygon", coordinates: polygons.map((p) => [p[0]]) },
     }],
@@ -59,7 +60,8 @@ for (const c of countries.features) {
   world.features.push({
     type: "Feature",
     properties: { id: `${slug(c.properties.name)}-airspace`, kind: "zone", owner: slug(c.properties.name), name: c.properties.name,
-                  admitted: [], source: "Natural Earth 10m via npm world-atlas 2.0.2, id " + c.id },
+                  admitted: [], source: "Natural Earth 10m via npm world-atlas 2.0.2, id " + c.id,
+                  licence: "public domain (Natural Earth)" },
     geometry: { type: "MultiPolygon", coordinates: polygons },
   });
 }

@@ -28,7 +28,10 @@ if (cli) {
   const args = ["replay", "--json", "--country", "turkey", "--borders", join(root, "build/borders/world.geojson")];
   for (const f of files) args.push("--tracks", join(folder, f));
   const replay = JSON.parse(execFileSync(cli, args, { encoding: "utf8" }));
+  // the page shows one border: each track's crossings of it, and where the border came from
+  replay.zone = { source: replay.borders[0].source };
   replay.tracks.forEach((t, i) => {
+    t.crossings = replay.results.find((r) => r.track === i && r.border === 0).crossings;
     t.name = files[i];
     t.points = readFileSync(join(folder, files[i]), "utf8").trim().split("\n").slice(1)
       .map((l) => l.split(",")).map((c) => [c[0], Number(c[3]), Number(c[4])]);

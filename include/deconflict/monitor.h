@@ -222,6 +222,11 @@ size_t dc_monitor_zones_at(const dc_monitor *monitor, dc_point p, const char **i
 dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
                              dc_error *err);
 
+/* The same from `length` bytes of text, `name` standing for the file in messages. DC_INVALID,
+ * DC_NOMEM. */
+dc_status dc_tracks_csv_parse(const char *text, size_t length, const char *name, const char *party,
+                              dc_report **out, size_t *count, dc_error *err);
+
 /* Closest point of approach of two straight tracks from their relative
  * position (m) and velocity (m/s) in a local plane: time (s, clamped to
  * [0, horizon]) and horizontal distance (m) there. Can't fail. */

@@ -31,19 +31,4 @@ void dc_scenario_free(dc_scenario *scenario); /* NULL is a no-op */
 dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, size_t *zones,
                                          dc_error *err);
 
-/* The outline of one party's zone(s) in a GeoJSON file: every ring of
- * every zone feature owned by `owner` (or by the first zone's owner when
- * NULL), for drawing and measuring. `source` names where it came from. */
-typedef struct dc_zone_outline {
-    size_t ring_count;
-    dc_point **rings;
-    size_t *sizes;
-    char owner[DC_ID_MAX], id[DC_ID_MAX];
-    char source[256];
-} dc_zone_outline;
-
-dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_outline *out,
-                                   dc_error *err);
-void dc_zone_outline_clear(dc_zone_outline *outline);
-
 #endif

@@ -135,6 +135,9 @@ dc_status dc_api_audit(dc_api *api, const char *actor, const char *action, const
 
 dc_time_us dc_api_now(void);
 
+/* A write's receipt as its writer gets it: seq, hash and signature (hex). */
+json_t *dc_api_receipt_json(const dc_audit_record *record);
+
 /* Store an alert for `recipient` and its audit record about `object`; takes `alert`. */
 dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *object, json_t *alert,
                              dc_time_us now);
@@ -152,3 +155,6 @@ dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char 
 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
+/* POST /v1/replays (replay.c). */
+void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);

@@ -115,7 +115,7 @@ static dc_status audit_bulk(dc_api *api, const char *actor, const char *action, 
     return append_audit(api, NULL, actor, action, object, recipients, detail, NULL);
 }
 
-static json_t *receipt_json(const dc_audit_record *r)
+json_t *dc_api_receipt_json(const dc_audit_record *r)
 {
     char hash[2 * DC_HASH_BYTES + 1], sig[2 * DC_SIGNATURE_BYTES + 1];
     dc_hex(r->hash, DC_HASH_BYTES, hash);
@@ -411,7 +411,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     res->status = have_existing ? 200 : 201;
     res->json = json_loads(rec.body, 0, NULL);
     free(rec.body);
-    json_object_set_new(res->json, "receipt", receipt_json(&write));
+    json_object_set_new(res->json, "receipt", dc_api_receipt_json(&write));
     json_object_set(res->json, "notices", notices_out);
     json_object_set(res->json, "readback", sub.readbacks);
     snprintf(res->location, sizeof res->location, "/v1/%ss/%s", dc_kind_name(kind), id);
@@ -514,8 +514,8 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
         pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = 200;
-    res->json =
-        json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt", receipt_json(&write));
+    res->json = json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt",
+                          dc_api_receipt_json(&write));
 }
 
 static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind kind,
@@ -631,7 +631,7 @@ static void party_admin_done(dc_api_response *res, int status, const dc_party_ad
     res->json = party_json(&r->party);
     if (r->key[0] != '\0')
         json_object_set_new(res->json, "key", json_string(r->key));
-    json_object_set_new(res->json, "receipt", receipt_json(&r->receipt));
+    json_object_set_new(res->json, "receipt", dc_api_receipt_json(&r->receipt));
 }
 
 /* A priority ceiling from a body member: an integer in range, or 400 naming it. */
@@ -849,8 +849,9 @@ static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api
             store_failure(res);
         } else {
             res->status = add ? 201 : 200;
-            res->json = json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee",
-                                  grantee, "kind", kind_name, "receipt", receipt_json(&write));
+            res->json =
+                json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee", grantee,
+                          "kind", kind_name, "receipt", dc_api_receipt_json(&write));
         }
     }
     json_decref(root);
@@ -1430,7 +1431,7 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
         } else {
             res->status = 201;
             res->json = json_pack("{s:I,s:s,s:O,s:o}", "id", (json_int_t)id, "to", to, "readback",
-                                  readbacks, "receipt", receipt_json(&write));
+                                  readbacks, "receipt", dc_api_receipt_json(&write));
         }
         free(btext);
     }
@@ -1527,7 +1528,7 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
             } else {
                 res->status = 200;
                 res->json = json_pack("{s:I,s:b,s:o}", "id", (json_int_t)id, "acknowledged", 1,
-                                      "receipt", receipt_json(&write));
+                                      "receipt", dc_api_receipt_json(&write));
             }
         }
     }
@@ -1628,6 +1629,7 @@ static const struct route {
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL},
     {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL},
     {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h},
+    {"/v1/replays", ACCESS_PARTY, NULL, dc__api_post_replay, NULL, NULL},
     /* after /v1/parties/me, which no party can be named */
     {"/v1/parties/{name}", ACCESS_OPERATOR, get_party, NULL, set_party, NULL},
     {"/v1/parties/{name}/key", ACCESS_OPERATOR, NULL, rotate_party_key, NULL, revoke_party_key},

@@ -14,7 +14,7 @@ static const char *const known_properties[] = {
     "version",  "admitted",    "altitude_lower", "altitude_upper",     "time_start",
     "time_end", "radius",      "waypoint_times", "waypoint_altitudes", "buffers",
     "name",     "description", "source",         "hazard_kind",        "label",
-    NULL};
+    "licence",  NULL};
 
 struct reader {
     dc_geom *geom;
@@ -568,100 +568,4 @@ dc_status dc_scenario_load_zone_outlines(const char *path, dc_monitor *monitor, 
     if (rc == DC_NOMEM)
         dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     return rc;
-}
-
-void dc_zone_outline_clear(dc_zone_outline *z)
-{
-    if (z == NULL)
-        return;
-    for (size_t i = 0; i < z->ring_count; i++)
-        dc_free(z->rings[i]);
-    dc_free(z->rings);
-    dc_free(z->sizes);
-    memset(z, 0, sizeof *z);
-}
-
-dc_status dc_scenario_zone_outline(const char *path, const char *owner, dc_zone_outline *out,
-                                   dc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    if (root == NULL)
-        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "%s: %s", path, jerr.text);
-    json_t *features = json_object_get(root, "features");
-    dc_status rc = DC_NOT_FOUND;
-    size_t cap = 0;
-    for (size_t i = 0; i < json_array_size(features); i++) {
-        json_t *f = json_array_get(features, i), *props = json_object_get(f, "properties");
-        const char *kind = json_string_value(json_object_get(props, "kind"));
-        const char *fowner = json_string_value(json_object_get(props, "owner"));
-        if (kind == NULL || strcmp(kind, "zone") != 0 || fowner == NULL ||
-            (owner != NULL && strcmp(fowner, owner) != 0))
-            continue;
-        if (out->owner[0] == '\0') {
-            dc_copy_text(out->owner, sizeof out->owner, fowner);
-            dc_copy_text(out->id, sizeof out->id,
-                         json_string_value(json_object_get(props, "id"))
-                             ? json_string_value(json_object_get(props, "id"))
-                             : "zone");
-            const char *source = json_string_value(json_object_get(props, "source"));
-            const char *name = json_string_value(json_object_get(props, "name"));
-            snprintf(out->source, sizeof out->source, "%s%s%s", name ? name : "",
-                     name && source ? ": " : "",
-                     source ? source
-                            : (json_string_value(json_object_get(root, "title"))
-                                   ? json_string_value(json_object_get(root, "title"))
-                                   : path));
-        } else if (strcmp(out->owner, fowner) != 0) {
-            continue; /* one zone owner per outline */
-        }
-        rc = DC_OK;
-        json_t *geometry = json_object_get(f, "geometry");
-        const char *type = json_string_value(json_object_get(geometry, "type"));
-        json_t *coords = json_object_get(geometry, "coordinates");
-        int multi = type && strcmp(type, "MultiPolygon") == 0;
-        for (size_t p = 0; p < (multi ? json_array_size(coords) : 1); p++) {
-            json_t *poly = multi ? json_array_get(coords, p) : coords;
-            for (size_t r = 0; r < json_array_size(poly); r++) {
-                json_t *ring = json_array_get(poly, r);
-                size_t n = json_array_size(ring);
-                if (n > 1)
-                    n--;
-                if (n < 3)
-                    continue;
-                if (out->ring_count == cap) {
-                    cap = cap ? cap * 2 : 8;
-                    dc_point **rings = dc_realloc(out->rings, cap * sizeof *rings);
-                    size_t *sizes = rings ? dc_realloc(out->sizes, cap * sizeof *sizes) : NULL;
-                    if (rings)
-                        out->rings = rings;
-                    if (sizes == NULL) {
-                        json_decref(root);
-                        dc_zone_outline_clear(out);
-                        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
-                    }
-                    out->sizes = sizes;
-                }
-                dc_point *pts = dc_calloc(n, sizeof *pts);
-                if (pts == NULL) {
-                    json_decref(root);
-                    dc_zone_outline_clear(out);
-                    return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
-                }
-                for (size_t k = 0; k < n; k++) {
-                    json_t *pos = json_array_get(ring, k);
-                    pts[k] = (dc_point){json_number_value(json_array_get(pos, 1)),
-                                        json_number_value(json_array_get(pos, 0))};
-                }
-                out->rings[out->ring_count] = pts;
-                out->sizes[out->ring_count++] = n;
-            }
-        }
-    }
-    json_decref(root);
-    if (rc != DC_OK)
-        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "no zone%s%s in %s",
-                            owner ? " of " : "", owner ? owner : "", path);
-    return DC_OK;
 }

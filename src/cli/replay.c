@@ -1,510 +1,304 @@
-/* replay.c - `deconflict replay`: each crossing of recorded tracks into a zone, measured, tabled
- * and drawn */
+/* replay.c - `deconflict replay`: recorded tracks against one or more borders, measured by the
+ * library (src/monitor/replay.c), tabled, drawn and reported */
 #include "cli.h"
-#include "deconflict/scenario.h"
+#include "replay_report.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: deconflict replay --tracks FILE.csv [--tracks FILE.csv ...] (--zone FILE.geojson | --country NAME)\n"
-    "                         [--borders FILE.geojson] [--svg OUT.svg] [--json]\n"
+    "usage: deconflict replay --tracks FILE.csv [--tracks FILE.csv ...]\n"
+    "                         (--zone FILE.geojson [--name NAME] [--licence TEXT] | --country NAME) ...\n"
+    "                         [--borders FILE.geojson] [--sigma METRES [--samples N] [--seed N]]\n"
+    "                         [--svg OUT.svg] [--report OUT.html] [--json]\n"
     "\n"
-    "Runs recorded tracks (the CSV columns of shared/data/tracks) through the live\n"
-    "monitor against one zone and reports, for each track, every crossing into it:\n"
-    "entry and exit time (exact on the path between reports), duration, greatest\n"
-    "depth inside, distance flown inside, and the advisory and warning Deconflict\n"
-    "would have sent before the entry. Several --tracks (two accounts of one event)\n"
-    "are reported side by side, and --svg draws them over the zone's outline.\n"
-    "  --zone      a scenario GeoJSON; its first zone (all its polygons) is used\n"
-    "  --country   a country of Natural Earth 10m by name (turkey, syria, ...), from\n"
-    "              --borders (default build/borders/world.geojson)\n";
+    "Measures recorded tracks (the CSV columns of shared/data/tracks) against each\n"
+    "border given: every stay inside (entry and exit, exact on the path between\n"
+    "reports; duration; greatest depth; distance flown inside; the advisory and\n"
+    "warning the live monitor would have sent before the entry), and for a track\n"
+    "that never enters, its closest approach (geodesic: how near, when, where).\n"
+    "Several --tracks (accounts of one event) and several borders give a table\n"
+    "track x border.\n"
+    "  --zone      any GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection\n"
+    "              (RFC 7946; holes count); every polygon of it is the border\n"
+    "  --name      names the last --zone (default: its name property, or the file)\n"
+    "  --licence   states the last --zone's licence (default: its licence property)\n"
+    "  --country   a country of Natural Earth 10m by name (Turkey, syria, TUR...),\n"
+    "              from --borders (default build/borders/world.geojson)\n"
+    "  --sigma     horizontal position error, metres (1 sigma per axis): gives the\n"
+    "              probability each track was inside at all and 95 % intervals of\n"
+    "              entry, exit, duration and depth (Monte Carlo: the whole path\n"
+    "              displaced by one normal error; --samples draws, default 2000,\n"
+    "              from --seed, default 1)\n"
+    "  --svg       draws the tracks over every border, each in the key\n"
+    "  --report    writes one self-contained HTML page: findings, drawing, method,\n"
+    "              the inputs' SHA-256 digests, sources and licences, the command to\n"
+    "              re-run, and the digest of the result to compare\n"
+    "  --json      the result document (with result_sha256) instead of the table\n";
 
-struct episode {
-    dc_time_us entry, exit, advisory, warning;
-    dc_point entry_point, exit_point;
-    double depth_m, inside_m;
+struct border_spec {
+    const char *file, *country, *name, *licence;
 };
 
-struct track_run {
-    const char *file;
-    char aircraft[16];
-    dc_report *reports;
-    size_t count;
-    struct episode *episodes;
-    size_t episode_count;
-};
-
-/* Distance (m) from p to the outline's nearest edge. */
-static double boundary_distance(const dc_zone_outline *z, dc_point p)
+static const char *base_name(const char *path)
 {
-    double best = INFINITY;
-    dc_enu_frame here;
-    if (dc_enu_frame_init(p, &here) != DC_OK)
-        return best;
-    for (size_t r = 0; r < z->ring_count; r++)
-        for (size_t i = 0; i < z->sizes[r]; i++) {
-            dc_point a = z->rings[r][i], b = z->rings[r][(i + 1) % z->sizes[r]];
-            if (fabs(a.lat - p.lat) > 1 || fabs(a.lon - p.lon) > 1.5)
-                continue;
-            double ax, ay, bx, by;
-            dc_enu_forward(&here, a, &ax, &ay);
-            dc_enu_forward(&here, b, &bx, &by);
-            double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
-            double t = len2 > 0 ? -(ax * dx + ay * dy) / len2 : 0;
-            t = t < 0 ? 0 : t > 1 ? 1 : t;
-            best = fmin(best, hypot(ax + dx * t, ay + dy * t));
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static int parse_count(const char *text, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || *end != '\0' || text[0] == '-' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Appends " word" to the re-run command (quoted if it holds a space). */
+static void command_add(struct replay_run *run, const char *word)
+{
+    size_t n = strlen(run->command);
+    const char *q = strchr(word, ' ') ? "'" : "";
+    snprintf(run->command + n, sizeof run->command - n, "%s%s%s%s", n ? " " : "", q, word, q);
+}
+
+static int load_borders(struct replay_run *run, const struct border_spec *specs, size_t count,
+                        const char *world)
+{
+    for (size_t b = 0; b < count; b++) {
+        dc_error err;
+        dc_border *border = &run->borders[b];
+        const char *file = specs[b].file ? specs[b].file : world;
+        if (dc_border_load(file, specs[b].country, border, &err) != DC_OK) {
+            fprintf(stderr, "deconflict replay: %s%s%s\n", err.message, err.field[0] ? " at " : "",
+                    err.field);
+            return -1;
         }
-    return best;
-}
-
-static dc_point lerp(dc_point a, dc_point b, double t)
-{
-    return (dc_point){a.lat + (b.lat - a.lat) * t, a.lon + (b.lon - a.lon) * t};
-}
-
-/* Depth and distance inside between entry and exit, sampled every second
- * on the path between reports. */
-static void measure(const dc_zone_outline *z, const struct track_run *t, struct episode *e)
-{
-    dc_point prev = e->entry_point;
-    e->depth_m = 0;
-    e->inside_m = 0;
-    for (size_t i = 0; i + 1 < t->count; i++) {
-        const dc_report *a = &t->reports[i], *b = &t->reports[i + 1];
-        if (b->time <= e->entry || a->time >= e->exit)
-            continue;
-        double span = (double)(b->time - a->time) / DC_US_PER_S;
-        int steps = (int)ceil(span);
-        for (int k = 1; k <= steps; k++) {
-            dc_time_us tk = a->time + (dc_time_us)((double)(b->time - a->time) * k / steps);
-            if (tk <= e->entry || tk >= e->exit)
-                continue;
-            dc_point p = lerp(a->position, b->position, (double)k / steps);
-            double d;
-            dc_geodesic_inverse(prev, p, &d, NULL);
-            e->inside_m += d;
-            e->depth_m = fmax(e->depth_m, boundary_distance(z, p));
-            prev = p;
+        run->border_count++;
+        if (specs[b].name != NULL)
+            dc_copy_text(border->name, sizeof border->name, specs[b].name);
+        if (specs[b].licence != NULL)
+            dc_copy_text(border->licence, sizeof border->licence, specs[b].licence);
+        if (specs[b].country != NULL) {
+            command_add(run, "--country");
+            command_add(run, specs[b].country);
+            command_add(run, "--borders");
+        } else {
+            command_add(run, "--zone");
+        }
+        command_add(run, base_name(file));
+        if (specs[b].name != NULL) {
+            command_add(run, "--name");
+            command_add(run, specs[b].name);
+        }
+        if (specs[b].licence != NULL) {
+            command_add(run, "--licence");
+            command_add(run, specs[b].licence);
         }
     }
-    double d;
-    dc_geodesic_inverse(prev, e->exit_point, &d, NULL);
-    e->inside_m += d;
+    return 0;
 }
 
-static int run_track(const dc_zone_outline *z, struct track_run *t)
+static int load_tracks(struct replay_run *run, const char *const *files, size_t count)
 {
-    dc_monitor *m;
-    if (dc_monitor_new(NULL, &m) != DC_OK)
-        return -1;
-    dc_monitor_add_zone(m, z->owner, z->id, (const dc_point *const *)z->rings, z->sizes,
-                        z->ring_count, NULL, 0);
-    dc_alert_list alerts = {0};
-    dc_crossing_list crossings = {0};
-    size_t cap = 0;
-    dc_time_us advisory = 0, warning = 0;
-    struct episode *open = NULL;
-    for (size_t i = 0; i < t->count; i++) {
-        dc_report_verdict v;
-        alerts.count = crossings.count = 0;
-        dc_monitor_ingest(m, &t->reports[i], &v, &alerts, &crossings);
-        for (size_t k = 0; k < crossings.count; k++) {
-            const dc_crossing *c = &crossings.items[k];
-            if (c->entering) {
-                if (t->episode_count == cap) {
-                    cap = cap ? cap * 2 : 4;
-                    t->episodes = realloc(t->episodes, cap * sizeof *t->episodes);
-                }
-                open = &t->episodes[t->episode_count++];
-                memset(open, 0, sizeof *open);
-                open->entry = c->time;
-                open->entry_point = c->position;
-                open->advisory = advisory;
-                open->warning = warning;
-                open->exit = 0;
-            } else if (open != NULL) {
-                open->exit = c->time;
-                open->exit_point = c->position;
-                open = NULL;
-                advisory = warning = 0;
+    for (size_t t = 0; t < count; t++) {
+        dc_error err = {0};
+        dc_replay_track *track = &run->tracks[t];
+        if (dc_tracks_csv_read(files[t], "replay", &run->reports[t], &run->report_counts[t],
+                               &err) != DC_OK ||
+            dc_sha256_file(files[t], track->sha256, &track->bytes, &err) != DC_OK) {
+            fprintf(stderr, "deconflict replay: %s\n", err.message);
+            return -1;
+        }
+        run->track_count++;
+        if (run->report_counts[t] == 0) {
+            fprintf(stderr, "deconflict replay: no reports in %s\n", files[t]);
+            return -1;
+        }
+        dc_copy_text(track->name, sizeof track->name, base_name(files[t]));
+        dc_copy_text(track->aircraft, sizeof track->aircraft, run->reports[t][0].aircraft);
+        track->report_count = run->report_counts[t];
+        command_add(run, "--tracks");
+        command_add(run, track->name);
+    }
+    return 0;
+}
+
+static void print_table(const struct replay_run *run)
+{
+    const dc_replay_params *p = &run->params;
+    for (size_t b = 0; b < run->border_count; b++)
+        printf("border %zu: %s - %s (licence: %s; sha256 %.16s...)\n", b + 1, run->borders[b].name,
+               run->borders[b].source, run->borders[b].licence, run->borders[b].sha256);
+    char sigma[48] = "";
+    if (p->sigma_m > 0)
+        snprintf(sigma, sizeof sigma, "P(in) sigma %.0f m", p->sigma_m);
+    printf("%-26s %-26s %-12s %-12s %9s %8s %9s  %-18s %s\n", "track", "border", "entry", "exit",
+           "duration", "depth", "inside", sigma, p->sigma_m > 0 ? "95 % duration, depth" : "");
+    for (size_t t = 0; t < run->track_count; t++)
+        for (size_t b = 0; b < run->border_count; b++) {
+            const dc_replay_result *r = replay_result(run, t, b);
+            char un[160] = "";
+            if (r->has_uncertainty) {
+                const dc_replay_uncertainty *u = &r->uncertainty;
+                snprintf(un, sizeof un, "%-18.3f", u->p_inside);
+                if (u->entered > 0)
+                    snprintf(un + strlen(un), sizeof un - strlen(un), " %.1f-%.1f s, %.0f-%.0f m",
+                             u->duration_s.lo, u->duration_s.hi, u->depth_m.lo, u->depth_m.hi);
+            }
+            if (r->episode_count == 0) {
+                char when[32] = "-";
+                dc__replay_clock(r->closest.time, when, sizeof when);
+                printf("%-26.26s %-26.26s never enters: closest %.0f m at %s (%.5f, %.5f) %*s%s\n",
+                       run->tracks[t].name, run->borders[b].name, r->closest.distance_m, when,
+                       r->closest.border.lat, r->closest.border.lon, r->has_uncertainty ? 2 : 0, "",
+                       un);
+            }
+            for (size_t e = 0; e < r->episode_count; e++) {
+                const dc_replay_episode *ep = &r->episodes[e];
+                char a[32], x[32];
+                dc__replay_clock(ep->entry, a, sizeof a);
+                dc__replay_clock(ep->exit, x, sizeof x);
+                printf("%-26.26s %-26.26s %-12s %-12s %7.1f s %6.0f m %6.2f km  %s\n",
+                       run->tracks[t].name, run->borders[b].name, a, x,
+                       (double)(ep->exit - ep->entry) / DC_US_PER_S, ep->depth_m,
+                       ep->inside_m / 1000, e == 0 ? un : "");
             }
         }
-        for (size_t k = 0; k < alerts.count; k++) {
-            const dc_alert *a = &alerts.items[k];
-            if (a->repetition == 0 && a->level == DC_LEVEL_ADVISORY && advisory == 0)
-                advisory = a->time;
-            if (a->repetition == 0 && a->level == DC_LEVEL_WARNING && warning == 0)
-                warning = a->time;
-            if (a->level == DC_LEVEL_CLEAR)
-                advisory = warning = 0;
-        }
-    }
-    if (open != NULL) { /* still inside at the end of the recording */
-        open->exit = t->reports[t->count - 1].time;
-        open->exit_point = t->reports[t->count - 1].position;
-    }
-    for (size_t e = 0; e < t->episode_count; e++)
-        measure(z, t, &t->episodes[e]);
-    dc_alert_list_clear(&alerts);
-    dc_crossing_list_clear(&crossings);
-    dc_monitor_free(m);
-    return 0;
+    if (p->sigma_m > 0)
+        printf("uncertainty: %u draws, seed %llu; the whole path displaced by one normal error "
+               "of %.0f m per axis\n",
+               p->samples, (unsigned long long)p->seed, p->sigma_m);
+    printf("result sha256 %s\n", run->digest);
 }
 
-static void when(dc_time_us t, char *buf)
+static void free_run(struct replay_run *run)
 {
-    if (t == 0)
-        snprintf(buf, 32, "-");
-    else if (dc_time_format(t, buf, 32) != DC_OK)
-        snprintf(buf, 32, "?"); /* outside what RFC 3339 writes: said, not guessed */
-}
-
-/* ---- SVG ---- */
-
-struct frame {
-    dc_enu_frame plane; /* touching the north-west corner */
-    double scale;       /* px per metre */
-    double width, height;
-};
-
-static void to_px(const struct frame *f, dc_point p, double *x, double *y)
-{
-    double mx, my;
-    dc_enu_forward(&f->plane, p, &mx, &my);
-    *x = mx * f->scale;
-    *y = -my * f->scale;
-}
-
-static const char *const colours[] = {"#c62828", "#1565c0", "#2e7d32", "#6a1b9a"};
-
-static int write_svg(const char *path, const dc_zone_outline *z, struct track_run *runs,
-                     size_t nruns)
-{
-    /* frame: the tracks' extent, at most 120 km across around the first crossing */
-    double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
-    dc_point focus = runs[0].reports[runs[0].count / 2].position;
-    for (size_t r = 0; r < nruns; r++)
-        if (runs[r].episode_count > 0) {
-            focus = runs[r].episodes[0].entry_point;
-            break;
-        }
-    for (size_t r = 0; r < nruns; r++)
-        for (size_t i = 0; i < runs[r].count; i++) {
-            dc_point p = runs[r].reports[i].position;
-            double d;
-            dc_geodesic_inverse(focus, p, &d, NULL);
-            if (d > 15000)
-                continue;
-            lat0 = fmin(lat0, p.lat);
-            lat1 = fmax(lat1, p.lat);
-            lon0 = fmin(lon0, p.lon);
-            lon1 = fmax(lon1, p.lon);
-        }
-    double pad = 0.03;
-    struct frame f;
-    double w_m, h_m;
-    if (dc_enu_frame_init((dc_point){lat1 + pad, lon0 - pad}, &f.plane) != DC_OK)
-        return -1;
-    dc_enu_forward(&f.plane, (dc_point){lat0 - pad, lon1 + pad}, &w_m, &h_m);
-    h_m = -h_m;
-    f.scale = 900.0 / w_m;
-    f.width = 900;
-    f.height = h_m * f.scale;
-    if (f.height > 900) {
-        f.scale = 900.0 / h_m;
-        f.height = 900;
-        f.width = w_m * f.scale;
-    }
-    FILE *out = fopen(path, "w");
-    if (out == NULL)
-        return -1;
-    double W = f.width + 260, H = f.height + 40;
-    fprintf(
-        out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-        "font-family=\"DejaVu Sans, sans-serif\" font-size=\"12\">\n",
-        W, H, W, H);
-    fprintf(
-        out,
-        "<rect width=\"100%%\" height=\"100%%\" fill=\"#f4f1ea\"/>\n<g transform=\"translate(20,20)\">\n");
-    fprintf(out, "<clipPath id=\"map\"><rect width=\"%.1f\" height=\"%.1f\"/></clipPath>\n",
-            f.width, f.height);
-    fprintf(out,
-            "<g clip-path=\"url(#map)\"><rect width=\"%.1f\" height=\"%.1f\" fill=\"#ffffff\"/>\n",
-            f.width, f.height);
-    /* the zone: every ring near the frame, even-odd */
-    fprintf(
-        out,
-        "<path fill=\"#ffe0b2\" fill-rule=\"evenodd\" stroke=\"#e65100\" stroke-width=\"1.5\" d=\"");
-    for (size_t r = 0; r < z->ring_count; r++) {
-        int near = 0;
-        for (size_t i = 0; i < z->sizes[r] && !near; i++)
-            near = fabs(z->rings[r][i].lat - focus.lat) < 3 &&
-                   fabs(z->rings[r][i].lon - focus.lon) < 4;
-        if (!near)
-            continue;
-        for (size_t i = 0; i < z->sizes[r]; i++) {
-            double x, y;
-            to_px(&f, z->rings[r][i], &x, &y);
-            fprintf(out, "%c%.1f %.1f", i ? 'L' : 'M', x, y);
-        }
-        fprintf(out, "Z");
-    }
-    fprintf(out, "\"/>\n");
-    fprintf(out,
-            "<text x=\"8\" y=\"18\" fill=\"#e65100\" font-weight=\"bold\">%s airspace</text>\n",
-            z->owner);
-    for (size_t r = 0; r < nruns; r++) {
-        const char *c = colours[r % 4];
-        fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", c);
-        for (size_t i = 0; i < runs[r].count; i++) {
-            double x, y;
-            to_px(&f, runs[r].reports[i].position, &x, &y);
-            fprintf(out, "%.1f,%.1f ", x, y);
-        }
-        fprintf(out, "\"/>\n");
-        /* a time tick at the first report of each 30 s */
-        for (size_t i = 1; i < runs[r].count; i++) {
-            const dc_report *rp = &runs[r].reports[i];
-            if (rp->time / (30 * DC_US_PER_S) == runs[r].reports[i - 1].time / (30 * DC_US_PER_S))
-                continue;
-            double x, y;
-            to_px(&f, rp->position, &x, &y);
-            char t[32];
-            if (dc_time_format(rp->time, t, sizeof t) != DC_OK)
-                continue; /* no tick rather than a wrong one */
-            fprintf(
-                out,
-                "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\" "
-                "fill=\"%s\" font-size=\"10\">%.8s</text>\n",
-                x, y, c, x + 4, y - 4, c, t + 11);
-        }
-        /* the portion inside, highlighted, with entry and exit times */
-        for (size_t e = 0; e < runs[r].episode_count; e++) {
-            const struct episode *ep = &runs[r].episodes[e];
-            double x0, y0, x1, y1;
-            to_px(&f, ep->entry_point, &x0, &y0);
-            fprintf(
-                out,
-                "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"6\" stroke-opacity=\"0.6\" points=\"%.1f,%.1f ",
-                c, x0, y0);
-            for (size_t i = 0; i < runs[r].count; i++)
-                if (runs[r].reports[i].time > ep->entry && runs[r].reports[i].time < ep->exit) {
-                    double x, y;
-                    to_px(&f, runs[r].reports[i].position, &x, &y);
-                    fprintf(out, "%.1f,%.1f ", x, y);
-                }
-            to_px(&f, ep->exit_point, &x1, &y1);
-            fprintf(out, "%.1f,%.1f\"/>\n", x1, y1);
-            char a[32], b[32];
-            when(ep->entry, a);
-            when(ep->exit, b);
-            fprintf(out,
-                    "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">in %.8s</text>\n",
-                    x0 + 6, y0 + 14, c, a + 11);
-            fprintf(
-                out,
-                "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">out %.8s</text>\n",
-                x1 + 6, y1 - 8, c, b + 11);
-        }
-    }
-    fprintf(out, "</g>\n<rect width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\"/>\n",
-            f.width, f.height);
-    /* scale bar: a round number of km about a fifth of the width */
-    double target = f.width / 5 / f.scale / 1000, km = pow(10, floor(log10(target)));
-    if (km * 5 <= target)
-        km *= 5;
-    else if (km * 2 <= target)
-        km *= 2;
-    double len = km * 1000 * f.scale;
-    fprintf(out,
-            "<g transform=\"translate(12,%.1f)\"><rect width=\"%.1f\" height=\"6\" fill=\"#333\"/>"
-            "<text y=\"-4\">%g km</text></g>\n",
-            f.height - 16, len, km);
-    /* north arrow */
-    fprintf(
-        out,
-        "<g transform=\"translate(%.1f,30)\"><path d=\"M0 -18 L7 8 L0 3 L-7 8 Z\" fill=\"#333\"/>"
-        "<text x=\"-4\" y=\"22\" font-weight=\"bold\">N</text></g>\n",
-        f.width - 24);
-    /* legend */
-    fprintf(out, "<g transform=\"translate(%.1f,0)\"><text font-weight=\"bold\">Replay</text>\n",
-            f.width + 16);
-    double y = 22;
-    for (size_t r = 0; r < nruns; r++, y += 58) {
-        const char *name =
-            strrchr(runs[r].file, '/') ? strrchr(runs[r].file, '/') + 1 : runs[r].file;
-        fprintf(
-            out,
-            "<rect y=\"%.0f\" width=\"14\" height=\"4\" fill=\"%s\"/><text x=\"20\" y=\"%.0f\" font-size=\"11\">%.30s</text>\n",
-            y, colours[r % 4], y + 5, name);
-        if (runs[r].episode_count == 0)
-            fprintf(out, "<text x=\"20\" y=\"%.0f\" font-size=\"11\">never enters</text>\n",
-                    y + 20);
-        else
-            fprintf(out,
-                    "<text x=\"20\" y=\"%.0f\" font-size=\"11\">inside %.1f s, %.2f km</text>"
-                    "<text x=\"20\" y=\"%.0f\" font-size=\"11\">deepest %.0f m</text>\n",
-                    y + 20,
-                    (double)(runs[r].episodes[0].exit - runs[r].episodes[0].entry) / DC_US_PER_S,
-                    runs[r].episodes[0].inside_m / 1000, y + 35, runs[r].episodes[0].depth_m);
-    }
-    /* the border's source, wrapped at words to the legend's width */
-    fprintf(out, "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">Border:</text>\n", y + 10);
-    y += 24;
-    const char *src = z->source;
-    while (*src) {
-        size_t n = strlen(src) > 40 ? 40 : strlen(src);
-        while (n < strlen(src) && n > 10 && src[n] != ' ')
-            n--;
-        fprintf(out, "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">%.*s</text>\n", y, (int)n,
-                src);
-        src += n;
-        while (*src == ' ')
-            src++;
-        y += 13;
-    }
-    fprintf(
-        out,
-        "<text y=\"%.0f\" font-size=\"10\" fill=\"#555\">Dots every 30 s, times UTC</text></g>\n",
-        y + 8);
-    fprintf(out, "</g></svg>\n");
-    fclose(out);
-    return 0;
+    for (size_t t = 0; t < run->track_count; t++)
+        dc_free(run->reports[t]);
+    for (size_t b = 0; b < run->border_count; b++)
+        dc_border_clear(&run->borders[b]);
+    for (size_t i = 0; i < REPLAY_MAX * REPLAY_MAX; i++)
+        dc_replay_result_clear(&run->results[i]);
+    dc_free(run->json);
 }
 
 int dc_cli_replay(int argc, char **argv)
 {
-    const char *files[8], *zone_file = NULL, *country = NULL, *svg = NULL,
-                          *borders = "build/borders/world.geojson";
-    size_t nfiles = 0;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
+    const char *files[REPLAY_MAX], *svg = NULL, *report = NULL,
+                                   *world = "build/borders/world.geojson";
+    struct border_spec specs[REPLAY_MAX];
+    size_t nfiles = 0, nspecs = 0;
+    int json = 0, usage = 0;
+    dc_replay_params params = dc_replay_params_default();
+    for (int i = 1; i < argc && !usage; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n;
+        if (strcmp(arg, "--help") == 0) {
             fputs(help, stdout);
             return 0;
-        } else if (strcmp(argv[i], "--tracks") == 0 && i + 1 < argc && nfiles < 8) {
-            files[nfiles++] = argv[++i];
-        } else if (strcmp(argv[i], "--zone") == 0 && i + 1 < argc) {
-            zone_file = argv[++i];
-        } else if (strcmp(argv[i], "--country") == 0 && i + 1 < argc) {
-            country = argv[++i];
-        } else if (strcmp(argv[i], "--borders") == 0 && i + 1 < argc) {
-            borders = argv[++i];
-        } else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) {
-            svg = argv[++i];
-        } else if (strcmp(argv[i], "--json") == 0) {
+        } else if (strcmp(arg, "--json") == 0) {
             json = 1;
+        } else if (value == NULL) {
+            usage = 1;
+        } else if (strcmp(arg, "--tracks") == 0 && nfiles < REPLAY_MAX) {
+            files[nfiles++] = argv[++i];
+        } else if ((strcmp(arg, "--zone") == 0 || strcmp(arg, "--country") == 0) &&
+                   nspecs < REPLAY_MAX) {
+            int zone = arg[2] == 'z';
+            specs[nspecs++] =
+                (struct border_spec){zone ? value : NULL, zone ? NULL : value, NULL, NULL};
+            i++;
+        } else if (strcmp(arg, "--name") == 0 && nspecs > 0) {
+            specs[nspecs - 1].name = argv[++i];
+        } else if (strcmp(arg, "--licence") == 0 && nspecs > 0) {
+            specs[nspecs - 1].licence = argv[++i];
+        } else if (strcmp(arg, "--borders") == 0) {
+            world = argv[++i];
+        } else if (strcmp(arg, "--svg") == 0) {
+            svg = argv[++i];
+        } else if (strcmp(arg, "--report") == 0) {
+            report = argv[++i];
+        } else if (strcmp(arg, "--sigma") == 0) {
+            char *end = NULL;
+            params.sigma_m = strtod(argv[++i], &end);
+            usage = end == value || *end != '\0' || !isfinite(params.sigma_m) ||
+                    params.sigma_m <= 0 || params.sigma_m > 100000;
+        } else if (strcmp(arg, "--samples") == 0) {
+            usage = parse_count(argv[++i], 1000000, &n) != 0 || n == 0;
+            params.samples = (uint32_t)n;
+        } else if (strcmp(arg, "--seed") == 0) {
+            usage = parse_count(argv[++i], UINT64_MAX, &n) != 0;
+            params.seed = n;
         } else {
-            fprintf(stderr, "deconflict replay: unexpected '%s'\n%s", argv[i], help);
-            return 2;
+            usage = 1;
         }
+        if (usage)
+            fprintf(stderr, "deconflict replay: unexpected or bad '%s'\n", arg);
     }
-    if (nfiles == 0 || (zone_file == NULL) == (country == NULL)) {
+    if (usage || nfiles == 0 || nspecs == 0) {
         fputs(help, stderr);
         return 2;
     }
-    dc_zone_outline zone;
-    dc_error err;
-    char slug[DC_ID_MAX];
-    if (country != NULL) {
-        size_t k = 0;
-        for (const char *p = country; *p && k + 1 < sizeof slug; p++)
-            slug[k++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : (*p == ' ' ? '-' : *p));
-        slug[k] = '\0';
-    }
-    if (dc_scenario_zone_outline(zone_file ? zone_file : borders, country ? slug : NULL, &zone,
-                                 &err) != DC_OK) {
-        fprintf(stderr, "deconflict replay: %s\n", err.message);
+    struct replay_run *run = dc_calloc(1, sizeof *run);
+    if (run == NULL) {
+        fputs("deconflict replay: out of memory\n", stderr);
         return 2;
     }
-    struct track_run runs[8];
-    memset(runs, 0, sizeof runs);
-    int status = 0;
-    for (size_t f = 0; f < nfiles && status == 0; f++) {
-        runs[f].file = files[f];
-        if (dc_tracks_csv_read(files[f], "replay", &runs[f].reports, &runs[f].count, &err) !=
-                DC_OK ||
-            runs[f].count == 0) {
-            fprintf(stderr, "deconflict replay: %s\n",
-                    runs[f].count == 0 && err.status == DC_OK ? "no reports" : err.message);
-            status = 2;
-            break;
-        }
-        dc_copy_text(runs[f].aircraft, sizeof runs[f].aircraft, runs[f].reports[0].aircraft);
-        run_track(&zone, &runs[f]);
+    run->params = params;
+    int status =
+        load_tracks(run, files, nfiles) == 0 && load_borders(run, specs, nspecs, world) == 0 ? 0
+                                                                                             : 2;
+    if (status == 0 && params.sigma_m > 0) {
+        char sigma[32], samples[16], seed[24];
+        snprintf(sigma, sizeof sigma, "%g", params.sigma_m);
+        snprintf(samples, sizeof samples, "%u", params.samples);
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)params.seed);
+        const char *words[] = {"--sigma", sigma, "--samples", samples, "--seed", seed};
+        for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+            command_add(run, words[i]);
     }
-    if (status == 0 && json) {
-        json_t *tracks = json_array();
-        for (size_t f = 0; f < nfiles; f++) {
-            json_t *eps = json_array();
-            for (size_t e = 0; e < runs[f].episode_count; e++) {
-                const struct episode *ep = &runs[f].episodes[e];
-                char a[32], b[32], ad[32], wa[32];
-                when(ep->entry, a);
-                when(ep->exit, b);
-                when(ep->advisory, ad);
-                when(ep->warning, wa);
-                json_array_append_new(
-                    eps,
-                    json_pack(
-                        "{s:s,s:s,s:f,s:f,s:f,s:s,s:s,s:o,s:o,s:[f,f],s:[f,f]}", "entry", a, "exit",
-                        b, "duration_s", (double)(ep->exit - ep->entry) / DC_US_PER_S,
-                        "max_depth_m", ep->depth_m, "distance_inside_m", ep->inside_m,
-                        "first_advisory", ad, "first_warning", wa, "advisory_lead_s",
-                        ep->advisory ? json_real((double)(ep->entry - ep->advisory) / DC_US_PER_S)
-                                     : json_null(),
-                        "warning_lead_s",
-                        ep->warning ? json_real((double)(ep->entry - ep->warning) / DC_US_PER_S)
-                                    : json_null(),
-                        "entry_point", ep->entry_point.lat, ep->entry_point.lon, "exit_point",
-                        ep->exit_point.lat, ep->exit_point.lon));
-            }
-            json_array_append_new(tracks, json_pack("{s:s,s:s,s:I,s:o}", "file", runs[f].file,
-                                                    "aircraft", runs[f].aircraft, "reports",
-                                                    (json_int_t)runs[f].count, "crossings", eps));
-        }
-        json_t *doc = json_pack("{s:{s:s,s:s,s:s},s:o,s:s?}", "zone", "owner", zone.owner, "id",
-                                zone.id, "source", zone.source, "tracks", tracks, "svg", svg);
-        char *text =
-            json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-        puts(text);
-        free(text);
-        json_decref(doc);
-    } else if (status == 0) {
-        printf("zone: %s (%s)\n", zone.owner, zone.source);
-        printf("%-28s %-27s %-27s %9s %9s %10s  %s\n", "track", "entry", "exit", "duration",
-               "depth", "inside", "alerts before entry");
-        for (size_t f = 0; f < nfiles; f++) {
-            const char *name =
-                strrchr(runs[f].file, '/') ? strrchr(runs[f].file, '/') + 1 : runs[f].file;
-            if (runs[f].episode_count == 0)
-                printf("%-28.28s never enters\n", name);
-            for (size_t e = 0; e < runs[f].episode_count; e++) {
-                const struct episode *ep = &runs[f].episodes[e];
-                char a[32], b[32];
-                when(ep->entry, a);
-                when(ep->exit, b);
-                printf(
-                    "%-28.28s %-27s %-27s %7.1f s %7.0f m %7.2f km  advisory %.0f s, warning %.0f s before\n",
-                    name, a, b, (double)(ep->exit - ep->entry) / DC_US_PER_S, ep->depth_m,
-                    ep->inside_m / 1000,
-                    ep->advisory ? (double)(ep->entry - ep->advisory) / DC_US_PER_S : NAN,
-                    ep->warning ? (double)(ep->entry - ep->warning) / DC_US_PER_S : NAN);
+    for (size_t t = 0; t < run->track_count && status == 0; t++)
+        for (size_t b = 0; b < run->border_count && status == 0; b++) {
+            dc_error err;
+            if (dc_replay_measure(&run->borders[b], run->reports[t], run->report_counts[t],
+                                  &run->params, &run->results[t * run->border_count + b],
+                                  &err) != DC_OK) {
+                fprintf(stderr, "deconflict replay: %s: %s\n", run->tracks[t].name, err.message);
+                status = 2;
             }
         }
-    }
-    if (status == 0 && svg != NULL && write_svg(svg, &zone, runs, nfiles) != 0) {
-        fprintf(stderr, "deconflict replay: cannot write %s\n", svg);
+    dc_error err;
+    if (status == 0 &&
+        dc_replay_encode(run->tracks, run->track_count, run->borders, run->border_count,
+                         &run->params, run->results, &run->json, run->digest, &err) != DC_OK) {
+        fprintf(stderr, "deconflict replay: %s\n", err.message);
         status = 2;
     }
-    for (size_t f = 0; f < nfiles; f++) {
-        dc_free(runs[f].reports);
-        free(runs[f].episodes);
+    if (status == 0 && json)
+        puts(run->json);
+    else if (status == 0)
+        print_table(run);
+    if (status == 0 && svg != NULL) {
+        FILE *out = fopen(svg, "w");
+        int failed = out == NULL || dc__replay_svg(out, run) != 0;
+        if (out != NULL && fclose(out) != 0)
+            failed = 1;
+        if (failed) {
+            fprintf(stderr, "deconflict replay: cannot write %s\n", svg);
+            status = 2;
+        }
     }
-    dc_zone_outline_clear(&zone);
+    if (status == 0 && report != NULL && dc__replay_report(report, run) != 0) {
+        fprintf(stderr, "deconflict replay: cannot write %s\n", report);
+        status = 2;
+    }
+    if (status == 0 && report != NULL && !json)
+        printf("report: %s\n", report);
+    free_run(run);
+    dc_free(run);
     return status;
 }

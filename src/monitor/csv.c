@@ -24,14 +24,10 @@ static double number_or_nan(const char *cell, int *ok)
     return v;
 }
 
-dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
-                             dc_error *err)
+/* The reports of an open CSV stream named `path` in messages; closes it. */
+static dc_status read_csv(FILE *f, const char *path, const char *party, dc_report **out,
+                          size_t *count, dc_error *err)
 {
-    *out = NULL;
-    *count = 0;
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "cannot read %s", path);
     char line[1024];
     dc_status rc = DC_OK;
     if (fgets(line, sizeof line, f) == NULL)
@@ -101,4 +97,29 @@ dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **ou
     *out = reports;
     *count = n;
     return DC_OK;
+}
+
+dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
+                             dc_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "cannot read %s", path);
+    return read_csv(f, path, party, out, count, err);
+}
+
+dc_status dc_tracks_csv_parse(const char *text, size_t length, const char *name, const char *party,
+                              dc_report **out, size_t *count, dc_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    if (length == 0)
+        return dc_error_set(err, DC_INVALID, "", 1, "%s is empty", name);
+    /* the text read as the file would be: one parser, one set of messages */
+    FILE *f = fmemopen((void *)text, length, "r");
+    if (f == NULL)
+        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    return read_csv(f, name, party, out, count, err);
 }

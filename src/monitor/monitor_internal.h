@@ -49,6 +49,24 @@ size_t dc__zones_at(const struct zone_grid *g, dc_point p, uint32_t *zones, size
 size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct zone_event *events,
                        size_t max);
 
+/* The edge of the grid nearest a point: its distance (m, on the plane tangent at the point), which
+ * edge (in zone_grid.segs) and where along it (0..1). */
+struct zone_nearest {
+    double distance_m;
+    uint32_t seg;
+    double t;
+};
+
+/* The nearest edge to p within max_m, of any zone. Returns 1, or 0 (none so near). */
+int dc__zone_nearest(const struct zone_grid *g, dc_point p, double max_m, struct zone_nearest *out);
+
+/* Metres per degree of latitude and of longitude at a latitude, on the ellipsoid. */
+void dc__metres_per_degree(double lat, double *per_lat, double *per_lon);
+
+struct dc_border;
+/* A border's edges on a grid of their own (border.c), for the replay measurement; NULL if empty. */
+const struct zone_grid *dc__border_grid(const struct dc_border *border);
+
 /* ---- what monitor.c and separation.c share ---- */
 
 #define EARTH_R 6371008.8

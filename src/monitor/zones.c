@@ -369,3 +369,63 @@ size_t dc__zone_events(const struct zone_grid *g, dc_point a, dc_point b, struct
         qsort(events, n, sizeof *events, by_t);
     return n;
 }
+
+/* Metres per degree of latitude and of longitude on the ellipsoid at a latitude (the meridional
+ * and prime-vertical radii): the tangent plane there, to 0.01 % within 10 km. */
+void dc__metres_per_degree(double lat, double *per_lat, double *per_lon)
+{
+    const double a = 6378137.0, e2 = 6.69437999014e-3;
+    double s = sin(lat * M_PI / 180), w = sqrt(1 - e2 * s * s);
+    *per_lat = a * (1 - e2) / (w * w * w) * M_PI / 180;
+    *per_lon = a / w * cos(lat * M_PI / 180) * M_PI / 180;
+}
+
+/* The nearer of *best and cell key's nearest edge to p, on the plane at p scaled by kx, ky (m per
+ * degree). */
+static void nearest_in_cell(const struct zone_grid *g, uint32_t key, dc_point p, double kx,
+                            double ky, struct zone_nearest *best)
+{
+    const struct cell *c = &g->cells[key];
+    for (uint32_t i = 0; i < c->count; i++) {
+        const struct cell_zone *e = &c->entries[i];
+        for (uint32_t k = 0; k < e->seg_count; k++) {
+            double ax = (e->x0[k] - p.lon) * kx, ay = (e->y0[k] - p.lat) * ky;
+            double dx = e->dx[k] * kx, dy = e->dy[k] * ky, len2 = dx * dx + dy * dy;
+            double t = len2 > 0 ? -(ax * dx + ay * dy) / len2 : 0;
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            double d = hypot(ax + dx * t, ay + dy * t);
+            if (d < best->distance_m)
+                *best = (struct zone_nearest){d, e->ids[k], t};
+        }
+    }
+}
+
+int dc__zone_nearest(const struct zone_grid *g, dc_point p, double max_m, struct zone_nearest *out)
+{
+    *out = (struct zone_nearest){INFINITY, 0, 0};
+    if (g->cells == NULL)
+        return 0;
+    double ky, kx;
+    dc__metres_per_degree(p.lat, &ky, &kx);
+    int col = col_of(p.lon), row = row_of(p.lat);
+    /* rings of cells around p's: after ring k every edge not yet seen lies beyond the ring, at
+     * least k cells away, whose narrowest side is the one nearest the pole */
+    for (int k = 0; k < ROWS; k++) {
+        for (int r = row - k; r <= row + k; r++) {
+            if (r < 0 || r >= ROWS)
+                continue;
+            int step = (r == row - k || r == row + k) ? 1 : 2 * k;
+            for (int c = col - k; c <= col + k; c += step) {
+                if (c < 0 || c >= COLS || !has_edges(g, cell_key(c, r)))
+                    continue;
+                nearest_in_cell(g, cell_key(c, r), p, kx, ky, out);
+            }
+        }
+        double pole_lat = fmin(89.0, fabs(p.lat) + (k + 1) * CELL_DEG), per_lat, per_lon;
+        dc__metres_per_degree(pole_lat, &per_lat, &per_lon);
+        double reach = k * CELL_DEG * fmin(per_lat, per_lon);
+        if (out->distance_m <= reach || reach > max_m)
+            break;
+    }
+    return out->distance_m <= max_m;
+}

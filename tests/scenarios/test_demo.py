@@ -29,7 +29,8 @@ for run in (1, 2):
                    "turkey asks for /v1/intents/su24-strike-package: 404", "never enters",
                    "russia submits hazard albab-strike: REFUSED", "because of a site of turkey (protected_site)",
                    "russia confirms the read-back", "russia submits hazard jan22-strike: accepted",
-                   "Who saw the Russian flight plan? parties: coalition", ": OK (0 problems)"):
+                   "Who saw the Russian flight plan? parties: coalition", ": OK (0 problems)",
+                   "Turkey (OSM)", "report: ", "shared with russia", "the same as the report's"):
         check(f"run {run} says {expect!r}", expect in text, text[-1500:] if run == 2 else "")
     if run == 2:
         print(text, flush=True)
