@@ -863,9 +863,10 @@ static int collect_notice(void *ctx, int64_t id, const char *body, dc_time_us cr
     if (n == NULL)
         return 0;
     char t[32];
-    dc_time_format(created, t, sizeof t);
     json_object_set_new(n, "id", json_integer(id));
-    json_object_set_new(n, "created", json_string(t));
+    /* the store's own clock wrote it: it formats, but a time that did not would be null */
+    json_object_set_new(
+        n, "created", dc_time_format(created, t, sizeof t) == DC_OK ? json_string(t) : json_null());
     json_array_append_new(ctx, n);
     return 0;
 }
@@ -1539,7 +1540,8 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
 static void add_track(void *ctx, const dc_track_view *t)
 {
     char when[32];
-    dc_time_format(t->time, when, sizeof when);
+    if (dc_time_format(t->time, when, sizeof when) != DC_OK)
+        return; /* reports are refused outside the formatter's range: none is here */
     json_t *j =
         json_pack("{s:s,s:s,s:{s:f,s:f},s:f}", "aircraft", t->aircraft, "time", when, "position",
                   "lat", t->position.lat, "lng", t->position.lon, "altitude_m", t->altitude_m);
