@@ -8,6 +8,15 @@ seconds=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT
+failures=0
+# wrk's figures and status counts; a response the script did not intend (its "UNINTENDED" line)
+# makes the whole run fail, so that error responses are never counted as throughput
+measure() {
+  local out
+  out=$(wrk "$@")
+  grep -E "^  (p50|statuses|UNINTENDED)" <<<"$out"
+  if grep -q "UNINTENDED" <<<"$out"; then failures=$((failures + 1)); fi
+}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 echo "api benchmark: wrk -t2 -c16 -d${seconds}s against deconflictd on 127.0.0.1:$port ($(nproc) cores, client and server share them)"
 for n in 1000 100000; do
@@ -19,11 +28,11 @@ for n in 1000 100000; do
   server=$!
   for _ in $(seq 50); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
   echo " GET /v1/intents/{id}:"
-  DC_KEY=$key DC_INTENTS=$n wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/get.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
+  DC_KEY=$key DC_INTENTS=$n measure -t2 -c16 -d"${seconds}s" -s "$here/wrk/get.lua" "http://127.0.0.1:$port"
   load=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" "127.0.0.1:$port/v1/parties" \
          -d '{"name":"load"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
   echo " PUT /v1/intents/{id} by another party (new intents among the stored ones: conflicts decided, notices and audit written):"
-  DC_KEY=$load wrk -t2 -c16 -d"${seconds}s" -s "$here/wrk/put.lua" "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
+  DC_KEY=$load measure -t2 -c16 -d"${seconds}s" -s "$here/wrk/put.lua" "http://127.0.0.1:$port"
   kill -TERM $server; wait $server || true
 done
 # Position reports: two fleets of 2,000 aircraft (one per wrk thread), 1,000 reports a batch, against
@@ -42,7 +51,11 @@ for scenario in "russia 52 45 5" "fleet 30 0 5" "fleet 30 0 10"; do
   for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
   key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" "127.0.0.1:$port/v1/parties" \
           -d "{\"name\":\"$name\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-  DC_KEY=$key DC_LAT0=$lat0 DC_LON0=$lon0 DC_STEP_S=$step wrk -t2 -c2 -d"${seconds}s" -s "$here/wrk/tracks.lua" \
-    "http://127.0.0.1:$port" | grep -E "^  p50|Non-2xx" || true
+  DC_KEY=$key DC_LAT0=$lat0 DC_LON0=$lon0 DC_STEP_S=$step measure -t2 -c2 -d"${seconds}s" -s "$here/wrk/tracks.lua" \
+    "http://127.0.0.1:$port"
   kill -TERM $server; wait $server || true
 done
+if [ "$failures" -gt 0 ]; then
+  echo "api benchmark: $failures run(s) had responses they did not intend (see UNINTENDED above)" >&2
+  exit 1
+fi

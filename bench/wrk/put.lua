@@ -22,12 +22,20 @@ request = function()
     lat, lon, hour, hour)
   return wrk.format("PUT", string.format("/v1/intents/load-%d-%d", tid or 0, counter), nil, body)
 end
-responses = {}
+conflicts = 0
 response = function(status, headers, body)
-  responses[status] = (responses[status] or 0) + 1
+  if status == 409 then conflicts = conflicts + 1 end
 end
 done = function(summary, latency, requests)
   io.write(string.format("  p50 %.2f ms, p99 %.2f ms, %d requests, %.0f req/s\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
     summary.requests / (summary.duration / 1e6)))
+  -- a refusal (409, the new intent conflicts with a stored one) is a decision; anything else
+  -- not 2xx is a failure of the run (bench/api.sh)
+  local refused = 0
+  for _, thread in ipairs(threads) do refused = refused + (thread:get("conflicts") or 0) end
+  local other = summary.errors.status - refused
+  io.write(string.format("  statuses: %d written, %d refused (409), %d other\n",
+    summary.requests - summary.errors.status, refused, other))
+  if other > 0 then io.write(string.format("  UNINTENDED %d responses\n", other)) end
 end

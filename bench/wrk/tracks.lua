@@ -41,4 +41,7 @@ done = function(summary, latency, requests)
   io.write(string.format("  p50 %.2f ms, p99 %.2f ms per batch of %d, %d batches, %.0f reports/s, %.2f alerts a report\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, batch, summary.requests,
     summary.requests * batch / (summary.duration / 1e6), raised / math.max(1, summary.requests * batch)))
+  io.write(string.format("  statuses: %d ok, %d not 2xx\n", summary.requests - summary.errors.status,
+    summary.errors.status))
+  if summary.errors.status > 0 then io.write(string.format("  UNINTENDED %d responses\n", summary.errors.status)) end
 end

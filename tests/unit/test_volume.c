@@ -345,6 +345,29 @@ static void test_route_of_1000_legs(void **state)
     clock_gettime(CLOCK_MONOTONIC, &b);
     double ms = (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6;
     print_message("1,000 legs swept in %.2f ms (sanitized build)\n", ms);
+    /* and each leg is the right one: it holds its two waypoints at their times and heights, and
+     * its window and band are the waypoints' widened by the buffers */
+    for (int i = 0; i < N - 1; i++) {
+        int inside = 0;
+        assert_int_equal(dc_volume_contains(&legs[i], wps[i].position, wps[i].altitude_m,
+                                            wps[i].time, &inside),
+                         DC_OK);
+        assert_true(inside);
+        assert_int_equal(dc_volume_contains(&legs[i], wps[i + 1].position, wps[i + 1].altitude_m,
+                                            wps[i + 1].time - 1, &inside),
+                         DC_OK);
+        assert_true(inside);
+        assert_true(legs[i].time_start == wps[i].time - buf.time_us);
+        assert_true(legs[i].time_end == wps[i + 1].time + buf.time_us);
+        assert_true(legs[i].altitude_lower == wps[i].altitude_m - buf.vertical_m);
+        assert_true(legs[i].altitude_upper == wps[i + 1].altitude_m + buf.vertical_m);
+        /* a point 1 km off the leg's line (twice the lateral buffer) is outside */
+        dc_point off;
+        assert_int_equal(dc_geodesic_direct(wps[i].position, 135, 1000, &off, NULL), DC_OK);
+        assert_int_equal(
+            dc_volume_contains(&legs[i], off, wps[i].altitude_m, wps[i].time, &inside), DC_OK);
+        assert_false(inside);
+    }
     for (int i = 0; i < N - 1; i++)
         dc_volume_clear(&legs[i]);
 }
