@@ -349,9 +349,9 @@ static void test_route_of_1000_legs(void **state)
      * its window and band are the waypoints' widened by the buffers */
     for (int i = 0; i < N - 1; i++) {
         int inside = 0;
-        assert_int_equal(dc_volume_contains(&legs[i], wps[i].position, wps[i].altitude_m,
-                                            wps[i].time, &inside),
-                         DC_OK);
+        assert_int_equal(
+            dc_volume_contains(&legs[i], wps[i].position, wps[i].altitude_m, wps[i].time, &inside),
+            DC_OK);
         assert_true(inside);
         assert_int_equal(dc_volume_contains(&legs[i], wps[i + 1].position, wps[i + 1].altitude_m,
                                             wps[i + 1].time - 1, &inside),
@@ -364,8 +364,8 @@ static void test_route_of_1000_legs(void **state)
         /* a point 1 km off the leg's line (twice the lateral buffer) is outside */
         dc_point off;
         assert_int_equal(dc_geodesic_direct(wps[i].position, 135, 1000, &off, NULL), DC_OK);
-        assert_int_equal(
-            dc_volume_contains(&legs[i], off, wps[i].altitude_m, wps[i].time, &inside), DC_OK);
+        assert_int_equal(dc_volume_contains(&legs[i], off, wps[i].altitude_m, wps[i].time, &inside),
+                         DC_OK);
         assert_false(inside);
     }
     for (int i = 0; i < N - 1; i++)
