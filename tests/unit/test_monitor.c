@@ -241,6 +241,77 @@ static void test_new_aircraft_limit(void **state)
     dc_monitor_free(m);
 }
 
+/* The separation minima are boundaries: exactly 1,000 ft apart is separated; 5 NM is met within a
+ * metre either side. */
+static void test_separation_boundaries(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        double north_m, alt_b;
+        int loss;
+    } cases[] = {
+        {"exactly 1,000 ft above", 0, 304.8, 0},
+        {"1 cm under 1,000 ft", 0, 304.79, 1},
+        {"9,261 m abeam", 9261, 0, 0},
+        {"9,259 m abeam", 9259, 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dc_monitor *m;
+        assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+        dc_report_verdict v;
+        /* level and parallel: the same distance now and throughout the look-ahead */
+        dc_report a = report("p", "a", T0, 0, 0, 0, 200, 90, 0);
+        dc_report b = report("q", "b", T0, 0, cases[i].north_m, cases[i].alt_b, 200, 90, 0);
+        assert_int_equal(dc_monitor_ingest(m, &a, &v, NULL, NULL), DC_OK);
+        assert_int_equal(dc_monitor_ingest(m, &b, &v, NULL, NULL), DC_OK);
+        dc_alert_list alerts = {0};
+        assert_int_equal(dc_monitor_separation(m, T0, &alerts, NULL), DC_OK);
+        if ((alerts.count > 0) != cases[i].loss)
+            fail_msg("%s: %zu alerts", cases[i].name, alerts.count);
+        if (cases[i].loss)
+            assert_int_equal(alerts.items[0].level, DC_LEVEL_LOSS);
+        dc_alert_list_clear(&alerts);
+        dc_monitor_free(m);
+    }
+}
+
+/* An entry predicted exactly warning_s ahead is a warning, not an advisory: the time to entry is
+ * first measured, then made the warning threshold. */
+static void test_zone_warning_at_its_threshold(void **state)
+{
+    (void)state;
+    dc_point sq[4];
+    double corners[4][2] = {{10000, -5000}, {20000, -5000}, {20000, 5000}, {10000, 5000}};
+    for (int i = 0; i < 4; i++) {
+        dc_point p;
+        dc_geodesic_direct(ORIGIN, 90, corners[i][0], &p, NULL);
+        dc_geodesic_direct(p, 0, corners[i][1], &sq[i], NULL);
+    }
+    const dc_point *rings[] = {sq};
+    size_t sizes[] = {4};
+    double tte = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        dc_monitor_config c = dc_monitor_config_default();
+        c.hold_s = 0;
+        if (pass == 1)
+            c.warning_s = tte;
+        dc_monitor *m;
+        assert_int_equal(dc_monitor_new(&c, &m), DC_OK);
+        assert_int_equal(dc_monitor_add_zone(m, "north", "box", rings, sizes, 1, NULL, 0), DC_OK);
+        dc_alert_list alerts = {0};
+        dc_report_verdict v;
+        dc_report r = report("p", "a", T0, 0, 0, 1000, 100, 90, 0); /* 10 km off at 100 m/s */
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, NULL), DC_OK);
+        assert_int_equal(alerts.count, 1);
+        tte = alerts.items[0].time_to_event_s;
+        assert_true(tte > 90 && tte < 110);
+        assert_int_equal(alerts.items[0].level, pass == 0 ? DC_LEVEL_ADVISORY : DC_LEVEL_WARNING);
+        dc_alert_list_clear(&alerts);
+        dc_monitor_free(m);
+    }
+}
+
 static void test_report_plausibility(void **state)
 {
     (void)state;
@@ -371,6 +442,108 @@ static void test_zone_levels_and_crossings(void **state)
  * antimeridian, where sweeps straight in latitude and longitude part most from the straight flight
  * the pair test assumes; and around the North Pole, where sweeps cover every longitude and meet in
  * many cells (each pair must still come out once). */
+/* ---- an independent reference for separation ---------------------------------------------
+ * Not the monitor's way (earth-centred chords, its CPA): each pair in a flat east/north frame
+ * tangent at the first aircraft (dc_enu, an orthographic projection of the ellipsoid), the
+ * second aircraft's velocity carried into that frame by a geodesic step (so the meridians'
+ * convergence is accounted for), and the loss interval solved here. The two ways differ by
+ * metres; the tolerance is stated: a pair lost under minima 30 m / 1 m / 1 s tighter must be
+ * found, and a pair found must be lost under minima that much looser. */
+struct flying {
+    dc_point p;
+    double alt, speed, track_deg, vu;
+};
+
+static int reference_loss(const struct flying *a, const struct flying *b, double h, double v,
+                          double horizon)
+{
+    dc_enu_frame f;
+    double x, y, x1, y1;
+    dc_point b1;
+    assert_int_equal(dc_enu_frame_init(a->p, &f), DC_OK);
+    assert_int_equal(dc_enu_forward(&f, b->p, &x, &y), DC_OK);
+    assert_int_equal(dc_geodesic_direct(b->p, b->track_deg, b->speed, &b1, NULL), DC_OK);
+    assert_int_equal(dc_enu_forward(&f, b1, &x1, &y1), DC_OK);
+    double ta = a->track_deg * M_PI / 180;
+    double vx = (x1 - x) - a->speed * sin(ta), vy = (y1 - y) - a->speed * cos(ta);
+    double lo = 0, hi = horizon;
+    /* |(x, y) + (vx, vy) t| < h */
+    double qa = vx * vx + vy * vy, qb = 2 * (x * vx + y * vy), qc = x * x + y * y - h * h;
+    if (qa == 0) {
+        if (qc >= 0)
+            return 0;
+    } else {
+        double disc = qb * qb - 4 * qa * qc;
+        if (disc <= 0)
+            return 0;
+        lo = fmax(lo, (-qb - sqrt(disc)) / (2 * qa));
+        hi = fmin(hi, (-qb + sqrt(disc)) / (2 * qa));
+    }
+    double dz = b->alt - a->alt, vz = b->vu - a->vu;
+    if (vz == 0) {
+        if (fabs(dz) >= v)
+            return 0;
+    } else {
+        lo = fmax(lo, fmin((-v - dz) / vz, (v - dz) / vz));
+        hi = fmin(hi, fmax((-v - dz) / vz, (v - dz) / vz));
+    }
+    return lo < hi;
+}
+
+static void test_separation_against_flat_reference(void **state)
+{
+    (void)state;
+    enum { N = 800 };
+    static struct flying f[N];
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+    dc_monitor_config c = dc_monitor_config_default();
+    uint64_t seed = 11;
+    for (int i = 0; i < N; i++) {
+        double e = (workload_uniform(&seed) - 0.5) * 160000,
+               n = (workload_uniform(&seed) - 0.5) * 160000;
+        f[i].alt = 3000 + workload_uniform(&seed) * 2000;
+        f[i].speed = 60 + 200 * workload_uniform(&seed);
+        f[i].track_deg = 360 * workload_uniform(&seed);
+        f[i].vu = workload_uniform(&seed) < 0.3 ? (workload_uniform(&seed) - 0.5) * 16 : 0;
+        dc_report r =
+            report_at(ORIGIN, "p", "x", T0, e, n, f[i].alt, f[i].speed, f[i].track_deg, f[i].vu);
+        f[i].p = r.position;
+        snprintf(r.aircraft, sizeof r.aircraft, "f%d", i);
+        dc_report_verdict v;
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, NULL, NULL), DC_OK);
+        assert_int_equal(v, DC_REPORT_ACCEPTED);
+    }
+    uint32_t *pairs;
+    size_t count;
+    assert_int_equal(dc_monitor_conflict_pairs(m, T0, 0, &pairs, &count), DC_OK);
+    static unsigned char found[N][N];
+    memset(found, 0, sizeof found);
+    for (size_t k = 0; k < count; k++)
+        found[pairs[2 * k]][pairs[2 * k + 1]] = 1;
+    size_t surely = 0, missed = 0, extra = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            int tight = reference_loss(&f[i], &f[j], c.separation_h_m - 30, c.separation_v_m - 1,
+                                       c.lookahead_s - 1);
+            int loose = reference_loss(&f[i], &f[j], c.separation_h_m + 30, c.separation_v_m + 1,
+                                       c.lookahead_s + 1);
+            surely += tight;
+            if (tight && !found[i][j])
+                missed++;
+            if (found[i][j] && !loose)
+                extra++;
+        }
+    print_message("separation against a flat reference: %zu pairs found, %zu surely lost, %zu "
+                  "missed, %zu found though surely separated\n",
+                  count, surely, missed, extra);
+    assert_true(surely > 100);
+    assert_int_equal(missed, 0);
+    assert_int_equal(extra, 0);
+    free(pairs);
+    dc_monitor_free(m);
+}
+
 static void test_grid_equals_all_pairs(void **state)
 {
     (void)state;
@@ -573,10 +746,13 @@ int main(void)
         cmocka_unit_test(test_cpa_by_hand),
         cmocka_unit_test(test_separation_geometries),
         cmocka_unit_test(test_report_plausibility),
+        cmocka_unit_test(test_separation_boundaries),
+        cmocka_unit_test(test_zone_warning_at_its_threshold),
         cmocka_unit_test(test_establishment_before_disclosure),
         cmocka_unit_test(test_new_aircraft_limit),
         cmocka_unit_test(test_zone_levels_and_crossings),
         cmocka_unit_test(test_grid_equals_all_pairs),
+        cmocka_unit_test(test_separation_against_flat_reference),
         cmocka_unit_test(test_zone_grid_equals_every_edge),
         cmocka_unit_test(test_conformance),
     };
