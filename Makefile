@@ -1,5 +1,5 @@
 # Makefile - the two commands (make demo, make test) and the rest; CMake does the building.
-.PHONY: all deps borders build demo demo-stop test bench fuzz clean
+.PHONY: all deps borders build demo demo-stop test bench fuzz mutants clean
 
 BUILD_RELEASE := build/release
 BUILD_TEST    := build/asan
@@ -49,6 +49,11 @@ fuzz: deps
 	@mkdir -p $(BUILD_FUZZ)/corpus/coord
 	@$(BUILD_FUZZ)/fuzz_coord -max_total_time=$(FUZZ_SECONDS) -max_len=256 -print_final_stats=1 \
 		$(BUILD_FUZZ)/corpus/coord fuzz/corpus/coord
+
+# Each bug of tests/mutants/catalogue.json planted in turn; the tests named for it must fail.
+# Slow (a rebuild and a test run per mutant): not part of make test. Result in docs/RELIABILITY.md.
+mutants: deps borders
+	@python3 scripts/mutants.py
 
 clean:
 	rm -rf build var

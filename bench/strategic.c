@@ -52,14 +52,27 @@ static dc_status check_indexed(struct checker *c, const dc_object *o, dc_check_r
     return dc_engine_check(c->geom, o, NULL, c->cands, c->numbers.count, r, NULL);
 }
 
+/* The whole answer: the decision, and for each conflict the other object, how it was resolved
+ * and why, its window, and every overlap part's band, window and outline, vertex by vertex. */
 static int same(const dc_check_result *a, const dc_check_result *b)
 {
     if (a->accepted != b->accepted || a->conflict_count != b->conflict_count)
         return 0;
-    for (size_t i = 0; i < a->conflict_count; i++)
-        if (a->conflicts[i].other != b->conflicts[i].other ||
-            a->conflicts[i].overlap.part_count != b->conflicts[i].overlap.part_count)
+    for (size_t i = 0; i < a->conflict_count; i++) {
+        const dc_conflict *x = &a->conflicts[i], *y = &b->conflicts[i];
+        if (x->other != y->other || x->resolution != y->resolution || x->reason != y->reason ||
+            x->time_start != y->time_start || x->time_end != y->time_end ||
+            x->overlap.part_count != y->overlap.part_count)
             return 0;
+        for (size_t k = 0; k < x->overlap.part_count; k++) {
+            const dc_volume *p = &x->overlap.parts[k], *q = &y->overlap.parts[k];
+            if (p->vertex_count != q->vertex_count || p->time_start != q->time_start ||
+                p->time_end != q->time_end || p->altitude_lower != q->altitude_lower ||
+                p->altitude_upper != q->altitude_upper ||
+                memcmp(p->vertices, q->vertices, p->vertex_count * sizeof *p->vertices) != 0)
+                return 0;
+        }
+    }
     return 1;
 }
 
