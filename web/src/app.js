@@ -137,7 +137,11 @@
   function focusObject(o) {
     const v = (o.volumes || [])[0];
     if (!v) return;
-    map.fitBounds(shape(v, {}).addTo(map).remove().getBounds ? shape(v, {}).getBounds() : map.getBounds());
+    // a circle knows its bounds only on a map
+    const outline = shape(v, {}).addTo(map);
+    const bounds = outline.getBounds();
+    outline.remove();
+    map.fitBounds(bounds);
   }
 
   async function loadTracks() {

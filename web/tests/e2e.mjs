@@ -38,12 +38,14 @@ const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"] });
 const sessions = {};
+const cspLines = []; // the page's own code, live and replay, must never meet its CSP or Trusted Types
 for (const party of ["turkey", "coalition"]) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const intents = [];
   page.on("response", async (r) => { if (r.url().endsWith("/v1/intents")) intents.push(await r.text()); });
   page.on("pageerror", (e) => console.log(`${party} page error: ${e.message}`));
+  page.on("console", (m) => { if (/Content Security Policy|Trusted Type|Refused to/i.test(m.text())) cspLines.push(`${party}: ${m.text()}`); });
   const start = Date.now();
   await page.goto(base + "/", { waitUntil: "load" });
   const loadMs = Date.now() - start;
@@ -114,6 +116,7 @@ for (const [party, s] of Object.entries(sessions)) {
 await page.click("#view-replay");
 const png = await page.screenshot({ path: join(shots, "replay.png") });
 check("replay: the screenshot is not blank", !blank(png));
+check("no CSP or Trusted Types violation from the page's own code, live or replay", cspLines.length === 0, cspLines.join("\n"));
 await browser.close();
 process.kill(Number(readFileSync(join(varDir, "deconflictd.pid"), "utf8")), "SIGTERM");
 console.log(`screenshots in ${shots}`);
