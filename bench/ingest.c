@@ -53,7 +53,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < AIRCRAFT; i++) {
         dc_report *r = &fleet[i];
         snprintf(r->party, sizeof r->party, "p%d", i % 5);
-        snprintf(r->aircraft, sizeof r->aircraft, "%06x", i);
+        snprintf(r->aircraft, sizeof r->aircraft, "%06X", i);
         r->position = (dc_point){25 + 35 * workload_uniform(&s), -10 + 70 * workload_uniform(&s)};
         r->altitude_m = 3000 + 9000 * workload_uniform(&s);
         r->ground_speed_mps = 200 + 50 * workload_uniform(&s);

@@ -110,9 +110,12 @@ def say(text=""):
 def reports_of(path):
     out = []
     for row in csv.DictReader(open(path)):
-        r = {"aircraft": row["icao24"] or row["callsign"], "callsign": row["callsign"], "time": row["time_utc"],
+        # an aircraft is its ICAO address or, without one (the Su-24's accounts give none), its callsign
+        r = {"aircraft": row["icao24"] or row["callsign"], "time": row["time_utc"],
              "position": {"lat": float(row["lat"]), "lng": float(row["lon"])},
              "altitude": {"value": float(row["alt_ft"]), "units": "FT"}}
+        if row["callsign"]:
+            r["callsign"] = row["callsign"]
         if row["groundspeed_kt"] and row["track_deg"]:
             r["ground_speed"] = {"value": float(row["groundspeed_kt"]), "units": "KT"}
             r["track"] = float(row["track_deg"]) % 360

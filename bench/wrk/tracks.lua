@@ -25,8 +25,10 @@ request = function()
   for i = 1, batch do
     local lat = lat0 + (i % 100) * 0.2
     local lon = lon0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * step_s * 0.002
-    parts[i] = string.format('{"aircraft":"t%d-%d","time":"%s","position":{"lat":%.5f,"lng":%.5f},' ..
-      '"altitude":%d,"ground_speed":200,"track":90}', tid or 0, i, stamp, lat, lon % 170, 3000 + (i % 30) * 300)
+    -- an ICAO 24-bit address, 6 hex digits (the server refuses other names): thread in the top byte
+    parts[i] = string.format('{"aircraft":"%06X","time":"%s","position":{"lat":%.5f,"lng":%.5f},' ..
+      '"altitude":%d,"ground_speed":200,"track":90}', (tid or 0) * 65536 + i, stamp, lat, lon % 170,
+      3000 + (i % 30) * 300)
   end
   return wrk.format("POST", "/v1/tracks", nil, "[" .. table.concat(parts, ",") .. "]")
 end

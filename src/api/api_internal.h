@@ -4,6 +4,7 @@
 #define DECONFLICT_API_INTERNAL_H
 
 #include "deconflict/disclosure.h"
+#include "deconflict/ident.h"
 #include "deconflict/party.h"
 #include "deconflict/store.h"
 

@@ -831,20 +831,22 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
         return rc;
     memset(out, 0, sizeof *out);
     dc_copy_text(out->party, sizeof out->party, party);
-    const char *aircraft = json_string_value(json_object_get(v, "aircraft"));
-    const char *callsign = json_string_value(json_object_get(v, "callsign"));
-    if (aircraft == NULL || aircraft[0] == '\0' || strlen(aircraft) >= sizeof out->aircraft) {
+    /* Names other parties' pages show (separation alerts): the grammar of ident.h, upper case. */
+    char name[DC_AIRCRAFT_MAX];
+    dc_error why;
+    json_t *callsign = json_object_get(v, "callsign");
+    if (dc_ident_aircraft(json_string_value(json_object_get(v, "aircraft")), name, &why) != DC_OK) {
         pointer_to(p, sizeof p, pointer, "aircraft");
-        return fail(d, DC_INVALID, p, "the ICAO 24-bit address or callsign, 1 to 15 characters");
+        return fail(d, DC_INVALID, p, "%s", why.message);
     }
-    if (callsign != NULL && strlen(callsign) >= sizeof out->callsign) {
+    dc_copy_text(out->aircraft, sizeof out->aircraft, name);
+    if (callsign != NULL && dc_ident_callsign(json_string_value(callsign), name, &why) != DC_OK) {
         pointer_to(p, sizeof p, pointer, "callsign");
-        return fail(d, DC_INVALID, p, "at most 15 characters");
+        return fail(d, DC_INVALID, p, "%s", why.message);
     }
-    dc_copy_text(out->aircraft, sizeof out->aircraft, aircraft);
-    dc_copy_text(out->callsign, sizeof out->callsign, callsign ? callsign : "");
+    dc_copy_text(out->callsign, sizeof out->callsign, callsign ? name : "");
     json_t *intent = json_object_get(v, "intent");
-    if (intent != NULL && !dc_party_name_valid(json_string_value(intent))) {
+    if (intent != NULL && dc_ident_object_id(json_string_value(intent), NULL) != DC_OK) {
         pointer_to(p, sizeof p, pointer, "intent");
         return fail(d, DC_INVALID, p, "the id of the caller's intent this aircraft flies");
     }

@@ -142,11 +142,6 @@ static int kind_of_collection(const char *name, size_t len, dc_object_kind *kind
     return 0;
 }
 
-static int id_valid(const char *id)
-{
-    return dc_party_name_valid(id); /* same alphabet: UUIDs and simple names */
-}
-
 /* Whether volume `v` lies where one of a message's coordinates (its stored body) said: its outline
  * covers the coordinate, or its centre (a circle's; a polygon's bounding cap's) is within
  * DC_API_READBACK_TOLERANCE_M of it, or within the side of the MGRS square it was written as,
@@ -1748,9 +1743,9 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
                 return;
             }
             const char *id = slash + 1;
-            if (!id_valid(id)) {
-                dc_api_problem(res, 400, DC_INVALID, NULL,
-                               "an object id is 1 to 63 of A-Z a-z 0-9 . _ -");
+            dc_error why;
+            if (dc_ident_object_id(id, &why) != DC_OK) {
+                dc_api_problem(res, 400, DC_INVALID, NULL, why.message);
                 return;
             }
             if (put)

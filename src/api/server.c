@@ -317,6 +317,37 @@ static const char *query_arg(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* ---- headers on every answer ----
+ * The page holds a party's key and shows strings other parties wrote (labels, messages, aircraft),
+ * so the browser is told to run nothing but the page's own files: no inline script or style, no
+ * eval, markup only through Trusted Types' default policy (web/src/policy.js lets through Leaflet's
+ * few constant strings), fetches only to this origin, never inside another site's frame. An API
+ * answer opened on its own renders nothing and runs nothing. libmicrohttpd's own refusals
+ * (docs/SECURITY-INPUT.md) go out before any callback and carry none of this. */
+static const char page_policy[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; "
+    "trusted-types default";
+static const char api_policy[] =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+enum answer { ANSWER_API, ANSWER_PAGE };
+
+static void add_security_headers(struct MHD_Response *r, enum answer kind)
+{
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            kind == ANSWER_PAGE ? page_policy : api_policy);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* frame-ancestors' older form, for browsers that predate it */
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+    /* API answers hold a party's data: kept by no cache. The page's files hold none, and are
+     * revalidated so that a new build is seen at once. */
+    MHD_add_response_header(r, "Cache-Control", kind == ANSWER_PAGE ? "no-cache" : "no-store");
+}
+
 /* ---- alert streams (Server-Sent Events) ----
  * A stream's reader sends the party's stored alerts after the last id it
  * sent; with nothing to send it suspends its connection, which frees the
@@ -463,7 +494,7 @@ static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, st
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
                                                                stream_reader, st, stream_free);
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    add_security_headers(r, ANSWER_API);
     rq->status = 200;
     enum MHD_Result ok = MHD_queue_response(conn, 200, r);
     MHD_destroy_response(r);
@@ -484,7 +515,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header(r, "Content-Type",
                             res->content_type ? res->content_type : "application/json");
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    add_security_headers(r, ANSWER_API);
     if (res->location[0] != '\0' && res->status == 201)
         MHD_add_response_header(r, "Location", res->location);
     if (res->status == 401)
@@ -515,56 +546,70 @@ static void authenticate(struct server *s, struct MHD_Connection *conn, dc_api_r
     dc_store_commit(s->api.store);
 }
 
-/* The operations picture: files under --web, for anyone (they hold no data;
- * the page asks the API with the party's key). Paths are plain names only. */
+/* The type a file of the page is served as, by its extension; browsers are told not to guess
+ * (nosniff), so an unknown one is only ever downloaded. */
+static const char *static_type(const char *name)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {{".html", "text/html; charset=utf-8"},
+                 {".js", "text/javascript; charset=utf-8"},
+                 {".mjs", "text/javascript; charset=utf-8"},
+                 {".css", "text/css; charset=utf-8"},
+                 {".json", "application/json"},
+                 {".geojson", "application/geo+json"},
+                 {".svg", "image/svg+xml"},
+                 {".png", "image/png"},
+                 {".ico", "image/x-icon"},
+                 {".csv", "text/csv; charset=utf-8"},
+                 {".txt", "text/plain; charset=utf-8"}};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(dot, types[i].ext) == 0)
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* The operations picture: files under --web, for anyone (they hold no data; the page asks the
+ * API with the party's key). Paths are plain names only. 1 when this answered the request (the
+ * file, or 404 for a path under the page that names no file), 0 when the API is to. */
 static int serve_static(struct server *s, struct MHD_Connection *conn, const char *url,
                         struct request *rq, enum MHD_Result *result)
 {
     if (s->config->web == NULL || strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/metrics") == 0)
         return 0;
     const char *name = strcmp(url, "/") == 0 ? "/index.html" : url;
-    for (const char *p = name + 1; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '-' || *p == '_' || *p == '/') ||
-            (p[0] == '.' && p[1] == '.'))
-            return 0;
+    int plain = name[0] == '/';
+    for (const char *p = name + 1; plain && *p; p++)
+        plain = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                 *p == '.' || *p == '-' || *p == '_' || *p == '/') &&
+                !(p[0] == '.' && p[1] == '.');
     char path[512];
-    snprintf(path, sizeof path, "%s%s", s->config->web, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return 0;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = size >= 0 ? malloc((size_t)size + 1) : NULL;
-    if (data == NULL || fread(data, 1, (size_t)size, f) != (size_t)size) {
-        free(data);
-        fclose(f);
-        return 0;
+    int n = snprintf(path, sizeof path, "%s%s", s->config->web, name);
+    FILE *f = plain && n > 0 && (size_t)n < sizeof path ? fopen(path, "rb") : NULL;
+    struct stat st;
+    char *data = NULL;
+    /* a directory opens too; only a regular file is a page's file */
+    if (f != NULL && fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0) {
+        data = malloc((size_t)st.st_size + 1);
+        if (data != NULL && fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+            free(data);
+            data = NULL;
+        }
     }
-    fclose(f);
-    static const struct {
-        const char *ext, *type;
-    } types[] = {{".html", "text/html; charset=utf-8"},
-                 {".js", "text/javascript"},
-                 {".mjs", "text/javascript"},
-                 {".css", "text/css"},
-                 {".json", "application/json"},
-                 {".svg", "image/svg+xml"},
-                 {".png", "image/png"},
-                 {".geojson", "application/geo+json"},
-                 {".csv", "text/csv"}};
-    const char *type = "application/octet-stream", *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            type = types[i].type;
+    if (f != NULL)
+        fclose(f);
+    if (data == NULL) {
+        dc_api_response res;
+        memset(&res, 0, sizeof res);
+        dc_api_problem(&res, 404, DC_NOT_FOUND, NULL, "no such file of the operations picture");
+        *result = send_response(conn, rq, &res);
+        return 1;
+    }
     struct MHD_Response *r =
-        MHD_create_response_from_buffer((size_t)size, data, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
-    MHD_add_response_header(
-        r, "Content-Security-Policy",
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+        MHD_create_response_from_buffer((size_t)st.st_size, data, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", static_type(name));
+    add_security_headers(r, ANSWER_PAGE);
     rq->status = 200;
     *result = MHD_queue_response(conn, 200, r);
     MHD_destroy_response(r);

@@ -68,13 +68,13 @@ try:
     sent_at = time.time()
     for k in range(0, 25):
         t = 10 * k
-        status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", t, k * deg_per_10s)])
+        status, _, doc = s.call("POST", "/v1/tracks", red, [report("R1", t, k * deg_per_10s)])
         r.equal(f"red's report at {t} s", 200, status)
-        status, _, doc = s.call("POST", "/v1/tracks", blue, [report("b1", t, 0.8 - k * deg_per_10s, track=270)])
+        status, _, doc = s.call("POST", "/v1/tracks", blue, [report("B1", t, 0.8 - k * deg_per_10s, track=270)])
         time.sleep(0.25)
     # NDJSON batches work too
-    status, _, doc = s.call("POST", "/v1/tracks", green, raw=(json.dumps(report("g1", 230, 5.0)) + "\n" +
-                                                              json.dumps(report("g1", 240, 5.0 + deg_per_10s)) + "\n").encode(),
+    status, _, doc = s.call("POST", "/v1/tracks", green, raw=(json.dumps(report("G1", 230, 5.0)) + "\n" +
+                                                              json.dumps(report("G1", 240, 5.0 + deg_per_10s)) + "\n").encode(),
                             headers={"Content-Type": "application/x-ndjson"})
     r.equal("an NDJSON batch", (200, 2), (status, doc.get("accepted")))
     time.sleep(1.5)
@@ -99,12 +99,12 @@ try:
     r.check("blue is told of the warning and incursion in its zone", {a["level"] for a in blue_zone} >= {"warning", "incursion"})
     r.check("blue is never told red's advisories", all(a["level"] in ("warning", "incursion") for a in blue_zone))
     r.check("blue learns identity and position, not red's predicted entry",
-            all("entry" not in a and a["track"]["aircraft"] == "r1" for a in blue_zone))
+            all("entry" not in a and a["track"]["aircraft"] == "R1" for a in blue_zone))
     r.check("all of red's alerts are about red's aircraft", all(a["track"]["party"] == "red" for a in red_alerts))
     r.equal("green, far away, is told nothing", [], list(stored["green"]))
     tracks = {name: [t["aircraft"] for t in s.call("GET", "/v1/tracks", key)[2]["items"]]
               for name, key in (("red", red), ("blue", blue), ("green", green))}
-    r.equal("each party lists only its own live tracks", {"red": ["r1"], "blue": ["b1"], "green": ["g1"]}, tracks)
+    r.equal("each party lists only its own live tracks", {"red": ["R1"], "blue": ["B1"], "green": ["G1"]}, tracks)
     # resume after a given event
     first = min(stored["red"])
     again = Stream(s.port, red, last_event_id=first)
@@ -114,47 +114,47 @@ try:
     r.equal("Last-Event-ID resumes after that event", sorted(i for i in stored["red"] if i > first),
             sorted(i for i, _ in again.events))
     # implausible reports are flagged, not trusted
-    status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", 300, 10.0)])
-    r.equal("a jump of 900 km in 50 s is flagged", [{"index": 0, "aircraft": "r1", "reason": "implausible_jump"}],
+    status, _, doc = s.call("POST", "/v1/tracks", red, [report("R1", 300, 10.0)])
+    r.equal("a jump of 900 km in 50 s is flagged", [{"index": 0, "aircraft": "R1", "reason": "implausible_jump"}],
             doc.get("flagged"))
-    status, _, doc = s.call("POST", "/v1/tracks", red, [report("r1", 305, 1.0, speed=1200)])
+    status, _, doc = s.call("POST", "/v1/tracks", red, [report("R1", 305, 1.0, speed=1200)])
     r.equal("a ground speed of 1,200 m/s (above Mach 3) is flagged",
-            [{"index": 0, "aircraft": "r1", "reason": "implausible_speed"}], doc.get("flagged"))
-    status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r1", 310, 1.0), colour="red")])
+            [{"index": 0, "aircraft": "R1", "reason": "implausible_speed"}], doc.get("flagged"))
+    status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("R1", 310, 1.0), colour="red")])
     r.equal("an unknown field refuses the batch", (400, "/0/colour"), (status, doc.get("pointer")))
     # conformance: a report naming an intent and flying outside all its volumes
     status, _, _ = s.call("PUT", "/v1/intents/g-route", green, {"volumes": [volume(
         ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2025-01-01T09:00:00Z", "2025-01-01T12:00:00Z")]})
     r.equal("green's intent", 201, status)
-    inside = dict(report("g2", 400, 0), position="38.1N 40.1E", intent="g-route")
+    inside = dict(report("G2", 400, 0), position="38.1N 40.1E", intent="g-route")
     status, _, doc = s.call("POST", "/v1/tracks", green, [inside])
     r.equal("a report inside the intent raises nothing", (200, 0), (status, doc.get("alerts")))
     r.equal("the intent is still accepted", "accepted", s.call("GET", "/v1/intents/g-route", green)[2].get("state"))
     # 17.5 km on, 100 s later (a plausible 175 m/s: a report the monitor would not trust says nothing)
-    outside = dict(report("g2", 500, 0), position="38.1N 40.3E", intent="g-route")
+    outside = dict(report("G2", 500, 0), position="38.1N 40.3E", intent="g-route")
     status, _, doc = s.call("POST", "/v1/tracks", green, [outside])
     r.equal("a report 9 km outside the intent raises one alert", (200, 1), (status, doc.get("alerts")))
     got = s.call("GET", "/v1/intents/g-route", green)[2]
     r.equal("the intent becomes nonconforming, version 2", ("nonconforming", 2), (got.get("state"), got.get("version")))
     conf = [a for a in s.call("GET", "/v1/alerts?since=0", green)[2]["items"] if a["kind"] == "conformance"]
-    r.equal("green is told its aircraft left its intent", [("nonconforming", "g2", "g-route")],
+    r.equal("green is told its aircraft left its intent", [("nonconforming", "G2", "g-route")],
             [(a["level"], a["track"]["aircraft"], a["intent"]["id"]) for a in conf])
-    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(outside, time=report("g2", 510, 0)["time"])])
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(outside, time=report("G2", 510, 0)["time"])])
     r.equal("staying outside does not repeat the alert", 0, doc.get("alerts"))
-    status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("r9", 400, 3.3), position="38.6N 41.0E", intent="g-route")])
+    status, _, doc = s.call("POST", "/v1/tracks", red, [dict(report("R9", 400, 3.3), position="38.6N 41.0E", intent="g-route")])
     r.equal("naming another party's intent changes nothing of it", ("nonconforming", 2, 0),
             (got.get("state"), s.call("GET", "/v1/intents/g-route", green)[2].get("version"), doc.get("alerts")))
     status, _, _ = s.call("PUT", "/v1/intents/g-done", green, {"state": "ended", "volumes": [volume(
         ["38.0N 40.0E", "38.0N 40.2E", "38.2N 40.2E", "38.2N 40.0E"], 0, 6000, "2025-01-01T09:00:00Z", "2025-01-01T12:00:00Z")]})
-    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("g3", 400, 0), position="39.5N 42.5E", intent="g-done")])
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("G3", 400, 0), position="39.5N 42.5E", intent="g-done")])
     r.equal("an ended intent is not made nonconforming", (0, "ended"),
             (doc.get("alerts"), s.call("GET", "/v1/intents/g-done", green)[2].get("state")))
     r.check("the state change is audited", any(i["action"] == "intent.put" for i in
                                                 s.call("GET", "/v1/audit?object=intent/green/g-route", green)[2]["items"]))
     r.equal("alerts are audited", True, any(i["action"] == "alert" for i in
-                                              s.call("GET", "/v1/audit?object=track/red/r1", red)[2]["items"]))
+                                              s.call("GET", "/v1/audit?object=track/red/R1", red)[2]["items"]))
     # one audit record per alert names everyone told, with the id of each one's copy
-    told = [i for i in s.call("GET", "/v1/audit?object=track/red/r1", blue)[2]["items"] if i["action"] == "alert"]
+    told = [i for i in s.call("GET", "/v1/audit?object=track/red/R1", blue)[2]["items"] if i["action"] == "alert"]
     both = [i for i in told if i["recipients"] == "red,blue"]
     r.check("an alert in blue's zone is one record naming red and blue", len(both) > 0, [i["recipients"] for i in told])
     copies = [json.loads(i["detail"])["alerts"] if isinstance(i["detail"], str) else i["detail"]["alerts"] for i in both]
@@ -166,7 +166,7 @@ try:
     r.equal("another intent of green's", 201, status)
     s.stop()
     s = Server(keep_dir=s.dir, extra_args=("--establish-seconds", "2"))
-    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("g4", 600, 0), position="38.1N 40.5E", intent="g-later")])
+    status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("G4", 600, 0), position="38.1N 40.5E", intent="g-later")])
     r.equal("after a restart, a report outside an intent still raises its alert", (200, 1), (status, doc.get("alerts")))
     r.equal("and the intent becomes nonconforming", "nonconforming",
             s.call("GET", "/v1/intents/g-later", green)[2].get("state"))

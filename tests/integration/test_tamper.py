@@ -24,7 +24,7 @@ try:
         "buffers": {"lateral": 500, "vertical": 100, "time": 30}}})
     s.call("GET", "/v1/intents/n1", c)
     # last: south's aircraft flies into north's zone; its alerts are chained unsigned under one checkpoint
-    reports = [{"aircraft": "s-ac", "time": f"2025-03-01T08:10:{sec:02d}Z", "position": f"36.1N {36.95 + sec * 0.0022:.4f}E",
+    reports = [{"aircraft": "SAC1", "time": f"2025-03-01T08:10:{sec:02d}Z", "position": f"36.1N {36.95 + sec * 0.0022:.4f}E",
                 "altitude": 3000, "ground_speed": 200, "track": 90} for sec in range(0, 60, 10)]
     status, _, doc = s.call("POST", "/v1/tracks", b, reports)
     r.check("the track batch raises alerts", status == 200 and doc.get("alerts", 0) >= 2, doc)

@@ -29,7 +29,8 @@ for run in (1, 2):
                    "russia submits hazard albab-strike: REFUSED", "because of a site of turkey (protected_site)",
                    "russia confirms the read-back", "russia submits hazard jan22-strike: accepted",
                    "Who saw the Russian flight plan? parties: coalition", ": OK (0 problems)",
-                   "Turkey (OSM)", "report: ", "shared with russia", "the same as the report's"):
+                   "Turkey (OSM)", "report: ", "shared with russia", "the same as the report's",
+                   "russia reports 196 positions (Turkey's account of the Su-24 track): 196 accepted"):
         check(f"run {run} says {expect!r}", expect in text, text[-1500:] if run == 2 else "")
     if run == 2:
         print(text, flush=True)

@@ -169,7 +169,7 @@ html2 = os.path.join(tmp, "again.html")
 run("replay", *args, "--report", html2)
 check("the same inputs write the same report, byte for byte", open(html2).read() == page)
 with open(os.path.join(theirs, "track-russia-account.csv"), "a") as f:
-    f.write("2015-11-24T07:30:00Z,su24r,SU24-RU,35.9,36.0,19000.0,252.1,300.0\n")
+    f.write("2015-11-24T07:30:00Z,,SU24RU,35.9,36.0,19000.0,252.1,300.0\n")
 changed = subprocess.run(" ".join([CLI, "replay", rerun]), shell=True, cwd=theirs, capture_output=True, text=True, timeout=600)
 check("an altered track changes the digest", changed.returncode == 0 and json.loads(changed.stdout)["result_sha256"] != shown)
 print(f"report: {html} (result sha256 {shown})", flush=True)

@@ -30,7 +30,7 @@ try:
         key = s.operator if path == "/v1/parties" else alice
         status, _, _ = s.call(method, path, key, raw=json.dumps(doc).encode(), headers={"Content-Type": "text/plain"})
         r.equal(f"{method} {path} as text/plain: 415", 415, status)
-    report = json.dumps({"aircraft": "ac1", "time": "2033-01-01T10:00:00Z", "position": "36.05N 37.05E", "altitude": 1000})
+    report = json.dumps({"aircraft": "AC1", "time": "2033-01-01T10:00:00Z", "position": "36.05N 37.05E", "altitude": 1000})
     status, _, _ = s.call("POST", "/v1/tracks", alice, raw=report.encode(), headers={"Content-Type": "text/csv"})
     r.equal("position reports as text/csv: 415", 415, status)
     r.equal("nothing changed", before, snapshot(s.db))

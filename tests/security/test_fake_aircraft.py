@@ -38,11 +38,11 @@ try:
     t = 0
     for k in range(4):  # alpha's real aircraft, established over 3.3 s of receipt
         t = 5 * k
-        r.equal(f"alpha's report {k}", 200, s.call("POST", "/v1/tracks", a, [report("a1", t, *a1_at(t))])[0])
+        r.equal(f"alpha's report {k}", 200, s.call("POST", "/v1/tracks", a, [report("A1", t, *a1_at(t))])[0])
         time.sleep(1.1)
     # bravo invents 121 aircraft in one batch, all around alpha's aircraft
     lat, lon = a1_at(t)
-    fakes = [report(f"f{i}", t, lat + ((i % 11) - 5) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(121)]
+    fakes = [report(f"F{i}", t, lat + ((i % 11) - 5) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(121)]
     status, _, doc = s.call("POST", "/v1/tracks", b, fakes)
     r.equal("the batch is answered", 200, status)
     r.equal("100 new aircraft a minute are taken, the rest refused", (100, 21), (doc["accepted"], len(doc["flagged"])))
@@ -54,7 +54,7 @@ try:
     op = all_alerts(s, s.operator)
     r.check("the operator is alerted to the burst, naming bravo",
             any(x["kind"] == "new_aircraft" and x["party"] == "bravo" and x["new_aircraft"] >= 101 for x in op), str(op)[:300])
-    who = cli("audit", "who-saw", "track/alpha/a1", "--db", s.db).stdout.strip().splitlines()[-1]
+    who = cli("audit", "who-saw", "track/alpha/A1", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("who-saw on alpha's aircraft: not bravo, yet", "bravo" not in who, who)
     burst = cli("audit", "who-saw", "party/bravo", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("the burst alert is audited: the operator was told about bravo", "operator" in burst, burst)
@@ -66,8 +66,8 @@ try:
     for k in range(1, 5):
         t2 = t + 5 * k
         la, lo = a1_at(t2)
-        s.call("POST", "/v1/tracks", a, [report("a1", t2, la, lo)])
-        s.call("POST", "/v1/tracks", b, [report("f60", t2, la + 0.004, lo + 0.002)])
+        s.call("POST", "/v1/tracks", a, [report("A1", t2, la, lo)])
+        s.call("POST", "/v1/tracks", b, [report("F60", t2, la + 0.004, lo + 0.002)])
         time.sleep(1.1)
     got = all_alerts(s, b)
     sep = [x for x in got if x["kind"] == "separation" and x["other"]["party"] == "alpha"]
@@ -76,14 +76,14 @@ try:
             sep and all(abs(x["other"]["relative"]["east_m"]) % 500 == 0 and abs(x["other"]["relative"]["north_m"]) % 500 == 0
                         and abs(round(x["other"]["relative"]["up_m"] / 30.48) * 30.48 - x["other"]["relative"]["up_m"]) < 1e-6
                         for x in sep), str(sep)[:300])
-    who = cli("audit", "who-saw", "track/alpha/a1", "--db", s.db).stdout.strip().splitlines()[-1]
+    who = cli("audit", "who-saw", "track/alpha/A1", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("who-saw on alpha's aircraft names bravo", "bravo" in who, who)
     # a report dated a day ahead would make every other party's reports stale: refused
-    status, _, doc = s.call("POST", "/v1/tracks", b, [dict(report("f60", 0, 36.0, 37.5), time="2099-01-01T00:00:00Z")])
+    status, _, doc = s.call("POST", "/v1/tracks", b, [dict(report("F60", 0, 36.0, 37.5), time="2099-01-01T00:00:00Z")])
     r.equal("a report from the future is refused", (200, 0, "in_the_future"),
             (status, doc.get("accepted"), (doc.get("flagged") or [{}])[0].get("reason")))
     la, lo = a1_at(t + 25)
-    status, _, doc = s.call("POST", "/v1/tracks", a, [report("a1", t + 25, la, lo)])
+    status, _, doc = s.call("POST", "/v1/tracks", a, [report("A1", t + 25, la, lo)])
     r.equal("and alpha's next report is still taken", (200, 1), (status, doc.get("accepted")))
 finally:
     s.stop()

@@ -42,7 +42,7 @@ try:
         r.equal(f"{what}: problem+json", "application/problem+json", headers.get("content-type"))
         r.equal(f"{what}: pointer", pointer, doc.get("pointer") if isinstance(doc, dict) else doc)
         r.equal(f"{what}: type", "/problems/range", doc.get("type") if isinstance(doc, dict) else doc)
-    status, _, doc = s.call("POST", "/v1/tracks", alice, [{"aircraft": "ac1", "time": "9999-12-31T23:59:59-23:59",
+    status, _, doc = s.call("POST", "/v1/tracks", alice, [{"aircraft": "AC1", "time": "9999-12-31T23:59:59-23:59",
                                                           "position": "36.05N 37.05E", "altitude": 1000}])
     r.equal("a position report in the year 10000", (400, "/0/time"), (status, doc.get("pointer")))
     r.equal("nothing was stored by any of them", before, snapshot(s.db))

@@ -1,4 +1,6 @@
-// app.js - the operations picture: one party's objects, notices, live tracks and alerts over Natural Earth, and replays.
+// app.js - the operations picture: one party's objects, notices, messages, live tracks and alerts over Natural Earth, and replays.
+// Every string from the API or a file is put on the page as text (textContent, text nodes, elements handed to Leaflet),
+// never parsed as markup: other parties write labels, messages and names (web/tests/lint.mjs holds this file to it).
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -6,8 +8,15 @@
                   trails: {}, alerts: [], streamAbort: null };
   const colours = { accepted: "#1565c0", activated: "#2e7d32", proposed: "#6d4c41", ended: "#9e9e9e", withdrawn: "#9e9e9e",
                     nonconforming: "#c62828" };
-  const map = L.map("map", { zoomControl: true, attributionControl: true, preferCanvas: true }).setView([36, 37], 7);
-  map.attributionControl.setPrefix("Natural Earth (public domain) · Leaflet");
+  // Leaflet's attribution control writes markup; the attribution is in the page's footer instead.
+  const map = L.map("map", { zoomControl: true, attributionControl: false, preferCanvas: true }).setView([36, 37], 7);
+
+  // A tooltip's content as an element: Leaflet reads a string as markup, an element as itself.
+  function textElement(text) {
+    const span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
 
   // The base map: Natural Earth land and borders as vectors, no tile server.
   fetch("data/countries-50m.json").then((r) => r.json()).then((topo) => {
@@ -57,11 +66,16 @@
         for (const v of o.volumes || []) {
           if (!inWindow(v, t)) continue;
           shape(v, { color: colour, weight: kind === "zone" ? 2 : 1, fillOpacity: kind === "zone" ? 0.08 : 0.25 })
-            .bindTooltip(`${kind} ${o.id} (${o.owner})`).addTo(g);
+            .bindTooltip(textElement(describe(o))).addTo(g);
         }
         if (o.route) L.polyline(o.route.waypoints.map((w) => [w.position.lat, w.position.lng]), { color: colour, weight: 2 }).addTo(g);
       }
     }
+  }
+
+  // An object as the lists and tooltips name it; a site's label is its owner's free text.
+  function describe(o) {
+    return `${o.kind} ${o.id} — ${o.owner}${o.state ? ", " + o.state : ""}${o.label ? ": " + o.label : ""}`;
   }
 
   function listItem(ul, text, attrs = {}) {
@@ -80,9 +94,9 @@
     }
     const fill = (id, list) => {
       const ul = $(id);
-      ul.innerHTML = "";
+      ul.replaceChildren();
       for (const o of list) {
-        const li = listItem(ul, `${o.kind} ${o.id} — ${o.owner}${o.state ? ", " + o.state : ""}`, { "data-id": o.id, "data-owner": o.owner });
+        const li = listItem(ul, describe(o), { "data-id": o.id, "data-owner": o.owner });
         li.addEventListener("click", () => focusObject(o));
         li.addEventListener("keydown", (e) => { if (e.key === "Enter") focusObject(o); });
       }
@@ -93,7 +107,7 @@
     drawObjects();
     const notices = await api("/v1/notices");
     const ul = $("notices");
-    ul.innerHTML = "";
+    ul.replaceChildren();
     layer("notices").clearLayers();
     for (const n of notices.body.items || []) {
       listItem(ul, n.object && n.counterpart
@@ -103,10 +117,31 @@
     }
   }
 
+  // Messages on the direct line: the sender's text and, for each coordinate, the sender's original beside its
+  // read-back in this party's notation.
+  async function loadMessages() {
+    const r = await api("/v1/messages");
+    const ul = $("messages");
+    ul.replaceChildren();
+    for (const m of r.status === 200 ? r.body.items : []) {
+      const li = listItem(ul, `#${m.id} ${m.from} → ${m.to}${m.acknowledged ? " (confirmed)" : ""}: `, { "data-message": m.id });
+      const text = document.createElement("q");
+      text.textContent = m.text;
+      li.appendChild(text);
+      const coords = document.createElement("ul");
+      for (const c of m.coordinates) listItem(coords, `${c.original} → ${c.readback} (${c.mgrs})`);
+      li.appendChild(coords);
+    }
+  }
+
   function focusObject(o) {
     const v = (o.volumes || [])[0];
     if (!v) return;
-    map.fitBounds(shape(v, {}).addTo(map).remove().getBounds ? shape(v, {}).getBounds() : map.getBounds());
+    // a circle knows its bounds only on a map
+    const outline = shape(v, {}).addTo(map);
+    const bounds = outline.getBounds();
+    outline.remove();
+    map.fitBounds(bounds);
   }
 
   async function loadTracks() {
@@ -115,12 +150,12 @@
     const g = layer("tracks");
     g.clearLayers();
     const ul = $("tracks");
-    ul.innerHTML = "";
+    ul.replaceChildren();
     for (const t of r.body.items) {
       const trail = (state.trails[t.aircraft] = (state.trails[t.aircraft] || []).concat([[t.position.lat, t.position.lng]]).slice(-30));
       L.polyline(trail, { color: "#00838f", weight: 2 }).addTo(g);
       L.circleMarker([t.position.lat, t.position.lng], { radius: 5, color: "#00838f", fillOpacity: 1 })
-        .bindTooltip(`${t.aircraft} ${Math.round(t.altitude_m)} m`).addTo(g);
+        .bindTooltip(textElement(`${t.aircraft} ${Math.round(t.altitude_m)} m`)).addTo(g);
       listItem(ul, `${t.aircraft} ${t.position.lat.toFixed(4)}, ${t.position.lng.toFixed(4)}, ${Math.round(t.altitude_m)} m`, { "data-aircraft": t.aircraft });
     }
   }
@@ -202,6 +237,7 @@
     $("live").hidden = false;
     $("sign-out").hidden = false;
     await loadObjects();
+    await loadMessages();
     await loadTracks();
     const past = await api("/v1/alerts");
     for (const a of past.body.items || []) showAlert(a);
@@ -235,7 +271,7 @@
     g.clearLayers();
     L.geoJSON(zone, { style: { color: "#e65100", weight: 2, fillOpacity: 0.15 } }).addTo(g);
     const body = $("replay-table").querySelector("tbody");
-    body.innerHTML = "";
+    body.replaceChildren();
     const paths = [];
     for (const [i, t] of data.tracks.entries()) {
       const pts = t.points.map((p) => [p[1], p[2]]);
@@ -243,8 +279,14 @@
       L.polyline(pts, { color: i ? "#1565c0" : "#c62828", weight: 2 }).addTo(g);
       const c = t.crossings[0];
       const row = document.createElement("tr");
-      row.innerHTML = c ? `<td>${t.name}</td><td>${c.entry.slice(11, 22)}</td><td>${c.exit.slice(11, 22)}</td><td>${c.duration_s.toFixed(1)} s</td><td>${Math.round(c.max_depth_m)} m</td><td>${(c.distance_inside_m / 1000).toFixed(2)} km</td>`
-                        : `<td>${t.name}</td><td colspan="5">never enters</td>`;
+      const cells = c ? [t.name, c.entry.slice(11, 22), c.exit.slice(11, 22), `${c.duration_s.toFixed(1)} s`, `${Math.round(c.max_depth_m)} m`,
+                         `${(c.distance_inside_m / 1000).toFixed(2)} km`] : [t.name, "never enters"];
+      for (const text of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        row.appendChild(td);
+      }
+      if (!c) row.lastChild.colSpan = 5;
       body.appendChild(row);
       for (const cr of t.crossings) L.polyline([[cr.entry_point[0], cr.entry_point[1]], [cr.exit_point[0], cr.exit_point[1]]], { color: "#000", weight: 6, opacity: 0.5 }).addTo(g);
     }

@@ -38,12 +38,14 @@ const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"] });
 const sessions = {};
+const cspLines = []; // the page's own code, live and replay, must never meet its CSP or Trusted Types
 for (const party of ["turkey", "coalition"]) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const intents = [];
   page.on("response", async (r) => { if (r.url().endsWith("/v1/intents")) intents.push(await r.text()); });
   page.on("pageerror", (e) => console.log(`${party} page error: ${e.message}`));
+  page.on("console", (m) => { if (/Content Security Policy|Trusted Type|Refused to/i.test(m.text())) cspLines.push(`${party}: ${m.text()}`); });
   const start = Date.now();
   await page.goto(base + "/", { waitUntil: "load" });
   const loadMs = Date.now() - start;
@@ -68,15 +70,15 @@ check("nothing of it in Turkey's DOM", !(await sessions.turkey.page.content()).i
 const now = Date.now();
 const at = (ms) => new Date(now + ms).toISOString().replace(/\.\d+Z$/, "Z");
 const reports = [
-  { aircraft: "tk1", time: at(0), position: "36.50N 38.00E", altitude: 4000, ground_speed: 200, track: 90 },
-  { aircraft: "tk2", time: at(0), position: "36.50N 38.25E", altitude: 4000, ground_speed: 200, track: 270 },
+  { aircraft: "TK1", time: at(0), position: "36.50N 38.00E", altitude: 4000, ground_speed: 200, track: 90 },
+  { aircraft: "TK2", time: at(0), position: "36.50N 38.25E", altitude: 4000, ground_speed: 200, track: 270 },
 ];
 const pushed = Date.now();
 const r = await fetch(base + "/v1/tracks", { method: "POST", body: JSON.stringify(reports),
   headers: { Authorization: "Bearer " + keys.turkey, "Content-Type": "application/json" } });
 check("the track is taken", r.status === 200, String(r.status));
 const page = sessions.turkey.page;
-await page.waitForSelector("#tracks li[data-aircraft='tk1']", { timeout: 2000 }).then(() => check("the track appears within 2 s", true),
+await page.waitForSelector("#tracks li[data-aircraft='TK1']", { timeout: 2000 }).then(() => check("the track appears within 2 s", true),
   () => check("the track appears within 2 s", false));
 await page.waitForSelector("#alerts li[data-level]", { timeout: 2000 }).then(() => check("an alert appears within 2 s", true),
   () => check("an alert appears within 2 s", false));
@@ -94,7 +96,7 @@ const put = await fetch(base + "/v1/intents/tk-patrol", { method: "PUT",
 check("Turkey's patrol intent is accepted", put.status === 201, String(put.status));
 await fetch(base + "/v1/tracks", { method: "POST",
   headers: { Authorization: "Bearer " + keys.turkey, "Content-Type": "application/json" },
-  body: JSON.stringify([{ aircraft: "tk3", time: at(0), position: "37.50N 36.30E", altitude: 4000, intent: "tk-patrol" }]) });
+  body: JSON.stringify([{ aircraft: "TK3", time: at(0), position: "37.50N 36.30E", altitude: 4000, intent: "tk-patrol" }]) });
 await page.waitForSelector("#alerts li[data-level='nonconforming']", { timeout: 2000 }).then(
   async (li) => check("a conformance alert appears within 2 s, naming the intent", (await li.textContent()).includes("tk-patrol")),
   () => check("a conformance alert appears within 2 s, naming the intent", false));
@@ -121,6 +123,7 @@ for (const [party, s] of Object.entries(sessions)) {
 await page.click("#view-replay");
 const png = await page.screenshot({ path: join(shots, "replay.png") });
 check("replay: the screenshot is not blank", !blank(png));
+check("no CSP or Trusted Types violation from the page's own code, live or replay", cspLines.length === 0, cspLines.join("\n"));
 await browser.close();
 // the demo's server must stop cleanly: its log's last words, and no sanitizer report
 const pid = Number(readFileSync(join(varDir, "deconflictd.pid"), "utf8"));
