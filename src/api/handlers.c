@@ -750,35 +750,32 @@ static void set_party(dc_api *api, const dc_api_request *req, dc_api_response *r
     json_decref(root);
 }
 
-static void rotate_party_key(dc_api *api, const dc_api_request *req, dc_api_response *res)
+/* A key rotated or revoked: the same request, another use case. */
+static void change_party_key(dc_api *api, const dc_api_request *req, dc_api_response *res,
+                             dc_status (*change)(dc_store *, const uint8_t *, const char *,
+                                                 const char *, dc_party_admin_result *, dc_error *))
 {
     char name[DC_ID_MAX];
     dc_party_admin_result r;
     dc_error err;
     if (party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
         return;
-    dc_status rc =
-        dc_party_admin_rotate_key(api->store, api->secret_key, "operator", name, &r, &err);
+    dc_status rc = change(api->store, api->secret_key, "operator", name, &r, &err);
     if (rc == DC_OK)
         party_admin_done(res, 200, &r);
     else
         party_admin_failure(res, rc, &err, 1);
-    sodium_memzero(r.key, sizeof r.key);
+    sodium_memzero(r.key, sizeof r.key); /* a new key leaves only in the response */
+}
+
+static void rotate_party_key(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    change_party_key(api, req, res, dc_party_admin_rotate_key);
 }
 
 static void revoke_party_key(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    char name[DC_ID_MAX];
-    dc_party_admin_result r;
-    dc_error err;
-    if (party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
-        return;
-    dc_status rc =
-        dc_party_admin_revoke_key(api->store, api->secret_key, "operator", name, &r, &err);
-    if (rc == DC_OK)
-        party_admin_done(res, 200, &r);
-    else
-        party_admin_failure(res, rc, &err, 1);
+    change_party_key(api, req, res, dc_party_admin_revoke_key);
 }
 
 static void set_me(dc_api *api, const dc_api_request *req, dc_api_response *res)

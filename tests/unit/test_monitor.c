@@ -312,6 +312,46 @@ static void test_zone_warning_at_its_threshold(void **state)
     }
 }
 
+/* A lower level is announced only once it has held for hold_s (10 s): an aircraft that turns
+ * away from a zone is not declared clear on its first report heading away. */
+static void test_lower_level_holds(void **state)
+{
+    (void)state;
+    dc_point sq[4];
+    double corners[4][2] = {{10000, -5000}, {20000, -5000}, {20000, 5000}, {10000, 5000}};
+    for (int i = 0; i < 4; i++) {
+        dc_point p;
+        dc_geodesic_direct(ORIGIN, 90, corners[i][0], &p, NULL);
+        dc_geodesic_direct(p, 0, corners[i][1], &sq[i], NULL);
+    }
+    const dc_point *rings[] = {sq};
+    size_t sizes[] = {4};
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+    assert_int_equal(dc_monitor_add_zone(m, "north", "box", rings, sizes, 1, NULL, 0), DC_OK);
+    dc_alert_list alerts = {0};
+    dc_report_verdict v;
+    dc_report toward = report("p", "a", T0, 0, 0, 1000, 100, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &toward, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 1);
+    assert_int_equal(alerts.items[0].level, DC_LEVEL_ADVISORY);
+    dc_alert_list_clear(&alerts);
+    /* turned away: clear is pending, not yet announced */
+    dc_report away = report("p", "a", T0 + 5 * DC_US_PER_S, 400, 0, 1000, 100, 270, 0);
+    assert_int_equal(dc_monitor_ingest(m, &away, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 0);
+    dc_report still = report("p", "a", T0 + 14 * DC_US_PER_S, -500, 0, 1000, 100, 270, 0);
+    assert_int_equal(dc_monitor_ingest(m, &still, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 0);
+    /* held 10 s and more: announced */
+    dc_report held = report("p", "a", T0 + 16 * DC_US_PER_S, -700, 0, 1000, 100, 270, 0);
+    assert_int_equal(dc_monitor_ingest(m, &held, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 1);
+    assert_int_equal(alerts.items[0].level, DC_LEVEL_CLEAR);
+    dc_alert_list_clear(&alerts);
+    dc_monitor_free(m);
+}
+
 static void test_report_plausibility(void **state)
 {
     (void)state;
@@ -747,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_separation_geometries),
         cmocka_unit_test(test_report_plausibility),
         cmocka_unit_test(test_separation_boundaries),
+        cmocka_unit_test(test_lower_level_holds),
         cmocka_unit_test(test_zone_warning_at_its_threshold),
         cmocka_unit_test(test_establishment_before_disclosure),
         cmocka_unit_test(test_new_aircraft_limit),
