@@ -866,7 +866,12 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     signal(SIGPIPE, SIG_IGN);
     struct MHD_Daemon *d = NULL;
     if (rc == DC_OK) {
-        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
+        /* poll, not epoll: libmicrohttpd 0.9.75 quiesces an epoll thread pool by removing the
+         * listen socket from each worker's epoll set while the worker may be removing it too,
+         * and panics when the second removal fails ("Failed to remove listen FD from epoll
+         * set", seen at SIGTERM under load). poll keeps no such state; at our connection limit
+         * (1,000 across the pool) it costs nothing measurable (docs/PERFORMANCE.md). */
+        unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC |
                          MHD_ALLOW_SUSPEND_RESUME;
         if (addr.ss_family == AF_INET6)
             flags |= MHD_USE_IPv6;
