@@ -25,6 +25,9 @@ typedef struct dc_monitor_config {
     /* New aircraft one party may start per minute of receipt (0: no limit); past it their
      * reports are refused (DC_REPORT_TOO_MANY_NEW) and the operator alerted once a minute. */
     unsigned new_aircraft_per_minute;
+    /* More new aircraft than this in a minute (accepted or not) alert the operator, once a minute
+     * (0: only when the limit above refuses one). */
+    unsigned new_aircraft_alert;
 } dc_monitor_config;
 
 /* Defaults as listed above. */
@@ -56,7 +59,8 @@ typedef enum dc_report_verdict {
     DC_REPORT_IMPLAUSIBLE_SPEED,    /* a ground speed or vertical rate above max_speed */
     DC_REPORT_TOO_MANY_NEW,         /* a new aircraft past its party's new_aircraft_per_minute */
     DC_REPORT_FUTURE /* dated more than DC_MONITOR_MAX_FUTURE_S after it was received: believed,
-                        it would make every other party's reports stale */
+                        it would make every other party's reports stale; the operator is told
+                        (DC_ALERT_CLOCK, once a minute a party) */
 } dc_report_verdict;
 
 #define DC_MONITOR_MAX_FUTURE_S 60
@@ -66,8 +70,9 @@ const char *dc_report_verdict_name(dc_report_verdict verdict);
 typedef enum dc_alert_kind {
     DC_ALERT_ZONE,
     DC_ALERT_SEPARATION,
-    DC_ALERT_CONFORMANCE, /* a track outside every volume of the intent it flies */
-    DC_ALERT_NEW_AIRCRAFT /* to the operator: a party started more aircraft than allowed */
+    DC_ALERT_CONFORMANCE,  /* a track outside every volume of the intent it flies */
+    DC_ALERT_NEW_AIRCRAFT, /* to the operator: a burst of new aircraft from one party */
+    DC_ALERT_CLOCK         /* to the operator: a party's reports are dated in the future */
 } dc_alert_kind;
 
 typedef enum dc_alert_level {
@@ -110,8 +115,8 @@ typedef struct dc_alert {
 /* Who is told (DESIGN.md rule 5): the track's owner always; a zone's owner of
  * a warning or incursion in its zone (the track's identity and position, no
  * more); each side of a separation pair gets its own alert, and only once its own track is
- * established when the other aircraft is another party's (DESIGN.md rule 3); a new-aircraft
- * alert goes to the operator alone. Writes at most 2 parties (pointers into the alert, or
+ * established when the other aircraft is another party's (DESIGN.md rule 3); new-aircraft and
+ * clock alerts go to the operator alone. Writes at most 2 parties (pointers into the alert, or
  * "operator") and returns how many, 0 when nobody may be told. Can't fail. */
 size_t dc_alert_recipients(const dc_alert *alert, const char *out[2]);
 

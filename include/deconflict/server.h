@@ -17,6 +17,7 @@ typedef struct dc_server_config {
     const char *web;                 /* directory of the web page served at /, or NULL */
     int probe_limit, probe_window_s; /* probing alert: more than limit site refusals in window */
     unsigned new_aircraft_per_minute; /* per party; past it new aircraft are refused */
+    unsigned new_aircraft_alert;      /* more in a minute alert the operator */
     unsigned establish_s;             /* a track discloses others' aircraft after this long (30) */
     int quiet;                        /* no request log */
 } dc_server_config;

@@ -960,7 +960,8 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
     char t[32];
     if (dc_time_format(a->time, t, sizeof t) != DC_OK)
         return NULL;
-    static const char *const kinds[] = {"zone", "separation", "conformance", "new_aircraft"};
+    static const char *const kinds[] = {"zone", "separation", "conformance", "new_aircraft",
+                                        "implausible_clock"};
     json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
                           kinds[a->kind], "level", dc_alert_level_name(a->level), "repetition",
                           a->repetition, "time", t, "time_to_event_s", a->time_to_event_s, "track",
@@ -978,6 +979,9 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
         json_object_set_new(j, "party", json_string(a->party));
         json_object_set_new(j, "new_aircraft", json_integer(a->new_aircraft));
         json_object_set_new(j, "window_s", json_integer(60));
+    } else if (a->kind == DC_ALERT_CLOCK) {
+        json_object_set_new(j, "party", json_string(a->party));
+        json_object_set_new(j, "ahead_s", json_real(a->time_to_event_s));
     } else if (a->kind == DC_ALERT_CONFORMANCE) {
         json_object_set_new(j, "intent",
                             json_pack("{s:s,s:s}", "id", a->intent_id, "state", "nonconforming"));

@@ -1089,7 +1089,7 @@ static dc_status alerts_out(const dc_alert_list *alerts, struct alert_out **out)
          * separation alert, so that who-saw on that track names its viewers */
         if (a->kind == DC_ALERT_SEPARATION && strcmp(a->other_party, a->party) != 0)
             snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->other_party, a->other_aircraft);
-        else if (a->kind == DC_ALERT_NEW_AIRCRAFT)
+        else if (a->kind == DC_ALERT_NEW_AIRCRAFT || a->kind == DC_ALERT_CLOCK)
             snprintf(o->ref, sizeof o->ref, "party/%s", a->party);
         else
             snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->party, a->aircraft);

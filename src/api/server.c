@@ -22,7 +22,8 @@ const char dc_server_usage[] =
     "usage: deconflictd [--listen HOST:PORT] [--db FILE] [--operator-key-file FILE]\n"
     "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE]\n"
     "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
-    "                   [--new-aircraft-per-minute N] [--establish-seconds S] [--quiet]\n"
+    "                   [--new-aircraft-per-minute N] [--new-aircraft-alert N]\n"
+    "                   [--establish-seconds S] [--quiet]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -38,6 +39,8 @@ const char dc_server_usage[] =
     "  --probe-window S     ... within S seconds alert the operator (default 5 in 600)\n"
     "  --new-aircraft-per-minute N  new aircraft one party may start a minute; past it their\n"
     "                       reports are refused and the operator alerted (default 200)\n"
+    "  --new-aircraft-alert N  more new aircraft than N from one party in a minute alert the\n"
+    "                       operator, refused or not (default 50)\n"
     "  --establish-seconds S  a track must report plausibly for S seconds (and 3 reports)\n"
     "                       before it is told of other parties' aircraft (default 30)\n"
     "  --quiet              no request log\n"
@@ -59,6 +62,7 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     c->probe_limit = 5;
     c->probe_window_s = 600;
     c->new_aircraft_per_minute = 200;
+    c->new_aircraft_alert = 50;
     c->establish_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -90,6 +94,10 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
         else if (strcmp(a, "--new-aircraft-per-minute") == 0 &&
                  (c->new_aircraft_per_minute = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
                  c->new_aircraft_per_minute >= 1 && c->new_aircraft_per_minute <= 1000000)
+            ;
+        else if (strcmp(a, "--new-aircraft-alert") == 0 &&
+                 (c->new_aircraft_alert = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->new_aircraft_alert >= 1 && c->new_aircraft_alert <= 1000000)
             ;
         else if (strcmp(a, "--establish-seconds") == 0 &&
                  (c->establish_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
@@ -838,6 +846,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     s->api.probe_window_s = config->probe_window_s;
     dc_monitor_config monitor_config = dc_monitor_config_default();
     monitor_config.new_aircraft_per_minute = config->new_aircraft_per_minute;
+    monitor_config.new_aircraft_alert = config->new_aircraft_alert;
     monitor_config.establish_s = config->establish_s;
     if (rc == DC_OK)
         rc = dc_monitor_new(&monitor_config, &s->api.monitor) == DC_OK

@@ -29,7 +29,7 @@ static size_t active_events(const dc_monitor *m, struct zone_event *ev, size_t n
 
 dc_monitor_config dc_monitor_config_default(void)
 {
-    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000, 3, 30, 0};
+    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000, 3, 30, 0, 0};
     return c;
 }
 
@@ -53,7 +53,7 @@ const char *dc_alert_level_name(dc_alert_level l)
 size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
 {
     size_t n = 0;
-    if (a->kind == DC_ALERT_NEW_AIRCRAFT) {
+    if (a->kind == DC_ALERT_NEW_AIRCRAFT || a->kind == DC_ALERT_CLOCK) {
         out[0] = "operator";
         return 1;
     }
@@ -563,56 +563,89 @@ static void distrust(dc_monitor *m, const dc_report *r)
     }
 }
 
-/* Whether `party` may start one more aircraft in this minute of receipt; the first refusal of a
- * minute alerts the operator. DC_OK (see *allowed) or DC_NOMEM. */
-static dc_status may_start(dc_monitor *m, const dc_report *r, dc_time_us received, int *allowed,
-                           dc_alert_list *alerts)
+/* The party's watch entry, added on first sight; NULL when out of memory. */
+static struct party_starts *watch_of(dc_monitor *m, const char *party)
 {
-    *allowed = 1;
-    unsigned limit = m->config.new_aircraft_per_minute;
-    if (limit == 0)
-        return DC_OK;
-    struct party_starts *p = NULL;
-    for (size_t i = 0; i < m->start_count && p == NULL; i++)
-        if (strcmp(m->starts[i].party, r->party) == 0)
-            p = &m->starts[i];
-    if (p == NULL) {
-        struct party_starts *grown =
-            dc_grow(m->starts, &m->start_capacity, m->start_count, sizeof *grown, 8);
-        if (grown == NULL)
-            return DC_NOMEM;
-        m->starts = grown;
-        p = &m->starts[m->start_count++];
-        memset(p, 0, sizeof *p);
-        dc_copy_text(p->party, sizeof p->party, r->party);
-        p->minute = INT64_MIN;
-    }
-    dc_time_us minute = received / (60 * DC_US_PER_S);
-    if (p->minute != minute) {
-        p->minute = minute;
-        p->started = p->refused = 0;
-        p->alerted = 0;
-    }
-    if (p->started < limit) {
-        p->started++;
-        return DC_OK;
-    }
-    *allowed = 0;
-    p->refused++;
-    if (p->alerted)
-        return DC_OK;
+    for (size_t i = 0; i < m->start_count; i++)
+        if (strcmp(m->starts[i].party, party) == 0)
+            return &m->starts[i];
+    struct party_starts *grown =
+        dc_grow(m->starts, &m->start_capacity, m->start_count, sizeof *grown, 8);
+    if (grown == NULL)
+        return NULL;
+    m->starts = grown;
+    struct party_starts *p = &m->starts[m->start_count++];
+    memset(p, 0, sizeof *p);
+    dc_copy_text(p->party, sizeof p->party, party);
+    p->minute = p->clock_alerted_minute = INT64_MIN;
+    return p;
+}
+
+/* An alert to the operator about the party of report `r`. NULL without a list or memory. */
+static dc_alert *operator_alert(dc_alert_list *alerts, dc_alert_kind kind, const dc_report *r)
+{
     dc_alert *a = dc__push_alert(alerts);
     if (a == NULL)
-        return alerts == NULL ? DC_OK : DC_NOMEM;
-    p->alerted = 1;
-    a->kind = DC_ALERT_NEW_AIRCRAFT;
+        return NULL;
+    a->kind = kind;
     a->level = DC_LEVEL_WARNING;
     a->time = r->time;
     dc_copy_text(a->party, sizeof a->party, r->party);
     dc_copy_text(a->aircraft, sizeof a->aircraft, r->aircraft);
     a->position = r->position;
     a->altitude_m = r->altitude_m;
+    return a;
+}
+
+/* Whether `party` may start one more aircraft in this minute of receipt. A burst past
+ * new_aircraft_alert, or the first refusal past new_aircraft_per_minute, alerts the operator once
+ * a minute. DC_OK (see *allowed) or DC_NOMEM. */
+static dc_status may_start(dc_monitor *m, const dc_report *r, dc_time_us received, int *allowed,
+                           dc_alert_list *alerts)
+{
+    *allowed = 1;
+    unsigned limit = m->config.new_aircraft_per_minute, alert_at = m->config.new_aircraft_alert;
+    if (limit == 0 && alert_at == 0)
+        return DC_OK;
+    struct party_starts *p = watch_of(m, r->party);
+    if (p == NULL)
+        return DC_NOMEM;
+    dc_time_us minute = received / (60 * DC_US_PER_S);
+    if (p->minute != minute) {
+        p->minute = minute;
+        p->started = p->refused = 0;
+        p->alerted = 0;
+    }
+    if (limit == 0 || p->started < limit)
+        p->started++;
+    else
+        p->refused++;
+    *allowed = p->refused == 0 || p->started < limit;
+    int burst = p->refused > 0 || (alert_at > 0 && p->started + p->refused > alert_at);
+    if (!burst || p->alerted)
+        return DC_OK;
+    dc_alert *a = operator_alert(alerts, DC_ALERT_NEW_AIRCRAFT, r);
+    if (a == NULL)
+        return alerts == NULL ? DC_OK : DC_NOMEM;
+    p->alerted = 1;
     a->new_aircraft = p->started + p->refused;
+    return DC_OK;
+}
+
+/* A report dated past its receipt: the operator hears of the party's clock once a minute. */
+static dc_status clock_ahead(dc_monitor *m, const dc_report *r, dc_alert_list *alerts)
+{
+    struct party_starts *p = watch_of(m, r->party);
+    if (p == NULL)
+        return DC_NOMEM;
+    dc_time_us minute = r->received / (60 * DC_US_PER_S);
+    if (p->clock_alerted_minute == minute || alerts == NULL)
+        return DC_OK;
+    dc_alert *a = operator_alert(alerts, DC_ALERT_CLOCK, r);
+    if (a == NULL)
+        return DC_NOMEM;
+    p->clock_alerted_minute = minute;
+    a->time_to_event_s = (double)(r->time - r->received) / DC_US_PER_S; /* how far ahead */
     return DC_OK;
 }
 
@@ -641,7 +674,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         r->time > r->received + (dc_time_us)DC_MONITOR_MAX_FUTURE_S * DC_US_PER_S) {
         *verdict = DC_REPORT_FUTURE;
         distrust(m, r);
-        return DC_OK;
+        return clock_ahead(m, r, alerts);
     }
     if (r->time < m->newest - (dc_time_us)(c->track_timeout_s * DC_US_PER_S)) {
         *verdict = DC_REPORT_STALE;

@@ -103,12 +103,15 @@ struct track {
     int established;
 };
 
-/* New aircraft a party started in the current minute of receipt. */
+/* What the monitor watches of each party: new aircraft started in the current minute of
+ * receipt, and whether the operator has been told this minute of a burst or of reports dated in
+ * the future. */
 struct party_starts {
     char party[DC_ID_MAX];
     dc_time_us minute;
     unsigned started, refused;
     int alerted;
+    dc_time_us clock_alerted_minute;
 };
 
 struct zone {

@@ -32,7 +32,8 @@ def a1_at(t):
 
 
 r = Results("security_fake_aircraft")
-s = Server(extra_args=("--establish-seconds", str(ESTABLISH_S), "--new-aircraft-per-minute", "100"))
+# the new-aircraft defaults: the operator is told past 50 in a minute, more than 200 are refused
+s = Server(extra_args=("--establish-seconds", str(ESTABLISH_S)))
 try:
     a, b = s.party("alpha"), s.party("bravo")
     t = 0
@@ -45,15 +46,18 @@ try:
     fakes = [report(f"F{i}", t, lat + ((i % 11) - 5) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(121)]
     status, _, doc = s.call("POST", "/v1/tracks", b, fakes)
     r.equal("the batch is answered", 200, status)
-    r.equal("100 new aircraft a minute are taken, the rest refused", (100, 21), (doc["accepted"], len(doc["flagged"])))
-    r.check("each refusal says why", all(f["reason"] == "too_many_new_aircraft" for f in doc["flagged"]), str(doc)[:300])
+    r.equal("121 new aircraft are taken (the limit is 200 a minute)", (121, 0), (doc["accepted"], len(doc["flagged"])))
     got = all_alerts(s, b)
     r.check("bravo's invented aircraft tell it nothing of alpha's", not any(
         x.get("other", {}).get("party") == "alpha" for x in got), str(got)[:300])
     r.check("no position of alpha's aircraft reaches bravo", f"{lat:.4f}" not in str(got), "")
     op = all_alerts(s, s.operator)
     r.check("the operator is alerted to the burst, naming bravo",
-            any(x["kind"] == "new_aircraft" and x["party"] == "bravo" and x["new_aircraft"] >= 101 for x in op), str(op)[:300])
+            any(x["kind"] == "new_aircraft" and x["party"] == "bravo" and x["new_aircraft"] == 51 for x in op), str(op)[:300])
+    more = [report(f"G{i}", t, lat - 0.2 - (i % 11) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(100)]
+    status, _, doc = s.call("POST", "/v1/tracks", b, more)
+    r.equal("past 200 new aircraft a minute the rest are refused", (79, 21), (doc.get("accepted"), len(doc.get("flagged", []))))
+    r.check("each refusal says why", all(f["reason"] == "too_many_new_aircraft" for f in doc["flagged"]), str(doc)[:300])
     who = cli("audit", "who-saw", "track/alpha/A1", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("who-saw on alpha's aircraft: not bravo, yet", "bravo" not in who, who)
     burst = cli("audit", "who-saw", "party/bravo", "--db", s.db).stdout.strip().splitlines()[-1]
@@ -82,6 +86,9 @@ try:
     status, _, doc = s.call("POST", "/v1/tracks", b, [dict(report("F60", 0, 36.0, 37.5), time="2099-01-01T00:00:00Z")])
     r.equal("a report from the future is refused", (200, 0, "in_the_future"),
             (status, doc.get("accepted"), (doc.get("flagged") or [{}])[0].get("reason")))
+    op = all_alerts(s, s.operator)
+    r.check("and the operator told of bravo's clock", any(x["kind"] == "implausible_clock" and x["party"] == "bravo"
+                                                       for x in op), str(op)[-300:])
     la, lo = a1_at(t + 25)
     status, _, doc = s.call("POST", "/v1/tracks", a, [report("A1", t + 25, la, lo)])
     r.equal("and alpha's next report is still taken", (200, 1), (status, doc.get("accepted")))

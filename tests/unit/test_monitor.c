@@ -234,10 +234,37 @@ static void test_new_aircraft_limit(void **state)
     assert_int_equal(dc_monitor_ingest(m, &ahead, &v, &alerts, NULL), DC_OK);
     assert_int_equal(v, DC_REPORT_FUTURE);
     assert_string_equal(dc_report_verdict_name(v), "in_the_future");
+    /* and the operator hears of that party's clock, once a minute */
+    assert_int_equal(alerts.count, 1);
+    assert_int_equal(alerts.items[0].kind, DC_ALERT_CLOCK);
+    assert_int_equal(dc_alert_recipients(&alerts.items[0], to), 1);
+    assert_string_equal(to[0], "operator");
+    assert_string_equal(alerts.items[0].party, "b");
+    ahead.time += DC_US_PER_S;
+    assert_int_equal(dc_monitor_ingest(m, &ahead, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 1);
+    dc_alert_list_clear(&alerts);
     dc_report still = report("a", "x", T0 + 3 * DC_US_PER_S, 600, 5000, 3000, 200, 90, 0);
     still.received = T0 + 3 * DC_US_PER_S;
     assert_int_equal(dc_monitor_ingest(m, &still, &v, &alerts, NULL), DC_OK);
     assert_int_equal(v, DC_REPORT_ACCEPTED);
+    dc_monitor_free(m);
+    /* a burst below the limit: all taken, the operator told once when it passes the alert level */
+    c = dc_monitor_config_default();
+    c.new_aircraft_per_minute = 200;
+    c.new_aircraft_alert = 50;
+    assert_int_equal(dc_monitor_new(&c, &m), DC_OK);
+    for (int i = 0; i < 121; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "g%d", i);
+        dc_report r = report("b", id, T0, 1000.0 * i, 0, 3000, 200, 90, 0);
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, NULL), DC_OK);
+        assert_int_equal(v, DC_REPORT_ACCEPTED);
+    }
+    assert_int_equal(alerts.count, 1);
+    assert_int_equal(alerts.items[0].kind, DC_ALERT_NEW_AIRCRAFT);
+    assert_int_equal(alerts.items[0].new_aircraft, 51);
+    dc_alert_list_clear(&alerts);
     dc_monitor_free(m);
 }
 
