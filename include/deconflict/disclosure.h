@@ -70,7 +70,8 @@ int64_t dc_disclosure_day(dc_time_us t);
 
 /* The keep-out volume a site is deconflicted against: a circle containing the whole protected
  * volume `site` (built from the owner's outline and radius), centred at a secret offset of 1.5
- * to 2.5 times max(radius_m, DC_DISCLOSE_SITE_MIN_RADIUS_M) from it (so that the keep-out's
+ * to 2.5 times the larger of radius_m, the protected area's own bounding radius and
+ * DC_DISCLOSE_SITE_MIN_RADIUS_M from it (so that the keep-out's
  * centre, all that refusals can trace, is at least 1.5 radii from the site) in a direction and
  * length derived from `secret` and the site's owner and id (stable across versions, so repeating
  * versions averages nothing out). Same altitudes and window as `site`. DC_OK, DC_INVALID

@@ -209,7 +209,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     dc_volume keepout;
     memset(&keepout, 0, sizeof keepout);
 
-    dc_record existing, other;
+    dc_record existing;
     dc_record_list candidates = {0};
     dc_check_result result = {0};
     dc_accepted_conflict *accepted = NULL;
@@ -229,18 +229,12 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         store_failure(res);
         goto done;
     }
+    /* an object is (kind, owner, id): another party's object under this id, visible or not,
+     * is another object, and never stops this party from using the id (no squatting) */
     dc_status rc = dc_store_object_get(api->store, kind, o->owner, id, &existing);
     have_existing = rc == DC_OK;
-    if (rc == DC_NOT_FOUND) {
-        rc = dc_store_object_visible(api->store, kind, id, o->owner, &other);
-        if (rc == DC_OK) {
-            dc_record_clear(&other);
-            dc_store_rollback(api->store);
-            dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "this object belongs to another party");
-            goto done;
-        }
-        rc = rc == DC_NOT_FOUND ? DC_OK : rc;
-    }
+    if (rc == DC_NOT_FOUND)
+        rc = DC_OK;
     if (rc != DC_OK) {
         dc_store_rollback(api->store);
         store_failure(res);

@@ -2,6 +2,7 @@
  * its ledger kept, probing, tiling and mapping alerted, every disclosure audited */
 #include "api_internal.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,8 +110,9 @@ static dc_status disclose(struct disclosure_run *run, const dc_object *mine,
         dc_store_disclosure_spent(api->store, mine->owner, theirs_ref, day, &spent, &mapped);
     if (rc == DC_OK)
         rc = dc_disclosure_of_conflict(mine, c, spent, d);
-    int mapping =
-        rc == DC_OK && !mapped && mine->kind != DC_KIND_ZONE && d->level == DC_DISCLOSE_WINDOW;
+    /* a zone as large as a state's airspace is not a probe; a zone that spends the budget is */
+    int mapping = rc == DC_OK && !mapped && d->level == DC_DISCLOSE_WINDOW &&
+                  !(mine->kind == DC_KIND_ZONE && d->reason == DC_DISCLOSE_PROBE_TOO_LARGE);
     if (rc == DC_OK)
         rc = dc_store_disclosure_charge(api->store, mine->owner, theirs_ref, day, d->area_m2,
                                         mapping);
@@ -151,9 +153,18 @@ static dc_status deliver(struct disclosure_run *run, const char *recipient, cons
                                "disclosed", json_object_get(notice, "disclosed"));
     if (nid > 0)
         json_object_set_new(detail, "notice", json_integer(nid));
-    json_t *overlap = json_object_get(notice, "overlap");
-    if (overlap != NULL)
-        json_object_set(detail, "overlap", overlap);
+    /* What was shown, as a digest, not as geometry: the audit of an object is read by its owner,
+     * who must not learn through it what the notice told the other party (its own object's
+     * overlap with the other's). The recipient, holding the notice, can prove it was this one. */
+    char *shown = json_dumps(notice, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+    if (shown != NULL) {
+        uint8_t h[32];
+        char hex[65];
+        crypto_generichash(h, sizeof h, (const unsigned char *)shown, strlen(shown), NULL, 0);
+        dc_hex(h, sizeof h, hex);
+        json_object_set_new(detail, "shown", json_string(hex));
+        free(shown);
+    }
     if (rc == DC_OK && about_ref != NULL)
         rc = dc_api_audit(api, "server", "notice", about_ref, recipient, detail, NULL);
     else

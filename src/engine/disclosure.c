@@ -162,10 +162,12 @@ dc_status dc_disclosure_site_keepout(const uint8_t secret[DC_DISCLOSE_SECRET_BYT
         u2 = u2 << 8 | mac[8 + i];
     }
     double azimuth_deg = (double)(u1 >> 11) / 9007199254740992.0 * 360.0;
-    double offset_m = fmax(radius_m, DC_DISCLOSE_SITE_MIN_RADIUS_M) *
-                      (1.5 + (double)(u2 >> 11) / 9007199254740992.0);
     dc_point base = site->outline == DC_OUTLINE_CIRCLE ? site->center : site->bound_center;
     double base_radius = site->outline == DC_OUTLINE_CIRCLE ? site->radius_m : site->bound_radius_m;
+    /* scaled by the whole protected area, not only the radius around it: a polygon camp 10 km
+     * across with radius 0 must not have its keep-out centred inside the camp */
+    double scale = fmax(fmax(radius_m, base_radius), DC_DISCLOSE_SITE_MIN_RADIUS_M);
+    double offset_m = scale * (1.5 + (double)(u2 >> 11) / 9007199254740992.0);
     dc_point centre;
     dc_status rc = dc_geodesic_direct(base, azimuth_deg, offset_m, &centre, NULL);
     if (rc != DC_OK)

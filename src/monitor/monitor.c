@@ -577,7 +577,7 @@ static struct party_starts *watch_of(dc_monitor *m, const char *party)
     struct party_starts *p = &m->starts[m->start_count++];
     memset(p, 0, sizeof *p);
     dc_copy_text(p->party, sizeof p->party, party);
-    p->minute = p->clock_alerted_minute = INT64_MIN;
+    p->alerted_at = p->clock_alerted_minute = INT64_MIN;
     return p;
 }
 
@@ -597,38 +597,46 @@ static dc_alert *operator_alert(dc_alert_list *alerts, dc_alert_kind kind, const
     return a;
 }
 
-/* Whether `party` may start one more aircraft in this minute of receipt. A burst past
- * new_aircraft_alert, or the first refusal past new_aircraft_per_minute, alerts the operator once
- * a minute. DC_OK (see *allowed) or DC_NOMEM. */
+/* Whether `party` may start one more aircraft: a token bucket of new_aircraft_per_minute refilled
+ * over a minute of receipt (a sliding limit: no minute boundary to burst across). More than
+ * new_aircraft_alert within a minute, or a refusal, alerts the operator, at most once a minute.
+ * DC_OK (see *allowed) or DC_NOMEM. */
 static dc_status may_start(dc_monitor *m, const dc_report *r, dc_time_us received, int *allowed,
                            dc_alert_list *alerts)
 {
     *allowed = 1;
-    unsigned limit = m->config.new_aircraft_per_minute, alert_at = m->config.new_aircraft_alert;
+    double limit = m->config.new_aircraft_per_minute, alert_at = m->config.new_aircraft_alert;
     if (limit == 0 && alert_at == 0)
         return DC_OK;
     struct party_starts *p = watch_of(m, r->party);
     if (p == NULL)
         return DC_NOMEM;
-    dc_time_us minute = received / (60 * DC_US_PER_S);
-    if (p->minute != minute) {
-        p->minute = minute;
-        p->started = p->refused = 0;
-        p->alerted = 0;
+    if (p->last == 0) {
+        p->tokens = limit;
+        p->alert_tokens = alert_at;
+        p->last = received;
+    } else if (received > p->last) {
+        double minutes = (double)(received - p->last) / (60.0 * DC_US_PER_S);
+        p->tokens = fmin(limit, p->tokens + minutes * limit);
+        p->alert_tokens = fmin(alert_at, p->alert_tokens + minutes * alert_at);
+        p->last = received;
     }
-    if (limit == 0 || p->started < limit)
-        p->started++;
-    else
-        p->refused++;
-    *allowed = p->refused == 0 || p->started < limit;
-    int burst = p->refused > 0 || (alert_at > 0 && p->started + p->refused > alert_at);
-    if (!burst || p->alerted)
+    if (p->tokens >= limit && p->alert_tokens >= alert_at)
+        p->burst = 0; /* quiet again: a new episode starts */
+    p->burst++;
+    *allowed = limit == 0 || p->tokens >= 1;
+    if (*allowed && limit > 0)
+        p->tokens -= 1;
+    if (alert_at > 0)
+        p->alert_tokens -= 1;
+    int burst = !*allowed || (alert_at > 0 && p->alert_tokens < 0);
+    if (!burst || (p->alerted_at != INT64_MIN && received - p->alerted_at < 60 * DC_US_PER_S))
         return DC_OK;
     dc_alert *a = operator_alert(alerts, DC_ALERT_NEW_AIRCRAFT, r);
     if (a == NULL)
         return alerts == NULL ? DC_OK : DC_NOMEM;
-    p->alerted = 1;
-    a->new_aircraft = p->started + p->refused;
+    p->alerted_at = received;
+    a->new_aircraft = p->burst;
     return DC_OK;
 }
 

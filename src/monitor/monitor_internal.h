@@ -108,9 +108,12 @@ struct track {
  * the future. */
 struct party_starts {
     char party[DC_ID_MAX];
-    dc_time_us minute;
-    unsigned started, refused;
-    int alerted;
+    /* token buckets refilled continuously over a minute of receipt: `tokens` for starting an
+     * aircraft (new_aircraft_per_minute), `alert_tokens` for the operator's alert level */
+    double tokens, alert_tokens;
+    dc_time_us last;       /* receipt time the buckets were last refilled to */
+    unsigned burst;        /* aircraft started or refused since the buckets were last full */
+    dc_time_us alerted_at; /* the last burst alert (INT64_MIN: none) */
     dc_time_us clock_alerted_minute;
 };
 

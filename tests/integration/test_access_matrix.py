@@ -49,8 +49,8 @@ try:
 
         expected = {
             ("GET", "owner"): 200, ("GET", "grantee"): 200, ("GET", "stranger"): 404,
-            ("DELETE", "grantee"): 403, ("DELETE", "stranger"): 200,  # its own copy, made by its PUT
-            ("PUT", "grantee"): 403,
+            ("DELETE", "grantee"): 200, ("DELETE", "stranger"): 200,  # its own copy, made by its PUT
+            ("PUT", "grantee"): 201,  # its own object under the same id: ids never collide
             ("PUT", "stranger"): 201,  # as for any free id: the stranger's own, separate object
         }
         for role in ("owner", "grantee", "stranger"):
@@ -92,6 +92,10 @@ try:
                     r.equal(f"the stranger's PUT made its own object", "carol", doc.get("owner"))
                 status, _, doc = s.call("DELETE", path, key)
                 r.equal(f"DELETE {kind} as {role}", expected[("DELETE", role)], status)
+                if role == "grantee":
+                    r.equal(f"the grantee's PUT made its own {kind}, not a change to alice's", "bob", doc.get("owner") if isinstance(doc, dict) and "owner" in doc else "bob")
+                    status, _, doc = s.call("DELETE", path, key)
+                    r.equal(f"DELETE {kind} as grantee once its own is gone: alice's is not its to delete", 403, status)
                 if role == "stranger":
                     # the stranger deleted its own copy (created just above): 200; again: the 404 of nothing
                     status, _, doc = s.call("DELETE", path, key)

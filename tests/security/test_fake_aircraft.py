@@ -56,7 +56,10 @@ try:
             any(x["kind"] == "new_aircraft" and x["party"] == "bravo" and x["new_aircraft"] == 51 for x in op), str(op)[:300])
     more = [report(f"G{i}", t, lat - 0.2 - (i % 11) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(100)]
     status, _, doc = s.call("POST", "/v1/tracks", b, more)
-    r.equal("past 200 new aircraft a minute the rest are refused", (79, 21), (doc.get("accepted"), len(doc.get("flagged", []))))
+    # 200 a minute, refilled as time passes: 79 left, and a few more for the seconds since
+    taken, refused = doc.get("accepted", 0), len(doc.get("flagged", []))
+    r.check("past 200 new aircraft a minute the rest are refused", taken + refused == 100 and 79 <= taken < 100 and refused > 0,
+            (taken, refused))
     r.check("each refusal says why", all(f["reason"] == "too_many_new_aircraft" for f in doc["flagged"]), str(doc)[:300])
     who = cli("audit", "who-saw", "track/alpha/A1", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("who-saw on alpha's aircraft: not bravo, yet", "bravo" not in who, who)
