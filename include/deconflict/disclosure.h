@@ -84,6 +84,10 @@ dc_status dc_disclosure_site_keepout(const uint8_t secret[DC_DISCLOSE_SECRET_BYT
  * it needs: DC_DISCLOSE_TRACK_M horizontally, DC_DISCLOSE_TRACK_ALT_M vertically. */
 void dc_disclosure_relative(double *east_m, double *north_m, double *up_m);
 
+/* Another party's aircraft position as a zone's owner is told it: the centre of its cell on the
+ * disclosure grid (>= 500 m), its altitude to 100 ft. */
+void dc_disclosure_position(dc_point *position, double *altitude_m);
+
 /* A distance rounded down to the track grid: a closest approach is never shown larger than it
  * is. */
 double dc_disclosure_distance(double metres);

@@ -962,11 +962,20 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
         return NULL;
     static const char *const kinds[] = {"zone", "separation", "conformance", "new_aircraft",
                                         "implausible_clock"};
-    json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind",
-                          kinds[a->kind], "level", dc_alert_level_name(a->level), "repetition",
-                          a->repetition, "time", t, "time_to_event_s", a->time_to_event_s, "track",
-                          "party", a->party, "aircraft", a->aircraft, "position", "lat",
-                          a->position.lat, "lng", a->position.lon, "altitude_m", a->altitude_m);
+    /* another party's aircraft in one's zone: on the disclosure grid, not to the metre */
+    dc_point at = a->position;
+    double alt = a->altitude_m;
+    int others = strcmp(recipient, a->party) != 0 && strcmp(recipient, "operator") != 0;
+    if (others)
+        dc_disclosure_position(&at, &alt);
+    json_t *j =
+        json_pack("{s:s,s:s,s:i,s:s,s:f,s:{s:s,s:s,s:{s:f,s:f},s:f}}", "kind", kinds[a->kind],
+                  "level", dc_alert_level_name(a->level), "repetition", a->repetition, "time", t,
+                  "time_to_event_s", a->time_to_event_s, "track", "party", a->party, "aircraft",
+                  a->aircraft, "position", "lat", at.lat, "lng", at.lon, "altitude_m", alt);
+    if (others)
+        json_object_set_new(json_object_get(j, "track"), "resolution_m",
+                            json_real(DC_DISCLOSE_CELL_M));
     if (a->kind == DC_ALERT_ZONE) {
         json_object_set_new(j, "zone",
                             json_pack("{s:s,s:s}", "owner", a->zone_owner, "id", a->zone_id));

@@ -186,6 +186,16 @@ void dc_disclosure_relative(double *east_m, double *north_m, double *up_m)
     *up_m = round(*up_m / DC_DISCLOSE_TRACK_ALT_M) * DC_DISCLOSE_TRACK_ALT_M;
 }
 
+void dc_disclosure_position(dc_point *position, double *altitude_m)
+{
+    double lat = (floor(position->lat / BASE_STEP_DEG) + 0.5) * BASE_STEP_DEG;
+    double step = lon_step_deg(fabs(position->lat) + BASE_STEP_DEG);
+    double lon = (floor(position->lon / step) + 0.5) * step;
+    position->lat = fmax(-90.0, fmin(90.0, lat));
+    position->lon = lon > 180.0 ? lon - 360.0 : lon;
+    *altitude_m = round(*altitude_m / DC_DISCLOSE_TRACK_ALT_M) * DC_DISCLOSE_TRACK_ALT_M;
+}
+
 double dc_disclosure_distance(double metres)
 {
     return floor(metres / DC_DISCLOSE_TRACK_M) * DC_DISCLOSE_TRACK_M;
