@@ -295,6 +295,9 @@ static dc_status site_conflict(struct disclosure_run *run, const dc_conflict *c,
     const dc_object *site = o->kind == DC_KIND_SITE ? o : c->other;
     const char *hazard_ref = o->kind == DC_KIND_SITE ? other_ref : run->ref;
     const char *site_ref = o->kind == DC_KIND_SITE ? run->ref : other_ref;
+    if (o->kind == DC_KIND_SITE && json_object_get(run->tiling, hazard->owner) != NULL)
+        return DC_OK; /* a tiling: told of as a whole in detect_tiling, so that no audit record
+                         of one of its hazards stands out as the one over the site */
     dc_disclosure d;
     dc_status rc = disclose(run, site, hazard, hazard_ref, c, &d);
     if (rc != DC_OK)
@@ -328,8 +331,6 @@ static dc_status site_conflict(struct disclosure_run *run, const dc_conflict *c,
         note_site_refusal(run, site->owner, site_ref, d.time_start, d.time_end, escalated);
         return rc;
     }
-    if (json_object_get(run->tiling, hazard->owner) != NULL)
-        return DC_OK; /* told with every other hazard of its tiling, below */
     /* a new site: the existing hazard's owner is told at once */
     json_t *n = notice_head(hazard, site->owner, DC_KIND_SITE, "replan", "protected_site");
     char t0[40], t1[40];
@@ -339,6 +340,44 @@ static dc_status site_conflict(struct disclosure_run *run, const dc_conflict *c,
     json_object_set_new(n, "time_end", json_string(t1));
     json_object_set_new(n, "disclosed", json_string("window"));
     return deliver(run, hazard->owner, site_ref, n, 1, NULL);
+}
+
+/* What the site's owner is told of a party's tiling around its new site: which of the party's
+ * hazards lie near (ids and windows, not their shapes), stored once and audited alike under every
+ * one of them. */
+static dc_status tiling_to_site_owner(struct disclosure_run *run, const char *party,
+                                      const dc_record_list *near)
+{
+    const dc_object *site = run->o;
+    json_t *ids = json_array();
+    for (size_t i = 0; i < near->count; i++) {
+        const dc_object *h = &near->items[i].object;
+        if (h->kind == DC_KIND_HAZARD && strcmp(h->owner, party) == 0)
+            json_array_append_new(ids, json_string(h->id));
+    }
+    json_t *n = json_pack("{s:{s:s,s:s},s:{s:s,s:s},s:s,s:s,s:s,s:o}", "object", "kind", "site",
+                          "id", site->id, "counterpart", "party", party, "kind", "hazard", "action",
+                          "tiling_around_new_site", "reason", "protected_site", "disclosed",
+                          "party", "hazards", ids);
+    char *text = n ? json_dumps(n, JSON_COMPACT) : NULL;
+    int64_t nid = 0;
+    dc_status rc = text ? dc_store_inbox_add(run->api->store, DC_INBOX_NOTICES, site->owner, text,
+                                             run->now, &nid)
+                        : DC_NOMEM;
+    free(text);
+    json_decref(n);
+    for (size_t i = 0; rc == DC_OK && i < near->count; i++) {
+        const dc_object *h = &near->items[i].object;
+        if (h->kind != DC_KIND_HAZARD || strcmp(h->owner, party) != 0)
+            continue;
+        char ref[192];
+        dc_object_ref(h->kind, h->owner, h->id, ref, sizeof ref);
+        rc = dc_api_audit(
+            run->api, "server", "notice", ref, site->owner,
+            json_pack("{s:s,s:I}", "action", "tiling_around_new_site", "notice", (json_int_t)nid),
+            NULL);
+    }
+    return rc;
 }
 
 /* The parties with at least TILING_HAZARDS hazards in force around a new site: each is reported
@@ -398,6 +437,10 @@ static dc_status detect_tiling(struct disclosure_run *run)
             rc = deliver(run, party, run->ref, notice, 1, NULL);
         else
             json_decref(notice);
+        /* the site's owner: one notice for the tiling, and the same audit record under each of
+         * its hazards near the site, over the keep-out or not */
+        if (rc == DC_OK)
+            rc = tiling_to_site_owner(run, party, &near);
     }
     json_decref(counts);
     dc_record_list_clear(&near);
