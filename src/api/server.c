@@ -23,6 +23,8 @@ const char dc_server_usage[] =
     "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE]\n"
     "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
     "                   [--new-aircraft-per-minute N] [--establish-seconds S] [--quiet]\n"
+    "                   [--work-budget UNITS] [--connections-per-address N]\n"
+    "                   [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -40,6 +42,13 @@ const char dc_server_usage[] =
     "                       reports are refused and the operator alerted (default 200)\n"
     "  --establish-seconds S  a track must report plausibly for S seconds (and 3 reports)\n"
     "                       before it is told of other parties' aircraft (default 30)\n"
+    "  --work-budget UNITS  the engine work one submission may cost before it is refused with\n"
+    "                       422 (default 250000; docs/RELIABILITY.md)\n"
+    "  --connections-per-address N  open connections one client address may hold (default 32;\n"
+    "                       0: no limit, e.g. behind a proxy that limits them itself)\n"
+    "  --header-timeout S   a request's line and headers must be in within S seconds of the\n"
+    "                       connection's start or its previous answer (default 10)\n"
+    "  --body-timeout S     its body within S seconds of its headers (default 30)\n"
     "  --quiet              no request log\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
@@ -60,6 +69,10 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     c->probe_window_s = 600;
     c->new_aircraft_per_minute = 200;
     c->establish_s = 30;
+    c->work_budget = DC_API_WORK_BUDGET_DEFAULT;
+    c->connections_per_address = 32;
+    c->header_timeout_s = 10;
+    c->body_timeout_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -101,6 +114,22 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
         else if (strcmp(a, "--threads") == 0 &&
                  (c->threads = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->threads >= 1 &&
                  c->threads <= 256)
+            ;
+        else if (strcmp(a, "--work-budget") == 0 &&
+                 (c->work_budget = strtoull(v, &end, 10), *end == '\0' && v[0] != '-') &&
+                 c->work_budget >= 1)
+            ;
+        else if (strcmp(a, "--connections-per-address") == 0 &&
+                 (c->connections_per_address = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->connections_per_address <= 1000)
+            ;
+        else if (strcmp(a, "--header-timeout") == 0 &&
+                 (c->header_timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->header_timeout_s >= 1 && c->header_timeout_s <= 3600)
+            ;
+        else if (strcmp(a, "--body-timeout") == 0 &&
+                 (c->body_timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->body_timeout_s >= 1 && c->body_timeout_s <= 3600)
             ;
         else if (strcmp(a, "--timeout") == 0 &&
                  (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->timeout_s >= 1)
@@ -520,6 +549,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         MHD_add_response_header(r, "Location", res->location);
     if (res->status == 401)
         MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    if (res->retry_after_s > 0) {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%d", res->retry_after_s);
+        MHD_add_response_header(r, "Retry-After", seconds);
+    }
     rq->status = res->status;
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
     MHD_destroy_response(r);
@@ -804,6 +838,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     s->config = config;
     s->api.body_limit = config->body_limit;
+    s->api.work_budget = config->work_budget;
     pthread_mutex_init(&s->api.metrics_lock, NULL);
     rc = operator_key(config->operator_key_file, s->api.operator_hash, err);
     if (rc == DC_OK)
