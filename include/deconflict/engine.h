@@ -111,6 +111,17 @@ dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_che
 
 void dc_check_result_clear(dc_check_result *result); /* NULL is a no-op */
 
+/* What dc_engine_check would cost for these candidates, in vertex units, before paying it: for
+ * each pair of volumes it would intersect (their boxes overlap, the candidate counts), n + m
+ * when either outline is convex (a convex boundary crosses another at most twice per edge of the
+ * other) and n * m otherwise (two simple outlines can cross that many times, and the exact
+ * overlap then has as many parts); a circle counts as DC_ENGINE_CIRCLE_VERTICES. The server
+ * refuses a submission whose work exceeds its budget before computing anything. Pure;
+ * saturates at UINT64_MAX; returns DC_OK. */
+#define DC_ENGINE_CIRCLE_VERTICES 64
+dc_status dc_engine_work(const dc_object *proposed, const dc_check_options *options,
+                         const dc_object *const *candidates, size_t candidate_count, uint64_t *out);
+
 /* ---- candidates from an in-memory index (library and CLI; the server
  * asks its store instead) ------------------------------------------------ */
 

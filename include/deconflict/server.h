@@ -19,6 +19,10 @@ typedef struct dc_server_config {
     unsigned new_aircraft_per_minute; /* per party; past it new aircraft are refused */
     unsigned new_aircraft_alert;      /* more in a minute alert the operator */
     unsigned establish_s;             /* a track discloses others' aircraft after this long (30) */
+    unsigned long long work_budget;   /* engine work one submission may cost (dc_engine_work) */
+    unsigned connections_per_address; /* open connections one client address may hold */
+    unsigned header_timeout_s;        /* a request's line and headers must arrive within this */
+    unsigned body_timeout_s;          /* and its body within this once the headers are in */
     int quiet;                        /* no request log */
 } dc_server_config;
 

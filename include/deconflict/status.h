@@ -18,7 +18,9 @@
     XX(FORBIDDEN, "forbidden")                                                                     \
     XX(STALE, "stale version")                                                                     \
     XX(STORE, "storage error")                                                                     \
-    XX(INTERNAL, "internal error")
+    XX(INTERNAL, "internal error")                                                                 \
+    XX(LIMIT, "over a published limit")                                                            \
+    XX(BUSY, "busy: try again later")
 
 typedef enum dc_status {
 #define DC__STATUS_ENUM(name, text) DC_##name,

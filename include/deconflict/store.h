@@ -95,6 +95,34 @@ dc_status dc_store_object_delete(dc_store *store, dc_object_kind kind, const cha
  * proposed object itself. Appends to *out. */
 dc_status dc_store_candidates(dc_store *store, const dc_object *proposed, dc_record_list *out);
 
+/* What a candidate set looked like: each object's row and version and when it was last written.
+ * A write re-reads these under the write lock to learn, without loading any geometry, whether
+ * the candidates it decided against outside the lock are still those in force (same rows, same
+ * versions, none added). `updated` and `created` tell apart an object deleted and made anew in
+ * the same row at the same version. */
+typedef struct dc_candidate_stamp {
+    int64_t row, version;
+    dc_time_us created, updated;
+} dc_candidate_stamp;
+
+typedef struct dc_candidate_stamps {
+    size_t count, capacity;
+    dc_candidate_stamp *items; /* by row */
+} dc_candidate_stamps;
+
+void dc_candidate_stamps_clear(dc_candidate_stamps *stamps); /* frees; NULL is a no-op */
+
+/* The stamps of what dc_store_candidates would return for `proposed` now, by row. Replaces
+ * *out's contents. DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_store_candidate_stamps(dc_store *store, const dc_object *proposed,
+                                    dc_candidate_stamps *out);
+
+/* Whether two stamp lists name the same objects at the same versions. */
+int dc_candidate_stamps_equal(const dc_candidate_stamps *a, const dc_candidate_stamps *b);
+
+/* The stamps of a candidate list as dc_store_candidates returned it. DC_OK, DC_NOMEM. */
+dc_status dc_candidate_stamps_of(const dc_record_list *candidates, dc_candidate_stamps *out);
+
 /* The objects of `kind` that `viewer` may read (own, granted, public
  * zones), optionally only those overlapping `box` (NULL for all). */
 dc_status dc_store_object_list(dc_store *store, dc_object_kind kind, const char *viewer,

@@ -10,10 +10,23 @@
 
 #include <jansson.h>
 
-/* Largest request body, number of volumes and of waypoints accepted. */
+/* Largest request body, and the published limits of one object (docs/RELIABILITY.md): an
+ * operational intent in ASTM F3548 is a few volumes to a few hundred (a route's legs), each
+ * outline tens to hundreds of vertices; national borders are the zones that need thousands.
+ * Past a limit the submission is refused with 422 before its coordinates are read. */
 #define DC_API_BODY_LIMIT_DEFAULT (1024 * 1024)
-#define DC_API_MAX_VOLUMES 1000
-#define DC_API_MAX_WAYPOINTS 2000
+#define DC_API_MAX_VOLUMES 200
+#define DC_API_MAX_LEGS 500
+#define DC_API_MAX_WAYPOINTS (DC_API_MAX_LEGS + 1)
+#define DC_API_MAX_OUTLINE_VERTICES 1000       /* intents, hazards, sites */
+#define DC_API_MAX_ZONE_OUTLINE_VERTICES 10000 /* zones: DC_VOLUME_MAX_VERTICES */
+#define DC_API_MAX_OBJECT_VERTICES 20000       /* all outlines of one object */
+/* The engine's work a submission may cost (dc_engine_work units), by default: 250,000 units is
+ * at most ~1 s of GEOS in the worst case measured (two 500-vertex combs crossing at every
+ * tooth) and ~10 ms for typical objects; --work-budget changes it. */
+#define DC_API_WORK_BUDGET_DEFAULT 250000
+/* A response echoes at most this many read-backs; the rest are counted (readback_omitted). */
+#define DC_API_MAX_READBACKS 100
 
 /* A hazard taken from a direct-line message must lie where the message said: each volume covers
  * one of its coordinates or is centred within this many metres of one (or within the side of the
@@ -98,7 +111,8 @@ struct dc_api {
     void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
     void *streams;                                /* server.c's waiting streams */
     int probe_limit;                              /* more refusals over sites than this ... */
-    int probe_window_s; /* ... within this many seconds: a probing alert */
+    int probe_window_s;   /* ... within this many seconds: a probing alert */
+    uint64_t work_budget; /* dc_engine_work units one submission may cost */
 };
 
 typedef struct dc_api_request {
@@ -120,7 +134,8 @@ typedef struct dc_api_response {
     char *text;   /* or a text body (owned) */
     const char *content_type;
     char location[160];
-    int stream; /* an event stream of the party's alerts after stream_after */
+    int retry_after_s; /* > 0: a Retry-After header (429, 503) */
+    int stream;        /* an event stream of the party's alerts after stream_after */
     int64_t stream_after;
     char stream_party[DC_ID_MAX];
 } dc_api_response;

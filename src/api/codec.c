@@ -285,7 +285,7 @@ static dc_status decode_route(struct decoder *d, json_t *route, dc_volume **vols
     if (!json_is_array(wps) || n < 2)
         return fail(d, DC_INVALID, "/route/waypoints", "at least 2 waypoints");
     if (n > DC_API_MAX_WAYPOINTS)
-        return fail(d, DC_RANGE, "/route/waypoints", "%zu waypoints; at most %d", n,
+        return fail(d, DC_LIMIT, "/route/waypoints", "%zu waypoints; at most %d", n,
                     DC_API_MAX_WAYPOINTS);
     static const char *const bf[] = {"lateral", "vertical", "time", NULL};
     if ((rc = members_of(d, buffers, "/route/buffers",
@@ -608,6 +608,46 @@ static dc_status submission_done(json_t *root, dc_status rc, dc_submission *out,
     return rc;
 }
 
+/* The published limits of one object, checked on the parsed document before any coordinate is
+ * read: reading one costs far more than counting it, and a refused body must cost little. */
+static dc_status check_limits(struct decoder *d, dc_object_kind kind, json_t *root)
+{
+    size_t per_outline =
+        kind == DC_KIND_ZONE ? DC_API_MAX_ZONE_OUTLINE_VERTICES : DC_API_MAX_OUTLINE_VERTICES;
+    if (kind == DC_KIND_SITE) {
+        json_t *vertices = json_object_get(json_object_get(root, "outline_polygon"), "vertices");
+        size_t n = json_array_size(vertices);
+        if (n > per_outline + 1)
+            return fail(d, DC_LIMIT, "/outline_polygon/vertices", "%zu vertices; at most %zu", n,
+                        per_outline);
+        return DC_OK;
+    }
+    json_t *waypoints = json_object_get(json_object_get(root, "route"), "waypoints");
+    if (json_array_size(waypoints) > DC_API_MAX_WAYPOINTS)
+        return fail(d, DC_LIMIT, "/route/waypoints", "%zu legs; at most %d",
+                    json_array_size(waypoints) - 1, DC_API_MAX_LEGS);
+    json_t *volumes = json_object_get(root, "volumes");
+    size_t count = json_array_size(volumes), total = 0;
+    if (count > DC_API_MAX_VOLUMES)
+        return fail(d, DC_LIMIT, "/volumes", "%zu volumes; at most %d", count, DC_API_MAX_VOLUMES);
+    for (size_t i = 0; i < count; i++) {
+        json_t *vertices = json_object_get(
+            json_object_get(json_array_get(volumes, i), "outline_polygon"), "vertices");
+        size_t n = json_array_size(vertices);
+        if (n > per_outline + 1) { /* the closing repeat is allowed */
+            char p[96];
+            snprintf(p, sizeof p, "/volumes/%zu/outline_polygon/vertices", i);
+            return fail(d, DC_LIMIT, p, "%zu vertices; at most %zu for %s", n, per_outline,
+                        kind == DC_KIND_ZONE ? "a zone" : "an intent or hazard");
+        }
+        total += n;
+    }
+    if (total > DC_API_MAX_OBJECT_VERTICES)
+        return fail(d, DC_LIMIT, "/volumes", "%zu vertices in all; at most %d", total,
+                    DC_API_MAX_OBJECT_VERTICES);
+    return DC_OK;
+}
+
 dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const char *body,
                                    size_t length, dc_submission *out, dc_error *err)
 {
@@ -623,6 +663,8 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
                             "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
                             jerr.text);
     }
+    if (json_is_object(root) && check_limits(&d, kind, root) != DC_OK)
+        return submission_done(root, DC_LIMIT, out, err);
     if (kind == DC_KIND_SITE) {
         dc_status rc = json_is_object(root)
                            ? decode_site(&d, root, out)
@@ -642,7 +684,7 @@ dc_status dc_api_decode_submission(dc_geom *geom, dc_object_kind kind, const cha
         if (!json_is_array(volumes) || n == 0)
             rc = fail(&d, DC_INVALID, "/volumes", "a non-empty list of volumes");
         else if (n > DC_API_MAX_VOLUMES)
-            rc = fail(&d, DC_RANGE, "/volumes", "%zu volumes; at most %d", n, DC_API_MAX_VOLUMES);
+            rc = fail(&d, DC_LIMIT, "/volumes", "%zu volumes; at most %d", n, DC_API_MAX_VOLUMES);
         dc_volume *vols = rc == DC_OK ? dc_calloc(n, sizeof *vols) : NULL;
         if (rc == DC_OK && vols == NULL)
             rc = DC_NOMEM;

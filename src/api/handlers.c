@@ -68,7 +68,8 @@ static void bad_input(dc_api_response *res, const dc_error *err)
         snprintf(pointer, sizeof pointer, "/%s", f);
     else
         dc_copy_text(pointer, sizeof pointer, f);
-    dc_api_problem(res, err->status == DC_NOMEM ? 500 : 400, err->status, pointer, err->message);
+    int http = err->status == DC_NOMEM ? 500 : err->status == DC_LIMIT ? 422 : 400;
+    dc_api_problem(res, http, err->status, pointer, err->message);
 }
 
 static void store_failure(dc_api_response *res)
@@ -182,6 +183,119 @@ static size_t volume_off_message(const dc_object *o, const char *message_body)
     return astray;
 }
 
+/* The read-backs a response echoes: the first DC_API_MAX_READBACKS, and how many were left out.
+ * Each costs ~150 bytes for a coordinate of ~20, so echoing them all multiplied a large body
+ * twentyfold; the first ones let the sender check its notation, the stored object has the rest. */
+static void set_readbacks(json_t *doc, json_t *readbacks)
+{
+    size_t n = json_array_size(readbacks);
+    if (n <= DC_API_MAX_READBACKS) {
+        json_object_set(doc, "readback", readbacks);
+        return;
+    }
+    json_t *first = json_array();
+    for (size_t i = 0; i < DC_API_MAX_READBACKS; i++)
+        json_array_append(first, json_array_get(readbacks, i));
+    json_object_set_new(doc, "readback", first);
+    json_object_set_new(doc, "readback_omitted",
+                        json_integer((json_int_t)(n - DC_API_MAX_READBACKS)));
+}
+
+/* What a submission must satisfy before and again at its write, in the transaction that is open:
+ * its own earlier version is the one it names, its
+ * direct-line message is confirmed and its volumes lie where the message said, and its key and
+ * priority ceiling stand. 0 with *existing filled (*have_existing) when all hold; otherwise -1
+ * with the answer in `res`, the transaction rolled back and *existing empty. */
+static int admit_submission(dc_api *api, const dc_submission *sub, const dc_object *o,
+                            dc_record *existing, int *have_existing, dc_api_response *res)
+{
+    /* an object is (kind, owner, id): another party's object under this id, visible or not,
+     * is another object, and never stops this party from using the id (no squatting) */
+    *have_existing = 0;
+    dc_status rc = dc_store_object_get(api->store, o->kind, o->owner, o->id, existing);
+    *have_existing = rc == DC_OK;
+    if (rc == DC_NOT_FOUND)
+        rc = DC_OK;
+    if (rc != DC_OK) {
+        dc_store_rollback(api->store);
+        store_failure(res);
+        return -1;
+    }
+    int64_t current = *have_existing ? existing->object.version : 0;
+    char detail[256];
+    if ((*have_existing && (!sub->has_version || sub->version != current)) ||
+        (!*have_existing && sub->has_version && sub->version != 0)) {
+        snprintf(detail, sizeof detail,
+                 *have_existing ? "the object is at version %lld; send it as \"version\""
+                                : "the object does not exist (version %lld)",
+                 (long long)current);
+        dc_api_problem(res, 409, DC_STALE, "/version", detail);
+        goto refused;
+    }
+    if (sub->from_message > 0) {
+        /* coordinates from the direct line only once their read-back was confirmed, and only
+         * where they said */
+        dc_message m;
+        int ok = dc_store_message_get(api->store, sub->from_message, &m) == DC_OK;
+        int mine = ok && (strcmp(m.sender, o->owner) == 0 || strcmp(m.recipient, o->owner) == 0);
+        int confirmed = mine && m.acknowledged;
+        size_t astray = confirmed ? volume_off_message(o, m.body) : 0;
+        if (ok)
+            dc_free(m.body);
+        if (astray > 0) {
+            snprintf(detail, sizeof detail,
+                     "volume %zu lies outside what message %lld said: it covers none of the "
+                     "message's coordinates and its centre is farther than %.0f m (or the "
+                     "coordinate's MGRS square) from each",
+                     astray - 1, (long long)sub->from_message, DC_API_READBACK_TOLERANCE_M);
+            dc_api_problem(res, 400, DC_INVALID, "/from_message", detail);
+            goto refused;
+        }
+        if (!confirmed) {
+            dc_api_problem(res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND,
+                           "/from_message",
+                           mine ? "the message's coordinates have not been confirmed by read-back"
+                                : "no such message between you and another party");
+            goto refused;
+        }
+    }
+    /* The submitter as this transaction sees it: a key revoked or a ceiling lowered since the
+     * request was authenticated applies now. */
+    dc_party submitter;
+    memset(&submitter, 0, sizeof submitter);
+    rc = dc_store_party_get(api->store, o->owner, &submitter);
+    if (rc != DC_OK || !submitter.key_active || o->priority > submitter.priority_ceiling) {
+        snprintf(detail, sizeof detail,
+                 "priority %d is above your ceiling of %d; the operator grants higher ones",
+                 o->priority, submitter.priority_ceiling);
+        if (rc != DC_OK && rc != DC_NOT_FOUND)
+            store_failure(res);
+        else if (rc != DC_OK || !submitter.key_active)
+            dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "this key has been revoked");
+        else
+            dc_api_problem(res, 403, DC_FORBIDDEN, "/priority", detail);
+        goto refused;
+    }
+    return 0;
+refused:
+    dc_store_rollback(api->store);
+    if (*have_existing)
+        dc_record_clear(existing);
+    *have_existing = 0;
+    return -1;
+}
+
+/* How often a write finds its candidates changed since it decided, and tries again, before it
+ * answers 503: each attempt is a whole decision, and only a busy neighbourhood changes under it. */
+#define PUT_ATTEMPTS 4
+
+/* A submission is decided in three steps so that no store lock is held while geometry is
+ * computed (DESIGN.md: "heavy geometry runs outside any store-wide lock"): under a short read
+ * transaction its checks and its candidates; with no lock the engine's decision; under the write
+ * lock the checks again, and a re-read of the candidates' stamps (rows, versions, write times,
+ * no geometry). The write proceeds only if they are the ones decided against; otherwise it
+ * decides again. So two conflicting submissions still cannot both be accepted: the second to
+ * take the write lock sees the first among its candidates and starts over. */
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
@@ -211,10 +325,13 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
 
     dc_record existing;
     dc_record_list candidates = {0};
+    dc_candidate_stamps decided = {0}, now_stamps = {0};
     dc_check_result result = {0};
     dc_accepted_conflict *accepted = NULL;
     json_t *notices_out = json_array();
     int have_existing = 0;
+    dc_status rc;
+    memset(&existing, 0, sizeof existing);
     if (kind == DC_KIND_SITE) {
         double radius = json_number_value(json_object_get(sub.route, "radius"));
         if (dc_disclosure_site_keepout(api->site_secret, o->owner, o->id, &o->volumes[0], radius,
@@ -225,119 +342,106 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         }
         o->volumes = &keepout;
     }
-    if (dc_store_begin(api->store, 1) != DC_OK) {
-        store_failure(res);
-        goto done;
-    }
-    /* an object is (kind, owner, id): another party's object under this id, visible or not,
-     * is another object, and never stops this party from using the id (no squatting) */
-    dc_status rc = dc_store_object_get(api->store, kind, o->owner, id, &existing);
-    have_existing = rc == DC_OK;
-    if (rc == DC_NOT_FOUND)
-        rc = DC_OK;
-    if (rc != DC_OK) {
-        dc_store_rollback(api->store);
-        store_failure(res);
-        goto done;
-    }
-    int64_t current = have_existing ? existing.object.version : 0;
-    if ((have_existing && (!sub.has_version || sub.version != current)) ||
-        (!have_existing && sub.has_version && sub.version != 0)) {
-        dc_store_rollback(api->store);
-        char detail[160];
-        snprintf(detail, sizeof detail,
-                 have_existing ? "the object is at version %lld; send it as \"version\""
-                               : "the object does not exist (version %lld)",
-                 (long long)current);
-        dc_api_problem(res, 409, DC_STALE, "/version", detail);
-        goto done;
-    }
-    o->version = current + 1;
-    if (sub.from_message > 0) {
-        /* coordinates from the direct line only once their read-back was confirmed, and only
-         * where they said */
-        dc_message m;
-        int ok = dc_store_message_get(api->store, sub.from_message, &m) == DC_OK;
-        int mine = ok && (strcmp(m.sender, o->owner) == 0 || strcmp(m.recipient, o->owner) == 0);
-        int confirmed = mine && m.acknowledged;
-        size_t astray = confirmed ? volume_off_message(o, m.body) : 0;
-        if (ok)
-            dc_free(m.body);
-        if (!confirmed || astray > 0) {
-            char detail[256];
-            if (astray > 0)
-                snprintf(detail, sizeof detail,
-                         "volume %zu lies outside what message %lld said: it covers none of the "
-                         "message's coordinates and its centre is farther than %.0f m (or the "
-                         "coordinate's MGRS square) from each",
-                         astray - 1, (long long)sub.from_message, DC_API_READBACK_TOLERANCE_M);
-            dc_store_rollback(api->store);
-            if (astray > 0)
-                dc_api_problem(res, 400, DC_INVALID, "/from_message", detail);
-            else
-                dc_api_problem(
-                    res, mine ? 409 : 404, mine ? DC_CONFLICT : DC_NOT_FOUND, "/from_message",
-                    mine ? "the message's coordinates have not been confirmed by read-back"
-                         : "no such message between you and another party");
+    for (int attempt = 0;; attempt++) {
+        if (attempt == PUT_ATTEMPTS) {
+            dc_api_problem(res, 503, DC_BUSY, NULL,
+                           "the objects around this one kept changing while it was checked; "
+                           "nothing was written: send it again");
+            res->retry_after_s = 1;
             goto done;
         }
-    }
-    /* The submitter as this transaction sees it: a key revoked or a ceiling lowered since the
-     * request was authenticated applies now. */
-    dc_party submitter;
-    memset(&submitter, 0, sizeof submitter);
-    rc = dc_store_party_get(api->store, o->owner, &submitter);
-    if (rc != DC_OK || !submitter.key_active || o->priority > submitter.priority_ceiling) {
-        char detail[160];
-        snprintf(detail, sizeof detail,
-                 "priority %d is above your ceiling of %d; the operator grants higher ones",
-                 o->priority, submitter.priority_ceiling);
-        dc_store_rollback(api->store);
-        if (rc != DC_OK && rc != DC_NOT_FOUND)
+        /* 1. checks and candidates, under a read transaction */
+        if (dc_store_begin(api->store, 0) != DC_OK) {
             store_failure(res);
-        else if (rc != DC_OK || !submitter.key_active)
-            dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "this key has been revoked");
-        else
-            dc_api_problem(res, 403, DC_FORBIDDEN, "/priority", detail);
-        goto done;
-    }
-    if (dc_store_candidates(api->store, o, &candidates) != DC_OK) {
+            goto done;
+        }
+        if (admit_submission(api, &sub, o, &existing, &have_existing, res) != 0)
+            goto done;
+        if (have_existing)
+            dc_record_clear(&existing);
+        have_existing = 0;
+        rc = dc_store_candidates(api->store, o, &candidates);
+        if (rc == DC_OK)
+            rc = dc_candidate_stamps_of(&candidates, &decided);
+        dc_store_rollback(api->store); /* a read: nothing to commit */
+        if (rc != DC_OK) {
+            store_failure(res);
+            goto done;
+        }
+        /* 2. the decision, with no lock held */
+        const dc_object **cands = dc_calloc(candidates.count + 1, sizeof *cands);
+        accepted = dc_calloc(sub.accept_count + 1, sizeof *accepted);
+        if (cands == NULL || accepted == NULL) {
+            dc_free(cands);
+            dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
+            goto done;
+        }
+        size_t accept_n = 0;
+        for (size_t i = 0; i < candidates.count; i++) {
+            cands[i] = &candidates.items[i].object;
+            char key[40];
+            dc_api_conflict_key(api->conflict_key_secret, cands[i], key);
+            for (size_t k = 0; k < sub.accept_count; k++)
+                if (strcmp(key, sub.accept_keys[k]) == 0 && accept_n < sub.accept_count) {
+                    snprintf(accepted[accept_n].owner, DC_ID_MAX, "%s", cands[i]->owner);
+                    snprintf(accepted[accept_n].object_id, DC_ID_MAX, "%s", cands[i]->id);
+                    accepted[accept_n].kind = cands[i]->kind;
+                    accepted[accept_n++].version = cands[i]->version;
+                }
+        }
+        dc_check_options options = {0, accept_n, accepted};
+        uint64_t work = 0;
+        dc_engine_work(o, &options, cands, candidates.count, &work);
+        if (work > api->work_budget) {
+            dc_free(cands);
+            char detail[256];
+            snprintf(detail, sizeof detail,
+                     "checking this object against what it may touch costs %llu units of work; "
+                     "at most %llu: use fewer or simpler outlines (a convex outline costs the "
+                     "sum of the vertices, two others their product)",
+                     (unsigned long long)work, (unsigned long long)api->work_budget);
+            dc_api_problem(res, 422, DC_LIMIT, "/volumes", detail);
+            goto done;
+        }
+        rc = dc_engine_check(geom, o, &options, cands, candidates.count, &result, &err);
+        dc_free(cands);
+        if (rc != DC_OK) {
+            if (rc == DC_INVALID)
+                bad_input(res, &err);
+            else
+                dc_api_problem(res, 500, rc, NULL, err.message);
+            goto done;
+        }
+        /* 3. the write, if nothing it was decided against has changed */
+        if (dc_store_begin(api->store, 1) != DC_OK) {
+            store_failure(res);
+            goto done;
+        }
+        if (admit_submission(api, &sub, o, &existing, &have_existing, res) != 0)
+            goto done;
+        if (dc_store_candidate_stamps(api->store, o, &now_stamps) != DC_OK) {
+            dc_store_rollback(api->store);
+            store_failure(res);
+            goto done;
+        }
+        if (dc_candidate_stamps_equal(&decided, &now_stamps))
+            break;
         dc_store_rollback(api->store);
-        store_failure(res);
-        goto done;
+        if (have_existing)
+            dc_record_clear(&existing);
+        have_existing = 0;
+        dc_check_result_clear(&result);
+        dc_record_list_clear(&candidates);
+        dc_free(accepted);
+        accepted = NULL;
     }
-    const dc_object **cands = dc_calloc(candidates.count + 1, sizeof *cands);
-    accepted = dc_calloc(sub.accept_count + 1, sizeof *accepted);
-    size_t accept_n = 0;
-    for (size_t i = 0; i < candidates.count; i++) {
-        cands[i] = &candidates.items[i].object;
-        char key[40];
-        dc_api_conflict_key(api->conflict_key_secret, cands[i], key);
-        for (size_t k = 0; k < sub.accept_count; k++)
-            if (strcmp(key, sub.accept_keys[k]) == 0 && accept_n < sub.accept_count) {
-                snprintf(accepted[accept_n].owner, DC_ID_MAX, "%s", cands[i]->owner);
-                snprintf(accepted[accept_n].object_id, DC_ID_MAX, "%s", cands[i]->id);
-                accepted[accept_n].kind = cands[i]->kind;
-                accepted[accept_n++].version = cands[i]->version;
-            }
-    }
-    dc_check_options options = {0, accept_n, accepted};
-    rc = dc_engine_check(geom, o, &options, cands, candidates.count, &result, &err);
-    dc_free(cands);
-    if (rc != DC_OK) {
-        dc_store_rollback(api->store);
-        if (rc == DC_INVALID)
-            bad_input(res, &err);
-        else
-            dc_api_problem(res, 500, rc, NULL, err.message);
-        goto done;
-    }
+    o->version = (have_existing ? existing.object.version : 0) + 1;
     /* What the submitter and each counterpart are told: the disclosure policy's answer,
      * audited (notices.c). It may refuse a hazard near a site its owner has been probing. */
     dc_time_us now = dc_api_now();
-    int decided = result.accepted;
-    rc = dc_api_disclose_conflicts(api, o, ref, &result, &decided, notices_out);
-    result.accepted = decided;
+    int decision = result.accepted;
+    rc = dc_api_disclose_conflicts(api, o, ref, &result, &decision, notices_out);
+    result.accepted = decision;
     if (rc != DC_OK) {
         dc_store_rollback(api->store);
         store_failure(res);
@@ -354,7 +458,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         dc_api_problem(res, 409, DC_CONFLICT, NULL,
                        "the object conflicts with objects it must yield to; see notices");
         json_object_set(res->json, "notices", notices_out);
-        json_object_set(res->json, "readback", sub.readbacks);
+        set_readbacks(res->json, sub.readbacks);
         goto done;
     }
     dc_record rec;
@@ -402,7 +506,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     free(rec.body);
     json_object_set_new(res->json, "receipt", dc_api_receipt_json(&write));
     json_object_set(res->json, "notices", notices_out);
-    json_object_set(res->json, "readback", sub.readbacks);
+    set_readbacks(res->json, sub.readbacks);
     snprintf(res->location, sizeof res->location, "/v1/%ss/%s", dc_kind_name(kind), id);
 done:
     if (have_existing)
@@ -411,6 +515,8 @@ done:
     json_decref(notices_out);
     dc_check_result_clear(&result);
     dc_record_list_clear(&candidates);
+    dc_candidate_stamps_clear(&decided);
+    dc_candidate_stamps_clear(&now_stamps);
     json_decref(declared);
     o->volumes = declared_volumes;
     dc_volume_clear(&keepout);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@ const char dc_server_usage[] =
     "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
     "                   [--new-aircraft-per-minute N] [--new-aircraft-alert N]\n"
     "                   [--establish-seconds S] [--quiet]\n"
+    "                   [--work-budget UNITS] [--connections-per-address N]\n"
+    "                   [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -31,7 +34,7 @@ const char dc_server_usage[] =
     "  --operator-key-file  the operator's key, created if missing (default operator.key;\n"
     "                       env DECONFLICT_OPERATOR_KEY_FILE); it manages parties\n"
     "  --body-limit         largest request body in bytes (default 1048576)\n"
-    "  --threads            worker threads (default: the number of cores)\n"
+    "  --threads            worker threads (default: 4 per core, at least 8)\n"
     "  --timeout            seconds a connection may idle (default 30)\n"
     "  --borders            more zones for the live monitor, e.g. build/borders/world.geojson\n"
     "  --web DIR            serve the operations picture (web/dist) at /\n"
@@ -43,6 +46,13 @@ const char dc_server_usage[] =
     "                       operator, refused or not (default 50)\n"
     "  --establish-seconds S  a track must report plausibly for S seconds (and 3 reports)\n"
     "                       before it is told of other parties' aircraft (default 30)\n"
+    "  --work-budget UNITS  the engine work one submission may cost before it is refused with\n"
+    "                       422 (default 250000; docs/RELIABILITY.md)\n"
+    "  --connections-per-address N  open connections one client address may hold (default 32;\n"
+    "                       0: no limit, e.g. behind a proxy that limits them itself)\n"
+    "  --header-timeout S   a request's line and headers must be in within S seconds of the\n"
+    "                       connection's start or its previous answer (default 10)\n"
+    "  --body-timeout S     its body within S seconds of its headers (default 30)\n"
     "  --quiet              no request log\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
@@ -57,13 +67,21 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
                                : "operator.key";
     c->body_limit = DC_API_BODY_LIMIT_DEFAULT;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    c->threads = cores > 0 ? (unsigned)cores : 2;
+    /* More workers than cores: a worker computing a large submission holds only its own
+     * connections, and the others still get their share of the cores (docs/RELIABILITY.md). */
+    c->threads = cores > 0 ? 4 * (unsigned)cores : 8;
+    if (c->threads < 8)
+        c->threads = 8;
     c->timeout_s = 30;
     c->probe_limit = 5;
     c->probe_window_s = 600;
     c->new_aircraft_per_minute = 200;
     c->new_aircraft_alert = 50;
     c->establish_s = 30;
+    c->work_budget = DC_API_WORK_BUDGET_DEFAULT;
+    c->connections_per_address = 32;
+    c->header_timeout_s = 10;
+    c->body_timeout_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -109,6 +127,22 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
         else if (strcmp(a, "--threads") == 0 &&
                  (c->threads = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->threads >= 1 &&
                  c->threads <= 256)
+            ;
+        else if (strcmp(a, "--work-budget") == 0 &&
+                 (c->work_budget = strtoull(v, &end, 10), *end == '\0' && v[0] != '-') &&
+                 c->work_budget >= 1)
+            ;
+        else if (strcmp(a, "--connections-per-address") == 0 &&
+                 (c->connections_per_address = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->connections_per_address <= 1000)
+            ;
+        else if (strcmp(a, "--header-timeout") == 0 &&
+                 (c->header_timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->header_timeout_s >= 1 && c->header_timeout_s <= 3600)
+            ;
+        else if (strcmp(a, "--body-timeout") == 0 &&
+                 (c->body_timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->body_timeout_s >= 1 && c->body_timeout_s <= 3600)
             ;
         else if (strcmp(a, "--timeout") == 0 &&
                  (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->timeout_s >= 1)
@@ -173,10 +207,45 @@ struct request {
     int status;
 };
 
+/* ---- read deadlines ----
+ * libmicrohttpd 0.9.75 times a connection out only when it has been idle (--timeout): one byte
+ * every few seconds keeps a half-sent request open for ever, and it calls no callback between a
+ * request line and the end of its headers, where a deadline could be checked. So each connection
+ * is watched from its start (MHD_OPTION_NOTIFY_CONNECTION): its request line and headers must be
+ * in within --header-timeout of its start or of its previous answer, its body within
+ * --body-timeout of its headers. A thread looks every 250 ms and shuts down (shutdown(2), never
+ * close: the descriptor stays libmicrohttpd's) the socket of a connection past its deadline;
+ * libmicrohttpd then sees the end of the stream and closes it as any other. The entry leaves
+ * the list in the close notification, which libmicrohttpd sends before it closes the
+ * descriptor, and the list's lock is held around each shutdown: a descriptor shut down is never
+ * one already reused by another connection. An answer being written (an alert stream) has no
+ * deadline. */
+enum watch_phase { WATCH_HEADERS, WATCH_BODY, WATCH_ANSWERING };
+
+struct connection_watch {
+    struct connection_watch *prev, *next;
+    int fd;
+    enum watch_phase phase;
+    struct timespec since;
+};
+
+struct watchlist {
+    pthread_mutex_t lock;
+    pthread_cond_t stop_cond;
+    int stop;
+    struct connection_watch *head;
+    pthread_t sweeper;
+    unsigned header_timeout_s, body_timeout_s;
+    unsigned long shut; /* connections shut down for a deadline (logged at exit) */
+};
+
 struct server {
     dc_api api;
     const dc_server_config *config;
+    struct watchlist watch;
 };
+
+static void watch_phase(struct server *s, struct MHD_Connection *conn, enum watch_phase phase);
 
 /* Called with the request target as sent, before libmicrohttpd decodes it in place (after which
  * a %00 has cut the C string it hands on: "/v1/intents/alias%00x" would read as ".../alias").
@@ -528,6 +597,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         MHD_add_response_header(r, "Location", res->location);
     if (res->status == 401)
         MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    if (res->retry_after_s > 0) {
+        char seconds[24];
+        snprintf(seconds, sizeof seconds, "%d", res->retry_after_s);
+        MHD_add_response_header(r, "Retry-After", seconds);
+    }
     rq->status = res->status;
     enum MHD_Result ok = MHD_queue_response(conn, (unsigned)res->status, r);
     MHD_destroy_response(r);
@@ -651,6 +725,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl != NULL && strtoull(cl, NULL, 10) > s->config->body_limit)
             rq->too_large = 1;
+        watch_phase(s, conn, WATCH_BODY);
         return MHD_YES;
     }
     if (*upload_size > 0) {
@@ -674,6 +749,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    watch_phase(s, conn, WATCH_ANSWERING);
     dc_api_response res;
     memset(&res, 0, sizeof res);
     enum MHD_Result served;
@@ -707,9 +783,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
                          enum MHD_RequestTerminationCode why)
 {
     (void)why;
-    (void)conn;
     struct server *s = cls;
     struct request *rq = *state;
+    watch_phase(s, conn, WATCH_HEADERS); /* the next request's deadline starts now */
     if (rq == NULL)
         return;
     double seconds = elapsed_s(&rq->start);
@@ -732,6 +808,87 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
     free(rq->body);
     free(rq);
     *state = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct watchlist *w = cls;
+    struct connection_watch *c = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        c = info != NULL ? calloc(1, sizeof *c) : NULL;
+        if (c == NULL)
+            return; /* unwatched: the idle timeout still applies */
+        c->fd = info->connect_fd;
+        c->phase = WATCH_HEADERS;
+        clock_gettime(CLOCK_MONOTONIC, &c->since);
+        pthread_mutex_lock(&w->lock);
+        c->next = w->head;
+        if (w->head != NULL)
+            w->head->prev = c;
+        w->head = c;
+        pthread_mutex_unlock(&w->lock);
+        *socket_context = c;
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED && c != NULL) {
+        pthread_mutex_lock(&w->lock);
+        if (c->prev != NULL)
+            c->prev->next = c->next;
+        else
+            w->head = c->next;
+        if (c->next != NULL)
+            c->next->prev = c->prev;
+        pthread_mutex_unlock(&w->lock);
+        free(c);
+        *socket_context = NULL;
+    }
+}
+
+/* The connection's request moved on: its body is being read, it is being answered, or it was
+ * answered and the next request's deadline starts. */
+static void watch_phase(struct server *s, struct MHD_Connection *conn, enum watch_phase phase)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct connection_watch *c = info != NULL ? info->socket_context : NULL;
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&s->watch.lock);
+    c->phase = phase;
+    clock_gettime(CLOCK_MONOTONIC, &c->since);
+    pthread_mutex_unlock(&s->watch.lock);
+}
+
+static void *sweeper_main(void *arg)
+{
+    struct watchlist *w = arg;
+    pthread_mutex_lock(&w->lock);
+    while (!w->stop) {
+        struct timespec now, wake;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        for (struct connection_watch *c = w->head; c != NULL; c = c->next) {
+            double waited = (double)(now.tv_sec - c->since.tv_sec) +
+                            (double)(now.tv_nsec - c->since.tv_nsec) / 1e9;
+            double limit = c->phase == WATCH_HEADERS ? (double)w->header_timeout_s
+                           : c->phase == WATCH_BODY  ? (double)w->body_timeout_s
+                                                     : -1.0;
+            if (limit > 0 && waited > limit) {
+                shutdown(c->fd, SHUT_RDWR);
+                c->phase = WATCH_ANSWERING; /* once */
+                w->shut++;
+            }
+        }
+        clock_gettime(CLOCK_REALTIME, &wake);
+        wake.tv_nsec += 250 * 1000 * 1000;
+        if (wake.tv_nsec >= 1000000000L) {
+            wake.tv_sec++;
+            wake.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&w->stop_cond, &w->lock, &wake);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
 }
 
 /* "127.0.0.1:8080", "[::1]:8080", ":8080" (all IPv4 interfaces). */
@@ -812,6 +969,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     s->config = config;
     s->api.body_limit = config->body_limit;
+    s->api.work_budget = config->work_budget;
     pthread_mutex_init(&s->api.metrics_lock, NULL);
     rc = operator_key(config->operator_key_file, s->api.operator_hash, err);
     if (rc == DC_OK)
@@ -873,6 +1031,12 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    pthread_mutex_init(&s->watch.lock, NULL);
+    pthread_cond_init(&s->watch.stop_cond, NULL);
+    s->watch.header_timeout_s = config->header_timeout_s;
+    s->watch.body_timeout_s = config->body_timeout_s;
+    int sweeper_started =
+        rc == DC_OK && pthread_create(&s->watch.sweeper, NULL, sweeper_main, &s->watch) == 0;
     struct MHD_Daemon *d = NULL;
     if (rc == DC_OK) {
         /* poll, not epoll: libmicrohttpd 0.9.75 quiesces an epoll thread pool by removing the
@@ -889,7 +1053,9 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
             MHD_OPTION_THREAD_POOL_SIZE, config->threads, MHD_OPTION_CONNECTION_TIMEOUT,
             config->timeout_s, MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_NOTIFY_COMPLETED,
             on_completed, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-            MHD_OPTION_CONNECTION_MEMORY_LIMIT, DC_SERVER_CONNECTION_MEMORY, MHD_OPTION_END);
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, DC_SERVER_CONNECTION_MEMORY,
+            MHD_OPTION_NOTIFY_CONNECTION, on_connection, &s->watch,
+            MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->connections_per_address, MHD_OPTION_END);
         if (d == NULL)
             rc = dc_error_set(err, DC_INVALID, "listen", DC_NO_POSITION, "cannot listen on %s",
                               config->listen);
@@ -907,8 +1073,21 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         pthread_mutex_unlock(&hub.lock);
         wake_streams(&s->api, 0);
         MHD_stop_daemon(d); /* waits for the workers, and so for requests in flight */
-        fprintf(stderr, "deconflictd: stopped\n");
     }
+    if (sweeper_started) {
+        pthread_mutex_lock(&s->watch.lock);
+        s->watch.stop = 1;
+        pthread_cond_broadcast(&s->watch.stop_cond);
+        pthread_mutex_unlock(&s->watch.lock);
+        pthread_join(s->watch.sweeper, NULL);
+        if (s->watch.shut > 0)
+            fprintf(stderr, "deconflictd: %lu connections shut down past their read deadline\n",
+                    s->watch.shut);
+    }
+    pthread_mutex_destroy(&s->watch.lock);
+    pthread_cond_destroy(&s->watch.stop_cond);
+    if (d != NULL)
+        fprintf(stderr, "deconflictd: stopped\n");
     if (heartbeat_started) {
         pthread_mutex_lock(&hub.lock);
         hub.closing = 1;

@@ -205,6 +205,51 @@ static int by_other_object(const void *x, const void *y)
     return c != 0 ? c : strcmp(a->id, b->id);
 }
 
+static uint64_t outline_vertices(const dc_volume *v)
+{
+    return v->outline == DC_OUTLINE_CIRCLE ? DC_ENGINE_CIRCLE_VERTICES : v->vertex_count;
+}
+
+static uint64_t add_saturating(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+dc_status dc_engine_work(const dc_object *proposed, const dc_check_options *options,
+                         const dc_object *const *candidates, size_t candidate_count, uint64_t *out)
+{
+    static const dc_check_options defaults = {0, 0, NULL};
+    const dc_check_options *opt = options ? options : &defaults;
+    uint64_t work = 0;
+    for (size_t i = 0; i < candidate_count; i++) {
+        const dc_object *c = candidates[i];
+        dc_resolution res;
+        dc_conflict_reason why;
+        if (c == NULL || classify(proposed, c, opt, &res, &why) != 0)
+            continue;
+        for (size_t a = 0; a < proposed->volume_count; a++) {
+            const dc_volume *va = &proposed->volumes[a];
+            dc_box4 ba;
+            dc_volume_box(va, &ba);
+            for (size_t b = 0; b < c->volume_count; b++) {
+                const dc_volume *vb = &c->volumes[b];
+                dc_box4 bb;
+                dc_volume_box(vb, &bb);
+                if (!dc_box4_overlaps(&ba, &bb))
+                    continue;
+                uint64_t n = outline_vertices(va), m = outline_vertices(vb);
+                int simple = va->outline == DC_OUTLINE_CIRCLE || vb->outline == DC_OUTLINE_CIRCLE ||
+                             va->convex || vb->convex;
+                uint64_t pair =
+                    simple ? n + m : (n != 0 && m > UINT64_MAX / n ? UINT64_MAX : n * m);
+                work = add_saturating(work, pair);
+            }
+        }
+    }
+    *out = work;
+    return DC_OK;
+}
+
 dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_check_options *options,
                           const dc_object *const *candidates, size_t candidate_count,
                           dc_check_result *out, dc_error *err)

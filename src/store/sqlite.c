@@ -944,26 +944,114 @@ static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *wher
     return rc;
 }
 
-dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_list *out)
+/* The rows whose boxes overlap a box of `proposed`, each once, in order. */
+static dc_status candidate_rows(dc_store *s, const dc_object *proposed, dc_id_list *rows)
 {
-    dc_id_list rows = {0};
     dc_status rc = DC_OK;
     for (size_t i = 0; rc == DC_OK && i < proposed->volume_count; i++) {
         dc_box4 b;
         dc_volume_box(&proposed->volumes[i], &b);
-        rc = rows_in_box(s, &b, &rows);
+        rc = rows_in_box(s, &b, rows);
     }
-    dc_id_list_sort_unique(&rows);
-    char where[256];
-    snprintf(where, sizeof where,
-             "(kind = 'zone' OR state IN ('accepted', 'activated', 'nonconforming'))"
-             " AND NOT (kind = '%s' AND owner = :owner AND id = :id)",
-             dc_kind_name(proposed->kind));
-    struct binding binds[] = {{":owner", proposed->owner}, {":id", proposed->id}, {NULL, NULL}};
+    dc_id_list_sort_unique(rows);
+    return rc;
+}
+
+/* Which of those rows are candidates: in force, and not the proposed object itself. */
+#define CANDIDATE_WHERE                                                                            \
+    "(kind = 'zone' OR state IN ('accepted', 'activated', 'nonconforming'))"                       \
+    " AND NOT (kind = :kind AND owner = :owner AND id = :id)"
+
+dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_list *out)
+{
+    dc_id_list rows = {0};
+    dc_status rc = candidate_rows(s, proposed, &rows);
+    struct binding binds[] = {{":kind", dc_kind_name(proposed->kind)},
+                              {":owner", proposed->owner},
+                              {":id", proposed->id},
+                              {NULL, NULL}};
     if (rc == DC_OK)
-        rc = load_rows(s, &rows, where, binds, out);
+        rc = load_rows(s, &rows, CANDIDATE_WHERE, binds, out);
     dc_id_list_clear(&rows);
     return rc;
+}
+
+void dc_candidate_stamps_clear(dc_candidate_stamps *stamps)
+{
+    if (stamps == NULL)
+        return;
+    dc_free(stamps->items);
+    memset(stamps, 0, sizeof *stamps);
+}
+
+static dc_status stamp_push(dc_candidate_stamps *out, dc_candidate_stamp stamp)
+{
+    dc_candidate_stamp *items = dc_grow(out->items, &out->capacity, out->count, sizeof *items, 16);
+    if (items == NULL)
+        return DC_NOMEM;
+    out->items = items;
+    out->items[out->count++] = stamp;
+    return DC_OK;
+}
+
+dc_status dc_store_candidate_stamps(dc_store *s, const dc_object *proposed,
+                                    dc_candidate_stamps *out)
+{
+    out->count = 0;
+    dc_id_list rows = {0};
+    dc_status rc = candidate_rows(s, proposed, &rows);
+    sqlite3_stmt *st = rc == DC_OK ? prepare(s, "SELECT version, created, updated FROM objects"
+                                                " WHERE row = :row AND " CANDIDATE_WHERE)
+                                   : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    for (size_t i = 0; rc == DC_OK && i < rows.count; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":row"),
+                           (sqlite3_int64)rows.ids[i]);
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":kind"),
+                          dc_kind_name(proposed->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":owner"), proposed->owner, -1,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), proposed->id, -1,
+                          SQLITE_TRANSIENT);
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            rc = stamp_push(out, (dc_candidate_stamp){
+                                     (int64_t)rows.ids[i], sqlite3_column_int64(st, 0),
+                                     sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)});
+        else if (step != SQLITE_DONE)
+            rc = DC_STORE;
+    }
+    release(s, st);
+    dc_id_list_clear(&rows);
+    return rc;
+}
+
+dc_status dc_candidate_stamps_of(const dc_record_list *candidates, dc_candidate_stamps *out)
+{
+    out->count = 0;
+    dc_status rc = DC_OK;
+    /* dc_store_candidates returns its records by row, as the stamps are kept */
+    for (size_t i = 0; rc == DC_OK && i < candidates->count; i++) {
+        const dc_record *r = &candidates->items[i];
+        rc = stamp_push(out,
+                        (dc_candidate_stamp){r->row, r->object.version, r->created, r->updated});
+    }
+    return rc;
+}
+
+int dc_candidate_stamps_equal(const dc_candidate_stamps *a, const dc_candidate_stamps *b)
+{
+    if (a->count != b->count)
+        return 0;
+    for (size_t i = 0; i < a->count; i++) {
+        const dc_candidate_stamp *x = &a->items[i], *y = &b->items[i];
+        if (x->row != y->row || x->version != y->version || x->created != y->created ||
+            x->updated != y->updated)
+            return 0;
+    }
+    return 1;
 }
 
 /* Every row the statement yields, appended to `out`; releases it. */

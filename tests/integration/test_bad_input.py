@@ -1,5 +1,6 @@
 """test_bad_input.py - the bad-request catalogue: each gets its status and problem type, and the store is unchanged."""
 import copy
+import math
 import hashlib
 import json
 import os
@@ -55,6 +56,15 @@ def make(spec):
         base["volumes"][0]["outline_polygon"]["vertices"] = [{"lat": 36.0, "lng": 37.0}] * n
     elif kind == "volumes":
         base["volumes"] = [copy.deepcopy(base["volumes"][0]) for _ in range(n)]
+    elif kind == "total":
+        ring = ["%.5f,%.5f" % (36.0 + 0.01 * math.sin(2 * math.pi * i / 953),
+                               37.0 + 0.01 * math.cos(2 * math.pi * i / 953)) for i in range(953)]
+        base["volumes"] = [volume(ring, 0, 1000, T0, T1) for _ in range(n)]
+    elif kind == "legs":
+        base = {"priority": 1, "route": {
+            "waypoints": [{"position": {"lat": 36.0, "lng": 37.0 + 0.001 * i}, "altitude": 100,
+                           "time": T0} for i in range(n)],
+            "buffers": {"lateral": 100, "vertical": 50, "time": 10}}}
     elif kind == "bytes":
         text = json.dumps(base)
         return (text[:-1] + " " * (n - len(text)) + "}").encode()
