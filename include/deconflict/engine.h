@@ -94,8 +94,9 @@ typedef struct dc_check_result {
 /* Decide on `proposed` against the candidates the caller supplies (from an
  * index or a store; the engine fetches nothing). Rules (DESIGN.md):
  * candidates of other parties in state accepted/activated/nonconforming
- * count, and zones the proposer is not admitted to; a zone blocks whatever
- * the priority; higher priority blocks; equal priority blocks unless named
+ * count, and zones the proposer is not admitted to; a zone blocks objects up
+ * to its own priority (its authority: the ceiling its owner was granted),
+ * whatever their priority below it; higher priority blocks; equal priority blocks unless named
  * with its current version in options->accept; lower priority yields.
  * An object is (kind, owner, id): only a candidate that is the proposed
  * object itself (the submitter's earlier version) is ignored; another

@@ -206,7 +206,7 @@ static void set_readbacks(json_t *doc, json_t *readbacks)
  * direct-line message is confirmed and its volumes lie where the message said, and its key and
  * priority ceiling stand. 0 with *existing filled (*have_existing) when all hold; otherwise -1
  * with the answer in `res`, the transaction rolled back and *existing empty. */
-static int admit_submission(dc_api *api, const dc_submission *sub, const dc_object *o,
+static int admit_submission(dc_api *api, const dc_submission *sub, dc_object *o,
                             dc_record *existing, int *have_existing, dc_api_response *res)
 {
     /* an object is (kind, owner, id): another party's object under this id, visible or not,
@@ -276,6 +276,10 @@ static int admit_submission(dc_api *api, const dc_submission *sub, const dc_obje
             dc_api_problem(res, 403, DC_FORBIDDEN, "/priority", detail);
         goto refused;
     }
+    /* a zone restricts intents and hazards up to its owner's ceiling, no higher: without it any
+     * party could make any airspace replan whatever the priorities the operator granted */
+    if (o->kind == DC_KIND_ZONE)
+        o->priority = submitter.priority_ceiling;
     return 0;
 refused:
     dc_store_rollback(api->store);

@@ -326,7 +326,11 @@ static dc_status read_header(struct reader *r, json_t *props, dc_object *o,
          json_integer_value(priority) > DC_PRIORITY_MAX))
         return fail(r, DC_RANGE, "properties/priority", "an integer within %d..%d", DC_PRIORITY_MIN,
                     DC_PRIORITY_MAX);
-    o->priority = priority ? (int)json_integer_value(priority) : 0;
+    /* a zone in a scenario file is declared data (a state's airspace): its authority, without a
+     * stated priority, is unlimited; the server gives a zone its owner's ceiling instead */
+    o->priority = priority                  ? (int)json_integer_value(priority)
+                  : o->kind == DC_KIND_ZONE ? DC_PRIORITY_MAX
+                                            : 0;
     json_t *version = json_object_get(props, "version");
     o->version = json_is_integer(version) ? json_integer_value(version) : 1;
     json_t *adm = json_object_get(props, "admitted");

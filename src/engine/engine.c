@@ -130,7 +130,8 @@ static int classify(const dc_object *p, const dc_object *c, const dc_check_optio
             return -1; /* zones do not conflict with zones */
         const dc_object *zone = p->kind == DC_KIND_ZONE ? p : c;
         const dc_object *mover = p->kind == DC_KIND_ZONE ? c : p;
-        if (dc_zone_admits(zone, mover->owner))
+        /* a zone's priority is its authority (its owner's ceiling): higher priorities pass */
+        if (dc_zone_admits(zone, mover->owner) || mover->priority > zone->priority)
             return -1;
         *why = DC_REASON_ZONE;
         *res = p->kind == DC_KIND_ZONE ? DC_RESOLUTION_OTHER_REPLANS : DC_RESOLUTION_BLOCKS;

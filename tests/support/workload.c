@@ -160,6 +160,7 @@ dc_status workload_generate(dc_geom *geom, const workload_params *p, uint64_t se
                     random_point(p, &s), between(&s, 2000, 15000), 0, 20000, p->start,
                     p->start + (dc_time_us)(p->hours * 3600 * DC_US_PER_S), z, NULL);
             o.kind = DC_KIND_ZONE;
+            o.priority = DC_PRIORITY_MAX; /* a state's airspace: its authority is unlimited */
             snprintf(o.owner, sizeof o.owner, "p%d", n % p->parties);
             o.volumes = z;
             o.volume_count = 1;

@@ -68,7 +68,7 @@ static void test_rules(void **state)
     dc_object earlier_self = object("ru-1", DC_KIND_INTENT, "russia", 9, &there);
     dc_object same_id_other_party = object("ru-1", DC_KIND_INTENT, "turkey", 9, &there);
     char admitted[1][DC_ID_MAX] = {"us"};
-    dc_object zone = object("tr-airspace", DC_KIND_ZONE, "turkey", 0, &there);
+    dc_object zone = object("tr-airspace", DC_KIND_ZONE, "turkey", DC_PRIORITY_MAX, &there);
     zone.admitted = (const char(*)[DC_ID_MAX])admitted;
     zone.admitted_count = 1;
 
@@ -226,6 +226,35 @@ static void test_same_id_never_switches_deconfliction_off(void **state)
 
 /* Which stored objects are in force: accepted, activated and nonconforming block; proposed, ended
  * and withdrawn do not. */
+/* A zone's authority is its priority (its owner's ceiling): it restricts objects up to it, and
+ * one of a higher priority passes; an admitted party passes whatever its priority. */
+static void test_zone_authority(void **state)
+{
+    dc_geom *g = *state;
+    dc_volume v;
+    assert_int_equal(
+        dc_volume_init_circle((dc_point){35.9, 36.0}, 3000, 0, 3000, T0, T0 + H, &v, NULL), DC_OK);
+    dc_object zone = object("restricted", DC_KIND_ZONE, "a", 10, &v);
+    static const struct {
+        int priority, conflict;
+    } cases[] = {{0, 1}, {10, 1}, {11, 0}, {100, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dc_object mine = object("mine", DC_KIND_INTENT, "b", cases[i].priority, &v);
+        const dc_object *c[] = {&zone};
+        dc_check_result r;
+        assert_int_equal(dc_engine_check(g, &mine, NULL, c, 1, &r, NULL), DC_OK);
+        assert_int_equal(r.conflict_count, (size_t)cases[i].conflict);
+        assert_int_equal(r.accepted, !cases[i].conflict);
+        dc_check_result_clear(&r);
+        /* and a new zone makes only those it has authority over replan */
+        const dc_object *m[] = {&mine};
+        assert_int_equal(dc_engine_check(g, &zone, NULL, m, 1, &r, NULL), DC_OK);
+        assert_int_equal(r.conflict_count, (size_t)cases[i].conflict);
+        dc_check_result_clear(&r);
+    }
+    dc_volume_clear(&v);
+}
+
 static void test_states_in_force(void **state)
 {
     dc_geom *g = *state;
@@ -351,9 +380,9 @@ static int reference_rule(const dc_object *p, const dc_object *c)
     if (p->kind == DC_KIND_ZONE && c->kind == DC_KIND_ZONE)
         return 0;
     if (p->kind == DC_KIND_ZONE)
-        return ref_admits(p, c->owner) ? 0 : 2;
+        return ref_admits(p, c->owner) || c->priority > p->priority ? 0 : 2;
     if (c->kind == DC_KIND_ZONE)
-        return ref_admits(c, p->owner) ? 0 : 1;
+        return ref_admits(c, p->owner) || p->priority > c->priority ? 0 : 1;
     if (mine)
         return 0;
     return c->priority >= p->priority ? 1 : 2; /* equal blocks: nothing accepted here */
@@ -475,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_rules),
         cmocka_unit_test(test_same_id_never_switches_deconfliction_off),
         cmocka_unit_test(test_states_in_force),
+        cmocka_unit_test(test_zone_authority),
         cmocka_unit_test(test_indexed_equals_brute_force),
         cmocka_unit_test(test_engine_against_geos_reference),
     };

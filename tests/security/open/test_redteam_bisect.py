@@ -6,6 +6,8 @@ recovers another party's volume edges to the centimetre, its ceiling to the cent
 time bounds to the second, after the budget is spent, in ~70 requests (well under a second)."""
 import datetime
 
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common import Results, Server, volume
 
 T0, T1 = "2031-05-01T08:00:00Z", "2031-05-01T09:00:00Z"

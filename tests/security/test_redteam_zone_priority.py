@@ -1,4 +1,4 @@
-"""test_redteam_zone_priority.py - RED TEAM (fails until fixed). Any party may declare a zone
+"""test_redteam_zone_priority.py - red team, fixed: Any party may declare a zone
 anywhere, and a zone wins "whatever the priority": a party whose ceiling the operator set to 0
 makes another party's priority-100 intent replan and has every new intent there refused. The
 priority ceiling (docs/SECURITY.md 1, "Priorities are granted") is bypassed through the zone kind,
