@@ -114,10 +114,22 @@ dc_status dc_store_grant_exists(dc_store *store, const char *grantor, const char
 /* ---- notices and alerts: what each party was told ---- */
 typedef enum dc_inbox { DC_INBOX_NOTICES, DC_INBOX_ALERTS } dc_inbox;
 
+/* One notice, or one alert for one recipient (as dc_store_alert_add with no episode). */
 dc_status dc_store_inbox_add(dc_store *store, dc_inbox box, const char *recipient, const char *body,
                              dc_time_us now, int64_t *id);
+/* One alert told to `n` (1..8) distinct recipients, `texts[k]` being what recipients[k] reads (a
+ * JSON object; numbers with at most 12 significant digits, as the store may re-encode them).
+ * Stored once: what the copies share, and for each recipient only what it alone reads. When
+ * `episode_key` is not NULL (it names the aircraft, the zone or pair, and the level), an alert
+ * of an episode begun at most `episode_us` ago is stored as the change from the episode's first
+ * alert; otherwise it begins an episode. Sets *id, the alert's id for every recipient (ids only
+ * grow, archived or not). DC_OK, DC_INVALID (n, or a text not a JSON object), DC_STORE,
+ * DC_NOMEM. */
+dc_status dc_store_alert_add(dc_store *store, const char *episode_key, dc_time_us episode_us,
+                             const char *const *recipients, const char *const *texts, size_t n,
+                             dc_time_us now, int64_t *id);
 /* Calls `each` for the recipient's entries with id > after, oldest first
- * (at most `limit`); `each` returns non-zero to stop. */
+ * (at most `limit`), each alert as that recipient reads it; `each` returns non-zero to stop. */
 dc_status dc_store_inbox(dc_store *store, dc_inbox box, const char *recipient, int64_t after,
                          size_t limit,
                          int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created),

@@ -98,6 +98,10 @@ struct dc_api {
     void *streams;                                /* server.c's waiting streams */
     int probe_limit;                              /* more refusals over sites than this ... */
     int probe_window_s; /* ... within this many seconds: a probing alert */
+    /* a repetition is stored as the change from its episode's first alert when that began at
+     * most this long ago (half the alerts' retention, at most 10 min: the archive keeps a
+     * first alert until its episode can no longer refer to it) */
+    dc_time_us alert_episode_us;
 };
 
 typedef struct dc_api_request {

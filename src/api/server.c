@@ -791,6 +791,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     pthread_mutex_init(&s->api.monitor_lock, NULL);
     s->api.probe_limit = config->probe_limit;
     s->api.probe_window_s = config->probe_window_s;
+    s->api.alert_episode_us = INT64_C(600000000);
     dc_monitor_config monitor_config = dc_monitor_config_default();
     monitor_config.new_aircraft_per_minute = config->new_aircraft_per_minute;
     monitor_config.establish_s = config->establish_s;

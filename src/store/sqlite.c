@@ -21,6 +21,7 @@
  */
 #include "deconflict/party.h"
 #include "deconflict/store.h"
+#include "store_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -36,7 +37,7 @@
  * time for a batch of position reports (docs/PERFORMANCE.md). A kept statement still in use when
  * its SQL is asked for again (a walk calling back into the store) is not shared: a fresh one is
  * prepared beside it. Every store call runs under the store's lock. */
-#define KEPT_STATEMENTS 64
+#define KEPT_STATEMENTS 96
 
 struct kept_statement {
     uint64_t hash;
@@ -98,6 +99,24 @@ static const char *const migrations[] = {
     "CREATE TABLE site_refusals(party TEXT NOT NULL, site TEXT NOT NULL, time INTEGER NOT NULL);"
     "CREATE INDEX site_refusals_by_party ON site_refusals(party, site, time);"
     "CREATE INDEX site_refusals_by_time ON site_refusals(time);",
+    /* 6: an alert stored once for all its recipients (alert_form.c): alert_log holds what every
+     * copy reads, in full (episode 0) or as a merge patch to the episode's first alert (episode
+     * = that alert's id); alert_inbox holds each recipient's copy: its id, shared by every
+     * recipient so that Last-Event-ID names one alert, and the members only it reads; a first
+     * alert is a repetition's base until `until`. AUTOINCREMENT: once old alerts are archived,
+     * ids must still never go back. The alerts table's rows become one-recipient alerts under
+     * their own ids. */
+    "CREATE TABLE alert_log(id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL,"
+    " episode INTEGER NOT NULL DEFAULT 0, until INTEGER, recipients TEXT NOT NULL,"
+    " body TEXT NOT NULL);"
+    "CREATE TABLE alert_inbox(recipient TEXT NOT NULL, id INTEGER NOT NULL, extra TEXT,"
+    " PRIMARY KEY(recipient, id)) WITHOUT ROWID;"
+    "CREATE TABLE alert_episodes(key TEXT PRIMARY KEY, base INTEGER NOT NULL,"
+    " until INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO alert_log(id, created, episode, until, recipients, body)"
+    " SELECT id, created, 0, NULL, recipient, body FROM alerts ORDER BY id;"
+    "INSERT INTO alert_inbox(recipient, id, extra) SELECT recipient, id, NULL FROM alerts;"
+    "DROP TABLE alerts;",
 };
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
@@ -1085,18 +1104,134 @@ dc_status dc_store_grant_exists(dc_store *s, const char *grantor, const char *gr
 
 /* ---- notices and alerts: what a party was told, oldest first ---- */
 
-static const char *inbox_table(dc_inbox box)
+static char *join_recipients(const char *const *recipients, size_t n)
 {
-    return box == DC_INBOX_ALERTS ? "alerts" : "notices";
+    size_t size = 1;
+    for (size_t k = 0; k < n; k++)
+        size += strlen(recipients[k]) + 1;
+    char *text = dc_malloc(size);
+    if (text == NULL)
+        return NULL;
+    size_t at = 0;
+    text[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        at += (size_t)snprintf(text + at, size - at, "%s%s", k ? "," : "", recipients[k]);
+    return text;
+}
+
+/* The base an alert of episode `key` may be stored against: its id and body, if the episode has
+ * one still open at `now`; *base = 0 otherwise. *body is the caller's. */
+static dc_status episode_base(dc_store *s, const char *key, dc_time_us now, int64_t *base,
+                              char **body)
+{
+    *base = 0;
+    *body = NULL;
+    sqlite3_stmt *st = prepare(s, "SELECT l.id, l.body FROM alert_episodes e JOIN alert_log l"
+                                  " ON l.id = e.base AND l.episode = 0"
+                                  " WHERE e.key = ? AND e.until >= ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    int step = sqlite3_step(st);
+    dc_status rc = step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
+    if (step == SQLITE_ROW) {
+        *body = copy_text(sqlite3_column_text(st, 1));
+        *base = sqlite3_column_int64(st, 0);
+        if (*body == NULL) {
+            *base = 0;
+            rc = DC_NOMEM;
+        }
+    }
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_alert_add(dc_store *s, const char *episode_key, dc_time_us episode_us,
+                             const char *const *recipients, const char *const *texts, size_t n,
+                             dc_time_us now, int64_t *id)
+{
+    *id = 0;
+    if (n == 0 || n > 8)
+        return DC_INVALID;
+    char *common = NULL, *extras[8] = {NULL}, *patch = NULL, *base_body = NULL;
+    char *joined = join_recipients(recipients, n);
+    dc_status rc = joined != NULL ? dc__alert_split(texts, n, &common, extras) : DC_NOMEM;
+    int64_t base = 0;
+    if (rc == DC_OK && episode_key != NULL)
+        rc = episode_base(s, episode_key, now, &base, &base_body);
+    if (rc == DC_OK && base != 0)
+        rc = dc__alert_patch(base_body, common, &patch);
+    sqlite3_stmt *st = rc == DC_OK ? prepare(s, "INSERT INTO alert_log(created, episode, until,"
+                                                " recipients, body) VALUES (?, ?, ?, ?, ?)")
+                                   : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    if (rc == DC_OK) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, base);
+        if (base == 0 && episode_key != NULL)
+            sqlite3_bind_int64(st, 3, now + episode_us);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_text(st, 4, joined, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, base != 0 ? patch : common, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+        if (rc == DC_OK)
+            *id = sqlite3_last_insert_rowid(s->db);
+        release(s, st);
+    }
+    st = rc == DC_OK ? prepare(s, "INSERT INTO alert_inbox(recipient, id, extra) VALUES (?, ?, ?)")
+                     : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    for (size_t k = 0; rc == DC_OK && k < n; k++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, recipients[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, *id);
+        if (extras[k] != NULL)
+            sqlite3_bind_text(st, 3, extras[k], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 3);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    }
+    release(s, st);
+    if (rc == DC_OK && base == 0 && episode_key != NULL) {
+        st = prepare(s, "INSERT INTO alert_episodes(key, base, until) VALUES (?, ?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET base = excluded.base,"
+                        " until = excluded.until");
+        if (st == NULL)
+            rc = DC_STORE;
+        else {
+            sqlite3_bind_text(st, 1, episode_key, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, *id);
+            sqlite3_bind_int64(st, 3, now + episode_us);
+            rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+            release(s, st);
+        }
+    }
+    dc_free(joined);
+    dc_free(common);
+    dc_free(patch);
+    dc_free(base_body);
+    for (size_t k = 0; k < n; k++)
+        dc_free(extras[k]);
+    if (rc != DC_OK)
+        *id = 0;
+    return rc;
 }
 
 dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, const char *body,
                              dc_time_us now, int64_t *id)
 {
-    char sql[96];
-    snprintf(sql, sizeof sql, "INSERT INTO %s(recipient, body, created) VALUES (?, ?, ?)",
-             inbox_table(box));
-    sqlite3_stmt *st = prepare(s, sql);
+    if (box == DC_INBOX_ALERTS) {
+        int64_t local = 0;
+        dc_status rc = dc_store_alert_add(s, NULL, 0, &recipient, &body, 1, now, &local);
+        if (id != NULL)
+            *id = local;
+        return rc;
+    }
+    sqlite3_stmt *st = prepare(s, "INSERT INTO notices(recipient, body, created) VALUES (?, ?, ?)");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -1109,15 +1244,56 @@ dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, c
     return rc;
 }
 
+/* A recipient's alerts as it reads them: each copy's text put back from the shared body, the
+ * episode's base when it is a repetition, and the recipient's own members. */
+static dc_status alert_inbox(dc_store *s, const char *recipient, int64_t after, size_t limit,
+                             int (*each)(void *, int64_t, const char *, dc_time_us), void *ctx)
+{
+    sqlite3_stmt *st =
+        prepare(s, "SELECT i.id, i.extra, l.created, l.episode, l.body, b.body FROM alert_inbox i"
+                   " JOIN alert_log l ON l.id = i.id LEFT JOIN alert_log b ON b.id = l.episode"
+                   " AND l.episode != 0 WHERE i.recipient = ? AND i.id > ? ORDER BY i.id LIMIT ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    dc_status rc = DC_OK;
+    int step;
+    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *extra = (const char *)sqlite3_column_text(st, 1);
+        const char *body = (const char *)sqlite3_column_text(st, 4);
+        const char *base = (const char *)sqlite3_column_text(st, 5);
+        int patched = sqlite3_column_int64(st, 3) != 0;
+        char *text = NULL;
+        /* a repetition whose base is gone (never, while the archive keeps bases as long as
+         * their episode: see dc_store_expired) still says what it stored */
+        rc = dc__alert_text(patched ? (base != NULL ? base : "{}") : body, patched ? body : NULL,
+                            extra, &text);
+        if (rc == DC_INVALID) {
+            rc = DC_OK; /* a row that is not JSON: skipped, as unparsable notices are */
+            continue;
+        }
+        if (rc == DC_OK &&
+            each(ctx, sqlite3_column_int64(st, 0), text, sqlite3_column_int64(st, 2)) != 0) {
+            dc_free(text);
+            break;
+        }
+        dc_free(text);
+    }
+    release(s, st);
+    return rc;
+}
+
 dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64_t after,
                          size_t limit, int (*each)(void *, int64_t, const char *, dc_time_us),
                          void *ctx)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql,
-             "SELECT id, body, created FROM %s WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?",
-             inbox_table(box));
-    sqlite3_stmt *st = prepare(s, sql);
+    if (box == DC_INBOX_ALERTS)
+        return alert_inbox(s, recipient, after, limit, each, ctx);
+    sqlite3_stmt *st =
+        prepare(s, "SELECT id, body, created FROM notices WHERE recipient = ? AND id > ?"
+                   " ORDER BY id LIMIT ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -1133,10 +1309,10 @@ dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64
 
 dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, int64_t *id)
 {
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s WHERE recipient = ?",
-             inbox_table(box));
-    sqlite3_stmt *st = prepare(s, sql);
+    sqlite3_stmt *st =
+        prepare(s, box == DC_INBOX_ALERTS
+                       ? "SELECT coalesce(max(id), 0) FROM alert_inbox WHERE recipient = ?"
+                       : "SELECT coalesce(max(id), 0) FROM notices WHERE recipient = ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -1194,7 +1370,10 @@ dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r,
     sqlite3_bind_text(st, 7, r->detail, -1, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 8, r->prev_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 9, r->hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 10, r->signature, DC_SIGNATURE_BYTES, SQLITE_TRANSIENT);
+    /* an unsigned record (a later checkpoint vouches for it) stores no signature: 64 zero bytes
+     * were a fifth of an alert's record */
+    sqlite3_bind_blob(st, 10, r->signature, dc_audit_signed(r) ? DC_SIGNATURE_BYTES : 0,
+                      SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     release(s, st);
     return rc;
@@ -1261,7 +1440,10 @@ static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
     }
     column_blob(st, 7, r->prev_hash, DC_HASH_BYTES);
     column_blob(st, 8, r->hash, DC_HASH_BYTES);
-    column_blob(st, 9, r->signature, DC_SIGNATURE_BYTES);
+    if (sqlite3_column_bytes(st, 9) == 0)
+        memset(r->signature, 0, DC_SIGNATURE_BYTES); /* unsigned, stored as no bytes */
+    else
+        column_blob(st, 9, r->signature, DC_SIGNATURE_BYTES);
     return DC_OK;
 }
 
