@@ -3,6 +3,7 @@
 #ifndef DECONFLICT_STORE_H
 #define DECONFLICT_STORE_H
 
+#include "deconflict/archive.h"
 #include "deconflict/audit.h"
 #include "deconflict/engine.h"
 #include "deconflict/index.h"
@@ -211,6 +212,67 @@ dc_status dc_store_verify_rows(dc_store *store,
                                int (*each)(void *ctx, const char *object_ref,
                                            const uint8_t digest[DC_HASH_BYTES]),
                                void *ctx, dc_error *err);
+
+/* ---- retention: rows past their time leave for the archive (retention.h, archive.h) ----
+ * The readers below run on the store's own read connection, outside any transaction and without
+ * waiting for one (a snapshot of what is committed); the writers inside a write transaction. */
+
+/* Calls `each` for at most about `limit` rows of `kind` that may leave the live store at `now`
+ * with `cutoff` = now - its retention, oldest first:
+ *   audit     records written before cutoff, never the newest (the chain's head stays live), a
+ *             batch ending on a signed record so that every archived record is under a
+ *             signature the archiver checks (it may pass `limit` to reach one);
+ *   alerts    written before cutoff; the first alert of an episode only once the episode is
+ *             closed (dc_store_alert_add), since its repetitions are stored against it;
+ *   notices   written before cutoff, never the newest (ids must never go back);
+ *   messages  acknowledged and written before cutoff, or unacknowledged and older than ten times
+ *             the retention; never the newest;
+ *   objects   ended or withdrawn, last changed before cutoff, with the digest of the row.
+ * `each` returns non-zero to stop. DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_store_expired(dc_store *store, dc_retained kind, dc_time_us now, dc_time_us cutoff,
+                           size_t limit, int (*each)(void *ctx, const dc_expired *row), void *ctx);
+/* Delete those rows (keys and checks as dc_store_expired gave them), in a write transaction.
+ * DC_STALE when any is gone or changed since (the caller rolls back and tries again later),
+ * DC_STORE. */
+dc_status dc_store_expired_remove(dc_store *store, dc_retained kind, const int64_t *keys,
+                                  const int64_t *checks, size_t count);
+/* Forget alert episodes closed before `now`: none can have a repetition stored against it any
+ * more. DC_OK or DC_STORE. */
+dc_status dc_store_alert_episodes_prune(dc_store *store, dc_time_us now);
+
+/* The newest archive segment. DC_NOT_FOUND when none, DC_STORE. */
+dc_status dc_store_segment_last(dc_store *store, dc_segment *out);
+/* Every segment, oldest first; `each` returns non-zero to stop. DC_OK or DC_STORE. */
+dc_status dc_store_segments(dc_store *store, int (*each)(void *ctx, const dc_segment *segment),
+                            void *ctx);
+/* Record a segment as it now stands (commit it with the removal of its rows). DC_OK, DC_STORE. */
+dc_status dc_store_segment_save(dc_store *store, const dc_segment *segment);
+
+/* The live store's size and age, by kind. */
+typedef struct dc_store_stats {
+    int64_t file_bytes, free_bytes, wal_bytes;
+    int64_t bytes[DC_RETAIN_COUNT + 1]; /* tables and indexes of each kind; the rest last */
+    int64_t rows[DC_RETAIN_COUNT];      /* objects: all of them */
+    dc_time_us oldest[DC_RETAIN_COUNT]; /* the oldest row kept (objects: the oldest ended or
+                                           withdrawn one's last change); 0 when none */
+} dc_store_stats;
+/* Measure it (every page is read: seconds for gigabytes; on the read connection, so no request
+ * waits for it). DC_OK, DC_STORE. */
+dc_status dc_store_stats_read(dc_store *store, dc_store_stats *out);
+
+/* Note the sizes at `now` (a write transaction; samples older than a day are dropped), and read
+ * the growth since the sample nearest to `now - over`: bytes a second (live store and archive
+ * together), 0 with no earlier sample. DC_OK, DC_STORE. */
+dc_status dc_store_size_sample(dc_store *store, dc_time_us now, int64_t live_bytes,
+                               int64_t archive_bytes);
+dc_status dc_store_size_growth(dc_store *store, dc_time_us now, dc_time_us over,
+                               double *live_bytes_per_s, double *total_bytes_per_s);
+
+/* Give free pages back to the file system when they are more than a quarter of the file (at
+ * most `max_pages` at a time), and restart the write-ahead log once it is checkpointed. Takes
+ * the store's lock itself: call outside a transaction. *freed_pages says how many pages went.
+ * DC_OK, DC_STORE. */
+dc_status dc_store_reclaim(dc_store *store, int64_t max_pages, int64_t *freed_pages);
 
 /* "intent/russia/<id>": how audit records name objects. */
 void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size);

@@ -1018,7 +1018,7 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
     }
     static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                     0.05,   0.1,   0.25,   0.5,   1,    5};
-    size_t cap = 4096, n = 0;
+    size_t cap = 16384, n = 0;
     char *text = malloc(cap);
     if (text == NULL) {
         dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
@@ -1056,6 +1056,7 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
     for (int k = 0; k < DC_KIND_SITE; k++) /* sites are never counted, not even here */
         n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
                               dc_kind_name((dc_object_kind)k), (long long)counts[k]);
+    n += dc__api_storage_metrics(api, text + n, cap - n);
     res->status = 200;
     res->text = text;
     res->content_type = "text/plain; version=0.0.4";
