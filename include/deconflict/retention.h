@@ -42,6 +42,7 @@ typedef struct dc_retention_result {
     int64_t segment;                /* the segment written, or 0 */
     int closed;                     /* the pass closed a segment whose period is over */
     int more;                       /* rows are still due: call again soon */
+    dc_time_us locked_us;           /* how long it held the store's write lock */
 } dc_retention_result;
 
 /* One pass at `now`: close the open segment if its period is over; otherwise read at most

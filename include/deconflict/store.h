@@ -261,17 +261,17 @@ typedef struct dc_store_stats {
 dc_status dc_store_stats_read(dc_store *store, dc_store_stats *out);
 
 /* Note the sizes at `now` (a write transaction; samples older than a day are dropped), and read
- * the growth since the sample nearest to `now - over`: bytes a second (live store and archive
- * together), 0 with no earlier sample. DC_OK, DC_STORE. */
+ * the growth from the newest sample at least `over` before the newest one (the oldest, in a
+ * younger store) to the newest: bytes a second of the live store, and of the live store and the
+ * archive together; 0 with fewer than two samples. DC_OK, DC_STORE. */
 dc_status dc_store_size_sample(dc_store *store, dc_time_us now, int64_t live_bytes,
                                int64_t archive_bytes);
 dc_status dc_store_size_growth(dc_store *store, dc_time_us now, dc_time_us over,
                                double *live_bytes_per_s, double *total_bytes_per_s);
 
-/* Give free pages back to the file system when they are more than a quarter of the file (at
- * most `max_pages` at a time), and restart the write-ahead log once it is checkpointed. Takes
- * the store's lock itself: call outside a transaction. *freed_pages says how many pages went.
- * DC_OK, DC_STORE. */
+/* Give free pages back to the file system when they are more than half the file (at most
+ * `max_pages` at a time; a file made before auto_vacuum only reuses them). Takes the store's lock
+ * itself: call outside a transaction. *freed_pages says how many pages went. DC_OK, DC_STORE. */
 dc_status dc_store_reclaim(dc_store *store, int64_t max_pages, int64_t *freed_pages);
 
 /* "intent/russia/<id>": how audit records name objects. */

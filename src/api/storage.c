@@ -39,6 +39,7 @@ struct dc_api_storage {
     double live_growth, total_growth;
     int64_t moved[DC_RETAIN_COUNT];
     uint64_t passes, failures;
+    double locked_s, locked_max_s; /* the archiver's hold of the store's lock */
 };
 
 struct segment_sum {
@@ -120,6 +121,10 @@ static void *storage_main(void *arg)
                 st->moved[k] += result.moved[k];
             if (rc != DC_OK)
                 st->failures++;
+            double held = (double)result.locked_us / 1e6;
+            st->locked_s += held;
+            if (held > st->locked_max_s)
+                st->locked_max_s = held;
             pthread_mutex_unlock(&st->lock);
             if (rc != DC_OK && now - last_complaint > 60000000) {
                 fprintf(stderr, "deconflictd: archive: %s: %s\n", dc_status_name(rc), err.message);
@@ -275,6 +280,14 @@ size_t dc__api_storage_metrics(dc_api *api, char *out, size_t size)
         "# TYPE deconflict_archive_failures_total counter\n"
         "deconflict_archive_failures_total %llu\n",
         (unsigned long long)st->passes, (unsigned long long)st->failures);
+    put(out, size, &n,
+        "# HELP deconflict_archive_lock_seconds_total Time the archiver held the store's write"
+        " lock, and its longest hold.\n"
+        "# TYPE deconflict_archive_lock_seconds_total counter\n"
+        "deconflict_archive_lock_seconds_total %.3f\n"
+        "# TYPE deconflict_archive_lock_max_seconds gauge\n"
+        "deconflict_archive_lock_max_seconds %.4f\n",
+        st->locked_s, st->locked_max_s);
     pthread_mutex_unlock(&st->lock);
     return n;
 }

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define US_PER_S INT64_C(1000000)
 
@@ -150,6 +151,13 @@ static dc_status load_last(dc_store *store, dc_segment *last, int *have)
     return rc == DC_OK || rc == DC_NOT_FOUND ? DC_OK : rc;
 }
 
+static dc_time_us monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (dc_time_us)ts.tv_sec * US_PER_S + ts.tv_nsec / 1000;
+}
+
 /* Append the batch, then commit its rows' removal with the segment's new state. */
 static dc_status commit_batch(dc_store *store, dc_archive_batch *batch, const dc_retention *r,
                               struct taken *taken, int closing, dc_time_us now,
@@ -161,6 +169,7 @@ static dc_status commit_batch(dc_store *store, dc_archive_batch *batch, const dc
         return rc;
     if (dc_store_begin(store, 1) != DC_OK)
         return dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot begin a transaction");
+    dc_time_us locked = monotonic_us(); /* from when it holds the lock */
     for (int k = 0; rc == DC_OK && k < DC_RETAIN_COUNT; k++)
         if (taken != NULL && taken[k].count > 0)
             rc = dc_store_expired_remove(store, (dc_retained)k, taken[k].keys, taken[k].checks,
@@ -173,10 +182,13 @@ static dc_status commit_batch(dc_store *store, dc_archive_batch *batch, const dc
         /* a row changed after it was read: nothing is committed, the appended bytes are cut off
          * by the next pass, which reads the rows afresh */
         dc_store_rollback(store);
+        out->locked_us = monotonic_us() - locked;
         out->more = 1;
         return DC_OK;
     }
-    if (dc_store_finish(store, rc) != DC_OK)
+    rc = dc_store_finish(store, rc);
+    out->locked_us = monotonic_us() - locked;
+    if (rc != DC_OK)
         return dc_error_set(err, DC_STORE, "", DC_NO_POSITION,
                             "the store refused the archived rows' removal");
     out->segment = written.number;

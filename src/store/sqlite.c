@@ -2027,15 +2027,32 @@ static dc_status remove_object(dc_store *s, int64_t row, int64_t version)
     return rc == DC_OK ? remove_boxes(s, row, volumes) : rc;
 }
 
+/* Audit records leave as a run of consecutive seqs: one range, so one statement. */
+static dc_status remove_audit(dc_store *s, const int64_t *seqs, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (seqs[i] != seqs[0] + (int64_t)i)
+            return DC_STALE;
+    sqlite3_stmt *st = prepare(s, "DELETE FROM audit WHERE seq >= ? AND seq <= ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, seqs[0]);
+    sqlite3_bind_int64(st, 2, seqs[count - 1]);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    if (rc == DC_OK && (size_t)sqlite3_changes(s->db) != count)
+        rc = DC_STALE;
+    release(s, st);
+    return rc;
+}
+
 dc_status dc_store_expired_remove(dc_store *s, dc_retained kind, const int64_t *keys,
                                   const int64_t *checks, size_t count)
 {
+    if (kind == DC_RETAIN_AUDIT)
+        return count > 0 ? remove_audit(s, keys, count) : DC_OK;
     dc_status rc = DC_OK;
     for (size_t i = 0; rc == DC_OK && i < count; i++) {
         switch (kind) {
-        case DC_RETAIN_AUDIT:
-            rc = delete_one(s, "DELETE FROM audit WHERE seq = ?", keys[i], NULL);
-            break;
         case DC_RETAIN_ALERTS:
             rc = remove_alert(s, keys[i]);
             break;
@@ -2250,14 +2267,20 @@ dc_status dc_store_size_growth(dc_store *s, dc_time_us now, dc_time_us over, dou
                                double *total_per_s)
 {
     *live_per_s = *total_per_s = 0;
+    /* the newest sample against the newest one at least `over` older (or, in a younger store,
+     * the oldest) */
     sqlite3_stmt *st = prepare(
-        s, "SELECT a.time, a.live_bytes, a.archive_bytes, b.time, b.live_bytes, b.archive_bytes"
-           " FROM (SELECT * FROM size_samples WHERE time <= ? ORDER BY time DESC LIMIT 1) a,"
-           " (SELECT * FROM size_samples WHERE time <= ? ORDER BY time DESC LIMIT 1) b");
+        s,
+        "WITH b AS (SELECT * FROM size_samples WHERE time <= ?1 ORDER BY time DESC LIMIT 1),"
+        " a AS (SELECT * FROM (SELECT * FROM size_samples WHERE time <= (SELECT time FROM b) - ?2"
+        " ORDER BY time DESC LIMIT 1) UNION ALL SELECT * FROM (SELECT * FROM size_samples"
+        " ORDER BY time LIMIT 1) LIMIT 1)"
+        " SELECT a.time, a.live_bytes, a.archive_bytes, b.time, b.live_bytes, b.archive_bytes"
+        " FROM a, b");
     if (st == NULL)
         return DC_STORE;
-    sqlite3_bind_int64(st, 1, now - over);
-    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, over);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
         double dt = (double)(sqlite3_column_int64(st, 3) - sqlite3_column_int64(st, 0)) / 1e6;
@@ -2291,9 +2314,10 @@ dc_status dc_store_reclaim(dc_store *s, int64_t max_pages, int64_t *freed)
     dc_status rc = DC_OK;
     int64_t pages = pragma_value(s, "PRAGMA page_count");
     int64_t free_pages = pragma_value(s, "PRAGMA freelist_count");
-    /* Free pages are reused by the next inserts: only a surplus (retention shortened, a burst
-     * archived) is worth moving pages for. */
-    if (pages > 0 && free_pages > 256 && free_pages * 4 > pages &&
+    /* Free pages are reused by the next inserts (in the fleet soak a quarter of the file is
+     * free at any time: what the archiver freed and ingest has not yet refilled): only a surplus
+     * (retention shortened, a burst archived) is worth moving pages for. */
+    if (pages > 0 && free_pages > 256 && free_pages * 2 > pages &&
         pragma_value(s, "PRAGMA auto_vacuum") == 2) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)",
@@ -2302,10 +2326,8 @@ dc_status dc_store_reclaim(dc_store *s, int64_t max_pages, int64_t *freed)
         if (rc == DC_OK)
             *freed = free_pages - pragma_value(s, "PRAGMA freelist_count");
     }
-    /* TRUNCATE resets the log's file; with one connection writing under this lock, no reader of
-     * ours holds it back except the archive's, which reads briefly */
-    if (rc == DC_OK && exec(s, "PRAGMA wal_checkpoint(TRUNCATE)") != DC_OK)
-        rc = DC_STORE;
+    /* The log is checkpointed every 1,000 pages by the commit that passes them and cut back to
+     * journal_size_limit after; a forced checkpoint here held the lock for a whole log's copy. */
     pthread_mutex_unlock(&s->lock);
     return rc;
 }
