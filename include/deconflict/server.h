@@ -2,6 +2,7 @@
 #ifndef DECONFLICT_SERVER_H
 #define DECONFLICT_SERVER_H
 
+#include "deconflict/retention.h"
 #include "deconflict/status.h"
 
 #include <stddef.h>
@@ -24,11 +25,15 @@ typedef struct dc_server_config {
     unsigned header_timeout_s;        /* a request's line and headers must arrive within this */
     unsigned body_timeout_s;          /* and its body within this once the headers are in */
     int quiet;                        /* no request log */
+    /* how long each kind stays in the store, where the archive goes (--retain, --archive,
+     * --archive-period, --archive-batch; defaults in retention.h) */
+    dc_retention retention;
 } dc_server_config;
 
 /* Fill in defaults from DECONFLICT_LISTEN, DECONFLICT_DB,
  * DECONFLICT_OPERATOR_KEY_FILE, then parse flags (--listen, --db,
- * --operator-key-file, --body-limit, --threads, --timeout, --borders, --quiet).
+ * --operator-key-file, --body-limit, --threads, --timeout, --borders, --quiet, --retain,
+ * --archive, --archive-period, --archive-batch).
  * DC_INVALID with the offending flag in err (help printed by the caller). */
 dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *out, dc_error *err);
 

@@ -3,6 +3,7 @@
 #ifndef DECONFLICT_STORE_H
 #define DECONFLICT_STORE_H
 
+#include "deconflict/archive.h"
 #include "deconflict/audit.h"
 #include "deconflict/engine.h"
 #include "deconflict/index.h"
@@ -142,10 +143,22 @@ dc_status dc_store_grant_exists(dc_store *store, const char *grantor, const char
 /* ---- notices and alerts: what each party was told ---- */
 typedef enum dc_inbox { DC_INBOX_NOTICES, DC_INBOX_ALERTS } dc_inbox;
 
+/* One notice, or one alert for one recipient (as dc_store_alert_add with no episode). */
 dc_status dc_store_inbox_add(dc_store *store, dc_inbox box, const char *recipient, const char *body,
                              dc_time_us now, int64_t *id);
+/* One alert told to `n` (1..8) distinct recipients, `texts[k]` being what recipients[k] reads (a
+ * JSON object; numbers with at most 12 significant digits, as the store may re-encode them).
+ * Stored once: what the copies share, and for each recipient only what it alone reads. When
+ * `episode_key` is not NULL (it names the aircraft, the zone or pair, and the level), an alert
+ * of an episode begun at most `episode_us` ago is stored as the change from the episode's first
+ * alert; otherwise it begins an episode. Sets *id, the alert's id for every recipient (ids only
+ * grow, archived or not). DC_OK, DC_INVALID (n, or a text not a JSON object), DC_STORE,
+ * DC_NOMEM. */
+dc_status dc_store_alert_add(dc_store *store, const char *episode_key, dc_time_us episode_us,
+                             const char *const *recipients, const char *const *texts, size_t n,
+                             dc_time_us now, int64_t *id);
 /* Calls `each` for the recipient's entries with id > after, oldest first
- * (at most `limit`); `each` returns non-zero to stop. */
+ * (at most `limit`), each alert as that recipient reads it; `each` returns non-zero to stop. */
 dc_status dc_store_inbox(dc_store *store, dc_inbox box, const char *recipient, int64_t after,
                          size_t limit,
                          int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created),
@@ -227,6 +240,67 @@ dc_status dc_store_verify_rows(dc_store *store,
                                int (*each)(void *ctx, const char *object_ref,
                                            const uint8_t digest[DC_HASH_BYTES]),
                                void *ctx, dc_error *err);
+
+/* ---- retention: rows past their time leave for the archive (retention.h, archive.h) ----
+ * The readers below run on the store's own read connection, outside any transaction and without
+ * waiting for one (a snapshot of what is committed); the writers inside a write transaction. */
+
+/* Calls `each` for at most about `limit` rows of `kind` that may leave the live store at `now`
+ * with `cutoff` = now - its retention, oldest first:
+ *   audit     records written before cutoff, never the newest (the chain's head stays live), a
+ *             batch ending on a signed record so that every archived record is under a
+ *             signature the archiver checks (it may pass `limit` to reach one);
+ *   alerts    written before cutoff; the first alert of an episode only once the episode is
+ *             closed (dc_store_alert_add), since its repetitions are stored against it;
+ *   notices   written before cutoff, never the newest (ids must never go back);
+ *   messages  acknowledged and written before cutoff, or unacknowledged and older than ten times
+ *             the retention; never the newest;
+ *   objects   ended or withdrawn, last changed before cutoff, with the digest of the row.
+ * `each` returns non-zero to stop. DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_store_expired(dc_store *store, dc_retained kind, dc_time_us now, dc_time_us cutoff,
+                           size_t limit, int (*each)(void *ctx, const dc_expired *row), void *ctx);
+/* Delete those rows (keys and checks as dc_store_expired gave them), in a write transaction.
+ * DC_STALE when any is gone or changed since (the caller rolls back and tries again later),
+ * DC_STORE. */
+dc_status dc_store_expired_remove(dc_store *store, dc_retained kind, const int64_t *keys,
+                                  const int64_t *checks, size_t count);
+/* Forget alert episodes closed before `now`: none can have a repetition stored against it any
+ * more. DC_OK or DC_STORE. */
+dc_status dc_store_alert_episodes_prune(dc_store *store, dc_time_us now);
+
+/* The newest archive segment. DC_NOT_FOUND when none, DC_STORE. */
+dc_status dc_store_segment_last(dc_store *store, dc_segment *out);
+/* Every segment, oldest first; `each` returns non-zero to stop. DC_OK or DC_STORE. */
+dc_status dc_store_segments(dc_store *store, int (*each)(void *ctx, const dc_segment *segment),
+                            void *ctx);
+/* Record a segment as it now stands (commit it with the removal of its rows). DC_OK, DC_STORE. */
+dc_status dc_store_segment_save(dc_store *store, const dc_segment *segment);
+
+/* The live store's size and age, by kind. */
+typedef struct dc_store_stats {
+    int64_t file_bytes, free_bytes, wal_bytes;
+    int64_t bytes[DC_RETAIN_COUNT + 1]; /* tables and indexes of each kind; the rest last */
+    int64_t rows[DC_RETAIN_COUNT];      /* objects: all of them */
+    dc_time_us oldest[DC_RETAIN_COUNT]; /* the oldest row kept (objects: the oldest ended or
+                                           withdrawn one's last change); 0 when none */
+} dc_store_stats;
+/* Measure it (every page is read: seconds for gigabytes; on the read connection, so no request
+ * waits for it). DC_OK, DC_STORE. */
+dc_status dc_store_stats_read(dc_store *store, dc_store_stats *out);
+
+/* Note the sizes at `now` (a write transaction; samples older than a day are dropped), and read
+ * the growth from the newest sample at least `over` before the newest one (the oldest, in a
+ * younger store) to the newest: bytes a second of the live store, and of the live store and the
+ * archive together; 0 with fewer than two samples. DC_OK, DC_STORE. */
+dc_status dc_store_size_sample(dc_store *store, dc_time_us now, int64_t live_bytes,
+                               int64_t archive_bytes);
+dc_status dc_store_size_growth(dc_store *store, dc_time_us now, dc_time_us over,
+                               double *live_bytes_per_s, double *total_bytes_per_s);
+
+/* Give free pages back to the file system when they are more than half the file (at most
+ * `max_pages` at a time; a file made before auto_vacuum only reuses them). Takes the store's lock
+ * itself: call outside a transaction. *freed_pages says how many pages went. DC_OK, DC_STORE. */
+dc_status dc_store_reclaim(dc_store *store, int64_t max_pages, int64_t *freed_pages);
 
 /* "intent/russia/<id>": how audit records name objects. */
 void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size);

@@ -6,6 +6,7 @@
 #include "deconflict/disclosure.h"
 #include "deconflict/ident.h"
 #include "deconflict/party.h"
+#include "deconflict/retention.h"
 #include "deconflict/store.h"
 
 #include <jansson.h>
@@ -113,6 +114,11 @@ struct dc_api {
     int probe_limit;                              /* more refusals over sites than this ... */
     int probe_window_s;   /* ... within this many seconds: a probing alert */
     uint64_t work_budget; /* dc_engine_work units one submission may cost */
+    /* a repetition is stored as the change from its episode's first alert when that began at
+     * most this long ago (half the alerts' retention, at most 10 min: the archive keeps a
+     * first alert until its episode can no longer refer to it) */
+    dc_time_us alert_episode_us;
+    struct dc_api_storage *storage; /* the archiver and the store's figures (storage.c) */
 };
 
 typedef struct dc_api_request {
@@ -171,6 +177,20 @@ dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char 
 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
+/* ---- the live store's upkeep (storage.c) ----
+ * A thread moves rows past their retention to the archive (dc_retention_pass), a bounded batch
+ * at a time with pauses between, gives free pages back, and measures the store every minute;
+ * /metrics shows the last measurement. */
+
+/* Start it (retention may keep every kind for ever: then it only measures). DC_NOMEM,
+ * DC_INTERNAL (no thread). */
+dc_status dc__api_storage_start(dc_api *api, const dc_retention *retention);
+/* Stop it and wait for its pass in flight. NULL-safe; a no-op when not started. */
+void dc__api_storage_stop(dc_api *api);
+/* The store's and the archive's figures in the Prometheus text format, into out (at most size
+ * bytes, terminated); returns the length written. */
+size_t dc__api_storage_metrics(dc_api *api, char *out, size_t size);
 
 /* POST /v1/replays (replay.c). */
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);

@@ -1114,7 +1114,7 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
     }
     static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                     0.05,   0.1,   0.25,   0.5,   1,    5};
-    size_t cap = 4096, n = 0;
+    size_t cap = 16384, n = 0;
     char *text = malloc(cap);
     if (text == NULL) {
         dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
@@ -1152,6 +1152,7 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
     for (int k = 0; k < DC_KIND_SITE; k++) /* sites are never counted, not even here */
         n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
                               dc_kind_name((dc_object_kind)k), (long long)counts[k]);
+    n += dc__api_storage_metrics(api, text + n, cap - n);
     res->status = 200;
     res->text = text;
     res->content_type = "text/plain; version=0.0.4";
@@ -1168,6 +1169,7 @@ struct alert_out {
     json_t *detail; /* kind, level, repetition; the copies' ids join it once stored */
     char ref[128];
     char recipients[2 * DC_ID_MAX + 2];
+    char episode[384]; /* what repetitions of this alert share: aircraft, zone or pair, level */
 };
 
 static void alerts_out_free(struct alert_out *out, size_t count)
@@ -1197,6 +1199,9 @@ static dc_status alerts_out(const dc_alert_list *alerts, struct alert_out **out)
             snprintf(o->ref, sizeof o->ref, "party/%s", a->party);
         else
             snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->party, a->aircraft);
+        snprintf(o->episode, sizeof o->episode, "%d|%s|%s|%s|%s|%s|%s|%s|%s", (int)a->kind,
+                 dc_alert_level_name(a->level), a->party, a->aircraft, a->zone_owner, a->zone_id,
+                 a->other_party, a->other_aircraft, a->intent_id);
         for (size_t k = 0; k < o->n; k++) {
             json_t *body = dc_api_alert_json(a, o->to[k]);
             o->text[k] =
@@ -1277,13 +1282,18 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts, struct
             if (rc != DC_OK || !changed)
                 continue;
         }
+        if (o->n == 0)
+            continue;
+        /* one alert for all its recipients, under one id; a repetition (its level held, its
+         * number past 0) as the change from its episode's first alert */
         json_t *ids = json_array();
-        for (size_t k = 0; rc == DC_OK && k < o->n; k++) {
-            int64_t id = 0;
-            rc = dc_store_inbox_add(api->store, DC_INBOX_ALERTS, o->to[k], o->text[k], now, &id);
+        int64_t id = 0;
+        rc = dc_store_alert_add(api->store, o->episode, api->alert_episode_us,
+                                (const char *const *)o->to, (const char *const *)o->text, o->n, now,
+                                &id);
+        for (size_t k = 0; rc == DC_OK && k < o->n; k++)
             json_array_append_new(ids, json_integer(id));
-        }
-        if (rc == DC_OK && o->n > 0) {
+        if (rc == DC_OK) {
             json_object_set_new(o->detail, "alerts", ids);
             ids = NULL;
             rc = audit_bulk(api, "server", "alert", o->ref, o->recipients, o->detail);

@@ -68,7 +68,7 @@ static void add_disclosure(json_t *n, const dc_disclosure *d)
 dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *object, json_t *alert,
                              dc_time_us now)
 {
-    char *text = json_dumps(alert, JSON_COMPACT);
+    char *text = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     int64_t id = 0;
     dc_status rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, recipient, text, now, &id)
                         : DC_NOMEM;

@@ -27,6 +27,8 @@ const char dc_server_usage[] =
     "                   [--establish-seconds S] [--quiet]\n"
     "                   [--work-budget UNITS] [--connections-per-address N]\n"
     "                   [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
+    "                   [--retain KIND=DURATION]... [--archive DIR] [--archive-period DURATION]\n"
+    "                   [--archive-batch N]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -54,6 +56,13 @@ const char dc_server_usage[] =
     "                       connection's start or its previous answer (default 10)\n"
     "  --body-timeout S     its body within S seconds of its headers (default 30)\n"
     "  --quiet              no request log\n"
+    "  --retain KIND=DURATION  how long rows stay in the store before they move to the archive;\n"
+    "                       KIND audit (default 1d), alerts (1h), notices (7d), messages (7d,\n"
+    "                       acknowledged; unacknowledged ten times as long), objects (ended or\n"
+    "                       withdrawn: 1d), or all; DURATION 90s, 10m, 1h, 30d or forever\n"
+    "  --archive DIR        archive segments (default: the store's file name + .archive)\n"
+    "  --archive-period D   one segment per period (default 1d, aligned on UTC)\n"
+    "  --archive-batch N    rows of each kind moved per transaction (default 2000)\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
 
@@ -82,6 +91,12 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     c->connections_per_address = 32;
     c->header_timeout_s = 10;
     c->body_timeout_s = 30;
+    /* retention is settled once --db is known: the archive's default directory follows it */
+    const char *retain[DC_RETAIN_COUNT * 4];
+    size_t retain_count = 0;
+    const char *archive = NULL;
+    dc_time_us period = (dc_time_us)DC_ARCHIVE_PERIOD_DEFAULT_S * 1000000;
+    size_t batch = DC_ARCHIVE_BATCH_DEFAULT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         char *end = NULL;
@@ -102,6 +117,16 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             c->borders = v;
         else if (strcmp(a, "--web") == 0)
             c->web = v;
+        else if (strcmp(a, "--retain") == 0 && retain_count < sizeof retain / sizeof retain[0])
+            retain[retain_count++] = v;
+        else if (strcmp(a, "--archive") == 0 && v[0] != '\0')
+            archive = v;
+        else if (strcmp(a, "--archive-period") == 0 && dc_duration_parse(v, &period) == DC_OK &&
+                 period > 0)
+            ;
+        else if (strcmp(a, "--archive-batch") == 0 &&
+                 (batch = strtoul(v, &end, 10), *end == '\0') && batch >= 1 && batch <= 100000)
+            ;
         else if (strcmp(a, "--probe-limit") == 0 &&
                  (c->probe_limit = (int)strtol(v, &end, 10), *end == '\0') && c->probe_limit >= 1)
             ;
@@ -151,6 +176,16 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             return dc_error_set(err, DC_INVALID, a, DC_NO_POSITION, "bad option %s %s", a, v);
         i++;
     }
+    dc_retention_default(c->db, &c->retention);
+    for (size_t k = 0; k < retain_count; k++) {
+        dc_status rc = dc_retention_parse(retain[k], &c->retention, err);
+        if (rc != DC_OK)
+            return rc;
+    }
+    if (archive != NULL)
+        dc_copy_text(c->retention.archive_dir, sizeof c->retention.archive_dir, archive);
+    c->retention.period = period;
+    c->retention.batch = batch;
     return DC_OK;
 }
 
@@ -1002,6 +1037,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     pthread_mutex_init(&s->api.monitor_lock, NULL);
     s->api.probe_limit = config->probe_limit;
     s->api.probe_window_s = config->probe_window_s;
+    s->api.alert_episode_us = dc_retention_episode_us(&config->retention);
     dc_monitor_config monitor_config = dc_monitor_config_default();
     monitor_config.new_aircraft_per_minute = config->new_aircraft_per_minute;
     monitor_config.new_aircraft_alert = config->new_aircraft_alert;
@@ -1022,6 +1058,8 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     if (rc == DC_OK)
         rc = monitor_from_store(&s->api, dc_store_flying_intents, dc_monitor_watch_intent,
                                 "intents", err);
+    if (rc == DC_OK && dc__api_storage_start(&s->api, &config->retention) != DC_OK)
+        rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "cannot start the archiver");
     int heartbeat_started =
         rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
     /* Signals are taken by sigwait below, not by handlers in random threads. */
@@ -1063,6 +1101,17 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     if (rc == DC_OK) {
         fprintf(stderr, "deconflictd: listening on %s, store %s, %u threads\n", config->listen,
                 config->db, config->threads);
+        fprintf(stderr, "deconflictd: retention");
+        for (int k = 0; k < DC_RETAIN_COUNT; k++) {
+            dc_time_us keep = config->retention.retain[k];
+            if (keep == 0)
+                fprintf(stderr, " %s=forever", dc_retained_name((dc_retained)k));
+            else
+                fprintf(stderr, " %s=%llds", dc_retained_name((dc_retained)k),
+                        (long long)(keep / 1000000));
+        }
+        fprintf(stderr, "; archive %s, a segment every %llds\n", config->retention.archive_dir,
+                (long long)(config->retention.period / 1000000));
         int sig = 0;
         sigwait(&signals, &sig);
         fprintf(stderr, "deconflictd: signal %d: finishing requests in flight\n", sig);
@@ -1095,6 +1144,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         pthread_mutex_unlock(&hub.lock);
         pthread_join(hub.heartbeat, NULL);
     }
+    dc__api_storage_stop(&s->api); /* its pass in flight ends before the store closes */
     dc_monitor_free(s->api.monitor);
     pthread_mutex_destroy(&s->api.monitor_lock);
     pthread_mutex_destroy(&hub.lock);

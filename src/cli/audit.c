@@ -3,35 +3,62 @@
 #include "cli.h"
 #include "deconflict/store.h"
 
+#include <dirent.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char help[] =
-    "usage: deconflict audit verify --db FILE [--public-key HEX]\n"
-    "       deconflict audit who-saw OBJECT --db FILE\n"
+    "usage: deconflict audit verify --db FILE [--archive DIR] [--public-key HEX]\n"
+    "                               [--receipt SEQ:HASH[:SIGNATURE]]...\n"
+    "       deconflict audit verify --segment FILE [--public-key HEX]\n"
+    "       deconflict audit who-saw OBJECT --db FILE [--archive DIR]\n"
     "\n"
-    "verify   re-walks the audit chain: every record's hash over its fields and\n"
-    "         the previous hash, every Ed25519 signature (by the store's server key,\n"
-    "         or the --public-key you pinned from a receipt or /v1/health), that\n"
-    "         every unsigned record (alerts) has a signed one after it, the\n"
-    "         sequence without gaps, and every object row against the digest its\n"
-    "         last write recorded (and the spatial index against the volumes).\n"
-    "         Exit 0 when all holds, 1 with each problem listed otherwise.\n"
+    "verify   re-walks the audit chain from its first record, through every archive\n"
+    "         segment (--archive, default FILE.archive) and on into the store: every\n"
+    "         record's hash over its fields and the previous hash, every record\n"
+    "         linked to the one before it (a record removed, repeated or moved is\n"
+    "         named even where every signature holds), every Ed25519 signature (by\n"
+    "         the store's server key, or the --public-key you pinned from a receipt\n"
+    "         or /v1/health), that every unsigned record (alerts) has a signed one\n"
+    "         after it, the sequence without gaps; every segment's lines against its\n"
+    "         signed checkpoints, each segment linked to the one before (a missing,\n"
+    "         reordered, renamed or altered segment is named) and to what the store\n"
+    "         committed of it; and every object row against the digest its last\n"
+    "         write recorded (an archived object against its archived row), and the\n"
+    "         spatial index against the volumes. --receipt checks that a receipt a\n"
+    "         party holds is in the chain as it was issued. Exit 0 when all holds,\n"
+    "         1 with each problem listed otherwise.\n"
+    "         --segment verifies one segment file on its own: its lines, its\n"
+    "         checkpoints' signatures (by --public-key, else by the key it names:\n"
+    "         compare that with the server's), its records' chain from the hash it\n"
+    "         starts from to the one it ends on.\n"
     "who-saw  lists every party that was told anything about OBJECT (as audit\n"
-    "         records name it: kind/owner/id, e.g. intent/russia/su24-1): notices\n"
-    "         of conflicts and reads through a grant, with when and what. For a\n"
-    "         party (party/NAME): what the operator did to it (keys issued and\n"
-    "         revoked, priority ceilings).\n";
+    "         records name it: kind/owner/id, e.g. intent/russia/su24-1), in the\n"
+    "         archive and the store: notices of conflicts, reads through a grant,\n"
+    "         alerts, with when and what. For a party (party/NAME): what the\n"
+    "         operator did to it (keys issued and revoked, priority ceilings).\n";
+
+struct receipt {
+    int64_t seq;
+    uint8_t hash[DC_HASH_BYTES], signature[DC_SIGNATURE_BYTES];
+    int has_signature, found;
+};
 
 struct verify {
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
     uint8_t prev[DC_HASH_BYTES];
     int64_t expected_seq;
-    size_t records, problems, objects, signed_records;
+    size_t records, problems, objects, signed_records, archived_records;
     int64_t uncovered; /* first unsigned record since the last signed one, or 0 */
     json_t *digests;   /* object ref -> last written digest hex, or null once deleted */
+    json_t *archived;  /* object ref -> digest hex of the row the archive holds */
+    const char *where; /* "segment 3" or "the store" */
+    struct receipt *receipts;
+    size_t receipt_count;
 };
 
 static void problem(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -47,26 +74,54 @@ static void problem(struct verify *v, const char *fmt, ...)
     va_end(ap);
 }
 
+static void archive_problem(void *ctx, const char *message)
+{
+    problem(ctx, "%s", message);
+}
+
+/* One record of the chain, wherever it is kept: it must be the next in sequence and link to the
+ * one before. The link is checked on its own: a record taken out of the middle leaves every
+ * signature valid, and only the next record's prev_hash shows the gap. */
 static int check_record(void *ctx, const dc_audit_record *r)
 {
     struct verify *v = ctx;
     v->records++;
-    if (r->seq != v->expected_seq)
-        problem(v, "record %lld is out of sequence (a record is missing or renumbered)",
-                (long long)r->seq);
+    if (r->seq < v->expected_seq)
+        problem(v, "record %lld in %s is repeated or out of order (record %lld was due)",
+                (long long)r->seq, v->where, (long long)v->expected_seq);
+    else if (r->seq > v->expected_seq)
+        problem(v, "records %lld to %lld are missing before %s's record %lld",
+                (long long)v->expected_seq, (long long)r->seq - 1, v->where, (long long)r->seq);
     if (memcmp(r->prev_hash, v->prev, DC_HASH_BYTES) != 0)
-        problem(v, "record %lld does not chain to the record before it", (long long)r->seq);
+        problem(v, "record %lld in %s does not chain to the record before it", (long long)r->seq,
+                v->where);
     dc_error err;
     if (dc_audit_check(r, v->public_key, &err) != DC_OK)
-        problem(v, "%s", err.message);
+        problem(v, "%s (in %s)", err.message, v->where);
     if (dc_audit_signed(r)) {
         v->signed_records++;
         v->uncovered = 0;
     } else if (v->uncovered == 0) {
         v->uncovered = r->seq;
     }
+    for (size_t i = 0; i < v->receipt_count; i++) {
+        struct receipt *rc = &v->receipts[i];
+        if (rc->seq != r->seq || rc->found)
+            continue;
+        rc->found = 1;
+        if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
+            problem(v, "receipt %lld: the chain's record %lld (in %s) is not the one receipted",
+                    (long long)rc->seq, (long long)r->seq, v->where);
+        else if (rc->has_signature &&
+                 crypto_sign_verify_detached(rc->signature, rc->hash, DC_HASH_BYTES,
+                                             v->public_key) != 0)
+            problem(v, "receipt %lld: its signature is not the server key's", (long long)rc->seq);
+        else
+            printf("receipt %lld: in %s, as issued\n", (long long)rc->seq, v->where);
+    }
     memcpy(v->prev, r->hash, DC_HASH_BYTES);
-    v->expected_seq = r->seq + 1;
+    if (r->seq >= v->expected_seq) /* a record repeated or moved back leaves the count as it is */
+        v->expected_seq = r->seq + 1;
     size_t n = strlen(r->action);
     if (n > 4 && strcmp(r->action + n - 4, ".put") == 0) {
         json_t *detail = json_loads(r->detail, 0, NULL);
@@ -75,6 +130,21 @@ static int check_record(void *ctx, const dc_audit_record *r)
         json_decref(detail);
     } else if (n > 7 && strcmp(r->action + n - 7, ".delete") == 0) {
         json_object_set_new(v->digests, r->object, json_null());
+    }
+    return 0;
+}
+
+static int archived_row(void *ctx, const dc_archived *item)
+{
+    struct verify *v = ctx;
+    if (item->kind == DC_RETAIN_AUDIT) {
+        v->archived_records++;
+        return check_record(ctx, item->audit);
+    }
+    if (item->kind == DC_RETAIN_OBJECTS) {
+        char hex[2 * DC_HASH_BYTES + 1];
+        dc_hex(item->object_digest, DC_HASH_BYTES, hex);
+        json_object_set_new(v->archived, item->object_ref, json_string(hex));
     }
     return 0;
 }
@@ -94,7 +164,210 @@ static int check_row(void *ctx, const char *ref, const uint8_t *digest)
     return 0;
 }
 
-static int verify(const char *db, const char *pinned)
+/* ---- the archive, segment by segment ---- */
+
+struct listed {
+    dc_segment *items;
+    size_t count, capacity;
+};
+
+static int list_segment(void *ctx, const dc_segment *g)
+{
+    struct listed *l = ctx;
+    dc_segment *grown = dc_grow(l->items, &l->capacity, l->count, sizeof *grown, 16);
+    if (grown == NULL)
+        return 1;
+    l->items = grown;
+    l->items[l->count++] = *g;
+    return 0;
+}
+
+/* Segment files in `dir` by number: names[n] for n in 1..*max (NULL where none). */
+static char **segment_files(const char *dir, int64_t *max)
+{
+    *max = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return NULL;
+    struct dirent *e;
+    size_t cap = 0;
+    char **names = NULL;
+    while ((e = readdir(d)) != NULL) {
+        int64_t n = dc_archive_file_number(e->d_name);
+        if (n <= 0 || n > 10000000)
+            continue;
+        if ((size_t)n >= cap) {
+            size_t grown_cap = cap ? cap : 64;
+            while (grown_cap <= (size_t)n)
+                grown_cap *= 2;
+            char **grown = dc_realloc(names, grown_cap * sizeof *grown);
+            if (grown == NULL)
+                break;
+            memset(grown + cap, 0, (grown_cap - cap) * sizeof *grown);
+            names = grown;
+            cap = grown_cap;
+        }
+        size_t len = strlen(e->d_name);
+        if (names[n] == NULL && (names[n] = dc_malloc(len + 1)) != NULL)
+            memcpy(names[n], e->d_name, len + 1);
+        if (n > *max)
+            *max = n;
+    }
+    closedir(d);
+    return names;
+}
+
+static const dc_segment *find_listed(const struct listed *l, int64_t n)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].number == n)
+            return &l->items[i];
+    return NULL;
+}
+
+/* Walk every segment in order, the chain going on through them; *last is the last segment as its
+ * checkpoints state it (number 0 when none). */
+static void verify_archive(struct verify *v, const char *dir, const struct listed *listed,
+                           dc_segment *last)
+{
+    memset(last, 0, sizeof *last);
+    int64_t max = 0;
+    char **files = segment_files(dir, &max);
+    int64_t listed_max = listed->count ? listed->items[listed->count - 1].number : 0;
+    if (max < listed_max)
+        max = listed_max;
+    uint8_t prev_final[DC_HASH_BYTES] = {0};
+    int prev_open = 0;
+    for (int64_t n = 1; n <= max; n++) {
+        const dc_segment *store = find_listed(listed, n);
+        const char *name = files != NULL ? files[n] : NULL;
+        char where[64];
+        snprintf(where, sizeof where, "segment %lld", (long long)n);
+        v->where = where;
+        if (name == NULL) {
+            if (store != NULL)
+                problem(v, "segment %lld (%s) is missing from %s", (long long)n, store->file, dir);
+            else
+                problem(v, "segment %lld is missing from %s (segments up to %lld are there)",
+                        (long long)n, dir, (long long)max);
+            continue;
+        }
+        if (store == NULL && n == listed_max + 1 && n == max) {
+            printf("note: %s was begun but never committed (the server cuts it off on its next"
+                   " pass)\n",
+                   name);
+            continue;
+        }
+        if (store == NULL)
+            problem(v, "%s is not a segment the store committed", name);
+        if (prev_open)
+            problem(v, "segment %lld follows segment %lld, which was never closed", (long long)n,
+                    (long long)n - 1);
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        struct stat info;
+        int64_t limit = store != NULL ? store->bytes : -1;
+        if (store != NULL && stat(path, &info) == 0 && info.st_size > store->bytes)
+            printf("note: %s has %lld bytes past what the store committed (an append in progress"
+                   " or interrupted; the server cuts them off): not read\n",
+                   name, (long long)(info.st_size - store->bytes));
+        dc_segment got;
+        if (dc_archive_read(path, limit, v->public_key, archived_row, archive_problem, v, &got,
+                            NULL) != DC_OK) {
+            problem(v, "%s cannot be read", path);
+            continue;
+        }
+        if (got.number != n)
+            problem(v, "%s holds segment %lld: a segment was renamed or put out of order", name,
+                    (long long)got.number);
+        if (memcmp(got.prev_segment, prev_final, DC_HASH_BYTES) != 0)
+            problem(v, "%s does not follow segment %lld: a segment is missing, moved or altered",
+                    name, (long long)n - 1);
+        if (store != NULL &&
+            (got.lines != store->lines || memcmp(got.digest, store->digest, DC_HASH_BYTES) != 0 ||
+             got.chain_seq != store->chain_seq))
+            problem(v,
+                    "%s is not what the store committed of it (%lld lines, chain to %lld;"
+                    " the store says %lld lines, chain to %lld)",
+                    name, (long long)got.lines, (long long)got.chain_seq, (long long)store->lines,
+                    (long long)store->chain_seq);
+        memcpy(prev_final, got.digest, DC_HASH_BYTES);
+        prev_open = !got.closed;
+        *last = got;
+    }
+    for (int64_t n = 0; files != NULL && n <= max; n++)
+        dc_free(files[n]);
+    dc_free(files);
+}
+
+static int verify_segment(const char *path, const char *pinned)
+{
+    struct verify v;
+    memset(&v, 0, sizeof v);
+    uint8_t key[DC_PUBLIC_KEY_BYTES], signer[DC_PUBLIC_KEY_BYTES];
+    if (pinned != NULL && dc_unhex(pinned, key, DC_PUBLIC_KEY_BYTES) != DC_OK) {
+        fprintf(stderr, "deconflict audit: --public-key takes %d hex digits\n",
+                2 * DC_PUBLIC_KEY_BYTES);
+        return 2;
+    }
+    dc_segment got;
+    if (dc_archive_read(path, -1, pinned ? key : NULL, NULL, archive_problem, &v, &got, signer) !=
+        DC_OK) {
+        fprintf(stderr, "deconflict audit: cannot read %s\n", path);
+        return 2;
+    }
+    char pk[2 * DC_PUBLIC_KEY_BYTES + 1], before[2 * DC_HASH_BYTES + 1],
+        after[2 * DC_HASH_BYTES + 1];
+    dc_hex(signer, DC_PUBLIC_KEY_BYTES, pk);
+    dc_hex(got.chain_before_hash, DC_HASH_BYTES, before);
+    dc_hex(got.chain_hash, DC_HASH_BYTES, after);
+    printf("segment %lld, %s: %lld lines; audit records %lld to %lld (chained from %s to %s);"
+           " %lld alerts, %lld notices, %lld messages, %lld objects; signed by %s%s: %s (%zu"
+           " problems)\n",
+           (long long)got.number, got.closed ? "closed" : "open", (long long)got.lines,
+           (long long)got.chain_before_seq + 1, (long long)got.chain_seq, before, after,
+           (long long)got.rows[DC_RETAIN_ALERTS], (long long)got.rows[DC_RETAIN_NOTICES],
+           (long long)got.rows[DC_RETAIN_MESSAGES], (long long)got.rows[DC_RETAIN_OBJECTS], pk,
+           pinned ? " (pinned)" : " (as it names itself: compare with the server's)",
+           v.problems ? "FAILED" : "OK", v.problems);
+    return v.problems ? 1 : 0;
+}
+
+static int parse_receipt(const char *text, struct receipt *out)
+{
+    memset(out, 0, sizeof *out);
+    char *end = NULL;
+    long long seq = strtoll(text, &end, 10);
+    if (end == text || *end != ':' || seq < 1)
+        return -1;
+    out->seq = seq;
+    const char *hash = end + 1, *sig = strchr(hash, ':');
+    char hex[2 * DC_HASH_BYTES + 1];
+    size_t len = sig ? (size_t)(sig - hash) : strlen(hash);
+    if (len != 2 * DC_HASH_BYTES)
+        return -1;
+    memcpy(hex, hash, len);
+    hex[len] = '\0';
+    if (dc_unhex(hex, out->hash, DC_HASH_BYTES) != DC_OK)
+        return -1;
+    if (sig != NULL) {
+        if (dc_unhex(sig + 1, out->signature, DC_SIGNATURE_BYTES) != DC_OK)
+            return -1;
+        out->has_signature = 1;
+    }
+    return 0;
+}
+
+static void default_archive(const char *db, const char *given, char *out, size_t size)
+{
+    if (given != NULL)
+        snprintf(out, size, "%s", given);
+    else
+        snprintf(out, size, "%s.archive", db);
+}
+
+static int verify(const char *db, const char *archive_dir, const char *pinned,
+                  struct receipt *receipts, size_t receipt_count)
 {
     dc_store *store;
     dc_error err;
@@ -106,6 +379,9 @@ static int verify(const char *db, const char *pinned)
     memset(&v, 0, sizeof v);
     v.expected_seq = 1;
     v.digests = json_object();
+    v.archived = json_object();
+    v.receipts = receipts;
+    v.receipt_count = receipt_count;
     uint8_t sk[DC_SECRET_KEY_BYTES];
     int status = 0;
     dc_store_begin(store, 1);
@@ -119,7 +395,17 @@ static int verify(const char *db, const char *pinned)
         fprintf(stderr, "deconflict audit: no server key in %s\n", db);
         status = 2;
     }
+    sodium_memzero(sk, sizeof sk);
     if (status == 0) {
+        char dir[1100];
+        default_archive(db, archive_dir, dir, sizeof dir);
+        struct listed listed = {0};
+        if (dc_store_segments(store, list_segment, &listed) != DC_OK)
+            problem(&v, "the store's list of archive segments cannot be read");
+        dc_segment last;
+        verify_archive(&v, dir, &listed, &last);
+        dc_free(listed.items);
+        v.where = "the store";
         if (dc_store_audit_walk(store, NULL, check_record, &v) != DC_OK)
             problem(&v, "the audit table cannot be read");
         if (v.uncovered != 0)
@@ -132,18 +418,27 @@ static int verify(const char *db, const char *pinned)
         const char *ref;
         json_t *value;
         json_object_foreach(v.digests, ref, value) if (json_is_string(value))
-            problem(&v, "object %s was written and never deleted, but its row is gone", ref);
+        {
+            const char *archived = json_string_value(json_object_get(v.archived, ref));
+            if (archived == NULL || strcmp(archived, json_string_value(value)) != 0)
+                problem(&v, "object %s was written and never deleted, but its row is gone", ref);
+        }
+        for (size_t i = 0; i < receipt_count; i++)
+            if (!receipts[i].found)
+                problem(&v, "receipt %lld: no record of that seq in the archive or the store",
+                        (long long)receipts[i].seq);
         char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1];
         dc_hex(v.public_key, DC_PUBLIC_KEY_BYTES, pk);
         dc_hex(v.prev, DC_HASH_BYTES, head);
-        printf(
-            "audit verify: %zu records (%zu signed), %zu objects, key %s, head %s: %s (%zu problems)\n",
-            v.records, v.signed_records, v.objects, pk, head, v.problems ? "FAILED" : "OK",
-            v.problems);
+        printf("audit verify: %zu records (%zu signed; %zu in %lld archive segments), %zu objects,"
+               " key %s, head %s: %s (%zu problems)\n",
+               v.records, v.signed_records, v.archived_records, (long long)last.number, v.objects,
+               pk, head, v.problems ? "FAILED" : "OK", v.problems);
         status = v.problems ? 1 : 0;
     }
     dc_store_rollback(store); /* verify changes nothing */
     json_decref(v.digests);
+    json_decref(v.archived);
     dc_store_close(store);
     return status;
 }
@@ -183,7 +478,26 @@ static int print_disclosure(void *ctx, const dc_audit_record *r)
     return 0;
 }
 
-static int who_saw(const char *db, const char *object)
+struct who_archive {
+    struct who *who;
+    const char *object;
+};
+
+static int who_archived(void *ctx, const dc_archived *item)
+{
+    struct who_archive *w = ctx;
+    if (item->kind == DC_RETAIN_AUDIT && strcmp(item->audit->object, w->object) == 0)
+        return print_disclosure(w->who, item->audit);
+    return 0;
+}
+
+static void who_problem(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "deconflict audit: %s (run 'audit verify')\n", message);
+}
+
+static int who_saw(const char *db, const char *archive_dir, const char *object)
 {
     dc_store *store;
     dc_error err;
@@ -195,8 +509,28 @@ static int who_saw(const char *db, const char *object)
     const char *owner = strchr(object, '/');
     if (owner != NULL)
         snprintf(w.owner, sizeof w.owner, "%.*s", (int)strcspn(owner + 1, "/"), owner + 1);
+    /* the archive first, oldest segment first, as far as the store committed each; then the
+     * store: one chain, in order */
+    struct listed listed = {0};
     dc_store_begin(store, 0);
-    dc_status rc = dc_store_audit_walk(store, object, print_disclosure, &w);
+    dc_status rc = dc_store_segments(store, list_segment, &listed);
+    dc_store_rollback(store);
+    char dir[1100];
+    default_archive(db, archive_dir, dir, sizeof dir);
+    struct who_archive wa = {&w, object};
+    for (size_t i = 0; rc == DC_OK && i < listed.count; i++) {
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, listed.items[i].file);
+        dc_segment got;
+        if (dc_archive_read(path, listed.items[i].bytes, NULL, who_archived, who_problem, &wa, &got,
+                            NULL) != DC_OK)
+            fprintf(stderr, "deconflict audit: %s cannot be read: its records are not listed\n",
+                    path);
+    }
+    dc_free(listed.items);
+    dc_store_begin(store, 0);
+    if (rc == DC_OK)
+        rc = dc_store_audit_walk(store, object, print_disclosure, &w);
     dc_store_rollback(store);
     printf("parties:");
     const char *party;
@@ -210,7 +544,9 @@ static int who_saw(const char *db, const char *object)
 
 int dc_cli_audit(int argc, char **argv)
 {
-    const char *db = NULL, *pinned = NULL, *object = NULL;
+    const char *db = NULL, *pinned = NULL, *object = NULL, *archive = NULL, *segment = NULL;
+    struct receipt receipts[64];
+    size_t receipt_count = 0;
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -220,21 +556,33 @@ int dc_cli_audit(int argc, char **argv)
             db = argv[++i];
         else if (strcmp(argv[i], "--public-key") == 0 && i + 1 < argc)
             pinned = argv[++i];
-        else if (argv[i][0] != '-' && object == NULL)
+        else if (strcmp(argv[i], "--archive") == 0 && i + 1 < argc)
+            archive = argv[++i];
+        else if (strcmp(argv[i], "--segment") == 0 && i + 1 < argc)
+            segment = argv[++i];
+        else if (strcmp(argv[i], "--receipt") == 0 && i + 1 < argc &&
+                 receipt_count < sizeof receipts / sizeof receipts[0]) {
+            if (parse_receipt(argv[++i], &receipts[receipt_count++]) != 0) {
+                fprintf(stderr, "deconflict audit: --receipt takes SEQ:HASH[:SIGNATURE] (hex)\n");
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && object == NULL)
             object = argv[i];
         else {
             fprintf(stderr, "deconflict audit: unexpected '%s'\n%s", argv[i], help);
             return 2;
         }
     }
+    if (strcmp(argv[1], "verify") == 0 && segment != NULL && db == NULL && object == NULL)
+        return verify_segment(segment, pinned);
     if (db == NULL) {
         fprintf(stderr, "deconflict audit: --db FILE is required\n");
         return 2;
     }
-    if (strcmp(argv[1], "verify") == 0 && object == NULL)
-        return verify(db, pinned);
+    if (strcmp(argv[1], "verify") == 0 && object == NULL && segment == NULL)
+        return verify(db, archive, pinned, receipts, receipt_count);
     if (strcmp(argv[1], "who-saw") == 0 && object != NULL)
-        return who_saw(db, object);
+        return who_saw(db, archive, object);
     fputs(help, stderr);
     return 2;
 }

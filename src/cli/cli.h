@@ -13,5 +13,6 @@ int dc_cli_audit(int argc, char **argv);
 int dc_cli_monitor(int argc, char **argv);
 int dc_cli_replay(int argc, char **argv);
 int dc_cli_party(int argc, char **argv);
+int dc_cli_store(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct {
     {"serve", dc_cli_serve, "run the server (as deconflictd)"},
     {"audit", dc_cli_audit, "verify the audit chain; who saw an object"},
     {"party", dc_cli_party, "create parties; rotate or revoke their keys; grant priority ceilings"},
+    {"store", dc_cli_store, "the store's size by kind, its oldest rows, the archive, its growth"},
 };
 
 static void usage(FILE *out)

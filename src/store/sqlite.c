@@ -21,6 +21,7 @@
  */
 #include "deconflict/party.h"
 #include "deconflict/store.h"
+#include "store_internal.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define EPOCH_2000_US INT64_C(946684800000000)
 #define US_PER_HOUR 3600000000.0
@@ -36,7 +38,7 @@
  * time for a batch of position reports (docs/PERFORMANCE.md). A kept statement still in use when
  * its SQL is asked for again (a walk calling back into the store) is not shared: a fresh one is
  * prepared beside it. Every store call runs under the store's lock. */
-#define KEPT_STATEMENTS 64
+#define KEPT_STATEMENTS 96
 
 struct kept_statement {
     uint64_t hash;
@@ -51,6 +53,11 @@ struct dc_store {
     int in_transaction;
     struct kept_statement kept[KEPT_STATEMENTS];
     size_t kept_count;
+    /* a second, read-only connection: what is about to be archived, and the sizes, are read from
+     * a snapshot on it, so that requests never wait for those reads */
+    sqlite3 *reader;
+    pthread_mutex_t reader_lock;
+    char *location;
 };
 
 static const char *const migrations[] = {
@@ -98,6 +105,36 @@ static const char *const migrations[] = {
     "CREATE TABLE site_refusals(party TEXT NOT NULL, site TEXT NOT NULL, time INTEGER NOT NULL);"
     "CREATE INDEX site_refusals_by_party ON site_refusals(party, site, time);"
     "CREATE INDEX site_refusals_by_time ON site_refusals(time);",
+    /* 6: an alert stored once for all its recipients (alert_form.c): alert_log holds what every
+     * copy reads, in full (episode 0) or as a merge patch to the episode's first alert (episode
+     * = that alert's id); alert_inbox holds each recipient's copy: its id, shared by every
+     * recipient so that Last-Event-ID names one alert, and the members only it reads; a first
+     * alert is a repetition's base until `until`. AUTOINCREMENT: once old alerts are archived,
+     * ids must still never go back. The alerts table's rows become one-recipient alerts under
+     * their own ids. */
+    "CREATE TABLE alert_log(id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL,"
+    " episode INTEGER NOT NULL DEFAULT 0, until INTEGER, recipients TEXT NOT NULL,"
+    " body TEXT NOT NULL);"
+    "CREATE TABLE alert_inbox(recipient TEXT NOT NULL, id INTEGER NOT NULL, extra TEXT,"
+    " PRIMARY KEY(recipient, id)) WITHOUT ROWID;"
+    "CREATE TABLE alert_episodes(key TEXT PRIMARY KEY, base INTEGER NOT NULL,"
+    " until INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO alert_log(id, created, episode, until, recipients, body)"
+    " SELECT id, created, 0, NULL, recipient, body FROM alerts ORDER BY id;"
+    "INSERT INTO alert_inbox(recipient, id, extra) SELECT recipient, id, NULL FROM alerts;"
+    "DROP TABLE alerts;",
+    /* 7: the archive's segments as far as each is committed (archive.h: bytes past `bytes` in
+     * a file never committed), and the sizes of the live store and the archive over the last
+     * day, for the rate of growth */
+    "CREATE TABLE archive_segments(number INTEGER PRIMARY KEY, file TEXT NOT NULL,"
+    " opened INTEGER NOT NULL, updated INTEGER NOT NULL, closed INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL, lines INTEGER NOT NULL, digest BLOB NOT NULL,"
+    " prev_segment BLOB NOT NULL, chain_before_seq INTEGER NOT NULL,"
+    " chain_before_hash BLOB NOT NULL, chain_seq INTEGER NOT NULL, chain_hash BLOB NOT NULL,"
+    " audit_rows INTEGER NOT NULL, alert_rows INTEGER NOT NULL, notice_rows INTEGER NOT NULL,"
+    " message_rows INTEGER NOT NULL, object_rows INTEGER NOT NULL);"
+    "CREATE TABLE size_samples(time INTEGER PRIMARY KEY, live_bytes INTEGER NOT NULL,"
+    " archive_bytes INTEGER NOT NULL);",
 };
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
@@ -151,6 +188,7 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
     if (s == NULL)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->reader_lock, NULL);
     if (sqlite3_open_v2(location, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
@@ -159,9 +197,23 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
         return rc;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    size_t location_len = strlen(location);
+    s->location = dc_malloc(location_len + 1);
+    if (s->location == NULL) {
+        dc_store_close(s);
+        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    }
+    memcpy(s->location, location, location_len + 1);
     dc_status rc = DC_OK;
-    if (exec(s, "PRAGMA journal_mode=WAL") != DC_OK ||
-        exec(s, "PRAGMA synchronous=FULL") != DC_OK || exec(s, "PRAGMA foreign_keys=ON") != DC_OK)
+    /* A new file gives freed pages back a few at a time (dc_store_reclaim); this must be said
+     * before the first table exists. An older file keeps reusing its free pages, and shrinks only
+     * with an offline VACUUM. The log is cut back to 64 MiB after a checkpoint. */
+    if (exec(s, "PRAGMA auto_vacuum=INCREMENTAL") != DC_OK ||
+        exec(s, "PRAGMA journal_size_limit=67108864") != DC_OK)
+        rc = db_error(s, err, "pragmas");
+    if (rc == DC_OK &&
+        (exec(s, "PRAGMA journal_mode=WAL") != DC_OK ||
+         exec(s, "PRAGMA synchronous=FULL") != DC_OK || exec(s, "PRAGMA foreign_keys=ON") != DC_OK))
         rc = db_error(s, err, "pragmas");
     if (rc == DC_OK)
         rc = migrate(s, err);
@@ -181,8 +233,11 @@ void dc_store_close(dc_store *s)
         sqlite3_finalize(s->kept[i].st);
         dc_free(s->kept[i].sql);
     }
+    sqlite3_close(s->reader);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->reader_lock);
+    dc_free(s->location);
     dc_free(s);
 }
 
@@ -1173,18 +1228,134 @@ dc_status dc_store_grant_exists(dc_store *s, const char *grantor, const char *gr
 
 /* ---- notices and alerts: what a party was told, oldest first ---- */
 
-static const char *inbox_table(dc_inbox box)
+static char *join_recipients(const char *const *recipients, size_t n)
 {
-    return box == DC_INBOX_ALERTS ? "alerts" : "notices";
+    size_t size = 1;
+    for (size_t k = 0; k < n; k++)
+        size += strlen(recipients[k]) + 1;
+    char *text = dc_malloc(size);
+    if (text == NULL)
+        return NULL;
+    size_t at = 0;
+    text[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        at += (size_t)snprintf(text + at, size - at, "%s%s", k ? "," : "", recipients[k]);
+    return text;
+}
+
+/* The base an alert of episode `key` may be stored against: its id and body, if the episode has
+ * one still open at `now`; *base = 0 otherwise. *body is the caller's. */
+static dc_status episode_base(dc_store *s, const char *key, dc_time_us now, int64_t *base,
+                              char **body)
+{
+    *base = 0;
+    *body = NULL;
+    sqlite3_stmt *st = prepare(s, "SELECT l.id, l.body FROM alert_episodes e JOIN alert_log l"
+                                  " ON l.id = e.base AND l.episode = 0"
+                                  " WHERE e.key = ? AND e.until >= ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, now);
+    int step = sqlite3_step(st);
+    dc_status rc = step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
+    if (step == SQLITE_ROW) {
+        *body = copy_text(sqlite3_column_text(st, 1));
+        *base = sqlite3_column_int64(st, 0);
+        if (*body == NULL) {
+            *base = 0;
+            rc = DC_NOMEM;
+        }
+    }
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_alert_add(dc_store *s, const char *episode_key, dc_time_us episode_us,
+                             const char *const *recipients, const char *const *texts, size_t n,
+                             dc_time_us now, int64_t *id)
+{
+    *id = 0;
+    if (n == 0 || n > 8)
+        return DC_INVALID;
+    char *common = NULL, *extras[8] = {NULL}, *patch = NULL, *base_body = NULL;
+    char *joined = join_recipients(recipients, n);
+    dc_status rc = joined != NULL ? dc__alert_split(texts, n, &common, extras) : DC_NOMEM;
+    int64_t base = 0;
+    if (rc == DC_OK && episode_key != NULL)
+        rc = episode_base(s, episode_key, now, &base, &base_body);
+    if (rc == DC_OK && base != 0)
+        rc = dc__alert_patch(base_body, common, &patch);
+    sqlite3_stmt *st = rc == DC_OK ? prepare(s, "INSERT INTO alert_log(created, episode, until,"
+                                                " recipients, body) VALUES (?, ?, ?, ?, ?)")
+                                   : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    if (rc == DC_OK) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, base);
+        if (base == 0 && episode_key != NULL)
+            sqlite3_bind_int64(st, 3, now + episode_us);
+        else
+            sqlite3_bind_null(st, 3);
+        sqlite3_bind_text(st, 4, joined, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, base != 0 ? patch : common, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+        if (rc == DC_OK)
+            *id = sqlite3_last_insert_rowid(s->db);
+        release(s, st);
+    }
+    st = rc == DC_OK ? prepare(s, "INSERT INTO alert_inbox(recipient, id, extra) VALUES (?, ?, ?)")
+                     : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    for (size_t k = 0; rc == DC_OK && k < n; k++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, recipients[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, *id);
+        if (extras[k] != NULL)
+            sqlite3_bind_text(st, 3, extras[k], -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 3);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    }
+    release(s, st);
+    if (rc == DC_OK && base == 0 && episode_key != NULL) {
+        st = prepare(s, "INSERT INTO alert_episodes(key, base, until) VALUES (?, ?, ?)"
+                        " ON CONFLICT(key) DO UPDATE SET base = excluded.base,"
+                        " until = excluded.until");
+        if (st == NULL)
+            rc = DC_STORE;
+        else {
+            sqlite3_bind_text(st, 1, episode_key, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, *id);
+            sqlite3_bind_int64(st, 3, now + episode_us);
+            rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+            release(s, st);
+        }
+    }
+    dc_free(joined);
+    dc_free(common);
+    dc_free(patch);
+    dc_free(base_body);
+    for (size_t k = 0; k < n; k++)
+        dc_free(extras[k]);
+    if (rc != DC_OK)
+        *id = 0;
+    return rc;
 }
 
 dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, const char *body,
                              dc_time_us now, int64_t *id)
 {
-    char sql[96];
-    snprintf(sql, sizeof sql, "INSERT INTO %s(recipient, body, created) VALUES (?, ?, ?)",
-             inbox_table(box));
-    sqlite3_stmt *st = prepare(s, sql);
+    if (box == DC_INBOX_ALERTS) {
+        int64_t local = 0;
+        dc_status rc = dc_store_alert_add(s, NULL, 0, &recipient, &body, 1, now, &local);
+        if (id != NULL)
+            *id = local;
+        return rc;
+    }
+    sqlite3_stmt *st = prepare(s, "INSERT INTO notices(recipient, body, created) VALUES (?, ?, ?)");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -1197,15 +1368,56 @@ dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, c
     return rc;
 }
 
+/* A recipient's alerts as it reads them: each copy's text put back from the shared body, the
+ * episode's base when it is a repetition, and the recipient's own members. */
+static dc_status alert_inbox(dc_store *s, const char *recipient, int64_t after, size_t limit,
+                             int (*each)(void *, int64_t, const char *, dc_time_us), void *ctx)
+{
+    sqlite3_stmt *st =
+        prepare(s, "SELECT i.id, i.extra, l.created, l.episode, l.body, b.body FROM alert_inbox i"
+                   " JOIN alert_log l ON l.id = i.id LEFT JOIN alert_log b ON b.id = l.episode"
+                   " AND l.episode != 0 WHERE i.recipient = ? AND i.id > ? ORDER BY i.id LIMIT ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    dc_status rc = DC_OK;
+    int step;
+    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *extra = (const char *)sqlite3_column_text(st, 1);
+        const char *body = (const char *)sqlite3_column_text(st, 4);
+        const char *base = (const char *)sqlite3_column_text(st, 5);
+        int patched = sqlite3_column_int64(st, 3) != 0;
+        char *text = NULL;
+        /* a repetition whose base is gone (never, while the archive keeps bases as long as
+         * their episode: see dc_store_expired) still says what it stored */
+        rc = dc__alert_text(patched ? (base != NULL ? base : "{}") : body, patched ? body : NULL,
+                            extra, &text);
+        if (rc == DC_INVALID) {
+            rc = DC_OK; /* a row that is not JSON: skipped, as unparsable notices are */
+            continue;
+        }
+        if (rc == DC_OK &&
+            each(ctx, sqlite3_column_int64(st, 0), text, sqlite3_column_int64(st, 2)) != 0) {
+            dc_free(text);
+            break;
+        }
+        dc_free(text);
+    }
+    release(s, st);
+    return rc;
+}
+
 dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64_t after,
                          size_t limit, int (*each)(void *, int64_t, const char *, dc_time_us),
                          void *ctx)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql,
-             "SELECT id, body, created FROM %s WHERE recipient = ? AND id > ? ORDER BY id LIMIT ?",
-             inbox_table(box));
-    sqlite3_stmt *st = prepare(s, sql);
+    if (box == DC_INBOX_ALERTS)
+        return alert_inbox(s, recipient, after, limit, each, ctx);
+    sqlite3_stmt *st =
+        prepare(s, "SELECT id, body, created FROM notices WHERE recipient = ? AND id > ?"
+                   " ORDER BY id LIMIT ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -1221,10 +1433,10 @@ dc_status dc_store_inbox(dc_store *s, dc_inbox box, const char *recipient, int64
 
 dc_status dc_store_inbox_last(dc_store *s, dc_inbox box, const char *recipient, int64_t *id)
 {
-    char sql[96];
-    snprintf(sql, sizeof sql, "SELECT coalesce(max(id), 0) FROM %s WHERE recipient = ?",
-             inbox_table(box));
-    sqlite3_stmt *st = prepare(s, sql);
+    sqlite3_stmt *st =
+        prepare(s, box == DC_INBOX_ALERTS
+                       ? "SELECT coalesce(max(id), 0) FROM alert_inbox WHERE recipient = ?"
+                       : "SELECT coalesce(max(id), 0) FROM notices WHERE recipient = ?");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, recipient, -1, SQLITE_TRANSIENT);
@@ -1282,7 +1494,10 @@ dc_status dc_store_audit_append(dc_store *s, dc_audit_record *r,
     sqlite3_bind_text(st, 7, r->detail, -1, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 8, r->prev_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
     sqlite3_bind_blob(st, 9, r->hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
-    sqlite3_bind_blob(st, 10, r->signature, DC_SIGNATURE_BYTES, SQLITE_TRANSIENT);
+    /* an unsigned record (a later checkpoint vouches for it) stores no signature: 64 zero bytes
+     * were a fifth of an alert's record */
+    sqlite3_bind_blob(st, 10, r->signature, dc_audit_signed(r) ? DC_SIGNATURE_BYTES : 0,
+                      SQLITE_TRANSIENT);
     rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     release(s, st);
     return rc;
@@ -1349,7 +1564,10 @@ static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
     }
     column_blob(st, 7, r->prev_hash, DC_HASH_BYTES);
     column_blob(st, 8, r->hash, DC_HASH_BYTES);
-    column_blob(st, 9, r->signature, DC_SIGNATURE_BYTES);
+    if (sqlite3_column_bytes(st, 9) == 0)
+        memset(r->signature, 0, DC_SIGNATURE_BYTES); /* unsigned, stored as no bytes */
+    else
+        column_blob(st, 9, r->signature, DC_SIGNATURE_BYTES);
     return DC_OK;
 }
 
@@ -1541,5 +1759,663 @@ dc_status dc_store_message_acknowledge(dc_store *s, int64_t id)
     sqlite3_bind_int64(st, 1, id);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     release(s, st);
+    return rc;
+}
+
+/* ---- retention: what leaves for the archive, read on the second connection ---- */
+
+/* The read connection, opened on first use; NULL when it cannot be (the caller falls back on
+ * nothing: it reports DC_STORE). Call with reader_lock held. */
+static sqlite3 *reader(dc_store *s)
+{
+    if (s->reader == NULL) {
+        if (sqlite3_open_v2(s->location, &s->reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+            sqlite3_close(s->reader);
+            s->reader = NULL;
+            return NULL;
+        }
+        sqlite3_busy_timeout(s->reader, 10000);
+    }
+    return s->reader;
+}
+
+static sqlite3_stmt *reader_prepare(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* Audit records go in runs that end on a signed one: read them first, then hand over. */
+static dc_status expired_audit(sqlite3 *db, dc_time_us cutoff, size_t limit,
+                               int (*each)(void *, const dc_expired *), void *ctx)
+{
+    sqlite3_stmt *st =
+        reader_prepare(db, "SELECT * FROM audit WHERE seq < (SELECT max(seq) FROM audit)"
+                           " ORDER BY seq LIMIT ?");
+    if (st == NULL)
+        return DC_STORE;
+    /* a run of unsigned records is one batch of reports' alerts: far below this */
+    size_t cap = limit * 20 + 1000, count = 0, capacity = 0, signed_end = 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)cap);
+    dc_audit_record *records = NULL;
+    dc_status rc = DC_OK;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 1) >= cutoff)
+            break;
+        dc_audit_record *grown = dc_grow(records, &capacity, count, sizeof *records, 256);
+        if (grown == NULL) {
+            rc = DC_NOMEM;
+            break;
+        }
+        records = grown;
+        read_audit(st, &records[count]);
+        count++;
+        if (dc_audit_signed(&records[count - 1])) {
+            signed_end = count;
+            if (count >= limit)
+                break;
+        }
+    }
+    if (rc == DC_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = DC_STORE;
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == DC_OK && i < signed_end; i++) {
+        dc_expired e;
+        memset(&e, 0, sizeof e);
+        e.kind = DC_RETAIN_AUDIT;
+        e.key = records[i].seq;
+        e.time = records[i].time;
+        e.audit = &records[i];
+        if (each(ctx, &e) != 0)
+            break;
+    }
+    dc_free(records);
+    return rc;
+}
+
+/* The recipients of a comma-separated list, pointing into `text` (which is cut up). */
+static size_t split_recipients(char *text, const char *out[8])
+{
+    size_t n = 0;
+    for (char *p = text; *p != '\0' && n < 8;) {
+        size_t len = strcspn(p, ",");
+        out[n++] = p;
+        if (p[len] == '\0')
+            break;
+        p[len] = '\0';
+        p += len + 1;
+    }
+    return n;
+}
+
+static dc_status expired_alerts(sqlite3 *db, dc_time_us cutoff, size_t limit,
+                                int (*each)(void *, const dc_expired *), void *ctx)
+{
+    sqlite3_stmt *st = reader_prepare(
+        db, "SELECT id, created, episode, until, recipients, body FROM alert_log ORDER BY id");
+    sqlite3_stmt *base = reader_prepare(db, "SELECT body FROM alert_log WHERE id = ?");
+    sqlite3_stmt *copy = reader_prepare(db, "SELECT extra FROM alert_inbox"
+                                            " WHERE recipient = ? AND id = ?");
+    dc_status rc = st != NULL && base != NULL && copy != NULL ? DC_OK : DC_STORE;
+    size_t taken = 0;
+    int step = SQLITE_DONE;
+    while (rc == DC_OK && taken < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        dc_time_us created = sqlite3_column_int64(st, 1);
+        if (created >= cutoff)
+            break;
+        int64_t id = sqlite3_column_int64(st, 0), episode = sqlite3_column_int64(st, 2);
+        /* an episode's first alert stays while a repetition may still be stored against it */
+        if (episode == 0 && sqlite3_column_type(st, 3) != SQLITE_NULL &&
+            sqlite3_column_int64(st, 3) >= cutoff)
+            continue;
+        char *text = NULL, *recipients = copy_text(sqlite3_column_text(st, 4));
+        const char *body = (const char *)sqlite3_column_text(st, 5);
+        if (recipients == NULL) {
+            rc = DC_NOMEM;
+            break;
+        }
+        if (episode != 0) {
+            sqlite3_reset(base);
+            sqlite3_bind_int64(base, 1, episode);
+            const char *b = sqlite3_step(base) == SQLITE_ROW
+                                ? (const char *)sqlite3_column_text(base, 0)
+                                : "{}";
+            rc = dc__alert_text(b, body, NULL, &text);
+        } else {
+            rc = dc__alert_text(body, NULL, NULL, &text);
+        }
+        if (rc == DC_INVALID) {
+            rc = DC_OK; /* what was stored, as stored: the archive keeps even a damaged row */
+            text = copy_text((const unsigned char *)body);
+            if (text == NULL)
+                rc = DC_NOMEM;
+        }
+        const char *to[8];
+        char *extras[8] = {NULL};
+        size_t n = split_recipients(recipients, to);
+        for (size_t k = 0; rc == DC_OK && k < n; k++) {
+            sqlite3_reset(copy);
+            sqlite3_bind_text(copy, 1, to[k], -1, SQLITE_STATIC);
+            sqlite3_bind_int64(copy, 2, id);
+            if (sqlite3_step(copy) == SQLITE_ROW && sqlite3_column_type(copy, 0) != SQLITE_NULL &&
+                (extras[k] = copy_text(sqlite3_column_text(copy, 0))) == NULL)
+                rc = DC_NOMEM;
+        }
+        if (rc == DC_OK) {
+            dc_expired e;
+            memset(&e, 0, sizeof e);
+            e.kind = DC_RETAIN_ALERTS;
+            e.key = id;
+            e.time = created;
+            e.body = text;
+            e.copies = n;
+            e.recipients = to;
+            e.extras = (const char *const *)extras;
+            taken++;
+            if (each(ctx, &e) != 0)
+                taken = limit;
+        }
+        for (size_t k = 0; k < n; k++)
+            dc_free(extras[k]);
+        dc_free(text);
+        dc_free(recipients);
+    }
+    if (rc == DC_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = DC_STORE;
+    sqlite3_finalize(st);
+    sqlite3_finalize(base);
+    sqlite3_finalize(copy);
+    return rc;
+}
+
+static dc_status expired_inbox(sqlite3 *db, dc_retained kind, dc_time_us now, dc_time_us cutoff,
+                               size_t limit, int (*each)(void *, const dc_expired *), void *ctx)
+{
+    sqlite3_stmt *st = reader_prepare(
+        db, kind == DC_RETAIN_NOTICES
+                ? "SELECT id, recipient, body, created, '', 0 FROM notices"
+                  " WHERE id < (SELECT max(id) FROM notices) ORDER BY id"
+                : "SELECT id, recipient, body, created, sender, acknowledged FROM messages"
+                  " WHERE id < (SELECT max(id) FROM messages) ORDER BY id");
+    if (st == NULL)
+        return DC_STORE;
+    /* an unacknowledged message stays ten times as long: it may still be waiting for its
+     * read-back */
+    dc_time_us unacknowledged = now - 10 * (now - cutoff);
+    size_t taken = 0;
+    int step;
+    while (taken < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        dc_time_us created = sqlite3_column_int64(st, 3);
+        if (created >= cutoff)
+            break;
+        int acknowledged = sqlite3_column_int(st, 5);
+        if (kind == DC_RETAIN_MESSAGES && !acknowledged && created >= unacknowledged)
+            continue;
+        const char *to = (const char *)sqlite3_column_text(st, 1);
+        dc_expired e;
+        memset(&e, 0, sizeof e);
+        e.kind = kind;
+        e.key = sqlite3_column_int64(st, 0);
+        e.check = acknowledged;
+        e.time = created;
+        e.body = (const char *)sqlite3_column_text(st, 2);
+        e.sender = (const char *)sqlite3_column_text(st, 4);
+        e.copies = 1;
+        e.recipients = &to;
+        taken++;
+        if (each(ctx, &e) != 0)
+            break;
+    }
+    sqlite3_finalize(st);
+    return DC_OK;
+}
+
+static dc_status expired_objects(dc_store *s, sqlite3 *db, dc_time_us cutoff, size_t limit,
+                                 int (*each)(void *, const dc_expired *), void *ctx)
+{
+    sqlite3_stmt *st = reader_prepare(db, "SELECT " RECORD_COLUMNS " FROM objects"
+                                          " WHERE state IN ('ended', 'withdrawn') AND updated < ?"
+                                          " ORDER BY updated, row LIMIT ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, cutoff);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    dc_status rc = DC_OK;
+    while (rc == DC_OK && sqlite3_step(st) == SQLITE_ROW) {
+        dc_record r;
+        uint8_t digest[DC_HASH_BYTES];
+        /* a row that cannot be read stays for `audit verify` to report */
+        if (read_record(st, &r) != DC_OK || dc_store_object_digest(s, &r, digest) != DC_OK) {
+            dc_record_clear(&r);
+            continue;
+        }
+        dc_expired e;
+        memset(&e, 0, sizeof e);
+        e.kind = DC_RETAIN_OBJECTS;
+        e.key = r.row;
+        e.check = r.object.version;
+        e.time = r.updated;
+        e.created = r.created;
+        e.body = r.body;
+        e.object_kind = (const char *)sqlite3_column_text(st, 1);
+        e.owner = r.object.owner;
+        e.id = r.object.id;
+        e.state = (const char *)sqlite3_column_text(st, 5);
+        e.version = r.object.version;
+        e.priority = r.object.priority;
+        e.is_public = r.is_public;
+        e.admitted = (const char *)sqlite3_column_text(st, 10);
+        e.volumes = sqlite3_column_blob(st, 9);
+        e.volumes_size = (size_t)sqlite3_column_bytes(st, 9);
+        e.digest = digest;
+        int stop = each(ctx, &e);
+        dc_record_clear(&r);
+        if (stop)
+            break;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+dc_status dc_store_expired(dc_store *s, dc_retained kind, dc_time_us now, dc_time_us cutoff,
+                           size_t limit, int (*each)(void *, const dc_expired *), void *ctx)
+{
+    pthread_mutex_lock(&s->reader_lock);
+    sqlite3 *db = reader(s);
+    dc_status rc =
+        db != NULL && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
+    if (rc == DC_OK) {
+        switch (kind) {
+        case DC_RETAIN_AUDIT:
+            rc = expired_audit(db, cutoff, limit, each, ctx);
+            break;
+        case DC_RETAIN_ALERTS:
+            rc = expired_alerts(db, cutoff, limit, each, ctx);
+            break;
+        case DC_RETAIN_NOTICES:
+        case DC_RETAIN_MESSAGES:
+            rc = expired_inbox(db, kind, now, cutoff, limit, each, ctx);
+            break;
+        case DC_RETAIN_OBJECTS:
+            rc = expired_objects(s, db, cutoff, limit, each, ctx);
+            break;
+        default:
+            rc = DC_INVALID;
+        }
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->reader_lock);
+    return rc;
+}
+
+/* Run a one-row delete bound to (key[, check]): DC_STALE unless exactly that row went. */
+static dc_status delete_one(dc_store *s, const char *sql, int64_t key, const int64_t *check)
+{
+    sqlite3_stmt *st = prepare(s, sql);
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, key);
+    if (check != NULL)
+        sqlite3_bind_int64(st, 2, *check);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    if (rc == DC_OK && sqlite3_changes(s->db) != 1)
+        rc = DC_STALE;
+    release(s, st);
+    return rc;
+}
+
+static dc_status remove_alert(dc_store *s, int64_t id)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT recipients FROM alert_log WHERE id = ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, id);
+    int step = sqlite3_step(st);
+    char *recipients = step == SQLITE_ROW ? copy_text(sqlite3_column_text(st, 0)) : NULL;
+    release(s, st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? DC_STALE : DC_STORE;
+    if (recipients == NULL)
+        return DC_NOMEM;
+    const char *to[8];
+    size_t n = split_recipients(recipients, to);
+    st = prepare(s, "DELETE FROM alert_inbox WHERE recipient = ? AND id = ?");
+    dc_status rc = st != NULL ? DC_OK : DC_STORE;
+    for (size_t k = 0; rc == DC_OK && k < n; k++) {
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, to[k], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    }
+    release(s, st);
+    dc_free(recipients);
+    return rc == DC_OK ? delete_one(s, "DELETE FROM alert_log WHERE id = ?", id, NULL) : rc;
+}
+
+static dc_status remove_object(dc_store *s, int64_t row, int64_t version)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT volume_count FROM objects WHERE row = ? AND version = ?"
+                                  " AND state IN ('ended', 'withdrawn')");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, row);
+    sqlite3_bind_int64(st, 2, version);
+    int step = sqlite3_step(st);
+    int64_t volumes = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    release(s, st);
+    if (step != SQLITE_ROW)
+        return step == SQLITE_DONE ? DC_STALE : DC_STORE;
+    dc_status rc = delete_one(s, "DELETE FROM objects WHERE row = ?", row, NULL);
+    return rc == DC_OK ? remove_boxes(s, row, volumes) : rc;
+}
+
+/* Audit records leave as a run of consecutive seqs: one range, so one statement. */
+static dc_status remove_audit(dc_store *s, const int64_t *seqs, size_t count)
+{
+    for (size_t i = 1; i < count; i++)
+        if (seqs[i] != seqs[0] + (int64_t)i)
+            return DC_STALE;
+    sqlite3_stmt *st = prepare(s, "DELETE FROM audit WHERE seq >= ? AND seq <= ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, seqs[0]);
+    sqlite3_bind_int64(st, 2, seqs[count - 1]);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    if (rc == DC_OK && (size_t)sqlite3_changes(s->db) != count)
+        rc = DC_STALE;
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_expired_remove(dc_store *s, dc_retained kind, const int64_t *keys,
+                                  const int64_t *checks, size_t count)
+{
+    if (kind == DC_RETAIN_AUDIT)
+        return count > 0 ? remove_audit(s, keys, count) : DC_OK;
+    dc_status rc = DC_OK;
+    for (size_t i = 0; rc == DC_OK && i < count; i++) {
+        switch (kind) {
+        case DC_RETAIN_ALERTS:
+            rc = remove_alert(s, keys[i]);
+            break;
+        case DC_RETAIN_NOTICES:
+            rc = delete_one(s, "DELETE FROM notices WHERE id = ?", keys[i], NULL);
+            break;
+        case DC_RETAIN_MESSAGES:
+            rc = delete_one(s, "DELETE FROM messages WHERE id = ? AND acknowledged = ?", keys[i],
+                            &checks[i]);
+            break;
+        case DC_RETAIN_OBJECTS:
+            rc = remove_object(s, keys[i], checks[i]);
+            break;
+        default:
+            rc = DC_INVALID;
+        }
+    }
+    return rc;
+}
+
+dc_status dc_store_alert_episodes_prune(dc_store *s, dc_time_us now)
+{
+    sqlite3_stmt *st = prepare(s, "DELETE FROM alert_episodes WHERE until < ?");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, now);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    return rc;
+}
+
+/* ---- archive segments ---- */
+
+#define SEGMENT_COLUMNS                                                                            \
+    "number, file, opened, updated, closed, bytes, lines, digest, prev_segment,"                   \
+    " chain_before_seq, chain_before_hash, chain_seq, chain_hash, audit_rows, alert_rows,"         \
+    " notice_rows, message_rows, object_rows"
+
+static void read_segment(sqlite3_stmt *st, dc_segment *g)
+{
+    memset(g, 0, sizeof *g);
+    g->number = sqlite3_column_int64(st, 0);
+    dc_copy_text(g->file, sizeof g->file, (const char *)sqlite3_column_text(st, 1));
+    g->opened = sqlite3_column_int64(st, 2);
+    g->updated = sqlite3_column_int64(st, 3);
+    g->closed = sqlite3_column_int(st, 4);
+    g->bytes = sqlite3_column_int64(st, 5);
+    g->lines = sqlite3_column_int64(st, 6);
+    column_blob(st, 7, g->digest, DC_HASH_BYTES);
+    column_blob(st, 8, g->prev_segment, DC_HASH_BYTES);
+    g->chain_before_seq = sqlite3_column_int64(st, 9);
+    column_blob(st, 10, g->chain_before_hash, DC_HASH_BYTES);
+    g->chain_seq = sqlite3_column_int64(st, 11);
+    column_blob(st, 12, g->chain_hash, DC_HASH_BYTES);
+    for (int k = 0; k < DC_RETAIN_COUNT; k++)
+        g->rows[k] = sqlite3_column_int64(st, 13 + k);
+}
+
+dc_status dc_store_segment_last(dc_store *s, dc_segment *out)
+{
+    sqlite3_stmt *st =
+        prepare(s, "SELECT " SEGMENT_COLUMNS " FROM archive_segments ORDER BY number DESC LIMIT 1");
+    if (st == NULL)
+        return DC_STORE;
+    int step = sqlite3_step(st);
+    dc_status rc = step == SQLITE_ROW ? DC_OK : step == SQLITE_DONE ? DC_NOT_FOUND : DC_STORE;
+    if (rc == DC_OK)
+        read_segment(st, out);
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_segments(dc_store *s, int (*each)(void *, const dc_segment *), void *ctx)
+{
+    sqlite3_stmt *st =
+        prepare(s, "SELECT " SEGMENT_COLUMNS " FROM archive_segments ORDER BY number");
+    if (st == NULL)
+        return DC_STORE;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        dc_segment g;
+        read_segment(st, &g);
+        if (each(ctx, &g) != 0)
+            break;
+    }
+    release(s, st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
+}
+
+dc_status dc_store_segment_save(dc_store *s, const dc_segment *g)
+{
+    sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO archive_segments(" SEGMENT_COLUMNS
+                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, g->number);
+    sqlite3_bind_text(st, 2, g->file, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, g->opened);
+    sqlite3_bind_int64(st, 4, g->updated);
+    sqlite3_bind_int(st, 5, g->closed);
+    sqlite3_bind_int64(st, 6, g->bytes);
+    sqlite3_bind_int64(st, 7, g->lines);
+    sqlite3_bind_blob(st, 8, g->digest, DC_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(st, 9, g->prev_segment, DC_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 10, g->chain_before_seq);
+    sqlite3_bind_blob(st, 11, g->chain_before_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 12, g->chain_seq);
+    sqlite3_bind_blob(st, 13, g->chain_hash, DC_HASH_BYTES, SQLITE_TRANSIENT);
+    for (int k = 0; k < DC_RETAIN_COUNT; k++)
+        sqlite3_bind_int64(st, 14 + k, g->rows[k]);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    return rc;
+}
+
+/* ---- size and age ---- */
+
+/* The kind a table (or index, by its table) belongs to; DC_RETAIN_COUNT for the rest. */
+static int kind_of_table(const char *table)
+{
+    static const struct {
+        const char *prefix;
+        dc_retained kind;
+    } map[] = {{"audit", DC_RETAIN_AUDIT},     {"alert_", DC_RETAIN_ALERTS},
+               {"notices", DC_RETAIN_NOTICES}, {"messages", DC_RETAIN_MESSAGES},
+               {"objects", DC_RETAIN_OBJECTS}, {"volume_boxes", DC_RETAIN_OBJECTS}};
+    for (size_t i = 0; table != NULL && i < sizeof map / sizeof map[0]; i++)
+        if (strncmp(table, map[i].prefix, strlen(map[i].prefix)) == 0)
+            return map[i].kind;
+    return DC_RETAIN_COUNT;
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = reader_prepare(db, sql);
+    int64_t v = st != NULL && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return v;
+}
+
+dc_status dc_store_stats_read(dc_store *s, dc_store_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    pthread_mutex_lock(&s->reader_lock);
+    sqlite3 *db = reader(s);
+    dc_status rc =
+        db != NULL && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
+    sqlite3_stmt *st = rc == DC_OK
+                           ? reader_prepare(db, "SELECT m.tbl_name, sum(d.pgsize) FROM dbstat d"
+                                                " LEFT JOIN sqlite_schema m ON m.name = d.name"
+                                                " GROUP BY d.name")
+                           : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    while (rc == DC_OK && sqlite3_step(st) == SQLITE_ROW)
+        out->bytes[kind_of_table((const char *)sqlite3_column_text(st, 0))] +=
+            sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (rc == DC_OK) {
+        int64_t page = scalar(db, "PRAGMA page_size");
+        out->file_bytes = page * scalar(db, "PRAGMA page_count");
+        out->free_bytes = page * scalar(db, "PRAGMA freelist_count");
+        static const char *const counts[DC_RETAIN_COUNT] = {
+            "SELECT count(*) FROM audit", "SELECT count(*) FROM alert_log",
+            "SELECT count(*) FROM notices", "SELECT count(*) FROM messages",
+            "SELECT count(*) FROM objects"};
+        static const char *const oldest[DC_RETAIN_COUNT] = {
+            "SELECT time FROM audit ORDER BY seq LIMIT 1",
+            "SELECT created FROM alert_log ORDER BY id LIMIT 1",
+            "SELECT created FROM notices ORDER BY id LIMIT 1",
+            "SELECT created FROM messages ORDER BY id LIMIT 1",
+            "SELECT min(updated) FROM objects WHERE state IN ('ended', 'withdrawn')"};
+        for (int k = 0; k < DC_RETAIN_COUNT; k++) {
+            out->rows[k] = scalar(db, counts[k]);
+            out->oldest[k] = scalar(db, oldest[k]);
+        }
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&s->reader_lock);
+    char wal[1100];
+    snprintf(wal, sizeof wal, "%s-wal", s->location);
+    struct stat info;
+    if (rc == DC_OK && stat(wal, &info) == 0)
+        out->wal_bytes = (int64_t)info.st_size;
+    return rc;
+}
+
+dc_status dc_store_size_sample(dc_store *s, dc_time_us now, int64_t live_bytes,
+                               int64_t archive_bytes)
+{
+    sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO size_samples(time, live_bytes,"
+                                  " archive_bytes) VALUES (?, ?, ?)");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, live_bytes);
+    sqlite3_bind_int64(st, 3, archive_bytes);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    st = rc == DC_OK ? prepare(s, "DELETE FROM size_samples WHERE time < ?") : NULL;
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    if (rc == DC_OK) {
+        sqlite3_bind_int64(st, 1, now - INT64_C(86400000000));
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+        release(s, st);
+    }
+    return rc;
+}
+
+dc_status dc_store_size_growth(dc_store *s, dc_time_us now, dc_time_us over, double *live_per_s,
+                               double *total_per_s)
+{
+    *live_per_s = *total_per_s = 0;
+    /* the newest sample against the newest one at least `over` older (or, in a younger store,
+     * the oldest) */
+    sqlite3_stmt *st = prepare(
+        s,
+        "WITH b AS (SELECT * FROM size_samples WHERE time <= ?1 ORDER BY time DESC LIMIT 1),"
+        " a AS (SELECT * FROM (SELECT * FROM size_samples WHERE time <= (SELECT time FROM b) - ?2"
+        " ORDER BY time DESC LIMIT 1) UNION ALL SELECT * FROM (SELECT * FROM size_samples"
+        " ORDER BY time LIMIT 1) LIMIT 1)"
+        " SELECT a.time, a.live_bytes, a.archive_bytes, b.time, b.live_bytes, b.archive_bytes"
+        " FROM a, b");
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, over);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        double dt = (double)(sqlite3_column_int64(st, 3) - sqlite3_column_int64(st, 0)) / 1e6;
+        int64_t live0 = sqlite3_column_int64(st, 1), live1 = sqlite3_column_int64(st, 4);
+        int64_t all0 = live0 + sqlite3_column_int64(st, 2);
+        int64_t all1 = live1 + sqlite3_column_int64(st, 5);
+        if (dt > 0) {
+            *live_per_s = (double)(live1 - live0) / dt;
+            *total_per_s = (double)(all1 - all0) / dt;
+        }
+    }
+    release(s, st);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
+}
+
+static int64_t pragma_value(dc_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+dc_status dc_store_reclaim(dc_store *s, int64_t max_pages, int64_t *freed)
+{
+    *freed = 0;
+    pthread_mutex_lock(&s->lock);
+    dc_status rc = DC_OK;
+    int64_t pages = pragma_value(s, "PRAGMA page_count");
+    int64_t free_pages = pragma_value(s, "PRAGMA freelist_count");
+    /* Free pages are reused by the next inserts (in the fleet soak a quarter of the file is
+     * free at any time: what the archiver freed and ingest has not yet refilled): only a surplus
+     * (retention shortened, a burst archived) is worth moving pages for. */
+    if (pages > 0 && free_pages > 256 && free_pages * 2 > pages &&
+        pragma_value(s, "PRAGMA auto_vacuum") == 2) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA incremental_vacuum(%lld)",
+                 (long long)(free_pages < max_pages ? free_pages : max_pages));
+        rc = exec(s, sql);
+        if (rc == DC_OK)
+            *freed = free_pages - pragma_value(s, "PRAGMA freelist_count");
+    }
+    /* The log is checkpointed every 1,000 pages by the commit that passes them and cut back to
+     * journal_size_limit after; a forced checkpoint here held the lock for a whole log's copy. */
+    pthread_mutex_unlock(&s->lock);
     return rc;
 }

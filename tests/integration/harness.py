@@ -16,6 +16,22 @@ CLI = os.environ.get("DC_CLI", os.path.join(SOURCE, "build/asan/deconflict"))
 BORDERS = os.environ.get("DC_BORDERS", os.path.join(SOURCE, "build/borders"))
 
 
+def store_digest(db):
+    """A digest of every row of every table of a store (read-only): two equal digests mean a
+    request changed nothing. Every table, so that a table added later is never left out."""
+    import hashlib
+    import sqlite3
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    h = hashlib.sha256()
+    tables = [t for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    for table in tables:
+        h.update(table.encode())
+        for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
+            h.update(repr(row).encode())
+    con.close()
+    return h.hexdigest()
+
+
 def sanitizer_report(log):
     """Whether a log holds an AddressSanitizer, LeakSanitizer or UBSan report."""
     return any(m in log for m in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"))

@@ -7,7 +7,7 @@ import os
 import socket
 import sqlite3
 
-from harness import SOURCE, Results, Server, volume
+from harness import store_digest, SOURCE, Results, Server, volume
 
 T0, T1 = "2033-01-01T10:00:00Z", "2033-01-01T11:00:00Z"
 SQ = ["36.0N 37.0E", "36.0N 37.1E", "36.1N 37.1E", "36.1N 37.0E"]
@@ -16,13 +16,7 @@ catalogue = json.load(open(os.path.join(SOURCE, "tests/data/api_bad_requests.jso
 
 def snapshot(db):
     """A digest of everything the store holds."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    h = hashlib.sha256()
-    for table in ("parties", "objects", "volume_boxes", "grants", "notices", "alerts", "messages", "audit", "server_key"):
-        for row in con.execute(f"SELECT * FROM {table} ORDER BY 1"):
-            h.update(repr(row).encode())
-    con.close()
-    return h.hexdigest()
+    return store_digest(db)
 
 
 def wire(server, request):

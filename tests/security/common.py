@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "integration"))
 
-from harness import SOURCE, Results, Server, circle, cli, volume  # noqa: E402,F401
+from harness import SOURCE, Results, Server, circle, cli, store_digest, volume  # noqa: E402,F401
 
 T0, T1 = "2033-01-01T10:00:00Z", "2033-01-01T11:00:00Z"
 SQ = ["36.0N 37.0E", "36.0N 37.1E", "36.1N 37.1E", "36.1N 37.0E"]
@@ -19,13 +19,7 @@ def intent(priority=1, t0=T0, t1=T1, vertices=SQ):
 
 def snapshot(db):
     """A digest of everything the store holds."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    h = hashlib.sha256()
-    for table in ("parties", "objects", "volume_boxes", "grants", "notices", "alerts", "messages", "audit"):
-        for row in con.execute(f"SELECT * FROM {table} ORDER BY 1"):
-            h.update(repr(row).encode())
-    con.close()
-    return h.hexdigest()
+    return store_digest(db)
 
 
 def raw(server, data, timeout=5):
