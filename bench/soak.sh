@@ -9,7 +9,7 @@ build=${1:-build/release}
 minutes=${2:-10}
 retain=${3:-1m}
 period=${4:-5m}
-batch=${5:-2000}
+batch=${5:-1000}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null; rm -rf "$work"' EXIT

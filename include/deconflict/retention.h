@@ -14,7 +14,7 @@
 #define DC_RETAIN_MESSAGES_DEFAULT_S (7 * 24 * 3600) /* acknowledged direct-line messages */
 #define DC_RETAIN_OBJECTS_DEFAULT_S (24 * 3600)      /* an ended or withdrawn object: a day */
 #define DC_ARCHIVE_PERIOD_DEFAULT_S (24 * 3600)      /* one segment a UTC day */
-#define DC_ARCHIVE_BATCH_DEFAULT 2000                /* rows of a kind per transaction */
+#define DC_ARCHIVE_BATCH_DEFAULT 1000                /* rows of a kind per transaction */
 
 typedef struct dc_retention {
     dc_time_us retain[DC_RETAIN_COUNT]; /* how long a row stays live; 0: for ever */

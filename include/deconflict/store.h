@@ -19,6 +19,11 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err);
 void dc_store_close(dc_store *store); /* NULL is a no-op */
 
 dc_status dc_store_begin(dc_store *store, int write);
+/* A write transaction whose commit is not synced to disk: a power cut may undo it whole (never
+ * tear it), until the next synced commit carries it to disk. Only for work that is safe to lose
+ * and redo: the archiver's removal of rows it has archived, which commits the segment's length
+ * with them (retention.c). DC_STORE. */
+dc_status dc_store_begin_unsynced(dc_store *store);
 dc_status dc_store_commit(dc_store *store);
 void dc_store_rollback(dc_store *store);
 

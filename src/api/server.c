@@ -62,7 +62,7 @@ const char dc_server_usage[] =
     "                       withdrawn: 1d), or all; DURATION 90s, 10m, 1h, 30d or forever\n"
     "  --archive DIR        archive segments (default: the store's file name + .archive)\n"
     "  --archive-period D   one segment per period (default 1d, aligned on UTC)\n"
-    "  --archive-batch N    rows of each kind moved per transaction (default 2000)\n"
+    "  --archive-batch N    rows of each kind moved per transaction (default 1000)\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
 

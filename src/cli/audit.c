@@ -183,7 +183,7 @@ static int list_segment(void *ctx, const dc_segment *g)
 }
 
 /* Segment files in `dir` by number: names[n] for n in 1..*max (NULL where none). */
-static char **segment_files(const char *dir, int64_t *max)
+static char **segment_files(struct verify *v, const char *dir, int64_t *max)
 {
     *max = 0;
     DIR *d = opendir(dir);
@@ -208,7 +208,9 @@ static char **segment_files(const char *dir, int64_t *max)
             cap = grown_cap;
         }
         size_t len = strlen(e->d_name);
-        if (names[n] == NULL && (names[n] = dc_malloc(len + 1)) != NULL)
+        if (names[n] != NULL)
+            problem(v, "two files for segment %lld: %s and %s", (long long)n, names[n], e->d_name);
+        else if ((names[n] = dc_malloc(len + 1)) != NULL)
             memcpy(names[n], e->d_name, len + 1);
         if (n > *max)
             *max = n;
@@ -232,7 +234,7 @@ static void verify_archive(struct verify *v, const char *dir, const struct liste
 {
     memset(last, 0, sizeof *last);
     int64_t max = 0;
-    char **files = segment_files(dir, &max);
+    char **files = segment_files(v, dir, &max);
     int64_t listed_max = listed->count ? listed->items[listed->count - 1].number : 0;
     if (max < listed_max)
         max = listed_max;

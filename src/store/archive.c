@@ -27,6 +27,7 @@
  */
 #include "deconflict/archive.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -421,6 +422,24 @@ static dc_status write_all(int fd, const uint8_t *data, size_t length)
     return DC_OK;
 }
 
+/* A segment's first append that never committed, made in another period, has another name:
+ * the store never knew it, so it goes. */
+static void remove_uncommitted(const char *dir, int64_t number, const char *keep)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (dc_archive_file_number(e->d_name) != number || strcmp(e->d_name, keep) == 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
 dc_status dc_archive_write(dc_archive_batch *b, const char *dir, int closing, dc_segment *out,
                            dc_error *err)
 {
@@ -463,6 +482,8 @@ dc_status dc_archive_write(dc_archive_batch *b, const char *dir, int closing, dc
     if (fd >= 0)
         close(fd);
     dc_free(gz);
+    if (rc == DC_OK && b->fresh)
+        remove_uncommitted(dir, b->state.number, b->state.file);
     if (rc == DC_OK && b->fresh) {
         /* the new file's name must outlive a power cut as well as its bytes */
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

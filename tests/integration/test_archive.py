@@ -272,7 +272,7 @@ def live_duplicated(wdb, adir):
     con.executescript("CREATE TABLE copy AS SELECT * FROM audit; DROP TABLE audit;"
                       f"CREATE TABLE audit({', '.join(cols)}); INSERT INTO audit SELECT * FROM copy;"
                       "INSERT INTO audit SELECT * FROM copy WHERE seq = (SELECT max(seq) - 1 FROM copy); DROP TABLE copy;"
-                      "CREATE INDEX audit_by_object ON audit(object, seq);")
+                      "CREATE INDEX audit_by_run_object ON audit(seq >> 16, object, seq);")
     con.close()
 
 
