@@ -359,6 +359,18 @@ static void release(dc_store *s, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
+/* One statement taking one integer and returning no rows. DC_OK or DC_STORE. */
+static dc_status exec_int64(dc_store *s, const char *sql, int64_t value)
+{
+    sqlite3_stmt *st = prepare(s, sql);
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, value);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    return rc;
+}
+
 dc_status dc_store_server_key(dc_store *s, uint8_t pk[DC_PUBLIC_KEY_BYTES],
                               uint8_t sk[DC_SECRET_KEY_BYTES])
 {
@@ -1820,13 +1832,7 @@ dc_status dc_store_messages(dc_store *s, const char *party,
 
 dc_status dc_store_message_acknowledge(dc_store *s, int64_t id)
 {
-    sqlite3_stmt *st = prepare(s, "UPDATE messages SET acknowledged = 1 WHERE id = ?");
-    if (st == NULL)
-        return DC_STORE;
-    sqlite3_bind_int64(st, 1, id);
-    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    release(s, st);
-    return rc;
+    return exec_int64(s, "UPDATE messages SET acknowledged = 1 WHERE id = ?", id);
 }
 
 /* ---- retention: what leaves for the archive, read on the second connection ---- */
@@ -2230,13 +2236,7 @@ dc_status dc_store_expired_remove(dc_store *s, dc_retained kind, const int64_t *
 
 dc_status dc_store_alert_episodes_prune(dc_store *s, dc_time_us now)
 {
-    sqlite3_stmt *st = prepare(s, "DELETE FROM alert_episodes WHERE until < ?");
-    if (st == NULL)
-        return DC_STORE;
-    sqlite3_bind_int64(st, 1, now);
-    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    release(s, st);
-    return rc;
+    return exec_int64(s, "DELETE FROM alert_episodes WHERE until < ?", now);
 }
 
 /* ---- archive segments ---- */
