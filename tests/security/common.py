@@ -21,7 +21,7 @@ def snapshot(db):
     """A digest of everything the store holds."""
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     h = hashlib.sha256()
-    for table in ("parties", "objects", "volume_boxes", "grants", "notices", "alerts", "messages", "audit"):
+    for table in ("parties", "objects", "volume_boxes", "grants", "notices", "alert_log", "alert_inbox", "messages", "audit"):
         for row in con.execute(f"SELECT * FROM {table} ORDER BY 1"):
             h.update(repr(row).encode())
     con.close()
