@@ -3,7 +3,7 @@
  *
  * One thread does all of it, so that none of it runs in a request. It archives while rows are
  * due, pausing 5 ms between passes: a pass holds the store's lock only to delete what it has
- * archived (about 10 ms for 2,000 alerts and 2,000 audit records), and the pause lets waiting
+ * archived (about 20 ms for 1,000 alerts and 1,000 audit records), and the pause lets waiting
  * requests take the lock in between. With nothing due it sleeps a second. Every minute it
  * measures the store on the store's read connection (dbstat reads every page: no request
  * waits for it), notes the size for the rate of growth, and gives free pages back when they are

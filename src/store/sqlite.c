@@ -137,8 +137,8 @@ static const char *const migrations[] = {
     "CREATE TABLE size_samples(time INTEGER PRIMARY KEY, live_bytes INTEGER NOT NULL,"
     " archive_bytes INTEGER NOT NULL);",
     /* 8: audit records by object within runs of 65,536 seqs (AUDIT_RUN_BITS). By object alone,
-     * the oldest records the archiver deletes lay on a page of each object's run: 2,000 of them
-     * dirtied ~1,500 index pages, two thirds of the archiver's hold of the lock; by run, they lie
+     * the oldest records the archiver deletes lay on a page of each object's run all over the
+     * index, and their deletion was two thirds of the archiver's hold of the lock; by run, they lie
      * together at the index's start (docs/PERFORMANCE.md). A walk by object probes each run. */
     "DROP INDEX audit_by_object;"
     "CREATE INDEX audit_by_run_object ON audit(seq >> 16, object, seq);",
