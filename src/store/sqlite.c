@@ -359,18 +359,6 @@ static void release(dc_store *s, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
-/* One statement taking one integer and returning no rows. DC_OK or DC_STORE. */
-static dc_status exec_int64(dc_store *s, const char *sql, int64_t value)
-{
-    sqlite3_stmt *st = prepare(s, sql);
-    if (st == NULL)
-        return DC_STORE;
-    sqlite3_bind_int64(st, 1, value);
-    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    release(s, st);
-    return rc;
-}
-
 dc_status dc_store_server_key(dc_store *s, uint8_t pk[DC_PUBLIC_KEY_BYTES],
                               uint8_t sk[DC_SECRET_KEY_BYTES])
 {
@@ -529,6 +517,18 @@ dc_status dc_store_party_set_notation(dc_store *s, const char *name, const char 
     return rc;
 }
 
+/* One statement taking one integer and returning no rows. DC_OK or DC_STORE. */
+static dc_status exec_int64(dc_store *s, const char *sql, int64_t value)
+{
+    sqlite3_stmt *st = prepare(s, sql);
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_int64(st, 1, value);
+    dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    return rc;
+}
+
 /* ---- disclosure ledger and probing ---- */
 
 dc_status dc_store_disclosure_spent(dc_store *s, const char *viewer, const char *object,
@@ -556,12 +556,7 @@ dc_status dc_store_disclosure_charge(dc_store *s, const char *viewer, const char
                                      int64_t day, double area_m2, int mapped)
 {
     /* days before yesterday are no budget's concern: the ledger stays two days long */
-    sqlite3_stmt *prune = prepare(s, "DELETE FROM disclosures WHERE day < ?");
-    if (prune == NULL)
-        return DC_STORE;
-    sqlite3_bind_int64(prune, 1, day - 1);
-    int ok = sqlite3_step(prune) == SQLITE_DONE;
-    release(s, prune);
+    int ok = exec_int64(s, "DELETE FROM disclosures WHERE day < ?", day - 1) == DC_OK;
     sqlite3_stmt *st =
         prepare(s, "INSERT INTO disclosures(viewer, object, day, area_m2, notices, mapped)"
                    " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(viewer, object, day) DO UPDATE SET"
@@ -585,12 +580,7 @@ dc_status dc_store_site_refusal_add(dc_store *s, const char *party, const char *
                                     dc_time_us now, dc_time_us since, int64_t *in_window)
 {
     *in_window = 0;
-    sqlite3_stmt *prune = prepare(s, "DELETE FROM site_refusals WHERE time < ?");
-    if (prune == NULL)
-        return DC_STORE;
-    sqlite3_bind_int64(prune, 1, since);
-    int ok = sqlite3_step(prune) == SQLITE_DONE;
-    release(s, prune);
+    int ok = exec_int64(s, "DELETE FROM site_refusals WHERE time < ?", since) == DC_OK;
     sqlite3_stmt *add = ok ? prepare(s, "INSERT INTO site_refusals(party, site, time)"
                                         " VALUES (?, ?, ?)")
                            : NULL;

@@ -37,6 +37,24 @@ def sanitizer_report(log):
     return any(m in log for m in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer"))
 
 
+def raw_exchange(port, request, timeout=10):
+    """Send `request` (bytes) on a fresh socket and read until the server closes it or stops
+    answering: the whole answer as bytes, whatever the server did with the connection."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    sock.sendall(request)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    sock.close()
+    return data
+
+
 def stop_detached(pid, log_path, timeout=30):
     """Stop a deconflictd this test did not start (the demo's): SIGTERM, wait until it is gone, and
     return a problem (str) unless its log shows a clean stop and no sanitizer report; None if all

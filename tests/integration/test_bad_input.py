@@ -4,10 +4,8 @@ import math
 import hashlib
 import json
 import os
-import socket
-import sqlite3
 
-from harness import store_digest, SOURCE, Results, Server, volume
+from harness import SOURCE, Results, Server, raw_exchange, store_digest, volume
 
 T0, T1 = "2033-01-01T10:00:00Z", "2033-01-01T11:00:00Z"
 SQ = ["36.0N 37.0E", "36.0N 37.1E", "36.1N 37.1E", "36.1N 37.0E"]
@@ -21,19 +19,7 @@ def snapshot(db):
 
 def wire(server, request):
     """The whole request as bytes on a socket: (status, headers, parsed body) of the answer."""
-    sock = socket.create_connection(("127.0.0.1", server.port))
-    sock.settimeout(10)
-    sock.sendall(request)
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    sock.close()
+    data = raw_exchange(server.port, request)
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}

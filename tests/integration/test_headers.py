@@ -5,7 +5,7 @@ import os
 import socket
 
 import yaml
-from harness import SOURCE, Results, Server, volume
+from harness import SOURCE, Results, Server, raw_exchange, volume
 
 DIST = os.path.join(SOURCE, "web", "dist")
 API_POLICY = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -68,18 +68,7 @@ def stream_headers(server, key):
 
 
 def raw_status(server, request):
-    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall(request)
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (socket.timeout, ConnectionResetError):
-        pass
-    sock.close()
+    data = raw_exchange(server.port, request)
     lines = data.split(b"\r\n\r\n")[0].decode("latin-1").split("\r\n")
     return int(lines[0].split()[1]), {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
 

@@ -303,18 +303,24 @@ static void test_separation_boundaries(void **state)
     }
 }
 
-/* An entry predicted exactly warning_s ahead is a warning, not an advisory: the time to entry is
- * first measured, then made the warning threshold. */
-static void test_zone_warning_at_its_threshold(void **state)
+/* A square 10 km across, 10 km east of ORIGIN: the zone of the zone tests. */
+static void square_east(dc_point sq[4])
 {
-    (void)state;
-    dc_point sq[4];
     double corners[4][2] = {{10000, -5000}, {20000, -5000}, {20000, 5000}, {10000, 5000}};
     for (int i = 0; i < 4; i++) {
         dc_point p;
         dc_geodesic_direct(ORIGIN, 90, corners[i][0], &p, NULL);
         dc_geodesic_direct(p, 0, corners[i][1], &sq[i], NULL);
     }
+}
+
+/* An entry predicted exactly warning_s ahead is a warning, not an advisory: the time to entry is
+ * first measured, then made the warning threshold. */
+static void test_zone_warning_at_its_threshold(void **state)
+{
+    (void)state;
+    dc_point sq[4];
+    square_east(sq);
     const dc_point *rings[] = {sq};
     size_t sizes[] = {4};
     double tte = 0;
@@ -345,12 +351,7 @@ static void test_lower_level_holds(void **state)
 {
     (void)state;
     dc_point sq[4];
-    double corners[4][2] = {{10000, -5000}, {20000, -5000}, {20000, 5000}, {10000, 5000}};
-    for (int i = 0; i < 4; i++) {
-        dc_point p;
-        dc_geodesic_direct(ORIGIN, 90, corners[i][0], &p, NULL);
-        dc_geodesic_direct(p, 0, corners[i][1], &sq[i], NULL);
-    }
+    square_east(sq);
     const dc_point *rings[] = {sq};
     size_t sizes[] = {4};
     dc_monitor *m;
