@@ -9,8 +9,11 @@
 #include "deconflict/index.h"
 
 /* An opened store. Every call between dc_store_begin and dc_store_commit/
- * dc_store_rollback runs in one serializable transaction; the store admits
- * one transaction at a time (callers on other threads wait in begin). */
+ * dc_store_rollback runs in one serializable transaction. Write transactions
+ * run one at a time (callers on other threads wait in begin); read
+ * transactions (write = 0) run beside them and each other, each on a snapshot
+ * of the last commit before it, and must not write. A thread has at most one
+ * transaction open, and ends it on the thread that began it. */
 typedef struct dc_store dc_store;
 
 /* Open (creating and migrating as needed) the store at `location`; for the

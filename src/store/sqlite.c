@@ -14,8 +14,9 @@
  *   notices      what each party was told, as JSON
  *   audit        the hash chain (see audit.c)
  * An acknowledged write survives a power cut: WAL with synchronous=FULL syncs the log at
- * every commit. Writers take the database lock at BEGIN IMMEDIATE, so a candidate lookup,
- * the decision and the write are one serializable transaction. Migrations are numbered
+ * every commit. Writers take the database lock at BEGIN IMMEDIATE on the one writing
+ * connection; a read transaction runs on a read-only connection of a pool and sees the last
+ * commit before it, never waiting for a writer. Migrations are numbered
  * steps applied in order inside one transaction; schema_version records the last.
  * Nothing in store.h depends on any of this.
  */
@@ -23,6 +24,7 @@
 #include "deconflict/store.h"
 #include "store_internal.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -37,7 +39,7 @@
 /* Statements are prepared once and kept: preparing them per call was a quarter of the server's
  * time for a batch of position reports (docs/PERFORMANCE.md). A kept statement still in use when
  * its SQL is asked for again (a walk calling back into the store) is not shared: a fresh one is
- * prepared beside it. Every store call runs under the store's lock. */
+ * prepared beside it. Statements belong to their connection. */
 #define KEPT_STATEMENTS 96
 
 struct kept_statement {
@@ -47,19 +49,100 @@ struct kept_statement {
     int busy;
 };
 
-struct dc_store {
+/* One SQLite connection with the statements prepared on it. */
+struct connection {
     sqlite3 *db;
-    pthread_mutex_t lock;
-    int in_transaction;
-    int unsynced; /* the transaction's commit is not synced (dc_store_begin_unsynced) */
     struct kept_statement kept[KEPT_STATEMENTS];
     size_t kept_count;
-    /* a second, read-only connection: what is about to be archived, and the sizes, are read from
-     * a snapshot on it, so that requests never wait for those reads */
-    sqlite3 *reader;
-    pthread_mutex_t reader_lock;
+};
+
+/* Read transactions run on read-only connections of their own: in WAL mode each reads the last
+ * commit before it began, without waiting for the writer or making it wait. With one connection
+ * for all, every request (its authentication included) queued behind whatever write held the
+ * lock — the archiver's deletions, a batch of reports — and a small read's p99 followed the
+ * longest write (docs/PERFORMANCE.md). A request holds at most one connection, so more readers
+ * than the server's workers would never be used at once; beyond READERS a read waits for one. */
+#define READERS 16
+
+struct dc_store {
+    struct connection writer; /* write transactions, one at a time, under `lock` */
+    pthread_mutex_t lock;
+    int unsynced; /* the transaction's commit is not synced (dc_store_begin_unsynced) */
+    struct connection readers[READERS]; /* opened on first use */
+    int reader_busy[READERS];
+    pthread_mutex_t pool_lock;
+    pthread_cond_t reader_freed;
     char *location;
 };
+
+/* The calling thread's transaction: which store, on which connection. A thread has at most one
+ * transaction open (a second begin on the same thread would wait for itself). */
+static _Thread_local struct {
+    const dc_store *store;
+    struct connection *conn;
+} current;
+
+/* The connection the calling thread's store calls run on: its transaction's, or the writer's
+ * outside any transaction (opening, migrations, dc_store_reclaim under `lock`). */
+static struct connection *conn(dc_store *s)
+{
+    return current.store == s && current.conn != NULL ? current.conn : &s->writer;
+}
+
+static void close_connection(struct connection *c)
+{
+    for (size_t i = 0; i < c->kept_count; i++) {
+        sqlite3_finalize(c->kept[i].st);
+        dc_free(c->kept[i].sql);
+    }
+    c->kept_count = 0;
+    sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+/* A read-only connection of the pool, opened if it is the first use of its slot; waits while
+ * every one is in use. NULL if SQLite cannot open one. */
+static struct connection *acquire_reader(dc_store *s)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    int slot = -1;
+    for (;;) {
+        for (int i = 0; i < READERS && slot < 0; i++)
+            if (!s->reader_busy[i])
+                slot = i;
+        if (slot >= 0)
+            break;
+        pthread_cond_wait(&s->reader_freed, &s->pool_lock);
+    }
+    s->reader_busy[slot] = 1;
+    pthread_mutex_unlock(&s->pool_lock);
+    struct connection *c = &s->readers[slot];
+    if (c->db == NULL) {
+        if (sqlite3_open_v2(s->location, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK) {
+            sqlite3_close(c->db);
+            c->db = NULL;
+        } else {
+            sqlite3_busy_timeout(c->db, 10000);
+        }
+    }
+    if (c->db == NULL) {
+        pthread_mutex_lock(&s->pool_lock);
+        s->reader_busy[slot] = 0;
+        pthread_cond_signal(&s->reader_freed);
+        pthread_mutex_unlock(&s->pool_lock);
+        return NULL;
+    }
+    return c;
+}
+
+static void release_reader(dc_store *s, struct connection *c)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    s->reader_busy[c - s->readers] = 0;
+    pthread_cond_signal(&s->reader_freed);
+    pthread_mutex_unlock(&s->pool_lock);
+}
 
 static const char *const migrations[] = {
     /* 1 */
@@ -146,12 +229,12 @@ static const char *const migrations[] = {
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
 {
-    return dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "%s: %s", what, sqlite3_errmsg(s->db));
+    return dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "%s: %s", what, sqlite3_errmsg(conn(s)->db));
 }
 
 static dc_status exec(dc_store *s, const char *sql)
 {
-    return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
+    return sqlite3_exec(conn(s)->db, sql, NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
 }
 
 static dc_status migrate(dc_store *s, dc_error *err)
@@ -162,7 +245,7 @@ static dc_status migrate(dc_store *s, dc_error *err)
         return db_error(s, err, "begin migration");
     sqlite3_stmt *st = NULL;
     int version = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &st, NULL) ==
+    if (sqlite3_prepare_v2(s->writer.db, "SELECT max(version) FROM schema_version", -1, &st, NULL) ==
             SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
@@ -195,15 +278,16 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
     if (s == NULL)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
-    pthread_mutex_init(&s->reader_lock, NULL);
-    if (sqlite3_open_v2(location, &s->db,
+    pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_cond_init(&s->reader_freed, NULL);
+    if (sqlite3_open_v2(location, &s->writer.db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
         dc_status rc = db_error(s, err, location);
         dc_store_close(s);
         return rc;
     }
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->writer.db, 10000);
     size_t location_len = strlen(location);
     s->location = dc_malloc(location_len + 1);
     if (s->location == NULL) {
@@ -236,61 +320,90 @@ void dc_store_close(dc_store *s)
 {
     if (s == NULL)
         return;
-    for (size_t i = 0; i < s->kept_count; i++) {
-        sqlite3_finalize(s->kept[i].st);
-        dc_free(s->kept[i].sql);
-    }
-    sqlite3_close(s->reader);
-    sqlite3_close(s->db);
+    for (int i = 0; i < READERS; i++)
+        close_connection(&s->readers[i]);
+    close_connection(&s->writer);
     pthread_mutex_destroy(&s->lock);
-    pthread_mutex_destroy(&s->reader_lock);
+    pthread_mutex_destroy(&s->pool_lock);
+    pthread_cond_destroy(&s->reader_freed);
     dc_free(s->location);
     dc_free(s);
 }
 
 dc_status dc_store_begin(dc_store *s, int write)
 {
+    assert(current.store == NULL); /* one transaction per thread */
+    if (!write) {
+        struct connection *c = acquire_reader(s);
+        if (c == NULL)
+            return DC_STORE;
+        if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+            release_reader(s, c);
+            return DC_STORE;
+        }
+        current.store = s;
+        current.conn = c;
+        return DC_OK;
+    }
     pthread_mutex_lock(&s->lock);
-    if (exec(s, write ? "BEGIN IMMEDIATE" : "BEGIN") != DC_OK) {
+    if (sqlite3_exec(s->writer.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         pthread_mutex_unlock(&s->lock);
         return DC_STORE;
     }
-    s->in_transaction = 1;
+    current.store = s;
+    current.conn = &s->writer;
     return DC_OK;
 }
 
 dc_status dc_store_begin_unsynced(dc_store *s)
 {
+    assert(current.store == NULL);
     pthread_mutex_lock(&s->lock);
     if (exec(s, "PRAGMA synchronous=NORMAL") != DC_OK || exec(s, "BEGIN IMMEDIATE") != DC_OK) {
         exec(s, "PRAGMA synchronous=FULL");
         pthread_mutex_unlock(&s->lock);
         return DC_STORE;
     }
-    s->in_transaction = 1;
+    current.store = s;
+    current.conn = &s->writer;
     s->unsynced = 1;
     return DC_OK;
 }
 
 /* Every transaction after an unsynced one is synced again, and its sync carries the unsynced
- * one's pages to disk with its own. */
+ * one's pages to disk with its own. Call on the writer, with `lock` held. */
 static void end_unsynced(dc_store *s)
 {
     if (s->unsynced) {
-        exec(s, "PRAGMA synchronous=FULL");
+        sqlite3_exec(s->writer.db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
         s->unsynced = 0;
     }
 }
 
+/* End the calling thread's transaction with `sql` (COMMIT or ROLLBACK) and hand its connection
+ * back. DC_STORE if SQLite refused (a refused COMMIT is rolled back) or there was none. */
+static dc_status end_transaction(dc_store *s, const char *sql)
+{
+    if (current.store != s)
+        return DC_STORE;
+    struct connection *c = current.conn;
+    current.store = NULL;
+    current.conn = NULL;
+    dc_status rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
+    if (rc != DC_OK)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    if (c == &s->writer) {
+        end_unsynced(s);
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        release_reader(s, c);
+    }
+    return rc;
+}
+
 dc_status dc_store_commit(dc_store *s)
 {
-    dc_status rc = exec(s, "COMMIT");
-    if (rc != DC_OK)
-        exec(s, "ROLLBACK");
-    end_unsynced(s);
-    s->in_transaction = 0;
-    pthread_mutex_unlock(&s->lock);
-    return rc;
+    return end_transaction(s, "COMMIT");
 }
 
 dc_status dc_store_finish(dc_store *s, dc_status rc)
@@ -303,12 +416,8 @@ dc_status dc_store_finish(dc_store *s, dc_status rc)
 
 void dc_store_rollback(dc_store *s)
 {
-    if (!s->in_transaction)
-        return;
-    exec(s, "ROLLBACK");
-    end_unsynced(s);
-    s->in_transaction = 0;
-    pthread_mutex_unlock(&s->lock);
+    if (current.store == s)
+        end_transaction(s, "ROLLBACK");
 }
 
 static uint64_t sql_hash(const char *sql)
@@ -323,22 +432,23 @@ static uint64_t sql_hash(const char *sql)
  * with release(). NULL if SQLite refuses the SQL. */
 static sqlite3_stmt *prepare(dc_store *s, const char *sql)
 {
+    struct connection *c = conn(s);
     uint64_t h = sql_hash(sql);
-    for (size_t i = 0; i < s->kept_count; i++) {
-        struct kept_statement *k = &s->kept[i];
+    for (size_t i = 0; i < c->kept_count; i++) {
+        struct kept_statement *k = &c->kept[i];
         if (!k->busy && k->hash == h && strcmp(k->sql, sql) == 0) {
             k->busy = 1;
             return k->st;
         }
     }
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
         return NULL;
     size_t len = strlen(sql);
-    char *copy = s->kept_count < KEPT_STATEMENTS ? dc_malloc(len + 1) : NULL;
+    char *copy = c->kept_count < KEPT_STATEMENTS ? dc_malloc(len + 1) : NULL;
     if (copy != NULL) {
         memcpy(copy, sql, len + 1);
-        s->kept[s->kept_count++] = (struct kept_statement){h, copy, st, 1};
+        c->kept[c->kept_count++] = (struct kept_statement){h, copy, st, 1};
     }
     return st;
 }
@@ -349,11 +459,12 @@ static void release(dc_store *s, sqlite3_stmt *st)
 {
     if (st == NULL)
         return;
-    for (size_t i = 0; i < s->kept_count; i++)
-        if (s->kept[i].st == st) {
+    struct connection *c = conn(s);
+    for (size_t i = 0; i < c->kept_count; i++)
+        if (c->kept[i].st == st) {
             sqlite3_reset(st);
             sqlite3_clear_bindings(st);
-            s->kept[i].busy = 0;
+            c->kept[i].busy = 0;
             return;
         }
     sqlite3_finalize(st);
@@ -456,7 +567,7 @@ static dc_status party_update(dc_store *s, sqlite3_stmt *st)
     if (st == NULL)
         return DC_STORE;
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    if (rc == DC_OK && sqlite3_changes(s->db) == 0)
+    if (rc == DC_OK && sqlite3_changes(conn(s)->db) == 0)
         rc = DC_NOT_FOUND;
     release(s, st);
     return rc;
@@ -511,7 +622,7 @@ dc_status dc_store_party_set_notation(dc_store *s, const char *name, const char 
     sqlite3_bind_text(st, 1, notation, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    if (rc == DC_OK && sqlite3_changes(s->db) == 0)
+    if (rc == DC_OK && sqlite3_changes(conn(s)->db) == 0)
         rc = DC_NOT_FOUND;
     release(s, st);
     return rc;
@@ -1223,7 +1334,7 @@ static dc_status grant_statement(dc_store *s, const char *sql, const char *grant
         sqlite3_bind_int64(st, 4, now);
     int step = sqlite3_step(st);
     dc_status rc = step == SQLITE_DONE || step == SQLITE_ROW ? DC_OK : DC_STORE;
-    *changed_or_found = step == SQLITE_ROW || (step == SQLITE_DONE && sqlite3_changes(s->db) > 0 &&
+    *changed_or_found = step == SQLITE_ROW || (step == SQLITE_DONE && sqlite3_changes(conn(s)->db) > 0 &&
                                                strncmp(sql, "SELECT", 6) != 0);
     release(s, st);
     return rc;
@@ -1336,7 +1447,7 @@ dc_status dc_store_alert_add(dc_store *s, const char *episode_key, dc_time_us ep
         sqlite3_bind_text(st, 5, base != 0 ? patch : common, -1, SQLITE_STATIC);
         rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
         if (rc == DC_OK)
-            *id = sqlite3_last_insert_rowid(s->db);
+            *id = sqlite3_last_insert_rowid(conn(s)->db);
         release(s, st);
     }
     st = rc == DC_OK ? prepare(s, "INSERT INTO alert_inbox(recipient, id, extra) VALUES (?, ?, ?)")
@@ -1397,7 +1508,7 @@ dc_status dc_store_inbox_add(dc_store *s, dc_inbox box, const char *recipient, c
     sqlite3_bind_int64(st, 3, now);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     if (rc == DC_OK && id != NULL)
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = sqlite3_last_insert_rowid(conn(s)->db);
     release(s, st);
     return rc;
 }
@@ -1780,7 +1891,7 @@ dc_status dc_store_message_add(dc_store *s, const char *sender, const char *reci
     sqlite3_bind_text(st, 3, body, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 4, now);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sqlite3_last_insert_rowid(conn(s)->db);
     release(s, st);
     return rc;
 }
@@ -1825,23 +1936,7 @@ dc_status dc_store_message_acknowledge(dc_store *s, int64_t id)
     return exec_int64(s, "UPDATE messages SET acknowledged = 1 WHERE id = ?", id);
 }
 
-/* ---- retention: what leaves for the archive, read on the second connection ---- */
-
-/* The read connection, opened on first use; NULL when it cannot be (the caller falls back on
- * nothing: it reports DC_STORE). Call with reader_lock held. */
-static sqlite3 *reader(dc_store *s)
-{
-    if (s->reader == NULL) {
-        if (sqlite3_open_v2(s->location, &s->reader, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                            NULL) != SQLITE_OK) {
-            sqlite3_close(s->reader);
-            s->reader = NULL;
-            return NULL;
-        }
-        sqlite3_busy_timeout(s->reader, 10000);
-    }
-    return s->reader;
-}
+/* ---- retention: what leaves for the archive, read on a connection of the pool ---- */
 
 static sqlite3_stmt *reader_prepare(sqlite3 *db, const char *sql)
 {
@@ -2089,8 +2184,8 @@ static dc_status expired_objects(dc_store *s, sqlite3 *db, dc_time_us cutoff, si
 dc_status dc_store_expired(dc_store *s, dc_retained kind, dc_time_us now, dc_time_us cutoff,
                            size_t limit, int (*each)(void *, const dc_expired *), void *ctx)
 {
-    pthread_mutex_lock(&s->reader_lock);
-    sqlite3 *db = reader(s);
+    struct connection *c = acquire_reader(s);
+    sqlite3 *db = c != NULL ? c->db : NULL;
     dc_status rc =
         db != NULL && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
     if (rc == DC_OK) {
@@ -2113,7 +2208,8 @@ dc_status dc_store_expired(dc_store *s, dc_retained kind, dc_time_us now, dc_tim
         }
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
-    pthread_mutex_unlock(&s->reader_lock);
+    if (c != NULL)
+        release_reader(s, c);
     return rc;
 }
 
@@ -2127,7 +2223,7 @@ static dc_status delete_one(dc_store *s, const char *sql, int64_t key, const int
     if (check != NULL)
         sqlite3_bind_int64(st, 2, *check);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    if (rc == DC_OK && sqlite3_changes(s->db) != 1)
+    if (rc == DC_OK && sqlite3_changes(conn(s)->db) != 1)
         rc = DC_STALE;
     release(s, st);
     return rc;
@@ -2190,7 +2286,7 @@ static dc_status remove_audit(dc_store *s, const int64_t *seqs, size_t count)
     sqlite3_bind_int64(st, 1, seqs[0]);
     sqlite3_bind_int64(st, 2, seqs[count - 1]);
     dc_status rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
-    if (rc == DC_OK && (size_t)sqlite3_changes(s->db) != count)
+    if (rc == DC_OK && (size_t)sqlite3_changes(conn(s)->db) != count)
         rc = DC_STALE;
     release(s, st);
     return rc;
@@ -2341,8 +2437,8 @@ static int64_t scalar(sqlite3 *db, const char *sql)
 dc_status dc_store_stats_read(dc_store *s, dc_store_stats *out)
 {
     memset(out, 0, sizeof *out);
-    pthread_mutex_lock(&s->reader_lock);
-    sqlite3 *db = reader(s);
+    struct connection *c = acquire_reader(s);
+    sqlite3 *db = c != NULL ? c->db : NULL;
     dc_status rc =
         db != NULL && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? DC_OK : DC_STORE;
     sqlite3_stmt *st = rc == DC_OK
@@ -2376,7 +2472,8 @@ dc_status dc_store_stats_read(dc_store *s, dc_store_stats *out)
         }
         sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     }
-    pthread_mutex_unlock(&s->reader_lock);
+    if (c != NULL)
+        release_reader(s, c);
     char wal[1100];
     snprintf(wal, sizeof wal, "%s-wal", s->location);
     struct stat info;
@@ -2445,7 +2542,7 @@ static int64_t pragma_value(dc_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(conn(s)->db, sql, -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
