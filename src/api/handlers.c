@@ -541,25 +541,33 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
                        dc_api_response *res)
 {
     dc_record r;
-    if (dc_store_begin(api->store, 1) != DC_OK) {
+    /* Reading one's own object is not audited: a read transaction, beside the writer. */
+    if (dc_store_begin(api->store, 0) != DC_OK) {
         store_failure(res);
         return;
     }
     dc_status rc = dc_store_object_get(api->store, kind, req->party.name, id, &r);
-    int through_grant = 0;
+    dc_store_rollback(api->store);
     if (rc == DC_NOT_FOUND) {
+        /* Another party's, public or through a grant: a read through a grant is audited, in the
+         * same transaction as the read. */
+        if (dc_store_begin(api->store, 1) != DC_OK) {
+            store_failure(res);
+            return;
+        }
         rc = dc_store_object_visible(api->store, kind, id, req->party.name, &r);
-        if (rc == DC_OK)
-            through_grant =
-                dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK;
-    }
-    if (rc == DC_OK && through_grant)
-        rc = audit_read(api, req->party.name, &r);
-    if (rc == DC_NOT_FOUND || rc == DC_OK) {
-        if (dc_store_commit(api->store) != DC_OK)
+        if (rc == DC_OK &&
+            dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK &&
+            audit_read(api, req->party.name, &r) != DC_OK) {
+            dc_record_clear(&r);
             rc = DC_STORE;
-    } else {
-        dc_store_rollback(api->store);
+        }
+        if (rc == DC_OK && dc_store_commit(api->store) != DC_OK) {
+            dc_record_clear(&r);
+            rc = DC_STORE;
+        }
+        if (rc != DC_OK)
+            dc_store_rollback(api->store);
     }
     if (rc == DC_OK) {
         res->status = 200;
@@ -568,8 +576,6 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     } else if (rc == DC_NOT_FOUND) {
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such object");
     } else {
-        if (rc == DC_OK)
-            dc_record_clear(&r);
         store_failure(res);
     }
 }

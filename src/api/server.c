@@ -999,6 +999,14 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         return rc;
     if (dc_audit_init() != DC_OK)
         return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "libsodium failed to start");
+    /* Signals are taken by sigwait below, not by handlers in random threads: blocked before the
+     * first thread starts, since every thread inherits the mask of the one that made it, and a
+     * SIGTERM delivered to a thread that does not block it ends the process on the spot. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
     struct server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
@@ -1062,12 +1070,6 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "cannot start the archiver");
     int heartbeat_started =
         rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
-    /* Signals are taken by sigwait below, not by handlers in random threads. */
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
     pthread_mutex_init(&s->watch.lock, NULL);
     pthread_cond_init(&s->watch.stop_cond, NULL);
