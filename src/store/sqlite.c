@@ -229,7 +229,8 @@ static const char *const migrations[] = {
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
 {
-    return dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "%s: %s", what, sqlite3_errmsg(conn(s)->db));
+    return dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "%s: %s", what,
+                        sqlite3_errmsg(conn(s)->db));
 }
 
 static dc_status exec(dc_store *s, const char *sql)
@@ -245,8 +246,8 @@ static dc_status migrate(dc_store *s, dc_error *err)
         return db_error(s, err, "begin migration");
     sqlite3_stmt *st = NULL;
     int version = 0;
-    if (sqlite3_prepare_v2(s->writer.db, "SELECT max(version) FROM schema_version", -1, &st, NULL) ==
-            SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->writer.db, "SELECT max(version) FROM schema_version", -1, &st,
+                           NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         version = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -1334,8 +1335,9 @@ static dc_status grant_statement(dc_store *s, const char *sql, const char *grant
         sqlite3_bind_int64(st, 4, now);
     int step = sqlite3_step(st);
     dc_status rc = step == SQLITE_DONE || step == SQLITE_ROW ? DC_OK : DC_STORE;
-    *changed_or_found = step == SQLITE_ROW || (step == SQLITE_DONE && sqlite3_changes(conn(s)->db) > 0 &&
-                                               strncmp(sql, "SELECT", 6) != 0);
+    *changed_or_found =
+        step == SQLITE_ROW ||
+        (step == SQLITE_DONE && sqlite3_changes(conn(s)->db) > 0 && strncmp(sql, "SELECT", 6) != 0);
     release(s, st);
     return rc;
 }

@@ -1,10 +1,12 @@
 """test_server.py - the server's own behaviour: request log, idle timeout, SIGTERM finishing requests in flight."""
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -92,16 +94,16 @@ out = cli("audit", "verify", "--db", s.db)
 r.equal("the chain verifies after the stop", 0, out.returncode)
 s.cleanup()
 
-# Configuration from the environment when no flag is given.
+# Configuration from the environment when no flag is given (in a directory of this run's own:
+# other checkouts may run this test at the same time).
 port = free_port()
-env = dict(os.environ, DECONFLICT_LISTEN=f"127.0.0.1:{port}", DECONFLICT_DB="/tmp/dc-env-test.db",
-           DECONFLICT_OPERATOR_KEY_FILE="/tmp/dc-env-test.key")
-for f in ("/tmp/dc-env-test.db", "/tmp/dc-env-test.key"):
-    if os.path.exists(f):
-        os.remove(f)
+env_dir = tempfile.mkdtemp(prefix="dc-env-test-")
+env_key = os.path.join(env_dir, "operator.key")
+env = dict(os.environ, DECONFLICT_LISTEN=f"127.0.0.1:{port}", DECONFLICT_DB=os.path.join(env_dir, "store.db"),
+           DECONFLICT_OPERATOR_KEY_FILE=env_key)
 proc = subprocess.Popen([SERVER, "--quiet"], env=env, stderr=subprocess.PIPE, text=True)
 up = False
-for _ in range(100):
+for _ in range(600):
     try:
         socket.create_connection(("127.0.0.1", port)).close()
         up = True
@@ -109,13 +111,11 @@ for _ in range(100):
     except OSError:
         time.sleep(0.05)
 r.check("DECONFLICT_LISTEN is honoured", up)
-r.check("DECONFLICT_OPERATOR_KEY_FILE is created", os.path.exists("/tmp/dc-env-test.key"))
+r.check("DECONFLICT_OPERATOR_KEY_FILE is created", os.path.exists(env_key))
 proc.send_signal(signal.SIGTERM)
 _, err = proc.communicate(timeout=30)
 r.equal("and stops cleanly on SIGTERM", (0, False), (proc.returncode, sanitizer_report(err)))
 bad = subprocess.run([SERVER, "--listen", "nonsense"], capture_output=True, text=True, timeout=30)
 r.check("a bad --listen is refused clearly", bad.returncode != 0 and "--listen is HOST:PORT" in bad.stderr, bad.stderr)
-for f in ("/tmp/dc-env-test.db", "/tmp/dc-env-test.key", "/tmp/dc-env-test.db-wal", "/tmp/dc-env-test.db-shm"):
-    if os.path.exists(f):
-        os.remove(f)
+shutil.rmtree(env_dir, ignore_errors=True)
 r.finish()
