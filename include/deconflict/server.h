@@ -53,14 +53,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err);
 #define DC_RATE_MESSAGES_BURST 50.0
 #define DC_RATE_REPORTS_PER_S 5000.0
 #define DC_RATE_REPORTS_BURST 50000.0
-#define DC_RATE_MIN_PER_S 0.001
-#define DC_RATE_MAX 1e9
 extern const dc_rate dc_rate_defaults[DC_RATE_CLASSES];
-
-/* "RATE/BURST" (per second / bucket size, decimal numbers: "5/50", "0.5/10") into *out: 1, or 0
- * for anything else (out untouched): RATE in DC_RATE_MIN_PER_S..DC_RATE_MAX, BURST in
- * 1..DC_RATE_MAX. */
-int dc_rate_parse(const char *text, dc_rate *out);
 
 extern const char dc_server_usage[];
 

@@ -45,6 +45,8 @@ typedef enum dc_rate_class {
 typedef struct dc_rate {
     double per_s, burst;
 } dc_rate;
+#define DC_RATE_MIN_PER_S 0.001 /* a rate's range; a burst's is 1..DC_RATE_MAX */
+#define DC_RATE_MAX 1e9
 
 typedef struct dc_party {
     char name[DC_ID_MAX];

@@ -803,9 +803,65 @@ static json_t *party_json(const dc_party *p)
     char t[32];
     json_t *created =
         dc_time_format(p->created, t, sizeof t) == DC_OK ? json_string(t) : json_null();
-    return json_pack("{s:s,s:s,s:i,s:s,s:o}", "name", p->name, "notation", p->notation,
+    json_t *limits = json_object();
+    for (int c = 0; c < DC_RATE_CLASSES; c++) {
+        /* null: the server's default (deconflictd --rate-*) */
+        json_t *one = json_object();
+        const dc_rate *l = &p->limits[c];
+        json_object_set_new(one, "per_s", l->per_s > 0 ? json_real(l->per_s) : json_null());
+        json_object_set_new(one, "burst", l->burst > 0 ? json_real(l->burst) : json_null());
+        json_object_set_new(limits, dc_rate_class_name((dc_rate_class)c), one);
+    }
+    return json_pack("{s:s,s:s,s:i,s:s,s:o,s:o}", "name", p->name, "notation", p->notation,
                      "priority_ceiling", p->priority_ceiling, "key",
-                     p->key_active ? "active" : "revoked", "created", created);
+                     p->key_active ? "active" : "revoked", "created", created, "limits", limits);
+}
+
+/* "limits": {"writes": {"per_s": R, "burst": B} or null, ...}: the classes named change, null
+ * (or a null member) going back to the server's default. 0, or -1 with a 400 in `res`. */
+static int limits_of(json_t *value, dc_rate limits[DC_RATE_CLASSES], int set[DC_RATE_CLASSES],
+                     dc_api_response *res)
+{
+    memset(limits, 0, DC_RATE_CLASSES * sizeof *limits);
+    memset(set, 0, DC_RATE_CLASSES * sizeof *set);
+    if (!json_is_object(value)) {
+        dc_api_problem(res, 400, DC_INVALID, "/limits",
+                       "an object: {\"writes\"|\"messages\"|\"reports\": {\"per_s\": number, "
+                       "\"burst\": number} or null}");
+        return -1;
+    }
+    const char *key;
+    json_t *one;
+    json_object_foreach(value, key, one)
+    {
+        int c = 0;
+        while (c < DC_RATE_CLASSES && strcmp(key, dc_rate_class_name((dc_rate_class)c)) != 0)
+            c++;
+        char pointer[96];
+        snprintf(pointer, sizeof pointer, "/limits/%.60s", key);
+        if (c == DC_RATE_CLASSES) {
+            dc_api_problem(res, 400, DC_INVALID, pointer, "one of writes, messages, reports");
+            return -1;
+        }
+        set[c] = 1;
+        if (json_is_null(one))
+            continue;
+        json_t *r = json_object_get(one, "per_s"), *b = json_object_get(one, "burst");
+        if (!json_is_object(one) || json_object_size(one) != (size_t)((r != NULL) + (b != NULL)) ||
+            (r != NULL && !json_is_null(r) && !json_is_number(r)) ||
+            (b != NULL && !json_is_null(b) && !json_is_number(b))) {
+            dc_api_problem(res, 400, DC_INVALID, pointer,
+                           "{\"per_s\": number or null, \"burst\": number or null}");
+            return -1;
+        }
+        limits[c].per_s = json_is_number(r) ? json_number_value(r) : 0;
+        limits[c].burst = json_is_number(b) ? json_number_value(b) : 0;
+        if (limits[c].per_s < 0 || limits[c].burst < 0) {
+            dc_api_problem(res, 400, DC_RANGE, pointer, "rates and bursts are positive");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* A refused party-admin use case: what went wrong, and nothing changed. `in_path` says the name
@@ -929,19 +985,35 @@ static void get_party(dc_api *api, const dc_api_request *req, dc_api_response *r
 
 static void set_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    static const char *const fields[] = {"priority_ceiling", NULL};
+    static const char *const fields[] = {"priority_ceiling", "limits", NULL};
     char name[DC_ID_MAX];
     if (party_in_path(req, name, res) != 0)
         return;
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)
         return;
-    json_t *ceiling = json_object_get(root, "priority_ceiling");
-    int priority_ceiling = 0;
+    json_t *ceiling = json_object_get(root, "priority_ceiling"),
+           *limits = json_object_get(root, "limits");
+    int priority_ceiling = 0, set[DC_RATE_CLASSES];
+    dc_rate rates[DC_RATE_CLASSES];
     dc_party_admin_result r;
     dc_error err;
-    if (ceiling == NULL) {
-        dc_api_problem(res, 400, DC_INVALID, "/priority_ceiling", "required");
+    if (ceiling == NULL && limits == NULL) {
+        dc_api_problem(res, 400, DC_INVALID, "/priority_ceiling",
+                       "priority_ceiling or limits is required");
+    } else if (ceiling != NULL && limits != NULL) {
+        /* two use cases, two receipts: one change a request */
+        dc_api_problem(res, 400, DC_INVALID, "/limits",
+                       "priority_ceiling and limits are changed by separate requests");
+    } else if (limits != NULL) {
+        if (limits_of(limits, rates, set, res) == 0) {
+            dc_status rc = dc_party_admin_set_limits(api->store, api->secret_key, "operator", name,
+                                                     rates, set, &r, &err);
+            if (rc == DC_OK)
+                party_admin_done(res, 200, &r);
+            else
+                party_admin_failure(res, rc, &err, 1);
+        }
     } else if (ceiling_of(ceiling, &priority_ceiling, res) == 0) {
         dc_status rc = dc_party_admin_set_ceiling(api->store, api->secret_key, "operator", name,
                                                   priority_ceiling, &r, &err);

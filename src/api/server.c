@@ -2,6 +2,7 @@
 #include "deconflict/server.h"
 
 #include "api_internal.h"
+#include "deconflict/party_admin.h"
 #include "deconflict/scenario.h"
 
 #include <arpa/inet.h>
@@ -77,23 +78,6 @@ const dc_rate dc_rate_defaults[DC_RATE_CLASSES] = {
     {DC_RATE_MESSAGES_PER_S, DC_RATE_MESSAGES_BURST},
     {DC_RATE_REPORTS_PER_S, DC_RATE_REPORTS_BURST},
 };
-
-int dc_rate_parse(const char *text, dc_rate *out)
-{
-    char *end = NULL;
-    if (text == NULL || text[0] < '0' || text[0] > '9')
-        return 0;
-    double per_s = strtod(text, &end);
-    if (*end != '/' || end[1] < '0' || end[1] > '9')
-        return 0;
-    double burst = strtod(end + 1, &end);
-    if (*end != '\0' || !(per_s >= DC_RATE_MIN_PER_S && per_s <= DC_RATE_MAX) ||
-        !(burst >= 1 && burst <= DC_RATE_MAX))
-        return 0;
-    out->per_s = per_s;
-    out->burst = burst;
-    return 1;
-}
 
 static int rate_arg(const char *text, dc_rate *out)
 {

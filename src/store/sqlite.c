@@ -1981,21 +1981,30 @@ static dc_status expired_audit(sqlite3 *db, dc_time_us cutoff, size_t limit,
     /* a run of unsigned records is one batch of reports' alerts: far below this */
     size_t cap = limit * 20 + 1000, count = 0, capacity = 0, signed_end = 0;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)cap);
-    dc_audit_record *records = NULL;
-    dc_status rc = DC_OK;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    /* each record held in as many bytes as its detail needs: a record's capacity is sized for
+     * the largest list read, and a run holds hundreds of alerts' records of a hundred bytes */
+    dc_audit_record **records = NULL, *full = dc_malloc(sizeof *full);
+    dc_status rc = full != NULL ? DC_OK : DC_NOMEM;
+    int step = SQLITE_DONE;
+    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_int64(st, 1) >= cutoff)
             break;
-        dc_audit_record *grown = dc_grow(records, &capacity, count, sizeof *records, 256);
+        dc_audit_record **grown = dc_grow(records, &capacity, count, sizeof *records, 256);
         if (grown == NULL) {
             rc = DC_NOMEM;
             break;
         }
         records = grown;
-        read_audit(st, &records[count]);
+        read_audit(st, full);
+        size_t used = offsetof(dc_audit_record, detail) + strlen(full->detail) + 1;
+        records[count] = dc_malloc(used);
+        if (records[count] == NULL) {
+            rc = DC_NOMEM;
+            break;
+        }
+        memcpy(records[count], full, used);
         count++;
-        if (dc_audit_signed(&records[count - 1])) {
+        if (dc_audit_signed(records[count - 1])) {
             signed_end = count;
             if (count >= limit)
                 break;
@@ -2008,13 +2017,16 @@ static dc_status expired_audit(sqlite3 *db, dc_time_us cutoff, size_t limit,
         dc_expired e;
         memset(&e, 0, sizeof e);
         e.kind = DC_RETAIN_AUDIT;
-        e.key = records[i].seq;
-        e.time = records[i].time;
-        e.audit = &records[i];
+        e.key = records[i]->seq;
+        e.time = records[i]->time;
+        e.audit = records[i];
         if (each(ctx, &e) != 0)
             break;
     }
+    for (size_t i = 0; i < count; i++)
+        dc_free(records[i]);
     dc_free(records);
+    dc_free(full);
     return rc;
 }
 
