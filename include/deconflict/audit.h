@@ -4,10 +4,16 @@
 
 #include "deconflict/time.h"
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define DC_HASH_BYTES 32
 #define DC_SIGNATURE_BYTES 64
+/* A record's detail, with its terminating NUL: room for one list read naming a whole page of
+ * objects (1,000 references of up to 6 + 63 + 64 + 2 bytes, quoted), the one record such a read
+ * writes. Kept last in the record: copies and clears stop at the end of the text. */
+#define DC_AUDIT_DETAIL_MAX (144 * 1024)
 #define DC_PUBLIC_KEY_BYTES 32
 #define DC_SECRET_KEY_BYTES 64
 
@@ -25,11 +31,15 @@ typedef struct dc_audit_record {
     char action[32];      /* "intent.put", "notice", "grant", "read", ... */
     char object[192];     /* "intent/russia/<id>", or "" */
     char recipients[512]; /* parties told something, comma-separated, or "" */
-    char detail[1024];    /* JSON: version and row digest, notice summary, ... */
     uint8_t prev_hash[DC_HASH_BYTES];
     uint8_t hash[DC_HASH_BYTES];
     uint8_t signature[DC_SIGNATURE_BYTES];
+    char detail[DC_AUDIT_DETAIL_MAX]; /* JSON: version and row digest, notice summary, ... */
 } dc_audit_record;
+
+/* Clear a record up to and including the first byte of its detail: what a reader fills, without
+ * writing the detail's whole capacity for every record read. Can't fail. */
+#define DC_AUDIT_RECORD_CLEAR(r) memset((r), 0, offsetof(dc_audit_record, detail) + 1)
 
 /* Initialise libsodium (idempotent, thread-safe). DC_OK or DC_INTERNAL. */
 dc_status dc_audit_init(void);

@@ -49,6 +49,25 @@ dc_status dc_party_admin_set_ceiling(dc_store *store, const uint8_t secret_key[D
                                      const char *actor, const char *name, int priority_ceiling,
                                      dc_party_admin_result *out, dc_error *err);
 
+/* The party's own token buckets (fair use), for each class c with set[c]: limits[c] replaces
+ * its override, 0 in a field clearing it (the server's default, --rate-*). A running server
+ * applies it at the party's next request. Action "party.limits", detail the overrides before and
+ * after. Also DC_RANGE (a rate outside DC_RATE_MIN_PER_S..DC_RATE_MAX or a burst outside
+ * 1..DC_RATE_MAX, other than 0). */
+dc_status dc_party_admin_set_limits(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                    const char *actor, const char *name,
+                                    const dc_rate limits[DC_RATE_CLASSES],
+                                    const int set[DC_RATE_CLASSES], dc_party_admin_result *out,
+                                    dc_error *err);
+
+/* The name of a rate class as the API and the CLI write it: writes, messages, reports. */
+const char *dc_rate_class_name(dc_rate_class c);
+
+/* "RATE/BURST" (per second / bucket size, decimal numbers: "5/50", "0.5/10") into *out: 1, or 0
+ * for anything else (out untouched): RATE in DC_RATE_MIN_PER_S..DC_RATE_MAX, BURST in
+ * 1..DC_RATE_MAX. */
+int dc_rate_parse(const char *text, dc_rate *out);
+
 /* Whether `notation` names a read-back notation: dd, dm, dms, mgrs, utm. 1 or 0. */
 int dc_party_admin_notation_valid(const char *notation);
 

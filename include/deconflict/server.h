@@ -4,6 +4,7 @@
 
 #include "deconflict/retention.h"
 #include "deconflict/status.h"
+#include "deconflict/store.h"
 
 #include <stddef.h>
 
@@ -24,6 +25,7 @@ typedef struct dc_server_config {
     unsigned connections_per_address; /* open connections one client address may hold */
     unsigned header_timeout_s;        /* a request's line and headers must arrive within this */
     unsigned body_timeout_s;          /* and its body within this once the headers are in */
+    dc_rate rates[DC_RATE_CLASSES];   /* each party's default buckets (--rate-writes, ...) */
     int quiet;                        /* no request log */
     /* how long each kind stays in the store, where the archive goes (--retain, --archive,
      * --archive-period, --archive-batch; defaults in retention.h) */
@@ -41,6 +43,17 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *out, d
  * requests in flight finish and return DC_OK. DC_STORE/DC_INVALID/DC_INTERNAL
  * when it cannot start (details in err). */
 dc_status dc_server_run(const dc_server_config *config, dc_error *err);
+
+/* Fair use per party, unless the operator set the party's own (deconflict party limits): a
+ * token bucket per class, refilled at per_s up to burst. Writes are object PUTs and DELETEs and
+ * grants; messages are those sent; reports are position reports, counted one by one. */
+#define DC_RATE_WRITES_PER_S 50.0
+#define DC_RATE_WRITES_BURST 500.0
+#define DC_RATE_MESSAGES_PER_S 5.0
+#define DC_RATE_MESSAGES_BURST 50.0
+#define DC_RATE_REPORTS_PER_S 5000.0
+#define DC_RATE_REPORTS_BURST 50000.0
+extern const dc_rate dc_rate_defaults[DC_RATE_CLASSES];
 
 extern const char dc_server_usage[];
 

@@ -35,12 +35,29 @@ dc_status dc_store_server_key(dc_store *store, uint8_t public_key[DC_PUBLIC_KEY_
                               uint8_t secret_key[DC_SECRET_KEY_BYTES]);
 
 /* ---- parties ---- */
+/* What a party may do at a sustained rate, each class a token bucket (api/fair.c): writes
+ * (object PUT and DELETE, grants), messages sent, position reports (counted one by one). */
+typedef enum dc_rate_class {
+    DC_RATE_WRITES,
+    DC_RATE_MESSAGES,
+    DC_RATE_REPORTS,
+    DC_RATE_CLASSES
+} dc_rate_class;
+
+/* A bucket's refill rate (per second) and size; 0 in either: the server's default. */
+typedef struct dc_rate {
+    double per_s, burst;
+} dc_rate;
+#define DC_RATE_MIN_PER_S 0.001 /* a rate's range; a burst's is 1..DC_RATE_MAX */
+#define DC_RATE_MAX 1e9
+
 typedef struct dc_party {
     char name[DC_ID_MAX];
     char notation[8];     /* preferred read-back: dd, dms, mgrs, utm */
     int priority_ceiling; /* the highest priority its submissions may claim (operator's grant) */
     int key_active;       /* 0 once the operator revoked its key (until a new one is issued) */
     dc_time_us created;
+    dc_rate limits[DC_RATE_CLASSES]; /* the operator's overrides; 0: the server's defaults */
 } dc_party;
 
 /* A new party with its key's hash and the default priority ceiling
@@ -52,6 +69,9 @@ dc_status dc_store_party_by_key(dc_store *store, const uint8_t key_hash[DC_HASH_
                                 dc_party *out);
 /* The party of that name, whatever the state of its key. DC_NOT_FOUND, DC_STORE. */
 dc_status dc_store_party_get(dc_store *store, const char *name, dc_party *out);
+/* Set the party's rate overrides (0 clears one: the server's default). DC_NOT_FOUND, DC_STORE. */
+dc_status dc_store_party_set_limits(dc_store *store, const char *name,
+                                    const dc_rate limits[DC_RATE_CLASSES]);
 dc_status dc_store_party_exists(dc_store *store, const char *name); /* DC_OK or DC_NOT_FOUND */
 dc_status dc_store_party_set_notation(dc_store *store, const char *name, const char *notation);
 /* Replace the party's key by the one of `key_hash` (the old one stops working at once; a revoked
@@ -137,6 +157,13 @@ dc_status dc_candidate_stamps_of(const dc_record_list *candidates, dc_candidate_
 dc_status dc_store_object_list(dc_store *store, dc_object_kind kind, const char *viewer,
                                const dc_box4 *box, dc_record_list *out);
 
+/* One page of dc_store_object_list, in the store's row order (stable while an object exists;
+ * new objects come after): at most `limit` records with row > after_row, appended to *out.
+ * DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_store_object_page(dc_store *store, dc_object_kind kind, const char *viewer,
+                               const dc_box4 *box, int64_t after_row, size_t limit,
+                               dc_record_list *out);
+
 /* Number of objects of each kind. */
 dc_status dc_store_object_counts(dc_store *store, int64_t counts[DC_KIND_COUNT]);
 
@@ -217,6 +244,9 @@ dc_status dc_store_message_get(dc_store *store, int64_t id, dc_message *out); /*
 /* The party's messages, sent or received, oldest first. */
 dc_status dc_store_messages(dc_store *store, const char *party,
                             int (*each)(void *ctx, const dc_message *m), void *ctx);
+/* One page of them: at most `limit` with id > after, oldest first. DC_OK, DC_STORE. */
+dc_status dc_store_messages_page(dc_store *store, const char *party, int64_t after, size_t limit,
+                                 int (*each)(void *ctx, const dc_message *m), void *ctx);
 dc_status dc_store_message_acknowledge(dc_store *store, int64_t id);
 
 /* Ends the transaction as `rc` says: commits when it is DC_OK (DC_STORE
@@ -237,6 +267,15 @@ dc_status dc_store_audit_checkpoint(dc_store *store, const uint8_t secret_key[DC
  * NULL. `each` returns non-zero to stop. */
 dc_status dc_store_audit_walk(dc_store *store, const char *object,
                               int (*each)(void *ctx, const dc_audit_record *record), void *ctx);
+
+/* The same from the first record with seq > after. By object, a walk also yields the records
+ * that name it among others (dc_store_audit_names). */
+dc_status dc_store_audit_walk_after(dc_store *store, const char *object, int64_t after,
+                                    int (*each)(void *ctx, const dc_audit_record *record),
+                                    void *ctx);
+/* Index record `seq` (appended in this transaction, its detail naming them) under each of
+ * `objects`, so that a walk by any one of them finds it. DC_OK, DC_STORE. */
+dc_status dc_store_audit_names(dc_store *store, int64_t seq, const char *const *objects, size_t n);
 
 /* The row digest of a stored object, as recorded in its audit entries. */
 dc_status dc_store_object_digest(dc_store *store, const dc_record *record,

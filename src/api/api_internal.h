@@ -95,6 +95,21 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
 #include <pthread.h>
 
 typedef struct dc_api dc_api;
+typedef struct dc_fair dc_fair;
+#define DC_CURSOR_SECRET_BYTES 32
+
+/* Each party's token buckets (fair.c), sized once: a party cannot grow them. DC_OK, DC_INVALID (a
+ * rate not positive, a burst under 1), DC_NOMEM, DC_INTERNAL. */
+dc_status dc__fair_new(const dc_rate defaults[DC_RATE_CLASSES], dc_fair **out);
+void dc__fair_free(dc_fair *fair); /* NULL is a no-op */
+/* The bucket `party` has for class `c`: its override where set, else the default. */
+void dc__fair_rate(const dc_fair *fair, const dc_rate overrides[DC_RATE_CLASSES], dc_rate_class c,
+                   dc_rate *out);
+/* Take `n` tokens from the party's bucket of class `c` at monotonic time `now`: 0 when taken;
+ * else nothing is taken and the result is the seconds until they would be there (rounded up,
+ * at least 1), or -1 when `n` exceeds the bucket's size (it never will). Can't fail. */
+long dc__fair_take(dc_fair *fair, const char *party, const dc_rate overrides[DC_RATE_CLASSES],
+                   dc_rate_class c, double n, dc_time_us now);
 struct dc_api {
     dc_store *store;
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
@@ -119,6 +134,8 @@ struct dc_api {
      * first alert until its episode can no longer refer to it) */
     dc_time_us alert_episode_us;
     struct dc_api_storage *storage; /* the archiver and the store's figures (storage.c) */
+    struct dc_fair *fair;           /* each party's buckets (fair.c); NULL: no limits */
+    uint8_t cursor_secret[DC_CURSOR_SECRET_BYTES]; /* MACs of list cursors (pages.c) */
 };
 
 typedef struct dc_api_request {
@@ -141,10 +158,34 @@ typedef struct dc_api_response {
     const char *content_type;
     char location[160];
     int retry_after_s; /* > 0: a Retry-After header (429, 503) */
+    char next[1024];   /* a list's next page (path and query): a Link rel="next" header */
     int stream;        /* an event stream of the party's alerts after stream_after */
     int64_t stream_after;
     char stream_party[DC_ID_MAX];
 } dc_api_response;
+
+/* ---- pages of a list (pages.c) ---- */
+#define DC_PAGE_DEFAULT 100
+#define DC_PAGE_MAX 1000
+
+typedef struct dc_page {
+    size_t limit;        /* DC_PAGE_DEFAULT unless the query's `limit` says */
+    int has_cursor;      /* a cursor was sent: the page starts after its key */
+    int64_t after;       /* its key, for lists ordered by number (row, id, seq) */
+    char key[DC_ID_MAX]; /* its key as text (lists ordered by name: tracks) */
+} dc_page;
+
+/* The page the request asks of `list` ("messages", "audit"...) under `filter` ("" or what the
+ * list is filtered by, e.g. the audit's object): 0, or -1 with a 400 problem in `res` for a limit
+ * out of 1..DC_PAGE_MAX or a cursor not given to this party for this list and filter. */
+int dc__page_parse(const dc_api *api, const dc_api_request *req, const char *list,
+                   const char *filter, dc_page *out, dc_api_response *res);
+/* More remain after the page that ended at `after` (or `text_key` when not NULL): set `next` in
+ * res->json and res->next, with the cursor and the query parameters named in `params` (NULL
+ * ended) as the request had them. Can't fail; res->json must be an object. */
+void dc__page_next(const dc_api *api, const dc_api_request *req, const char *list,
+                   const char *filter, const char *const *params, int64_t after,
+                   const char *text_key, const dc_page *page, dc_api_response *res);
 
 /* Fill `res` with an RFC 9457 problem: type "/problems/<status name>". */
 void dc_api_problem(dc_api_response *res, int http_status, dc_status status, const char *pointer,

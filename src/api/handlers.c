@@ -77,6 +77,51 @@ static void store_failure(dc_api_response *res)
     dc_api_problem(res, 500, DC_STORE, NULL, "the store failed; nothing was changed");
 }
 
+/* ---- fair use ---- */
+
+static dc_time_us monotonic_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (dc_time_us)t.tv_sec * DC_US_PER_S + t.tv_nsec / 1000;
+}
+
+/* Whether the party may spend `n` of class `c` now: 1, or 0 with the answer in `res` (429 and
+ * Retry-After; 422 for a batch larger than the whole bucket, which waiting would never admit).
+ * Asked before anything is decoded further or written, so that a refused request changes
+ * nothing. */
+static int fair_admit(dc_api *api, const dc_api_request *req, dc_rate_class c, double n,
+                      dc_api_response *res)
+{
+    static const char *const what[] = {"writes", "messages", "position reports"};
+    if (api->fair == NULL)
+        return 1;
+    long wait_s =
+        dc__fair_take(api->fair, req->party.name, req->party.limits, c, n, monotonic_us());
+    if (wait_s == 0)
+        return 1;
+    dc_rate rate;
+    dc__fair_rate(api->fair, req->party.limits, c, &rate);
+    char detail[192];
+    if (wait_s < 0) {
+        snprintf(detail, sizeof detail,
+                 "%.0f %s in one request exceed the %.0f you may send at once", n, what[c],
+                 rate.burst);
+        dc_api_problem(res, 422, DC_LIMIT, NULL, detail);
+        return 0;
+    }
+    snprintf(detail, sizeof detail,
+             "%s limited to %g a second in bursts of %.0f for this party: retry in %ld s", what[c],
+             rate.per_s, rate.burst, wait_s);
+    dc_api_problem(res, 429, DC_BUSY, NULL, detail);
+    /* its own type: a client tells waiting from a refused request without reading prose */
+    json_object_set_new(res->json, "type", json_string("/problems/rate-limited"));
+    json_object_set_new(res->json, "title", json_string("Too many requests"));
+    json_object_set_new(res->json, "retry_after_s", json_integer(wait_s));
+    res->retry_after_s = (int)wait_s;
+    return 0;
+}
+
 /* ---- audit helpers ---- */
 
 static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char *actor,
@@ -84,7 +129,7 @@ static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char
                               json_t *detail, dc_audit_record *out)
 {
     dc_audit_record local, *r = out ? out : &local;
-    memset(r, 0, sizeof *r);
+    DC_AUDIT_RECORD_CLEAR(r);
     r->time = dc_api_now();
     dc_copy_text(r->actor, sizeof r->actor, actor);
     dc_copy_text(r->action, sizeof r->action, action);
@@ -303,6 +348,8 @@ refused:
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
+    if (!fair_admit(api, req, DC_RATE_WRITES, 1, res))
+        return;
     dc_geom *geom = NULL;
     dc_submission sub;
     dc_error err;
@@ -583,6 +630,8 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
 static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind,
                           const char *id, dc_api_response *res)
 {
+    if (!fair_admit(api, req, DC_RATE_WRITES, 1, res))
+        return;
     if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
         return;
@@ -623,42 +672,95 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
                           dc_api_receipt_json(&write));
 }
 
+/* One audit record for a list read that disclosed others' objects through grants (`names`,
+ * `versions`): it names them all and is indexed under each, so that `audit who-saw` and the
+ * audit of each object find it. Nothing when none was disclosed. */
+static dc_status audit_list_read(dc_api *api, const char *reader, const char *action,
+                                 const char *list, json_t *names, json_t *extra)
+{
+    size_t n = json_array_size(names);
+    if (n == 0) {
+        json_decref(extra);
+        return DC_OK;
+    }
+    json_t *detail = extra != NULL ? extra : json_object();
+    json_object_set(detail, "objects", names);
+    dc_audit_record *r = dc_malloc(sizeof *r);
+    const char **refs = dc_malloc(n * sizeof *refs);
+    dc_status rc = r != NULL && refs != NULL ? DC_OK : DC_NOMEM;
+    if (rc == DC_OK) {
+        char object[64];
+        snprintf(object, sizeof object, "list/%s", list);
+        rc = append_audit(api, NULL, reader, action, object, reader, detail, r);
+        detail = NULL; /* append_audit took it */
+    }
+    for (size_t i = 0; rc == DC_OK && i < n; i++)
+        refs[i] = json_string_value(json_array_get(names, i));
+    if (rc == DC_OK)
+        rc = dc_store_audit_names(api->store, r->seq, refs, n);
+    json_decref(detail);
+    dc_free(refs);
+    dc_free(r);
+    return rc;
+}
+
 static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind kind,
                          dc_api_response *res)
 {
+    static const char *const params[] = {"area", "from", "to", NULL};
     const char *area = req->query(req->query_ctx, "area"),
                *from = req->query(req->query_ctx, "from"), *to = req->query(req->query_ctx, "to");
     dc_box4 box;
     dc_error err;
+    dc_page page;
+    char list[16];
+    snprintf(list, sizeof list, "%ss", dc_kind_name(kind));
     int filtered = area != NULL || from != NULL || to != NULL;
     if (filtered && dc_api_parse_area(area, from, to, &box, &err) != DC_OK) {
         bad_input(res, &err);
         return;
     }
-    dc_record_list list = {0};
+    if (dc__page_parse(api, req, list, "", &page, res) != 0)
+        return;
+    dc_record_list records = {0};
     if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
         return;
     }
-    dc_status rc =
-        dc_store_object_list(api->store, kind, req->party.name, filtered ? &box : NULL, &list);
-    json_t *items = json_array();
-    for (size_t i = 0; rc == DC_OK && i < list.count; i++) {
-        const dc_record *r = &list.items[i];
+    dc_status rc = dc_store_object_page(api->store, kind, req->party.name, filtered ? &box : NULL,
+                                        page.after, page.limit + 1, &records);
+    size_t shown = records.count > page.limit ? page.limit : records.count;
+    json_t *items = json_array(), *names = json_array(), *versions = json_array();
+    for (size_t i = 0; rc == DC_OK && i < shown; i++) {
+        const dc_record *r = &records.items[i];
         if (strcmp(r->object.owner, req->party.name) != 0 &&
-            dc_store_grant_exists(api->store, r->object.owner, req->party.name, kind) == DC_OK)
-            rc = audit_read(api, req->party.name, r);
+            dc_store_grant_exists(api->store, r->object.owner, req->party.name, kind) == DC_OK) {
+            char ref[192];
+            dc_object_ref(r->object.kind, r->object.owner, r->object.id, ref, sizeof ref);
+            json_array_append_new(names, json_string(ref));
+            json_array_append_new(versions, json_integer((json_int_t)r->object.version));
+        }
         json_array_append_new(items, json_loads(r->body, 0, NULL));
     }
+    /* reads through grants are disclosures: one record for the page, naming each object */
+    if (rc == DC_OK)
+        rc = audit_list_read(api, req->party.name, "read", list, names,
+                             json_pack("{s:o}", "versions", versions));
+    else
+        json_decref(versions);
+    json_decref(names);
+    int64_t last = shown > 0 ? records.items[shown - 1].row : 0;
+    int more = records.count > page.limit;
+    dc_record_list_clear(&records);
     if (dc_store_finish(api->store, rc) != DC_OK) {
         json_decref(items);
-        dc_record_list_clear(&list);
         store_failure(res);
         return;
     }
-    dc_record_list_clear(&list);
     res->status = 200;
     res->json = json_pack("{s:o}", "items", items);
+    if (more)
+        dc__page_next(api, req, list, "", params, last, NULL, &page, res);
 }
 
 /* ---- parties, grants, notices, audit ---- */
@@ -707,9 +809,65 @@ static json_t *party_json(const dc_party *p)
     char t[32];
     json_t *created =
         dc_time_format(p->created, t, sizeof t) == DC_OK ? json_string(t) : json_null();
-    return json_pack("{s:s,s:s,s:i,s:s,s:o}", "name", p->name, "notation", p->notation,
+    json_t *limits = json_object();
+    for (int c = 0; c < DC_RATE_CLASSES; c++) {
+        /* null: the server's default (deconflictd --rate-*) */
+        json_t *one = json_object();
+        const dc_rate *l = &p->limits[c];
+        json_object_set_new(one, "per_s", l->per_s > 0 ? json_real(l->per_s) : json_null());
+        json_object_set_new(one, "burst", l->burst > 0 ? json_real(l->burst) : json_null());
+        json_object_set_new(limits, dc_rate_class_name((dc_rate_class)c), one);
+    }
+    return json_pack("{s:s,s:s,s:i,s:s,s:o,s:o}", "name", p->name, "notation", p->notation,
                      "priority_ceiling", p->priority_ceiling, "key",
-                     p->key_active ? "active" : "revoked", "created", created);
+                     p->key_active ? "active" : "revoked", "created", created, "limits", limits);
+}
+
+/* "limits": {"writes": {"per_s": R, "burst": B} or null, ...}: the classes named change, null
+ * (or a null member) going back to the server's default. 0, or -1 with a 400 in `res`. */
+static int limits_of(json_t *value, dc_rate limits[DC_RATE_CLASSES], int set[DC_RATE_CLASSES],
+                     dc_api_response *res)
+{
+    memset(limits, 0, DC_RATE_CLASSES * sizeof *limits);
+    memset(set, 0, DC_RATE_CLASSES * sizeof *set);
+    if (!json_is_object(value)) {
+        dc_api_problem(res, 400, DC_INVALID, "/limits",
+                       "an object: {\"writes\"|\"messages\"|\"reports\": {\"per_s\": number, "
+                       "\"burst\": number} or null}");
+        return -1;
+    }
+    const char *key;
+    json_t *one;
+    json_object_foreach(value, key, one)
+    {
+        int c = 0;
+        while (c < DC_RATE_CLASSES && strcmp(key, dc_rate_class_name((dc_rate_class)c)) != 0)
+            c++;
+        char pointer[96];
+        snprintf(pointer, sizeof pointer, "/limits/%.60s", key);
+        if (c == DC_RATE_CLASSES) {
+            dc_api_problem(res, 400, DC_INVALID, pointer, "one of writes, messages, reports");
+            return -1;
+        }
+        set[c] = 1;
+        if (json_is_null(one))
+            continue;
+        json_t *r = json_object_get(one, "per_s"), *b = json_object_get(one, "burst");
+        if (!json_is_object(one) || json_object_size(one) != (size_t)((r != NULL) + (b != NULL)) ||
+            (r != NULL && !json_is_null(r) && !json_is_number(r)) ||
+            (b != NULL && !json_is_null(b) && !json_is_number(b))) {
+            dc_api_problem(res, 400, DC_INVALID, pointer,
+                           "{\"per_s\": number or null, \"burst\": number or null}");
+            return -1;
+        }
+        limits[c].per_s = json_is_number(r) ? json_number_value(r) : 0;
+        limits[c].burst = json_is_number(b) ? json_number_value(b) : 0;
+        if (limits[c].per_s < 0 || limits[c].burst < 0) {
+            dc_api_problem(res, 400, DC_RANGE, pointer, "rates and bursts are positive");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* A refused party-admin use case: what went wrong, and nothing changed. `in_path` says the name
@@ -833,19 +991,35 @@ static void get_party(dc_api *api, const dc_api_request *req, dc_api_response *r
 
 static void set_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    static const char *const fields[] = {"priority_ceiling", NULL};
+    static const char *const fields[] = {"priority_ceiling", "limits", NULL};
     char name[DC_ID_MAX];
     if (party_in_path(req, name, res) != 0)
         return;
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)
         return;
-    json_t *ceiling = json_object_get(root, "priority_ceiling");
-    int priority_ceiling = 0;
+    json_t *ceiling = json_object_get(root, "priority_ceiling"),
+           *limits = json_object_get(root, "limits");
+    int priority_ceiling = 0, set[DC_RATE_CLASSES];
+    dc_rate rates[DC_RATE_CLASSES];
     dc_party_admin_result r;
     dc_error err;
-    if (ceiling == NULL) {
-        dc_api_problem(res, 400, DC_INVALID, "/priority_ceiling", "required");
+    if (ceiling == NULL && limits == NULL) {
+        dc_api_problem(res, 400, DC_INVALID, "/priority_ceiling",
+                       "priority_ceiling or limits is required");
+    } else if (ceiling != NULL && limits != NULL) {
+        /* two use cases, two receipts: one change a request */
+        dc_api_problem(res, 400, DC_INVALID, "/limits",
+                       "priority_ceiling and limits are changed by separate requests");
+    } else if (limits != NULL) {
+        if (limits_of(limits, rates, set, res) == 0) {
+            dc_status rc = dc_party_admin_set_limits(api->store, api->secret_key, "operator", name,
+                                                     rates, set, &r, &err);
+            if (rc == DC_OK)
+                party_admin_done(res, 200, &r);
+            else
+                party_admin_failure(res, rc, &err, 1);
+        }
     } else if (ceiling_of(ceiling, &priority_ceiling, res) == 0) {
         dc_status rc = dc_party_admin_set_ceiling(api->store, api->secret_key, "operator", name,
                                                   priority_ceiling, &r, &err);
@@ -914,6 +1088,8 @@ static void set_me(dc_api *api, const dc_api_request *req, dc_api_response *res)
 
 static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api_response *res)
 {
+    if (!fair_admit(api, req, DC_RATE_WRITES, 1, res))
+        return;
     static const char *const fields[] = {"grantee", "kind", NULL};
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)
@@ -990,30 +1166,64 @@ static int parse_after(const char *text, int64_t *out)
     return 0;
 }
 
-/* A party's inbox (notices or alerts) after the id in `param`, oldest first. */
+struct inbox_page {
+    json_t *items;
+    size_t limit, seen;
+    int64_t last; /* the id of the page's last item */
+    int (*collect)(void *, int64_t, const char *, dc_time_us);
+};
+
+/* Collects the page's items; the one past the limit only says that more remain. */
+static int inbox_item(void *ctx, int64_t id, const char *body, dc_time_us created)
+{
+    struct inbox_page *p = ctx;
+    if (++p->seen > p->limit)
+        return 1;
+    p->last = id;
+    return p->collect(p->items, id, body, created);
+}
+
+/* A party's inbox (notices or alerts), oldest first: a page after the cursor, or after the id in
+ * `param` (the older way to ask, kept: a cursor and it together are refused). */
 static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *res, dc_inbox box,
                        const char *param, const char *what,
                        int (*collect)(void *, int64_t, const char *, dc_time_us))
 {
     int64_t after = 0;
-    if (parse_after(req->query(req->query_ctx, param), &after) != 0) {
+    const char *list = box == DC_INBOX_ALERTS ? "alerts" : "notices";
+    dc_page page;
+    const char *given = req->query(req->query_ctx, param);
+    if (parse_after(given, &after) != 0) {
         char pointer[16], detail[64];
         snprintf(pointer, sizeof pointer, "/%s", param);
         snprintf(detail, sizeof detail, "%s id (integer >= 0)", what);
         dc_api_problem(res, 400, DC_INVALID, pointer, detail);
         return;
     }
-    json_t *items = json_array();
+    if (dc__page_parse(api, req, list, "", &page, res) != 0)
+        return;
+    if (page.has_cursor && given != NULL) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "either a cursor or %s, not both", param);
+        dc_api_problem(res, 400, DC_INVALID, "/cursor", detail);
+        return;
+    }
+    if (page.has_cursor)
+        after = page.after;
+    struct inbox_page p = {json_array(), page.limit, 0, 0, collect};
     if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_inbox(api->store, box, req->party.name, after, 1000, collect, items) != DC_OK) {
+        dc_store_inbox(api->store, box, req->party.name, after, page.limit + 1, inbox_item, &p) !=
+            DC_OK) {
         dc_store_rollback(api->store);
-        json_decref(items);
+        json_decref(p.items);
         store_failure(res);
         return;
     }
     dc_store_commit(api->store);
     res->status = 200;
-    res->json = json_pack("{s:o}", "items", items);
+    res->json = json_pack("{s:o}", "items", p.items);
+    if (p.seen > page.limit)
+        dc__page_next(api, req, list, "", NULL, p.last, NULL, &page, res);
 }
 
 static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response *res)
@@ -1024,6 +1234,9 @@ static void list_notices(dc_api *api, const dc_api_request *req, dc_api_response
 struct audit_view {
     json_t *items;
     const char *viewer; /* NULL: everything (operator or the object's owner) */
+    const char *object; /* the object asked about */
+    size_t limit, seen;
+    int64_t last; /* the seq of the page's last record */
 };
 
 static int recipients_include(const char *list, const char *party)
@@ -1044,34 +1257,53 @@ static int collect_audit(void *ctx, const dc_audit_record *r)
     if (v->viewer != NULL && strcmp(r->actor, v->viewer) != 0 &&
         !recipients_include(r->recipients, v->viewer))
         return 0;
+    if (++v->seen > v->limit)
+        return 1;
+    v->last = r->seq;
     char t[32], hash[2 * DC_HASH_BYTES + 1];
     /* the record is shown whatever its time; an unwritable one is null, not a guess */
     json_t *time = dc_time_format(r->time, t, sizeof t) == DC_OK ? json_string(t) : json_null();
     dc_hex(r->hash, DC_HASH_BYTES, hash);
     json_t *detail = json_loads(r->detail, 0, NULL);
+    const char *object = r->object;
+    if (strcmp(r->object, v->object) != 0 && detail != NULL) {
+        /* a list read naming this object among others: the others are not the asker's to
+         * see, so it is shown as the read of this object, with the list and how many it named */
+        json_t *summary =
+            json_pack("{s:s,s:I}", "list", r->object, "objects",
+                      (json_int_t)json_array_size(json_object_get(detail, "objects")));
+        json_decref(detail);
+        detail = summary;
+        object = v->object;
+    }
     json_array_append_new(v->items,
                           json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
                                     "time", time, "actor", r->actor, "action", r->action, "object",
-                                    r->object, "recipients", r->recipients, "detail",
+                                    object, "recipients", r->recipients, "detail",
                                     detail ? detail : json_object(), "hash", hash));
     return 0;
 }
 
 static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    static const char *const params[] = {"object", NULL};
     const char *object = req->query(req->query_ctx, "object");
     if (object == NULL || object[0] == '\0' || strlen(object) > 190) {
         dc_api_problem(res, 400, DC_INVALID, "/object",
                        "object=<kind>/<owner>/<id>, as audit records name it");
         return;
     }
+    dc_page page;
+    if (dc__page_parse(api, req, "audit", object, &page, res) != 0)
+        return;
     /* A party sees every record about its own objects, and elsewhere only
      * what it did or was told. */
     char own_prefix[96];
     size_t kind_len = strcspn(object, "/");
     snprintf(own_prefix, sizeof own_prefix, "/%s/", req->party.name);
     int owns = !req->is_operator && strncmp(object + kind_len, own_prefix, strlen(own_prefix)) == 0;
-    struct audit_view v = {json_array(), req->is_operator || owns ? NULL : req->party.name};
+    struct audit_view v = {
+        json_array(), req->is_operator || owns ? NULL : req->party.name, object, page.limit, 0, 0};
     if (!req->is_operator && !owns && strncmp(object, "site/", 5) == 0) {
         /* a site is never named to anyone but its owner and those it granted its
          * sites to, not even by what one was told of it */
@@ -1090,7 +1322,7 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
         }
     }
     if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_audit_walk(api->store, object, collect_audit, &v) != DC_OK) {
+        dc_store_audit_walk_after(api->store, object, page.after, collect_audit, &v) != DC_OK) {
         dc_store_rollback(api->store);
         json_decref(v.items);
         store_failure(res);
@@ -1099,6 +1331,8 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
     dc_store_commit(api->store);
     res->status = 200;
     res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
+    if (v.seen > page.limit)
+        dc__page_next(api, req, "audit", object, params, v.last, NULL, &page, res);
 }
 
 static void health(dc_api *api, const dc_api_request *req, dc_api_response *res)
@@ -1321,6 +1555,10 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         bad_input(res, &err);
         return;
     }
+    if (!fair_admit(api, req, DC_RATE_REPORTS, (double)count, res)) {
+        dc_free(reports);
+        return;
+    }
     dc_alert_list alerts = {0};
     json_t *flagged = json_array();
     size_t accepted = 0;
@@ -1482,6 +1720,8 @@ static json_t *message_view(const dc_message *m, const char *notation_name, char
 static void post_message(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     static const char *const fields[] = {"to", "text", "coordinates", NULL};
+    if (!fair_admit(api, req, DC_RATE_MESSAGES, 1, res))
+        return;
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)
         return;
@@ -1555,39 +1795,67 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
 struct message_list {
     json_t *items;
     const char *notation;
-    dc_api *api;
     const char *viewer;
-    int failed;
+    size_t limit, seen;
+    int64_t last;                   /* the id of the page's last message */
+    json_t *read;                   /* "message/<id>" of each message the viewer received */
+    crypto_generichash_state shown; /* over the digests of what it was shown of them */
 };
 
 static int collect_message(void *ctx, const dc_message *m)
 {
     struct message_list *l = ctx;
+    if (++l->seen > l->limit)
+        return 1;
+    l->last = m->id;
     char digest[65];
     json_array_append_new(l->items, message_view(m, l->notation, digest));
     if (strcmp(m->recipient, l->viewer) == 0) {
         char ref[64];
         snprintf(ref, sizeof ref, "message/%lld", (long long)m->id);
-        if (dc_api_audit(l->api, l->viewer, "message.read", ref, l->viewer,
-                         json_pack("{s:s}", "shown", digest), NULL) != DC_OK)
-            l->failed = 1;
+        json_array_append_new(l->read, json_string(ref));
+        crypto_generichash_update(&l->shown, (const unsigned char *)digest, 64);
     }
-    return l->failed;
+    return 0;
 }
 
 static void list_messages(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    struct message_list l = {json_array(), req->party.notation, api, req->party.name, 0};
-    if (dc_store_begin(api->store, 1) != DC_OK ||
-        dc_store_messages(api->store, req->party.name, collect_message, &l) != DC_OK || l.failed ||
-        dc_store_commit(api->store) != DC_OK) {
-        dc_store_rollback(api->store);
+    dc_page page;
+    if (dc__page_parse(api, req, "messages", "", &page, res) != 0)
+        return;
+    struct message_list l;
+    memset(&l, 0, sizeof l);
+    l.items = json_array();
+    l.notation = req->party.notation;
+    l.viewer = req->party.name;
+    l.limit = page.limit;
+    l.read = json_array();
+    crypto_generichash_init(&l.shown, NULL, 0, 32);
+    dc_status rc = dc_store_begin(api->store, 1);
+    if (rc == DC_OK)
+        rc = dc_store_messages_page(api->store, req->party.name, page.after, page.limit + 1,
+                                    collect_message, &l);
+    if (rc == DC_OK && json_array_size(l.read) > 0) {
+        /* one record for the page: the messages read, and a digest of the read-backs shown
+         * (each message's own digest, in order), which acknowledgements are checked against */
+        uint8_t h[32];
+        char hex[65];
+        crypto_generichash_final(&l.shown, h, sizeof h);
+        dc_hex(h, sizeof h, hex);
+        rc = audit_list_read(api, req->party.name, "message.read", "messages", l.read,
+                             json_pack("{s:s}", "shown", hex));
+    }
+    json_decref(l.read);
+    if (dc_store_finish(api->store, rc) != DC_OK) {
         json_decref(l.items);
         store_failure(res);
         return;
     }
     res->status = 200;
     res->json = json_pack("{s:s,s:o}", "notation", req->party.notation, "items", l.items);
+    if (l.seen > page.limit)
+        dc__page_next(api, req, "messages", "", NULL, l.last, NULL, &page, res);
 }
 
 static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t id,
@@ -1664,14 +1932,54 @@ static void add_track(void *ctx, const dc_track_view *t)
     json_array_append_new(ctx, j);
 }
 
+static int by_aircraft(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "aircraft")),
+               *y = json_string_value(json_object_get(*(json_t *const *)b, "aircraft"));
+    return strcmp(x, y);
+}
+
+/* The party's live tracks by aircraft name: a name is the key of the track, so a page continues
+ * after the last name shown whatever aircraft appeared or went meanwhile. */
 static void list_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    json_t *items = json_array();
+    dc_page page;
+    if (dc__page_parse(api, req, "tracks", "", &page, res) != 0)
+        return;
+    json_t *all = json_array();
     pthread_mutex_lock(&api->monitor_lock);
-    dc_monitor_tracks(api->monitor, req->party.name, add_track, items);
+    dc_monitor_tracks(api->monitor, req->party.name, add_track, all);
     pthread_mutex_unlock(&api->monitor_lock);
+    size_t n = json_array_size(all);
+    json_t **sorted = dc_malloc((n ? n : 1) * sizeof *sorted);
+    if (sorted == NULL) {
+        json_decref(all);
+        dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = json_array_get(all, i);
+    qsort(sorted, n, sizeof *sorted, by_aircraft);
+    json_t *items = json_array();
+    size_t more = 0;
+    const char *last = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = json_string_value(json_object_get(sorted[i], "aircraft"));
+        if (page.has_cursor && strcmp(name, page.key) <= 0)
+            continue;
+        if (json_array_size(items) == page.limit) {
+            more = 1;
+            break;
+        }
+        json_array_append(items, sorted[i]);
+        last = name;
+    }
     res->status = 200;
     res->json = json_pack("{s:o}", "items", items);
+    if (more)
+        dc__page_next(api, req, "tracks", "", NULL, 0, last, &page, res);
+    dc_free(sorted);
+    json_decref(all);
 }
 
 static void whoami(dc_api *api, const dc_api_request *req, dc_api_response *res)

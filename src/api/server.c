@@ -2,6 +2,7 @@
 #include "deconflict/server.h"
 
 #include "api_internal.h"
+#include "deconflict/party_admin.h"
 #include "deconflict/scenario.h"
 
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@ const char dc_server_usage[] =
     "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE]\n"
     "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
     "                   [--new-aircraft-per-minute N] [--new-aircraft-alert N]\n"
+    "                   [--rate-writes R/B] [--rate-messages R/B] [--rate-reports R/B]\n"
     "                   [--establish-seconds S] [--quiet]\n"
     "                   [--work-budget UNITS] [--connections-per-address N]\n"
     "                   [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
@@ -46,6 +48,11 @@ const char dc_server_usage[] =
     "                       reports are refused and the operator alerted (default 200)\n"
     "  --new-aircraft-alert N  more new aircraft than N from one party in a minute alert the\n"
     "                       operator, refused or not (default 50)\n"
+    "  --rate-writes R/B    each party's writes (object PUT/DELETE, grants): R a second,\n"
+    "                       bursts of B (default 50/500); past it 429 with Retry-After\n"
+    "  --rate-messages R/B  each party's messages sent (default 5/50)\n"
+    "  --rate-reports R/B   each party's position reports, counted one by one\n"
+    "                       (default 5000/50000); `deconflict party limits` sets a party's own\n"
     "  --establish-seconds S  a track must report plausibly for S seconds (and 3 reports)\n"
     "                       before it is told of other parties' aircraft (default 30)\n"
     "  --work-budget UNITS  the engine work one submission may cost before it is refused with\n"
@@ -65,6 +72,17 @@ const char dc_server_usage[] =
     "  --archive-batch N    rows of each kind moved per transaction (default 1000)\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
     "finish the requests in flight, exit 0.\n";
+
+const dc_rate dc_rate_defaults[DC_RATE_CLASSES] = {
+    {DC_RATE_WRITES_PER_S, DC_RATE_WRITES_BURST},
+    {DC_RATE_MESSAGES_PER_S, DC_RATE_MESSAGES_BURST},
+    {DC_RATE_REPORTS_PER_S, DC_RATE_REPORTS_BURST},
+};
+
+static int rate_arg(const char *text, dc_rate *out)
+{
+    return dc_rate_parse(text, out);
+}
 
 dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_error *err)
 {
@@ -91,6 +109,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     c->connections_per_address = 32;
     c->header_timeout_s = 10;
     c->body_timeout_s = 30;
+    for (int k = 0; k < DC_RATE_CLASSES; k++)
+        c->rates[k] = dc_rate_defaults[k];
     /* retention is settled once --db is known: the archive's default directory follows it */
     const char *retain[DC_RETAIN_COUNT * 4];
     size_t retain_count = 0;
@@ -168,6 +188,12 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
         else if (strcmp(a, "--body-timeout") == 0 &&
                  (c->body_timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
                  c->body_timeout_s >= 1 && c->body_timeout_s <= 3600)
+            ;
+        else if (strcmp(a, "--rate-writes") == 0 && rate_arg(v, &c->rates[DC_RATE_WRITES]))
+            ;
+        else if (strcmp(a, "--rate-messages") == 0 && rate_arg(v, &c->rates[DC_RATE_MESSAGES]))
+            ;
+        else if (strcmp(a, "--rate-reports") == 0 && rate_arg(v, &c->rates[DC_RATE_REPORTS]))
             ;
         else if (strcmp(a, "--timeout") == 0 &&
                  (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->timeout_s >= 1)
@@ -632,6 +658,11 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
         MHD_add_response_header(r, "Location", res->location);
     if (res->status == 401)
         MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
+    if (res->next[0] != '\0') {
+        char link[sizeof res->next + 16];
+        snprintf(link, sizeof link, "<%s>; rel=\"next\"", res->next);
+        MHD_add_response_header(r, "Link", link);
+    }
     if (res->retry_after_s > 0) {
         char seconds[24];
         snprintf(seconds, sizeof seconds, "%d", res->retry_after_s);
@@ -1035,6 +1066,13 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         crypto_generichash(s->api.site_secret, sizeof s->api.site_secret,
                            (const unsigned char *)"site-keepout", 12, s->api.secret_key,
                            crypto_generichash_KEYBYTES_MAX);
+        /* and one for list cursors: a cursor names a place in one party's list to the server
+         * only */
+        crypto_generichash(s->api.cursor_secret, sizeof s->api.cursor_secret,
+                           (const unsigned char *)"list-cursor", 11, s->api.secret_key,
+                           crypto_generichash_KEYBYTES_MAX);
+        if (dc__fair_new(config->rates, &s->api.fair) != DC_OK)
+            rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "no memory for the rate limits");
     }
     struct streams hub;
     memset(&hub, 0, sizeof hub);
@@ -1148,6 +1186,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     }
     dc__api_storage_stop(&s->api); /* its pass in flight ends before the store closes */
     dc_monitor_free(s->api.monitor);
+    dc__fair_free(s->api.fair);
     pthread_mutex_destroy(&s->api.monitor_lock);
     pthread_mutex_destroy(&hub.lock);
     pthread_cond_destroy(&hub.stop);

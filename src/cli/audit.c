@@ -460,7 +460,7 @@ static int print_disclosure(void *ctx, const dc_audit_record *r)
     int about_party = strncmp(r->action, "party.", 6) == 0;
     if (r->recipients[0] == '\0' ||
         (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0 &&
-         strcmp(r->action, "alert") != 0 && !about_party))
+         strcmp(r->action, "message.read") != 0 && strcmp(r->action, "alert") != 0 && !about_party))
         return 0;
     char t[32];
     if (dc_time_format(r->time, t, sizeof t) != DC_OK)
@@ -468,6 +468,9 @@ static int print_disclosure(void *ctx, const dc_audit_record *r)
     if (about_party)
         printf("%s  %-12s %s by %s, seq %lld  %s\n", t, r->recipients, r->action, r->actor,
                (long long)r->seq, r->detail);
+    else if (strncmp(r->object, "list/", 5) == 0)
+        printf("%s  %-12s %-7s seq %lld  one read of %s naming it among others\n", t, r->recipients,
+               r->action, (long long)r->seq, r->object + 5);
     else
         printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq,
                r->detail);
@@ -488,9 +491,21 @@ struct who_archive {
 static int who_archived(void *ctx, const dc_archived *item)
 {
     struct who_archive *w = ctx;
-    if (item->kind == DC_RETAIN_AUDIT && strcmp(item->audit->object, w->object) == 0)
+    if (item->kind != DC_RETAIN_AUDIT)
+        return 0;
+    if (strcmp(item->audit->object, w->object) == 0)
         return print_disclosure(w->who, item->audit);
-    return 0;
+    if (strncmp(item->audit->object, "list/", 5) != 0)
+        return 0;
+    /* a list read: one record naming every object it disclosed (its index stays in the store) */
+    json_t *detail = json_loads(item->audit->detail, 0, NULL);
+    json_t *names = json_object_get(detail, "objects");
+    int named = 0;
+    for (size_t i = 0; !named && i < json_array_size(names); i++)
+        named = json_is_string(json_array_get(names, i)) &&
+                strcmp(json_string_value(json_array_get(names, i)), w->object) == 0;
+    json_decref(detail);
+    return named ? print_disclosure(w->who, item->audit) : 0;
 }
 
 static void who_problem(void *ctx, const char *message)

@@ -14,6 +14,8 @@ static const char help[] =
     "       deconflict party revoke NAME --db FILE\n"
     "       deconflict party ceiling NAME N --db FILE\n"
     "       deconflict party show NAME --db FILE\n"
+    "       deconflict party limits NAME --db FILE [--writes R/B|default]\n"
+    "                               [--messages R/B|default] [--reports R/B|default]\n"
     "\n"
     "The operator's hand on parties, through the store file (the server's --db; it may be\n"
     "running). Each change is one transaction with its signed audit record (actor operator,\n"
@@ -23,7 +25,11 @@ static const char help[] =
     "rotate   a new key for NAME, printed once; the old key stops working at once\n"
     "revoke   NAME's key stops working at once; `rotate` issues a new one\n"
     "ceiling  the highest priority NAME's intents and hazards may have, 0..100\n"
-    "show     NAME's notation, priority ceiling and whether its key is active\n"
+    "show     NAME's notation, priority ceiling, whether its key is active, its limits\n"
+    "limits   NAME's own fair-use buckets: R a second in bursts of B, for writes (object\n"
+    "         PUT/DELETE, grants), messages sent, position reports (each counted);\n"
+    "         `default` goes back to the server's (--rate-*); classes not named keep theirs.\n"
+    "         A running server applies them at NAME's next request\n"
     "Exit 0 when done, 1 when refused (the reason on standard error), 2 for a usage error.\n";
 
 /* 0..DC_PRIORITY_MAX in decimal digits only, or -1. */
@@ -44,6 +50,59 @@ static void print_party(const dc_party *p)
 {
     printf("party %s: notation %s, priority ceiling %d, key %s\n", p->name, p->notation,
            p->priority_ceiling, p->key_active ? "active" : "revoked");
+    printf("limits:");
+    for (int c = 0; c < DC_RATE_CLASSES; c++) {
+        const dc_rate *l = &p->limits[c];
+        if (l->per_s > 0 || l->burst > 0)
+            printf(" %s %g/%g", dc_rate_class_name((dc_rate_class)c), l->per_s > 0 ? l->per_s : 0,
+                   l->burst > 0 ? l->burst : 0);
+        else
+            printf(" %s default", dc_rate_class_name((dc_rate_class)c));
+    }
+    printf(" (0: the server's default)\n");
+}
+
+/* `party limits`: the classes named on the command line, "default" clearing one. */
+static int limits(dc_store *store, const char *name, const char *const values[DC_RATE_CLASSES])
+{
+    dc_rate rates[DC_RATE_CLASSES];
+    int set[DC_RATE_CLASSES];
+    memset(rates, 0, sizeof rates);
+    for (int c = 0; c < DC_RATE_CLASSES; c++) {
+        set[c] = values[c] != NULL;
+        if (set[c] && strcmp(values[c], "default") != 0 && !dc_rate_parse(values[c], &rates[c])) {
+            fprintf(stderr,
+                    "deconflict party: --%s is RATE/BURST (e.g. 5/50: 5 a second, bursts of 50)"
+                    " or default, not '%s'\n",
+                    dc_rate_class_name((dc_rate_class)c), values[c]);
+            return 2;
+        }
+    }
+    uint8_t public_key[DC_PUBLIC_KEY_BYTES], secret_key[DC_SECRET_KEY_BYTES];
+    dc_status rc = dc_store_begin(store, 1);
+    if (rc == DC_OK) {
+        rc = dc_store_server_key(store, public_key, secret_key);
+        rc = dc_store_finish(store, rc);
+    }
+    if (rc != DC_OK) {
+        fprintf(stderr, "deconflict party: the store's signing key cannot be read\n");
+        return 1;
+    }
+    dc_party_admin_result *r = dc_malloc(sizeof *r);
+    dc_error err;
+    rc = r == NULL
+             ? DC_NOMEM
+             : dc_party_admin_set_limits(store, secret_key, "operator", name, rates, set, r, &err);
+    sodium_memzero(secret_key, sizeof secret_key);
+    if (rc == DC_OK) {
+        print_party(&r->party);
+        printf("audit record %lld\n", (long long)r->receipt.seq);
+    } else {
+        fprintf(stderr, "deconflict party: %s: %s\n", dc_status_name(rc),
+                r == NULL ? "out of memory" : err.message);
+    }
+    dc_free(r);
+    return rc == DC_OK ? 0 : 1;
 }
 
 static int show(dc_store *store, const char *name)
@@ -108,10 +167,17 @@ int dc_cli_party(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *command = argv[1], *db = NULL, *notation = NULL, *name = NULL, *value = NULL;
-    int ceiling = -1;
+    const char *rates[DC_RATE_CLASSES] = {NULL, NULL, NULL};
+    int ceiling = -1, is_limits = strcmp(command, "limits") == 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
+        } else if (is_limits && strcmp(argv[i], "--writes") == 0 && i + 1 < argc) {
+            rates[DC_RATE_WRITES] = argv[++i];
+        } else if (is_limits && strcmp(argv[i], "--messages") == 0 && i + 1 < argc) {
+            rates[DC_RATE_MESSAGES] = argv[++i];
+        } else if (is_limits && strcmp(argv[i], "--reports") == 0 && i + 1 < argc) {
+            rates[DC_RATE_REPORTS] = argv[++i];
         } else if (strcmp(argv[i], "--notation") == 0 && i + 1 < argc) {
             notation = argv[++i];
         } else if (strcmp(argv[i], "--priority-ceiling") == 0 && i + 1 < argc) {
@@ -127,7 +193,7 @@ int dc_cli_party(int argc, char **argv)
     }
     int known = strcmp(command, "create") == 0 || strcmp(command, "rotate") == 0 ||
                 strcmp(command, "revoke") == 0 || strcmp(command, "ceiling") == 0 ||
-                strcmp(command, "show") == 0;
+                strcmp(command, "show") == 0 || is_limits;
     int takes_value = strcmp(command, "create") == 0 || strcmp(command, "ceiling") == 0;
     if (!known || name == NULL || db == NULL || (value != NULL && !takes_value) ||
         (notation != NULL && strcmp(command, "create") != 0) ||
@@ -147,6 +213,7 @@ int dc_cli_party(int argc, char **argv)
         return 2;
     }
     int status = strcmp(command, "show") == 0 ? show(store, name)
+                 : is_limits                  ? limits(store, name, rates)
                                               : change(store, command, name, notation, ceiling);
     dc_store_close(store);
     return status;

@@ -3,6 +3,7 @@
 #include "deconflict/party_admin.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -206,4 +207,89 @@ dc_status dc_party_admin_set_ceiling(dc_store *store, const uint8_t secret_key[D
             record(store, secret_key, actor, "party.priority_ceiling", name, detail, &out->receipt);
     }
     return end(store, rc, name, out, err);
+}
+
+const char *dc_rate_class_name(dc_rate_class c)
+{
+    static const char *const names[] = {"writes", "messages", "reports"};
+    return (unsigned)c < DC_RATE_CLASSES ? names[c] : "?";
+}
+
+/* The overrides as a JSON object's text: {"writes":"R/B",...}, "default" where none is set. */
+static void limits_text(const dc_rate limits[DC_RATE_CLASSES], char *out, size_t size)
+{
+    size_t n = (size_t)snprintf(out, size, "{");
+    for (int c = 0; c < DC_RATE_CLASSES && n < size; c++) {
+        char rate[24] = "default", burst[24] = "default";
+        if (limits[c].per_s > 0)
+            snprintf(rate, sizeof rate, "%g", limits[c].per_s);
+        if (limits[c].burst > 0)
+            snprintf(burst, sizeof burst, "%g", limits[c].burst);
+        n += (size_t)snprintf(out + n, size - n, "%s\"%s\":\"%s/%s\"", c ? "," : "",
+                              dc_rate_class_name((dc_rate_class)c), rate, burst);
+    }
+    if (n < size)
+        snprintf(out + n, size - n, "}");
+}
+
+dc_status dc_party_admin_set_limits(dc_store *store, const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                    const char *actor, const char *name,
+                                    const dc_rate limits[DC_RATE_CLASSES],
+                                    const int set[DC_RATE_CLASSES], dc_party_admin_result *out,
+                                    dc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    dc_status rc = check_name(name, 0, err);
+    for (int c = 0; rc == DC_OK && c < DC_RATE_CLASSES; c++) {
+        double r = limits[c].per_s, b = limits[c].burst;
+        if (set[c] && ((r != 0 && !(r >= DC_RATE_MIN_PER_S && r <= DC_RATE_MAX)) ||
+                       (b != 0 && !(b >= 1 && b <= DC_RATE_MAX))))
+            rc = dc_error_set(err, DC_RANGE,
+                              c == DC_RATE_WRITES     ? "limits/writes"
+                              : c == DC_RATE_MESSAGES ? "limits/messages"
+                                                      : "limits/reports",
+                              DC_NO_POSITION,
+                              "%s: a rate is %g..%g a second and a burst 1..%g (0: the server's "
+                              "default)",
+                              dc_rate_class_name((dc_rate_class)c), DC_RATE_MIN_PER_S, DC_RATE_MAX,
+                              DC_RATE_MAX);
+    }
+    if (rc != DC_OK)
+        return rc;
+    if (dc_store_begin(store, 1) != DC_OK)
+        return end(store, DC_STORE, name, out, err);
+    dc_party before;
+    rc = dc_store_party_get(store, name, &before);
+    dc_rate now[DC_RATE_CLASSES];
+    for (int c = 0; c < DC_RATE_CLASSES; c++)
+        now[c] = set[c] ? limits[c] : before.limits[c];
+    if (rc == DC_OK)
+        rc = dc_store_party_set_limits(store, name, now);
+    if (rc == DC_OK)
+        rc = dc_store_party_get(store, name, &out->party);
+    if (rc == DC_OK) {
+        char was[256], is[256], detail[560];
+        limits_text(before.limits, was, sizeof was);
+        limits_text(now, is, sizeof is);
+        snprintf(detail, sizeof detail, "{\"limits\":%s,\"previous\":%s}", is, was);
+        rc = record(store, secret_key, actor, "party.limits", name, detail, &out->receipt);
+    }
+    return end(store, rc, name, out, err);
+}
+
+int dc_rate_parse(const char *text, dc_rate *out)
+{
+    char *end = NULL;
+    if (text == NULL || text[0] < '0' || text[0] > '9')
+        return 0;
+    double per_s = strtod(text, &end);
+    if (*end != '/' || end[1] < '0' || end[1] > '9')
+        return 0;
+    double burst = strtod(end + 1, &end);
+    if (*end != '\0' || !(per_s >= DC_RATE_MIN_PER_S && per_s <= DC_RATE_MAX) ||
+        !(burst >= 1 && burst <= DC_RATE_MAX))
+        return 0;
+    out->per_s = per_s;
+    out->burst = burst;
+    return 1;
 }

@@ -624,7 +624,7 @@ static int on_checkpoint(struct reader *r, json_t *line)
 
 static dc_status audit_from_json(json_t *a, dc_audit_record *r)
 {
-    memset(r, 0, sizeof *r);
+    DC_AUDIT_RECORD_CLEAR(r);
     static const struct {
         const char *name;
         size_t offset, size;

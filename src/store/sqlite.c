@@ -225,6 +225,18 @@ static const char *const migrations[] = {
      * together at the index's start (docs/PERFORMANCE.md). A walk by object probes each run. */
     "DROP INDEX audit_by_object;"
     "CREATE INDEX audit_by_run_object ON audit(seq >> 16, object, seq);",
+    /* 9 (fair use): the operator's per-party rates (NULL: the server's default), and the objects
+     * a list read disclosed, one row each, so that a walk by object finds the one record naming
+     * them all (the record's detail, under the chain, is the truth; this is its index) */
+    "ALTER TABLE parties ADD COLUMN writes_per_s REAL;"
+    "ALTER TABLE parties ADD COLUMN writes_burst REAL;"
+    "ALTER TABLE parties ADD COLUMN messages_per_s REAL;"
+    "ALTER TABLE parties ADD COLUMN messages_burst REAL;"
+    "ALTER TABLE parties ADD COLUMN reports_per_s REAL;"
+    "ALTER TABLE parties ADD COLUMN reports_burst REAL;"
+    "CREATE TABLE audit_names(seq INTEGER NOT NULL, object TEXT NOT NULL,"
+    " PRIMARY KEY (seq, object)) WITHOUT ROWID;"
+    "CREATE INDEX audit_names_by_object ON audit_names(object, seq);",
 };
 
 static dc_status db_error(dc_store *s, dc_error *err, const char *what)
@@ -519,7 +531,9 @@ dc_status dc_store_party_add(dc_store *s, const char *name, const uint8_t key_ha
     return rc;
 }
 
-#define PARTY_COLUMNS "name, notation, priority_ceiling, key_revoked, created, key_hash"
+#define PARTY_COLUMNS                                                                              \
+    "name, notation, priority_ceiling, key_revoked, created, key_hash, writes_per_s,"              \
+    " writes_burst, messages_per_s, messages_burst, reports_per_s, reports_burst"
 
 static void read_party(sqlite3_stmt *st, dc_party *out)
 {
@@ -529,6 +543,11 @@ static void read_party(sqlite3_stmt *st, dc_party *out)
     out->priority_ceiling = sqlite3_column_int(st, 2);
     out->key_active = sqlite3_column_int(st, 3) == 0;
     out->created = sqlite3_column_int64(st, 4);
+    for (int c = 0; c < DC_RATE_CLASSES; c++) {
+        /* NULL (no override) reads as 0: the server's default */
+        out->limits[c].per_s = sqlite3_column_double(st, 6 + 2 * c);
+        out->limits[c].burst = sqlite3_column_double(st, 7 + 2 * c);
+    }
 }
 
 dc_status dc_store_party_by_key(dc_store *s, const uint8_t key_hash[DC_HASH_BYTES], dc_party *out)
@@ -600,6 +619,25 @@ dc_status dc_store_party_set_ceiling(dc_store *s, const char *name, int priority
     if (st != NULL) {
         sqlite3_bind_int(st, 1, priority_ceiling);
         sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+    }
+    return party_update(s, st);
+}
+
+dc_status dc_store_party_set_limits(dc_store *s, const char *name,
+                                    const dc_rate limits[DC_RATE_CLASSES])
+{
+    sqlite3_stmt *st = prepare(s, "UPDATE parties SET writes_per_s = ?, writes_burst = ?,"
+                                  " messages_per_s = ?, messages_burst = ?, reports_per_s = ?,"
+                                  " reports_burst = ? WHERE name = ?");
+    if (st != NULL) {
+        for (int c = 0; c < DC_RATE_CLASSES; c++) {
+            /* 0 is stored as NULL: no override, whatever the server's default becomes */
+            if (limits[c].per_s > 0)
+                sqlite3_bind_double(st, 1 + 2 * c, limits[c].per_s);
+            if (limits[c].burst > 0)
+                sqlite3_bind_double(st, 2 + 2 * c, limits[c].burst);
+        }
+        sqlite3_bind_text(st, 7, name, -1, SQLITE_TRANSIENT);
     }
     return party_update(s, st);
 }
@@ -1303,6 +1341,46 @@ dc_status dc_store_object_list(dc_store *s, dc_object_kind kind, const char *vie
     return read_records(s, st, out);
 }
 
+dc_status dc_store_object_page(dc_store *s, dc_object_kind kind, const char *viewer,
+                               const dc_box4 *box, int64_t after_row, size_t limit,
+                               dc_record_list *out)
+{
+    char where[512];
+    snprintf(where, sizeof where, "kind = '%s' AND " VISIBLE_TO_VIEWER, dc_kind_name(kind));
+    struct binding binds[] = {{":viewer", viewer}, {NULL, NULL}};
+    if (box != NULL) {
+        dc_id_list rows = {0};
+        dc_status rc = rows_in_box(s, box, &rows);
+        dc_id_list_sort_unique(&rows);
+        /* only rows past the cursor; visibility drops some, so the page is cut after loading */
+        size_t keep = 0;
+        for (size_t i = 0; rc == DC_OK && i < rows.count; i++)
+            if ((int64_t)rows.ids[i] > after_row)
+                rows.ids[keep++] = rows.ids[i];
+        rows.count = keep;
+        size_t before = out->count;
+        if (rc == DC_OK)
+            rc = load_rows(s, &rows, where, binds, out);
+        dc_id_list_clear(&rows);
+        while (rc == DC_OK && out->count > before + limit)
+            dc_record_clear(&out->items[--out->count]);
+        return rc;
+    }
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "SELECT " RECORD_COLUMNS " FROM objects WHERE %s AND row > :after ORDER BY row"
+             " LIMIT :limit",
+             where);
+    sqlite3_stmt *st = prepare(s, sql);
+    if (st == NULL)
+        return DC_STORE;
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":viewer"), viewer, -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":after"), after_row);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), (sqlite3_int64)limit);
+    return read_records(s, st, out);
+}
+
 dc_status dc_store_object_counts(dc_store *s, int64_t counts[DC_KIND_COUNT])
 {
     for (int k = 0; k < DC_KIND_COUNT; k++)
@@ -1689,7 +1767,7 @@ static void column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t size)
 /* One audit row into a record, with damaged fields made to fail verification. */
 static dc_status read_audit(sqlite3_stmt *st, dc_audit_record *r)
 {
-    memset(r, 0, sizeof *r);
+    DC_AUDIT_RECORD_CLEAR(r);
     r->seq = sqlite3_column_int64(st, 0);
     r->time = sqlite3_column_int64(st, 1);
     dc_copy_text(r->actor, sizeof r->actor, (const char *)sqlite3_column_text(st, 2));
@@ -1741,14 +1819,27 @@ static dc_status audit_runs(dc_store *s, int64_t *first, int64_t *last)
 dc_status dc_store_audit_walk(dc_store *s, const char *object,
                               int (*each)(void *, const dc_audit_record *), void *ctx)
 {
+    return dc_store_audit_walk_after(s, object, 0, each, ctx);
+}
+
+dc_status dc_store_audit_walk_after(dc_store *s, const char *object, int64_t after,
+                                    int (*each)(void *, const dc_audit_record *), void *ctx)
+{
     int64_t first = 0, last = 0;
     if (object == NULL)
         last = 0;
     else if (audit_runs(s, &first, &last) != DC_OK)
         return DC_STORE;
-    sqlite3_stmt *st = prepare(s, object ? "SELECT * FROM audit WHERE (seq >> 16) = ?"
-                                           " AND object = ? ORDER BY seq"
-                                         : "SELECT * FROM audit ORDER BY seq");
+    if (first < (after >> AUDIT_RUN_BITS))
+        first = after >> AUDIT_RUN_BITS;
+    /* by object: the records about it and those of list reads naming it among others, merged
+     * by seq within each run */
+    sqlite3_stmt *st = prepare(
+        s, object ? "SELECT * FROM audit WHERE (seq >> 16) = ?1 AND object = ?2 AND seq > ?3"
+                    " UNION ALL SELECT a.* FROM audit_names n JOIN audit a ON a.seq = n.seq"
+                    " WHERE n.object = ?2 AND n.seq >= (?1 << 16) AND n.seq < ((?1 + 1) << 16)"
+                    " AND n.seq > ?3 ORDER BY 1"
+                  : "SELECT * FROM audit WHERE seq > ?3 ORDER BY seq");
     if (st == NULL)
         return DC_STORE;
     dc_audit_record *r = dc_malloc(sizeof *r);
@@ -1763,6 +1854,7 @@ dc_status dc_store_audit_walk(dc_store *s, const char *object,
             sqlite3_bind_int64(st, 1, run);
             sqlite3_bind_text(st, 2, object, -1, SQLITE_TRANSIENT);
         }
+        sqlite3_bind_int64(st, 3, after);
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             read_audit(st, r);
             if (each(ctx, r) != 0) {
@@ -1775,6 +1867,22 @@ dc_status dc_store_audit_walk(dc_store *s, const char *object,
     }
     dc_free(r);
     dc_status rc = step == SQLITE_ROW || step == SQLITE_DONE ? DC_OK : DC_STORE;
+    release(s, st);
+    return rc;
+}
+
+dc_status dc_store_audit_names(dc_store *s, int64_t seq, const char *const *objects, size_t n)
+{
+    sqlite3_stmt *st = prepare(s, "INSERT OR IGNORE INTO audit_names(seq, object) VALUES (?, ?)");
+    if (st == NULL)
+        return DC_STORE;
+    dc_status rc = DC_OK;
+    for (size_t i = 0; rc == DC_OK && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_text(st, 2, objects[i], -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+    }
     release(s, st);
     return rc;
 }
@@ -1915,12 +2023,20 @@ dc_status dc_store_message_get(dc_store *s, int64_t id, dc_message *out)
 dc_status dc_store_messages(dc_store *s, const char *party,
                             int (*each)(void *ctx, const dc_message *m), void *ctx)
 {
+    return dc_store_messages_page(s, party, 0, SIZE_MAX / 2, each, ctx);
+}
+
+dc_status dc_store_messages_page(dc_store *s, const char *party, int64_t after, size_t limit,
+                                 int (*each)(void *ctx, const dc_message *m), void *ctx)
+{
     sqlite3_stmt *st =
         prepare(s, "SELECT id, sender, recipient, body, created, acknowledged FROM messages"
-                   " WHERE sender = ?1 OR recipient = ?1 ORDER BY id");
+                   " WHERE (sender = ?1 OR recipient = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, party, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, after);
+    sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
     while (sqlite3_step(st) == SQLITE_ROW) {
         dc_message m;
         read_message(st, &m);
@@ -1962,21 +2078,30 @@ static dc_status expired_audit(sqlite3 *db, dc_time_us cutoff, size_t limit,
     /* a run of unsigned records is one batch of reports' alerts: far below this */
     size_t cap = limit * 20 + 1000, count = 0, capacity = 0, signed_end = 0;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)cap);
-    dc_audit_record *records = NULL;
-    dc_status rc = DC_OK;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    /* each record held in as many bytes as its detail needs: a record's capacity is sized for
+     * the largest list read, and a run holds hundreds of alerts' records of a hundred bytes */
+    dc_audit_record **records = NULL, *full = dc_malloc(sizeof *full);
+    dc_status rc = full != NULL ? DC_OK : DC_NOMEM;
+    int step = SQLITE_DONE;
+    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (sqlite3_column_int64(st, 1) >= cutoff)
             break;
-        dc_audit_record *grown = dc_grow(records, &capacity, count, sizeof *records, 256);
+        dc_audit_record **grown = dc_grow(records, &capacity, count, sizeof *records, 256);
         if (grown == NULL) {
             rc = DC_NOMEM;
             break;
         }
         records = grown;
-        read_audit(st, &records[count]);
+        read_audit(st, full);
+        size_t used = offsetof(dc_audit_record, detail) + strlen(full->detail) + 1;
+        records[count] = dc_malloc(used);
+        if (records[count] == NULL) {
+            rc = DC_NOMEM;
+            break;
+        }
+        memcpy(records[count], full, used);
         count++;
-        if (dc_audit_signed(&records[count - 1])) {
+        if (dc_audit_signed(records[count - 1])) {
             signed_end = count;
             if (count >= limit)
                 break;
@@ -1989,13 +2114,16 @@ static dc_status expired_audit(sqlite3 *db, dc_time_us cutoff, size_t limit,
         dc_expired e;
         memset(&e, 0, sizeof e);
         e.kind = DC_RETAIN_AUDIT;
-        e.key = records[i].seq;
-        e.time = records[i].time;
-        e.audit = &records[i];
+        e.key = records[i]->seq;
+        e.time = records[i]->time;
+        e.audit = records[i];
         if (each(ctx, &e) != 0)
             break;
     }
+    for (size_t i = 0; i < count; i++)
+        dc_free(records[i]);
     dc_free(records);
+    dc_free(full);
     return rc;
 }
 
@@ -2291,6 +2419,17 @@ static dc_status remove_audit(dc_store *s, const int64_t *seqs, size_t count)
     if (rc == DC_OK && (size_t)sqlite3_changes(conn(s)->db) != count)
         rc = DC_STALE;
     release(s, st);
+    /* the archive keeps the records, their detail naming what each list read disclosed */
+    if (rc == DC_OK)
+        st = prepare(s, "DELETE FROM audit_names WHERE seq >= ? AND seq <= ?");
+    if (rc == DC_OK && st == NULL)
+        rc = DC_STORE;
+    if (rc == DC_OK) {
+        sqlite3_bind_int64(st, 1, seqs[0]);
+        sqlite3_bind_int64(st, 2, seqs[count - 1]);
+        rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
+        release(s, st);
+    }
     return rc;
 }
 
