@@ -17,7 +17,8 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 echo "soak: fleet case for $minutes min, --retain all=$retain, a segment every $period ($(nproc) cores shared by client and server)"
 "$build/deconflictd" --listen "127.0.0.1:$port" --db "$work/db" --operator-key-file "$work/op.key" --quiet \
   --borders "${BORDERS:-build/borders/world.geojson}" --new-aircraft-per-minute 1000000 \
-  --retain "all=$retain" --archive-period "$period" --archive-batch "$batch" 2>"$work/log" &
+  --retain "all=$retain" --archive-period "$period" --archive-batch "$batch" \
+  --rate-reports 1e8/1e8 2>"$work/log" &
 server=$!
 for _ in $(seq 100); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
 key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" \
