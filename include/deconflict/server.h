@@ -4,6 +4,7 @@
 
 #include "deconflict/retention.h"
 #include "deconflict/status.h"
+#include "deconflict/store_check.h"
 
 #include <stddef.h>
 
@@ -25,6 +26,8 @@ typedef struct dc_server_config {
     unsigned header_timeout_s;        /* a request's line and headers must arrive within this */
     unsigned body_timeout_s;          /* and its body within this once the headers are in */
     int quiet;                        /* no request log */
+    dc_check_level check_level;       /* the store's check before serving (--check) */
+    unsigned check_seconds;           /* quick_check's time limit (--check-seconds) */
     /* how long each kind stays in the store, where the archive goes (--retain, --archive,
      * --archive-period, --archive-batch; defaults in retention.h) */
     dc_retention retention;
