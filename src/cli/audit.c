@@ -103,7 +103,8 @@ static int check_record(void *ctx, const dc_audit_record *r)
         problem(v, "record %lld in %s does not chain to the record before it", (long long)r->seq,
                 v->where);
     dc_error err;
-    if (dc_audit_check(r, v->public_key, &err) != DC_OK)
+    int intact = dc_audit_check(r, v->public_key, &err) == DC_OK;
+    if (!intact)
         problem(v, "%s (in %s)", err.message, v->where);
     if (dc_audit_signed(r)) {
         v->signed_records++;
@@ -125,7 +126,10 @@ static int check_record(void *ctx, const dc_audit_record *r)
         if (rc->found)
             continue;
         rc->found = 1;
-        if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
+        if (!intact)
+            problem(v, "receipt %s (seq %lld): the chain's record %lld (in %s) was altered",
+                    rc->label, (long long)rc->seq, (long long)r->seq, v->where);
+        else if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
             problem(v,
                     "receipt %s (seq %lld): the chain's record %lld (in %s) is not the one"
                     " receipted: altered or replaced",
