@@ -245,6 +245,14 @@ dc_status dc__head_append(int *fd, const char *path, int64_t seq, const uint8_t 
 {
     uint8_t record[HEAD_RECORD_BYTES];
     head_encode(seq, hash, record);
+    struct stat named, held;
+    /* another process (a `deconflict party` beside the server) may have compacted the file,
+     * renaming a new one over it: appends to the old one would be lost */
+    if (*fd >= 0 && (stat(path, &named) != 0 || fstat(*fd, &held) != 0 ||
+                     named.st_ino != held.st_ino || named.st_dev != held.st_dev)) {
+        close(*fd);
+        *fd = -1;
+    }
     if (*fd < 0) {
         *fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (*fd < 0 || fchmod(*fd, 0600) != 0)

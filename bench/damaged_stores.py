@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""damaged_stores.py - how often a damaged store is refused at start, and whether a served one ever
+lost an acknowledged write: random bit flips anywhere in a store file, and random bit flips in the
+-wal of a server killed after acknowledged writes (docs/RELIABILITY.md, "Storage you can trust").
+usage: DC_SERVER=build/release/deconflictd DC_CLI=build/release/deconflict \
+       python3 bench/damaged_stores.py [FILE_TRIALS] [WAL_TRIALS]"""
+import json
+import os
+import random
+import shutil
+import sqlite3
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+from harness import Server, circle, cli, start_once, store_digest  # noqa: E402
+
+FILE_TRIALS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+WAL_TRIALS = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+rng = random.Random(20170209)
+
+
+def readable_digest(db):
+    try:
+        return store_digest(db)
+    except sqlite3.DatabaseError:
+        return None
+
+
+def write(s, key, prefix, count, day, receipts):
+    for i in range(count):
+        status, _, doc = s.call("PUT", f"/v1/intents/{prefix}{i}", key, {"priority": 1, "volumes": [
+            circle(f"3{i % 10}.{i // 10 % 10}{i // 100}N 2{i % 7}.{i % 9}E", 500, 0, 1000,
+                   f"2025-04-{day:02d}T08:00:00Z", f"2025-04-{day:02d}T09:00:00Z")]})
+        if status in (200, 201):
+            receipts.append(doc["receipt"])
+
+
+def copy(src, dst):
+    for suffix in ("", "-wal", "-shm", ".key", ".head"):
+        if os.path.exists(dst + suffix):
+            os.remove(dst + suffix)
+        if os.path.exists(src + suffix):
+            shutil.copy(src + suffix, dst + suffix)
+
+
+s = Server()
+receipts = []
+try:
+    keys = [s.party(n) for n in ("alpha", "bravo", "charlie")]
+    for n, key in enumerate(keys):
+        write(s, key, f"p{n}-", 150, 1 + n, receipts)
+finally:
+    s.stop()
+base, op_key = s.db, os.path.join(s.dir, "operator.key")
+base_digest = store_digest(base)
+size = os.path.getsize(base)
+trial_db = os.path.join(s.dir, "trial.db")
+counts = {"refused": 0, "served, no row changed": 0, "served, rows changed, audit verify reports it": 0,
+          "served, rows changed, audit verify misses it": 0}
+for t in range(FILE_TRIALS):
+    copy(base, trial_db)
+    data = bytearray(open(trial_db, "rb").read())
+    at = rng.randrange(len(data))
+    data[at] ^= 1 << rng.randrange(8)
+    open(trial_db, "wb").write(bytes(data))
+    outcome, log = start_once(trial_db, op_key)
+    if outcome == 3:
+        counts["refused"] += 1
+        continue
+    if outcome != "served":
+        print(f"byte {at}: exit {outcome}\n{log[-500:]}")
+        continue
+    if readable_digest(trial_db) == base_digest:
+        counts["served, no row changed"] += 1
+    elif cli("audit", "verify", "--db", trial_db).returncode != 0:
+        counts["served, rows changed, audit verify reports it"] += 1
+    else:
+        counts["served, rows changed, audit verify misses it"] += 1
+        print(f"missed: bit at byte {at}")
+print(f"one bit flipped at a random offset of a {size}-byte store ({len(receipts)} writes), {FILE_TRIALS} trials:")
+for k, v in counts.items():
+    print(f"  {k}: {v}")
+
+# a server killed after acknowledged writes; one bit of its -wal flipped at a random offset
+wal_counts = {"refused": 0, "served": 0}
+acked_total, lost_served = 0, 0
+for t in range(WAL_TRIALS):
+    d = os.path.join(s.dir, f"wal{t}")
+    os.mkdir(d)
+    db = os.path.join(d, "deconflict.db")
+    copy(base, db)
+    k = Server(keep_dir=d, db=db)
+    acked = []
+    write(k, k.party(f"w{t}"), "w", 20, 10 + t % 15, acked)
+    k.kill()
+    acked_total += len(acked)
+    wal = bytearray(open(db + "-wal", "rb").read())
+    at = rng.randrange(32, len(wal))  # past the log's header: a flip there voids the whole log
+    wal[at] ^= 1 << rng.randrange(8)
+    open(db + "-wal", "wb").write(bytes(wal))
+    outcome, log = start_once(db, op_key)
+    if outcome == 3:
+        wal_counts["refused"] += 1
+        continue
+    wal_counts["served"] += 1
+    path = os.path.join(d, "receipts.json")
+    json.dump(acked, open(path, "w"))
+    out = cli("audit", "verify", "--db", db, "--receipts", path)
+    lost = out.stdout.count("no record of that seq")
+    lost_served += lost
+    if lost:
+        print(f"served with {lost} acknowledged writes lost (wal byte {at} of {len(wal)})")
+print(f"-wal of a server killed after 20 acknowledged writes, one bit flipped at random, {WAL_TRIALS} trials:"
+      f" refused {wal_counts['refused']}, served {wal_counts['served']};"
+      f" acknowledged writes lost in a served store: {lost_served} of {acked_total}")
+s.cleanup()
