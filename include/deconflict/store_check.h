@@ -32,7 +32,8 @@ typedef struct dc_store_check_report {
  *   - an empty (0-byte) file: this server never leaves one (a new store is one page at once);
  *   - not an SQLite database, or a file shorter than its header's page count (truncated);
  *   - quick_check (DC_CHECK_QUICK, stopped after `seconds`, noted then) or integrity_check
- *     (DC_CHECK_FULL) finding a problem, or SQLite unable to read it;
+ *     (DC_CHECK_FULL) finding a problem, or SQLite unable to read it; rtreecheck() finding the
+ *     spatial index's nodes inconsistent (both levels);
  *   - a record of the chain's tail (quick: the newest 1,000; full: every one in the store)
  *     whose hash, link or signature does not hold;
  *   - a chain that does not contain the head last published (<location>.head): shorter
