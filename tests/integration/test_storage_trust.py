@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import threading
+import time
 
 from harness import Results, Server, circle, cli, start_once
 
@@ -239,17 +240,34 @@ con = sqlite3.connect(ldb)
 con.execute("UPDATE server_key SET secret_key = ?", (sk,))
 con.commit()
 con.close()
-k = Server(keep_dir=legacy, db=ldb)
+os.chmod(ldb, 0o644)  # looser files found at start are made private, and the log says so
+os.chmod(ldb + ".head", 0o664)
+# under umask 000 again, archiving at once: segments are private too, and verify reads across them
+k = Server(keep_dir=legacy, db=ldb, umask=0, extra_args=("--retain", "all=1s", "--archive-period", "2s"))
 try:
     key = k.party("late")
     r.equal("migrated: the key file is 0600", "0o600", mode(ldb + ".key"))
     r.equal("migrated: the same key", sk.hex(), open(ldb + ".key").read().split()[1])
+    r.equal("a 0644 store is made 0600 at start", "0o600", mode(ldb))
+    r.equal("a 0664 head file is made 0600 at start", "0o600", mode(ldb + ".head"))
+    log = open(k.log_path).read()
+    r.check("the log says what was tightened", "was mode 644, made 0600" in log and "was mode 664" in log, log[:1500])
+    archive = ldb + ".archive"
+    deadline = time.time() + 60
+    while time.time() < deadline and not (os.path.isdir(archive) and os.listdir(archive)):
+        time.sleep(0.5)
+    segments = os.listdir(archive) if os.path.isdir(archive) else []
+    r.check("a segment was archived", segments, segments)
+    r.equal("umask 000: the archive directory is 0700", "0o700", mode(archive) if segments else None)
+    r.check("umask 000: every segment is 0600", segments and all(mode(os.path.join(archive, f)) == "0o600" for f in segments),
+            [(f, mode(os.path.join(archive, f))) for f in segments])
 finally:
     k.stop()
 raw = b"".join(open(ldb + suffix, "rb").read() for suffix in ("", "-wal") if os.path.exists(ldb + suffix))
 r.check("migrated: the secret's bytes are nowhere in the store's files", sk not in raw)
-out = cli("audit", "verify", "--db", ldb)
-r.check("migrated: the chain verifies across the move", out.returncode == 0, out.stdout[-1000:])
+out = cli("audit", "verify", "--db", ldb, "--receipts", before_backup)
+r.check("migrated: the chain verifies across the move, the archive and the store, receipts included",
+        out.returncode == 0 and "archive segments" in out.stdout and out.stdout.count("as issued") == 20, out.stdout[-1500:])
 
 s.cleanup()
 r.finish()
