@@ -28,6 +28,7 @@ def cli(*args):
 
 def table_digests(db):
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con.text_factory = bytes  # a flipped byte may leave text that is not UTF-8
     out = {}
     for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"):
         try:
@@ -79,7 +80,8 @@ base, op_key = s.db, os.path.join(s.dir, "operator.key")
 base_tables = table_digests(base)
 size = os.path.getsize(base)
 trial_db = os.path.join(s.dir, "trial.db")
-counts = {"refused": 0, "served, no row changed": 0, "served, rows changed, audit verify reports it": 0,
+counts = {"refused": 0, "refused later (exit 1: rows the server cannot load)": 0, "served, no row changed": 0,
+          "  of which integrity_check (--check full) finds an index out of step": 0, "served, rows changed, audit verify reports it": 0,
           "served, rows changed, audit verify misses it": 0}
 for t in range(FILE_TRIALS):
     copy(base, trial_db)
@@ -93,15 +95,26 @@ for t in range(FILE_TRIALS):
     before = changed_tables(trial_db)
     changed = before == "unreadable" or any(not t.startswith("volume_boxes_") for t in before)
     verify = cli("audit", "verify", "--db", trial_db)[0] if changed else 0
+    try:
+        con = sqlite3.connect(f"file:{trial_db}?mode=ro", uri=True)
+        whole = con.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        con.close()
+    except sqlite3.DatabaseError:
+        whole = False
     outcome, log = start_once(trial_db, op_key)
     if outcome == 3:
         counts["refused"] += 1
+        continue
+    if outcome == 1 and "cannot read" in log:
+        counts["refused later (exit 1: rows the server cannot load)"] += 1
         continue
     if outcome != "served":
         print(f"byte {at}: exit {outcome}\n{log[-500:]}")
         continue
     if not changed:
         counts["served, no row changed"] += 1
+        if not whole:
+            counts["  of which integrity_check (--check full) finds an index out of step"] += 1
     elif verify != 0:
         counts["served, rows changed, audit verify reports it"] += 1
     else:

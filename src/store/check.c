@@ -366,8 +366,12 @@ dc_status dc_store_check(const char *location, dc_check_level level, double seco
                           location);
     if (rc == DC_OK && level != DC_CHECK_NONE)
         rc = check_index(db, location, err);
-    if (rc == DC_OK)
+    if (rc == DC_OK && level != DC_CHECK_NONE)
         rc = check_chain(db, location, level == DC_CHECK_FULL ? 0 : TAIL_RECORDS, out, err);
+    else if (rc == DC_OK)
+        out->chain_last = scalar(db, "SELECT max(seq) FROM audit WHERE ?1 = ?1", 0, NULL, 0);
+    if (out->chain_last < 0)
+        out->chain_last = 0;
     if (rc == DC_OK && head_rc == DC_OK)
         rc = check_head(db, location, &head, err);
     else if (rc == DC_OK && out->chain_last > 0)
