@@ -45,7 +45,10 @@ def stop_previous():
         except (ValueError, ProcessLookupError, PermissionError):
             pass
         os.remove(pid_file)
-    for name in ("deconflict.db", "deconflict.db-wal", "deconflict.db-shm", "keys.json"):
+    # a fresh demo is a new store: its head and signing key go with it (a store missing beside
+    # its head file is refused at start, as a lost store)
+    for name in ("deconflict.db", "deconflict.db-wal", "deconflict.db-shm", "deconflict.db.head",
+                 "deconflict.db.key", "keys.json"):
         if os.path.exists(os.path.join(VAR, name)):
             os.remove(os.path.join(VAR, name))
 

@@ -5,6 +5,7 @@
 #include "deconflict/retention.h"
 #include "deconflict/status.h"
 #include "deconflict/store.h"
+#include "deconflict/store_check.h"
 
 #include <stddef.h>
 
@@ -27,6 +28,8 @@ typedef struct dc_server_config {
     unsigned body_timeout_s;          /* and its body within this once the headers are in */
     dc_rate rates[DC_RATE_CLASSES];   /* each party's default buckets (--rate-writes, ...) */
     int quiet;                        /* no request log */
+    dc_check_level check_level;       /* the store's check before serving (--check) */
+    unsigned check_seconds;           /* quick_check's time limit (--check-seconds) */
     /* how long each kind stays in the store, where the archive goes (--retain, --archive,
      * --archive-period, --archive-batch; defaults in retention.h) */
     dc_retention retention;

@@ -30,9 +30,17 @@ dc_status dc_store_begin_unsynced(dc_store *store);
 dc_status dc_store_commit(dc_store *store);
 void dc_store_rollback(dc_store *store);
 
-/* The server's signing key, created on first use. */
+/* The server's signing key pair, created on first use. The public key is in the store; the
+ * secret key in a file beside it, <location>.key (mode 0600), never in the database (a store
+ * that still held it has it moved out when opened: docs/SECURITY.md). DC_NOT_FOUND when the
+ * store names a key and the key file is missing, DC_FORBIDDEN when the key file holds another
+ * key than the store names (or is readable by others and cannot be made private), DC_STORE when
+ * it is damaged or cannot be written, DC_INTERNAL. */
 dc_status dc_store_server_key(dc_store *store, uint8_t public_key[DC_PUBLIC_KEY_BYTES],
                               uint8_t secret_key[DC_SECRET_KEY_BYTES]);
+/* The server's public key alone (what verifying needs). DC_NOT_FOUND before the first key,
+ * DC_STORE. */
+dc_status dc_store_public_key(dc_store *store, uint8_t public_key[DC_PUBLIC_KEY_BYTES]);
 
 /* ---- parties ---- */
 /* What a party may do at a sustained rate, each class a token bucket (api/fair.c): writes

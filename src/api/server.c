@@ -30,7 +30,7 @@ const char dc_server_usage[] =
     "                   [--work-budget UNITS] [--connections-per-address N]\n"
     "                   [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
     "                   [--retain KIND=DURATION]... [--archive DIR] [--archive-period DURATION]\n"
-    "                   [--archive-batch N]\n"
+    "                   [--archive-batch N] [--check quick|full|none] [--check-seconds S]\n"
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
@@ -70,8 +70,17 @@ const char dc_server_usage[] =
     "  --archive DIR        archive segments (default: the store's file name + .archive)\n"
     "  --archive-period D   one segment per period (default 1d, aligned on UTC)\n"
     "  --archive-batch N    rows of each kind moved per transaction (default 1000)\n"
+    "  --check LEVEL        the store is checked before it is served: quick (default: SQLite's\n"
+    "                       quick_check, the newest 1,000 audit records, the published head),\n"
+    "                       full (integrity_check and every audit record in the store), none\n"
+    "                       (sizes and the head only)\n"
+    "  --check-seconds S    quick_check stops after S seconds and the store is served with a\n"
+    "                       note (default 30)\n"
     "Logs one line per request on standard error. SIGTERM or SIGINT: stop accepting,\n"
-    "finish the requests in flight, exit 0.\n";
+    "finish the requests in flight, exit 0.\n"
+    "Exit status: 0 stopped on a signal; 1 could not start; 2 bad usage; 3 the store was refused\n"
+    "at start (damaged, truncated, empty, or behind the head it published: the reason on\n"
+    "standard error; docs/RELIABILITY.md).\n";
 
 const dc_rate dc_rate_defaults[DC_RATE_CLASSES] = {
     {DC_RATE_WRITES_PER_S, DC_RATE_WRITES_BURST},
@@ -111,6 +120,8 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     c->body_timeout_s = 30;
     for (int k = 0; k < DC_RATE_CLASSES; k++)
         c->rates[k] = dc_rate_defaults[k];
+    c->check_level = DC_CHECK_QUICK;
+    c->check_seconds = 30;
     /* retention is settled once --db is known: the archive's default directory follows it */
     const char *retain[DC_RETAIN_COUNT * 4];
     size_t retain_count = 0;
@@ -195,6 +206,16 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
             ;
         else if (strcmp(a, "--rate-reports") == 0 && rate_arg(v, &c->rates[DC_RATE_REPORTS]))
             ;
+        else if (strcmp(a, "--check") == 0 && strcmp(v, "quick") == 0)
+            c->check_level = DC_CHECK_QUICK;
+        else if (strcmp(a, "--check") == 0 && strcmp(v, "full") == 0)
+            c->check_level = DC_CHECK_FULL;
+        else if (strcmp(a, "--check") == 0 && strcmp(v, "none") == 0)
+            c->check_level = DC_CHECK_NONE;
+        else if (strcmp(a, "--check-seconds") == 0 &&
+                 (c->check_seconds = (unsigned)strtoul(v, &end, 10), *end == '\0') &&
+                 c->check_seconds >= 1 && c->check_seconds <= 86400)
+            ;
         else if (strcmp(a, "--timeout") == 0 &&
                  (c->timeout_s = (unsigned)strtoul(v, &end, 10), *end == '\0') && c->timeout_s >= 1)
             ;
@@ -223,9 +244,10 @@ static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_
     if (f == NULL && errno == ENOENT) {
         if (dc_party_key_new(key) != DC_OK)
             return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "no randomness for a key");
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (fd < 0 || write(fd, key, strlen(key)) != (ssize_t)strlen(key) ||
-            write(fd, "\n", 1) != 1) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 || fchmod(fd, 0600) != 0 ||
+            write(fd, key, strlen(key)) != (ssize_t)strlen(key) || write(fd, "\n", 1) != 1 ||
+            fsync(fd) != 0) {
             if (fd >= 0)
                 close(fd);
             return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION,
@@ -233,6 +255,15 @@ static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_
         }
         close(fd);
     } else if (f != NULL) {
+        struct stat st;
+        /* a key others can read is no one's key: made private, or refused */
+        if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0 &&
+            fchmod(fileno(f), st.st_mode & 0600) != 0) {
+            fclose(f);
+            return dc_error_set(err, DC_INVALID, "operator-key-file", DC_NO_POSITION,
+                                "%s is readable by others (mode %03o) and cannot be made private",
+                                path, (unsigned)(st.st_mode & 0777));
+        }
         if (fgets(key, sizeof key, f) == NULL)
             key[0] = '\0';
         fclose(f);
@@ -1049,13 +1080,20 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     if (rc == DC_OK)
         rc = dc_store_open(config->db, &s->api.store, err);
     if (rc == DC_OK) {
-        if (dc_store_begin(s->api.store, 1) != DC_OK ||
-            dc_store_server_key(s->api.store, s->api.public_key, s->api.secret_key) != DC_OK ||
-            dc_store_commit(s->api.store) != DC_OK) {
+        dc_status key = dc_store_begin(s->api.store, 1);
+        if (key == DC_OK)
+            key = dc_store_server_key(s->api.store, s->api.public_key, s->api.secret_key);
+        if (key == DC_OK)
+            key = dc_store_commit(s->api.store);
+        else
             dc_store_rollback(s->api.store);
+        if (key != DC_OK)
             rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION,
-                              "cannot read or create the server key");
-        }
+                              "cannot read or create the signing key %s.key: %s", config->db,
+                              key == DC_NOT_FOUND ? "the store names a key and the file is missing"
+                              : key == DC_FORBIDDEN ? "it is another store's key, or readable by"
+                                                      " others and not ours to make private"
+                                                    : "damaged or unwritable");
     }
     if (rc == DC_OK) {
         /* secrets of the disclosure policy, derived from the signing key so that they survive

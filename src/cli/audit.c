@@ -13,7 +13,7 @@
 
 static const char help[] =
     "usage: deconflict audit verify --db FILE [--archive DIR] [--public-key HEX]\n"
-    "                               [--receipt SEQ:HASH[:SIGNATURE]]...\n"
+    "                               [--receipt SEQ:HASH[:SIGNATURE]]... [--receipts FILE...]\n"
     "       deconflict audit verify --segment FILE [--public-key HEX]\n"
     "       deconflict audit who-saw OBJECT --db FILE [--archive DIR]\n"
     "\n"
@@ -30,8 +30,14 @@ static const char help[] =
     "         committed of it; and every object row against the digest its last\n"
     "         write recorded (an archived object against its archived row), and the\n"
     "         spatial index against the volumes. --receipt checks that a receipt a\n"
-    "         party holds is in the chain as it was issued. Exit 0 when all holds,\n"
-    "         1 with each problem listed otherwise.\n"
+    "         party holds is in the chain as it was issued. --receipts reads the\n"
+    "         receipts a party kept, as the server returned them: files of JSON, each\n"
+    "         a receipt ({\"seq\", \"hash\", \"signature\"}), a write's whole answer\n"
+    "         (its \"receipt\" member), an array of these, or one per line; every\n"
+    "         receipt must be in the chain with the same hash and a valid signature,\n"
+    "         and each one that is not (its record removed or altered) is named by\n"
+    "         file, position and seq. Exit 0 when all holds, 1 with each problem\n"
+    "         listed otherwise.\n"
     "         --segment verifies one segment file on its own: its lines, its\n"
     "         checkpoints' signatures (by --public-key, else by the key it names:\n"
     "         compare that with the server's), its records' chain from the hash it\n"
@@ -46,6 +52,7 @@ struct receipt {
     int64_t seq;
     uint8_t hash[DC_HASH_BYTES], signature[DC_SIGNATURE_BYTES];
     int has_signature, found;
+    char label[160]; /* where it came from: "--receipt 3" or "alice.json #2" */
 };
 
 struct verify {
@@ -96,7 +103,8 @@ static int check_record(void *ctx, const dc_audit_record *r)
         problem(v, "record %lld in %s does not chain to the record before it", (long long)r->seq,
                 v->where);
     dc_error err;
-    if (dc_audit_check(r, v->public_key, &err) != DC_OK)
+    int intact = dc_audit_check(r, v->public_key, &err) == DC_OK;
+    if (!intact)
         problem(v, "%s (in %s)", err.message, v->where);
     if (dc_audit_signed(r)) {
         v->signed_records++;
@@ -104,20 +112,36 @@ static int check_record(void *ctx, const dc_audit_record *r)
     } else if (v->uncovered == 0) {
         v->uncovered = r->seq;
     }
-    for (size_t i = 0; i < v->receipt_count; i++) {
+    /* receipts are sorted by seq: those of this record are found by bisection */
+    size_t lo = 0, hi = v->receipt_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->receipts[mid].seq < r->seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < v->receipt_count && v->receipts[i].seq == r->seq; i++) {
         struct receipt *rc = &v->receipts[i];
-        if (rc->seq != r->seq || rc->found)
+        if (rc->found)
             continue;
         rc->found = 1;
-        if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
-            problem(v, "receipt %lld: the chain's record %lld (in %s) is not the one receipted",
-                    (long long)rc->seq, (long long)r->seq, v->where);
+        if (!intact)
+            problem(v, "receipt %s (seq %lld): the chain's record %lld (in %s) was altered",
+                    rc->label, (long long)rc->seq, (long long)r->seq, v->where);
+        else if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
+            problem(v,
+                    "receipt %s (seq %lld): the chain's record %lld (in %s) is not the one"
+                    " receipted: altered or replaced",
+                    rc->label, (long long)rc->seq, (long long)r->seq, v->where);
         else if (rc->has_signature &&
                  crypto_sign_verify_detached(rc->signature, rc->hash, DC_HASH_BYTES,
                                              v->public_key) != 0)
-            problem(v, "receipt %lld: its signature is not the server key's", (long long)rc->seq);
+            problem(v, "receipt %s (seq %lld): its signature is not the server key's", rc->label,
+                    (long long)rc->seq);
         else
-            printf("receipt %lld: in %s, as issued\n", (long long)rc->seq, v->where);
+            printf("receipt %s (seq %lld): in %s, as issued\n", rc->label, (long long)rc->seq,
+                   v->where);
     }
     memcpy(v->prev, r->hash, DC_HASH_BYTES);
     if (r->seq >= v->expected_seq) /* a record repeated or moved back leaves the count as it is */
@@ -360,6 +384,106 @@ static int parse_receipt(const char *text, struct receipt *out)
     return 0;
 }
 
+struct receipts {
+    struct receipt *items;
+    size_t count, capacity;
+};
+
+static struct receipt *receipt_slot(struct receipts *l)
+{
+    struct receipt *grown = dc_grow(l->items, &l->capacity, l->count, sizeof *grown, 64);
+    if (grown == NULL)
+        return NULL;
+    l->items = grown;
+    memset(&l->items[l->count], 0, sizeof *l->items);
+    return &l->items[l->count++];
+}
+
+/* One receipt as the server returned it, or a write's answer holding one. */
+static int receipt_from_json(json_t *doc, const char *label, struct receipts *l)
+{
+    json_t *inner = json_object_get(doc, "receipt");
+    if (json_is_object(inner))
+        doc = inner;
+    json_t *seq = json_object_get(doc, "seq");
+    const char *hash = json_string_value(json_object_get(doc, "hash"));
+    const char *sig = json_string_value(json_object_get(doc, "signature"));
+    struct receipt *r = receipt_slot(l);
+    if (r == NULL)
+        return -1;
+    snprintf(r->label, sizeof r->label, "%s", label);
+    if (!json_is_integer(seq) || json_integer_value(seq) < 1 || hash == NULL ||
+        strlen(hash) != 2 * DC_HASH_BYTES || dc_unhex(hash, r->hash, DC_HASH_BYTES) != DC_OK ||
+        (sig != NULL && (strlen(sig) != 2 * DC_SIGNATURE_BYTES ||
+                         dc_unhex(sig, r->signature, DC_SIGNATURE_BYTES) != DC_OK))) {
+        fprintf(stderr, "deconflict audit: %s is not a receipt (seq, hash, signature in hex)\n",
+                label);
+        return -1;
+    }
+    r->seq = (int64_t)json_integer_value(seq);
+    r->has_signature = sig != NULL;
+    return 0;
+}
+
+/* The receipts of one file: a JSON document (a receipt, an answer, or an array of them), or
+ * one document per line. */
+static int receipts_from_file(const char *path, struct receipts *l)
+{
+    json_error_t error;
+    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+    char label[160];
+    int rc = 0, n = 0;
+    if (doc != NULL) {
+        if (json_is_array(doc)) {
+            size_t i;
+            json_t *item;
+            json_array_foreach(doc, i, item)
+            {
+                snprintf(label, sizeof label, "%s #%d", path, ++n);
+                if (receipt_from_json(item, label, l) != 0)
+                    rc = -1;
+            }
+        } else {
+            snprintf(label, sizeof label, "%s", path);
+            rc = receipt_from_json(doc, label, l);
+        }
+        json_decref(doc);
+        return rc;
+    }
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "deconflict audit: cannot read %s\n", path);
+        return -1;
+    }
+    char line[8192];
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        n++;
+        snprintf(label, sizeof label, "%s line %d", path, n);
+        json_t *item = json_loads(line, JSON_REJECT_DUPLICATES, &error);
+        if (item == NULL) {
+            fprintf(stderr, "deconflict audit: %s is not JSON: %s\n", label, error.text);
+            rc = -1;
+        } else {
+            rc = receipt_from_json(item, label, l);
+            json_decref(item);
+        }
+    }
+    fclose(f);
+    if (rc == 0 && n == 0) {
+        fprintf(stderr, "deconflict audit: %s holds no receipt\n", path);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    int64_t x = ((const struct receipt *)a)->seq, y = ((const struct receipt *)b)->seq;
+    return (x > y) - (x < y);
+}
+
 static void default_archive(const char *db, const char *given, char *out, size_t size)
 {
     if (given != NULL)
@@ -384,20 +508,18 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
     v.archived = json_object();
     v.receipts = receipts;
     v.receipt_count = receipt_count;
-    uint8_t sk[DC_SECRET_KEY_BYTES];
     int status = 0;
-    dc_store_begin(store, 1);
+    dc_store_begin(store, 0);
     if (pinned != NULL) {
         if (dc_unhex(pinned, v.public_key, DC_PUBLIC_KEY_BYTES) != DC_OK) {
             fprintf(stderr, "deconflict audit: --public-key takes %d hex digits\n",
                     2 * DC_PUBLIC_KEY_BYTES);
             status = 2;
         }
-    } else if (dc_store_server_key(store, v.public_key, sk) != DC_OK) {
+    } else if (dc_store_public_key(store, v.public_key) != DC_OK) {
         fprintf(stderr, "deconflict audit: no server key in %s\n", db);
         status = 2;
     }
-    sodium_memzero(sk, sizeof sk);
     if (status == 0) {
         char dir[1100];
         default_archive(db, archive_dir, dir, sizeof dir);
@@ -427,8 +549,10 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
         }
         for (size_t i = 0; i < receipt_count; i++)
             if (!receipts[i].found)
-                problem(&v, "receipt %lld: no record of that seq in the archive or the store",
-                        (long long)receipts[i].seq);
+                problem(&v,
+                        "receipt %s (seq %lld): no record of that seq in the archive or the"
+                        " store: removed",
+                        receipts[i].label, (long long)receipts[i].seq);
         char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1];
         dc_hex(v.public_key, DC_PUBLIC_KEY_BYTES, pk);
         dc_hex(v.prev, DC_HASH_BYTES, head);
@@ -443,6 +567,11 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
     json_decref(v.archived);
     dc_store_close(store);
     return status;
+}
+
+int dc_cli_audit_verify(const char *db, const char *archive)
+{
+    return verify(db, archive, NULL, NULL, 0);
 }
 
 struct who {
@@ -562,13 +691,13 @@ static int who_saw(const char *db, const char *archive_dir, const char *object)
 int dc_cli_audit(int argc, char **argv)
 {
     const char *db = NULL, *pinned = NULL, *object = NULL, *archive = NULL, *segment = NULL;
-    struct receipt receipts[64];
-    size_t receipt_count = 0;
+    struct receipts receipts = {0};
+    int status = -1;
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    for (int i = 2; i < argc; i++) {
+    for (int i = 2; status < 0 && i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db = argv[++i];
         else if (strcmp(argv[i], "--public-key") == 0 && i + 1 < argc)
@@ -577,29 +706,43 @@ int dc_cli_audit(int argc, char **argv)
             archive = argv[++i];
         else if (strcmp(argv[i], "--segment") == 0 && i + 1 < argc)
             segment = argv[++i];
-        else if (strcmp(argv[i], "--receipt") == 0 && i + 1 < argc &&
-                 receipt_count < sizeof receipts / sizeof receipts[0]) {
-            if (parse_receipt(argv[++i], &receipts[receipt_count++]) != 0) {
+        else if (strcmp(argv[i], "--receipt") == 0 && i + 1 < argc) {
+            struct receipt *r = receipt_slot(&receipts);
+            if (r == NULL || parse_receipt(argv[++i], r) != 0) {
                 fprintf(stderr, "deconflict audit: --receipt takes SEQ:HASH[:SIGNATURE] (hex)\n");
-                return 2;
+                status = 2;
+            } else {
+                snprintf(r->label, sizeof r->label, "--receipt %s", argv[i]);
             }
+        } else if (strcmp(argv[i], "--receipts") == 0 && i + 1 < argc) {
+            while (status < 0 && i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+                if (receipts_from_file(argv[++i], &receipts) != 0)
+                    status = 2;
         } else if (argv[i][0] != '-' && object == NULL)
             object = argv[i];
         else {
             fprintf(stderr, "deconflict audit: unexpected '%s'\n%s", argv[i], help);
-            return 2;
+            status = 2;
         }
     }
-    if (strcmp(argv[1], "verify") == 0 && segment != NULL && db == NULL && object == NULL)
-        return verify_segment(segment, pinned);
-    if (db == NULL) {
+    if (status < 0 && strcmp(argv[1], "verify") == 0 && segment != NULL && db == NULL &&
+        object == NULL)
+        status = verify_segment(segment, pinned);
+    if (status < 0 && db == NULL) {
         fprintf(stderr, "deconflict audit: --db FILE is required\n");
-        return 2;
+        status = 2;
     }
-    if (strcmp(argv[1], "verify") == 0 && object == NULL && segment == NULL)
-        return verify(db, archive, pinned, receipts, receipt_count);
-    if (strcmp(argv[1], "who-saw") == 0 && object != NULL)
-        return who_saw(db, archive, object);
-    fputs(help, stderr);
-    return 2;
+    if (status < 0 && strcmp(argv[1], "verify") == 0 && object == NULL && segment == NULL) {
+        if (receipts.count > 0)
+            qsort(receipts.items, receipts.count, sizeof *receipts.items, by_seq);
+        status = verify(db, archive, pinned, receipts.items, receipts.count);
+    }
+    if (status < 0 && strcmp(argv[1], "who-saw") == 0 && object != NULL)
+        status = who_saw(db, archive, object);
+    if (status < 0) {
+        fputs(help, stderr);
+        status = 2;
+    }
+    dc_free(receipts.items);
+    return status;
 }

@@ -15,4 +15,9 @@ int dc_cli_replay(int argc, char **argv);
 int dc_cli_party(int argc, char **argv);
 int dc_cli_store(int argc, char **argv);
 
+/* `deconflict audit verify --db DB [--archive DIR]` as a step of another command (a restore):
+ * 0 when the chain, the archive and the rows hold, 1 with the problems printed, 2 when the store
+ * cannot be read. */
+int dc_cli_audit_verify(const char *db, const char *archive);
+
 #endif

@@ -1,7 +1,8 @@
-/* store.c - `deconflict store stats`: the live store's size by kind, its oldest rows, the archive
- * and the rate of growth */
+/* store.c - `deconflict store stats|backup|restore`: the live store's size by kind, its oldest
+ * rows, the archive and the rate of growth; a backup while it serves; a verified restore */
 #include "cli.h"
 #include "deconflict/store.h"
+#include "deconflict/store_check.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -9,13 +10,26 @@
 
 static const char help[] =
     "usage: deconflict store stats --db FILE [--archive DIR]\n"
+    "       deconflict store backup DB OUT\n"
+    "       deconflict store restore BACKUP DB [--archive DIR]\n"
     "\n"
     "stats  the live store's size by kind (pages of its tables and indexes), its rows\n"
     "       and the oldest one kept of each kind; the archive's segments (--archive,\n"
     "       default FILE.archive), their bytes and rows; how fast the store and the\n"
     "       archive grew over the last minute, hour and day, from the sizes the server\n"
     "       notes every minute. Reads every page of the store: seconds for gigabytes;\n"
-    "       the server keeps serving meanwhile.\n";
+    "       the server keeps serving meanwhile.\n"
+    "backup a consistent copy of the store DB at OUT (SQLite's online backup API: the\n"
+    "       server keeps serving and writing meanwhile), checked with integrity_check,\n"
+    "       mode 0600, put in place by rename; its signing key beside it (OUT.key) and\n"
+    "       its head (OUT.head). Never overwrites OUT. The archive (DB.archive) is not\n"
+    "       copied: it is append-only, copy its files as they are.\n"
+    "restore the store at DB replaced by BACKUP: BACKUP is copied beside DB, checked\n"
+    "       (integrity_check, and its head if it has one), its audit chain verified\n"
+    "       with the archive (audit verify), and only then renamed over DB, with its\n"
+    "       signing key and a head file naming its last record. Refused while a\n"
+    "       server has DB open. Says how many published records the restore gives up.\n"
+    "Exit 0 done, 1 refused (the reason on standard error), 2 bad usage.\n";
 
 static void size_text(double bytes, char *out, size_t size)
 {
@@ -141,9 +155,67 @@ static int stats(const char *db, const char *archive)
     return 0;
 }
 
+static int backup(const char *db, const char *out)
+{
+    dc_error err;
+    int64_t last = 0;
+    if (dc_store_backup(db, out, &last, &err) != DC_OK) {
+        fprintf(stderr, "deconflict store backup: %s\n", err.message);
+        return 1;
+    }
+    printf("backup of %s at %s: integrity_check ok, audit records to %lld\n", db, out,
+           (long long)last);
+    return 0;
+}
+
+static int restore(const char *backup_path, const char *db, const char *archive)
+{
+    char staged[4096], dir[4096];
+    dc_error err;
+    snprintf(staged, sizeof staged, "%s.restoring", db);
+    if (archive != NULL)
+        snprintf(dir, sizeof dir, "%s", archive);
+    else
+        snprintf(dir, sizeof dir, "%s.archive", db);
+    if (dc_store_restore_stage(backup_path, staged, &err) != DC_OK) {
+        fprintf(stderr, "deconflict store restore: %s: nothing changed\n", err.message);
+        return 1;
+    }
+    /* the chain as `audit verify` walks it, with the archive the restored store will serve */
+    int verified = dc_cli_audit_verify(staged, dir);
+    if (verified != 0) {
+        fprintf(stderr, "deconflict store restore: %s does not verify (above): nothing changed\n",
+                backup_path);
+        char path[4200];
+        static const char *const suffixes[] = {"", "-wal", "-shm", ".key"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+            snprintf(path, sizeof path, "%s%s", staged, suffixes[i]);
+            remove(path);
+        }
+        return 1;
+    }
+    int64_t previous = 0, restored = 0;
+    dc_status rc = dc_store_restore_install(staged, backup_path, db, &previous, &restored, &err);
+    char key[4200];
+    snprintf(key, sizeof key, "%s.key", staged);
+    remove(key);
+    if (rc != DC_OK) {
+        fprintf(stderr, "deconflict store restore: %s: nothing changed\n", err.message);
+        return 1;
+    }
+    printf("restored %s from %s: audit records to %lld", db, backup_path, (long long)restored);
+    if (previous > restored)
+        printf("; the replaced store had published records to %lld: %lld given up\n",
+               (long long)previous, (long long)(previous - restored));
+    else
+        printf("\n");
+    return 0;
+}
+
 int dc_cli_store(int argc, char **argv)
 {
-    const char *db = NULL, *archive = NULL;
+    const char *db = NULL, *archive = NULL, *positional[2] = {NULL, NULL};
+    size_t positionals = 0;
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -153,12 +225,18 @@ int dc_cli_store(int argc, char **argv)
             db = argv[++i];
         else if (strcmp(argv[i], "--archive") == 0 && i + 1 < argc)
             archive = argv[++i];
+        else if (argv[i][0] != '-' && positionals < 2)
+            positional[positionals++] = argv[i];
         else {
             fprintf(stderr, "deconflict store: unexpected '%s'\n%s", argv[i], help);
             return 2;
         }
     }
-    if (strcmp(argv[1], "stats") != 0 || db == NULL) {
+    if (strcmp(argv[1], "backup") == 0 && positionals == 2 && db == NULL)
+        return backup(positional[0], positional[1]);
+    if (strcmp(argv[1], "restore") == 0 && positionals == 2 && db == NULL)
+        return restore(positional[0], positional[1], archive);
+    if (strcmp(argv[1], "stats") != 0 || db == NULL || positionals > 0) {
         fputs(help, stderr);
         return 2;
     }

@@ -457,14 +457,15 @@ dc_status dc_archive_write(dc_archive_batch *b, const char *dir, int closing, dc
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "cannot compress the batch");
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, b->state.file);
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         dc_free(gz);
         return dc_error_set(err, DC_STORE, "archive", DC_NO_POSITION, "cannot create %s: %s", dir,
                             strerror(errno));
     }
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    /* the archive holds what the store held: as private, whatever the umask (files.c) */
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
     struct stat st;
-    rc = fd >= 0 && fstat(fd, &st) == 0 ? DC_OK : DC_STORE;
+    rc = fd >= 0 && fstat(fd, &st) == 0 && fchmod(fd, 0600) == 0 ? DC_OK : DC_STORE;
     if (rc != DC_OK)
         dc_error_set(err, DC_STORE, "archive", DC_NO_POSITION, "cannot open %s: %s", path,
                      strerror(errno));

@@ -93,16 +93,16 @@ def free_port():
 class Server:
     """One deconflictd with its own store in a temporary directory."""
 
-    def __init__(self, extra_args=(), keep_dir=None):
+    def __init__(self, extra_args=(), keep_dir=None, umask=None, db=None):
         self.dir = keep_dir or tempfile.mkdtemp(prefix="dc-it-")
-        self.db = os.path.join(self.dir, "deconflict.db")
+        self.db = db or os.path.join(self.dir, "deconflict.db")
         self.port = free_port()
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [SERVER, "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
              "--operator-key-file", os.path.join(self.dir, "operator.key"), *extra_args],
-            stdout=self.log, stderr=self.log)
+            stdout=self.log, stderr=self.log, **({} if umask is None else {"umask": umask}))
         deadline = time.time() + 20
         while True:
             try:
@@ -162,8 +162,38 @@ class Server:
         if code != 0 or sanitizer_report(log):
             raise RuntimeError(f"deconflictd exited {code}:\n{log[-4000:]}")
 
+    def kill(self):
+        """SIGKILL, as a power cut would stop it: nothing flushed, nothing checkpointed."""
+        self.proc.kill()
+        self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def start_once(db, operator_key, extra_args=(), timeout=120):
+    """Start deconflictd on `db` and see what it does: ("served", log) once it answers (it is then
+    stopped cleanly), or (exit code, log) when it refuses to start."""
+    port = free_port()
+    proc = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--db", db, "--operator-key-file",
+                             operator_key, *extra_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + timeout
+    while proc.poll() is None and time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/v1/health")
+            if conn.getresponse().status == 200:
+                proc.send_signal(signal.SIGTERM)
+                log = proc.communicate(timeout=30)[0].decode("utf-8", "replace")
+                return "served", log
+        except OSError:
+            time.sleep(0.05)
+    if proc.poll() is None:
+        proc.kill()
+    log = proc.communicate()[0].decode("utf-8", "replace")
+    return proc.returncode, log
 
 
 def cli(*args):
