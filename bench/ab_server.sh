@@ -18,14 +18,18 @@ for round in 1 2 3; do
       unlimited=(--rate-writes 1e8/1e8 --rate-messages 1e8/1e8 --rate-reports 1e8/1e8)
     fi
     rm -f "$work"/db*
-    key=$("$build/bench/bench_seed" "$work/db" 1000)
+    # each build seeds its own store (their schemas and key files may differ)
+    seed="$(dirname "$server")/bench/bench_seed"
+    [ -x "$seed" ] || seed="$build/bench/bench_seed"
+    key=$("$seed" "$work/db" 1000)
     "$server" --listen "127.0.0.1:$port" --db "$work/db" --operator-key-file "$work/op.key" --quiet "${unlimited[@]}" 2>/dev/null &
     pid=$!
     for _ in $(seq 50); do curl -sf "127.0.0.1:$port/v1/health" >/dev/null && break; sleep 0.1; done
     get=$(DC_KEY=$key DC_INTENTS=1000 wrk -t2 -c16 -d5s -s "$here/wrk/get.lua" "http://127.0.0.1:$port" | grep -oE "[0-9]+ req/s")
     load=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" \
            "127.0.0.1:$port/v1/parties" -d '{"name":"load"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
-    put=$(DC_KEY=$load wrk -t2 -c16 -d5s -s "$here/wrk/put.lua" "http://127.0.0.1:$port" | grep -oE "[0-9]+ req/s")
+    put_out=$(DC_KEY=$load wrk -t2 -c16 -d5s -s "$here/wrk/put.lua" "http://127.0.0.1:$port")
+    put="$(grep -oE "[0-9]+ req/s" <<<"$put_out") ($(grep -oE "[0-9]+ written" <<<"$put_out"))"
     echo "round $round $(basename "$server"): GET $get, PUT $put"
     kill -TERM $pid; wait $pid || true
   done
