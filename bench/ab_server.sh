@@ -14,7 +14,7 @@ for round in 1 2 3; do
   for server in "$a" "$b"; do
     # throughput, not the fair-use buckets: a build that has them gets buckets the load never reaches
     unlimited=()
-    if "$server" --help 2>&1 | grep -q -- --rate-writes; then
+    if grep -q -- --rate-writes <<<"$("$server" --help 2>&1 || true)"; then
       unlimited=(--rate-writes 1e8/1e8 --rate-messages 1e8/1e8 --rate-reports 1e8/1e8)
     fi
     rm -f "$work"/db*
@@ -29,7 +29,7 @@ for round in 1 2 3; do
     load=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" \
            "127.0.0.1:$port/v1/parties" -d '{"name":"load"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
     put_out=$(DC_KEY=$load wrk -t2 -c16 -d5s -s "$here/wrk/put.lua" "http://127.0.0.1:$port")
-    put="$(grep -oE "[0-9]+ req/s" <<<"$put_out") ($(grep -oE "[0-9]+ written" <<<"$put_out"))"
+    put="$(grep -oE "[0-9]+ req/s" <<<"$put_out") ($(grep -oE "statuses: .*|Socket errors.*|Non-2xx.*" <<<"$put_out" | tr "\n" " "))"
     echo "round $round $(basename "$server"): GET $get, PUT $put"
     kill -TERM $pid; wait $pid || true
   done
