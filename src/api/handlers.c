@@ -223,6 +223,11 @@ static int admit_submission(dc_api *api, const dc_submission *sub, dc_object *o,
     }
     int64_t current = *have_existing ? existing->object.version : 0;
     char detail[256];
+    if (*have_existing && existing->object.emergency != DC_EMERGENCY_NONE) {
+        dc_api_problem(res, 409, DC_CONFLICT, NULL,
+                       "this id names an emergency: renew or end it under /v1/emergencies");
+        goto refused;
+    }
     if ((*have_existing && (!sub->has_version || sub->version != current)) ||
         (!*have_existing && sub->has_version && sub->version != 0)) {
         snprintf(detail, sizeof detail,
@@ -555,6 +560,9 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     }
     if (rc == DC_OK && through_grant)
         rc = audit_read(api, req->party.name, &r);
+    json_t *body = rc == DC_OK ? json_loads(r.body, 0, NULL) : NULL;
+    if (rc == DC_OK)
+        dc__api_emergency_overlay(api, &r, body);
     if (rc == DC_NOT_FOUND || rc == DC_OK) {
         if (dc_store_commit(api->store) != DC_OK)
             rc = DC_STORE;
@@ -563,7 +571,8 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     }
     if (rc == DC_OK) {
         res->status = 200;
-        res->json = json_loads(r.body, 0, NULL);
+        res->json = body;
+        body = NULL;
         dc_record_clear(&r);
     } else if (rc == DC_NOT_FOUND) {
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such object");
@@ -572,6 +581,7 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             dc_record_clear(&r);
         store_failure(res);
     }
+    json_decref(body);
 }
 
 static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind,
@@ -642,7 +652,9 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
         if (strcmp(r->object.owner, req->party.name) != 0 &&
             dc_store_grant_exists(api->store, r->object.owner, req->party.name, kind) == DC_OK)
             rc = audit_read(api, req->party.name, r);
-        json_array_append_new(items, json_loads(r->body, 0, NULL));
+        json_t *body = json_loads(r->body, 0, NULL);
+        dc__api_emergency_overlay(api, r, body);
+        json_array_append_new(items, body);
     }
     if (dc_store_finish(api->store, rc) != DC_OK) {
         json_decref(items);
@@ -1153,6 +1165,7 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
         n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
                               dc_kind_name((dc_object_kind)k), (long long)counts[k]);
     n += dc__api_storage_metrics(api, text + n, cap - n);
+    n += dc__api_emergency_metrics(api, text + n, cap - n);
     res->status = 200;
     res->text = text;
     res->content_type = "text/plain; version=0.0.4";
@@ -1808,6 +1821,8 @@ static void serve_route(dc_api *api, const struct route *r, const dc_api_request
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     const char *p = req->path, *m = req->method;
+    if (dc__api_emergency_route(api, req, res))
+        return;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (route_matches(routes[i].path, p)) {
             serve_route(api, &routes[i], req, res);
