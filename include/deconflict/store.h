@@ -322,7 +322,7 @@ dc_status dc_store_party_set_emergency(dc_store *store, const char *name, double
 typedef struct dc_emergency {
     char owner[DC_ID_MAX], id[DC_ID_MAX];
     dc_emergency_kind kind;
-    int active; /* 0 once ended, withdrawn or expired */
+    int active;     /* 0 once ended, withdrawn or expired */
     char state[12]; /* "active", "ended", "expired" */
     dc_time_us declared, expires;
     int64_t validity_s, renewals;
@@ -370,8 +370,7 @@ dc_status dc_store_suspended_by(dc_store *store, const char *hazard_owner, const
 
 /* Add n to the party's count of `what` ("declared", "renewed", "suspended", "ended",
  * "expired", "refused"). DC_OK, DC_STORE. */
-dc_status dc_store_emergency_count(dc_store *store, const char *party, const char *what,
-                                   int64_t n);
+dc_status dc_store_emergency_count(dc_store *store, const char *party, const char *what, int64_t n);
 /* Calls `each` for every count, by party then what (`party` NULL: every party). DC_OK,
  * DC_STORE. */
 dc_status dc_store_emergency_counts(dc_store *store, const char *party,

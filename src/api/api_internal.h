@@ -118,7 +118,7 @@ struct dc_api {
      * most this long ago (half the alerts' retention, at most 10 min: the archive keeps a
      * first alert until its episode can no longer refer to it) */
     dc_time_us alert_episode_us;
-    struct dc_api_storage *storage; /* the archiver and the store's figures (storage.c) */
+    struct dc_api_storage *storage;     /* the archiver and the store's figures (storage.c) */
     struct dc_api_emergency *emergency; /* the expiry of emergencies (emergency.c) */
 };
 

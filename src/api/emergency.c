@@ -147,7 +147,8 @@ static int take_declaration(json_t *root, struct declaration *d, dc_api_response
     }
     json_t *crew = json_object_get(root, "last_known_position");
     if (crew != NULL) {
-        json_t *pos = json_object_get(crew, "position"), *radius = json_object_get(crew, "radius_m");
+        json_t *pos = json_object_get(crew, "position"),
+               *radius = json_object_get(crew, "radius_m");
         dc_coord_info info;
         dc_error err;
         if (!json_is_object(crew) || json_object_size(crew) != (radius != NULL ? 2u : 1u) ||
@@ -193,8 +194,8 @@ static void span_of(const dc_object *o, dc_time_us *t0, dc_time_us *t1)
 
 /* The emergency's volumes grown by `distance_m` sideways, every altitude, from `from` (or their
  * own start, if earlier) to their end: what "near" means. */
-static dc_status near_volumes(dc_geom *geom, const dc_object *o, double distance_m,
-                              dc_time_us from, dc_volume **out)
+static dc_status near_volumes(dc_geom *geom, const dc_object *o, double distance_m, dc_time_us from,
+                              dc_volume **out)
 {
     dc_volume *v = dc_calloc(o->volume_count, sizeof *v);
     if (v == NULL)
@@ -206,9 +207,8 @@ static dc_status near_volumes(dc_geom *geom, const dc_object *o, double distance
         dc_time_us t0 = e->time_start < from ? e->time_start : from;
         if (e->outline == DC_OUTLINE_CIRCLE || distance_m <= 0) {
             rc = e->outline == DC_OUTLINE_CIRCLE
-                     ? dc_volume_init_circle(e->center, e->radius_m + distance_m,
-                                             DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0,
-                                             e->time_end, &v[i], &err)
+                     ? dc_volume_init_circle(e->center, e->radius_m + distance_m, DC_ALTITUDE_MIN_M,
+                                             DC_ALTITUDE_MAX_M, t0, e->time_end, &v[i], &err)
                      : dc_volume_copy(e, &v[i]);
         } else {
             rc = dc_volume_buffer(geom, e, distance_m, &v[i], &err);
@@ -304,8 +304,8 @@ static dc_status parties_near(dc_api *api, dc_geom *geom, const dc_object *o,
         for (size_t i = 0; rc == DC_OK && !hit && i < o->volume_count; i++)
             for (size_t j = 0; rc == DC_OK && !hit && j < c->volume_count; j++)
                 rc = dc_volume_conflicts(geom, &near[i], &c->volumes[j], &hit);
-        for (size_t j = 0; rc == DC_OK && crew != NULL && c->kind == DC_KIND_HAZARD &&
-                           !crew_hit && j < c->volume_count;
+        for (size_t j = 0; rc == DC_OK && crew != NULL && c->kind == DC_KIND_HAZARD && !crew_hit &&
+                           j < c->volume_count;
              j++)
             rc = dc_volume_conflicts(geom, &crew_near, &c->volumes[j], &crew_hit);
         if (rc == DC_OK && (hit || crew_hit))
@@ -337,11 +337,11 @@ static json_t *emergency_json(const dc_emergency *e)
     char declared[40], expires[40];
     time_text(e->declared, declared);
     time_text(e->expires, expires);
-    json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:f}", "id", e->id, "party", e->owner,
-                          "kind", dc_emergency_name(e->kind), "state", e->active ? "active" : e->state,
-                          "declared", declared, "expires", expires, "validity_s",
-                          (json_int_t)e->validity_s, "renewals", (json_int_t)e->renewals,
-                          "alert_distance_m", e->alert_distance_m);
+    json_t *j =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:f}", "id", e->id, "party", e->owner, "kind",
+                  dc_emergency_name(e->kind), "state", e->active ? "active" : e->state, "declared",
+                  declared, "expires", expires, "validity_s", (json_int_t)e->validity_s, "renewals",
+                  (json_int_t)e->renewals, "alert_distance_m", e->alert_distance_m);
     if (e->has_crew)
         json_object_set_new(j, "last_known_position",
                             json_pack("{s:f,s:f,s:f}", "lat", e->crew.lat, "lng", e->crew.lon,
@@ -349,11 +349,31 @@ static json_t *emergency_json(const dc_emergency *e)
     return j;
 }
 
+/* The emergency's outlines as a GeoJSON MultiPolygon (a circle as a 64-gon around it). */
+static json_t *area_geojson(const dc_object *o)
+{
+    json_t *polys = json_array();
+    for (size_t k = 0; k < o->volume_count; k++) {
+        const dc_volume *v = &o->volumes[k];
+        json_t *ring = json_array();
+        size_t n = v->outline == DC_OUTLINE_CIRCLE ? 64 : v->vertex_count;
+        for (size_t i = 0; i <= n; i++) {
+            dc_point p = v->outline == DC_OUTLINE_POLYGON ? v->vertices[i % n] : v->center;
+            if (v->outline == DC_OUTLINE_CIRCLE)
+                dc_geodesic_direct(v->center, 360.0 * (double)(i % n) / (double)n,
+                                   v->radius_m / cos(M_PI / 64), &p, NULL);
+            json_array_append_new(
+                ring, json_pack("[f,f]", round(p.lon * 1e7) / 1e7, round(p.lat * 1e7) / 1e7));
+        }
+        json_array_append_new(polys, json_pack("[o]", ring));
+    }
+    return json_pack("{s:s,s:o}", "type", "MultiPolygon", "coordinates", polys);
+}
+
 /* The alert every nearby party reads: who declared what, where and when. The crew's exact
  * position only to those whose hazards or aircraft are near it (they are the ones who could hit
  * it); never who else was told. */
-static json_t *emergency_alert(const dc_emergency *e, const dc_object *o, int crew,
-                               dc_time_us now)
+static json_t *emergency_alert(const dc_emergency *e, const dc_object *o, int crew, dc_time_us now)
 {
     char t[40], t0[40], t1[40], exp[40];
     dc_time_us s0, s1;
@@ -362,13 +382,13 @@ static json_t *emergency_alert(const dc_emergency *e, const dc_object *o, int cr
     time_text(s0, t0);
     time_text(s1, t1);
     time_text(e->expires, exp);
-    json_t *area = dc_api_overlap_geojson(&(dc_overlap){o->volume_count, (dc_volume *)o->volumes});
-    json_t *a = json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s},s:o*,s:s,s:s,s:s,s:f,s:s}", "kind",
-                          "emergency", "level", "emergency", "time", t, "emergency", "party",
-                          e->owner, "id", e->id, "kind", dc_emergency_name(e->kind), "area", area,
-                          "time_start", t0, "time_end", t1, "expires", exp, "alert_distance_m",
-                          e->alert_distance_m, "action",
-                          "hold fire and keep clear of the area; a notice follows when it ends");
+    json_t *area = area_geojson(o);
+    json_t *a =
+        json_pack("{s:s,s:s,s:s,s:{s:s,s:s,s:s},s:o*,s:s,s:s,s:s,s:f,s:s}", "kind", "emergency",
+                  "level", "emergency", "time", t, "emergency", "party", e->owner, "id", e->id,
+                  "kind", dc_emergency_name(e->kind), "area", area, "time_start", t0, "time_end",
+                  t1, "expires", exp, "alert_distance_m", e->alert_distance_m, "action",
+                  "hold fire and keep clear of the area; a notice follows when it ends");
     if (crew && e->has_crew)
         json_object_set_new(a, "last_known_position",
                             json_pack("{s:f,s:f,s:f}", "lat", e->crew.lat, "lng", e->crew.lon,
@@ -414,8 +434,8 @@ static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const ch
         if (rc == DC_OK)
             rc = dc_api_audit(api, "server", "hazard.suspend", ref, h->owner,
                               json_pack("{s:s,s:s,s:s,s:s}", "emergency", emergency_ref,
-                                        "previous_state", dc_state_name(h->state), "time_start",
-                                        t0, "time_end", t1),
+                                        "previous_state", dc_state_name(h->state), "time_start", t0,
+                                        "time_end", t1),
                               NULL);
         if (rc == DC_OK)
             rc = dc_store_emergency_count(api->store, declarer, "suspended", 1);
@@ -521,14 +541,18 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         return;
     }
     char *rest = json_dumps(r.root, JSON_COMPACT);
-    dc_status rc = rest ? dc_api_decode_submission(r.geom, DC_KIND_INTENT, rest, strlen(rest),
-                                                   &r.sub, &err)
-                        : DC_NOMEM;
+    dc_status rc =
+        rest ? dc_api_decode_submission(r.geom, DC_KIND_INTENT, rest, strlen(rest), &r.sub, &err)
+             : DC_NOMEM;
     free(rest);
     r.have_sub = rc == DC_OK;
     if (rc != DC_OK) {
-        dc_api_problem(res, rc == DC_NOMEM ? 500 : rc == DC_LIMIT ? 422 : 400, rc,
-                       err.field[0] ? err.field : NULL, rc == DC_NOMEM ? "out of memory" : err.message);
+        dc_api_problem(res,
+                       rc == DC_NOMEM   ? 500
+                       : rc == DC_LIMIT ? 422
+                                        : 400,
+                       rc, err.field[0] ? err.field : NULL,
+                       rc == DC_NOMEM ? "out of memory" : err.message);
         declare_run_clear(&r);
         return;
     }
@@ -598,8 +622,8 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         if (km2 > p.emergency_area_km2) {
             char pointer[32];
             snprintf(pointer, sizeof pointer, "/volumes/%zu", i);
-            snprintf(detail, sizeof detail, "volume %zu covers %.1f km2; your grant is %.1f km2",
-                     i, km2, p.emergency_area_km2);
+            snprintf(detail, sizeof detail, "volume %zu covers %.1f km2; your grant is %.1f km2", i,
+                     km2, p.emergency_area_km2);
             refuse_grant(api, o->owner, res, r.sub.route ? "/route" : pointer, detail);
             declare_run_clear(&r);
             return;
@@ -656,8 +680,7 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         rc = write_object(api, &crew_site, site_body, have_site ? &existing_site : NULL, now);
         json_decref(site_body);
     } else if (rc == DC_OK && have_site) {
-        rc = dc_store_object_set_state(api->store, DC_KIND_SITE, o->owner, id, DC_STATE_ENDED,
-                                       now);
+        rc = dc_store_object_set_state(api->store, DC_KIND_SITE, o->owner, id, DC_STATE_ENDED, now);
     }
     dc_emergency e;
     memset(&e, 0, sizeof e);
@@ -734,9 +757,9 @@ static int released(void *ctx, const char *owner, const char *id)
     char ref[192], t[40];
     dc_object_ref(DC_KIND_HAZARD, owner, id, ref, sizeof ref);
     time_text(r->now, t);
-    json_t *notice = json_pack("{s:{s:s,s:s},s:s,s:s,s:s,s:s}", "object", "kind", "hazard", "id",
-                               id, "action", "released", "reason", "emergency", "why", r->why,
-                               "time", t);
+    json_t *notice =
+        json_pack("{s:{s:s,s:s},s:s,s:s,s:s,s:s}", "object", "kind", "hazard", "id", id, "action",
+                  "released", "reason", "emergency", "why", r->why, "time", t);
     char *text = json_dumps(notice, JSON_COMPACT);
     int64_t nid = 0;
     r->rc = text ? dc_store_inbox_add(r->api->store, DC_INBOX_NOTICES, owner, text, r->now, &nid)
@@ -758,8 +781,8 @@ static dc_status end_in_transaction(dc_api *api, dc_emergency *e, const char *ac
 {
     char ref[192];
     dc_object_ref(DC_KIND_INTENT, e->owner, e->id, ref, sizeof ref);
-    dc_status rc = dc_store_object_set_state(api->store, DC_KIND_INTENT, e->owner, e->id,
-                                             DC_STATE_ENDED, now);
+    dc_status rc =
+        dc_store_object_set_state(api->store, DC_KIND_INTENT, e->owner, e->id, DC_STATE_ENDED, now);
     if (rc == DC_NOT_FOUND)
         rc = DC_OK; /* deleted as an intent: the declaration still ends */
     if (rc == DC_OK && e->has_crew) {
@@ -833,8 +856,8 @@ static void renew_emergency(dc_api *api, const dc_api_request *req, dc_api_respo
     char id[DC_ID_MAX];
     if (id_in_path(req, id, res) != 0)
         return;
-    json_t *root = req->body_length > 0 ? json_loadb(req->body, req->body_length, 0, NULL)
-                                        : json_object();
+    json_t *root =
+        req->body_length > 0 ? json_loadb(req->body, req->body_length, 0, NULL) : json_object();
     json_t *validity = json_object_get(root, "validity_s");
     if (!json_is_object(root) || json_object_size(root) > (validity != NULL ? 1u : 0u) ||
         (validity != NULL && !json_is_integer(validity))) {
@@ -991,9 +1014,9 @@ static void set_party_emergency(dc_api *api, const dc_api_request *req, dc_api_r
            *validity = json_object_get(root, "max_validity_s");
     if (!json_is_object(root) || json_object_size(root) != 2 || !json_is_number(area) ||
         !json_is_integer(validity)) {
+        const char *pointer = !json_is_number(area) ? "/max_area_km2" : "/max_validity_s";
         json_decref(root);
-        dc_api_problem(res, 400, DC_INVALID, !json_is_number(area) ? "/max_area_km2"
-                                                                   : "/max_validity_s",
+        dc_api_problem(res, 400, DC_INVALID, pointer,
                        "{\"max_area_km2\": km2, \"max_validity_s\": whole seconds} (0 and 0: "
                        "none)");
         return;
@@ -1009,8 +1032,7 @@ static void set_party_emergency(dc_api *api, const dc_api_request *req, dc_api_r
     } else if (rc == DC_RANGE || rc == DC_INVALID) {
         char pointer[40];
         snprintf(pointer, sizeof pointer, "/%s", err.field);
-        dc_api_problem(res, 400, rc, strcmp(err.field, "name") == 0 ? NULL : pointer,
-                       err.message);
+        dc_api_problem(res, 400, rc, strcmp(err.field, "name") == 0 ? NULL : pointer, err.message);
     } else if (rc != DC_OK) {
         dc_api_problem(res, 500, rc, NULL, err.message);
     } else {
@@ -1080,14 +1102,17 @@ int dc__api_emergency_route(dc_api *api, const dc_api_request *req, dc_api_respo
     return 1;
 }
 
-/* A reader sees a suspended hazard as the store holds it: the body as its owner wrote it, the
- * state typed apart. */
+/* A reader sees an intent or hazard as the store holds it: the body as its owner wrote it, the
+ * state typed apart (and for a suspended hazard, which emergencies hold it). */
 void dc__api_emergency_overlay(dc_api *api, const dc_record *r, json_t *body)
 {
-    if (body == NULL || r->object.state != DC_STATE_SUSPENDED)
+    if (body == NULL || r->object.kind == DC_KIND_ZONE || r->object.kind == DC_KIND_SITE)
+        return;
+    /* typed changes (suspended, released, an emergency ended) are not written into the body */
+    json_object_set_new(body, "state", json_string(dc_state_name(r->object.state)));
+    if (r->object.state != DC_STATE_SUSPENDED)
         return;
     char by[512];
-    json_object_set_new(body, "state", json_string("suspended"));
     if (dc_store_suspended_by(api->store, r->object.owner, r->object.id, by, sizeof by) == DC_OK)
         json_object_set_new(body, "suspended_by", json_string(by));
 }

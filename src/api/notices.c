@@ -226,9 +226,9 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
     if (rc != DC_OK)
         return rc;
     const char *action = c->resolution == DC_RESOLUTION_OTHER_REPLANS ? "replan"
-                         : c->resolution == DC_RESOLUTION_HOLDS      ? "hold"
-                         : c->resolution == DC_RESOLUTION_TOLD       ? "emergency_declared"
-                                                                     : "conflict_accepted_by_counterpart";
+                         : c->resolution == DC_RESOLUTION_HOLDS       ? "hold"
+                         : c->resolution == DC_RESOLUTION_TOLD        ? "emergency_declared"
+                                                               : "conflict_accepted_by_counterpart";
     json_t *theirs = notice_head(other, o->owner, o->kind, action, dc_reason_name(c->reason));
     if (o->emergency != DC_EMERGENCY_NONE) {
         json_object_set_new(theirs, "emergency", json_string(dc_emergency_name(o->emergency)));

@@ -1148,7 +1148,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         pthread_join(hub.heartbeat, NULL);
     }
     dc__api_emergency_stop(&s->api); /* likewise */
-    dc__api_storage_stop(&s->api); /* its pass in flight ends before the store closes */
+    dc__api_storage_stop(&s->api);   /* its pass in flight ends before the store closes */
     dc_monitor_free(s->api.monitor);
     pthread_mutex_destroy(&s->api.monitor_lock);
     pthread_mutex_destroy(&hub.lock);

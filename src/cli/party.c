@@ -1,6 +1,6 @@
-/* party.c - `deconflict party create|rotate|revoke|ceiling|emergency|show`: the operator's party management
- * on the store file, as `deconflict audit` works on it (a running server sees each change at its
- * next request) */
+/* party.c - `deconflict party create|rotate|revoke|ceiling|emergency|show`: the operator's party
+ * management on the store file, as `deconflict audit` works on it (a running server sees each
+ * change at its next request) */
 #include "cli.h"
 #include "deconflict/party_admin.h"
 
@@ -193,9 +193,9 @@ int dc_cli_party(int argc, char **argv)
         fprintf(stderr, "deconflict party: %s\n", err.message);
         return 2;
     }
-    int status = strcmp(command, "show") == 0 ? show(store, name)
-                                              : change(store, command, name, notation, ceiling,
-                                                       area_km2, validity_s);
+    int status = strcmp(command, "show") == 0
+                     ? show(store, name)
+                     : change(store, command, name, notation, ceiling, area_km2, validity_s);
     dc_store_close(store);
     return status;
 }

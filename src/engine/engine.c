@@ -6,14 +6,13 @@
 #include <string.h>
 
 static const char *const kind_names[] = {"intent", "hazard", "zone", "site"};
-static const char *const state_names[] = {"proposed", "accepted",  "activated",
-                                          "ended",    "withdrawn", "nonconforming",
-                                          "suspended"};
+static const char *const state_names[] = {"proposed",  "accepted",      "activated", "ended",
+                                          "withdrawn", "nonconforming", "suspended"};
 static const char *const resolution_names[] = {"blocks", "accepted", "other_replans",
                                                "own",    "holds",    "told"};
 static const char *const reason_names[] = {
-    "zone", "higher_priority", "equal_priority", "lower_priority", "own", "protected_site",
-    "emergency"};
+    "zone", "higher_priority", "equal_priority", "lower_priority",
+    "own",  "protected_site",  "emergency"};
 static const char *const emergency_names[] = {"", "search_and_rescue", "medical_evacuation",
                                               "aircraft_in_distress"};
 

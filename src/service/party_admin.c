@@ -243,8 +243,7 @@ dc_status dc_party_admin_set_emergency(dc_store *store,
                  "%.3f,\"max_validity_s\":%lld}}",
                  area_km2, (long long)validity_s, before.emergency_area_km2,
                  (long long)before.emergency_validity_s);
-        rc = record(store, secret_key, actor, "party.emergency_grant", name, detail,
-                    &out->receipt);
+        rc = record(store, secret_key, actor, "party.emergency_grant", name, detail, &out->receipt);
     }
     return end(store, rc, name, out, err);
 }

@@ -905,15 +905,14 @@ dc_status dc_store_object_put(dc_store *s, dc_record *r)
     sqlite3_stmt *st = NULL;
     if (rc == DC_OK)
         st = prepare(
-            s,
-            "INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"
-            " volumes, admitted, created, updated, volume_count, emergency)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"
-            " emergency = excluded.emergency,"
-            " state = excluded.state, priority = excluded.priority, public = excluded.public,"
-            " body = excluded.body, volumes = excluded.volumes, admitted = excluded.admitted,"
-            " updated = excluded.updated, volume_count = excluded.volume_count RETURNING row");
+            s, "INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"
+               " volumes, admitted, created, updated, volume_count, emergency)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+               " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"
+               " emergency = excluded.emergency,"
+               " state = excluded.state, priority = excluded.priority, public = excluded.public,"
+               " body = excluded.body, volumes = excluded.volumes, admitted = excluded.admitted,"
+               " updated = excluded.updated, volume_count = excluded.volume_count RETURNING row");
     if (rc == DC_OK && st == NULL)
         rc = DC_STORE;
     if (rc == DC_OK) {
@@ -2531,10 +2530,10 @@ static dc_status step_done(dc_store *s, sqlite3_stmt *st)
 
 dc_status dc_store_emergency_put(dc_store *s, const dc_emergency *e)
 {
-    sqlite3_stmt *st = prepare(
-        s, "INSERT OR REPLACE INTO emergencies(owner, id, kind, state, declared, expires,"
-           " validity_s, alert_distance_m, renewals, crew_lat, crew_lon, crew_radius_m)"
-           " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    sqlite3_stmt *st =
+        prepare(s, "INSERT OR REPLACE INTO emergencies(owner, id, kind, state, declared, expires,"
+                   " validity_s, alert_distance_m, renewals, crew_lat, crew_lon, crew_radius_m)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return DC_STORE;
     sqlite3_bind_text(st, 1, e->owner, -1, SQLITE_TRANSIENT);
@@ -2588,7 +2587,7 @@ dc_status dc_store_emergency_get(dc_store *s, const char *owner, const char *id,
     sqlite3_bind_text(st, 1, owner, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
     int step = sqlite3_step(st);
-    dc_status rc = step == SQLITE_ROW ? read_emergency(st, out)
+    dc_status rc = step == SQLITE_ROW    ? read_emergency(st, out)
                    : step == SQLITE_DONE ? DC_NOT_FOUND
                                          : DC_STORE;
     release(s, st);
@@ -2719,8 +2718,7 @@ dc_status dc_store_suspensions_release(dc_store *s, const char *emergency, dc_ti
     return rc;
 }
 
-dc_status dc_store_suspending(dc_store *s, int (*each)(void *ctx, const char *emergency),
-                              void *ctx)
+dc_status dc_store_suspending(dc_store *s, int (*each)(void *ctx, const char *emergency), void *ctx)
 {
     sqlite3_stmt *st = prepare(s, "SELECT DISTINCT emergency FROM suspensions ORDER BY emergency");
     if (st == NULL)
