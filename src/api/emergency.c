@@ -17,7 +17,7 @@
 #define CREW_RADIUS_MAX_M 5000.0
 #define CREW_CEILING_M 30000.0
 /* The expiry pass runs this often: an emergency ends at most this late past its validity. */
-#define EXPIRY_PERIOD_MS 500
+#define EXPIRY_PERIOD_MS 1000
 
 struct dc_api_emergency {
     pthread_t thread;
