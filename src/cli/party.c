@@ -119,7 +119,7 @@ static int change(dc_store *store, const char *command, const char *name, const 
         rc = dc_party_admin_revoke_key(store, secret_key, "operator", name, &r, &err);
     else if (strcmp(command, "emergency") == 0)
         rc = dc_party_admin_set_emergency(store, secret_key, "operator", name, area_km2,
-                                          (int64_t)validity_s, &r, &err);
+                                          (int64_t)fmin(validity_s, 1e12), &r, &err);
     else
         rc = dc_party_admin_set_ceiling(store, secret_key, "operator", name, ceiling, &r, &err);
     sodium_memzero(secret_key, sizeof secret_key);

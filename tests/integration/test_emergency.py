@@ -5,7 +5,7 @@ import datetime
 import json
 import time
 
-from harness import Results, Server, circle
+from harness import Results, Server, circle, cli
 
 r = Results("emergency")
 NOW = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
@@ -208,6 +208,20 @@ try:
     r.equal("/metrics is the operator's", 403, s.call("GET", "/metrics", ru)[0])
     r.equal("the operator lists every declaration", 7,
             len(s.call("GET", "/v1/emergencies", op)[2]["items"]))
+
+    # --- the operator's command line: the same grant, shown with the counts ---
+    out = cli("party", "emergency", "coalition", "--area-km2", "50", "--validity-s", "120", "--db", s.db)
+    r.check("deconflict party emergency grants", out.returncode == 0 and "at most 50 km2" in out.stdout, out.stdout + out.stderr)
+    out = cli("party", "emergency", "coalition", "--area-km2", "50", "--validity-s", "999999", "--db", s.db)
+    r.equal("past the longest validity is refused", 1, out.returncode)
+    out = cli("party", "emergency", "coalition", "--area-km2", "-1", "--validity-s", "60", "--db", s.db)
+    r.equal("a negative area is a usage error", 2, out.returncode)
+    out = cli("party", "show", "russia", "--db", s.db)
+    r.check("deconflict party show has Russia's counts", "emergencies declared by russia: 7" in out.stdout and
+            "emergencies refused by russia: 4" in out.stdout, out.stdout)
+    status, _, doc = s.call("PUT", "/v1/emergencies/co-1", co, dict(SAR, validity_s=120, volumes=[
+        circle(north(-40000), 3000, 0, 3000, T0, T1)]))
+    r.equal("the coalition, granted from the command line, declares", 201, status)
 finally:
     s.stop()
     s.cleanup()
