@@ -191,6 +191,29 @@ try:
     r.check("near, 15 km off, is alerted without it", len(near_alerts) == 1 and
             "last_known_position" not in near_alerts[0], near_alerts)
 
+    # --- a live track heading into the area: escalating alerts to its owner, never to the declarer ---
+    pilot = s.party("pilot")
+
+    def position(metres):
+        p = north(metres)
+        return f"{p['lat']:.6f}N {p['lng']:.6f}E"
+
+    def report(metres, dt):
+        when = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=30 - dt)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return {"aircraft": "P1", "time": when, "position": position(metres), "altitude": 1000,
+                "ground_speed": 100, "track": 0}
+
+    for k, metres in enumerate((-9000, -8000, -7000)):
+        r.equal(f"pilot's report {k}", 200, s.call("POST", "/v1/tracks", pilot, [report(metres, 10 * k)])[0])
+    got = [a for a in s.call("GET", "/v1/alerts", pilot)[2]["items"] if a["kind"] == "emergency_area"]
+    r.check("the pilot is told it is about to enter the emergency area", bool(got) and got[-1]["level"] in
+            ("advisory", "warning") and got[-1]["emergency"]["party"] == "russia", got)
+    r.equal("pilot's report inside", 200, s.call("POST", "/v1/tracks", pilot, [report(-1000, 29)])[0])
+    got = [a for a in s.call("GET", "/v1/alerts", pilot)[2]["items"] if a["kind"] == "emergency_area"]
+    r.check("inside it: incursion", any(a["level"] == "incursion" for a in got), got)
+    r.equal("Russia is told nothing of the pilot", [],
+            [a for a in s.call("GET", "/v1/alerts", ru)[2]["items"] if a.get("track", {}).get("party") == "pilot"])
+
     # --- visible to the operator: counts per party ---
     for i in range(3):
         s.call("PUT", f"/v1/emergencies/spam-{i}", ru, dict(SAR, validity_s=60))
