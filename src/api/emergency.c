@@ -412,6 +412,34 @@ static dc_status alert_near(dc_api *api, const struct near_set *near, const dc_e
     return rc;
 }
 
+/* Every change of a stored row is a "<kind>.put" with the row's digest (`deconflict audit verify`
+ * holds each row to its last one), also when only its typed state moved. */
+static dc_status audit_row(dc_api *api, const char *actor, dc_object_kind kind, const char *owner,
+                           const char *id, const char *recipients, const char *why)
+{
+    dc_record rec;
+    dc_status rc = dc_store_object_get(api->store, kind, owner, id, &rec);
+    if (rc == DC_NOT_FOUND)
+        return DC_OK;
+    if (rc != DC_OK)
+        return rc;
+    uint8_t digest[DC_HASH_BYTES];
+    char hex[2 * DC_HASH_BYTES + 1], ref[192], action[32];
+    rc = dc_store_object_digest(api->store, &rec, digest);
+    if (rc == DC_OK) {
+        dc_hex(digest, DC_HASH_BYTES, hex);
+        dc_object_ref(kind, owner, id, ref, sizeof ref);
+        snprintf(action, sizeof action, "%s.put", dc_kind_name(kind));
+        rc = dc_api_audit(api, actor, action, ref, recipients,
+                          json_pack("{s:I,s:s,s:s,s:s}", "version", (json_int_t)rec.object.version,
+                                    "state", dc_state_name(rec.object.state), "digest", hex, "why",
+                                    why),
+                          NULL);
+    }
+    dc_record_clear(&rec);
+    return rc;
+}
+
 /* Hold each hazard the engine says must: a typed state change, its suspension recorded, its
  * owner's notice sent by the disclosure (notices.c), a record of the change. */
 static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const char *emergency_ref,
@@ -437,6 +465,8 @@ static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const ch
                                         "previous_state", dc_state_name(h->state), "time_start", t0,
                                         "time_end", t1),
                               NULL);
+        if (rc == DC_OK)
+            rc = audit_row(api, "server", DC_KIND_HAZARD, h->owner, h->id, h->owner, "suspended");
         if (rc == DC_OK)
             rc = dc_store_emergency_count(api->store, declarer, "suspended", 1);
         ++*suspended;
@@ -696,6 +726,10 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     e.crew = d.crew;
     e.crew_radius_m = d.crew_radius_m;
     if (rc == DC_OK)
+        rc = audit_row(api, o->owner, DC_KIND_INTENT, o->owner, id, "", "declared");
+    if (rc == DC_OK && (d.has_crew || have_site))
+        rc = audit_row(api, o->owner, DC_KIND_SITE, o->owner, id, "", "declared");
+    if (rc == DC_OK)
         rc = dc_store_emergency_put(api->store, &e);
     if (rc == DC_OK)
         rc = alert_near(api, &r.near, &e, o, now);
@@ -767,6 +801,8 @@ static int released(void *ctx, const char *owner, const char *id)
     free(text);
     json_decref(notice);
     if (r->rc == DC_OK)
+        r->rc = audit_row(r->api, "server", DC_KIND_HAZARD, owner, id, owner, "released");
+    if (r->rc == DC_OK)
         r->rc = dc_api_audit(r->api, "server", "hazard.release", ref, owner,
                              json_pack("{s:s,s:s,s:I}", "emergency", r->emergency_ref, "why",
                                        r->why, "notice", (json_int_t)nid),
@@ -791,6 +827,10 @@ static dc_status end_in_transaction(dc_api *api, dc_emergency *e, const char *ac
         if (rc == DC_NOT_FOUND)
             rc = DC_OK;
     }
+    if (rc == DC_OK)
+        rc = audit_row(api, actor, DC_KIND_INTENT, e->owner, e->id, "", why);
+    if (rc == DC_OK && e->has_crew)
+        rc = audit_row(api, actor, DC_KIND_SITE, e->owner, e->id, "", why);
     struct release_run run = {api, ref, why, now, DC_OK};
     if (rc == DC_OK)
         rc = dc_store_suspensions_release(api->store, ref, now, released, &run);
@@ -1240,9 +1280,7 @@ static void *expiry_main(void *arg)
     struct dc_api_emergency *st = api->emergency;
     pthread_mutex_lock(&st->lock);
     while (!st->closing) {
-        pthread_mutex_unlock(&st->lock);
-        expiry_pass(api);
-        pthread_mutex_lock(&st->lock);
+        /* wait first: the server's start belongs to the archiver's first measurement */
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_nsec += EXPIRY_PERIOD_MS * 1000000L;
@@ -1250,6 +1288,11 @@ static void *expiry_main(void *arg)
         until.tv_nsec %= 1000000000L;
         if (!st->closing)
             pthread_cond_timedwait(&st->wake, &st->lock, &until);
+        if (st->closing)
+            break;
+        pthread_mutex_unlock(&st->lock);
+        expiry_pass(api);
+        pthread_mutex_lock(&st->lock);
     }
     pthread_mutex_unlock(&st->lock);
     return NULL;
