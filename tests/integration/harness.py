@@ -114,6 +114,24 @@ class Server:
         with open(os.path.join(self.dir, "operator.key")) as f:
             self.operator = f.read().strip()
         self.keys = {}
+        self._wait_first_measurement()
+
+    def _wait_first_measurement(self, timeout=10):
+        """The archiver notes the store's size once at start (storage.c), on its own thread and
+        maybe after the server answers: wait for it, so that a test's "nothing changed" snapshot
+        is not taken before it (a race every snapshot test had; a slow machine lost it)."""
+        import sqlite3
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+                n = con.execute("SELECT count(*) FROM size_samples").fetchone()[0]
+                con.close()
+                if n > 0:
+                    return
+            except sqlite3.Error:
+                pass
+            time.sleep(0.05)
 
     def call(self, method, path, key=None, body=None, raw=None, headers=None):
         """Returns (status, headers dict, parsed JSON or text)."""
