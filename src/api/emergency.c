@@ -1217,6 +1217,7 @@ struct orphan {
     dc_api *api;
     dc_time_us now;
     dc_status rc;
+    int dry, found; /* dry: only find whether one is due */
 };
 
 /* A suspension whose emergency is no longer in force (its intent deleted or rewritten): the
@@ -1238,6 +1239,9 @@ static int release_orphan(void *ctx, const char *emergency_ref)
     }
     if (active && in_force)
         return 0;
+    o->found = 1;
+    if (o->dry)
+        return 1;
     struct release_run run = {o->api, emergency_ref, "ended", o->now, DC_OK};
     o->rc = dc_store_suspensions_release(o->api->store, emergency_ref, o->now, released, &run);
     if (o->rc == DC_OK)
@@ -1251,12 +1255,24 @@ static size_t expiry_pass(dc_api *api)
 {
     dc_time_us now = dc_api_now();
     struct due due = {0};
-    if (dc_store_begin(api->store, 1) != DC_OK)
+    /* most passes find nothing: they look under a read transaction, and take the write lock
+     * (which the archiver and every write wait for) only when something is due */
+    struct orphan look = {api, now, DC_OK, 1, 0};
+    if (dc_store_begin(api->store, 0) != DC_OK)
         return 0;
     dc_status rc = dc_store_emergencies(api->store, NULL, 1, now, collect_due, &due);
+    if (rc == DC_OK && due.count == 0)
+        rc = dc_store_suspending(api->store, release_orphan, &look);
+    dc_store_rollback(api->store);
+    int nothing = rc == DC_OK && due.count == 0 && !look.found;
+    dc_free(due.items);
+    memset(&due, 0, sizeof due);
+    if (nothing || dc_store_begin(api->store, 1) != DC_OK)
+        return 0;
+    rc = dc_store_emergencies(api->store, NULL, 1, now, collect_due, &due);
     for (size_t i = 0; rc == DC_OK && i < due.count; i++)
         rc = end_in_transaction(api, &due.items[i], "server", "expired", now, NULL);
-    struct orphan orphan = {api, now, DC_OK};
+    struct orphan orphan = {api, now, DC_OK, 0, 0};
     if (rc == DC_OK)
         rc = dc_store_suspending(api->store, release_orphan, &orphan);
     if (rc == DC_OK)

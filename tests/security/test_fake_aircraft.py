@@ -44,6 +44,7 @@ try:
     # bravo invents 121 aircraft in one batch, all around alpha's aircraft
     lat, lon = a1_at(t)
     fakes = [report(f"F{i}", t, lat + ((i % 11) - 5) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(121)]
+    first_batch = time.monotonic()
     status, _, doc = s.call("POST", "/v1/tracks", b, fakes)
     r.equal("the batch is answered", 200, status)
     r.equal("121 new aircraft are taken (the limit is 200 a minute)", (121, 0), (doc["accepted"], len(doc["flagged"])))
@@ -56,10 +57,13 @@ try:
             any(x["kind"] == "new_aircraft" and x["party"] == "bravo" and x["new_aircraft"] == 51 for x in op), str(op)[:300])
     more = [report(f"G{i}", t, lat - 0.2 - (i % 11) * 0.004, lon + ((i // 11) - 5) * 0.005) for i in range(100)]
     status, _, doc = s.call("POST", "/v1/tracks", b, more)
-    # 200 a minute, refilled as time passes: 79 left, and a few more for the seconds since
+    # 200 a minute, refilled as time passes: 79 left, and 3.3 more for each second since the
+    # first batch (a loaded machine makes those seconds many: the bound follows them)
+    refill = int((time.monotonic() - first_batch) * 200 / 60) + 1
     taken, refused = doc.get("accepted", 0), len(doc.get("flagged", []))
-    r.check("past 200 new aircraft a minute the rest are refused", taken + refused == 100 and 79 <= taken < 100 and refused > 0,
-            (taken, refused))
+    r.check("past 200 new aircraft a minute the rest are refused",
+            taken + refused == 100 and 79 <= taken <= 79 + refill and (refused > 0 or 79 + refill >= 100),
+            (taken, refused, refill))
     r.check("each refusal says why", all(f["reason"] == "too_many_new_aircraft" for f in doc["flagged"]), str(doc)[:300])
     who = cli("audit", "who-saw", "track/alpha/A1", "--db", s.db).stdout.strip().splitlines()[-1]
     r.check("who-saw on alpha's aircraft: not bravo, yet", "bravo" not in who, who)
