@@ -2,6 +2,7 @@
 """demo.py - start deconflictd under ./var, load the published scenarios through the HTTP API as the parties would,
 and tell the story: what was refused and why, what each party was told, the replay, where to look next."""
 import csv
+import datetime
 import hashlib
 import http.client
 import json
@@ -126,6 +127,40 @@ def reports_of(path):
     return out
 
 
+def show_rescue(rescue):
+    """The hour after the shoot-down: Russia's search and rescue over a coalition hazard."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    t0, t1 = now.strftime("%Y-%m-%dT%H:%M:%SZ"), (now + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    say(f"   the rescue ({rescue['note']}):")
+    g = rescue["grant"]
+    status, _ = call("PUT", f"/v1/parties/{g['party']}/emergency", operator,
+                     {"max_area_km2": g["max_area_km2"], "max_validity_s": g["max_validity_s"]})
+    say(f"   the operator lets {g['party']} declare emergencies up to {g['max_area_km2']} km2, {g['max_validity_s']} s: {status}")
+    h = rescue["hazard"]
+    vol = {"outline_circle": {"center": h["center"], "radius": h["radius"]}, "altitude_lower": 0,
+           "altitude_upper": h["altitude_upper"], "time_start": t0, "time_end": t1}
+    status, _ = call("PUT", f"/v1/hazards/{h['id']}", keys[h["owner"]],
+                     {"priority": 5, "hazard_kind": h["hazard_kind"], "volumes": [vol]})
+    say(f"   {h['owner']} submits hazard {h['id']} ({h['hazard_kind']}): {status}")
+    e = rescue["emergency"]
+    body = {"kind": e["kind"], "validity_s": e["validity_s"], "alert_distance_m": e["alert_distance_m"],
+            "last_known_position": e["last_known_position"],
+            "volumes": [{"outline_circle": {"center": e["center"], "radius": e["radius"]}, "altitude_lower": 0,
+                         "altitude_upper": e["altitude_upper"], "time_start": t0, "time_end": t1}]}
+    status, doc = call("PUT", f"/v1/emergencies/{e['id']}", keys[e["party"]], body)
+    say(f"   {e['party']} declares emergency {e['id']} ({e['kind']}, valid {e['validity_s']} s, renewable): "
+        f"{'accepted' if status == 201 else status}")
+    for n in doc.get("notices", []) if isinstance(doc, dict) else []:
+        say(f"      told {e['party']}: {n['action']} ({n['counterpart']['kind']} of {n['counterpart']['party']})")
+    status, hz = call("GET", f"/v1/hazards/{h['id']}", keys[h["owner"]])
+    say(f"   {h['owner']}'s hazard {h['id']} is now {hz.get('state')} (held by {hz.get('suspended_by')})")
+    for pname, key in keys.items():
+        got = [a for a in call("GET", "/v1/alerts", key)[1]["items"] if a["kind"] == "emergency"]
+        for a in got:
+            crew = " with the crew's last known position" if "last_known_position" in a else ""
+            say(f"   {pname} is alerted: emergency {a['emergency']['id']} of {a['emergency']['party']}{crew}")
+
+
 def load(name):
     folder = os.path.join(ROOT, "examples", name)
     sc = json.load(open(os.path.join(folder, "scenario.geojson")))
@@ -193,6 +228,9 @@ def load(name):
         alerts = call("GET", "/v1/alerts", key)[1]["items"]
         levels = sorted({a["level"] for a in alerts})
         say(f"   {pname} has been told: {len(notes)} notices, {len(alerts)} alerts {levels if levels else ''}")
+    rescue = meta.get("rescue")
+    if rescue:
+        show_rescue(rescue)
     rp = meta.get("replay")
     if rp:
         say(f"   the dispute replayed: both accounts against {' and '.join(b['name'] for b in rp['borders'])},")

@@ -22,8 +22,20 @@ typedef enum dc_state {
     DC_STATE_ACTIVATED,
     DC_STATE_ENDED,
     DC_STATE_WITHDRAWN,
-    DC_STATE_NONCONFORMING
+    DC_STATE_NONCONFORMING,
+    DC_STATE_SUSPENDED /* a hazard held while an emergency overlaps it (emergency.h) */
 } dc_state;
+#define DC_STATE_COUNT 7
+
+/* What an emergency is (docs/EMERGENCIES.md). An object with one is accepted whatever it
+ * overlaps, but it never grants entry to a zone: the zone's owner is told, nothing more. */
+typedef enum dc_emergency_kind {
+    DC_EMERGENCY_NONE,
+    DC_EMERGENCY_SEARCH_AND_RESCUE,
+    DC_EMERGENCY_MEDICAL_EVACUATION,
+    DC_EMERGENCY_AIRCRAFT_IN_DISTRESS
+} dc_emergency_kind;
+#define DC_EMERGENCY_COUNT 4
 
 #define DC_PRIORITY_MIN 0
 #define DC_PRIORITY_MAX 100
@@ -42,6 +54,7 @@ typedef struct dc_object {
     const dc_volume *volumes;
     size_t admitted_count;
     const char (*admitted)[DC_ID_MAX];
+    dc_emergency_kind emergency; /* intents and sites: DC_EMERGENCY_NONE unless declared one */
 } dc_object;
 
 /* A conflict the submitter has been shown and accepts: the other object at
@@ -63,7 +76,10 @@ typedef enum dc_resolution {
     DC_RESOLUTION_BLOCKS,        /* the proposed object is refused because of this one */
     DC_RESOLUTION_ACCEPTED,      /* equal priority, accepted by the submitter as shown */
     DC_RESOLUTION_OTHER_REPLANS, /* the other object yields: its owner is told to replan */
-    DC_RESOLUTION_OWN            /* the submitter's own object: for information */
+    DC_RESOLUTION_OWN,           /* the submitter's own object: for information */
+    DC_RESOLUTION_HOLDS,         /* an emergency over a hazard: the hazard is suspended */
+    DC_RESOLUTION_TOLD           /* nobody yields, the other's owner is told (an emergency in a
+                                    zone: the zone stands and grants no entry) */
 } dc_resolution;
 
 typedef enum dc_conflict_reason {
@@ -72,7 +88,8 @@ typedef enum dc_conflict_reason {
     DC_REASON_EQUAL_PRIORITY,
     DC_REASON_LOWER_PRIORITY,
     DC_REASON_OWN,
-    DC_REASON_PROTECTED_SITE /* a hazard over another party's protected site */
+    DC_REASON_PROTECTED_SITE, /* a hazard over another party's protected site */
+    DC_REASON_EMERGENCY       /* one of the two is an emergency */
 } dc_conflict_reason;
 
 /* One other object in conflict with the proposed one: every overlap of any
@@ -103,7 +120,12 @@ typedef struct dc_check_result {
  * party's object, or another kind, with the same id counts like any other. A proposed zone makes
  * every conflicting object of a non-admitted party yield. Sites (protected ground locations)
  * conflict with other parties' hazards only, and always win: a hazard over a site is refused, a new
- * site makes the hazard over it yield. On success *out holds the decision; free with
+ * site makes the hazard over it yield. An emergency (object->emergency) blocks every ordinary
+ * intent and hazard of another party over it; a proposed emergency is never blocked: intents
+ * of other parties over it replan, hazards hold (DC_RESOLUTION_HOLDS), another emergency and a
+ * zone not admitting its party are told (DC_RESOLUTION_TOLD; the zone still applies to the
+ * flight, and an emergency's zone-like priority never passes a zone). An emergency site, like any
+ * site, meets hazards only. On success *out holds the decision; free with
  * dc_check_result_clear. DC_INVALID (the proposed object is malformed, with
  * the field in err), DC_NOMEM, DC_INTERNAL (GEOS). */
 dc_status dc_engine_check(dc_geom *geom, const dc_object *proposed, const dc_check_options *options,
@@ -155,9 +177,12 @@ const char *dc_kind_name(dc_object_kind kind);            /* "intent", "hazard",
 const char *dc_state_name(dc_state state);                /* "accepted", ... */
 const char *dc_resolution_name(dc_resolution resolution); /* "blocks", ... */
 const char *dc_reason_name(dc_conflict_reason reason);    /* "zone", ... */
+const char *dc_emergency_name(dc_emergency_kind kind);    /* "search_and_rescue", ... "" */
 
 /* Parse the names above. DC_OK or DC_INVALID. */
 dc_status dc_kind_parse(const char *name, dc_object_kind *out);
 dc_status dc_state_parse(const char *name, dc_state *out);
+/* "search_and_rescue", "medical_evacuation", "aircraft_in_distress"; "" is DC_EMERGENCY_NONE. */
+dc_status dc_emergency_parse(const char *name, dc_emergency_kind *out);
 
 #endif

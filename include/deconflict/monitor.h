@@ -72,7 +72,9 @@ typedef enum dc_alert_kind {
     DC_ALERT_SEPARATION,
     DC_ALERT_CONFORMANCE,  /* a track outside every volume of the intent it flies */
     DC_ALERT_NEW_AIRCRAFT, /* to the operator: a burst of new aircraft from one party */
-    DC_ALERT_CLOCK         /* to the operator: a party's reports are dated in the future */
+    DC_ALERT_CLOCK,        /* to the operator: a party's reports are dated in the future */
+    DC_ALERT_EMERGENCY     /* a track predicted to enter (or inside) another party's emergency
+                              area: levels as a zone's, told to the track's owner alone */
 } dc_alert_kind;
 
 typedef enum dc_alert_level {
@@ -160,6 +162,13 @@ dc_status dc_monitor_add_zone(dc_monitor *monitor, const char *owner, const char
                               size_t ring_count, const char (*admitted)[DC_ID_MAX],
                               size_t admitted_count);
 
+/* Watch an emergency (an intent or site with object->emergency) like a zone that admits only its
+ * owner: tracks of other parties predicted to enter it get DC_ALERT_EMERGENCY alerts (zone_owner
+ * and zone_id name the emergency), and its owner is never told of them (an emergency must not
+ * show its declarer other parties' aircraft). Removed with dc_monitor_remove_zone. As
+ * dc_monitor_add_zone_object. */
+dc_status dc_monitor_add_emergency_object(dc_monitor *monitor, const dc_object *emergency);
+
 /* Stop watching a zone (before adding its new version). DC_OK or DC_NOT_FOUND. */
 dc_status dc_monitor_remove_zone(dc_monitor *monitor, const char *owner, const char *id);
 
@@ -214,6 +223,11 @@ typedef struct dc_track_view {
 /* Calls `each` for every live track of `party`. Can't fail. */
 void dc_monitor_tracks(const dc_monitor *monitor, const char *party,
                        void (*each)(void *ctx, const dc_track_view *track), void *ctx);
+
+/* Calls `each` for every live track of every party. Can't fail. */
+void dc_monitor_each_track(const dc_monitor *monitor,
+                           void (*each)(void *ctx, const char *party, const dc_track_view *track),
+                           void *ctx);
 
 /* The ids of the zones containing `p` (at most `max`, in no order); the
  * strings belong to the monitor. Returns how many. Can't fail. */

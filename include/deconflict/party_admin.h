@@ -68,6 +68,20 @@ const char *dc_rate_class_name(dc_rate_class c);
  * 1..DC_RATE_MAX. */
 int dc_rate_parse(const char *text, dc_rate *out);
 
+/* What the party may declare as an emergency (docs/EMERGENCIES.md): each volume's outline at most
+ * `area_km2` (0 < .. <= DC_EMERGENCY_AREA_KM2_MAX), each declaration or renewal valid at most
+ * `validity_s` (DC_EMERGENCY_VALIDITY_S_MIN..DC_EMERGENCY_VALIDITY_S_MAX); both 0 withdraws the
+ * grant (emergencies in force run until they end or expire). Action "party.emergency_grant".
+ * Also DC_RANGE (err->field "max_area_km2" or "max_validity_s"). */
+#define DC_EMERGENCY_AREA_KM2_MAX 100000.0
+#define DC_EMERGENCY_VALIDITY_S_MIN 1
+#define DC_EMERGENCY_VALIDITY_S_MAX 86400
+dc_status dc_party_admin_set_emergency(dc_store *store,
+                                       const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                       const char *actor, const char *name, double area_km2,
+                                       int64_t validity_s, dc_party_admin_result *out,
+                                       dc_error *err);
+
 /* Whether `notation` names a read-back notation: dd, dm, dms, mgrs, utm. 1 or 0. */
 int dc_party_admin_notation_valid(const char *notation);
 

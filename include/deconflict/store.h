@@ -66,6 +66,10 @@ typedef struct dc_party {
     int key_active;       /* 0 once the operator revoked its key (until a new one is issued) */
     dc_time_us created;
     dc_rate limits[DC_RATE_CLASSES]; /* the operator's overrides; 0: the server's defaults */
+    /* the operator's emergency grant: the largest outline (km^2, each volume) and the longest
+     * validity (s) of one declaration or renewal; 0 when it may declare none */
+    double emergency_area_km2;
+    int64_t emergency_validity_s;
 } dc_party;
 
 /* A new party with its key's hash and the default priority ceiling
@@ -356,6 +360,73 @@ dc_status dc_store_size_growth(dc_store *store, dc_time_us now, dc_time_us over,
  * `max_pages` at a time; a file made before auto_vacuum only reuses them). Takes the store's lock
  * itself: call outside a transaction. *freed_pages says how many pages went. DC_OK, DC_STORE. */
 dc_status dc_store_reclaim(dc_store *store, int64_t max_pages, int64_t *freed_pages);
+
+/* ---- emergencies (docs/EMERGENCIES.md) ---- */
+
+/* Set a party's emergency grant (0, 0: none). DC_NOT_FOUND, DC_STORE. */
+dc_status dc_store_party_set_emergency(dc_store *store, const char *name, double area_km2,
+                                       int64_t validity_s);
+
+/* One declaration: the emergency object is the owner's intent of the same id (and its downed
+ * crew, when declared, the owner's site of that id). */
+typedef struct dc_emergency {
+    char owner[DC_ID_MAX], id[DC_ID_MAX];
+    dc_emergency_kind kind;
+    int active;     /* 0 once ended, withdrawn or expired */
+    char state[12]; /* "active", "ended", "expired" */
+    dc_time_us declared, expires;
+    int64_t validity_s, renewals;
+    double alert_distance_m;
+    int has_crew;
+    dc_point crew;
+    double crew_radius_m;
+} dc_emergency;
+
+/* Insert or replace the declaration of (owner, id). DC_OK, DC_STORE. */
+dc_status dc_store_emergency_put(dc_store *store, const dc_emergency *emergency);
+/* DC_OK, DC_NOT_FOUND, DC_STORE. */
+dc_status dc_store_emergency_get(dc_store *store, const char *owner, const char *id,
+                                 dc_emergency *out);
+/* Calls `each` for the declarations of `owner` (NULL: every party), only the active ones when
+ * `active_only`, and among those only the ones expired by `expired_at` when it is > 0; `each`
+ * returns non-zero to stop. DC_OK, DC_STORE. */
+dc_status dc_store_emergencies(dc_store *store, const char *owner, int active_only,
+                               dc_time_us expired_at,
+                               int (*each)(void *ctx, const dc_emergency *emergency), void *ctx);
+
+/* A typed change of an object's state (a hazard suspended or released, an emergency ended): the
+ * stored body is left as it is, the version too (its owner's next write names it); `updated`
+ * moves so that a decision taken against the old state is taken again. DC_NOT_FOUND,
+ * DC_STORE. */
+dc_status dc_store_object_set_state(dc_store *store, dc_object_kind kind, const char *owner,
+                                    const char *id, dc_state state, dc_time_us now);
+
+/* The hazard is held by `emergency` ("intent/o/x"); `prior` is the state it goes back to once no
+ * emergency holds it (taken from an earlier suspension when it has one). DC_OK, DC_STORE. */
+dc_status dc_store_suspension_add(dc_store *store, const char *hazard_owner, const char *hazard_id,
+                                  const char *emergency, dc_state prior, dc_time_us now);
+/* Drop every suspension by `emergency`; each hazard no other emergency holds gets back its prior
+ * state (if it is still suspended) and is passed to `each`. DC_OK, DC_STORE. */
+dc_status dc_store_suspensions_release(dc_store *store, const char *emergency, dc_time_us now,
+                                       int (*each)(void *ctx, const char *owner, const char *id),
+                                       void *ctx);
+/* Calls `each` once for every emergency that holds a hazard. DC_OK, DC_STORE. */
+dc_status dc_store_suspending(dc_store *store, int (*each)(void *ctx, const char *emergency),
+                              void *ctx);
+/* Which emergencies hold this hazard, as "intent/o/x,...", into out (empty when none).
+ * DC_OK, DC_STORE. */
+dc_status dc_store_suspended_by(dc_store *store, const char *hazard_owner, const char *hazard_id,
+                                char *out, size_t size);
+
+/* Add n to the party's count of `what` ("declared", "renewed", "suspended", "ended",
+ * "expired", "refused"). DC_OK, DC_STORE. */
+dc_status dc_store_emergency_count(dc_store *store, const char *party, const char *what, int64_t n);
+/* Calls `each` for every count, by party then what (`party` NULL: every party). DC_OK,
+ * DC_STORE. */
+dc_status dc_store_emergency_counts(dc_store *store, const char *party,
+                                    int (*each)(void *ctx, const char *party, const char *what,
+                                                int64_t n),
+                                    void *ctx);
 
 /* "intent/russia/<id>": how audit records name objects. */
 void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size);

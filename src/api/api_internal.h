@@ -136,6 +136,7 @@ struct dc_api {
     struct dc_api_storage *storage; /* the archiver and the store's figures (storage.c) */
     struct dc_fair *fair;           /* each party's buckets (fair.c); NULL: no limits */
     uint8_t cursor_secret[DC_CURSOR_SECRET_BYTES]; /* MACs of list cursors (pages.c) */
+    struct dc_api_emergency *emergency;            /* the expiry of emergencies (emergency.c) */
 };
 
 typedef struct dc_api_request {
@@ -232,6 +233,20 @@ void dc__api_storage_stop(dc_api *api);
 /* The store's and the archive's figures in the Prometheus text format, into out (at most size
  * bytes, terminated); returns the length written. */
 size_t dc__api_storage_metrics(dc_api *api, char *out, size_t size);
+
+/* ---- emergencies (emergency.c) ---- */
+
+/* Serve the request if its path is an emergency route (/v1/emergencies[/{id}[/renew]],
+ * /v1/parties/{name}/emergency): 1 with `res` filled, else 0. */
+int dc__api_emergency_route(dc_api *api, const dc_api_request *req, dc_api_response *res);
+/* A suspended hazard's body as its reader gets it: "state" and "suspended_by" from the store. */
+void dc__api_emergency_overlay(dc_api *api, const dc_record *record, json_t *body);
+/* Load the emergencies in force into the monitor and start the expiry thread. DC_NOMEM,
+ * DC_INTERNAL. */
+dc_status dc__api_emergency_start(dc_api *api);
+void dc__api_emergency_stop(dc_api *api); /* NULL-safe; a no-op when not started */
+/* Counts per party in the Prometheus text format; returns the length written. */
+size_t dc__api_emergency_metrics(dc_api *api, char *out, size_t size);
 
 /* POST /v1/replays (replay.c). */
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);

@@ -1002,8 +1002,8 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
     char t[32];
     if (dc_time_format(a->time, t, sizeof t) != DC_OK)
         return NULL;
-    static const char *const kinds[] = {"zone", "separation", "conformance", "new_aircraft",
-                                        "implausible_clock"};
+    static const char *const kinds[] = {"zone",         "separation",        "conformance",
+                                        "new_aircraft", "implausible_clock", "emergency_area"};
     /* another party's aircraft in one's zone: on the disclosure grid, not to the metre */
     dc_point at = a->position;
     double alt = a->altitude_m;
@@ -1024,6 +1024,13 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
         /* the zone's owner learns identity and position in or near its zone, nothing more */
         if (strcmp(recipient, a->party) == 0 && a->level != DC_LEVEL_INCURSION &&
             a->level != DC_LEVEL_CLEAR)
+            json_object_set_new(j, "entry",
+                                json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
+    } else if (a->kind == DC_ALERT_EMERGENCY) {
+        /* only the track's owner is told: its own aircraft, the emergency it is about to enter */
+        json_object_set_new(j, "emergency",
+                            json_pack("{s:s,s:s}", "party", a->zone_owner, "id", a->zone_id));
+        if (a->level != DC_LEVEL_INCURSION && a->level != DC_LEVEL_CLEAR)
             json_object_set_new(j, "entry",
                                 json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
     } else if (a->kind == DC_ALERT_NEW_AIRCRAFT) {

@@ -268,6 +268,11 @@ static int admit_submission(dc_api *api, const dc_submission *sub, dc_object *o,
     }
     int64_t current = *have_existing ? existing->object.version : 0;
     char detail[256];
+    if (*have_existing && existing->object.emergency != DC_EMERGENCY_NONE) {
+        dc_api_problem(res, 409, DC_CONFLICT, NULL,
+                       "this id names an emergency: renew or end it under /v1/emergencies");
+        goto refused;
+    }
     if ((*have_existing && (!sub->has_version || sub->version != current)) ||
         (!*have_existing && sub->has_version && sub->version != 0)) {
         snprintf(detail, sizeof detail,
@@ -588,12 +593,18 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
                        dc_api_response *res)
 {
     dc_record r;
+    json_t *body = NULL;
     /* Reading one's own object is not audited: a read transaction, beside the writer. */
     if (dc_store_begin(api->store, 0) != DC_OK) {
         store_failure(res);
         return;
     }
     dc_status rc = dc_store_object_get(api->store, kind, req->party.name, id, &r);
+    if (rc == DC_OK) {
+        body = json_loads(r.body, 0, NULL);
+        dc__api_emergency_overlay(api, &r, body);
+        dc_record_clear(&r);
+    }
     dc_store_rollback(api->store);
     if (rc == DC_NOT_FOUND) {
         /* Another party's, public or through a grant: a read through a grant is audited, in the
@@ -603,28 +614,30 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             return;
         }
         rc = dc_store_object_visible(api->store, kind, id, req->party.name, &r);
-        if (rc == DC_OK &&
-            dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK &&
-            audit_read(api, req->party.name, &r) != DC_OK) {
+        if (rc == DC_OK) {
+            if (dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK)
+                rc = audit_read(api, req->party.name, &r);
+            if (rc == DC_OK) {
+                body = json_loads(r.body, 0, NULL);
+                dc__api_emergency_overlay(api, &r, body);
+            }
             dc_record_clear(&r);
-            rc = DC_STORE;
         }
-        if (rc == DC_OK && dc_store_commit(api->store) != DC_OK) {
-            dc_record_clear(&r);
+        if (rc == DC_OK && dc_store_commit(api->store) != DC_OK)
             rc = DC_STORE;
-        }
         if (rc != DC_OK)
             dc_store_rollback(api->store);
     }
     if (rc == DC_OK) {
         res->status = 200;
-        res->json = json_loads(r.body, 0, NULL);
-        dc_record_clear(&r);
-    } else if (rc == DC_NOT_FOUND) {
-        dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such object");
-    } else {
-        store_failure(res);
+        res->json = body;
+        return;
     }
+    json_decref(body);
+    if (rc == DC_NOT_FOUND)
+        dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such object");
+    else
+        store_failure(res);
 }
 
 static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind,
@@ -740,7 +753,9 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
             json_array_append_new(names, json_string(ref));
             json_array_append_new(versions, json_integer((json_int_t)r->object.version));
         }
-        json_array_append_new(items, json_loads(r->body, 0, NULL));
+        json_t *body = json_loads(r->body, 0, NULL);
+        dc__api_emergency_overlay(api, r, body);
+        json_array_append_new(items, body);
     }
     /* reads through grants are disclosures: one record for the page, naming each object */
     if (rc == DC_OK)
@@ -1393,6 +1408,7 @@ static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res
         n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
                               dc_kind_name((dc_object_kind)k), (long long)counts[k]);
     n += dc__api_storage_metrics(api, text + n, cap - n);
+    n += dc__api_emergency_metrics(api, text + n, cap - n);
     res->status = 200;
     res->text = text;
     res->content_type = "text/plain; version=0.0.4";
@@ -2122,6 +2138,8 @@ static void serve_route(dc_api *api, const struct route *r, const dc_api_request
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     const char *p = req->path, *m = req->method;
+    if (dc__api_emergency_route(api, req, res))
+        return;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (route_matches(routes[i].path, p)) {
             serve_route(api, &routes[i], req, res);

@@ -192,6 +192,10 @@ static const char *submitter_action(dc_resolution r)
         return "accepted_conflict";
     case DC_RESOLUTION_OTHER_REPLANS:
         return "counterpart_must_replan";
+    case DC_RESOLUTION_HOLDS:
+        return "counterpart_must_hold";
+    case DC_RESOLUTION_TOLD:
+        return "counterpart_told";
     default:
         return "own_conflict";
     }
@@ -215,16 +219,27 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
     rc = deliver(run, o->owner, c->resolution == DC_RESOLUTION_OWN ? NULL : other_ref, mine,
                  run->accepted, run->notices_out);
     if (rc != DC_OK || !run->accepted ||
-        (c->resolution != DC_RESOLUTION_OTHER_REPLANS && c->resolution != DC_RESOLUTION_ACCEPTED))
+        (c->resolution != DC_RESOLUTION_OTHER_REPLANS && c->resolution != DC_RESOLUTION_ACCEPTED &&
+         c->resolution != DC_RESOLUTION_HOLDS && c->resolution != DC_RESOLUTION_TOLD))
         return rc;
     rc = disclose(run, other, o, run->ref, c, &d);
     if (rc != DC_OK)
         return rc;
-    json_t *theirs = notice_head(other, o->owner, o->kind,
-                                 c->resolution == DC_RESOLUTION_OTHER_REPLANS
-                                     ? "replan"
-                                     : "conflict_accepted_by_counterpart",
-                                 dc_reason_name(c->reason));
+    const char *action = c->resolution == DC_RESOLUTION_OTHER_REPLANS ? "replan"
+                         : c->resolution == DC_RESOLUTION_HOLDS       ? "hold"
+                         : c->resolution == DC_RESOLUTION_TOLD        ? "emergency_declared"
+                                                               : "conflict_accepted_by_counterpart";
+    json_t *theirs = notice_head(other, o->owner, o->kind, action, dc_reason_name(c->reason));
+    if (o->emergency != DC_EMERGENCY_NONE) {
+        json_object_set_new(theirs, "emergency", json_string(dc_emergency_name(o->emergency)));
+        /* a zone stays a zone: its owner is told, entry is not granted */
+        if (other->kind == DC_KIND_ZONE)
+            json_object_set_new(theirs, "entry", json_string("not_granted"));
+        if (c->resolution == DC_RESOLUTION_HOLDS)
+            json_object_set_new(theirs, "until",
+                                json_string("the emergency ends, is withdrawn or expires "
+                                            "unrenewed; a notice releases it"));
+    }
     dc_api_conflict_key(run->api->conflict_key_secret, o, key);
     json_object_set_new(theirs, "conflict_key", json_string(key));
     add_disclosure(theirs, &d);
@@ -455,7 +470,7 @@ dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char 
     struct disclosure_run run = {api,         o,         ref,           dc_api_now(),
                                  notices_out, *accepted, json_object(), json_object()};
     dc_status rc = DC_OK;
-    if (rc == DC_OK && o->kind == DC_KIND_SITE)
+    if (rc == DC_OK && o->kind == DC_KIND_SITE && o->emergency == DC_EMERGENCY_NONE)
         rc = detect_tiling(&run);
     for (size_t i = 0; rc == DC_OK && i < result->conflict_count; i++) {
         const dc_conflict *c = &result->conflicts[i];

@@ -1144,6 +1144,9 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
                                 "intents", err);
     if (rc == DC_OK && dc__api_storage_start(&s->api, &config->retention) != DC_OK)
         rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "cannot start the archiver");
+    if (rc == DC_OK && dc__api_emergency_start(&s->api) != DC_OK)
+        rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION,
+                          "cannot start the expiry of emergencies");
     int heartbeat_started =
         rc == DC_OK && pthread_create(&hub.heartbeat, NULL, heartbeat_main, &s->api) == 0;
     signal(SIGPIPE, SIG_IGN);
@@ -1222,7 +1225,8 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         pthread_mutex_unlock(&hub.lock);
         pthread_join(hub.heartbeat, NULL);
     }
-    dc__api_storage_stop(&s->api); /* its pass in flight ends before the store closes */
+    dc__api_emergency_stop(&s->api); /* likewise */
+    dc__api_storage_stop(&s->api);   /* its pass in flight ends before the store closes */
     dc_monitor_free(s->api.monitor);
     dc__fair_free(s->api.fair);
     pthread_mutex_destroy(&s->api.monitor_lock);

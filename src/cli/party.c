@@ -1,10 +1,13 @@
-/* party.c - `deconflict party create|rotate|revoke|ceiling|show`: the operator's party management
- * on the store file, as `deconflict audit` works on it (a running server sees each change at its
- * next request) */
+/* party.c - `deconflict party create|rotate|revoke|ceiling|emergency|show`: the operator's party
+ * management on the store file, as `deconflict audit` works on it (a running server sees each
+ * change at its next request) */
 #include "cli.h"
 #include "deconflict/party_admin.h"
 
+#include <errno.h>
+#include <math.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
@@ -13,6 +16,7 @@ static const char help[] =
     "       deconflict party rotate NAME --db FILE\n"
     "       deconflict party revoke NAME --db FILE\n"
     "       deconflict party ceiling NAME N --db FILE\n"
+    "       deconflict party emergency NAME --area-km2 A --validity-s S --db FILE\n"
     "       deconflict party show NAME --db FILE\n"
     "       deconflict party limits NAME --db FILE [--writes R/B|default]\n"
     "                               [--messages R/B|default] [--reports R/B|default]\n"
@@ -25,11 +29,14 @@ static const char help[] =
     "rotate   a new key for NAME, printed once; the old key stops working at once\n"
     "revoke   NAME's key stops working at once; `rotate` issues a new one\n"
     "ceiling  the highest priority NAME's intents and hazards may have, 0..100\n"
-    "show     NAME's notation, priority ceiling, whether its key is active, its limits\n"
+    "show     NAME's notation, priority ceiling, emergency grant and counts, whether its key\n"
+    "         is active, its limits\n"
     "limits   NAME's own fair-use buckets: R a second in bursts of B, for writes (object\n"
     "         PUT/DELETE, grants), messages sent, position reports (each counted);\n"
     "         `default` goes back to the server's (--rate-*); classes not named keep theirs.\n"
     "         A running server applies them at NAME's next request\n"
+    "emergency  NAME may declare emergencies of at most A km2 a volume, valid S s before\n"
+    "         renewal (0 and 0: none)\n"
     "Exit 0 when done, 1 when refused (the reason on standard error), 2 for a usage error.\n";
 
 /* 0..DC_PRIORITY_MAX in decimal digits only, or -1. */
@@ -60,6 +67,11 @@ static void print_party(const dc_party *p)
             printf(" %s default", dc_rate_class_name((dc_rate_class)c));
     }
     printf(" (0: the server's default)\n");
+    if (p->emergency_validity_s > 0)
+        printf("emergencies: at most %g km2 a volume, valid %lld s before renewal\n",
+               p->emergency_area_km2, (long long)p->emergency_validity_s);
+    else
+        printf("emergencies: not granted\n");
 }
 
 /* `party limits`: the classes named on the command line, "default" clearing one. */
@@ -105,12 +117,32 @@ static int limits(dc_store *store, const char *name, const char *const values[DC
     return rc == DC_OK ? 0 : 1;
 }
 
+static int print_count(void *ctx, const char *party, const char *what, int64_t n)
+{
+    (void)ctx;
+    printf("emergencies %s by %s: %lld\n", what, party, (long long)n);
+    return 0;
+}
+
+/* A non-negative decimal number (the whole text), or -1. */
+static double number_arg(const char *text)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = text != NULL && text[0] != '\0' ? strtod(text, &end) : -1;
+    return end == NULL || *end != '\0' || errno != 0 || !isfinite(v) || v < 0 ? -1 : v;
+}
+
 static int show(dc_store *store, const char *name)
 {
     dc_party p;
     dc_status rc = dc_store_begin(store, 0);
     if (rc == DC_OK) {
         rc = dc_store_party_get(store, name, &p);
+        if (rc == DC_OK)
+            print_party(&p);
+        if (rc == DC_OK)
+            rc = dc_store_emergency_counts(store, name, print_count, NULL);
         dc_store_rollback(store);
     }
     if (rc != DC_OK) {
@@ -118,13 +150,12 @@ static int show(dc_store *store, const char *name)
                 rc == DC_NOT_FOUND ? "no such party" : "the store cannot be read");
         return 1;
     }
-    print_party(&p);
     return 0;
 }
 
 /* The use case the command names, with the server's signing key. */
 static int change(dc_store *store, const char *command, const char *name, const char *notation,
-                  int ceiling)
+                  int ceiling, double area_km2, double validity_s)
 {
     uint8_t public_key[DC_PUBLIC_KEY_BYTES], secret_key[DC_SECRET_KEY_BYTES];
     dc_party_admin_result r;
@@ -145,6 +176,9 @@ static int change(dc_store *store, const char *command, const char *name, const 
         rc = dc_party_admin_rotate_key(store, secret_key, "operator", name, &r, &err);
     else if (strcmp(command, "revoke") == 0)
         rc = dc_party_admin_revoke_key(store, secret_key, "operator", name, &r, &err);
+    else if (strcmp(command, "emergency") == 0)
+        rc = dc_party_admin_set_emergency(store, secret_key, "operator", name, area_km2,
+                                          (int64_t)fmin(validity_s, 1e12), &r, &err);
     else
         rc = dc_party_admin_set_ceiling(store, secret_key, "operator", name, ceiling, &r, &err);
     sodium_memzero(secret_key, sizeof secret_key);
@@ -168,6 +202,7 @@ int dc_cli_party(int argc, char **argv)
     }
     const char *command = argv[1], *db = NULL, *notation = NULL, *name = NULL, *value = NULL;
     const char *rates[DC_RATE_CLASSES] = {NULL, NULL, NULL};
+    const char *area = NULL, *validity = NULL;
     int ceiling = -1, is_limits = strcmp(command, "limits") == 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
@@ -178,6 +213,10 @@ int dc_cli_party(int argc, char **argv)
             rates[DC_RATE_MESSAGES] = argv[++i];
         } else if (is_limits && strcmp(argv[i], "--reports") == 0 && i + 1 < argc) {
             rates[DC_RATE_REPORTS] = argv[++i];
+        } else if (strcmp(argv[i], "--area-km2") == 0 && i + 1 < argc) {
+            area = argv[++i];
+        } else if (strcmp(argv[i], "--validity-s") == 0 && i + 1 < argc) {
+            validity = argv[++i];
         } else if (strcmp(argv[i], "--notation") == 0 && i + 1 < argc) {
             notation = argv[++i];
         } else if (strcmp(argv[i], "--priority-ceiling") == 0 && i + 1 < argc) {
@@ -193,17 +232,25 @@ int dc_cli_party(int argc, char **argv)
     }
     int known = strcmp(command, "create") == 0 || strcmp(command, "rotate") == 0 ||
                 strcmp(command, "revoke") == 0 || strcmp(command, "ceiling") == 0 ||
-                strcmp(command, "show") == 0 || is_limits;
+                strcmp(command, "show") == 0 || is_limits || strcmp(command, "emergency") == 0;
+    int is_emergency = strcmp(command, "emergency") == 0;
     int takes_value = strcmp(command, "create") == 0 || strcmp(command, "ceiling") == 0;
     if (!known || name == NULL || db == NULL || (value != NULL && !takes_value) ||
         (notation != NULL && strcmp(command, "create") != 0) ||
-        (strcmp(command, "ceiling") == 0 && value == NULL)) {
+        (strcmp(command, "ceiling") == 0 && value == NULL) ||
+        (is_emergency != (area != NULL) || is_emergency != (validity != NULL))) {
         fputs(help, stderr);
         return 2;
     }
     if (value != NULL && (ceiling = ceiling_arg(value)) < 0) {
         fprintf(stderr, "deconflict party: a priority ceiling is 0..%d, not '%s'\n",
                 DC_PRIORITY_MAX, value);
+        return 2;
+    }
+    double area_km2 = number_arg(area), validity_s = number_arg(validity);
+    if (is_emergency && (area_km2 < 0 || validity_s < 0 || validity_s != floor(validity_s))) {
+        fprintf(stderr, "deconflict party: --area-km2 is a number of km2, --validity-s a whole "
+                        "number of seconds\n");
         return 2;
     }
     dc_store *store;
@@ -213,8 +260,9 @@ int dc_cli_party(int argc, char **argv)
         return 2;
     }
     int status = strcmp(command, "show") == 0 ? show(store, name)
-                 : is_limits                  ? limits(store, name, rates)
-                                              : change(store, command, name, notation, ceiling);
+                 : is_limits
+                     ? limits(store, name, rates)
+                     : change(store, command, name, notation, ceiling, area_km2, validity_s);
     dc_store_close(store);
     return status;
 }

@@ -6,11 +6,15 @@
 #include <string.h>
 
 static const char *const kind_names[] = {"intent", "hazard", "zone", "site"};
-static const char *const state_names[] = {"proposed", "accepted",  "activated",
-                                          "ended",    "withdrawn", "nonconforming"};
-static const char *const resolution_names[] = {"blocks", "accepted", "other_replans", "own"};
+static const char *const state_names[] = {"proposed",  "accepted",      "activated", "ended",
+                                          "withdrawn", "nonconforming", "suspended"};
+static const char *const resolution_names[] = {"blocks", "accepted", "other_replans",
+                                               "own",    "holds",    "told"};
 static const char *const reason_names[] = {
-    "zone", "higher_priority", "equal_priority", "lower_priority", "own", "protected_site"};
+    "zone", "higher_priority", "equal_priority", "lower_priority",
+    "own",  "protected_site",  "emergency"};
+static const char *const emergency_names[] = {"", "search_and_rescue", "medical_evacuation",
+                                              "aircraft_in_distress"};
 
 const char *dc_kind_name(dc_object_kind kind)
 {
@@ -19,17 +23,32 @@ const char *dc_kind_name(dc_object_kind kind)
 
 const char *dc_state_name(dc_state state)
 {
-    return (unsigned)state < 6 ? state_names[state] : "unknown";
+    return (unsigned)state < DC_STATE_COUNT ? state_names[state] : "unknown";
 }
 
 const char *dc_resolution_name(dc_resolution resolution)
 {
-    return (unsigned)resolution < 4 ? resolution_names[resolution] : "unknown";
+    return (unsigned)resolution < 6 ? resolution_names[resolution] : "unknown";
 }
 
 const char *dc_reason_name(dc_conflict_reason reason)
 {
-    return (unsigned)reason < 6 ? reason_names[reason] : "unknown";
+    return (unsigned)reason < 7 ? reason_names[reason] : "unknown";
+}
+
+const char *dc_emergency_name(dc_emergency_kind kind)
+{
+    return (unsigned)kind < DC_EMERGENCY_COUNT ? emergency_names[kind] : "unknown";
+}
+
+dc_status dc_emergency_parse(const char *name, dc_emergency_kind *out)
+{
+    for (int i = 0; name != NULL && i < DC_EMERGENCY_COUNT; i++)
+        if (strcmp(name, emergency_names[i]) == 0) {
+            *out = (dc_emergency_kind)i;
+            return DC_OK;
+        }
+    return DC_INVALID;
 }
 
 dc_status dc_kind_parse(const char *name, dc_object_kind *out)
@@ -44,7 +63,7 @@ dc_status dc_kind_parse(const char *name, dc_object_kind *out)
 
 dc_status dc_state_parse(const char *name, dc_state *out)
 {
-    for (int i = 0; name != NULL && i < 6; i++)
+    for (int i = 0; name != NULL && i < DC_STATE_COUNT; i++)
         if (strcmp(name, state_names[i]) == 0) {
             *out = (dc_state)i;
             return DC_OK;
@@ -98,7 +117,46 @@ static dc_status validate(const dc_object *o, dc_error *err)
                             "priority must be within %d..%d", DC_PRIORITY_MIN, DC_PRIORITY_MAX);
     if (o->volume_count == 0 || o->volumes == NULL)
         return dc_error_set(err, DC_INVALID, "volumes", DC_NO_POSITION, "object has no volumes");
+    if ((unsigned)o->emergency >= DC_EMERGENCY_COUNT ||
+        (o->emergency != DC_EMERGENCY_NONE && o->kind != DC_KIND_INTENT && o->kind != DC_KIND_SITE))
+        return dc_error_set(err, DC_INVALID, "emergency", DC_NO_POSITION,
+                            "only an intent or a site may be an emergency");
     return DC_OK;
+}
+
+/* When either is an emergency: an emergency goes whatever it overlaps, except that a zone stays a
+ * zone (its owner is told, entry is not granted: the live monitor still alerts the flight), and
+ * sites still meet hazards only. -1 when the two cannot conflict. */
+static int classify_emergency(const dc_object *p, const dc_object *c, const dc_check_options *opt,
+                              dc_resolution *res, dc_conflict_reason *why)
+{
+    const dc_object *e = p->emergency != DC_EMERGENCY_NONE ? p : c;
+    const dc_object *x = e == p ? c : p;
+    if (x->kind == DC_KIND_ZONE) {
+        if (dc_zone_admits(x, e->owner))
+            return -1;
+        *why = DC_REASON_ZONE;
+        *res = DC_RESOLUTION_TOLD;
+        return 0;
+    }
+    if ((p->kind == DC_KIND_SITE || c->kind == DC_KIND_SITE) &&
+        !(p->kind == DC_KIND_HAZARD || c->kind == DC_KIND_HAZARD))
+        return -1; /* a site meets hazards only, emergency or not */
+    if (strcmp(p->owner, c->owner) == 0) {
+        if (!opt->include_own)
+            return -1;
+        *why = DC_REASON_OWN;
+        *res = DC_RESOLUTION_OWN;
+        return 0;
+    }
+    *why = DC_REASON_EMERGENCY;
+    if (p != e)
+        *res = DC_RESOLUTION_BLOCKS; /* nothing new over an emergency in force */
+    else if (x->emergency != DC_EMERGENCY_NONE)
+        *res = DC_RESOLUTION_TOLD; /* two emergencies: both go, both know */
+    else
+        *res = x->kind == DC_KIND_HAZARD ? DC_RESOLUTION_HOLDS : DC_RESOLUTION_OTHER_REPLANS;
+    return 0;
 }
 
 /* How the proposed object and a candidate relate, or -1 when they cannot
@@ -108,6 +166,8 @@ static int classify(const dc_object *p, const dc_object *c, const dc_check_optio
 {
     if (same_object(p, c) || !in_force(c))
         return -1; /* only the submitter's own earlier version of this very object */
+    if (p->emergency != DC_EMERGENCY_NONE || c->emergency != DC_EMERGENCY_NONE)
+        return classify_emergency(p, c, opt, res, why);
     int same_owner = strcmp(p->owner, c->owner) == 0;
     if (p->kind == DC_KIND_SITE || c->kind == DC_KIND_SITE) {
         /* only hazards threaten sites; a site always wins */

@@ -62,6 +62,8 @@ size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
     if (a->kind == DC_ALERT_SEPARATION && !a->established && strcmp(a->other_party, a->party) != 0)
         return 0;
     out[n++] = a->party;
+    if (a->kind == DC_ALERT_EMERGENCY)
+        return n; /* the declarer learns nothing of who flies near its emergency */
     if (a->kind == DC_ALERT_ZONE &&
         (a->level == DC_LEVEL_WARNING || a->level == DC_LEVEL_INCURSION) &&
         strcmp(a->zone_owner, a->party) != 0)
@@ -261,6 +263,37 @@ dc_status dc_monitor_add_zone_object(dc_monitor *m, const dc_object *zone)
     dc_free(sizes);
     dc_free(circles);
     return rc;
+}
+
+dc_status dc_monitor_add_emergency_object(dc_monitor *m, const dc_object *emergency)
+{
+    dc_object area = *emergency;
+    area.admitted_count = 0; /* its owner only */
+    size_t before = m->zone_count;
+    dc_status rc = dc_monitor_add_zone_object(m, &area);
+    if (rc == DC_OK && m->zone_count > before)
+        m->zones[m->zone_count - 1].emergency = 1;
+    return rc;
+}
+
+void dc_monitor_each_track(const dc_monitor *m,
+                           void (*each)(void *ctx, const char *party, const dc_track_view *track),
+                           void *ctx)
+{
+    for (size_t i = 0; i < m->track_count; i++) {
+        const struct track *t = &m->tracks[i];
+        if (!t->live)
+            continue;
+        dc_track_view v;
+        memset(&v, 0, sizeof v);
+        dc_copy_text(v.aircraft, sizeof v.aircraft, t->aircraft);
+        v.time = t->time;
+        v.position = t->pos;
+        v.altitude_m = t->alt;
+        v.ground_speed_mps = t->has_velocity ? hypot(t->ve, t->vn) : NAN;
+        v.track_deg = t->has_velocity ? fmod(atan2(t->ve, t->vn) * 180 / M_PI + 360, 360) : NAN;
+        each(ctx, t->party, &v);
+    }
 }
 
 static int admits(const struct zone *z, const char *party)
@@ -508,7 +541,7 @@ static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *aler
         dc_alert *a = dc__push_alert(alerts);
         if (a == NULL)
             return DC_NOMEM;
-        a->kind = DC_ALERT_ZONE;
+        a->kind = m->zones[due[j].zone].emergency ? DC_ALERT_EMERGENCY : DC_ALERT_ZONE;
         a->level = s->level;
         a->repetition = repetition;
         a->time_to_event_s = s->level == DC_LEVEL_INCURSION ? 0 : due[j].tte;

@@ -123,6 +123,7 @@ struct zone {
     char id[DC_ID_MAX];
     char (*admitted)[DC_ID_MAX];
     size_t admitted_count;
+    int emergency; /* an emergency area: DC_ALERT_EMERGENCY, its owner not told */
 };
 
 /* Items named by two strings (a party and an aircraft, an owner and an intent), found by an

@@ -293,3 +293,43 @@ int dc_rate_parse(const char *text, dc_rate *out)
     out->burst = burst;
     return 1;
 }
+
+dc_status dc_party_admin_set_emergency(dc_store *store,
+                                       const uint8_t secret_key[DC_SECRET_KEY_BYTES],
+                                       const char *actor, const char *name, double area_km2,
+                                       int64_t validity_s, dc_party_admin_result *out,
+                                       dc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int none = area_km2 == 0 && validity_s == 0;
+    dc_status rc = check_name(name, 0, err);
+    if (rc == DC_OK && !none && !(area_km2 > 0 && area_km2 <= DC_EMERGENCY_AREA_KM2_MAX))
+        rc = dc_error_set(err, DC_RANGE, "max_area_km2", DC_NO_POSITION,
+                          "an area within (0, %.0f] km2, or 0 with max_validity_s 0 for none",
+                          DC_EMERGENCY_AREA_KM2_MAX);
+    if (rc == DC_OK && !none &&
+        (validity_s < DC_EMERGENCY_VALIDITY_S_MIN || validity_s > DC_EMERGENCY_VALIDITY_S_MAX))
+        rc = dc_error_set(err, DC_RANGE, "max_validity_s", DC_NO_POSITION,
+                          "a validity within %d..%d s, or 0 with max_area_km2 0 for none",
+                          DC_EMERGENCY_VALIDITY_S_MIN, DC_EMERGENCY_VALIDITY_S_MAX);
+    if (rc != DC_OK)
+        return rc;
+    if (dc_store_begin(store, 1) != DC_OK)
+        return end(store, DC_STORE, name, out, err);
+    dc_party before;
+    rc = dc_store_party_get(store, name, &before);
+    if (rc == DC_OK)
+        rc = dc_store_party_set_emergency(store, name, area_km2, validity_s);
+    if (rc == DC_OK)
+        rc = dc_store_party_get(store, name, &out->party);
+    if (rc == DC_OK) {
+        char detail[192];
+        snprintf(detail, sizeof detail,
+                 "{\"max_area_km2\":%.3f,\"max_validity_s\":%lld,\"previous\":{\"max_area_km2\":"
+                 "%.3f,\"max_validity_s\":%lld}}",
+                 area_km2, (long long)validity_s, before.emergency_area_km2,
+                 (long long)before.emergency_validity_s);
+        rc = record(store, secret_key, actor, "party.emergency_grant", name, detail, &out->receipt);
+    }
+    return end(store, rc, name, out, err);
+}

@@ -30,7 +30,11 @@ for run in (1, 2):
                    "russia confirms the read-back", "russia submits hazard jan22-strike: accepted",
                    "Who saw the Russian flight plan? parties: coalition", ": OK (0 problems)",
                    "Turkey (OSM)", "report: ", "shared with russia", "the same as the report's",
-                   "russia reports 196 positions (Turkey's account of the Su-24 track): 196 accepted"):
+                   "russia reports 196 positions (Turkey's account of the Su-24 track): 196 accepted",
+                   "russia declares emergency su24-crew-sar (search_and_rescue, valid 900 s, renewable): accepted",
+                   "coalition-jabal-turkmen-fire is now suspended (held by intent/russia/su24-crew-sar)",
+                   "turkey is alerted: emergency su24-crew-sar of russia",
+                   "coalition is alerted: emergency su24-crew-sar of russia with the crew's last known position"):
         check(f"run {run} says {expect!r}", expect in text, text[-1500:] if run == 2 else "")
     if run == 2:
         print(text, flush=True)

@@ -255,6 +255,73 @@ static void test_zone_authority(void **state)
     dc_volume_clear(&v);
 }
 
+/* An emergency goes over everything of other parties, but a zone stays a zone (told, never
+ * overridden by priority), a site meets hazards only, nothing new is accepted over it, and a
+ * suspended hazard is not in force. */
+static void test_emergency(void **state)
+{
+    dc_geom *g = *state;
+    dc_volume v;
+    assert_int_equal(
+        dc_volume_init_circle((dc_point){35.9, 36.0}, 3000, 0, 3000, T0, T0 + H, &v, NULL), DC_OK);
+    dc_object sar = object("sar", DC_KIND_INTENT, "ru", 0, &v);
+    sar.emergency = DC_EMERGENCY_SEARCH_AND_RESCUE;
+    dc_object fire = object("fire", DC_KIND_HAZARD, "us", 100, &v);
+    dc_object flight = object("flight", DC_KIND_INTENT, "tr", 100, &v);
+    dc_object zone = object("zone", DC_KIND_ZONE, "tr", 100, &v);
+    dc_object site = object("site", DC_KIND_SITE, "tr", 0, &v);
+    dc_object own = object("own", DC_KIND_HAZARD, "ru", 100, &v);
+    dc_object other = object("other-sar", DC_KIND_INTENT, "tr", 0, &v);
+    other.emergency = DC_EMERGENCY_MEDICAL_EVACUATION;
+    const dc_object *c[] = {&fire, &flight, &other, &own, &site, &zone};
+    dc_check_result r;
+    assert_int_equal(dc_engine_check(g, &sar, NULL, c, 6, &r, NULL), DC_OK);
+    assert_true(r.accepted);
+    assert_int_equal(r.conflict_count, 4); /* not the site, not its own hazard */
+    for (size_t i = 0; i < r.conflict_count; i++) {
+        const dc_conflict *k = &r.conflicts[i];
+        if (k->other == &fire)
+            assert_int_equal(k->resolution, DC_RESOLUTION_HOLDS);
+        else if (k->other == &flight)
+            assert_int_equal(k->resolution, DC_RESOLUTION_OTHER_REPLANS);
+        else if (k->other == &zone)
+            assert_true(k->resolution == DC_RESOLUTION_TOLD && k->reason == DC_REASON_ZONE);
+        else
+            assert_true(k->other == &other && k->resolution == DC_RESOLUTION_TOLD);
+    }
+    dc_check_result_clear(&r);
+    /* nothing new over it, whatever its priority */
+    const dc_object *e[] = {&sar};
+    assert_int_equal(dc_engine_check(g, &fire, NULL, e, 1, &r, NULL), DC_OK);
+    assert_false(r.accepted);
+    assert_int_equal(r.conflicts[0].reason, DC_REASON_EMERGENCY);
+    dc_check_result_clear(&r);
+    /* a zone admitting the declarer: no conflict */
+    char admitted[1][DC_ID_MAX] = {"ru"};
+    zone.admitted = (const char(*)[DC_ID_MAX])admitted;
+    zone.admitted_count = 1;
+    const dc_object *z[] = {&zone};
+    assert_int_equal(dc_engine_check(g, &sar, NULL, z, 1, &r, NULL), DC_OK);
+    assert_int_equal(r.conflict_count, 0);
+    dc_check_result_clear(&r);
+    /* an emergency crew site holds hazards; a suspended hazard is not in force */
+    dc_object crew = object("sar", DC_KIND_SITE, "ru", 0, &v);
+    crew.emergency = DC_EMERGENCY_SEARCH_AND_RESCUE;
+    dc_object held = fire;
+    held.state = DC_STATE_SUSPENDED;
+    const dc_object *h[] = {&fire, &held, &flight};
+    assert_int_equal(dc_engine_check(g, &crew, NULL, h, 3, &r, NULL), DC_OK);
+    assert_int_equal(r.conflict_count, 1);
+    assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_HOLDS);
+    dc_check_result_clear(&r);
+    /* only intents and sites can be emergencies */
+    fire.emergency = DC_EMERGENCY_AIRCRAFT_IN_DISTRESS;
+    dc_error err;
+    assert_int_equal(dc_engine_check(g, &fire, NULL, e, 1, &r, &err), DC_INVALID);
+    assert_string_equal(dc_state_name(DC_STATE_SUSPENDED), "suspended");
+    dc_volume_clear(&v);
+}
+
 static void test_states_in_force(void **state)
 {
     dc_geom *g = *state;
@@ -505,6 +572,7 @@ int main(void)
         cmocka_unit_test(test_same_id_never_switches_deconfliction_off),
         cmocka_unit_test(test_states_in_force),
         cmocka_unit_test(test_zone_authority),
+        cmocka_unit_test(test_emergency),
         cmocka_unit_test(test_indexed_equals_brute_force),
         cmocka_unit_test(test_engine_against_geos_reference),
     };

@@ -10,6 +10,11 @@
                     nonconforming: "#c62828" };
   // Leaflet's attribution control writes markup; the attribution is in the page's footer instead.
   const map = L.map("map", { zoomControl: true, attributionControl: false, preferCanvas: true }).setView([36, 37], 7);
+  // Emergencies above everything else (docs/EMERGENCIES.md): a pane over every overlay and marker, drawn in SVG so that
+  // what lies under it stays clickable.
+  map.createPane("emergencies").style.zIndex = 640;
+  const emergencyStyle = { color: "#d50000", weight: 3, dashArray: "8 4", fillColor: "#ff1744", fillOpacity: 0.3,
+                           pane: "emergencies", renderer: L.svg({ pane: "emergencies" }) };
 
   // A tooltip's content as an element: Leaflet reads a string as markup, an element as itself.
   function textElement(text) {
@@ -65,7 +70,7 @@
         const colour = kind === "zone" ? "#e65100" : kind === "hazard" ? "#c62828" : kind === "site" ? "#6a1b9a" : colours[o.state] || "#1565c0";
         for (const v of o.volumes || []) {
           if (!inWindow(v, t)) continue;
-          shape(v, { color: colour, weight: kind === "zone" ? 2 : 1, fillOpacity: kind === "zone" ? 0.08 : 0.25 })
+          shape(v, o.emergency ? emergencyStyle : { color: colour, weight: kind === "zone" ? 2 : 1, fillOpacity: kind === "zone" ? 0.08 : 0.25 })
             .bindTooltip(textElement(describe(o))).addTo(g);
         }
         if (o.route) L.polyline(o.route.waypoints.map((w) => [w.position.lat, w.position.lng]), { color: colour, weight: 2 }).addTo(g);
@@ -160,12 +165,33 @@
     }
   }
 
+  // Another party's emergency near this party: its area, and the downed crew's position when this party may be told it.
+  function showEmergency(a) {
+    const e = a.emergency, g = layer("emergencies");
+    const text = `EMERGENCY ${e.kind.replace(/_/g, " ")} of ${e.party} (${e.id}): ${a.time_start} .. ${a.time_end}, expires ${a.expires}`;
+    L.geoJSON(a.area, { style: emergencyStyle, pane: "emergencies" }).bindTooltip(textElement(text)).addTo(g);
+    const crew = a.last_known_position;
+    if (crew) L.circle([crew.lat, crew.lng], Object.assign({}, emergencyStyle, { radius: crew.radius_m, dashArray: null, fillOpacity: 0.6 }))
+      .bindTooltip(textElement(`downed crew, last known position (${e.party})`)).addTo(g);
+    const li = listItem($("alerts"), text, { class: "level-emergency", "data-level": "emergency" });
+    $("alerts").prepend(li);
+    const ring = a.area.coordinates[0][0];
+    const go = () => map.fitBounds(ring.map((p) => [p[1], p[0]]));
+    li.addEventListener("click", go);
+    li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") go(); });
+  }
+
   function showAlert(a) {
     state.alerts.push(a);
+    if (a.kind === "emergency") {
+      showEmergency(a);
+      return;
+    }
     const describe = {
       zone: () => `zone ${a.zone.owner}/${a.zone.id}, in ${Math.round(a.time_to_event_s)} s`,
       separation: () => `separation with ${a.other.party}/${a.other.aircraft}, in ${Math.round(a.time_to_event_s)} s`,
       conformance: () => `outside its intent ${a.intent.id}`,
+      emergency_area: () => `emergency ${a.emergency.party}/${a.emergency.id}, in ${Math.round(a.time_to_event_s)} s`,
     }[a.kind];
     const what = describe ? describe() : a.kind;
     const li = listItem($("alerts"), `${a.level.toUpperCase()} ${a.track.aircraft}: ${what} (${a.time})`,

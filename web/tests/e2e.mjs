@@ -84,7 +84,12 @@ await page.waitForSelector("#alerts li[data-level]", { timeout: 2000 }).then(() 
   () => check("an alert appears within 2 s", false));
 console.log(`track to alert on screen: ${Date.now() - pushed} ms`);
 check("the stream indicator says live", (await page.textContent("#stream")).includes("live"));
-check("the coalition is not told of Turkey's aircraft", (await sessions.coalition.page.locator("#alerts li").count()) === 0);
+// the coalition has the Su-24 rescue's emergency alert (its fire was held), nothing about Turkey's aircraft
+check("the coalition is not told of Turkey's aircraft",
+  (await sessions.coalition.page.locator("#alerts li:not([data-level='emergency'])").count()) === 0);
+check("the coalition's picture shows the rescue above everything else",
+  (await sessions.coalition.page.locator("#alerts li[data-level='emergency']").count()) === 1 &&
+  (await sessions.coalition.page.locator(".leaflet-emergencies-pane path").count()) >= 1);
 
 // A Turkish aircraft flying an intent and leaving it: the conformance alert is listed too.
 const box = ["37.40N 35.90E", "37.40N 36.10E", "37.60N 36.10E", "37.60N 35.90E"];
