@@ -165,12 +165,16 @@ dc_status dc_monitor_add_zone(dc_monitor *monitor, const char *owner, const char
 /* Watch an emergency (an intent or site with object->emergency) like a zone that admits only its
  * owner: tracks of other parties predicted to enter it get DC_ALERT_EMERGENCY alerts (zone_owner
  * and zone_id name the emergency), and its owner is never told of them (an emergency must not
- * show its declarer other parties' aircraft). Removed with dc_monitor_remove_zone. As
+ * show its declarer other parties' aircraft). Removed with dc_monitor_remove_emergency. As
  * dc_monitor_add_zone_object. */
 dc_status dc_monitor_add_emergency_object(dc_monitor *monitor, const dc_object *emergency);
 
-/* Stop watching a zone (before adding its new version). DC_OK or DC_NOT_FOUND. */
+/* Stop watching a zone (before adding its new version); an emergency area of the same owner and
+ * id stays. DC_OK or DC_NOT_FOUND. */
 dc_status dc_monitor_remove_zone(dc_monitor *monitor, const char *owner, const char *id);
+/* Stop watching the emergency area (owner, id); a zone of the same owner and id stays.
+ * DC_NOT_FOUND if there was none. */
+dc_status dc_monitor_remove_emergency(dc_monitor *monitor, const char *owner, const char *id);
 
 /* Add every zone of an object (its polygon volumes' outlines; circles are
  * approximated by 64-gons). */

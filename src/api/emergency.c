@@ -759,7 +759,7 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     }
     if (api->monitor != NULL) {
         pthread_mutex_lock(&api->monitor_lock);
-        dc_monitor_remove_zone(api->monitor, o->owner, id);
+        dc_monitor_remove_emergency(api->monitor, o->owner, id);
         if (dc_monitor_add_emergency_object(api->monitor, o) != DC_OK)
             fprintf(stderr, "deconflictd: emergency %s is not watched\n", ref);
         pthread_mutex_unlock(&api->monitor_lock);
@@ -854,7 +854,7 @@ static void unwatch(dc_api *api, const char *owner, const char *id)
     if (api->monitor == NULL)
         return;
     pthread_mutex_lock(&api->monitor_lock);
-    dc_monitor_remove_zone(api->monitor, owner, id);
+    dc_monitor_remove_emergency(api->monitor, owner, id);
     pthread_mutex_unlock(&api->monitor_lock);
 }
 

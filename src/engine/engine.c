@@ -97,10 +97,15 @@ static int same_object(const dc_object *a, const dc_object *b)
     return a->kind == b->kind && strcmp(a->owner, b->owner) == 0 && strcmp(a->id, b->id) == 0;
 }
 
-static int in_force(const dc_object *o)
+/* Whether `c` stands in the way of `p`. A hazard an emergency holds (suspended) keeps its place
+ * against ordinary objects: it goes back into force when the emergency ends, and nothing accepted
+ * meanwhile may conflict with it then. An emergency passes it: it is held already. */
+static int in_force(const dc_object *p, const dc_object *c)
 {
-    return o->kind == DC_KIND_ZONE || o->state == DC_STATE_ACCEPTED ||
-           o->state == DC_STATE_ACTIVATED || o->state == DC_STATE_NONCONFORMING;
+    if (c->state == DC_STATE_SUSPENDED)
+        return p->emergency == DC_EMERGENCY_NONE;
+    return c->kind == DC_KIND_ZONE || c->state == DC_STATE_ACCEPTED ||
+           c->state == DC_STATE_ACTIVATED || c->state == DC_STATE_NONCONFORMING;
 }
 
 static dc_status validate(const dc_object *o, dc_error *err)
@@ -164,7 +169,7 @@ static int classify_emergency(const dc_object *p, const dc_object *c, const dc_c
 static int classify(const dc_object *p, const dc_object *c, const dc_check_options *opt,
                     dc_resolution *res, dc_conflict_reason *why)
 {
-    if (same_object(p, c) || !in_force(c))
+    if (same_object(p, c) || !in_force(p, c))
         return -1; /* only the submitter's own earlier version of this very object */
     if (p->emergency != DC_EMERGENCY_NONE || c->emergency != DC_EMERGENCY_NONE)
         return classify_emergency(p, c, opt, res, why);

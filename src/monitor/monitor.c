@@ -223,16 +223,27 @@ dc_status dc_monitor_add_zone(dc_monitor *m, const char *owner, const char *id,
     return DC_OK;
 }
 
-dc_status dc_monitor_remove_zone(dc_monitor *m, const char *owner, const char *id)
+/* A zone and an emergency area are different objects even under one (owner, id). */
+static dc_status remove_area(dc_monitor *m, const char *owner, const char *id, int emergency)
 {
     dc_status rc = DC_NOT_FOUND;
     for (size_t i = 0; i < m->zone_count; i++)
-        if (m->zones[i].active && strcmp(m->zones[i].owner, owner) == 0 &&
-            strcmp(m->zones[i].id, id) == 0) {
+        if (m->zones[i].active && m->zones[i].emergency == emergency &&
+            strcmp(m->zones[i].owner, owner) == 0 && strcmp(m->zones[i].id, id) == 0) {
             m->zones[i].active = 0;
             rc = DC_OK;
         }
     return rc;
+}
+
+dc_status dc_monitor_remove_zone(dc_monitor *m, const char *owner, const char *id)
+{
+    return remove_area(m, owner, id, 0);
+}
+
+dc_status dc_monitor_remove_emergency(dc_monitor *m, const char *owner, const char *id)
+{
+    return remove_area(m, owner, id, 1);
 }
 
 dc_status dc_monitor_add_zone_object(dc_monitor *m, const dc_object *zone)

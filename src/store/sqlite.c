@@ -1437,9 +1437,10 @@ static dc_status candidate_rows(dc_store *s, const dc_object *proposed, dc_id_li
     return rc;
 }
 
-/* Which of those rows are candidates: in force, and not the proposed object itself. */
+/* Which of those rows are candidates: in force (a suspended hazard keeps its place, engine.c),
+ * and not the proposed object itself. */
 #define CANDIDATE_WHERE                                                                            \
-    "(kind = 'zone' OR state IN ('accepted', 'activated', 'nonconforming'))"                       \
+    "(kind = 'zone' OR state IN ('accepted', 'activated', 'nonconforming', 'suspended'))"          \
     " AND NOT (kind = :kind AND owner = :owner AND id = :id)"
 
 dc_status dc_store_candidates(dc_store *s, const dc_object *proposed, dc_record_list *out)

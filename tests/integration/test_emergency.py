@@ -251,4 +251,24 @@ finally:
 out = cli("audit", "verify", "--db", s.db)
 r.check("the audit chain and every row verify", out.returncode == 0 and ": OK (0 problems)" in out.stdout, out.stdout[-600:])
 s.cleanup()
+
+# A held hazard keeps its place: nothing may be accepted beside the emergency, where the hazard
+# reaches past it, that would conflict with the hazard once it is released.
+s = Server()
+try:
+    ru, co, tr = (s.party(n) for n in ("russia", "coalition", "turkey"))
+    s.call("PUT", "/v1/parties/russia/emergency", s.operator, {"max_area_km2": 500, "max_validity_s": 600})
+    # the fire reaches from 3 km to 9 km north; the search area to 5 km
+    r.equal("a fire straddling the search area's edge", 201, s.call("PUT", "/v1/hazards/edge", co, hazard(north(6000), 3000))[0])
+    r.equal("the search area is declared over it", 201, s.call("PUT", "/v1/emergencies/sar-2", ru, SAR)[0])
+    r.equal("the fire is held", "suspended", s.call("GET", "/v1/hazards/edge", co)[2]["state"])
+    patrol = {"priority": 5, "volumes": [circle(north(8000), 500, 0, 3000, T0, T1)]}
+    status, _, doc = s.call("PUT", "/v1/intents/beside", tr, patrol)
+    r.equal("an intent in the held fire, outside the search area, is refused", 409, status)
+    r.equal("the emergency ends", 200, s.call("DELETE", "/v1/emergencies/sar-2", ru)[0])
+    r.equal("the fire is back in force", "accepted", s.call("GET", "/v1/hazards/edge", co)[2]["state"])
+    r.equal("and the refused intent was never stored", 404, s.call("GET", "/v1/intents/beside", tr)[0])
+finally:
+    s.stop()
+s.cleanup()
 r.finish()

@@ -304,7 +304,7 @@ static void test_emergency(void **state)
     assert_int_equal(dc_engine_check(g, &sar, NULL, z, 1, &r, NULL), DC_OK);
     assert_int_equal(r.conflict_count, 0);
     dc_check_result_clear(&r);
-    /* an emergency crew site holds hazards; a suspended hazard is not in force */
+    /* an emergency crew site holds hazards; one already held (suspended) it passes */
     dc_object crew = object("sar", DC_KIND_SITE, "ru", 0, &v);
     crew.emergency = DC_EMERGENCY_SEARCH_AND_RESCUE;
     dc_object held = fire;
@@ -313,6 +313,14 @@ static void test_emergency(void **state)
     assert_int_equal(dc_engine_check(g, &crew, NULL, h, 3, &r, NULL), DC_OK);
     assert_int_equal(r.conflict_count, 1);
     assert_int_equal(r.conflicts[0].resolution, DC_RESOLUTION_HOLDS);
+    dc_check_result_clear(&r);
+    /* ... but against an ordinary object a held hazard keeps its place: it comes back */
+    dc_object beside = flight;
+    snprintf(beside.id, sizeof beside.id, "beside");
+    snprintf(beside.owner, sizeof beside.owner, "tr");
+    const dc_object *kept[] = {&held};
+    assert_int_equal(dc_engine_check(g, &beside, NULL, kept, 1, &r, NULL), DC_OK);
+    assert_int_equal(r.conflict_count, 1);
     dc_check_result_clear(&r);
     /* only intents and sites can be emergencies */
     fire.emergency = DC_EMERGENCY_AIRCRAFT_IN_DISTRESS;

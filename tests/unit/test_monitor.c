@@ -345,6 +345,49 @@ static void test_zone_warning_at_its_threshold(void **state)
     }
 }
 
+/* A party's zone and its emergency area may share an id: removing one leaves the other watched. */
+static void test_zone_and_emergency_of_one_id(void **state)
+{
+    (void)state;
+    dc_point sq[4];
+    square_east(sq);
+    const dc_point *rings[] = {sq};
+    size_t sizes[] = {4};
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+    assert_int_equal(dc_monitor_add_zone(m, "north", "box", rings, sizes, 1, NULL, 0), DC_OK);
+    dc_volume area;
+    memset(&area, 0, sizeof area);
+    area.outline = DC_OUTLINE_CIRCLE;
+    dc_geodesic_direct(ORIGIN, 270, 50000, &area.center, NULL); /* far west: never approached */
+    area.radius_m = 2000;
+    area.altitude_upper = 3000;
+    area.time_start = T0;
+    area.time_end = T0 + INT64_C(3600000000);
+    dc_object emergency;
+    memset(&emergency, 0, sizeof emergency);
+    snprintf(emergency.owner, sizeof emergency.owner, "north");
+    snprintf(emergency.id, sizeof emergency.id, "box");
+    emergency.kind = DC_KIND_INTENT;
+    emergency.emergency = DC_EMERGENCY_SEARCH_AND_RESCUE;
+    emergency.volumes = &area;
+    emergency.volume_count = 1;
+    assert_int_equal(dc_monitor_add_emergency_object(m, &emergency), DC_OK);
+    assert_int_equal(dc_monitor_remove_emergency(m, "north", "box"), DC_OK);
+    assert_int_equal(dc_monitor_remove_emergency(m, "north", "box"), DC_NOT_FOUND);
+    /* the zone is still watched: an aircraft 10 km off heading for it is alerted */
+    dc_alert_list alerts = {0};
+    dc_report_verdict v;
+    dc_report r = report("p", "a", T0, 0, 0, 1000, 100, 90, 0);
+    assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, NULL), DC_OK);
+    assert_int_equal(alerts.count, 1);
+    assert_string_equal(alerts.items[0].zone_id, "box");
+    dc_alert_list_clear(&alerts);
+    assert_int_equal(dc_monitor_remove_zone(m, "north", "box"), DC_OK);
+    assert_int_equal(dc_monitor_remove_zone(m, "north", "box"), DC_NOT_FOUND);
+    dc_monitor_free(m);
+}
+
 /* A lower level is announced only once it has held for hold_s (10 s): an aircraft that turns
  * away from a zone is not declared clear on its first report heading away. */
 static void test_lower_level_holds(void **state)
@@ -817,6 +860,7 @@ int main(void)
         cmocka_unit_test(test_separation_boundaries),
         cmocka_unit_test(test_lower_level_holds),
         cmocka_unit_test(test_zone_warning_at_its_threshold),
+        cmocka_unit_test(test_zone_and_emergency_of_one_id),
         cmocka_unit_test(test_establishment_before_disclosure),
         cmocka_unit_test(test_new_aircraft_limit),
         cmocka_unit_test(test_zone_levels_and_crossings),
