@@ -108,5 +108,43 @@ def main():
         put("reports", "\r\n".join(json.dumps(r) for r in batch) + "\n")
 
 
+def lines(path, n):
+    with open(path) as f:
+        return "".join(f.readline() for _ in range(n))
+
+
+BORDER_SQUARE = {"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "Turkey", "ADMIN": "Turkey"},
+     "geometry": {"type": "Polygon", "coordinates": [[[35.8, 35.8], [36.4, 35.8], [36.4, 36.2], [35.8, 36.2], [35.8, 35.8]],
+                                                     [[36.0, 36.0], [36.1, 36.0], [36.1, 36.1], [36.0, 36.0]]]}},
+    {"type": "Feature", "properties": {"name": "Syria"},
+     "geometry": {"type": "MultiPolygon", "coordinates": [[[[35.0, 35.0], [35.5, 35.0], [35.5, 35.5], [35.0, 35.0]]]]}}]}
+
+
+def replays():
+    su24 = os.path.join(ROOT, "examples", "su24-2015")
+    tracks = [{"name": "russia.csv", "csv": lines(os.path.join(su24, "track-russia-account.csv"), 12)},
+              {"name": "turkey.csv", "csv": lines(os.path.join(su24, "track-turkey-account.csv"), 6)}]
+    border = {"file": "border.geojson", "geojson": json.dumps(BORDER_SQUARE), "select": "Turkey",
+              "name": "Turkey (square)", "licence": "CC0"}
+    put("replay", json.dumps({"tracks": tracks[:1], "borders": [border]}))
+    put("replay", json.dumps({"tracks": tracks, "borders": [border, dict(border, select="Syria")],
+                              "sigma_m": 30, "samples": 10, "seed": 7, "share_with": ["bob"]}))
+    put("replay", json.dumps({"tracks": tracks[:1], "borders": [{"file": "p.geojson", "geojson": json.dumps(
+        BORDER_SQUARE["features"][0]["geometry"])}]}))
+    for name in ("track-russia-account.csv", "track-turkey-account.csv"):
+        put("csv", lines(os.path.join(su24, name), 40))
+
+
+def scenarios():
+    for d in sorted(os.listdir(os.path.join(ROOT, "examples"))):
+        p = os.path.join(ROOT, "examples", d, "scenario.geojson")
+        if os.path.exists(p):
+            put("scenario", json.dumps(json.load(open(p)), separators=(",", ":")))
+    put("scenario", read(ROOT, "tests", "data", "scenarios", "check-basic.geojson"))
+
+
 if __name__ == "__main__":
+    replays()
+    scenarios()
     sys.exit(main())

@@ -194,3 +194,12 @@ size_t dc__api_storage_metrics(dc_api *api, char *out, size_t size);
 
 /* POST /v1/replays (replay.c). */
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
+/* Its body decoded: the tracks read from their CSV, the borders from their GeoJSON, the
+ * parameters checked; nothing measured yet. DC_INVALID / DC_RANGE with the JSON pointer of the
+ * member at fault in err->field, DC_NOMEM; *out is NULL on failure, else free it with
+ * dc__api_replay_request_free (NULL is a no-op). */
+typedef struct dc__api_replay_request dc__api_replay_request;
+dc_status dc__api_replay_decode(const char *body, size_t length, dc__api_replay_request **out,
+                                dc_error *err);
+void dc__api_replay_request_free(dc__api_replay_request *request);
