@@ -144,7 +144,62 @@ def scenarios():
     put("scenario", read(ROOT, "tests", "data", "scenarios", "check-basic.geojson"))
 
 
+def http(method, path, key, body=b"", headers=()):
+    if isinstance(body, str):
+        body = body.encode("utf-8", "surrogateescape")
+    head = f"{method} {path}\n"
+    if key:
+        head += f"Authorization: Bearer {key}\n"
+    for h in headers:
+        head += h + "\n"
+    return head.encode("utf-8", "surrogateescape") + b"\n" + body
+
+
+def requests():
+    keys = {"alice": "alpha", "bob": "bravo", "carol": "charlie", "operator": "operator"}
+    for case in catalogue():
+        body = case_body(case)
+        if body is None or "method" not in case or "wire" in case:
+            continue
+        put("request", http(case["method"], case["path"], keys.get(case.get("key"), case.get("key")), body))
+    j = json.dumps
+    for kind, bodies in BODIES.items():
+        coll = ["intents", "hazards", "sites", "zones"][kind]
+        for i, b in enumerate(bodies):
+            put("request", http("PUT", f"/v1/{coll}/fz-{i}", "charlie", j(b)))
+    for m, p, k, b in [
+        ("GET", "/v1/health", None, ""), ("GET", "/metrics", "operator", ""),
+        ("POST", "/v1/parties", "operator", j({"name": "delta", "notation": "dms", "priority_ceiling": 20})),
+        ("GET", "/v1/parties/alpha", "operator", ""), ("PUT", "/v1/parties/bravo", "operator", j({"priority_ceiling": 50})),
+        ("POST", "/v1/parties/charlie/key", "operator", ""), ("DELETE", "/v1/parties/charlie/key", "operator", ""),
+        ("GET", "/v1/parties/me", "alpha", ""), ("PUT", "/v1/parties/me", "alpha", j({"notation": "utm"})),
+        ("GET", "/v1/coordinates?lat=36.37&lng=37.52", "bravo", ""),
+        ("GET", "/v1/intents?area=39,28,42,31&from=2031-09-01T00:00:00Z&to=2031-09-02T00:00:00%2B01:00", "charlie", ""),
+        ("GET", "/v1/intents/existing", "charlie", ""), ("GET", "/v1/zones", "bravo", ""),
+        ("DELETE", "/v1/intents/existing", "alpha", ""), ("GET", "/v1/sites/unit", "alpha", ""),
+        ("GET", "/v1/notices?after=0", "alpha", ""), ("GET", "/v1/alerts?after=1", "alpha", ""),
+        ("GET", "/v1/alerts/stream", "alpha", ""), ("GET", "/v1/audit?object=intent/alpha/existing", "operator", ""),
+        ("GET", "/v1/messages", "alpha", ""), ("POST", "/v1/messages/1/ack", "alpha", j({"readback": "37SCA6750026200"})),
+        ("POST", "/v1/messages", "alpha", j({"to": "bravo", "text": "at", "coordinates": ["36 22 12N 037 31 12E", "40N 29E"]})),
+        ("POST", "/v1/grants", "bravo", j({"grantee": "alpha", "kind": "hazard"})),
+        ("DELETE", "/v1/grants", "alpha", j({"grantee": "charlie", "kind": "intent"})),
+        ("GET", "/v1/tracks", "alpha", ""),
+    ]:
+        put("request", http(m, p, k, b))
+    put("request", http("GET", "/v1/alerts/stream", "alpha", "", ["Last-Event-ID: 3"]))
+    for batch in REPORTS:
+        put("request", http("POST", "/v1/tracks", "bravo", j(batch)))
+        put("request", http("POST", "/v1/tracks", "bravo", "\n".join(j(r) for r in batch)))
+    put("request", http("PUT", "/v1/hazards/over-unit", "bravo", j(
+        {"hazard_kind": "strike", "volumes": [circle("36.37N 37.52E", 800)] , "from_message": 1})))
+    put("request", http("PUT", "/v1/intents/crossing", "bravo", j(
+        {"priority": 5, "volumes": [circle("40N 29E", 2500)]})))
+    for f in os.listdir(os.path.join(ROOT, "fuzz", "corpus", "replay")):
+        put("request", http("POST", "/v1/replays", "alpha", read(ROOT, "fuzz", "corpus", "replay", f)))
+
+
 if __name__ == "__main__":
+    requests()
     replays()
     scenarios()
     sys.exit(main())
