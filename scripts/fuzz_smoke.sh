@@ -17,10 +17,10 @@ cmake --build "$build" -j 2 --target $(printf 'fuzz_%s ' "${targets[@]}") >/dev/
 # Mutations after the corpus, about a second's worth of each target on one core.
 mutations() {
   case "$1" in
-    coord) echo 5000 ;;
-    time | area) echo 20000 ;;
-    csv | reports | submission | scenario) echo 1000 ;;
-    *) echo 30 ;;
+    coord) echo 2000 ;;
+    time | area) echo 10000 ;;
+    csv | reports | submission | scenario) echo 500 ;;
+    *) echo 20 ;;
   esac
 }
 scratch="$(mktemp -d)"
