@@ -6,6 +6,7 @@ BUILD_TEST    := build/asan
 BUILD_FUZZ    := build/fuzz
 JOBS          ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS  ?= 600
+FUZZ_ALL      := $(shell sed -n 's/^set(DC_FUZZ_TARGETS \(.*\))$$/\1/p' CMakeLists.txt)
 
 all: build
 
@@ -47,7 +48,7 @@ bench: borders
 # FUZZ_TARGETS="time csv" runs only those.
 fuzz: deps
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DDC_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(addprefix fuzz_,$(or $(FUZZ_TARGETS),$(FUZZ_ALL)))
 	@BUILD_FUZZ=$(BUILD_FUZZ) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Each bug of tests/mutants/catalogue.json planted in turn; the tests named for it must fail.
