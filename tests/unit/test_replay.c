@@ -407,6 +407,46 @@ static void test_closest_approach_across_years(void **state)
     dc_border_clear(&b);
 }
 
+/* The tracks' CSV as the text it looks like (fuzz_csv found a header followed by "\r20" taken for
+ * the header, and a line cut or dropped at a NUL; a line past 1 KiB was read as two). */
+static void test_csv_lines(void **state)
+{
+    (void)state;
+    static const char header[] = "time_utc,icao24,callsign,lat,lon,alt_ft,groundspeed_kt,track_deg";
+    static const char row[] = "2015-11-24T07:18:05Z,4b1805,SU24,35.59,36.57,19000.0,252.1,300.0";
+    char text[2048];
+    dc_report *r = NULL;
+    size_t n = 0;
+    dc_error err;
+    /* CRLF and a last line without its newline are lines like any other */
+    int len = snprintf(text, sizeof text, "%s\r\n%s\r\n\r\n%s", header, row, row);
+    assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err), DC_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[1].aircraft, "4b1805");
+    dc_free(r);
+    /* a carriage return inside the header */
+    len = snprintf(text, sizeof text, "%s\r20\n%s\n", header, row);
+    assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err),
+                     DC_INVALID);
+    assert_non_null(strstr(err.message, "carriage return"));
+    assert_null(r);
+    /* a NUL byte: at the start of a line (it read as an empty line) and inside one */
+    for (int at = 0; at < 2; at++) {
+        len = snprintf(text, sizeof text, "%s\n%s\n", header, row);
+        text[sizeof header + (at ? 30 : 0)] = '\0';
+        assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err),
+                         DC_INVALID);
+        assert_non_null(strstr(err.message, "line 2: a NUL byte"));
+    }
+    /* a line of 1,089 bytes (fgets read its first 1,023 as a line, the rest as the next) */
+    len = snprintf(text, sizeof text, "%s\n%1024s%s\n", header, "", row);
+    assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err),
+                     DC_INVALID);
+    assert_non_null(strstr(err.message, "line 2: a line longer than 1024 bytes"));
+    assert_null(r);
+    assert_int_equal(n, 0);
+}
+
 static void test_measure_refusals(void **state)
 {
     (void)state;
@@ -477,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_probability_closed_form),
         cmocka_unit_test(test_closest_approach),
         cmocka_unit_test(test_closest_approach_across_years),
+        cmocka_unit_test(test_csv_lines),
         cmocka_unit_test(test_measure_refusals),
         cmocka_unit_test(test_encode_digest),
     };
