@@ -240,27 +240,56 @@ static double approach_at(const struct zone_grid *g, const struct path *p, doubl
     return to_edge(&g->segs[n.seg], *aircraft, border);
 }
 
-/* The closest approach: the nearest sample (sample_spacing_s apart), then refined within a
- * sample's spacing either side. */
+/* Within this distance of the border a nearest-edge search looks at a few cells only. */
+#define NEAR_M 50000.0
+
+/* The nearest to the border of the path's samples (sample_spacing_s apart) whose distance is at
+ * most max_m, into *best and *best_t when nearer than *best. A search's cost grows with the square
+ * of the distance it must look (in 0.25 degree cells): a track approaching from thousands of km
+ * away took minutes (fuzz_request). So a full search (max_m FAR_M) skips every sample that cannot
+ * be nearer than the best so far: the distance to the border changes no faster than the aircraft
+ * moves (a 1 % and 1 m margin for the cells' flat-earth distances). */
+static void nearest_sample(const struct zone_grid *g, const struct path *p, double spacing_s,
+                           double max_m, double *best, dc_time_us *best_t)
+{
+    dc_point last = {0, 0};
+    double last_d = NAN; /* at `last`, from a full search */
+    for (size_t i = 0; i < p->count; i++) {
+        dc_point a = path_point(p, i), b = i + 1 < p->count ? path_point(p, i + 1) : a;
+        dc_time_us t0 = p->time[i], span = i + 1 < p->count ? p->time[i + 1] - t0 : 0;
+        int steps = span > 0 ? (int)ceil((double)span / DC_US_PER_S / spacing_s) : 1;
+        for (int s = 0; s < steps; s++) {
+            dc_point q = lerp(a, b, (double)s / steps);
+            double moved;
+            if (!isnan(last_d) && dc_geodesic_inverse(last, q, &moved, NULL) == DC_OK &&
+                last_d - 1.01 * moved - 1.0 > *best)
+                continue;
+            struct zone_nearest n;
+            double d = dc__zone_nearest(g, q, max_m, &n) ? n.distance_m : INFINITY;
+            if (max_m >= FAR_M) {
+                last = q;
+                last_d = d;
+            }
+            if (d < *best) {
+                *best = d;
+                /* in floating point: span * s overflows for a span of years */
+                *best_t = t0 + (dc_time_us)llround((double)span * s / steps);
+            }
+        }
+    }
+}
+
+/* The closest approach: the nearest sample, among those within NEAR_M when there are any (the
+ * same sample as over all of them), then refined within a sample's spacing either side. */
 static void closest_approach(const struct zone_grid *g, const struct path *p,
                              dc_replay_approach *out)
 {
     double best = INFINITY;
     dc_time_us best_t = p->time[0];
     double spacing_s = sample_spacing_s(p);
-    for (size_t i = 0; i < p->count; i++) {
-        dc_point a = path_point(p, i), b = i + 1 < p->count ? path_point(p, i + 1) : a;
-        dc_time_us t0 = p->time[i], span = i + 1 < p->count ? p->time[i + 1] - t0 : 0;
-        int steps = span > 0 ? (int)ceil((double)span / DC_US_PER_S / spacing_s) : 1;
-        for (int s = 0; s < steps; s++) {
-            double d = depth_at(g, lerp(a, b, (double)s / steps));
-            if (d < best) {
-                best = d;
-                /* in floating point: span * s overflows for a span of years */
-                best_t = t0 + (dc_time_us)llround((double)span * s / steps);
-            }
-        }
-    }
+    nearest_sample(g, p, spacing_s, NEAR_M, &best, &best_t);
+    if (!isfinite(best))
+        nearest_sample(g, p, spacing_s, FAR_M, &best, &best_t);
     out->distance_m = NAN;
     if (!isfinite(best))
         return;
