@@ -6,6 +6,7 @@ BUILD_TEST    := build/asan
 BUILD_FUZZ    := build/fuzz
 JOBS          ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_SECONDS  ?= 600
+FUZZ_ALL      := $(shell sed -n 's/^set(DC_FUZZ_TARGETS \(.*\))$$/\1/p' CMakeLists.txt)
 
 all: build
 
@@ -42,13 +43,13 @@ bench: borders
 	@cmake --build $(BUILD_RELEASE) -j $(JOBS)
 	@bash scripts/bench.sh $(BUILD_RELEASE)
 
-# libFuzzer on the coordinate parser for FUZZ_SECONDS (default 600).
+# libFuzzer on every parser a party or a feed reaches (fuzz/, docs/RELIABILITY.md), FUZZ_SECONDS
+# each (default 600), one after the other; new corpus entries stay in build/fuzz/corpus/<target>.
+# FUZZ_TARGETS="time csv" runs only those.
 fuzz: deps
 	@CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DDC_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_coord
-	@mkdir -p $(BUILD_FUZZ)/corpus/coord
-	@$(BUILD_FUZZ)/fuzz_coord -max_total_time=$(FUZZ_SECONDS) -max_len=256 -print_final_stats=1 \
-		$(BUILD_FUZZ)/corpus/coord fuzz/corpus/coord
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(addprefix fuzz_,$(or $(FUZZ_TARGETS),$(FUZZ_ALL)))
+	@BUILD_FUZZ=$(BUILD_FUZZ) FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Each bug of tests/mutants/catalogue.json planted in turn; the tests named for it must fail.
 # Slow (a rebuild and a test run per mutant): not part of make test. Result in docs/RELIABILITY.md.

@@ -74,7 +74,8 @@ typedef struct dc_replay_episode {
     int inside_at_start, inside_at_end; /* the recording begins or ends inside */
     double depth_m;                     /* greatest distance to the outline, sampled every second */
     dc_point deepest;
-    double inside_m;              /* distance flown inside (geodesic, between one-second samples) */
+    double inside_m; /* distance flown inside (geodesic, between one-second samples; fewer, evenly
+                        spaced, over a track longer than a day) */
     dc_time_us advisory, warning; /* the monitor's first advisory and warning before it, or 0 */
 } dc_replay_episode;
 

@@ -220,6 +220,15 @@ dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);
 
+/* What server.c does with a request before dc_api_handle, so that a test or a fuzz target can
+ * drive the handlers as the server does. dc__api_authenticate: the party (or the operator) whose
+ * key "Bearer <key>" in `authorization` (NULL: none) is, into req->party, req->authenticated and
+ * req->is_operator; left unauthenticated otherwise. Can't fail. dc__api_path_valid: whether a
+ * decoded path holds only the bytes a route can hold (A-Z a-z 0-9 . _ - /) and starts with '/';
+ * any other is refused with 400 before the handlers. 1 or 0. */
+void dc__api_authenticate(dc_api *api, const char *authorization, dc_api_request *req);
+int dc__api_path_valid(const char *path);
+
 /* ---- the live store's upkeep (storage.c) ----
  * A thread moves rows past their retention to the archive (dc_retention_pass), a bounded batch
  * at a time with pauses between, gives free pages back, and measures the store every minute;
@@ -250,3 +259,12 @@ size_t dc__api_emergency_metrics(dc_api *api, char *out, size_t size);
 
 /* POST /v1/replays (replay.c). */
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
+/* Its body decoded: the tracks read from their CSV, the borders from their GeoJSON, the
+ * parameters checked; nothing measured yet. DC_INVALID / DC_RANGE with the JSON pointer of the
+ * member at fault in err->field, DC_NOMEM; *out is NULL on failure, else free it with
+ * dc__api_replay_request_free (NULL is a no-op). */
+typedef struct dc__api_replay_request dc__api_replay_request;
+dc_status dc__api_replay_decode(const char *body, size_t length, dc__api_replay_request **out,
+                                dc_error *err);
+void dc__api_replay_request_free(dc__api_replay_request *request);

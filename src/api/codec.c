@@ -817,13 +817,17 @@ dc_status dc_api_parse_area(const char *area, const char *from, const char *to, 
             e += 360; /* across the antimeridian */
     }
     dc_time_us t0 = INT64_MIN / 2, t1 = INT64_MAX / 2;
-    if (from != NULL && dc_time_parse(from, &t0, err) != DC_OK) {
+    /* The time parser's own status (malformed or out of range) and message, under the
+     * parameter's name: the caller's problem type follows the status in err. */
+    dc_status rc = from != NULL ? dc_time_parse(from, &t0, err) : DC_OK;
+    if (rc != DC_OK) {
         snprintf(err->field, sizeof err->field, "from");
-        return DC_INVALID;
+        return rc;
     }
-    if (to != NULL && dc_time_parse(to, &t1, err) != DC_OK) {
+    rc = to != NULL ? dc_time_parse(to, &t1, err) : DC_OK;
+    if (rc != DC_OK) {
         snprintf(err->field, sizeof err->field, "to");
-        return DC_INVALID;
+        return rc;
     }
     if (t0 >= t1)
         return dc_error_set(err, DC_INVALID, "to", DC_NO_POSITION, "\"to\" must be after \"from\"");

@@ -1303,7 +1303,12 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
 {
     static const char *const params[] = {"object", NULL};
     const char *object = req->query(req->query_ctx, "object");
-    if (object == NULL || object[0] == '\0' || strlen(object) > 190) {
+    /* the bytes of the names an audit record is about (kinds, parties, ids, digests): the
+     * answer echoes it, and a byte that is not UTF-8 would leave nothing to answer with */
+    static const char object_bytes[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789._-/";
+    if (object == NULL || object[0] == '\0' || strlen(object) > 190 ||
+        object[strspn(object, object_bytes)] != '\0') {
         dc_api_problem(res, 400, DC_INVALID, "/object",
                        "object=<kind>/<owner>/<id>, as audit records name it");
         return;

@@ -251,19 +251,46 @@ static dc_status record(dc_api *api, const dc_api_request *req, const struct rep
     return dc_store_finish(api->store, rc);
 }
 
+struct dc__api_replay_request {
+    json_t *root; /* the tracks' names and the parties shared with point into it */
+    struct replay_request q;
+};
+
+void dc__api_replay_request_free(dc__api_replay_request *r)
+{
+    if (r == NULL)
+        return;
+    request_clear(&r->q);
+    json_decref(r->root);
+    dc_free(r);
+}
+
+dc_status dc__api_replay_decode(const char *body, size_t length, dc__api_replay_request **out,
+                                dc_error *err)
+{
+    *out = NULL;
+    dc__api_replay_request *r = dc_calloc(1, sizeof *r);
+    if (r == NULL)
+        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    json_error_t jerr;
+    r->root = json_loadb(body, length, 0, &jerr);
+    dc_status rc =
+        r->root ? decode(r->root, &r->q, err)
+                : dc_error_set(err, DC_INVALID, "", jerr.position, "not JSON: %s", jerr.text);
+    if (rc != DC_OK) {
+        dc__api_replay_request_free(r);
+        return rc;
+    }
+    *out = r;
+    return DC_OK;
+}
+
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
-    struct replay_request *q = dc_calloc(1, sizeof *q);
-    if (q == NULL) {
-        dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
-        return;
-    }
-    json_error_t jerr;
-    json_t *root = json_loadb(req->body, req->body_length, 0, &jerr);
+    dc__api_replay_request *r = NULL;
     dc_error err = {0};
-    dc_status rc =
-        root ? decode(root, q, &err)
-             : dc_error_set(&err, DC_INVALID, "", jerr.position, "not JSON: %s", jerr.text);
+    dc_status rc = dc__api_replay_decode(req->body, req->body_length, &r, &err);
+    struct replay_request *q = r != NULL ? &r->q : NULL;
     for (size_t t = 0; rc == DC_OK && t < q->track_count; t++)
         for (size_t b = 0; rc == DC_OK && b < q->border_count; b++)
             rc = dc_replay_measure(&q->borders[b], q->reports[t], q->report_counts[t], &q->params,
@@ -295,7 +322,5 @@ void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response
         }
     }
     dc_free(json);
-    json_decref(root);
-    request_clear(q);
-    dc_free(q);
+    dc__api_replay_request_free(r);
 }

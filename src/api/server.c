@@ -417,7 +417,7 @@ static int media_type_is(const char *ctype, const char *type)
 
 /* The path as decoded: only the bytes of names and ids, and '/'. Nothing the API serves needs
  * more, and a byte a handler does not expect cannot reach one. */
-static int path_bytes_valid(const char *path)
+int dc__api_path_valid(const char *path)
 {
     for (const char *p = path; *p != '\0'; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -457,7 +457,7 @@ static int refuse_early(struct MHD_Connection *conn, const char *method, const c
                        "the only transfer coding accepted is Transfer-Encoding: chunked");
     } else if (rq->nul_escape) {
         dc_api_problem(res, 400, DC_INVALID, NULL, "the URL holds a NUL byte (raw or as %00)");
-    } else if (!path_bytes_valid(url)) {
+    } else if (!dc__api_path_valid(url)) {
         dc_api_problem(res, 400, DC_INVALID, NULL,
                        "a path holds only A-Z a-z 0-9 . _ - and /, once percent-decoded");
     } else if ((te != NULL || (cl != NULL && strcmp(cl, "0") != 0)) &&
@@ -706,23 +706,22 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
     return ok;
 }
 
-static void authenticate(struct server *s, struct MHD_Connection *conn, dc_api_request *req)
+void dc__api_authenticate(dc_api *api, const char *authorization, dc_api_request *req)
 {
-    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
     uint8_t hash[DC_HASH_BYTES];
-    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
-        dc_party_key_hash(auth + 7, hash) != DC_OK)
+    if (authorization == NULL || strncmp(authorization, "Bearer ", 7) != 0 ||
+        dc_party_key_hash(authorization + 7, hash) != DC_OK)
         return;
-    if (dc_party_key_equal(hash, s->api.operator_hash)) {
+    if (dc_party_key_equal(hash, api->operator_hash)) {
         req->authenticated = req->is_operator = 1;
         snprintf(req->party.name, sizeof req->party.name, "operator");
         return;
     }
-    if (dc_store_begin(s->api.store, 0) != DC_OK)
+    if (dc_store_begin(api->store, 0) != DC_OK)
         return;
-    if (dc_store_party_by_key(s->api.store, hash, &req->party) == DC_OK)
+    if (dc_store_party_by_key(api->store, hash, &req->party) == DC_OK)
         req->authenticated = 1;
-    dc_store_commit(s->api.store);
+    dc_store_commit(api->store);
 }
 
 /* The type a file of the page is served as, by its extension; browsers are told not to guess
@@ -867,7 +866,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.query = query_arg;
     req.query_ctx = conn;
     req.last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
-    authenticate(s, conn, &req);
+    dc__api_authenticate(&s->api,
+                         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"), &req);
     if (req.authenticated)
         dc_copy_text(rq->party, sizeof rq->party, req.party.name);
     dc_api_handle(&s->api, &req, &res);

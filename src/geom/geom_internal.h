@@ -20,6 +20,11 @@ double dc__wrap180(double degrees);
  * most stand for, with margin: the orthographic plane shrinks distances. */
 double dc__ground_from_plane(double plane_m);
 
+/* How far (m, on the ground) the farthest of a polygon's `n` vertices lies from the centre
+ * dc_volume_init_polygon measures outlines from: what DC_VOLUME_MAX_RADIUS_M bounds. DC_RANGE
+ * (in err) for an outline that spans 180 degrees of longitude or more, or a hemisphere. */
+dc_status dc__polygon_reach(const dc_point *vertices, size_t n, double *out, dc_error *err);
+
 /* Project the outline of `v` into `frame` as a closed ring of x,y pairs
  * (first point repeated at the end). Circles become circumscribed
  * `circle_segments`-gons. *xy is allocated (dc_free); *points counts the

@@ -83,6 +83,23 @@ static dc_status sweep_leg(const dc_waypoint *a, const dc_waypoint *b, const dc_
             n++;
         }
     }
+    /* The leg's own midpoint is not where a polygon's reach is measured from: a leg just within
+     * the bound from there could be stored as a volume that, read back and sent again, is refused
+     * (fuzz_submission found one reaching 1,507 km). The rule of every polygon decides. */
+    double bound = 0;
+    dc_status rc = dc__polygon_reach(v, n, &bound, err);
+    if (rc != DC_OK)
+        rc = dc_error_set(err, DC_RANGE, "waypoints", DC_NO_POSITION,
+                          "leg %zu with its buffer cannot be measured as an outline", leg);
+    else if (bound > DC_VOLUME_MAX_RADIUS_M)
+        rc = dc_error_set(err, DC_RANGE, "waypoints", DC_NO_POSITION,
+                          "leg %zu with its buffer reaches %.0f km from its centre; at most %.0f "
+                          "km: add waypoints",
+                          leg, bound / 1000, DC_VOLUME_MAX_RADIUS_M / 1000);
+    if (rc != DC_OK) {
+        dc_free(v);
+        return rc;
+    }
     memset(out, 0, sizeof *out);
     out->outline = DC_OUTLINE_POLYGON;
     out->convex = 1; /* a capsule */

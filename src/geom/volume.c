@@ -171,6 +171,24 @@ static dc_status polygon_frame(const dc_point *v, size_t n, dc_enu_frame *frame,
     return dc_enu_frame_init(origin, frame);
 }
 
+dc_status dc__polygon_reach(const dc_point *v, size_t n, double *out, dc_error *err)
+{
+    dc_enu_frame frame;
+    dc_status rc = polygon_frame(v, n, &frame, err);
+    double reach = 0;
+    for (size_t i = 0; rc == DC_OK && i < n; i++) {
+        double x, y;
+        if (dc_enu_forward(&frame, v[i], &x, &y) != DC_OK)
+            rc = dc_error_set(err, DC_RANGE, "outline_polygon", DC_NO_POSITION,
+                              "outline is larger than a hemisphere");
+        else
+            reach = fmax(reach, hypot(x, y));
+    }
+    if (rc == DC_OK)
+        *out = dc__ground_from_plane(reach);
+    return rc;
+}
+
 static dc_status validate_ring(dc_geom *geom, const double *xy, size_t n, const dc_enu_frame *frame,
                                dc_error *err)
 {

@@ -24,15 +24,57 @@ static double number_or_nan(const char *cell, int *ok)
     return v;
 }
 
+/* The longest line read: a row of the format is under 200 bytes. */
+#define LINE_MAX_BYTES 1024
+
+/* The next line of `f` into `line` without its "\n" or "\r\n": 1, or 0 at the end, or -1 for a
+ * line that cannot be read as the text it looks like (with *why set): longer than LINE_MAX_BYTES
+ * (fgets would hand on its rest as a line of its own), holding a NUL (every string function would
+ * stop there and drop the rest) or a carriage return anywhere but at its end (a header followed by
+ * "\rjunk" would pass as the header). */
+static int next_line(FILE *f, char line[LINE_MAX_BYTES + 2], const char **why)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(f)) != EOF && c != '\n') {
+        if (n == LINE_MAX_BYTES + 1) {
+            *why = "a line longer than 1024 bytes";
+            return -1;
+        }
+        line[n++] = (char)c;
+    }
+    if (c == EOF && n == 0)
+        return 0;
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    if (n > LINE_MAX_BYTES) {
+        *why = "a line longer than 1024 bytes";
+        return -1;
+    }
+    line[n] = '\0';
+    if (memchr(line, '\0', n) != NULL) {
+        *why = "a NUL byte";
+        return -1;
+    }
+    if (memchr(line, '\r', n) != NULL) {
+        *why = "a carriage return inside a line";
+        return -1;
+    }
+    return 1;
+}
+
 /* The reports of an open CSV stream named `path` in messages; closes it. */
 static dc_status read_csv(FILE *f, const char *path, const char *party, dc_report **out,
                           size_t *count, dc_error *err)
 {
-    char line[1024];
+    char line[LINE_MAX_BYTES + 2];
+    const char *why = NULL;
     dc_status rc = DC_OK;
-    if (fgets(line, sizeof line, f) == NULL)
+    int got = next_line(f, line, &why);
+    if (got == 0)
         rc = dc_error_set(err, DC_INVALID, "", 1, "%s is empty", path);
-    line[strcspn(line, "\r\n")] = '\0';
+    else if (got < 0)
+        rc = dc_error_set(err, DC_INVALID, "", 1, "%s line 1: %s", path, why);
     char expect[256] = "";
     for (size_t i = 0; i < 8; i++)
         snprintf(expect + strlen(expect), sizeof expect - strlen(expect), "%s%s", i ? "," : "",
@@ -42,9 +84,13 @@ static dc_status read_csv(FILE *f, const char *path, const char *party, dc_repor
     size_t cap = 0, n = 0;
     dc_report *reports = NULL;
     long lineno = 1;
-    while (rc == DC_OK && fgets(line, sizeof line, f) != NULL) {
+    while (rc == DC_OK && (got = next_line(f, line, &why)) != 0) {
         lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
+        if (got < 0) {
+            rc = dc_error_set(err, DC_INVALID, "", (size_t)lineno, "%s line %ld: %s", path, lineno,
+                              why);
+            break;
+        }
         if (line[0] == '\0')
             continue;
         char *cells[8];

@@ -147,6 +147,19 @@ static void inside_sample(struct walk *w, const struct zone_grid *g, dc_point q,
 }
 
 /* Walk the (displaced) path once. */
+/* Samples along a whole path, at most: a recorded flight of a day at one a second. A track's
+ * reports may lie years apart (the CSV is the caller's), and a sample a second across such a gap
+ * was hundreds of millions of samples on a request thread, and a step count past INT_MAX (found by
+ * fuzz_request). */
+#define PATH_SAMPLES_MAX 86400.0
+
+/* The spacing of the samples along `p`, in seconds: one, or more over a path longer than a day. */
+static double sample_spacing_s(const struct path *p)
+{
+    double duration_s = (double)(p->time[p->count - 1] - p->time[0]) / DC_US_PER_S;
+    return duration_s > PATH_SAMPLES_MAX ? duration_s / PATH_SAMPLES_MAX : 1.0;
+}
+
 static dc_status walk_path(const struct zone_grid *g, const struct path *p, struct walk *w)
 {
     dc_point a = path_point(p, 0), prev = a;
@@ -154,6 +167,7 @@ static dc_status walk_path(const struct zone_grid *g, const struct path *p, stru
     int inside = dc__zones_at(g, a, zones, 4) > 0;
     dc_time_us entry = p->time[0];
     dc_status rc = inside ? open_stay(w, entry, a, 1) : DC_OK;
+    double spacing_s = sample_spacing_s(p);
     if (inside)
         inside_sample(w, g, a, &prev);
     for (size_t i = 0; rc == DC_OK && i + 1 < p->count; i++) {
@@ -161,8 +175,9 @@ static dc_status walk_path(const struct zone_grid *g, const struct path *p, stru
         dc_time_us t0 = p->time[i], t1 = p->time[i + 1];
         struct zone_event ev[MAX_EVENTS];
         size_t ne = dc__zone_events(g, a, b, ev, MAX_EVENTS);
-        /* one-second samples for depth and distance, interleaved with the crossings in order */
-        int steps = (int)ceil((double)(t1 - t0) / DC_US_PER_S);
+        /* one-second samples (fewer over a day) for depth and distance, interleaved with the
+         * crossings in order */
+        int steps = (int)ceil((double)(t1 - t0) / DC_US_PER_S / spacing_s);
         steps = steps < 1 ? 1 : steps;
         size_t k = 0;
         for (int s = 1; s <= steps && rc == DC_OK; s++) {
@@ -225,28 +240,61 @@ static double approach_at(const struct zone_grid *g, const struct path *p, doubl
     return to_edge(&g->segs[n.seg], *aircraft, border);
 }
 
-/* The closest approach: the nearest one-second sample, then refined within a second either side. */
+/* Within this distance of the border a nearest-edge search looks at a few cells only. */
+#define NEAR_M 50000.0
+
+/* The nearest to the border of the path's samples (sample_spacing_s apart) whose distance is at
+ * most max_m, into *best and *best_t when nearer than *best. A search's cost grows with the square
+ * of the distance it must look (in 0.25 degree cells): a track approaching from thousands of km
+ * away took minutes (fuzz_request). So a full search (max_m FAR_M) skips every sample that cannot
+ * be nearer than the best so far: the distance to the border changes no faster than the aircraft
+ * moves (a 1 % and 1 m margin for the cells' flat-earth distances). */
+static void nearest_sample(const struct zone_grid *g, const struct path *p, double spacing_s,
+                           double max_m, double *best, dc_time_us *best_t)
+{
+    dc_point last = {0, 0};
+    double last_d = NAN; /* at `last`, from a full search */
+    for (size_t i = 0; i < p->count; i++) {
+        dc_point a = path_point(p, i), b = i + 1 < p->count ? path_point(p, i + 1) : a;
+        dc_time_us t0 = p->time[i], span = i + 1 < p->count ? p->time[i + 1] - t0 : 0;
+        int steps = span > 0 ? (int)ceil((double)span / DC_US_PER_S / spacing_s) : 1;
+        for (int s = 0; s < steps; s++) {
+            dc_point q = lerp(a, b, (double)s / steps);
+            double moved;
+            if (!isnan(last_d) && dc_geodesic_inverse(last, q, &moved, NULL) == DC_OK &&
+                last_d - 1.01 * moved - 1.0 > *best)
+                continue;
+            struct zone_nearest n;
+            double d = dc__zone_nearest(g, q, max_m, &n) ? n.distance_m : INFINITY;
+            if (max_m >= FAR_M) {
+                last = q;
+                last_d = d;
+            }
+            if (d < *best) {
+                *best = d;
+                /* in floating point: span * s overflows for a span of years */
+                *best_t = t0 + (dc_time_us)llround((double)span * s / steps);
+            }
+        }
+    }
+}
+
+/* The closest approach: the nearest sample, among those within NEAR_M when there are any (the
+ * same sample as over all of them), then refined within a sample's spacing either side. */
 static void closest_approach(const struct zone_grid *g, const struct path *p,
                              dc_replay_approach *out)
 {
     double best = INFINITY;
     dc_time_us best_t = p->time[0];
-    for (size_t i = 0; i < p->count; i++) {
-        dc_point a = path_point(p, i), b = i + 1 < p->count ? path_point(p, i + 1) : a;
-        dc_time_us t0 = p->time[i], span = i + 1 < p->count ? p->time[i + 1] - t0 : 0;
-        int steps = span > 0 ? (int)ceil((double)span / DC_US_PER_S) : 1;
-        for (int s = 0; s < steps; s++) {
-            double d = depth_at(g, lerp(a, b, (double)s / steps));
-            if (d < best) {
-                best = d;
-                best_t = t0 + span * s / steps;
-            }
-        }
-    }
+    double spacing_s = sample_spacing_s(p);
+    nearest_sample(g, p, spacing_s, NEAR_M, &best, &best_t);
+    if (!isfinite(best))
+        nearest_sample(g, p, spacing_s, FAR_M, &best, &best_t);
     out->distance_m = NAN;
     if (!isfinite(best))
         return;
-    double lo = (double)(best_t - DC_US_PER_S), hi = (double)(best_t + DC_US_PER_S);
+    double reach = spacing_s * DC_US_PER_S;
+    double lo = (double)best_t - reach, hi = (double)best_t + reach;
     lo = lo < (double)p->time[0] ? (double)p->time[0] : lo;
     hi = hi > (double)p->time[p->count - 1] ? (double)p->time[p->count - 1] : hi;
     dc_point a, b;

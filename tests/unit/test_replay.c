@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const dc_time_us T0 = INT64_C(1448349600) * DC_US_PER_S; /* 2015-11-24T07:20:00Z */
 
@@ -353,6 +354,99 @@ static void test_closest_approach(void **state)
     dc_border_clear(&b);
 }
 
+/* Reports years apart (a party's CSV says what it likes): the closest approach is still found, at
+ * the report nearest the border, without a sample a second across the gap (fuzz_request found the
+ * sampling overflowing, and millions of samples on a request thread). */
+static void test_closest_approach_across_years(void **state)
+{
+    (void)state;
+    dc_border b;
+    load(square, NULL, &b);
+    const dc_time_us year = INT64_C(365) * 86400 * DC_US_PER_S;
+    dc_report r[3];
+    memset(r, 0, sizeof r);
+    const double lon[3] = {35.9, 35.99, 35.9};
+    for (int i = 0; i < 3; i++) {
+        dc_copy_text(r[i].aircraft, sizeof r[i].aircraft, "abc123");
+        r[i].time = T0 + 10 * year * i;
+        r[i].position = (dc_point){36.0, lon[i]};
+        r[i].altitude_m = 5000;
+        r[i].ground_speed_mps = r[i].track_deg = r[i].vertical_rate_mps = NAN;
+    }
+    dc_replay_result res;
+    dc_error err;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(dc_replay_measure(&b, r, 3, NULL, &res, &err), DC_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(res.episode_count, 0);
+    double expected;
+    dc_geodesic_inverse(r[1].position, (dc_point){36.0, 36.0}, &expected, NULL);
+    printf("closest approach across years %.3f m (expected %.3f) at %+.1f s, in %.3f s\n",
+           res.closest.distance_m, expected, (double)(res.closest.time - r[1].time) / DC_US_PER_S,
+           elapsed);
+    assert_true(fabs(res.closest.distance_m - expected) < 1.0);
+    assert_true(llabs(res.closest.time - r[1].time) < 2 * DC_US_PER_S);
+    assert_true(elapsed < 5.0);
+    dc_replay_result_clear(&res);
+    /* inside the border across the gap: depth and distance sampled, not once a second */
+    r[0].position = (dc_point){36.0, 36.5};
+    r[1].position = (dc_point){36.0, 36.6};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(dc_replay_measure(&b, r, 2, NULL, &res, &err), DC_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_int_equal(res.episode_count, 1);
+    dc_geodesic_inverse(r[0].position, r[1].position, &expected, NULL);
+    printf("inside across years: %.1f m flown inside (expected %.1f), in %.3f s\n",
+           res.episodes[0].inside_m, expected, elapsed);
+    assert_true(fabs(res.episodes[0].inside_m - expected) < 1.0);
+    assert_true(elapsed < 5.0);
+    dc_replay_result_clear(&res);
+    dc_border_clear(&b);
+}
+
+/* The tracks' CSV as the text it looks like (fuzz_csv found a header followed by "\r20" taken for
+ * the header, and a line cut or dropped at a NUL; a line past 1 KiB was read as two). */
+static void test_csv_lines(void **state)
+{
+    (void)state;
+    static const char header[] = "time_utc,icao24,callsign,lat,lon,alt_ft,groundspeed_kt,track_deg";
+    static const char row[] = "2015-11-24T07:18:05Z,4b1805,SU24,35.59,36.57,19000.0,252.1,300.0";
+    char text[2048];
+    dc_report *r = NULL;
+    size_t n = 0;
+    dc_error err;
+    /* CRLF and a last line without its newline are lines like any other */
+    int len = snprintf(text, sizeof text, "%s\r\n%s\r\n\r\n%s", header, row, row);
+    assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err), DC_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[1].aircraft, "4b1805");
+    dc_free(r);
+    /* a carriage return inside the header */
+    len = snprintf(text, sizeof text, "%s\r20\n%s\n", header, row);
+    assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err),
+                     DC_INVALID);
+    assert_non_null(strstr(err.message, "carriage return"));
+    assert_null(r);
+    /* a NUL byte: at the start of a line (it read as an empty line) and inside one */
+    for (int at = 0; at < 2; at++) {
+        len = snprintf(text, sizeof text, "%s\n%s\n", header, row);
+        text[sizeof header + (at ? 30 : 0)] = '\0';
+        assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err),
+                         DC_INVALID);
+        assert_non_null(strstr(err.message, "line 2: a NUL byte"));
+    }
+    /* a line of 1,089 bytes (fgets read its first 1,023 as a line, the rest as the next) */
+    len = snprintf(text, sizeof text, "%s\n%1024s%s\n", header, "", row);
+    assert_int_equal(dc_tracks_csv_parse(text, (size_t)len, "t.csv", "p", &r, &n, &err),
+                     DC_INVALID);
+    assert_non_null(strstr(err.message, "line 2: a line longer than 1024 bytes"));
+    assert_null(r);
+    assert_int_equal(n, 0);
+}
+
 static void test_measure_refusals(void **state)
 {
     (void)state;
@@ -422,6 +516,8 @@ int main(void)
         cmocka_unit_test(test_vee_exact),
         cmocka_unit_test(test_probability_closed_form),
         cmocka_unit_test(test_closest_approach),
+        cmocka_unit_test(test_closest_approach_across_years),
+        cmocka_unit_test(test_csv_lines),
         cmocka_unit_test(test_measure_refusals),
         cmocka_unit_test(test_encode_digest),
     };

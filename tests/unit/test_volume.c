@@ -325,6 +325,13 @@ static void test_route_sweep(void **state)
     assert_string_equal(err.field, "waypoints/time");
     dc_route_buffers none = {0, 0, 0};
     assert_int_equal(dc_route_sweep(wps, 3, &none, legs, &err), DC_RANGE);
+    /* A leg of 2,990 km is within 1,500 km of its own midpoint, but its capsule reaches 1,507 km
+     * from where every polygon is measured: swept, it could not be sent back as a volume
+     * (fuzz_submission). */
+    dc_waypoint far[] = {{{10.0, 30.0}, 3000, T0}, {{36.2, 37.2}, 3000, T0 + H}};
+    dc_route_buffers half_km = {500, 100, 30 * DC_US_PER_S};
+    assert_int_equal(dc_route_sweep(far, 2, &half_km, legs, &err), DC_RANGE);
+    assert_non_null(strstr(err.message, "leg 0 with its buffer reaches 1507 km"));
 }
 
 /* The issue's budget: 1,000 legs in under 5 ms. Measured, not asserted
