@@ -59,9 +59,10 @@ dc_status dc_border_distance(const dc_border *border, dc_point p, double max_m, 
 
 /* How a replay is measured. */
 typedef struct dc_replay_params {
-    double sigma_m;   /* horizontal position error, 1 σ per axis (east, north); 0: none */
-    uint32_t samples; /* Monte Carlo draws when sigma_m > 0 (1..1,000,000; default 2,000) */
-    uint64_t seed;    /* of the draws (default 1): the same seed draws the same errors */
+    double sigma_m;    /* horizontal position error, 1 σ per axis (east, north); 0: none */
+    uint32_t samples;  /* Monte Carlo draws when sigma_m > 0 (1..1,000,000; default 2,000) */
+    uint64_t seed;     /* of the draws (default 1): the same seed draws the same errors */
+    double work_limit; /* units one measurement may spend (DC_REPLAY_WORK_MAX); 0: no limit */
 } dc_replay_params;
 
 dc_replay_params dc_replay_params_default(void);
@@ -117,13 +118,19 @@ typedef struct dc_replay_result {
     dc_replay_uncertainty uncertainty;
 } dc_replay_result;
 
+/* The work one replay request may spend, in units of about 20 ns of a Release build's time on
+ * the test machine: a step along a path outside the border is one unit, a sample inside it (its
+ * depth measured) 300 (docs/PERFORMANCE.md). About two seconds of a request thread. */
+#define DC_REPLAY_WORK_MAX 1.0e8
+#define DC_REPLAY_WORK_INSIDE 300.0
+
 /* Measure `reports` (one aircraft, in time order, as dc_tracks_csv_read gives them) against the
  * border: each stay inside (entry, exit, depth, distance inside, and the alerts the live monitor
  * would have sent before it, with its default configuration); without a stay, the closest approach;
  * with params->sigma_m > 0, the uncertainty. `params` may be NULL (no uncertainty).
  * DC_OK; DC_INVALID (no reports, reports out of time order, a parameter out of range: err says
- * which); DC_NOMEM. On success *out owns its arrays (dc_replay_result_clear); on failure it is
- * empty. */
+ * which); DC_LIMIT (past params->work_limit); DC_NOMEM. On success *out owns its arrays
+ * (dc_replay_result_clear); on failure it is empty. */
 dc_status dc_replay_measure(const dc_border *border, const dc_report *reports, size_t count,
                             const dc_replay_params *params, dc_replay_result *out, dc_error *err);
 

@@ -291,6 +291,10 @@ void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response
     dc_error err = {0};
     dc_status rc = dc__api_replay_decode(req->body, req->body_length, &r, &err);
     struct replay_request *q = r != NULL ? &r->q : NULL;
+    /* each measurement within its share of the request's work: a day-long track and many draws
+     * were minutes of a request thread (found by fuzz_request) */
+    if (rc == DC_OK)
+        q->params.work_limit = DC_REPLAY_WORK_MAX / (double)(q->track_count * q->border_count);
     for (size_t t = 0; rc == DC_OK && t < q->track_count; t++)
         for (size_t b = 0; rc == DC_OK && b < q->border_count; b++)
             rc = dc_replay_measure(&q->borders[b], q->reports[t], q->report_counts[t], &q->params,
@@ -304,7 +308,11 @@ void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response
         char pointer[112];
         snprintf(pointer, sizeof pointer, "%s%s", err.field[0] && err.field[0] != '/' ? "/" : "",
                  err.field);
-        dc_api_problem(res, rc == DC_NOMEM ? 500 : 400, rc, pointer, err.message);
+        dc_api_problem(res,
+                       rc == DC_NOMEM   ? 500
+                       : rc == DC_LIMIT ? 422
+                                        : 400,
+                       rc, pointer, err.message);
     } else {
         char object[DC_ID_MAX + 32];
         dc_audit_record write;

@@ -30,7 +30,7 @@
 
 dc_replay_params dc_replay_params_default(void)
 {
-    return (dc_replay_params){0, 2000, 1};
+    return (dc_replay_params){0, 2000, 1, 0};
 }
 
 void dc_replay_result_clear(dc_replay_result *r)
@@ -91,7 +91,17 @@ struct walk {
     int entered;
     dc_time_us first_entry, last_exit, inside_us;
     double depth_m;
+    double *work_left; /* the measurement's budget (params->work_limit), or NULL: unlimited */
 };
+
+/* Spend `units` of the walk's budget: DC_LIMIT once it is spent. */
+static dc_status spend(struct walk *w, double units)
+{
+    if (w->work_left == NULL)
+        return DC_OK;
+    *w->work_left -= units;
+    return *w->work_left < 0 ? DC_LIMIT : DC_OK;
+}
 
 static dc_status open_stay(struct walk *w, dc_time_us t, dc_point at, int at_start)
 {
@@ -182,6 +192,7 @@ static dc_status walk_path(const struct zone_grid *g, const struct path *p, stru
         size_t k = 0;
         for (int s = 1; s <= steps && rc == DC_OK; s++) {
             double f = (double)s / steps;
+            rc = spend(w, inside ? DC_REPLAY_WORK_INSIDE : 1);
             for (; k < ne && ev[k].t <= f && rc == DC_OK; k++) {
                 /* the monitor's rounding of a crossing's time, so the two agree exactly */
                 dc_time_us t = t0 + (dc_time_us)((double)(t1 - t0) * ev[k].t);
@@ -351,7 +362,8 @@ static dc_replay_interval interval(double *v, size_t n)
 }
 
 static dc_status uncertainty(const struct zone_grid *g, struct path *p,
-                             const dc_replay_params *params, dc_replay_uncertainty *out)
+                             const dc_replay_params *params, double *work_left,
+                             dc_replay_uncertainty *out)
 {
     uint32_t n = params->samples;
     double *v = dc_malloc((size_t)n * 4 * sizeof *v);
@@ -367,6 +379,7 @@ static dc_status uncertainty(const struct zone_grid *g, struct path *p,
         p->east = params->sigma_m * z1;
         p->north = params->sigma_m * z2;
         struct walk w = {0};
+        w.work_left = work_left;
         rc = walk_path(g, p, &w);
         if (rc == DC_OK && w.entered) {
             entry[entered] = (double)(w.first_entry - p->time[0]) / DC_US_PER_S;
@@ -504,8 +517,10 @@ dc_status dc_replay_measure(const dc_border *border, const dc_report *reports, s
     if (rc == DC_OK && p.count == 0)
         rc = dc_error_set(err, DC_INVALID, "reports", DC_NO_POSITION,
                           "the monitor accepts none of the reports");
+    double work_left = params != NULL ? params->work_limit : 0;
     struct walk w = {0};
     w.want_episodes = w.want_distance = 1;
+    w.work_left = work_left > 0 ? &work_left : NULL;
     if (rc == DC_OK)
         rc = walk_path(g, &p, &w);
     out->episodes = w.episodes;
@@ -517,7 +532,7 @@ dc_status dc_replay_measure(const dc_border *border, const dc_report *reports, s
         closest_approach(g, &p, &out->closest);
     if (rc == DC_OK && params != NULL && params->sigma_m > 0) {
         out->has_uncertainty = 1;
-        rc = uncertainty(g, &p, params, &out->uncertainty);
+        rc = uncertainty(g, &p, params, w.work_left, &out->uncertainty);
     }
     free_path(&p);
     dc_free(accepted);
@@ -525,6 +540,11 @@ dc_status dc_replay_measure(const dc_border *border, const dc_report *reports, s
     dc_free(warning);
     if (rc == DC_NOMEM)
         dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    if (rc == DC_LIMIT)
+        dc_error_set(err, DC_LIMIT, "samples", DC_NO_POSITION,
+                     "this measurement needs more than its share of the work limit (%.0f units):"
+                     " fewer samples, tracks or borders, or a shorter recording",
+                     params->work_limit);
     if (rc != DC_OK)
         dc_replay_result_clear(out);
     return rc;

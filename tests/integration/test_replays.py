@@ -114,6 +114,20 @@ try:
     refused("a selection naming nothing", lambda b: b["borders"][0].update(select="Atlantis"), "/borders/0/geojson")
     refused("too many draws", lambda b: b.update(samples=10 ** 6), "/samples")
     refused("a negative sigma", lambda b: b.update(sigma_m=-1), "/sigma_m")
+    # a recording a day long inside Turkey, drawn 300 times against two borders, four copies: each
+    # measurement minutes of a request thread (130 s for one in a Release build); each stops at
+    # its share of the request's work limit
+    day = ("time_utc,icao24,callsign,lat,lon,alt_ft,groundspeed_kt,track_deg\n"
+           "2015-11-24T07:00:00Z,,LONG,39.9,32.8,19000,250,300\n"
+           "2015-11-25T07:00:00Z,,LONG,39.0,35.0,19000,250,300\n")
+    import time as clock
+    started = clock.monotonic()
+    d = refused("a replay past the work limit", lambda b: b.update(tracks=[{"name": f"day-{i}.csv", "csv": day} for i in range(4)]),
+                "/samples", 422)
+    took = clock.monotonic() - started
+    print(f"replays: the day-long replay refused after {took:.1f} s", flush=True)
+    r.check("... soon, saying how to ask for less", took < 30 and "fewer samples" in d.get("detail", ""), (took, d))
+    r.equal("... as a limit", "/problems/limit", d.get("type"))
     refused("a share that is no name", lambda b: b.update(share_with=["a,b"]), "/share_with/0")
 finally:
     s.stop()

@@ -30,7 +30,9 @@ def hazard(lat, lon, radius):
 
 
 r = Results("security_site_probing")
-s = Server(extra_args=("--threads", "4"))
+# a sweep of 1,000 writes and their withdrawals: not held to the default write rate (fair use is
+# it_fair's), or how many are refused for probing would follow the machine's speed
+s = Server(extra_args=("--threads", "4", "--rate-writes", "1000/100000"))
 try:
     tr, ru = s.party("turkey"), s.party("russia")
     r.equal("turkey's site", 201, s.call("PUT", "/v1/sites/unit", tr, SITE)[0])

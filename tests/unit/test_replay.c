@@ -275,7 +275,7 @@ static void test_probability_closed_form(void **state)
     dc_report *r = vee(depth, 130, 30, 60, &n);
     const double sigmas[] = {10, 100, 183, 300, 600};
     for (size_t i = 0; i < sizeof sigmas / sizeof *sigmas; i++) {
-        dc_replay_params p = {sigmas[i], 4000, 42};
+        dc_replay_params p = {sigmas[i], 4000, 42, 0};
         dc_replay_result res;
         dc_error err;
         assert_int_equal(dc_replay_measure(&b, r, n, &p, &res, &err), DC_OK);
@@ -292,7 +292,7 @@ static void test_probability_closed_form(void **state)
         dc_replay_result_clear(&res);
     }
     /* σ small beside the depth: every draw enters, and the intervals are the normal's */
-    dc_replay_params p = {50, 4000, 42};
+    dc_replay_params p = {50, 4000, 42, 0};
     dc_replay_result res;
     dc_error err;
     assert_int_equal(dc_replay_measure(&b, r, n, &p, &res, &err), DC_OK);
@@ -333,7 +333,7 @@ static void test_closest_approach(void **state)
     dc_report *r = vee(-400, 130, 30, 60, &n);
     dc_replay_result res;
     dc_error err;
-    dc_replay_params p = {100, 500, 1};
+    dc_replay_params p = {100, 500, 1, 0};
     assert_int_equal(dc_replay_measure(&b, r, n, &p, &res, &err), DC_OK);
     assert_int_equal(res.episode_count, 0);
     const dc_replay_approach *a = &res.closest;
@@ -457,9 +457,9 @@ static void test_measure_refusals(void **state)
     dc_replay_result res;
     dc_error err;
     assert_int_equal(dc_replay_measure(&b, r, 0, NULL, &res, &err), DC_INVALID);
-    dc_replay_params p = {-1, 100, 1};
+    dc_replay_params p = {-1, 100, 1, 0};
     assert_int_equal(dc_replay_measure(&b, r, n, &p, &res, &err), DC_INVALID);
-    p = (dc_replay_params){10, 0, 1};
+    p = (dc_replay_params){10, 0, 1, 0};
     assert_int_equal(dc_replay_measure(&b, r, n, &p, &res, &err), DC_INVALID);
     dc_report swap = r[2];
     r[2] = r[3];
@@ -482,7 +482,7 @@ static void test_encode_digest(void **state)
     dc_report *r = vee(183, 130, 30, 60, &n);
     dc_replay_result res;
     dc_error err;
-    dc_replay_params p = {150, 200, 3};
+    dc_replay_params p = {150, 200, 3, 0};
     assert_int_equal(dc_replay_measure(&b, r, n, &p, &res, &err), DC_OK);
     dc_replay_track t = {"track.csv", "", 10, "vee", n};
     dc_sha256_hex("track", 5, t.sha256);
