@@ -40,6 +40,14 @@ static const char *problem_title(dc_status s)
     }
 }
 
+/* Whether `text` is UTF-8 that JSON can carry (jansson's own check). */
+static int utf8_valid(const char *text)
+{
+    json_t *probe = json_string(text);
+    json_decref(probe);
+    return probe != NULL;
+}
+
 void dc_api_problem(dc_api_response *res, int http_status, dc_status status, const char *pointer,
                     const char *detail)
 {
@@ -53,9 +61,20 @@ void dc_api_problem(dc_api_response *res, int http_status, dc_status status, con
     json_decref(res->json);
     res->status = http_status;
     res->content_type = "application/problem+json";
+    const char *text = detail ? detail : dc_strerror(status);
+    char clean[512];
+    /* a message may quote the input, and JSON holds only UTF-8: past the first byte that is not,
+     * the answer would have had no body (found by fuzz_request) */
+    if (!utf8_valid(text)) {
+        dc_copy_text(clean, sizeof clean, text);
+        for (char *c = clean; *c; c++)
+            if ((unsigned char)*c >= 0x80)
+                *c = '?';
+        text = clean;
+    }
     res->json = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", problem_title(status),
-                          "status", http_status, "detail", detail ? detail : dc_strerror(status));
-    if (pointer != NULL)
+                          "status", http_status, "detail", text);
+    if (pointer != NULL && utf8_valid(pointer))
         json_object_set_new(res->json, "pointer", json_string(pointer));
 }
 
