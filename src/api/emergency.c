@@ -997,20 +997,6 @@ static int collect_count(void *ctx, const char *party, const char *what, int64_t
     return 0;
 }
 
-static int party_in_path(const dc_api_request *req, char name[DC_ID_MAX], dc_api_response *res)
-{
-    const char *p = req->path + strlen("/v1/parties/");
-    size_t n = strcspn(p, "/");
-    if (n > 0 && n < DC_ID_MAX) {
-        memcpy(name, p, n);
-        name[n] = '\0';
-        if (dc_party_name_valid(name))
-            return 0;
-    }
-    dc_api_problem(res, 400, DC_INVALID, NULL, "a party name is 1 to 63 of A-Z a-z 0-9 . _ -");
-    return -1;
-}
-
 static json_t *grant_json(const dc_party *p, json_t *counts)
 {
     return json_pack("{s:s,s:f,s:I,s:o}", "party", p->name, "max_area_km2", p->emergency_area_km2,
@@ -1021,7 +1007,7 @@ static json_t *grant_json(const dc_party *p, json_t *counts)
 static void get_party_emergency(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     char name[DC_ID_MAX];
-    if (party_in_path(req, name, res) != 0)
+    if (dc__api_party_in_path(req, name, res) != 0)
         return;
     dc_party p;
     json_t *counts = json_object();
@@ -1047,7 +1033,7 @@ static void get_party_emergency(dc_api *api, const dc_api_request *req, dc_api_r
 static void set_party_emergency(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     char name[DC_ID_MAX];
-    if (party_in_path(req, name, res) != 0)
+    if (dc__api_party_in_path(req, name, res) != 0)
         return;
     json_t *root = json_loadb(req->body, req->body_length, JSON_REJECT_DUPLICATES, NULL);
     json_t *area = json_object_get(root, "max_area_km2"),

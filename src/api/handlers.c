@@ -976,7 +976,7 @@ static void create_party(dc_api *api, const dc_api_request *req, dc_api_response
 }
 
 /* The {name} of /v1/parties/{name}[/...]: a valid party name, or 400. */
-static int party_in_path(const dc_api_request *req, char name[DC_ID_MAX], dc_api_response *res)
+int dc__api_party_in_path(const dc_api_request *req, char name[DC_ID_MAX], dc_api_response *res)
 {
     const char *p = req->path + strlen("/v1/parties/");
     size_t n = strcspn(p, "/");
@@ -1005,7 +1005,7 @@ static void get_party(dc_api *api, const dc_api_request *req, dc_api_response *r
 {
     char name[DC_ID_MAX];
     dc_party p;
-    if (party_in_path(req, name, res) != 0)
+    if (dc__api_party_in_path(req, name, res) != 0)
         return;
     if (dc_store_begin(api->store, 0) != DC_OK) {
         store_failure(res);
@@ -1027,7 +1027,7 @@ static void set_party(dc_api *api, const dc_api_request *req, dc_api_response *r
 {
     static const char *const fields[] = {"priority_ceiling", "limits", NULL};
     char name[DC_ID_MAX];
-    if (party_in_path(req, name, res) != 0)
+    if (dc__api_party_in_path(req, name, res) != 0)
         return;
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)
@@ -1076,7 +1076,7 @@ static void change_party_key(dc_api *api, const dc_api_request *req, dc_api_resp
     char name[DC_ID_MAX];
     dc_party_admin_result r;
     dc_error err;
-    if (party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
+    if (dc__api_party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
         return;
     dc_status rc = change(api->store, api->secret_key, "operator", name, &r, &err);
     if (rc == DC_OK)
