@@ -221,6 +221,10 @@ dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char 
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);
 /* The {name} of /v1/parties/{name}[/...] into `name`: 0, or -1 with a 400 in `res`. */
 int dc__api_party_in_path(const dc_api_request *req, char name[DC_ID_MAX], dc_api_response *res);
+/* Whether the party may spend `n` of its bucket `c` now: 1, or 0 with 429 (Retry-After) or 422 in
+ * `res`. Asked before anything is decoded or written. */
+int dc__api_fair_admit(dc_api *api, const dc_api_request *req, dc_rate_class c, double n,
+                       dc_api_response *res);
 
 /* What server.c does with a request before dc_api_handle, so that a test or a fuzz target can
  * drive the handlers as the server does. dc__api_authenticate: the party (or the operator) whose

@@ -551,6 +551,8 @@ static dc_status write_object(dc_api *api, dc_object *o, json_t *body, const dc_
 /* PUT /v1/emergencies/{id}: declare (or declare again, replacing the area). */
 static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
+        return;
     char id[DC_ID_MAX], ref[192], crew_ref[192], detail[256];
     struct declaration d;
     struct declare_run r;
@@ -861,6 +863,8 @@ static void unwatch(dc_api *api, const char *owner, const char *id)
 /* DELETE /v1/emergencies/{id}: the emergency is over. */
 static void end_emergency(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
+        return;
     char id[DC_ID_MAX];
     if (id_in_path(req, id, res) != 0)
         return;
@@ -893,6 +897,8 @@ static void end_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
 /* POST /v1/emergencies/{id}/renew: valid `validity_s` (or as long as before) from now. */
 static void renew_emergency(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
+    if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
+        return;
     char id[DC_ID_MAX];
     if (id_in_path(req, id, res) != 0)
         return;

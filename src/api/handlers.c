@@ -109,8 +109,8 @@ static dc_time_us monotonic_us(void)
  * Retry-After; 422 for a batch larger than the whole bucket, which waiting would never admit).
  * Asked before anything is decoded further or written, so that a refused request changes
  * nothing. */
-static int fair_admit(dc_api *api, const dc_api_request *req, dc_rate_class c, double n,
-                      dc_api_response *res)
+int dc__api_fair_admit(dc_api *api, const dc_api_request *req, dc_rate_class c, double n,
+                       dc_api_response *res)
 {
     static const char *const what[] = {"writes", "messages", "position reports"};
     if (api->fair == NULL)
@@ -372,7 +372,7 @@ refused:
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
-    if (!fair_admit(api, req, DC_RATE_WRITES, 1, res))
+    if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
         return;
     dc_geom *geom = NULL;
     dc_submission sub;
@@ -662,7 +662,7 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
 static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind kind,
                           const char *id, dc_api_response *res)
 {
-    if (!fair_admit(api, req, DC_RATE_WRITES, 1, res))
+    if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
         return;
     if (dc_store_begin(api->store, 1) != DC_OK) {
         store_failure(res);
@@ -1122,7 +1122,7 @@ static void set_me(dc_api *api, const dc_api_request *req, dc_api_response *res)
 
 static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api_response *res)
 {
-    if (!fair_admit(api, req, DC_RATE_WRITES, 1, res))
+    if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
         return;
     static const char *const fields[] = {"grantee", "kind", NULL};
     json_t *root = parse_body(req, res, fields);
@@ -1595,7 +1595,7 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         bad_input(res, &err);
         return;
     }
-    if (!fair_admit(api, req, DC_RATE_REPORTS, (double)count, res)) {
+    if (!dc__api_fair_admit(api, req, DC_RATE_REPORTS, (double)count, res)) {
         dc_free(reports);
         return;
     }
@@ -1760,7 +1760,7 @@ static json_t *message_view(const dc_message *m, const char *notation_name, char
 static void post_message(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     static const char *const fields[] = {"to", "text", "coordinates", NULL};
-    if (!fair_admit(api, req, DC_RATE_MESSAGES, 1, res))
+    if (!dc__api_fair_admit(api, req, DC_RATE_MESSAGES, 1, res))
         return;
     json_t *root = parse_body(req, res, fields);
     if (root == NULL)

@@ -135,4 +135,18 @@ finally:
 verify = subprocess.run([CLI, "audit", "verify", "--db", s.db], capture_output=True, text=True, timeout=120)
 r.check("the audit chain with the replay records verifies", verify.returncode == 0 and "OK" in verify.stdout, verify.stdout + verify.stderr)
 s.cleanup()
+
+# A replay writes a signed record and may take seconds of a request thread: it spends the party's
+# write bucket like any write, so a party cannot keep every worker busy with replays.
+s = Server(extra_args=("--rate-writes", "0.01/2"))
+try:
+    turkey = s.party("turkey")
+    small = dict(body, tracks=body["tracks"][:1], borders=body["borders"][:1], samples=10, share_with=[])
+    got = [s.call("POST", "/v1/replays", turkey, small) for _ in range(3)]
+    r.equal("two replays fit a burst of two writes, the third waits", [201, 201, 429], [g[0] for g in got])
+    r.check("... told when to retry", int(got[2][1].get("retry-after", "0")) >= 1, got[2][1])
+    r.equal("... as a rate limit", "application/problem+json", got[2][1].get("content-type"))
+finally:
+    s.stop()
+s.cleanup()
 r.finish()
