@@ -219,6 +219,21 @@ dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char 
 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);
+/* A background thread working in passes until stopped (worker.c). */
+typedef struct dc__worker {
+    pthread_t thread;
+    pthread_mutex_t lock; /* closing */
+    pthread_cond_t wake;
+    int closing, started;
+} dc__worker;
+void dc__worker_init(dc__worker *w);
+/* Run main(arg) on a new thread. DC_INTERNAL if none can be made. */
+dc_status dc__worker_start(dc__worker *w, void *(*main)(void *), void *arg);
+/* Sleep `us`, or less once stopped: whether to stop. Called by the worker's thread. */
+int dc__worker_pause(dc__worker *w, dc_time_us us);
+/* Stop the thread (it ends after its pass), wait for it, and release the worker. */
+void dc__worker_stop(dc__worker *w);
+
 /* The {name} of /v1/parties/{name}[/...] into `name`: 0, or -1 with a 400 in `res`. */
 int dc__api_party_in_path(const dc_api_request *req, char name[DC_ID_MAX], dc_api_response *res);
 /* Whether the party may spend `n` of its bucket `c` now: 1, or 0 with 429 (Retry-After) or 422 in

@@ -20,10 +20,7 @@
 #define EXPIRY_PERIOD_MS 1000
 
 struct dc_api_emergency {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int closing, started;
+    dc__worker worker;
 };
 
 static void time_text(dc_time_us t, char out[40])
@@ -1285,24 +1282,9 @@ static size_t expiry_pass(dc_api *api)
 static void *expiry_main(void *arg)
 {
     dc_api *api = arg;
-    struct dc_api_emergency *st = api->emergency;
-    pthread_mutex_lock(&st->lock);
-    while (!st->closing) {
-        /* wait first: the server's start belongs to the archiver's first measurement */
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += EXPIRY_PERIOD_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        if (!st->closing)
-            pthread_cond_timedwait(&st->wake, &st->lock, &until);
-        if (st->closing)
-            break;
-        pthread_mutex_unlock(&st->lock);
+    /* wait first: the server's start belongs to the archiver's first measurement */
+    while (!dc__worker_pause(&api->emergency->worker, EXPIRY_PERIOD_MS * INT64_C(1000)))
         expiry_pass(api);
-        pthread_mutex_lock(&st->lock);
-    }
-    pthread_mutex_unlock(&st->lock);
     return NULL;
 }
 
@@ -1324,8 +1306,7 @@ dc_status dc__api_emergency_start(dc_api *api)
     struct dc_api_emergency *st = dc_calloc(1, sizeof *st);
     if (st == NULL)
         return DC_NOMEM;
-    pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->wake, NULL);
+    dc__worker_init(&st->worker);
     api->emergency = st;
     /* the monitor watches what is in force from the start, as it does zones */
     if (api->monitor != NULL && dc_store_begin(api->store, 0) == DC_OK) {
@@ -1334,11 +1315,10 @@ dc_status dc__api_emergency_start(dc_api *api)
         pthread_mutex_unlock(&api->monitor_lock);
         dc_store_rollback(api->store);
     }
-    if (pthread_create(&st->thread, NULL, expiry_main, api) != 0) {
+    if (dc__worker_start(&st->worker, expiry_main, api) != DC_OK) {
         dc__api_emergency_stop(api);
         return DC_INTERNAL;
     }
-    st->started = 1;
     return DC_OK;
 }
 
@@ -1347,15 +1327,7 @@ void dc__api_emergency_stop(dc_api *api)
     struct dc_api_emergency *st = api != NULL ? api->emergency : NULL;
     if (st == NULL)
         return;
-    if (st->started) {
-        pthread_mutex_lock(&st->lock);
-        st->closing = 1;
-        pthread_cond_broadcast(&st->wake);
-        pthread_mutex_unlock(&st->lock);
-        pthread_join(st->thread, NULL);
-    }
-    pthread_mutex_destroy(&st->lock);
-    pthread_cond_destroy(&st->wake);
+    dc__worker_stop(&st->worker);
     api->emergency = NULL;
     dc_free(st);
 }

@@ -27,11 +27,8 @@ struct dc_api_storage {
     dc_api *api;
     dc_retention retention;
     int archiving; /* some kind has a retention */
-    pthread_t thread;
-    int started;
+    dc__worker worker;
     pthread_mutex_t lock; /* everything below */
-    pthread_cond_t wake;
-    int closing;
     int measured;
     dc_time_us measured_at;
     dc_store_stats stats;
@@ -85,22 +82,6 @@ static void measure(struct dc_api_storage *st, dc_time_us now)
     pthread_mutex_unlock(&st->lock);
 }
 
-/* Sleep `us`, or less when stopped. Returns whether to stop. */
-static int pause_for(struct dc_api_storage *st, dc_time_us us)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    long long ns = (long long)until.tv_nsec + (long long)(us % 1000000) * 1000;
-    until.tv_sec += (time_t)(us / 1000000) + (time_t)(ns / 1000000000);
-    until.tv_nsec = (long)(ns % 1000000000);
-    pthread_mutex_lock(&st->lock);
-    if (!st->closing)
-        pthread_cond_timedwait(&st->wake, &st->lock, &until);
-    int closing = st->closing;
-    pthread_mutex_unlock(&st->lock);
-    return closing;
-}
-
 static void *storage_main(void *arg)
 {
     struct dc_api_storage *st = arg;
@@ -141,7 +122,7 @@ static void *storage_main(void *arg)
             dc_store_reclaim(api->store, 2048, &freed);
             next_measure = now + MEASURE_US;
         }
-        closing = pause_for(st, wait);
+        closing = dc__worker_pause(&st->worker, wait);
     }
     return NULL;
 }
@@ -156,13 +137,12 @@ dc_status dc__api_storage_start(dc_api *api, const dc_retention *retention)
     for (int k = 0; k < DC_RETAIN_COUNT; k++)
         st->archiving |= retention->retain[k] > 0;
     pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->wake, NULL);
+    dc__worker_init(&st->worker);
     api->storage = st;
-    if (pthread_create(&st->thread, NULL, storage_main, st) != 0) {
+    if (dc__worker_start(&st->worker, storage_main, st) != DC_OK) {
         dc__api_storage_stop(api);
         return DC_INTERNAL;
     }
-    st->started = 1;
     return DC_OK;
 }
 
@@ -171,15 +151,8 @@ void dc__api_storage_stop(dc_api *api)
     struct dc_api_storage *st = api != NULL ? api->storage : NULL;
     if (st == NULL)
         return;
-    if (st->started) {
-        pthread_mutex_lock(&st->lock);
-        st->closing = 1;
-        pthread_cond_broadcast(&st->wake);
-        pthread_mutex_unlock(&st->lock);
-        pthread_join(st->thread, NULL);
-    }
+    dc__worker_stop(&st->worker);
     pthread_mutex_destroy(&st->lock);
-    pthread_cond_destroy(&st->wake);
     api->storage = NULL;
     dc_free(st);
 }
