@@ -139,6 +139,8 @@ struct dc_api {
     struct dc_api_emergency *emergency;            /* the expiry of emergencies (emergency.c) */
 };
 
+#define DC_API_QUERY_MAX 16
+
 typedef struct dc_api_request {
     const char *method;
     const char *path;
@@ -150,6 +152,12 @@ typedef struct dc_api_request {
     int authenticated;
     dc_party party;
     const char *last_event_id; /* header, or NULL */
+    const char *if_match;      /* header, or NULL */
+    const char *if_none_match; /* header, or NULL */
+    const char *accept;        /* header, or NULL */
+    /* the names of the query's parameters, in order; query_count counts past the array */
+    const char *query_names[DC_API_QUERY_MAX];
+    size_t query_count;
 } dc_api_request;
 
 typedef struct dc_api_response {
@@ -160,6 +168,8 @@ typedef struct dc_api_response {
     char location[160];
     int retry_after_s; /* > 0: a Retry-After header (429, 503) */
     char next[1024];   /* a list's next page (path and query): a Link rel="next" header */
+    char allow[48];    /* 405: the Allow header */
+    char etag[32];     /* an object's version as an entity tag ("3"): the ETag header */
     int stream;        /* an event stream of the party's alerts after stream_after */
     int64_t stream_after;
     char stream_party[DC_ID_MAX];
@@ -188,9 +198,27 @@ void dc__page_next(const dc_api *api, const dc_api_request *req, const char *lis
                    const char *filter, const char *const *params, int64_t after,
                    const char *text_key, const dc_page *page, dc_api_response *res);
 
-/* Fill `res` with an RFC 9457 problem: type "/problems/<status name>". */
+/* ---- HTTP's conventions (protocol.c) ---- */
+
+/* Fill `res` with an RFC 9457 problem: type "/problems/<name>", named by the HTTP status where it
+ * alone says what failed (401, 403, 404, 405, 406, 412, 413, 414, 415, 429, 431), else by
+ * `status`; each type resolves to its documentation (dc__api_problem_page). */
 void dc_api_problem(dc_api_response *res, int http_status, dc_status status, const char *pointer,
                     const char *detail);
+/* GET /problems (all) and /problems/{name} (one, 404 for none): an HTML page. */
+void dc__api_problem_page(const dc_api_request *req, dc_api_response *res);
+/* 405 with the Allow header: `allowed` is "GET, PUT"...; HEAD is added where GET is. */
+void dc__api_method_not_allowed(dc_api_response *res, const char *allowed);
+/* Whether every query parameter is one of `allowed` (space-separated names; NULL or "": none),
+ * each once: 0, or -1 with a 400 in `res`. */
+int dc__api_query_allowed(const dc_api_request *req, const char *allowed, dc_api_response *res);
+/* The ETag of an object at `version`. */
+void dc__api_etag(dc_api_response *res, int64_t version);
+/* Whether If-Match / If-None-Match hold for an object at `version` (-1: there is none): 0, or -1
+ * with 412 (or 400 for a header that holds no entity tags) in `res`; `reading` (GET): a failed
+ * If-None-Match is 304 with the ETag and no body. */
+int dc__api_preconditions(const dc_api_request *req, int64_t version, int reading,
+                          dc_api_response *res);
 
 /* An audit record, signed (every write: the record is its writer's receipt); takes `detail`.
  * `out` may be NULL. */

@@ -1090,6 +1090,8 @@ int dc__api_emergency_route(dc_api *api, const dc_api_request *req, dc_api_respo
         dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "send \"Authorization: Bearer <your key>\"");
         return 1;
     }
+    if (dc__api_query_allowed(req, NULL, res) != 0)
+        return 1;
     if (party_grant) {
         if (!req->is_operator)
             dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "the operator key is needed");
@@ -1098,14 +1100,14 @@ int dc__api_emergency_route(dc_api *api, const dc_api_request *req, dc_api_respo
         else if (put)
             set_party_emergency(api, req, res);
         else
-            dc_api_problem(res, 405, DC_INVALID, NULL, "allowed: GET, PUT");
+            dc__api_method_not_allowed(res, "GET, PUT");
         return 1;
     }
     if (collection) {
         if (get)
             list_emergencies(api, req, res);
         else
-            dc_api_problem(res, 405, DC_INVALID, NULL, "allowed: GET");
+            dc__api_method_not_allowed(res, "GET");
         return 1;
     }
     if (req->is_operator) {
@@ -1118,7 +1120,7 @@ int dc__api_emergency_route(dc_api *api, const dc_api_request *req, dc_api_respo
         if (post)
             renew_emergency(api, req, res);
         else
-            dc_api_problem(res, 405, DC_INVALID, NULL, "allowed: POST");
+            dc__api_method_not_allowed(res, "POST");
     } else if (slash != NULL) {
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such route");
     } else if (put) {
@@ -1126,7 +1128,7 @@ int dc__api_emergency_route(dc_api *api, const dc_api_request *req, dc_api_respo
     } else if (del) {
         end_emergency(api, req, res);
     } else {
-        dc_api_problem(res, 405, DC_INVALID, NULL, "allowed: PUT, DELETE");
+        dc__api_method_not_allowed(res, "PUT, DELETE");
     }
     return 1;
 }

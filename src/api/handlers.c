@@ -18,66 +18,6 @@ dc_time_us dc_api_now(void)
     return (dc_time_us)t.tv_sec * DC_US_PER_S + t.tv_nsec / 1000;
 }
 
-static const char *problem_title(dc_status s)
-{
-    switch (s) {
-    case DC_NOT_FOUND:
-        return "Not found";
-    case DC_FORBIDDEN:
-        return "Forbidden";
-    case DC_CONFLICT:
-        return "Conflict";
-    case DC_STALE:
-        return "Stale version";
-    default: {
-        static const char *const titles[] = {
-#define DC__TITLE(name, text) text,
-            DC_STATUS_MAP(DC__TITLE)
-#undef DC__TITLE
-        };
-        return (unsigned)s < sizeof titles / sizeof titles[0] ? titles[s] : "error";
-    }
-    }
-}
-
-/* Whether `text` is UTF-8 that JSON can carry (jansson's own check). */
-static int utf8_valid(const char *text)
-{
-    json_t *probe = json_string(text);
-    json_decref(probe);
-    return probe != NULL;
-}
-
-void dc_api_problem(dc_api_response *res, int http_status, dc_status status, const char *pointer,
-                    const char *detail)
-{
-    char type[64], lower[32];
-    const char *name = dc_status_name(status);
-    size_t i = 0;
-    for (; name[i] && i + 1 < sizeof lower; i++)
-        lower[i] = (char)(name[i] == '_' ? '-' : tolower((unsigned char)name[i]));
-    lower[i] = '\0';
-    snprintf(type, sizeof type, "/problems/%s", lower);
-    json_decref(res->json);
-    res->status = http_status;
-    res->content_type = "application/problem+json";
-    const char *text = detail ? detail : dc_strerror(status);
-    char clean[512];
-    /* a message may quote the input, and JSON holds only UTF-8: past the first byte that is not,
-     * the answer would have had no body (found by fuzz_request) */
-    if (!utf8_valid(text)) {
-        dc_copy_text(clean, sizeof clean, text);
-        for (char *c = clean; *c; c++)
-            if ((unsigned char)*c >= 0x80)
-                *c = '?';
-        text = clean;
-    }
-    res->json = json_pack("{s:s,s:s,s:i,s:s}", "type", type, "title", problem_title(status),
-                          "status", http_status, "detail", text);
-    if (pointer != NULL && utf8_valid(pointer))
-        json_object_set_new(res->json, "pointer", json_string(pointer));
-}
-
 static void bad_input(dc_api_response *res, const dc_error *err)
 {
     char pointer[128];
@@ -270,8 +210,9 @@ static void set_readbacks(json_t *doc, json_t *readbacks)
  * direct-line message is confirmed and its volumes lie where the message said, and its key and
  * priority ceiling stand. 0 with *existing filled (*have_existing) when all hold; otherwise -1
  * with the answer in `res`, the transaction rolled back and *existing empty. */
-static int admit_submission(dc_api *api, const dc_submission *sub, dc_object *o,
-                            dc_record *existing, int *have_existing, dc_api_response *res)
+static int admit_submission(dc_api *api, const dc_api_request *req, const dc_submission *sub,
+                            dc_object *o, dc_record *existing, int *have_existing,
+                            dc_api_response *res)
 {
     /* an object is (kind, owner, id): another party's object under this id, visible or not,
      * is another object, and never stops this party from using the id (no squatting) */
@@ -292,12 +233,17 @@ static int admit_submission(dc_api *api, const dc_submission *sub, dc_object *o,
                        "this id names an emergency: renew or end it under /v1/emergencies");
         goto refused;
     }
-    if ((*have_existing && (!sub->has_version || sub->version != current)) ||
+    if (dc__api_preconditions(req, *have_existing ? current : -1, 0, res) != 0)
+        goto refused;
+    /* If-Match that held names the current version as "version" in the body would */
+    int versioned = sub->has_version || req->if_match != NULL;
+    if ((*have_existing && (!versioned || (sub->has_version && sub->version != current))) ||
         (!*have_existing && sub->has_version && sub->version != 0)) {
         snprintf(detail, sizeof detail,
-                 *have_existing ? "the object is at version %lld; send it as \"version\""
+                 *have_existing ? "the object is at version %lld; send it as \"version\" (or "
+                                  "If-Match: \"%lld\")"
                                 : "the object does not exist (version %lld)",
-                 (long long)current);
+                 (long long)current, (long long)current);
         dc_api_problem(res, 409, DC_STALE, "/version", detail);
         goto refused;
     }
@@ -430,7 +376,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             store_failure(res);
             goto done;
         }
-        if (admit_submission(api, &sub, o, &existing, &have_existing, res) != 0)
+        if (admit_submission(api, req, &sub, o, &existing, &have_existing, res) != 0)
             goto done;
         if (have_existing)
             dc_record_clear(&existing);
@@ -492,7 +438,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             store_failure(res);
             goto done;
         }
-        if (admit_submission(api, &sub, o, &existing, &have_existing, res) != 0)
+        if (admit_submission(api, req, &sub, o, &existing, &have_existing, res) != 0)
             goto done;
         if (dc_store_candidate_stamps(api->store, o, &now_stamps) != DC_OK) {
             dc_store_rollback(api->store);
@@ -577,6 +523,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         pthread_mutex_unlock(&api->monitor_lock);
     }
     res->status = have_existing ? 200 : 201;
+    dc__api_etag(res, o->version);
     res->json = json_loads(rec.body, 0, NULL);
     free(rec.body);
     json_object_set_new(res->json, "receipt", dc_api_receipt_json(&write));
@@ -648,8 +595,11 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             dc_store_rollback(api->store);
     }
     if (rc == DC_OK) {
+        json_int_t version = json_integer_value(json_object_get(body, "version"));
         res->status = 200;
         res->json = body;
+        dc__api_etag(res, version);
+        dc__api_preconditions(req, version, 1, res); /* 304 or 412 in `res` when one fails */
         return;
     }
     json_decref(body);
@@ -669,6 +619,17 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
         return;
     }
     dc_record r;
+    if (req->if_match != NULL || req->if_none_match != NULL) {
+        int64_t version = -1;
+        if (dc_store_object_get(api->store, kind, req->party.name, id, &r) == DC_OK) {
+            version = r.object.version;
+            dc_record_clear(&r);
+        }
+        if (dc__api_preconditions(req, version, 0, res) != 0) {
+            dc_store_rollback(api->store);
+            return;
+        }
+    }
     dc_status rc = dc_store_object_delete(api->store, kind, req->party.name, id);
     if (rc == DC_NOT_FOUND) {
         int visible = dc_store_object_visible(api->store, kind, id, req->party.name, &r) == DC_OK;
@@ -2057,6 +2018,12 @@ static void format_coordinates(dc_api *api, const dc_api_request *req, dc_api_re
 
 /* ---- routing ---- */
 
+static void problem_page(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    (void)api;
+    dc__api_problem_page(req, res);
+}
+
 typedef void (*handler)(dc_api *api, const dc_api_request *req, dc_api_response *res);
 
 /* Adapters for the grant handler's flag. */
@@ -2074,27 +2041,33 @@ static void revoke_h(dc_api *api, const dc_api_request *req, dc_api_response *re
  * (the operator reads audit and its own alerts). */
 enum access { ACCESS_PUBLIC, ACCESS_OPERATOR, ACCESS_PARTY, ACCESS_EITHER };
 
+/* A route: who may call it, its handler by method, and the query parameters its GET reads (the
+ * other methods read none). */
 static const struct route {
     const char *path;
     enum access access;
     handler get, post, put, del;
+    const char *query;
 } routes[] = {
-    {"/v1/health", ACCESS_PUBLIC, health, NULL, NULL, NULL},
-    {"/metrics", ACCESS_OPERATOR, metrics, NULL, NULL, NULL},
-    {"/v1/parties", ACCESS_OPERATOR, NULL, create_party, NULL, NULL},
-    {"/v1/audit", ACCESS_EITHER, list_audit, NULL, NULL, NULL},
-    {"/v1/alerts", ACCESS_EITHER, list_alerts, NULL, NULL, NULL},
-    {"/v1/parties/me", ACCESS_PARTY, whoami, NULL, set_me, NULL},
-    {"/v1/coordinates", ACCESS_PARTY, format_coordinates, NULL, NULL, NULL},
-    {"/v1/notices", ACCESS_PARTY, list_notices, NULL, NULL, NULL},
-    {"/v1/tracks", ACCESS_PARTY, list_tracks, post_tracks, NULL, NULL},
-    {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL},
-    {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL},
-    {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h},
-    {"/v1/replays", ACCESS_PARTY, NULL, dc__api_post_replay, NULL, NULL},
+    {"/v1/health", ACCESS_PUBLIC, health, NULL, NULL, NULL, NULL},
+    {"/problems", ACCESS_PUBLIC, problem_page, NULL, NULL, NULL, NULL},
+    {"/problems/{name}", ACCESS_PUBLIC, problem_page, NULL, NULL, NULL, NULL},
+    {"/metrics", ACCESS_OPERATOR, metrics, NULL, NULL, NULL, NULL},
+    {"/v1/parties", ACCESS_OPERATOR, NULL, create_party, NULL, NULL, NULL},
+    {"/v1/audit", ACCESS_EITHER, list_audit, NULL, NULL, NULL, "object limit cursor"},
+    {"/v1/alerts", ACCESS_EITHER, list_alerts, NULL, NULL, NULL, "since limit cursor"},
+    {"/v1/parties/me", ACCESS_PARTY, whoami, NULL, set_me, NULL, NULL},
+    {"/v1/coordinates", ACCESS_PARTY, format_coordinates, NULL, NULL, NULL, "lat lng"},
+    {"/v1/notices", ACCESS_PARTY, list_notices, NULL, NULL, NULL, "after limit cursor"},
+    {"/v1/tracks", ACCESS_PARTY, list_tracks, post_tracks, NULL, NULL, "limit cursor"},
+    {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL, NULL},
+    {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL, "limit cursor"},
+    {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h, NULL},
+    {"/v1/replays", ACCESS_PARTY, NULL, dc__api_post_replay, NULL, NULL, NULL},
     /* after /v1/parties/me, which no party can be named */
-    {"/v1/parties/{name}", ACCESS_OPERATOR, get_party, NULL, set_party, NULL},
-    {"/v1/parties/{name}/key", ACCESS_OPERATOR, NULL, rotate_party_key, NULL, revoke_party_key},
+    {"/v1/parties/{name}", ACCESS_OPERATOR, get_party, NULL, set_party, NULL, NULL},
+    {"/v1/parties/{name}/key", ACCESS_OPERATOR, NULL, rotate_party_key, NULL, revoke_party_key,
+     NULL},
 };
 
 /* Whether `path` is the route's: equal, but for a "{...}" segment of the route, which stands for
@@ -2114,13 +2087,6 @@ static int route_matches(const char *route, const char *path)
         }
     }
     return *route == '\0' && *path == '\0';
-}
-
-static void method_not_allowed(dc_api_response *res, const char *allowed)
-{
-    char detail[96];
-    snprintf(detail, sizeof detail, "allowed: %s", allowed);
-    dc_api_problem(res, 405, DC_INVALID, NULL, detail);
 }
 
 static const char need_key[] = "send \"Authorization: Bearer <your key>\"";
@@ -2150,17 +2116,26 @@ static void serve_route(dc_api *api, const struct route *r, const dc_api_request
         if (by_method[i] == NULL)
             continue;
         if (strcmp(req->method, names[i]) == 0) {
-            by_method[i](api, req, res);
+            if (dc__api_query_allowed(req, i == 0 ? r->query : NULL, res) == 0)
+                by_method[i](api, req, res);
             return;
         }
         snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
                  allowed[0] ? ", " : "", names[i]);
     }
-    method_not_allowed(res, allowed);
+    dc__api_method_not_allowed(res, allowed);
 }
 
-void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
+void dc_api_handle(dc_api *api, const dc_api_request *given, dc_api_response *res)
 {
+    /* HEAD is GET without the body, which the server leaves out (RFC 9110 9.3.2) */
+    dc_api_request as_get;
+    const dc_api_request *req = given;
+    if (strcmp(given->method, "HEAD") == 0) {
+        as_get = *given;
+        as_get.method = "GET";
+        req = &as_get;
+    }
     const char *p = req->path, *m = req->method;
     if (dc__api_emergency_route(api, req, res))
         return;
@@ -2179,6 +2154,13 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
         dc_api_problem(res, 403, DC_FORBIDDEN, NULL, operator_only_parties);
         return;
     }
+    /* what follows reads no query parameter but a collection's GET */
+    const char *slash_after = strncmp(p, "/v1/", 4) == 0 ? strchr(p + 4, '/') : NULL;
+    dc_object_kind kind;
+    int list = get && slash_after == NULL && strncmp(p, "/v1/", 4) == 0 &&
+               kind_of_collection(p + 4, strlen(p + 4), &kind);
+    if (dc__api_query_allowed(req, list ? "area from to limit cursor" : NULL, res) != 0)
+        return;
     if (strncmp(p, "/v1/messages/", 13) == 0) {
         char *end = NULL;
         long long id = strtoll(p + 13, &end, 10);
@@ -2187,17 +2169,16 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
         else if (post)
             acknowledge_message(api, req, id, res);
         else
-            method_not_allowed(res, "POST");
+            dc__api_method_not_allowed(res, "POST");
         return;
     }
     if (strcmp(p, "/v1/grants") == 0) {
         if (post || del)
             change_grant(api, req, post, res);
         else
-            method_not_allowed(res, "POST, DELETE");
+            dc__api_method_not_allowed(res, "POST, DELETE");
         return;
     }
-    dc_object_kind kind;
     if (strncmp(p, "/v1/", 4) == 0) {
         const char *name = p + 4, *slash = strchr(name, '/');
         size_t len = slash ? (size_t)(slash - name) : strlen(name);
@@ -2206,7 +2187,7 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
                 if (get)
                     list_objects(api, req, kind, res);
                 else
-                    method_not_allowed(res, "GET");
+                    dc__api_method_not_allowed(res, "GET");
                 return;
             }
             const char *id = slash + 1;
@@ -2222,7 +2203,7 @@ void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res)
             else if (del)
                 delete_object(api, req, kind, id, res);
             else
-                method_not_allowed(res, "GET, PUT, DELETE");
+                dc__api_method_not_allowed(res, "GET, PUT, DELETE");
             return;
         }
     }

@@ -486,6 +486,18 @@ static const char *query_arg(void *ctx, const char *name)
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
 }
 
+static enum MHD_Result query_name(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value)
+{
+    (void)kind;
+    (void)value;
+    dc_api_request *req = cls;
+    if (req->query_count < DC_API_QUERY_MAX)
+        req->query_names[req->query_count] = key;
+    req->query_count++;
+    return req->query_count > DC_API_QUERY_MAX ? MHD_NO : MHD_YES;
+}
+
 /* ---- headers on every answer ----
  * The page holds a party's key and shows strings other parties wrote (labels, messages, aircraft),
  * so the browser is told to run nothing but the page's own files: no inline script or style, no
@@ -687,6 +699,10 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct request
     add_security_headers(r, ANSWER_API);
     if (res->location[0] != '\0' && res->status == 201)
         MHD_add_response_header(r, "Location", res->location);
+    if (res->allow[0] != '\0')
+        MHD_add_response_header(r, "Allow", res->allow);
+    if (res->etag[0] != '\0')
+        MHD_add_response_header(r, "ETag", res->etag);
     if (res->status == 401)
         MHD_add_response_header(r, "WWW-Authenticate", "Bearer");
     if (res->next[0] != '\0') {
@@ -754,7 +770,8 @@ static const char *static_type(const char *name)
 static int serve_static(struct server *s, struct MHD_Connection *conn, const char *url,
                         struct request *rq, enum MHD_Result *result)
 {
-    if (s->config->web == NULL || strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/metrics") == 0)
+    if (s->config->web == NULL || strncmp(url, "/v1/", 4) == 0 || strcmp(url, "/metrics") == 0 ||
+        strcmp(url, "/problems") == 0 || strncmp(url, "/problems/", 10) == 0)
         return 0;
     const char *name = strcmp(url, "/") == 0 ? "/index.html" : url;
     int plain = name[0] == '/';
@@ -849,7 +866,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     dc_api_response res;
     memset(&res, 0, sizeof res);
     enum MHD_Result served;
-    if (strcmp(method, "GET") == 0 && serve_static(s, conn, url, rq, &served))
+    int head = strcmp(method, "HEAD") == 0;
+    if ((head || strcmp(method, "GET") == 0) && serve_static(s, conn, url, rq, &served))
         return served;
     if (rq->too_large) {
         char detail[96];
@@ -866,13 +884,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     req.query = query_arg;
     req.query_ctx = conn;
     req.last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
+    req.if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match");
+    req.if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    req.accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept");
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_name, &req);
     dc__api_authenticate(&s->api,
                          MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"), &req);
     if (req.authenticated)
         dc_copy_text(rq->party, sizeof rq->party, req.party.name);
     dc_api_handle(&s->api, &req, &res);
-    if (res.stream)
+    if (res.stream && !head)
         return start_stream(conn, &s->api, rq, &res);
+    if (res.stream) { /* HEAD of a stream: its headers, and no events */
+        res.text = strdup("");
+        res.content_type = "text/event-stream";
+    }
     return send_response(conn, rq, &res);
 }
 

@@ -17,7 +17,7 @@ try:
         status, headers, doc = s.call("PUT", "/v1/intents/ct", alice, raw=body, headers={"Content-Type": ctype})
         r.equal(f"PUT with Content-Type {ctype!r}: 415", 415, status)
         r.equal(f"PUT with Content-Type {ctype!r}: problem+json", "application/problem+json", headers.get("content-type"))
-        r.equal(f"PUT with Content-Type {ctype!r}: type", "/problems/unsupported", doc.get("type") if isinstance(doc, dict) else doc)
+        r.equal(f"PUT with Content-Type {ctype!r}: type", "/problems/unsupported-media-type", doc.get("type") if isinstance(doc, dict) else doc)
     status, headers, _, _ = raw(s, b"PUT /v1/intents/ct HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + alice.encode()
                                 + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     r.equal("a body with no Content-Type at all: 415", 415, status)
