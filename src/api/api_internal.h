@@ -212,6 +212,12 @@ void dc__api_method_not_allowed(dc_api_response *res, const char *allowed);
 /* Whether every query parameter is one of `allowed` (space-separated names; NULL or "": none),
  * each once: 0, or -1 with a 400 in `res`. */
 int dc__api_query_allowed(const dc_api_request *req, const char *allowed, dc_api_response *res);
+/* Which representation the Accept header asks of a route that has JSON and (`has_geojson`)
+ * GeoJSON: 0 JSON (also with no Accept), 1 GeoJSON, or -1 with 406 in `res` (geojson.c). */
+int dc__api_negotiate(const dc_api_request *req, int has_geojson, dc_api_response *res);
+/* Rewrite a 200 answer holding an object, or a list of them ({"items": [...], "next"}), or of
+ * tracks (`tracks`), as a GeoJSON Feature or FeatureCollection (geojson.c). */
+void dc__api_as_geojson(int tracks, dc_api_response *res);
 /* The ETag of an object at `version`. */
 void dc__api_etag(dc_api_response *res, int64_t version);
 /* Whether If-Match / If-None-Match hold for an object at `version` (-1: there is none): 0, or -1

@@ -170,6 +170,9 @@ static dc_status decode_time(struct decoder *d, json_t *v, const char *pointer, 
         if (rc != DC_OK)
             return rc;
         text = json_string_value(json_object_get(v, "value"));
+        const char *format = json_string_value(json_object_get(v, "format"));
+        if (json_object_get(v, "format") != NULL && (format == NULL || strcmp(format, "RFC3339")))
+            return fail(d, DC_INVALID, pointer, "the only time format is \"RFC3339\"");
     }
     if (text == NULL)
         return fail(d, DC_INVALID, pointer, "an RFC 3339 UTC time");
@@ -179,26 +182,56 @@ static dc_status decode_time(struct decoder *d, json_t *v, const char *pointer, 
     return DC_OK;
 }
 
+/* The outline of a volume: the volume itself in the flat form, its "volume" member in ASTM
+ * F3548's Volume4D ({"volume": Volume3D, "time_start", "time_end"}), where an absent outline may
+ * also be written null. NULL for none, with *shape_pointer set either way. */
+static json_t *volume_shape(json_t *v, const char *pointer, char *shape_pointer, size_t size)
+{
+    json_t *inner = json_object_get(v, "volume");
+    if (inner == NULL) {
+        dc_copy_text(shape_pointer, size, pointer);
+        return v;
+    }
+    pointer_to(shape_pointer, size, pointer, "volume");
+    return inner;
+}
+
+static json_t *outline_of(json_t *shape, const char *name)
+{
+    json_t *o = json_object_get(shape, name);
+    return json_is_null(o) ? NULL : o;
+}
+
 static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer, dc_volume *out)
 {
-    static const char *const fields[] = {"outline_polygon",
-                                         "outline_circle",
-                                         "altitude_lower",
-                                         "altitude_upper",
-                                         "time_start",
-                                         "time_end",
-                                         NULL};
-    char p[192];
-    dc_status rc = members_of(d, v, pointer, "a volume is an object", fields);
+    static const char *const flat[] = {"outline_polygon",
+                                       "outline_circle",
+                                       "altitude_lower",
+                                       "altitude_upper",
+                                       "time_start",
+                                       "time_end",
+                                       NULL};
+    static const char *const volume4d[] = {"volume", "time_start", "time_end", NULL};
+    static const char *const volume3d[] = {"outline_polygon", "outline_circle", "altitude_lower",
+                                           "altitude_upper", NULL};
+    char p[192], sp[192];
+    int nested = json_is_object(v) && json_object_get(v, "volume") != NULL;
+    dc_status rc = members_of(d, v, pointer, "a volume is an object", nested ? volume4d : flat);
     if (rc != DC_OK)
+        return rc;
+    json_t *shape = volume_shape(v, pointer, sp, sizeof sp);
+    if (nested && (rc = members_of(d, shape, sp,
+                                   "a Volume3D: {\"outline_polygon\" or \"outline_circle\", "
+                                   "\"altitude_lower\", \"altitude_upper\"}",
+                                   volume3d)) != DC_OK)
         return rc;
     double lo, hi;
     dc_time_us t0, t1;
     static const char *const bands[] = {"altitude_lower", "altitude_upper", "time_start",
                                         "time_end"};
     for (int i = 0; i < 4 && rc == DC_OK; i++) {
-        json_t *member = json_object_get(v, bands[i]);
-        pointer_to(p, sizeof p, pointer, bands[i]);
+        json_t *member = json_object_get(i < 2 ? shape : v, bands[i]);
+        pointer_to(p, sizeof p, i < 2 ? sp : pointer, bands[i]);
         if (member == NULL)
             return fail(d, DC_INVALID, p, "required");
         rc = i == 0   ? decode_metres(d, member, p, &lo)
@@ -208,8 +241,12 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     }
     if (rc != DC_OK)
         return rc;
-    json_t *poly = json_object_get(v, "outline_polygon"),
-           *circle = json_object_get(v, "outline_circle");
+    json_t *poly = nested ? outline_of(shape, "outline_polygon")
+                          : json_object_get(v, "outline_polygon"),
+           *circle =
+               nested ? outline_of(shape, "outline_circle") : json_object_get(v, "outline_circle");
+    const char *time_pointer = pointer;
+    pointer = sp; /* the outline's and altitudes' members are the shape's */
     if ((poly == NULL) == (circle == NULL))
         return fail(d, DC_INVALID, pointer, "exactly one of outline_polygon and outline_circle");
     dc_error inner;
@@ -261,7 +298,9 @@ static dc_status decode_volume(struct decoder *d, json_t *v, const char *pointer
     if (rc != DC_OK) {
         /* map the library's field onto the request's member */
         const char *f = inner.field;
-        if (strncmp(f, "altitude", 8) == 0 || strncmp(f, "time", 4) == 0)
+        if (strncmp(f, "time", 4) == 0)
+            pointer_to(p, sizeof p, time_pointer, f);
+        else if (strncmp(f, "altitude", 8) == 0)
             pointer_to(p, sizeof p, pointer, f);
         else if (strncmp(f, "outline_polygon/vertices", 24) == 0)
             pointer_to(p, sizeof p, pointer, "outline_polygon/vertices");
@@ -631,12 +670,16 @@ static dc_status check_limits(struct decoder *d, dc_object_kind kind, json_t *ro
     if (count > DC_API_MAX_VOLUMES)
         return fail(d, DC_LIMIT, "/volumes", "%zu volumes; at most %d", count, DC_API_MAX_VOLUMES);
     for (size_t i = 0; i < count; i++) {
+        json_t *vol = json_array_get(volumes, i);
+        int nested = json_object_get(vol, "volume") != NULL;
         json_t *vertices = json_object_get(
-            json_object_get(json_array_get(volumes, i), "outline_polygon"), "vertices");
+            json_object_get(nested ? json_object_get(vol, "volume") : vol, "outline_polygon"),
+            "vertices");
         size_t n = json_array_size(vertices);
         if (n > per_outline + 1) { /* the closing repeat is allowed */
             char p[96];
-            snprintf(p, sizeof p, "/volumes/%zu/outline_polygon/vertices", i);
+            snprintf(p, sizeof p, "/volumes/%zu%s/outline_polygon/vertices", i,
+                     nested ? "/volume" : "");
             return fail(d, DC_LIMIT, p, "%zu vertices; at most %zu for %s", n, per_outline,
                         kind == DC_KIND_ZONE ? "a zone" : "an intent or hazard");
         }

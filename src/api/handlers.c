@@ -2018,6 +2018,16 @@ static void format_coordinates(dc_api *api, const dc_api_request *req, dc_api_re
 
 /* ---- routing ---- */
 
+static void get_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    int geo = dc__api_negotiate(req, 1, res);
+    if (geo < 0)
+        return;
+    list_tracks(api, req, res);
+    if (geo)
+        dc__api_as_geojson(1, res);
+}
+
 static void problem_page(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     (void)api;
@@ -2059,7 +2069,7 @@ static const struct route {
     {"/v1/parties/me", ACCESS_PARTY, whoami, NULL, set_me, NULL, NULL},
     {"/v1/coordinates", ACCESS_PARTY, format_coordinates, NULL, NULL, NULL, "lat lng"},
     {"/v1/notices", ACCESS_PARTY, list_notices, NULL, NULL, NULL, "after limit cursor"},
-    {"/v1/tracks", ACCESS_PARTY, list_tracks, post_tracks, NULL, NULL, "limit cursor"},
+    {"/v1/tracks", ACCESS_PARTY, get_tracks, post_tracks, NULL, NULL, "limit cursor"},
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL, NULL},
     {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL, "limit cursor"},
     {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h, NULL},
@@ -2183,11 +2193,16 @@ void dc_api_handle(dc_api *api, const dc_api_request *given, dc_api_response *re
         const char *name = p + 4, *slash = strchr(name, '/');
         size_t len = slash ? (size_t)(slash - name) : strlen(name);
         if (kind_of_collection(name, len, &kind)) {
+            int geo = get ? dc__api_negotiate(req, 1, res) : 0;
+            if (geo < 0)
+                return;
             if (slash == NULL) {
                 if (get)
                     list_objects(api, req, kind, res);
                 else
                     dc__api_method_not_allowed(res, "GET");
+                if (geo)
+                    dc__api_as_geojson(0, res);
                 return;
             }
             const char *id = slash + 1;
@@ -2204,6 +2219,8 @@ void dc_api_handle(dc_api *api, const dc_api_request *given, dc_api_response *re
                 delete_object(api, req, kind, id, res);
             else
                 dc__api_method_not_allowed(res, "GET, PUT, DELETE");
+            if (geo)
+                dc__api_as_geojson(0, res);
             return;
         }
     }
