@@ -13,9 +13,10 @@
  *   grants       grantor lets grantee read its objects of a kind
  *   notices      what each party was told, as JSON
  *   audit        the hash chain (see audit.c)
- * An acknowledged write survives a power cut: WAL with synchronous=FULL syncs the log at
- * every commit. Writers take the database lock at BEGIN IMMEDIATE on the one writing
- * connection; a read transaction runs on a read-only connection of a pool and sees the last
+ * An acknowledged write survives a power cut: its commit is answered only once the log holding
+ * it has been synced (group commit, see make_durable; a store that is not a plain file uses
+ * SQLite's synchronous=FULL instead). Writers take the database lock at BEGIN IMMEDIATE on the one
+ * writing connection; a read transaction runs on a read-only connection of a pool and sees the last
  * commit before it, never waiting for a writer. Migrations are numbered
  * steps applied in order inside one transaction; schema_version records the last.
  * Nothing in store.h depends on any of this.
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -78,17 +80,24 @@ struct dc_store {
     /* the files beside it (files.c): the signing key, the published head; NULL for a store that
      * is not a plain file */
     char *key_path, *head_path;
-    /* the newest audit record of the open transaction, and of unsynced commits not yet
-     * published: a head is published only once a synced commit has carried it to disk */
-    int64_t tx_head_seq, unsynced_head_seq;
-    uint8_t tx_head_hash[DC_HASH_BYTES], unsynced_head_hash[DC_HASH_BYTES];
-    /* Group commit of the head (see publish_head): the newest committed head under
+    /* the newest audit record of the open transaction: published once a sync of the log has
+     * carried it to disk */
+    int64_t tx_head_seq;
+    uint8_t tx_head_hash[DC_HASH_BYTES];
+    /* Group commit of the head (see make_durable): the newest committed head under
      * latest_lock; the file, and how far it is synced, under head_lock. */
     pthread_mutex_t latest_lock, head_lock;
     int64_t latest_seq, synced_seq;
     uint8_t latest_hash[DC_HASH_BYTES];
     int head_fd;
     dc_status head_status; /* DC_STORE once an append of the head failed */
+    /* Group commit of the log (make_durable): write commits are numbered under `lock`; the log is
+     * synced, by one thread for all commits so far, under head_lock, through our own descriptor
+     * of the -wal (a sync is of the file, whichever descriptor asks). */
+    int group_commit; /* 1 for a plain file: synchronous=NORMAL and make_durable */
+    int64_t committed_no, durable_no;
+    char *wal_path;
+    int wal_fd;
 };
 
 /* The calling thread's transaction: which store, on which connection. A thread has at most one
@@ -371,6 +380,7 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
     if (s == NULL)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     s->head_fd = -1;
+    s->wal_fd = -1;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->latest_lock, NULL);
     pthread_mutex_init(&s->head_lock, NULL);
@@ -380,7 +390,9 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
         dc_status rc = private_files(location, err);
         s->key_path = path_with(location, ".key");
         s->head_path = path_with(location, ".head");
-        if (rc == DC_OK && (s->key_path == NULL || s->head_path == NULL))
+        s->wal_path = path_with(location, "-wal");
+        s->group_commit = 1;
+        if (rc == DC_OK && (s->key_path == NULL || s->head_path == NULL || s->wal_path == NULL))
             rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
         if (rc != DC_OK) {
             dc_store_close(s);
@@ -409,9 +421,10 @@ dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
     if (exec(s, "PRAGMA auto_vacuum=INCREMENTAL") != DC_OK ||
         exec(s, "PRAGMA journal_size_limit=67108864") != DC_OK)
         rc = db_error(s, err, "pragmas");
-    if (rc == DC_OK &&
-        (exec(s, "PRAGMA journal_mode=WAL") != DC_OK ||
-         exec(s, "PRAGMA synchronous=FULL") != DC_OK || exec(s, "PRAGMA foreign_keys=ON") != DC_OK))
+    if (rc == DC_OK && (exec(s, "PRAGMA journal_mode=WAL") != DC_OK ||
+                        exec(s, s->group_commit ? "PRAGMA synchronous=NORMAL"
+                                                : "PRAGMA synchronous=FULL") != DC_OK ||
+                        exec(s, "PRAGMA foreign_keys=ON") != DC_OK))
         rc = db_error(s, err, "pragmas");
     if (rc == DC_OK)
         rc = migrate(s, err);
@@ -434,6 +447,9 @@ void dc_store_close(dc_store *s)
     close_connection(&s->writer);
     if (s->head_fd >= 0)
         close(s->head_fd);
+    if (s->wal_fd >= 0)
+        close(s->wal_fd);
+    dc_free(s->wal_path);
     pthread_mutex_destroy(&s->latest_lock);
     pthread_mutex_destroy(&s->head_lock);
     pthread_mutex_destroy(&s->lock);
@@ -474,8 +490,10 @@ dc_status dc_store_begin_unsynced(dc_store *s)
 {
     assert(current.store == NULL);
     pthread_mutex_lock(&s->lock);
-    if (exec(s, "PRAGMA synchronous=NORMAL") != DC_OK || exec(s, "BEGIN IMMEDIATE") != DC_OK) {
-        exec(s, "PRAGMA synchronous=FULL");
+    if ((!s->group_commit && exec(s, "PRAGMA synchronous=NORMAL") != DC_OK) ||
+        exec(s, "BEGIN IMMEDIATE") != DC_OK) {
+        if (!s->group_commit)
+            exec(s, "PRAGMA synchronous=FULL");
         pthread_mutex_unlock(&s->lock);
         return DC_STORE;
     }
@@ -490,65 +508,91 @@ dc_status dc_store_begin_unsynced(dc_store *s)
 static void end_unsynced(dc_store *s)
 {
     if (s->unsynced) {
-        sqlite3_exec(s->writer.db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        if (!s->group_commit)
+            sqlite3_exec(s->writer.db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
         s->unsynced = 0;
     }
 }
 
-/* After a commit, under the store's lock: the newest audit record it carried to disk, to be
- * published (0: none). A synced commit carries every unsynced one before it, so it publishes
- * theirs too (its own is newer when it appended any). */
-static int64_t committed_head(dc_store *s, int committed)
+/* After a write transaction ends, under the store's lock: with group commit, number the commit
+ * and note its newest audit record as the newest head committed (an unsynced commit too: the
+ * next sync of the log carries it). 0 when nothing was committed or there is no group commit. */
+static int64_t committed(dc_store *s, int ok)
 {
-    int64_t seq = 0;
-    if (committed && s->tx_head_seq > 0 && s->unsynced) {
-        s->unsynced_head_seq = s->tx_head_seq;
-        memcpy(s->unsynced_head_hash, s->tx_head_hash, DC_HASH_BYTES);
-    } else if (committed && !s->unsynced && s->head_path != NULL) {
-        seq = s->tx_head_seq > 0 ? s->tx_head_seq : s->unsynced_head_seq;
-        const uint8_t *hash = s->tx_head_seq > 0 ? s->tx_head_hash : s->unsynced_head_hash;
-        s->unsynced_head_seq = 0;
+    int64_t seq = ok ? s->tx_head_seq : 0;
+    s->tx_head_seq = 0;
+    if (!ok || !s->group_commit)
+        return 0;
+    if (seq > 0) {
         pthread_mutex_lock(&s->latest_lock);
         if (seq > s->latest_seq) {
             s->latest_seq = seq;
-            memcpy(s->latest_hash, hash, DC_HASH_BYTES);
+            memcpy(s->latest_hash, s->tx_head_hash, DC_HASH_BYTES);
         }
         pthread_mutex_unlock(&s->latest_lock);
     }
-    s->tx_head_seq = 0;
-    return seq;
+    int64_t no = s->committed_no + 1;
+    __atomic_store_n(&s->committed_no, no, __ATOMIC_RELEASE);
+    return no;
 }
 
-/* Publish the head of a commit before the commit returns (and so before its receipt is
- * answered), outside the store's lock: group commit. The head file's sync costs as much as the
- * -wal's (4 ms on the test machine's disk); taken under the store's lock it halved the writes a
- * second (docs/PERFORMANCE.md). Outside it, the next transactions run while one thread syncs the
- * newest head committed so far, which covers every commit before it: a thread whose head a sync
- * already covered returns at once. A failed append leaves the file at an older head, which the
- * store still contains: start-up checks less, never wrongly; it is not fatal to a commit already
- * durable. */
-static void publish_head(dc_store *s, int64_t seq)
+/* Sync the log through our own descriptor of it, reopened should the file have been replaced
+ * (SQLite keeps it while a connection is open; this is not where a lost write should hide). */
+static dc_status sync_log(dc_store *s)
 {
-    if (seq <= 0)
-        return;
+    struct stat st;
+    if (s->wal_fd >= 0 && (fstat(s->wal_fd, &st) != 0 || st.st_nlink == 0)) {
+        close(s->wal_fd);
+        s->wal_fd = -1;
+    }
+    if (s->wal_fd < 0)
+        s->wal_fd = open(s->wal_path, O_RDONLY | O_CLOEXEC);
+    if (s->wal_fd < 0 || fdatasync(s->wal_fd) != 0)
+        return DC_STORE;
+    return DC_OK;
+}
+
+/* Commit `no` is answered only once it is on disk, and the head it carries published: group
+ * commit, outside the store's lock. The first thread to come syncs the log for every commit made
+ * so far, then appends and syncs the newest head; meanwhile the next transactions run under
+ * `lock`, and a thread whose commit a sync already covered returns at once. With a sync (of the
+ * -wal, then of the head file) per commit under the lock, a write cost two flushes of the disk,
+ * each alone, and PUT throughput fell by a quarter to two thirds (docs/PERFORMANCE.md). The log's
+ * sync comes first: a published head promises that its records are on disk. A failed append of
+ * the head leaves the file at an older head, which the store still contains: start-up checks
+ * less, never wrongly; it is not fatal to a commit already durable. */
+static dc_status make_durable(dc_store *s, int64_t no)
+{
+    if (no <= 0)
+        return DC_OK;
+    dc_status rc = DC_OK;
     pthread_mutex_lock(&s->head_lock);
-    if (s->synced_seq < seq) {
+    if (s->durable_no < no) {
+        /* every commit counted here has written its frames: the sync below carries them */
+        int64_t upto = __atomic_load_n(&s->committed_no, __ATOMIC_ACQUIRE);
         uint8_t hash[DC_HASH_BYTES];
         pthread_mutex_lock(&s->latest_lock);
         int64_t newest = s->latest_seq;
         memcpy(hash, s->latest_hash, DC_HASH_BYTES);
         pthread_mutex_unlock(&s->latest_lock);
-        if (dc__head_append(&s->head_fd, s->head_path, newest, hash) == DC_OK)
-            s->synced_seq = newest;
-        else
-            s->head_status = DC_STORE;
+        rc = sync_log(s);
+        if (rc == DC_OK) {
+            s->durable_no = upto;
+            if (newest > s->synced_seq) {
+                if (dc__head_append(&s->head_fd, s->head_path, newest, hash) == DC_OK)
+                    s->synced_seq = newest;
+                else
+                    s->head_status = DC_STORE;
+            }
+        }
     }
     pthread_mutex_unlock(&s->head_lock);
+    return rc;
 }
 
 /* End the calling thread's transaction with `sql` (COMMIT or ROLLBACK) and hand its connection
- * back; a write's head is published after the store's lock is released. DC_STORE if SQLite
- * refused (a refused COMMIT is rolled back) or there was none. */
+ * back; a write's commit is made durable after the store's lock is released. DC_STORE if SQLite
+ * refused (a refused COMMIT is rolled back), there was none, or the log could not be synced. */
 static dc_status end_transaction(dc_store *s, const char *sql)
 {
     if (current.store != s)
@@ -563,10 +607,12 @@ static dc_status end_transaction(dc_store *s, const char *sql)
         release_reader(s, c);
         return rc;
     }
-    int64_t head = committed_head(s, rc == DC_OK && strcmp(sql, "COMMIT") == 0);
+    int64_t no = committed(s, rc == DC_OK && strcmp(sql, "COMMIT") == 0);
+    int wait = !s->unsynced; /* an unsynced commit is carried by the next sync */
     end_unsynced(s);
     pthread_mutex_unlock(&s->lock);
-    publish_head(s, head);
+    if (wait && make_durable(s, no) != DC_OK)
+        rc = DC_STORE;
     return rc;
 }
 
