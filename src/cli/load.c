@@ -138,8 +138,15 @@ static int party(struct loader *l, const char *name, const char *notation)
         dc_cli_http_clear(&r);
         say(l, "   party %s: created\n", name);
     } else {
-        /* a key from the file must still be the party's */
+        /* a key from the file must still be the party's, and be that party's: another's would
+         * submit the scenario's objects in the wrong name */
         int rc = step(l, what, name, "GET", "/v1/parties/me", NULL, 200, 200, &r);
+        const char *whose = rc == 0 ? json_string_value(json_object_get(r.json, "name")) : NULL;
+        if (rc == 0 && (whose == NULL || strcmp(whose, name) != 0)) {
+            fprintf(stderr, "deconflict load: the key for %s in %s is %s's\n", name, l->keys_file,
+                    whose ? whose : "no party");
+            rc = -1;
+        }
         dc_cli_http_clear(&r);
         if (rc != 0)
             return -1;
