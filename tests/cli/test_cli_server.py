@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 SOURCE = os.environ["DC_SOURCE_DIR"]
 CLI = os.environ["DC_CLI"]
@@ -42,6 +43,10 @@ def party_exists(name):
 
 
 try:
+    # said once it listens: the first answer to /v1/health can come before the line is written
+    deadline = time.time() + 20
+    while "operator key" not in open(srv.log_path).read() and time.time() < deadline:
+        time.sleep(0.05)
     log = open(srv.log_path).read()
     check("deconflictd says where its operator key is", f"operator key created in {os.path.realpath(KEYFILE)}" in log, log)
 
