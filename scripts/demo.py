@@ -16,6 +16,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release")
 VAR = os.environ.get("DEMO_VAR", os.path.join(ROOT, "var"))
 PORT = int(os.environ.get("DEMO_PORT", "8080"))
+URL = f"http://127.0.0.1:{PORT}"
 BOLD, DIM, END = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
 
@@ -73,38 +74,6 @@ def start():
 
 
 keys = {}
-
-
-def party(name, notation):
-    if name not in keys:
-        status, doc = call("POST", "/v1/parties", operator, {"name": name, "notation": notation})
-        if status != 201:
-            sys.exit(f"cannot create party {name}: {doc}")
-        keys[name] = doc["key"]
-
-
-def position_of(lonlat, text=None):
-    return text if text else {"lat": lonlat[1], "lng": lonlat[0]}
-
-
-def body_of(feature, position_text=None):
-    p, g = feature["properties"], feature["geometry"]
-    kind = p["kind"]
-    if kind == "site":
-        return {"label": p.get("label", ""), "location": position_of(g["coordinates"], position_text),
-                "radius": p["radius"], "time_start": p["time_start"], "time_end": p["time_end"]}
-    body = {"priority": p.get("priority", 0)}
-    if kind == "hazard":
-        body["hazard_kind"] = p.get("hazard_kind", "strike")
-    if g["type"] == "LineString":
-        body["route"] = {"waypoints": [{"position": position_of(c), "altitude": a, "time": t} for c, a, t in
-                                       zip(g["coordinates"], p["waypoint_altitudes"], p["waypoint_times"])],
-                         "buffers": p["buffers"]}
-    else:
-        body["volumes"] = [{"outline_circle": {"center": position_of(g["coordinates"], position_text), "radius": p["radius"]},
-                            "altitude_lower": p["altitude_lower"], "altitude_upper": p["altitude_upper"],
-                            "time_start": p["time_start"], "time_end": p["time_end"]}]
-    return body
 
 
 def say(text=""):
@@ -170,51 +139,18 @@ def load(name):
         say(f"   fact:          {fact}")
     for line in meta.get("approximations", []):
         say(f"   approximation: {line}")
-    for pname, p in meta.get("parties", {}).items():
-        party(pname, p.get("notation", "dd"))
-        call("PUT", "/v1/parties/me", keys[pname], {"notation": p.get("notation", "dd")})
-    for border in meta.get("borders", []):
-        country = border["country"]
-        fc = json.load(open(os.path.join(ROOT, "build/borders", f"{country}.geojson")))
-        props, geom = fc["features"][0]["properties"], fc["features"][0]["geometry"]
-        vols = [{"outline_polygon": {"vertices": [{"lat": lat, "lng": lon} for lon, lat in poly[0][:-1]]},
-                 "altitude_lower": 0, "altitude_upper": 20000, "time_start": props["time_start"], "time_end": props["time_end"]}
-                for poly in geom["coordinates"]]
-        if country not in keys:
-            party(country, "dd")
-        status, _ = call("PUT", f"/v1/zones/{country}-airspace", keys[country], {"volumes": vols, "admitted": border["admitted"]})
-        say(f"   {country} declares its airspace (Natural Earth 10m, {sum(len(v['outline_polygon']['vertices']) for v in vols)} "
-            f"vertices), admitting {', '.join(border['admitted'])}: {status}")
-    for g in meta.get("grants", []):
-        status, _ = call("POST", "/v1/grants", keys[g["grantor"]], {"grantee": g["grantee"], "kind": g["kind"]})
-        say(f"   {g['grantor']} shares its {g['kind']}s with {g['grantee']}: {status}")
-    message_ids = {}
-    for m in meta.get("messages", []):
-        status, doc = call("POST", "/v1/messages", keys[m["from"]], {"to": m["to"], "text": m["text"], "coordinates": m["coordinates"]})
-        mid = doc["id"]
-        status, box = call("GET", "/v1/messages", keys[m["to"]])
-        shown = [c["readback"] for c in next(x for x in box["items"] if x["id"] == mid)["coordinates"]]
-        say(f"   {m['from']} -> {m['to']} over the direct line: {m['coordinates']}; {m['to']} reads {shown}")
-        if m.get("acknowledge"):
-            digest = hashlib.blake2b("\n".join(shown).encode(), digest_size=32).hexdigest()
-            status, _ = call("POST", f"/v1/messages/{mid}/ack", keys[m["to"]], {"digest": digest})
-            say(f"   {m['to']} confirms the read-back (digest {digest[:12]}...): {status}")
-        if m.get("then_hazard"):
-            message_ids[m["then_hazard"]] = mid
-    refused = []
-    for f in sc["features"]:
-        p = f["properties"]
-        body = body_of(f, meta.get("position_text", {}).get(p["id"]))
-        if p["id"] in message_ids:
-            body["from_message"] = message_ids[p["id"]]
-        status, doc = call("PUT", f"/v1/{p['kind']}s/{p['id']}", keys[p["owner"]], body)
-        verdict = {201: "accepted", 409: "REFUSED"}.get(status, str(status))
-        say(f"   {p['owner']} submits {p['kind']} {p['id']}: {verdict}")
-        for n in (doc.get("notices", []) if isinstance(doc, dict) else []):
-            say(f"      told {p['owner']}: {n['action']} because of a {n['counterpart']['kind']} of "
-                f"{n['counterpart']['party']} ({n['reason']}), {n['time_start']} .. {n['time_end']}")
-        if status == 409:
-            refused.append(p["id"])
+    # parties, their airspace, grants, messages and every object: `deconflict load`, as an operator
+    # would load a scenario into a running server
+    out = subprocess.run([os.path.join(BUILD, "deconflict"), "load", folder, "--server", URL,
+                          "--operator-key-file", os.path.join(VAR, "operator.key"),
+                          "--keys", os.path.join(VAR, "keys.json")], capture_output=True, text=True)
+    lines = out.stdout.splitlines()
+    for line in lines[1:]:  # the title was said above
+        say(line if line.startswith(" ") else "   " + line)
+    if out.returncode not in (0, 1) or not lines or not lines[-1].endswith(" 0 failed"):
+        sys.exit(f"deconflict load {name} failed ({out.returncode}):\n{out.stdout}{out.stderr}")
+    keys.update(json.load(open(os.path.join(VAR, "keys.json"))))
+    refused = [line.split()[3][:-1] for line in lines if line.endswith(": REFUSED")]
     for rd in meta.get("reads", []):
         status, _ = call("GET", rd["path"], keys[rd["party"]])
         say(f"   {rd['party']} asks for {rd['path']}: {status}{' (shared under the grant; audited)' if status == 200 else ' (not shared with it)'}")
@@ -268,7 +204,8 @@ def load(name):
 stop_previous()
 server = start()
 operator = open(os.path.join(VAR, "operator.key")).read().strip()
-say(f"{BOLD}Deconflict demo{END}: deconflictd on http://127.0.0.1:{PORT} (store {VAR}/deconflict.db, log {VAR}/deconflictd.log)")
+say(f"{BOLD}Deconflict demo{END}: deconflictd on {URL} (store {VAR}/deconflict.db, log {VAR}/deconflictd.log, "
+    f"operator key {VAR}/operator.key)")
 for scenario in ("su24-2015", "al-bab-2017-02", "direct-line-2017-01"):
     load(scenario)
 who = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "who-saw", "intent/russia/su24-strike-package",
@@ -277,14 +214,18 @@ say(f"\n{BOLD}Who saw the Russian flight plan?{END} {who[-1] if who else '?'} (t
 verify = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "verify", "--db", os.path.join(VAR, "deconflict.db")],
                         capture_output=True, text=True).stdout.strip()
 say(f"{BOLD}Audit chain:{END} {verify.splitlines()[-1] if verify else '?'}")
-json.dump(keys, open(os.path.join(VAR, "keys.json"), "w"), indent=1)
 os.chmod(os.path.join(VAR, "keys.json"), 0o600)
+operator_file = os.path.join(VAR, "operator.key")
 say(f"\n{BOLD}Look next{END}")
-say(f"   keys of the parties: {VAR}/keys.json (operator: {VAR}/operator.key)")
+say(f"   server:       {URL}/  (the operations picture: sign in with a party key below)")
+say(f"   operator key: {operator_file}  (deconflictd says where at start: {VAR}/deconflictd.log)")
+say(f"   party keys:   {VAR}/keys.json")
 for pname, key in keys.items():
     say(f"      {pname:10s} {key}")
-say(f"   try:  curl -s -H \"Authorization: Bearer $(python3 -c 'import json;print(json.load(open(\"{VAR}/keys.json\"))[\"coalition\"])')\" "
-    f"http://127.0.0.1:{PORT}/v1/intents")
-say(f"   open: http://127.0.0.1:{PORT}/  (the operations picture: sign in with a key above)")
-say(f"   API:  docs/openapi.yaml; health http://127.0.0.1:{PORT}/v1/health")
+say(f"   parties:      deconflict party list --db {VAR}/deconflict.db")
+say(f"                 deconflict party add NAME --server {URL} --operator-key-file {operator_file}")
+say(f"   a scenario:   deconflict load examples/su24-2015 --server {URL} --operator-key-file {operator_file} "
+    f"--keys {VAR}/keys.json")
+say(f"   try:  curl -s -H \"Authorization: Bearer {keys.get('coalition', '<key>')}\" {URL}/v1/intents")
+say(f"   API:  docs/openapi.yaml; health {URL}/v1/health")
 say(f"   stop: make demo-stop   (or kill $(cat var/deconflictd.pid)); make demo again starts afresh")

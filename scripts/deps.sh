@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libjansson-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
-  libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev zlib1g-dev
+  libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev zlib1g-dev libcurl4-gnutls-dev
   geographiclib-tools chromium fonts-dejavu-core
 )
 if [ "${1:-}" = "--bench" ]; then

@@ -79,6 +79,10 @@ dc_status dc_store_party_add(dc_store *store, const char *name,
 /* The party whose key (not revoked) has this hash. DC_NOT_FOUND, DC_STORE. */
 dc_status dc_store_party_by_key(dc_store *store, const uint8_t key_hash[DC_HASH_BYTES],
                                 dc_party *out);
+/* Calls `each` for every party by name; a non-zero return stops the walk with DC_CONFLICT.
+ * DC_OK, DC_STORE. */
+dc_status dc_store_parties(dc_store *store, int (*each)(void *ctx, const dc_party *party),
+                           void *ctx);
 /* The party of that name, whatever the state of its key. DC_NOT_FOUND, DC_STORE. */
 dc_status dc_store_party_get(dc_store *store, const char *name, dc_party *out);
 /* Set the party's rate overrides (0 clears one: the server's default). DC_NOT_FOUND, DC_STORE. */

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <microhttpd.h>
 #include <signal.h>
 #include <sodium.h>
@@ -237,11 +238,13 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
 }
 
 /* The operator key: read, or created (mode 0600) on first start. */
-static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], dc_error *err)
+static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], int *created,
+                              dc_error *err)
 {
     char key[DC_KEY_TEXT_MAX + 8] = {0};
     FILE *f = fopen(path, "r");
-    if (f == NULL && errno == ENOENT) {
+    *created = f == NULL && errno == ENOENT;
+    if (*created) {
         if (dc_party_key_new(key) != DC_OK)
             return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "no randomness for a key");
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -1102,7 +1105,8 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     s->api.body_limit = config->body_limit;
     s->api.work_budget = config->work_budget;
     pthread_mutex_init(&s->api.metrics_lock, NULL);
-    rc = operator_key(config->operator_key_file, s->api.operator_hash, err);
+    int key_created = 0;
+    rc = operator_key(config->operator_key_file, s->api.operator_hash, &key_created, err);
     if (rc == DC_OK)
         rc = dc_store_open(config->db, &s->api.store, err);
     if (rc == DC_OK) {
@@ -1208,6 +1212,11 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     if (rc == DC_OK) {
         fprintf(stderr, "deconflictd: listening on %s, store %s, %u threads\n", config->listen,
                 config->db, config->threads);
+        /* where the operator finds the key that manages parties (`deconflict party add`) */
+        char where[PATH_MAX];
+        fprintf(stderr, "deconflictd: operator key %s in %s (mode 0600)\n",
+                key_created ? "created" : "read",
+                realpath(config->operator_key_file, where) ? where : config->operator_key_file);
         fprintf(stderr, "deconflictd: retention");
         for (int k = 0; k < DC_RETAIN_COUNT; k++) {
             dc_time_us keep = config->retention.retain[k];

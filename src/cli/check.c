@@ -6,16 +6,18 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: deconflict check [--json] [--own] FILE.geojson\n"
+    "usage: deconflict check [--json] [--own] FILE.geojson|-\n"
     "\n"
     "Submits the scenario's objects in file order, as a server would: each\n"
     "intent or hazard is checked against the zones and the objects accepted\n"
     "before it; accepted ones are kept, refused ones reported. Prints every\n"
     "conflict: the two objects and owners, who yields and why, and the\n"
-    "overlap's window and altitudes. The file format is in docs/SCENARIOS.md.\n"
+    "overlap's window and altitudes. The file format is in docs/SCENARIOS.md;\n"
+    "- reads it from standard input.\n"
     "\n"
     "  --json   one JSON document (conflicts with their overlap as GeoJSON)\n"
     "  --own    also report conflicts between a party's own objects\n"
@@ -69,7 +71,7 @@ int dc_cli_check(int argc, char **argv)
             json = 1;
         } else if (strcmp(argv[i], "--own") == 0) {
             own = 1;
-        } else if (argv[i][0] == '-' || path != NULL) {
+        } else if ((argv[i][0] == '-' && argv[i][1] != '\0') || path != NULL) {
             fprintf(stderr, "deconflict check: unexpected '%s'\n%s", argv[i], help);
             return 2;
         } else {
@@ -88,13 +90,21 @@ int dc_cli_check(int argc, char **argv)
         fprintf(stderr, "deconflict check: out of memory\n");
         return 2;
     }
-    if (dc_scenario_load(geom, path, &scenario, &err) != DC_OK) {
-        fprintf(stderr, "deconflict check: %s: %s: %s\n", path, dc_status_name(err.status),
-                err.message);
+    char *input = NULL, why[256];
+    size_t length = 0;
+    if (dc_cli_read_input(path, &input, &length, why, sizeof why) != 0 ||
+        dc_scenario_parse(geom, input, length, &scenario, &err) != DC_OK) {
+        if (input == NULL)
+            fprintf(stderr, "deconflict check: %s\n", why);
+        else
+            fprintf(stderr, "deconflict check: %s: %s: %s\n", dc_cli_input_name(path),
+                    dc_status_name(err.status), err.message);
+        free(input);
         dc_index_free(index);
         dc_geom_free(geom);
         return 2;
     }
+    free(input);
     const dc_object **candidates = dc_calloc(scenario.object_count + 1, sizeof *candidates);
     dc_id_list scratch = {0}, numbers = {0};
     json_t *conflicts = json ? json_array() : NULL, *refused_ids = json ? json_array() : NULL;
@@ -102,8 +112,8 @@ int dc_cli_check(int argc, char **argv)
     int status = 0;
     dc_check_options options = {own, 0, NULL};
     if (!json)
-        printf("%s%s%zu objects\n", scenario.title ? scenario.title : "",
-               scenario.title ? ": " : "", scenario.object_count);
+        printf("%s%s%zu %s\n", scenario.title ? scenario.title : "", scenario.title ? ": " : "",
+               DC_CLI_PLURAL(scenario.object_count, "object", "objects"));
     for (size_t i = 0; i < scenario.object_count && status == 0; i++) {
         const dc_object *o = &scenario.objects[i];
         if (o->kind != DC_KIND_ZONE && o->state != DC_STATE_ACCEPTED &&
@@ -149,7 +159,8 @@ int dc_cli_check(int argc, char **argv)
         json_decref(conflicts);
         json_decref(refused_ids);
         if (status == 0)
-            printf("%zu conflicts; %zu accepted, %zu refused\n", shown, accepted, refused);
+            printf("%zu %s; %zu accepted, %zu refused\n",
+                   DC_CLI_PLURAL(shown, "conflict", "conflicts"), accepted, refused);
     }
     if (status == 0 && refused > 0)
         status = 1;

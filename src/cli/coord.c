@@ -2,19 +2,22 @@
 #include "cli.h"
 #include "deconflict/geo.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char help[] =
-    "usage: deconflict coord [--to FORMAT] [TEXT...]\n"
+    "usage: deconflict coord [--to FORMAT] [--json] [TEXT... | -]\n"
     "\n"
     "Reads one WGS84 coordinate in any notation below and prints what was\n"
     "recognised and every equivalent form. Arguments are joined with spaces.\n"
-    "With no TEXT, reads one coordinate per line from standard input and\n"
+    "With no TEXT, or -, reads one coordinate per line from standard input and\n"
     "writes one result per line; errors go to standard error with the line\n"
     "number, and the exit status is 1 if any line was refused.\n"
     "\n"
     "  --to FORMAT   print only this form: dd, dm, dms, mgrs, mgrs0..mgrs5, utm\n"
+    "  --json        one JSON document: an object for TEXT, an array (one object a line,\n"
+    "                with \"line\") for standard input; a refused one has \"error\"\n"
     "\n"
     "Notations (latitude first unless hemisphere letters say otherwise):\n"
     "  decimal degrees      33.3, 44.4    -33.3 44.4    33.3N 44.4E    N33.3 E44.4\n"
@@ -96,6 +99,55 @@ static void print_all(const char *text, dc_point p, const dc_coord_info *info)
     }
 }
 
+/* The result as JSON: every form (or the one asked for), or the error. */
+static json_t *convert_json(const char *text, const struct format_choice *fmt)
+{
+    static const dc_notation order[] = {DC_NOTATION_DD, DC_NOTATION_DM, DC_NOTATION_DMS,
+                                        DC_NOTATION_MGRS, DC_NOTATION_UTM};
+    dc_point p;
+    dc_coord_info info;
+    dc_error err;
+    json_t *out = json_pack("{s:s}", "input", text);
+    if (dc_coord_parse(text, &p, &info, &err) != DC_OK) {
+        json_t *e =
+            json_pack("{s:s,s:s}", "status", dc_status_name(err.status), "message", err.message);
+        if (err.position != DC_NO_POSITION)
+            json_object_set_new(e, "column", json_integer((json_int_t)err.position + 1));
+        json_object_set_new(out, "error", e);
+        return out;
+    }
+    json_object_set_new(out, "notation", json_string(dc_notation_name(info.notation)));
+    if (info.notation == DC_NOTATION_MGRS)
+        json_object_set_new(out, "cell_m", json_real(info.cell_m));
+    json_object_set_new(out, "lat", json_real(p.lat));
+    json_object_set_new(out, "lon", json_real(p.lon));
+    dc_readback rb;
+    if (dc_coord_readback_of(p, &info, &rb, NULL) == DC_OK)
+        json_object_set_new(out, "readback", json_string(rb.own));
+    json_t *forms = json_object();
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        dc_coord_style style = fmt->all ? dc_coord_style_default(order[i]) : fmt->style;
+        char buf[DC_COORD_TEXT_MAX];
+        if (!fmt->all && style.notation != order[i])
+            continue;
+        json_object_set_new(forms, dc_notation_name(order[i]),
+                            dc_coord_format(p, &style, buf, sizeof buf, &err) == DC_OK
+                                ? json_string(buf)
+                                : json_pack("{s:s}", "error", err.message));
+    }
+    json_object_set_new(out, "forms", forms);
+    return out;
+}
+
+static void print_json(json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    if (text != NULL)
+        puts(text);
+    free(text);
+    json_decref(doc);
+}
+
 /* Convert one text; returns 0 or 1. */
 static int convert(const char *text, const struct format_choice *fmt, const char *where)
 {
@@ -119,14 +171,50 @@ static int convert(const char *text, const struct format_choice *fmt, const char
     return 0;
 }
 
+/* Standard input with --json: one array, an object a line; errors also on standard error. */
+static int batch_json(const struct format_choice *fmt)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int failed = 0;
+    json_t *all = json_array();
+    while ((len = getline(&line, &cap, stdin)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        json_t *one = json_pack("{s:I}", "line", (json_int_t)lineno),
+               *result = convert_json(line, fmt);
+        json_object_update(one, result);
+        json_decref(result);
+        json_t *e = json_object_get(one, "error");
+        if (e != NULL) {
+            failed = 1;
+            fprintf(stderr, "line %ld: %s: %s\n", lineno,
+                    json_string_value(json_object_get(e, "status")),
+                    json_string_value(json_object_get(e, "message")));
+        }
+        json_array_append_new(all, one);
+    }
+    free(line);
+    print_json(all);
+    return failed;
+}
+
 int dc_cli_coord(int argc, char **argv)
 {
     struct format_choice fmt = {1, dc_coord_style_default(DC_NOTATION_DD)};
-    int first = 1;
+    int first = 1, json = 0;
     while (first < argc && argv[first][0] == '-' && argv[first][1] == '-') {
         if (strcmp(argv[first], "--help") == 0) {
             fputs(help, stdout);
             return 0;
+        }
+        if (strcmp(argv[first], "--json") == 0) {
+            json = 1;
+            first++;
+            continue;
         }
         if (strcmp(argv[first], "--to") == 0 && first + 1 < argc) {
             if (parse_format(argv[first + 1], &fmt) != 0) {
@@ -143,6 +231,8 @@ int dc_cli_coord(int argc, char **argv)
         fprintf(stderr, "deconflict coord: unknown option '%s'\n%s", argv[first], help);
         return 2;
     }
+    if (first + 1 == argc && strcmp(argv[first], "-") == 0)
+        first = argc; /* "-": standard input, as with no TEXT */
     if (first < argc) {
         char text[512];
         size_t used = 0;
@@ -156,8 +246,20 @@ int dc_cli_coord(int argc, char **argv)
             }
             used += (size_t)w;
         }
+        if (json) {
+            json_t *doc = convert_json(text, &fmt);
+            json_t *e = json_object_get(doc, "error");
+            if (e != NULL)
+                fprintf(stderr, "%s: %s\n", json_string_value(json_object_get(e, "status")),
+                        json_string_value(json_object_get(e, "message")));
+            int refused = e != NULL;
+            print_json(doc);
+            return refused;
+        }
         return convert(text, &fmt, "");
     }
+    if (json)
+        return batch_json(&fmt);
     /* One coordinate per line; in this mode a result is one line. */
     if (fmt.all)
         fmt.all = 0;

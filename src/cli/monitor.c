@@ -9,13 +9,15 @@
 #include <string.h>
 
 static const char help[] =
-    "usage: deconflict monitor [--zones FILE.geojson]... [--party NAME] [--json] [--repetitions] FILE.csv\n"
+    "usage: deconflict monitor [--zones FILE.geojson]... [--party NAME] [--json] [--repetitions] FILE.csv|-\n"
     "\n"
     "Feeds recorded position reports (the CSV columns of shared/data/tracks) through\n"
     "the live monitor in order: implausible, duplicate and out-of-order reports are\n"
     "flagged with their reason; zone crossings are reported at their exact time on\n"
     "the path between reports; zone alerts (advisory, warning, incursion) and\n"
     "separation alerts between the file's aircraft are printed as they would be sent.\n"
+    "- reads the CSV from standard input. Times in the text are to the tenth of a\n"
+    "second (exact in --json).\n"
     "  --zones        zones to watch (scenario GeoJSON; build/borders/world.geojson has\n"
     "                 every Natural Earth country); repeatable\n"
     "  --party        the reporting party (default: recorded)\n"
@@ -28,16 +30,44 @@ static void time_text(dc_time_us t, char *buf)
         snprintf(buf, 32, "?");
 }
 
+/* One precision for the whole column: the tenth of a second, rounded (exact in --json). */
+static void column_time(dc_time_us t, char *buf)
+{
+    const dc_time_us tenth = DC_US_PER_S / 10;
+    dc_time_us r = t >= 0 ? (t + tenth / 2) / tenth : -((-t + tenth / 2) / tenth);
+    dc_time_us seconds = r >= 0 ? r / 10 : -((-r + 9) / 10);
+    int tenths = (int)(r - seconds * 10);
+    char whole[32];
+    if (dc_time_format(seconds * DC_US_PER_S, whole, sizeof whole) != DC_OK) {
+        snprintf(buf, 32, "?");
+        return;
+    }
+    whole[strcspn(whole, "Z")] = '\0';
+    snprintf(buf, 32, "%s.%dZ", whole, tenths);
+}
+
+/* " in 12 s", or how it stands when the event is now (inside, at the CPA) or unknown. */
+static void lead_text(const dc_alert *a, char *buf, size_t size)
+{
+    if (!isfinite(a->time_to_event_s) || a->time_to_event_s < 0)
+        snprintf(buf, size, "%s", "");
+    else if (a->time_to_event_s < 0.5)
+        snprintf(buf, size, "%s", a->kind == DC_ALERT_ZONE ? ", inside now" : ", now");
+    else
+        snprintf(buf, size, " in %.0f s", a->time_to_event_s);
+}
+
 static json_t *alert_json(const dc_alert *a)
 {
     char t[32];
     time_text(a->time, t);
     json_t *j =
-        json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:f,s:[f,f],s:f}", "time", t, "kind",
+        json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:o,s:[f,f],s:f}", "time", t, "kind",
                   a->kind == DC_ALERT_ZONE ? "zone" : "separation", "repetition", a->repetition,
                   "level", dc_alert_level_name(a->level), "party", a->party, "aircraft",
-                  a->aircraft, "time_to_event_s", a->time_to_event_s, "position", a->position.lat,
-                  a->position.lon, "altitude_m", a->altitude_m);
+                  a->aircraft, "time_to_event_s",
+                  isfinite(a->time_to_event_s) ? json_real(a->time_to_event_s) : json_null(),
+                  "position", a->position.lat, a->position.lon, "altitude_m", a->altitude_m);
     if (a->kind == DC_ALERT_ZONE) {
         json_object_set_new(j, "zone_owner", json_string(a->zone_owner));
         json_object_set_new(j, "zone_id", json_string(a->zone_id));
@@ -67,7 +97,7 @@ int dc_cli_monitor(int argc, char **argv)
             json = 1;
         } else if (strcmp(argv[i], "--repetitions") == 0) {
             repetitions = 1;
-        } else if (argv[i][0] != '-' && path == NULL) {
+        } else if ((argv[i][0] != '-' || argv[i][1] == '\0') && path == NULL) {
             path = argv[i];
         } else {
             fprintf(stderr, "deconflict monitor: unexpected '%s'\n%s", argv[i], help);
@@ -92,7 +122,17 @@ int dc_cli_monitor(int argc, char **argv)
             return 2;
         }
     }
-    if (dc_tracks_csv_read(path, party, &reports, &count, &err) != DC_OK) {
+    char *input = NULL, why[256];
+    size_t length = 0;
+    if (dc_cli_read_input(path, &input, &length, why, sizeof why) != 0) {
+        fprintf(stderr, "deconflict monitor: %s\n", why);
+        dc_monitor_free(m);
+        return 2;
+    }
+    dc_status read =
+        dc_tracks_csv_parse(input, length, dc_cli_input_name(path), party, &reports, &count, &err);
+    free(input);
+    if (read != DC_OK) {
         fprintf(stderr, "deconflict monitor: %s\n", err.message);
         dc_monitor_free(m);
         return 2;
@@ -112,7 +152,10 @@ int dc_cli_monitor(int argc, char **argv)
         }
         verdicts[v]++;
         char t[32];
-        time_text(reports[i].time, t);
+        if (json)
+            time_text(reports[i].time, t);
+        else
+            column_time(reports[i].time, t);
         if (v != DC_REPORT_ACCEPTED) {
             if (json)
                 json_array_append_new(flagged,
@@ -130,7 +173,10 @@ int dc_cli_monitor(int argc, char **argv)
         for (size_t k = c0; k < crossings.count; k++) {
             const dc_crossing *c = &crossings.items[k];
             char ct[32];
-            time_text(c->time, ct);
+            if (json)
+                time_text(c->time, ct);
+            else
+                column_time(c->time, ct);
             if (json)
                 json_array_append_new(
                     crossing_out,
@@ -150,17 +196,17 @@ int dc_cli_monitor(int argc, char **argv)
                 json_array_append_new(alert_out, alert_json(a));
                 continue;
             }
-            char at[32];
-            time_text(a->time, at);
+            char at[32], lead[32];
+            column_time(a->time, at);
+            lead_text(a, lead, sizeof lead);
             if (a->kind == DC_ALERT_ZONE)
-                printf("%s  %-8s %-9s zone %s/%s%s in %.0f s\n", at, a->aircraft,
+                printf("%s  %-8s %-9s zone %s/%s%s%s\n", at, a->aircraft,
                        dc_alert_level_name(a->level), a->zone_owner, a->zone_id,
-                       a->repetition ? " (repeated)" : "", a->time_to_event_s);
+                       a->repetition ? " (repeated)" : "", lead);
             else
-                printf(
-                    "%s  %-8s %-9s separation with %s/%s: CPA %.0f m, %.0f m vertically, in %.0f s\n",
-                    at, a->aircraft, dc_alert_level_name(a->level), a->other_party,
-                    a->other_aircraft, a->cpa_horizontal_m, a->cpa_vertical_m, a->time_to_event_s);
+                printf("%s  %-8s %-9s separation with %s/%s: CPA %.0f m, %.0f m vertically%s\n", at,
+                       a->aircraft, dc_alert_level_name(a->level), a->other_party,
+                       a->other_aircraft, a->cpa_horizontal_m, a->cpa_vertical_m, lead);
         }
         /* printed or copied: the lists start again for the next report */
         alerts.count = 0;
@@ -183,7 +229,8 @@ int dc_cli_monitor(int argc, char **argv)
         json_decref(flagged);
         json_decref(alert_out);
         json_decref(crossing_out);
-        printf("%zu reports: %zu accepted", count, verdicts[DC_REPORT_ACCEPTED]);
+        printf("%zu %s: %zu accepted", DC_CLI_PLURAL(count, "report", "reports"),
+               verdicts[DC_REPORT_ACCEPTED]);
         for (int v = 1; v < 7; v++)
             if (verdicts[v])
                 printf(", %zu %s", verdicts[v], dc_report_verdict_name((dc_report_verdict)v));

@@ -25,7 +25,9 @@ static const char help[] =
     "  --name      names the last --zone (default: its name property, or the file)\n"
     "  --licence   states the last --zone's licence (default: its licence property)\n"
     "  --country   a country of Natural Earth 10m by name (Turkey, syria, TUR...),\n"
-    "              from --borders (default build/borders/world.geojson)\n"
+    "              from --borders (default: world.geojson of $DECONFLICT_BORDERS, else\n"
+    "              of the build's or the installation's borders, whatever the directory)\n"
+    "  --tracks -  reads that track from standard input (once)\n"
     "  --sigma     horizontal position error, metres (1 sigma per axis): gives the\n"
     "              probability each track was inside at all and 95 % intervals of\n"
     "              entry, exit, duration and depth (Monte Carlo: the whole path\n"
@@ -107,9 +109,19 @@ static int load_tracks(struct replay_run *run, const char *const *files, size_t 
     for (size_t t = 0; t < count; t++) {
         dc_error err = {0};
         dc_replay_track *track = &run->tracks[t];
-        if (dc_tracks_csv_read(files[t], "replay", &run->reports[t], &run->report_counts[t],
-                               &err) != DC_OK ||
-            dc_sha256_file(files[t], track->sha256, &track->bytes, &err) != DC_OK) {
+        char *text = NULL, why[256];
+        size_t length = 0;
+        if (dc_cli_read_input(files[t], &text, &length, why, sizeof why) != 0) {
+            fprintf(stderr, "deconflict replay: %s\n", why);
+            return -1;
+        }
+        /* the digest is of the bytes measured, standard input's as much as a file's */
+        dc_sha256_hex(text, length, track->sha256);
+        track->bytes = length;
+        dc_status rc = dc_tracks_csv_parse(text, length, dc_cli_input_name(files[t]), "replay",
+                                           &run->reports[t], &run->report_counts[t], &err);
+        free(text);
+        if (rc != DC_OK) {
             fprintf(stderr, "deconflict replay: %s\n", err.message);
             return -1;
         }
@@ -118,7 +130,8 @@ static int load_tracks(struct replay_run *run, const char *const *files, size_t 
             fprintf(stderr, "deconflict replay: no reports in %s\n", files[t]);
             return -1;
         }
-        dc_copy_text(track->name, sizeof track->name, base_name(files[t]));
+        dc_copy_text(track->name, sizeof track->name,
+                     strcmp(files[t], "-") == 0 ? "stdin" : base_name(files[t]));
         dc_copy_text(track->aircraft, sizeof track->aircraft, run->reports[t][0].aircraft);
         track->report_count = run->report_counts[t];
         command_add(run, "--tracks");
@@ -188,8 +201,8 @@ static void free_run(struct replay_run *run)
 
 int dc_cli_replay(int argc, char **argv)
 {
-    const char *files[REPLAY_MAX], *svg = NULL, *report = NULL,
-                                   *world = "build/borders/world.geojson";
+    const char *files[REPLAY_MAX], *svg = NULL, *report = NULL, *world = NULL;
+    char found[4096];
     struct border_spec specs[REPLAY_MAX];
     size_t nfiles = 0, nspecs = 0;
     int json = 0, usage = 0;
@@ -242,6 +255,23 @@ int dc_cli_replay(int argc, char **argv)
     if (usage || nfiles == 0 || nspecs == 0) {
         fputs(help, stderr);
         return 2;
+    }
+    size_t from_stdin = 0;
+    for (size_t t = 0; t < nfiles; t++)
+        from_stdin += strcmp(files[t], "-") == 0;
+    if (from_stdin > 1) {
+        fputs("deconflict replay: standard input (-) can be read once\n", stderr);
+        return 2;
+    }
+    int needs_world = 0;
+    for (size_t b = 0; b < nspecs; b++)
+        needs_world |= specs[b].country != NULL;
+    if (needs_world && world == NULL) {
+        if (dc_cli_borders_file("world.geojson", found, sizeof found) != 0) {
+            fprintf(stderr, "deconflict replay: --country: %s\n", dc_cli_borders_hint);
+            return 2;
+        }
+        world = found;
     }
     struct replay_run *run = dc_calloc(1, sizeof *run);
     if (run == NULL) {

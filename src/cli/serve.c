@@ -12,11 +12,14 @@ int dc_cli_serve(int argc, char **argv)
     const char *program = slash ? slash + 1 : argv[0];
     if (strcmp(program, "serve") == 0)
         program = "deconflict serve";
-    for (int i = 1; i < argc; i++)
+    for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(dc_server_usage, stdout);
             return 0;
         }
+        if (strcmp(argv[i], "--version") == 0)
+            return dc_cli_print_version(program);
+    }
     dc_server_config config;
     dc_error err;
     if (dc_server_config_parse(argc, argv, &config, &err) != DC_OK) {

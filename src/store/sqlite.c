@@ -864,6 +864,25 @@ dc_status dc_store_party_get(dc_store *s, const char *name, dc_party *out)
     return rc;
 }
 
+dc_status dc_store_parties(dc_store *s, int (*each)(void *ctx, const dc_party *party), void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT " PARTY_COLUMNS " FROM parties ORDER BY name");
+    if (st == NULL)
+        return DC_STORE;
+    int step;
+    dc_status rc = DC_OK;
+    while (rc == DC_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        dc_party p;
+        read_party(st, &p);
+        if (each(ctx, &p) != 0)
+            rc = DC_CONFLICT;
+    }
+    if (rc == DC_OK && step != SQLITE_DONE)
+        rc = DC_STORE;
+    release(s, st);
+    return rc;
+}
+
 /* Run an UPDATE of one party bound as (value..., name): DC_NOT_FOUND when no such party. */
 static dc_status party_update(dc_store *s, sqlite3_stmt *st)
 {
