@@ -73,9 +73,15 @@ typedef enum dc_alert_kind {
     DC_ALERT_CONFORMANCE,  /* a track outside every volume of the intent it flies */
     DC_ALERT_NEW_AIRCRAFT, /* to the operator: a burst of new aircraft from one party */
     DC_ALERT_CLOCK,        /* to the operator: a party's reports are dated in the future */
-    DC_ALERT_EMERGENCY     /* a track predicted to enter (or inside) another party's emergency
+    DC_ALERT_EMERGENCY,    /* a track predicted to enter (or inside) another party's emergency
                               area: levels as a zone's, told to the track's owner alone */
+    DC_ALERT_POSITION_UNRELIABLE, /* to the track's owner: its reported position is not believed
+                                     (an implausible jump, or frozen while the reported speed says
+                                     it moves); WARNING when it starts, CLEAR when re-acquired */
+    DC_ALERT_SENSOR               /* to a sensor's owner: what its sensor track is (sensor.h) */
 } dc_alert_kind;
+
+const char *dc_alert_kind_name(dc_alert_kind kind);
 
 typedef enum dc_alert_level {
     DC_LEVEL_CLEAR,
@@ -169,6 +175,11 @@ dc_status dc_monitor_add_zone(dc_monitor *monitor, const char *owner, const char
  * dc_monitor_add_zone_object. */
 dc_status dc_monitor_add_emergency_object(dc_monitor *monitor, const dc_object *emergency);
 
+/* Admit `party` to the zones whose id or owner is `zone` (NULL: every zone), as if listed in
+ * their admitted parties; *matched (may be NULL) counts the zones named. DC_OK or DC_NOMEM. */
+dc_status dc_monitor_admit(dc_monitor *monitor, const char *zone, const char *party,
+                           size_t *matched);
+
 /* Stop watching a zone (before adding its new version); an emergency area of the same owner and
  * id stays. DC_OK or DC_NOT_FOUND. */
 dc_status dc_monitor_remove_zone(dc_monitor *monitor, const char *owner, const char *id);
@@ -240,10 +251,14 @@ size_t dc_monitor_zones_at(const dc_monitor *monitor, dc_point p, const char **i
 /* Read recorded reports from a CSV with the columns of ../shared/data/tracks
  * (time_utc, icao24, callsign, lat, lon, alt_ft, groundspeed_kt, track_deg;
  * empty cells are absent values). Feet and knots are converted here. All
- * reports get `party`. *out is allocated (dc_free). DC_NOT_FOUND (cannot
- * read), DC_INVALID (header or a line malformed: line number in err). */
+ * reports get `party`. The path "-" reads standard input. *out is allocated (dc_free). DC_NOT_FOUND
+ * (cannot read), DC_INVALID (header or a line malformed: line number in err). */
 dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
                              dc_error *err);
+
+/* Reports in time order, stably (equal times keep their order in the array). DC_OK or DC_NOMEM
+ * (then unchanged). */
+dc_status dc_reports_sort_by_time(dc_report *reports, size_t count);
 
 /* The same from `length` bytes of text, `name` standing for the file in messages. DC_INVALID,
  * DC_NOMEM. */

@@ -102,14 +102,49 @@ static int load_borders(struct replay_run *run, const struct border_spec *specs,
     return 0;
 }
 
+/* One --tracks file ("-": standard input, read once, digested as read), in time order. */
+static int read_track(const char *path, dc_report **reports, size_t *count, dc_replay_track *track,
+                      dc_error *err)
+{
+    if (strcmp(path, "-") != 0) {
+        if (dc_tracks_csv_read(path, "replay", reports, count, err) != DC_OK ||
+            dc_sha256_file(path, track->sha256, &track->bytes, err) != DC_OK)
+            return -1;
+    } else {
+        size_t cap = 1 << 16, n = 0, got;
+        char *text = dc_malloc(cap);
+        while (text != NULL && (got = fread(text + n, 1, cap - n, stdin)) > 0) {
+            n += got;
+            char *grown = n == cap ? dc_realloc(text, cap *= 2) : text;
+            if (grown == NULL)
+                dc_free(text);
+            text = grown;
+        }
+        dc_status rc =
+            text == NULL
+                ? dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory")
+                : dc_tracks_csv_parse(text, n, "standard input", "replay", reports, count, err);
+        if (rc == DC_OK) {
+            dc_sha256_hex(text, n, track->sha256);
+            track->bytes = n;
+        }
+        dc_free(text);
+        if (rc != DC_OK)
+            return -1;
+    }
+    if (dc_reports_sort_by_time(*reports, *count) != DC_OK) {
+        dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int load_tracks(struct replay_run *run, const char *const *files, size_t count)
 {
     for (size_t t = 0; t < count; t++) {
         dc_error err = {0};
         dc_replay_track *track = &run->tracks[t];
-        if (dc_tracks_csv_read(files[t], "replay", &run->reports[t], &run->report_counts[t],
-                               &err) != DC_OK ||
-            dc_sha256_file(files[t], track->sha256, &track->bytes, &err) != DC_OK) {
+        if (read_track(files[t], &run->reports[t], &run->report_counts[t], track, &err) != 0) {
             fprintf(stderr, "deconflict replay: %s\n", err.message);
             return -1;
         }

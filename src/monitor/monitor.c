@@ -33,23 +33,6 @@ dc_monitor_config dc_monitor_config_default(void)
     return c;
 }
 
-const char *dc_report_verdict_name(dc_report_verdict v)
-{
-    static const char *const names[] = {
-        "accepted",     "duplicate",         "out_of_order",
-        "stale",        "implausible_jump",  "implausible_altitude",
-        "invalid",      "implausible_speed", "too_many_new_aircraft",
-        "in_the_future"};
-    return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
-}
-
-const char *dc_alert_level_name(dc_alert_level l)
-{
-    static const char *const names[] = {"clear",     "advisory", "warning",
-                                        "incursion", "loss",     "nonconforming"};
-    return (unsigned)l < sizeof names / sizeof *names ? names[l] : "unknown";
-}
-
 size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
 {
     size_t n = 0;

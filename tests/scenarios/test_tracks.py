@@ -18,7 +18,8 @@ check = r.check
 
 
 def run(name):
-    out = subprocess.run([CLI, "monitor", "--json", "--zones", WORLD, "--party", "recorded", os.path.join(TRACKS, name)],
+    out = subprocess.run([CLI, "monitor", "--json", "--zones", WORLD, "--party", "recorded", "--admit", "none",
+                          os.path.join(TRACKS, name)],
                          capture_output=True, text=True, timeout=600)
     check(f"{name}: monitor exits 0", out.returncode == 0, out.stderr[-500:])
     return json.loads(out.stdout) if out.returncode == 0 else None
