@@ -28,6 +28,16 @@ typedef struct dc_monitor_config {
     /* More new aircraft than this in a minute (accepted or not) alert the operator, once a minute
      * (0: only when the limit above refuses one). */
     unsigned new_aircraft_alert;
+    /* A position repeated for freeze_s (60) while the reported ground speed is at least
+     * freeze_speed_mps (50) is frozen: the track's position is unreliable. */
+    double freeze_s, freeze_speed_mps;
+    /* Re-acquiring an unreliable track takes reacquire_reports (5) consecutive reports moving as
+     * their reported speed says, over reacquire_s (20), whose first lies within reacquire_m
+     * (5,000) + reacquire_fraction (0.25) of the distance flown of where the last reliable state
+     * dead-reckons to; within reacquire_turn_s (180) of the last reliable state, when it may
+     * have turned any way, within 1.25 times the distance it could have flown. */
+    unsigned reacquire_reports;
+    double reacquire_s, reacquire_m, reacquire_fraction, reacquire_turn_s;
 } dc_monitor_config;
 
 /* Defaults as listed above. */
@@ -58,6 +68,10 @@ typedef enum dc_report_verdict {
     DC_REPORT_INVALID,              /* NaN or out-of-range position or time */
     DC_REPORT_IMPLAUSIBLE_SPEED,    /* a ground speed or vertical rate above max_speed */
     DC_REPORT_TOO_MANY_NEW,         /* a new aircraft past its party's new_aircraft_per_minute */
+    DC_REPORT_FROZEN,     /* the same position for freeze_s while the reported ground speed says
+                             it moves: the track's position is unreliable */
+    DC_REPORT_UNRELIABLE, /* not believed: the track's position is unreliable until consistent
+                             reports re-acquire it (see dc_monitor_config.reacquire_*) */
     DC_REPORT_FUTURE /* dated more than DC_MONITOR_MAX_FUTURE_S after it was received: believed,
                         it would make every other party's reports stale; the operator is told
                         (DC_ALERT_CLOCK, once a minute a party) */
