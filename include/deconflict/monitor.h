@@ -130,7 +130,14 @@ typedef struct dc_alert {
     double relative_east_m, relative_north_m, relative_up_m; /* other minus own, now */
     /* conformance alerts: the intent (of the track's owner) it left */
     char intent_id[DC_ID_MAX];
-    int established;       /* the track has been established (see dc_monitor_config) */
+    int established; /* the track has been established (see dc_monitor_config) */
+    /* sensor alerts (and zone alerts from a sensor track): the sensor's owner and track number,
+     * the state (dc_sensor_state); the party and aircraft identified go in other_party and
+     * other_aircraft, the party's reported position in `entry` for a dispute */
+    char sensor_party[DC_ID_MAX];
+    char sensor_track[16];
+    int sensor_state;
+    int unidentified;      /* a zone alert about an aircraft nobody reports */
     unsigned new_aircraft; /* new-aircraft alerts: started within the minute, refused or not */
 } dc_alert;
 

@@ -2,6 +2,7 @@
  */
 #include "cli.h"
 #include "deconflict/scenario.h"
+#include "deconflict/sensor.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -10,6 +11,7 @@
 
 static const char help[] =
     "usage: deconflict monitor [--zones FILE.geojson]... [--party NAME] [--admit ZONES]...\n"
+    "                          [--sensor FILE.csv [--sensor-party NAME] [--sensor-accuracy M]]\n"
     "                          [--json] [--repetitions] FILE.csv|-\n"
     "\n"
     "Feeds recorded position reports (the CSV columns of shared/data/tracks; - reads\n"
@@ -26,6 +28,12 @@ static const char help[] =
     "                 party: no zone alert there; repeatable. Default: the zones each\n"
     "                 aircraft's first and last report lie in (its departure and\n"
     "                 destination), so that only the airspace it overflies alerts\n"
+    "  --sensor       what a party's sensor saw, in the same columns (the icao24 or\n"
+    "                 callsign column holds the sensor's own track number, no identity):\n"
+    "                 each update is associated with the cooperative tracks and called\n"
+    "                 identified, unidentified or disputed (docs/SENSORS.md)\n"
+    "  --sensor-party the sensor's owner (default: sensor)\n"
+    "  --sensor-accuracy  its stated horizontal accuracy, metres 1 sigma (default 100)\n"
     "  --repetitions  also print the repetitions of persisting alerts\n"
     "  --json         one JSON document\n";
 
@@ -47,6 +55,19 @@ static json_t *alert_json(const dc_alert *a)
     if (a->kind == DC_ALERT_ZONE) {
         json_object_set_new(j, "zone_owner", json_string(a->zone_owner));
         json_object_set_new(j, "zone_id", json_string(a->zone_id));
+    }
+    if (a->sensor_track[0] != '\0') {
+        json_object_set_new(j, "sensor",
+                            json_pack("{s:s,s:s,s:s}", "party", a->sensor_party, "track",
+                                      a->sensor_track, "state",
+                                      dc_sensor_state_name(a->sensor_state)));
+        json_object_set_new(j, "unidentified", json_boolean(a->unidentified));
+    }
+    if (a->kind == DC_ALERT_SENSOR) {
+        json_object_set_new(j, "other_party", json_string(a->other_party));
+        json_object_set_new(j, "other_aircraft", json_string(a->other_aircraft));
+        json_object_set_new(j, "other_position", json_pack("[f,f]", a->entry.lat, a->entry.lon));
+        json_object_set_new(j, "apart_m", json_real(a->cpa_horizontal_m));
     } else if (a->kind == DC_ALERT_SEPARATION) {
         json_object_set_new(j, "other_party", json_string(a->other_party));
         json_object_set_new(j, "other_aircraft", json_string(a->other_aircraft));
@@ -73,13 +94,22 @@ static void print_alert(struct run *run, const dc_alert *a)
     char at[32];
     time_text(a->time, at);
     if (a->kind == DC_ALERT_ZONE)
-        printf("%s  %-8s %-9s zone %s/%s%s in %.0f s\n", at, a->aircraft,
+        printf("%s  %-8s %-9s zone %s/%s%s in %.0f s%s%s%s\n", at, a->aircraft,
                dc_alert_level_name(a->level), a->zone_owner, a->zone_id,
-               a->repetition ? " (repeated)" : "", a->time_to_event_s);
+               a->repetition ? " (repeated)" : "", a->time_to_event_s,
+               a->sensor_track[0] ? " (seen by sensor " : "", a->sensor_party,
+               a->sensor_track[0] ? (a->unidentified ? ", unidentified)" : ")") : "");
     else if (a->kind == DC_ALERT_SEPARATION)
         printf("%s  %-8s %-9s separation with %s/%s: CPA %.0f m, %.0f m vertically, in %.0f s\n",
                at, a->aircraft, dc_alert_level_name(a->level), a->other_party, a->other_aircraft,
                a->cpa_horizontal_m, a->cpa_vertical_m, a->time_to_event_s);
+    else if (a->kind == DC_ALERT_SENSOR)
+        printf("%s  to %-8s sensor %s/%s %s%s%s%s (sensor %.4f, %.4f; reported %.4f, %.4f: %.0f m "
+               "apart)\n",
+               at, a->party, a->sensor_party, a->sensor_track,
+               dc_sensor_state_name(a->sensor_state), a->other_party[0] ? " as " : "",
+               a->other_party, a->other_party[0] ? "'s aircraft" : "", a->position.lat,
+               a->position.lon, a->entry.lat, a->entry.lon, a->cpa_horizontal_m);
     else
         printf("%s  %-8s %-9s %s (%.4f, %.4f)\n", at, a->aircraft, dc_alert_level_name(a->level),
                dc_alert_kind_name(a->kind), a->position.lat, a->position.lon);
@@ -179,33 +209,65 @@ static int admit_listed(dc_monitor *m, const char *const *lists, size_t count, c
     return 0;
 }
 
-/* Every report in time order, a separation cycle each 5 s of report time and one at the end. */
+struct sensor_input {
+    dc_report *reports;
+    size_t count;
+    const char *party;
+    double accuracy_m;
+};
+
+static dc_sensor_report sensor_report(const struct sensor_input *in, const dc_report *r)
+{
+    dc_sensor_report s;
+    memset(&s, 0, sizeof s);
+    dc_copy_text(s.party, sizeof s.party, in->party);
+    dc_copy_text(s.track, sizeof s.track, r->aircraft);
+    s.time = r->time;
+    s.position = r->position;
+    s.altitude_m = r->altitude_m;
+    s.ground_speed_mps = r->ground_speed_mps;
+    s.track_deg = r->track_deg;
+    s.accuracy_m = in->accuracy_m;
+    return s;
+}
+
+/* Every report in time order (cooperative before sensor at one time), a separation cycle each
+ * 5 s of report time and one at the end. */
 static int feed(struct run *run, dc_monitor *m, const dc_report *reports, const size_t *lines,
-                size_t count)
+                size_t count, const struct sensor_input *sensor)
 {
     dc_alert_list alerts = {0};
     dc_crossing_list crossings = {0};
-    dc_time_us last_cycle = 0;
+    dc_time_us last_cycle = 0, last_time = 0;
     int status = 0;
-    for (size_t i = 0; i <= count && status == 0; i++) {
-        dc_report_verdict v = DC_REPORT_ACCEPTED;
-        if (i < count) {
+    size_t i = 0, k = 0, total = count + sensor->count;
+    for (size_t step = 0; step <= total && status == 0; step++) {
+        dc_time_us now = last_time;
+        if (step < total &&
+            (k == sensor->count || (i < count && reports[i].time <= sensor->reports[k].time))) {
+            dc_report_verdict v = DC_REPORT_ACCEPTED;
             if (dc_monitor_ingest(m, &reports[i], &v, &alerts, &crossings) != DC_OK)
                 status = 2;
             print_verdict(run, &reports[i], lines[i], v);
+            now = reports[i++].time;
+        } else if (step < total) {
+            dc_sensor_report s = sensor_report(sensor, &sensor->reports[k]);
+            dc_sensor_state state;
+            if (dc_monitor_ingest_sensor(m, &s, &state, &alerts) == DC_NOMEM)
+                status = 2;
+            now = sensor->reports[k++].time;
         }
+        last_time = now;
         /* the end of the input is a cycle: a snapshot's separations are found there */
-        if (status == 0 && count > 0 &&
-            (i == count || reports[i].time - last_cycle >= 5 * DC_US_PER_S)) {
-            dc_time_us now = i == count ? reports[count - 1].time : reports[i].time;
+        if (status == 0 && total > 0 && (step == total || now - last_cycle >= 5 * DC_US_PER_S)) {
             if (dc_monitor_separation(m, now, &alerts, NULL) != DC_OK)
                 status = 2;
             last_cycle = now;
         }
-        for (size_t k = 0; k < crossings.count; k++)
-            print_crossing(run, &crossings.items[k]);
-        for (size_t k = 0; k < alerts.count; k++)
-            print_alert(run, &alerts.items[k]);
+        for (size_t c = 0; c < crossings.count; c++)
+            print_crossing(run, &crossings.items[c]);
+        for (size_t c = 0; c < alerts.count; c++)
+            print_alert(run, &alerts.items[c]);
         alerts.count = 0;
         crossings.count = 0;
     }
@@ -267,7 +329,8 @@ static int read_sorted(const char *path, const char *party, dc_report **reports,
 
 int dc_cli_monitor(int argc, char **argv)
 {
-    const char *zone_files[32], *admit[32], *path = NULL, *party = "recorded";
+    const char *zone_files[32], *admit[32], *path = NULL, *party = "recorded", *sensor_path = NULL;
+    struct sensor_input sensor = {NULL, 0, "sensor", 100};
     size_t nzones = 0, nadmit = 0;
     struct run run = {0};
     for (int i = 1; i < argc; i++) {
@@ -278,6 +341,16 @@ int dc_cli_monitor(int argc, char **argv)
             zone_files[nzones++] = argv[++i];
         } else if (strcmp(argv[i], "--admit") == 0 && i + 1 < argc && nadmit < 32) {
             admit[nadmit++] = argv[++i];
+        } else if (strcmp(argv[i], "--sensor") == 0 && i + 1 < argc) {
+            sensor_path = argv[++i];
+        } else if (strcmp(argv[i], "--sensor-party") == 0 && i + 1 < argc) {
+            sensor.party = argv[++i];
+        } else if (strcmp(argv[i], "--sensor-accuracy") == 0 && i + 1 < argc) {
+            sensor.accuracy_m = strtod(argv[++i], NULL);
+            if (!(sensor.accuracy_m > 0 && sensor.accuracy_m <= 100000)) {
+                fprintf(stderr, "deconflict monitor: --sensor-accuracy wants metres, > 0\n");
+                return 2;
+            }
         } else if (strcmp(argv[i], "--party") == 0 && i + 1 < argc) {
             party = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0) {
@@ -311,6 +384,10 @@ int dc_cli_monitor(int argc, char **argv)
     }
     if (status == 0 && read_sorted(path, party, &reports, &lines, &count) != 0)
         status = 2;
+    size_t *sensor_lines = NULL;
+    if (status == 0 && sensor_path != NULL &&
+        read_sorted(sensor_path, sensor.party, &sensor.reports, &sensor_lines, &sensor.count) != 0)
+        status = 2;
     if (status == 0 && (nadmit > 0 ? admit_listed(m, admit, nadmit, party)
                                    : admit_route_ends(m, reports, count, party)) != 0)
         status = 2;
@@ -318,7 +395,7 @@ int dc_cli_monitor(int argc, char **argv)
         run.flagged = json_array();
         run.alerts = json_array();
         run.crossings = json_array();
-        status = feed(&run, m, reports, lines, count);
+        status = feed(&run, m, reports, lines, count, &sensor);
         if (status == 0)
             finish(&run, path, count);
         json_decref(run.flagged);
@@ -327,6 +404,8 @@ int dc_cli_monitor(int argc, char **argv)
     }
     dc_free(lines);
     dc_free(reports);
+    dc_free(sensor_lines);
+    dc_free(sensor.reports);
     dc_monitor_free(m);
     return status;
 }

@@ -128,6 +128,7 @@ void dc_monitor_free(dc_monitor *m)
     dc_free(m->pairs);
     dc_free(m->spare_pairs);
     dc__intents_free(m);
+    dc__sensors_free(m);
     dc_free(m->track_names.slots);
     dc_free(m->intent_names.slots);
     dc_free(m->starts);
@@ -488,7 +489,7 @@ static int cross(uint32_t *member, size_t *count, uint32_t zone)
 }
 
 /* Levels for every zone that matters to this track now, and alerts due. */
-static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts)
+dc_status dc__zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts)
 {
     const dc_monitor_config *c = &m->config;
     struct due_zone due[64];
@@ -816,7 +817,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         t->established = 1;
     t->inside_count =
         active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
-    dc_status rc = zone_alerts(m, t, alerts);
+    dc_status rc = dc__zone_alerts(m, t, alerts);
     return rc == DC_OK ? dc__conformance(m, t, r, alerts) : rc;
 }
 

@@ -185,6 +185,12 @@ struct watched_intent {
     size_t volume_count;
 };
 
+struct sensor_track;
+
+/* Zone levels and alerts due for t (its party's admissions apply). DC_OK or DC_NOMEM. */
+dc_status dc__zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts);
+void dc__sensors_free(dc_monitor *m);
+
 struct dc_monitor {
     dc_monitor_config config;
     struct zone_grid grid;
@@ -201,7 +207,10 @@ struct dc_monitor {
     struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */
     size_t spare_capacity;
     struct name_index track_names; /* (party, aircraft) */
-    struct party_starts *starts;   /* a few parties: searched in order */
+    struct sensor_track *sensors;  /* sensor.c */
+    size_t sensor_count, sensor_capacity;
+    struct name_index sensor_names; /* (party, track) */
+    struct party_starts *starts;    /* a few parties: searched in order */
     size_t start_count, start_capacity;
 };
 
