@@ -28,6 +28,16 @@ typedef struct dc_monitor_config {
     /* More new aircraft than this in a minute (accepted or not) alert the operator, once a minute
      * (0: only when the limit above refuses one). */
     unsigned new_aircraft_alert;
+    /* A position repeated for freeze_s (60) while the reported ground speed is at least
+     * freeze_speed_mps (50) is frozen: the track's position is unreliable. */
+    double freeze_s, freeze_speed_mps;
+    /* Re-acquiring an unreliable track takes reacquire_reports (5) consecutive reports moving as
+     * their reported speed says, over reacquire_s (20), whose first lies within reacquire_m
+     * (5,000) + reacquire_fraction (0.25) of the distance flown of where the last reliable state
+     * dead-reckons to; within reacquire_turn_s (180) of the last reliable state, when it may
+     * have turned any way, within 1.25 times the distance it could have flown. */
+    unsigned reacquire_reports;
+    double reacquire_s, reacquire_m, reacquire_fraction, reacquire_turn_s;
 } dc_monitor_config;
 
 /* Defaults as listed above. */
@@ -58,6 +68,10 @@ typedef enum dc_report_verdict {
     DC_REPORT_INVALID,              /* NaN or out-of-range position or time */
     DC_REPORT_IMPLAUSIBLE_SPEED,    /* a ground speed or vertical rate above max_speed */
     DC_REPORT_TOO_MANY_NEW,         /* a new aircraft past its party's new_aircraft_per_minute */
+    DC_REPORT_FROZEN,     /* the same position for freeze_s while the reported ground speed says
+                             it moves: the track's position is unreliable */
+    DC_REPORT_UNRELIABLE, /* not believed: the track's position is unreliable until consistent
+                             reports re-acquire it (see dc_monitor_config.reacquire_*) */
     DC_REPORT_FUTURE /* dated more than DC_MONITOR_MAX_FUTURE_S after it was received: believed,
                         it would make every other party's reports stale; the operator is told
                         (DC_ALERT_CLOCK, once a minute a party) */
@@ -73,9 +87,15 @@ typedef enum dc_alert_kind {
     DC_ALERT_CONFORMANCE,  /* a track outside every volume of the intent it flies */
     DC_ALERT_NEW_AIRCRAFT, /* to the operator: a burst of new aircraft from one party */
     DC_ALERT_CLOCK,        /* to the operator: a party's reports are dated in the future */
-    DC_ALERT_EMERGENCY     /* a track predicted to enter (or inside) another party's emergency
+    DC_ALERT_EMERGENCY,    /* a track predicted to enter (or inside) another party's emergency
                               area: levels as a zone's, told to the track's owner alone */
+    DC_ALERT_POSITION_UNRELIABLE, /* to the track's owner: its reported position is not believed
+                                     (an implausible jump, or frozen while the reported speed says
+                                     it moves); WARNING when it starts, CLEAR when re-acquired */
+    DC_ALERT_SENSOR               /* to a sensor's owner: what its sensor track is (sensor.h) */
 } dc_alert_kind;
+
+const char *dc_alert_kind_name(dc_alert_kind kind);
 
 typedef enum dc_alert_level {
     DC_LEVEL_CLEAR,
@@ -110,7 +130,14 @@ typedef struct dc_alert {
     double relative_east_m, relative_north_m, relative_up_m; /* other minus own, now */
     /* conformance alerts: the intent (of the track's owner) it left */
     char intent_id[DC_ID_MAX];
-    int established;       /* the track has been established (see dc_monitor_config) */
+    int established; /* the track has been established (see dc_monitor_config) */
+    /* sensor alerts (and zone alerts from a sensor track): the sensor's owner and track number,
+     * the state (dc_sensor_state); the party and aircraft identified go in other_party and
+     * other_aircraft, the party's reported position in `entry` for a dispute */
+    char sensor_party[DC_ID_MAX];
+    char sensor_track[16];
+    int sensor_state;
+    int unidentified;      /* a zone alert about an aircraft nobody reports */
     unsigned new_aircraft; /* new-aircraft alerts: started within the minute, refused or not */
 } dc_alert;
 
@@ -168,6 +195,11 @@ dc_status dc_monitor_add_zone(dc_monitor *monitor, const char *owner, const char
  * show its declarer other parties' aircraft). Removed with dc_monitor_remove_emergency. As
  * dc_monitor_add_zone_object. */
 dc_status dc_monitor_add_emergency_object(dc_monitor *monitor, const dc_object *emergency);
+
+/* Admit `party` to the zones whose id or owner is `zone` (NULL: every zone), as if listed in
+ * their admitted parties; *matched (may be NULL) counts the zones named. DC_OK or DC_NOMEM. */
+dc_status dc_monitor_admit(dc_monitor *monitor, const char *zone, const char *party,
+                           size_t *matched);
 
 /* Stop watching a zone (before adding its new version); an emergency area of the same owner and
  * id stays. DC_OK or DC_NOT_FOUND. */
@@ -240,10 +272,14 @@ size_t dc_monitor_zones_at(const dc_monitor *monitor, dc_point p, const char **i
 /* Read recorded reports from a CSV with the columns of ../shared/data/tracks
  * (time_utc, icao24, callsign, lat, lon, alt_ft, groundspeed_kt, track_deg;
  * empty cells are absent values). Feet and knots are converted here. All
- * reports get `party`. *out is allocated (dc_free). DC_NOT_FOUND (cannot
- * read), DC_INVALID (header or a line malformed: line number in err). */
+ * reports get `party`. The path "-" reads standard input. *out is allocated (dc_free). DC_NOT_FOUND
+ * (cannot read), DC_INVALID (header or a line malformed: line number in err). */
 dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **out, size_t *count,
                              dc_error *err);
+
+/* Reports in time order, stably (equal times keep their order in the array). DC_OK or DC_NOMEM
+ * (then unchanged). */
+dc_status dc_reports_sort_by_time(dc_report *reports, size_t count);
 
 /* The same from `length` bytes of text, `name` standing for the file in messages. DC_INVALID,
  * DC_NOMEM. */

@@ -1049,8 +1049,12 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
     char t[32];
     if (dc_time_format(a->time, t, sizeof t) != DC_OK)
         return NULL;
-    static const char *const kinds[] = {"zone",         "separation",        "conformance",
-                                        "new_aircraft", "implausible_clock", "emergency_area"};
+    /* the API's published names (two differ from the monitor's: dc_alert_kind_name) */
+    static const char *const kinds[] = {
+        "zone",           "separation",          "conformance", "new_aircraft", "implausible_clock",
+        "emergency_area", "position_unreliable", "sensor"};
+    if ((unsigned)a->kind >= sizeof kinds / sizeof kinds[0])
+        return NULL;
     /* another party's aircraft in one's zone: on the disclosure grid, not to the metre */
     dc_point at = a->position;
     double alt = a->altitude_m;

@@ -121,6 +121,9 @@ static int load_tracks(struct replay_run *run, const char *const *files, size_t 
         dc_status rc = dc_tracks_csv_parse(text, length, dc_cli_input_name(files[t]), "replay",
                                            &run->reports[t], &run->report_counts[t], &err);
         free(text);
+        /* a recorded file is read in time order, whatever order it was written in */
+        if (rc == DC_OK && dc_reports_sort_by_time(run->reports[t], run->report_counts[t]) != DC_OK)
+            rc = dc_error_set(&err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
         if (rc != DC_OK) {
             fprintf(stderr, "deconflict replay: %s\n", err.message);
             return -1;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FT_TO_M 0.3048
 #define KT_TO_MPS (1852.0 / 3600.0)
@@ -150,7 +151,11 @@ dc_status dc_tracks_csv_read(const char *path, const char *party, dc_report **ou
 {
     *out = NULL;
     *count = 0;
-    FILE *f = fopen(path, "r");
+    /* "-" is standard input, read through a stream of its own (read_csv closes what it reads) */
+    int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : strcmp(path, "-") == 0 ? NULL : fopen(path, "r");
+    if (f == NULL && fd >= 0)
+        close(fd);
     if (f == NULL)
         return dc_error_set(err, DC_NOT_FOUND, "", DC_NO_POSITION, "cannot read %s", path);
     return read_csv(f, path, party, out, count, err);
@@ -168,4 +173,41 @@ dc_status dc_tracks_csv_parse(const char *text, size_t length, const char *name,
     if (f == NULL)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     return read_csv(f, name, party, out, count, err);
+}
+
+/* A stable order by time: position in the file breaks ties, so one aircraft's reports of one
+ * second keep their order and a file ordered aircraft by aircraft reads as its sorted copy. */
+struct timed {
+    dc_time_us time;
+    size_t at;
+};
+
+static int by_time(const void *a, const void *b)
+{
+    const struct timed *x = a, *y = b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    return x->at < y->at ? -1 : x->at > y->at;
+}
+
+dc_status dc_reports_sort_by_time(dc_report *reports, size_t count)
+{
+    if (count < 2)
+        return DC_OK;
+    struct timed *keys = dc_calloc(count, sizeof *keys);
+    dc_report *copy = dc_calloc(count, sizeof *copy);
+    if (keys == NULL || copy == NULL) {
+        dc_free(keys);
+        dc_free(copy);
+        return DC_NOMEM;
+    }
+    for (size_t i = 0; i < count; i++)
+        keys[i] = (struct timed){reports[i].time, i};
+    qsort(keys, count, sizeof *keys, by_time);
+    for (size_t i = 0; i < count; i++)
+        copy[i] = reports[keys[i].at];
+    memcpy(reports, copy, count * sizeof *copy);
+    dc_free(keys);
+    dc_free(copy);
+    return DC_OK;
 }

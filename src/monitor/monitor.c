@@ -29,25 +29,9 @@ static size_t active_events(const dc_monitor *m, struct zone_event *ev, size_t n
 
 dc_monitor_config dc_monitor_config_default(void)
 {
-    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000, 3, 30, 0, 0};
+    dc_monitor_config c = {300, 60, 30, 10, 9260, 304.8, 120, 1029, -500, 30000, 3,
+                           30,  0,  0,  60, 50,   5,     20,  5000, 0.25, 180};
     return c;
-}
-
-const char *dc_report_verdict_name(dc_report_verdict v)
-{
-    static const char *const names[] = {
-        "accepted",     "duplicate",         "out_of_order",
-        "stale",        "implausible_jump",  "implausible_altitude",
-        "invalid",      "implausible_speed", "too_many_new_aircraft",
-        "in_the_future"};
-    return (unsigned)v < sizeof names / sizeof *names ? names[v] : "unknown";
-}
-
-const char *dc_alert_level_name(dc_alert_level l)
-{
-    static const char *const names[] = {"clear",     "advisory", "warning",
-                                        "incursion", "loss",     "nonconforming"};
-    return (unsigned)l < sizeof names / sizeof *names ? names[l] : "unknown";
 }
 
 size_t dc_alert_recipients(const dc_alert *a, const char *out[2])
@@ -108,7 +92,9 @@ dc_status dc_monitor_new(const dc_monitor_config *config, dc_monitor **out)
           c.separation_h_m > 0 && c.separation_v_m > 0 && c.track_timeout_s > 0 &&
           c.max_speed_mps > 0 && c.altitude_min_m < c.altitude_max_m && c.lookahead_s <= 3600 &&
           c.max_speed_mps <= 10000 && c.establish_s >= 0 && c.establish_s <= 3600 &&
-          c.establish_reports <= 1000))
+          c.establish_reports <= 1000 && c.freeze_s > 0 && c.freeze_speed_mps >= 0 &&
+          c.reacquire_reports >= 1 && c.reacquire_reports <= 1000 && c.reacquire_s >= 0 &&
+          c.reacquire_m >= 0 && c.reacquire_fraction >= 0 && c.reacquire_turn_s >= 0))
         return DC_INVALID;
     dc_monitor *m = dc_calloc(1, sizeof *m);
     if (m == NULL)
@@ -142,6 +128,7 @@ void dc_monitor_free(dc_monitor *m)
     dc_free(m->pairs);
     dc_free(m->spare_pairs);
     dc__intents_free(m);
+    dc__sensors_free(m);
     dc_free(m->track_names.slots);
     dc_free(m->intent_names.slots);
     dc_free(m->starts);
@@ -384,8 +371,7 @@ void *dc__name_add(struct name_index *ix, void *items, size_t *count, size_t *ca
     return grown;
 }
 
-/* Metres east/north from a to b on a local plane (fine below ~200 km). */
-static void local_offset(dc_point a, dc_point b, double *east, double *north)
+void dc__local_offset(dc_point a, dc_point b, double *east, double *north)
 {
     double dlon = b.lon - a.lon;
     if (dlon > 180)
@@ -503,7 +489,7 @@ static int cross(uint32_t *member, size_t *count, uint32_t zone)
 }
 
 /* Levels for every zone that matters to this track now, and alerts due. */
-static dc_status zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts)
+dc_status dc__zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts)
 {
     const dc_monitor_config *c = &m->config;
     struct due_zone due[64];
@@ -591,7 +577,7 @@ static dc_status record_crossings(dc_monitor *m, const struct track *t, dc_point
         c->entering = entering;
         c->time = t0 + (dc_time_us)((double)(r->time - t0) * ev[k].t);
         double e, n;
-        local_offset(from, r->position, &e, &n);
+        dc__local_offset(from, r->position, &e, &n);
         c->position = dc__offset_point(from, e * ev[k].t, n * ev[k].t);
     }
     return DC_OK;
@@ -734,10 +720,20 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     }
     struct track *t = dc__name_find(&m->track_names, m->tracks, r->party, r->aircraft);
     double dt = 0, east = 0, north = 0;
+    dc_status trc = DC_OK;
+    int reacquired = 0;
+    if (t != NULL && t->unreliable && r->time > t->time) {
+        /* an unreliable track, timed out or not, is believed again only when re-acquired */
+        if (!dc__trust_reacquire(m, t, r, verdict, alerts, &trc))
+            return trc;
+        t->live = 0; /* re-acquired: starts afresh where the consistent reports are */
+        reacquired = 1;
+    }
     if (t != NULL && !t->live) { /* timed out earlier: starts afresh */
         t->time = 0;
         t->inside_count = 0;
-        t->zone_count = 0;
+        if (!reacquired) /* its zone alerts stand: the same aircraft, believed again */
+            t->zone_count = 0;
         t->has_velocity = 0;
         t->live = 1;
         t->trusted = 0;
@@ -751,15 +747,12 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
             *verdict = DC_REPORT_OUT_OF_ORDER;
             return DC_OK;
         }
-        dt = (double)(r->time - t->time) / DC_US_PER_S;
-        local_offset(t->pos, r->position, &east, &north);
-        double reach = c->max_speed_mps * dt + 50.0; /* 50 m: position noise */
-        if (east * east + north * north > reach * reach) {
-            *verdict = DC_REPORT_IMPLAUSIBLE_JUMP;
-            t->trusted = 0;
-            t->established = 0;
-            return DC_OK;
-        }
+        /* measured from the position's first report: a held position that catches up is a
+         * move over the whole time it was held */
+        dt = (double)(r->time - t->fresh_since) / DC_US_PER_S;
+        dc__local_offset(t->pos, r->position, &east, &north);
+        if (dc__trust_check(m, t, r, verdict, alerts, &trc))
+            return trc;
     }
     if (t == NULL) {
         int allowed = 1;
@@ -812,6 +805,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         if (rc != DC_OK)
             return rc;
     }
+    if (!had_position || r->position.lat != t->pos.lat || r->position.lon != t->pos.lon)
+        t->fresh_since = r->time;
     t->time = r->time;
     t->pos = r->position;
     t->alt = r->altitude_m;
@@ -822,7 +817,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         t->established = 1;
     t->inside_count =
         active_only(m, t->inside, dc__zones_at(&m->grid, t->pos, t->inside, MAX_INSIDE));
-    dc_status rc = zone_alerts(m, t, alerts);
+    dc_status rc = dc__zone_alerts(m, t, alerts);
     return rc == DC_OK ? dc__conformance(m, t, r, alerts) : rc;
 }
 

@@ -101,7 +101,32 @@ struct track {
     unsigned trusted;
     dc_time_us trusted_since;
     int established;
+    /* the position's age: when the current position was first reported (a receiver that loses
+     * an aircraft's position repeats the last one; it is as old as its first report) */
+    dc_time_us fresh_since;
+    /* an episode of unreliable position (trust.c): the last reliable state, for dead reckoning,
+     * and the candidate run of consistent reports that may re-acquire the track */
+    int unreliable;
+    dc_time_us ref_time;
+    dc_point ref_pos;
+    double ref_ve, ref_vn;
+    int ref_has_velocity;
+    dc_point cand_pos, cand_first_pos;
+    dc_time_us cand_fresh, cand_first;
+    unsigned cand_count;
 };
+
+/* ---- trust.c: positions not believed ---- */
+
+/* Whether t's report r (a repeat of t's position, or a move of `dist` metres over the position's
+ * age) shows a frozen position or an implausible jump: if so the track starts an episode of
+ * unreliable position (its owner told) and *verdict says why. Returns 1 when r is not believed. */
+int dc__trust_check(dc_monitor *m, struct track *t, const dc_report *r, dc_report_verdict *verdict,
+                    dc_alert_list *alerts, dc_status *rc);
+/* r for a track in an episode: 1 when it re-acquires the track (the episode ends, its owner told),
+ * else 0 with *verdict set. */
+int dc__trust_reacquire(dc_monitor *m, struct track *t, const dc_report *r,
+                        dc_report_verdict *verdict, dc_alert_list *alerts, dc_status *rc);
 
 /* What the monitor watches of each party: new aircraft started in the current minute of
  * receipt, and whether the operator has been told this minute of a burst or of reports dated in
@@ -160,6 +185,12 @@ struct watched_intent {
     size_t volume_count;
 };
 
+struct sensor_track;
+
+/* Zone levels and alerts due for t (its party's admissions apply). DC_OK or DC_NOMEM. */
+dc_status dc__zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts);
+void dc__sensors_free(dc_monitor *m);
+
 struct dc_monitor {
     dc_monitor_config config;
     struct zone_grid grid;
@@ -176,7 +207,10 @@ struct dc_monitor {
     struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */
     size_t spare_capacity;
     struct name_index track_names; /* (party, aircraft) */
-    struct party_starts *starts;   /* a few parties: searched in order */
+    struct sensor_track *sensors;  /* sensor.c */
+    size_t sensor_count, sensor_capacity;
+    struct name_index sensor_names; /* (party, track) */
+    struct party_starts *starts;    /* a few parties: searched in order */
     size_t start_count, start_capacity;
 };
 
@@ -191,6 +225,9 @@ dc_status dc__conformance(dc_monitor *m, const struct track *t, const dc_report 
                           dc_alert_list *alerts);
 /* Frees every watched intent. */
 void dc__intents_free(dc_monitor *m);
+
+/* Metres east/north from a to b on a local plane (fine below ~200 km). */
+void dc__local_offset(dc_point a, dc_point b, double *east, double *north);
 
 /* p moved by east/north metres on a local plane (fine below ~200 km). */
 dc_point dc__offset_point(dc_point p, double east, double north);

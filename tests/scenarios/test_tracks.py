@@ -18,7 +18,8 @@ check = r.check
 
 
 def run(name):
-    out = subprocess.run([CLI, "monitor", "--json", "--zones", WORLD, "--party", "recorded", os.path.join(TRACKS, name)],
+    out = subprocess.run([CLI, "monitor", "--json", "--zones", WORLD, "--party", "recorded", "--admit", "none",
+                          os.path.join(TRACKS, name)],
                          capture_output=True, text=True, timeout=600)
     check(f"{name}: monitor exits 0", out.returncode == 0, out.stderr[-500:])
     return json.loads(out.stdout) if out.returncode == 0 else None
@@ -77,8 +78,58 @@ for name, expect in [("inflight_refuelling.csv", {"implausible_altitude": 1}), (
     for reason, n in expect.items():
         check(f"{name}: {n} {reason}", counts.get(reason) == n, str(counts))
     if name == "noisy_spoofing.csv":
-        check("spoofed jumps are flagged", counts.get("implausible_jump", 0) > 100, str(counts))
+        not_believed = sum(counts.get(k, 0) for k in ("implausible_jump", "position_frozen", "position_unreliable"))
+        check("spoofed and held positions are flagged, not believed", not_believed > 100, str(counts))
     if name == "inflight_refuelling.csv":
         glitch = [f for f in doc["flagged"] if f["reason"] == "implausible_altitude"]
         check("the 107,700 ft glitch is the altitude flagged", bool(glitch) and glitch[0]["time"] == "2020-06-30T21:44:45Z", str(glitch))
+
+
+# Spoofing and held positions are not believed (issue 16). THY9BP's route admits it; Ukraine (where the
+# spoofed positions near Lviv lie) does not.
+ROUTE = "turkey,bulgaria,romania,hungary,slovakia,poland,sweden"
+out = subprocess.run([CLI, "monitor", "--json", "--zones", WORLD, "--admit", ROUTE, os.path.join(TRACKS, "noisy_spoofing.csv")],
+                     capture_output=True, text=True, timeout=600)
+check("noisy_spoofing.csv: monitor exits 0", out.returncode == 0, out.stderr[-500:])
+doc = json.loads(out.stdout)
+inc = [(a["time"], a["zone_owner"]) for a in doc["alerts"] if a["kind"] == "zone" and a["level"] == "incursion"]
+check("noisy_spoofing.csv raises no incursion", inc == [], str(inc))
+ukraine = [a for a in doc["alerts"] if a.get("zone_owner") == "ukraine"]
+check("no alert of any level about Ukraine", ukraine == [], str(ukraine[:2]))
+# Episodes: a warning, then a clear when re-acquired.
+episodes, open_at = [], None
+for a in doc["alerts"]:
+    if a["kind"] != "position_unreliable":
+        continue
+    if a["level"] == "warning":
+        check("an episode starts only once the last one has ended", open_at is None, a["time"])
+        open_at = t(a["time"])
+    elif a["level"] == "clear":
+        check("an episode ends only once started", open_at is not None, a["time"])
+        episodes.append((open_at, t(a["time"])))
+        open_at = None
+check("the last episode ended (re-acquired over Poland)", open_at is None)
+# The file's own disruptions, read here independently: a position held unchanged for 60 s or more while
+# the reported ground speed is at least 50 m/s (97 kt). Each is one episode, told when the hold reaches 60 s.
+rows = list(csv.DictReader(open(os.path.join(TRACKS, "noisy_spoofing.csv"))))
+holds, start = [], 0
+for i in range(1, len(rows) + 1):
+    if i == len(rows) or (rows[i]["lat"], rows[i]["lon"]) != (rows[start]["lat"], rows[start]["lon"]):
+        speeds = [float(r["groundspeed_kt"] or 0) * 1852 / 3600 for r in rows[start:i]]
+        t0 = t(rows[start]["time_utc"])
+        moving = [t(r["time_utc"]) for r, v in zip(rows[start:i], speeds) if v >= 50 and t(r["time_utc"]) - t0 >= 60]
+        if moving and not any(s < t0 < e for s, e in episodes):  # one begun inside an episode is part of it
+            holds.append(moving[0])
+        start = i
+starts = [s for s, e in episodes]
+print(f"noisy_spoofing.csv: {len(episodes)} position_unreliable episodes: "
+      + ", ".join(f"{datetime.utcfromtimestamp(s):%H:%M:%S}-{datetime.utcfromtimestamp(e):%H:%M:%S}" for s, e in episodes), flush=True)
+check("one episode per held position, told when the hold reaches 60 s",
+      len(holds) == len(starts) and all(abs(h - s) <= 1 for h, s in zip(holds, starts)), f"holds {holds} starts {starts}")
+spoof_start, spoof_end = t("2024-09-17T09:24:25Z"), t("2024-09-17T09:58:11Z")
+covering = [(s, e) for s, e in episodes if s <= spoof_start and e >= spoof_end]
+check("the spoofed positions near Lviv (09:24:25-09:58:10) lie inside one episode", len(covering) == 1, str(episodes))
+check("no episode starts during the spoofing", not any(spoof_start < s < spoof_end for s in starts), str(starts))
+zone_during = [a["time"] for a in doc["alerts"] if a["kind"] == "zone" and any(s < t(a["time"]) < e for s, e in episodes)]
+check("no zone alert comes from an unreliable position", zone_during == [], str(zone_during[:3]))
 r.finish()

@@ -445,10 +445,11 @@ static void test_report_plausibility(void **state)
         report("p", "a", T0 + 2 * DC_US_PER_S, 100, 0, 32826, NAN, NAN, NAN); /* 107,700 ft */
     dc_monitor_ingest(m, &high, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_IMPLAUSIBLE_ALTITUDE);
+    /* after the jump the track is unreliable: one plausible report does not re-acquire it */
     dc_report ok =
         report("p", "a", T0 + 10 * DC_US_PER_S, 2000, 0, 3000, NAN, NAN, NAN); /* 200 m/s */
     dc_monitor_ingest(m, &ok, &v, NULL, NULL);
-    assert_int_equal(v, DC_REPORT_ACCEPTED);
+    assert_int_equal(v, DC_REPORT_UNRELIABLE);
     dc_report stale = report("p", "other", T0 - 1000 * DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
     dc_monitor_ingest(m, &stale, &v, NULL, NULL);
     assert_int_equal(v, DC_REPORT_STALE);
@@ -719,12 +720,17 @@ static void test_conformance(void **state)
     snprintf(jump.intent, sizeof jump.intent, "route");
     dc_monitor_ingest(m, &jump, &verdict, &alerts, NULL);
     assert_int_equal(verdict, DC_REPORT_IMPLAUSIBLE_JUMP);
-    assert_int_equal(alerts.count, 0); /* a report not trusted says nothing */
+    /* a report not trusted says nothing of the intent: its owner hears the position is not
+     * believed */
+    assert_int_equal(alerts.count, 1);
+    assert_int_equal(alerts.items[0].kind, DC_ALERT_POSITION_UNRELIABLE);
+    alerts.count = 0;
     dc_report other = report("red", "r1", T0 + 20 * DC_US_PER_S, 9000, 0, 3000, NAN, NAN, NAN);
     snprintf(other.intent, sizeof other.intent, "route");
     dc_monitor_ingest(m, &other, &verdict, &alerts, NULL);
     assert_int_equal(alerts.count, 0); /* not red's intent */
-    dc_report out = report("green", "g1", T0 + 60 * DC_US_PER_S, 9000, 0, 3000, NAN, NAN, NAN);
+    /* g1 is unreliable since its jump: another of green's aircraft flies the intent */
+    dc_report out = report("green", "g2", T0 + 60 * DC_US_PER_S, 9000, 0, 3000, NAN, NAN, NAN);
     snprintf(out.intent, sizeof out.intent, "route");
     dc_monitor_ingest(m, &out, &verdict, &alerts, NULL);
     assert_int_equal(verdict, DC_REPORT_ACCEPTED);
@@ -732,7 +738,7 @@ static void test_conformance(void **state)
     assert_int_equal(alerts.items[0].kind, DC_ALERT_CONFORMANCE);
     assert_int_equal(alerts.items[0].level, DC_LEVEL_NONCONFORMING);
     assert_string_equal(alerts.items[0].intent_id, "route");
-    assert_string_equal(alerts.items[0].aircraft, "g1");
+    assert_string_equal(alerts.items[0].aircraft, "g2");
     assert_string_equal(dc_alert_level_name(alerts.items[0].level), "nonconforming");
     const char *to[2];
     assert_int_equal(dc_alert_recipients(&alerts.items[0], to), 1); /* its owner only */
@@ -755,7 +761,7 @@ static void test_conformance(void **state)
     assert_int_equal(alerts.count, 1);
     /* and an activated intent is watched: outside after its hour is outside too */
     assert_int_equal(dc_monitor_watch_intent(m, &intent), DC_OK);
-    dc_report late = report("green", "g1", T0 + 3700 * DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
+    dc_report late = report("green", "g3", T0 + 3700 * DC_US_PER_S, 0, 0, 3000, NAN, NAN, NAN);
     snprintf(late.intent, sizeof late.intent, "route");
     dc_monitor_ingest(m, &late, &verdict, &alerts, NULL);
     assert_int_equal(alerts.count, 2);
