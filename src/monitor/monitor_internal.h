@@ -101,6 +101,7 @@ struct track {
     unsigned trusted;
     dc_time_us trusted_since;
     int established;
+    uint64_t change; /* the monitor's change number when it was last reported or timed out */
 };
 
 /* What the monitor watches of each party: new aircraft started in the current minute of
@@ -171,6 +172,7 @@ struct dc_monitor {
     struct track *tracks; /* never removed, only left to time out: an index names a track */
     size_t track_count, track_capacity;
     dc_time_us newest;
+    uint64_t changes; /* tracks reported or timed out so far: what a track stream resumes from */
     struct level_state *pairs; /* separation states of pairs not clear, ordered by key */
     size_t pair_count, pairs_capacity;
     struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */
