@@ -218,7 +218,13 @@
   // The lists: tracks by urgency then name, alerts by urgency then newest first; re-sorted only when membership,
   // urgency or the filter changed, their visible rows rewritten when anything did.
   function refreshLists(moved, refilter) {
-    if (refilter || store.membership !== live.listedMembership) {
+    // a re-sort of thousands of rows at most twice a second, whatever the rate of alerts: the rows between are
+    // rewritten in place, and a frame comes back for what was put off
+    const now = performance.now(), due = refilter || now - (live.sortedAt || 0) >= 500;
+    if (!due && (store.membership !== live.listedMembership || live.alertsChanged) && !live.later)
+      live.later = setTimeout(() => { live.later = 0; live.alertsChanged = live.alertsChanged || true; schedule(); }, 500);
+    if (due) live.sortedAt = now;
+    if (due && store.membership !== live.listedMembership || refilter) {
       const keep = filterOf("tracks-filter");
       const rows = [...store.byName.values()].filter((a) => keep(`${a.aircraft} ${a.party} ${a.urgencyLevel} FL${Math.round(a.alt / 30.48)}`));
       rows.sort((a, b) => b.urgency - a.urgency || (a.aircraft < b.aircraft ? -1 : a.aircraft > b.aircraft));
@@ -228,7 +234,7 @@
     } else if (moved) {
       trackList.render();
     }
-    if (refilter || live.alertsChanged) {
+    if (refilter || (due && live.alertsChanged)) {
       const keep = filterOf("alerts-filter"), rows = [];
       for (let r = live.alerts.length - 1; r >= 0; r--)
         for (let i = live.alerts[r].length - 1; i >= 0; i--) if (keep(live.alerts[r][i].text)) rows.push(live.alerts[r][i]);
