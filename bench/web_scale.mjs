@@ -59,6 +59,7 @@ async function measure(browser, n) {
   const dir = mkdtempSync(join(tmpdir(), "dc-webscale-"));
   const server = await startServer(dir);
   const red = await server.party("red"), blue = await server.party("blue");
+  server.red = red;
   const day = new Date(Date.now() - 3600e3).toISOString().slice(0, 19) + "Z", end = new Date(Date.now() + 86400e3).toISOString().slice(0, 19) + "Z";
   await server.call("PUT", "/v1/zones/blue-box", blue, { public: false, volumes: [{ outline_polygon: { vertices:
     ["36.0N 37.8E", "36.0N 38.4E", "36.4N 38.4E", "36.4N 37.8E"] }, altitude_lower: 0, altitude_upper: 20000, time_start: day, time_end: end }] });
@@ -67,6 +68,20 @@ async function measure(browser, n) {
   feeder.stderr.on("data", (d) => { feederLine = String(d).trim().split("\n").pop(); });
   await sleep(3000); // the fleet is live before the page opens
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    return await observe(context, n, server);
+  } finally { // a page that never answers still leaves no server or feeder behind
+    await context.close().catch(() => {});
+    feeder.kill("SIGTERM");
+    server.proc.kill("SIGTERM");
+    await new Promise((res) => (server.proc.exitCode !== null ? res() : server.proc.on("exit", res)));
+    rmSync(dir, { recursive: true, force: true });
+    results.feederLine = feederLine;
+  }
+}
+
+async function observe(context, n, server) {
+  const red = server.red;
   const page = await context.newPage();
   const errors = [], failed = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -132,11 +147,6 @@ async function measure(browser, n) {
   await cdp.send("Performance.enable");
   const metrics = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
   closing = true;
-  await context.close();
-  feeder.kill("SIGTERM");
-  server.proc.kill("SIGTERM");
-  await new Promise((res) => server.proc.on("exit", res));
-  rmSync(dir, { recursive: true, force: true });
   const longest = steady.long.reduce((m, [, d]) => Math.max(m, d), 0);
   return { aircraft: n, page: own ? "stream+canvas" : "previous", first_picture_ms: firstPicture,
            update_p50_ms: pct(steady.updates, 50), update_p99_ms: pct(steady.updates, 99), updates: steady.updates.length,
@@ -144,7 +154,7 @@ async function measure(browser, n) {
            long_task_ms_per_s: steady.long.reduce((s, [, d]) => s + d, 0) / (steady.elapsed / 1000),
            pan_fps: fps, heap_mb: metrics.JSHeapUsedSize / 1048576, dom_nodes: metrics.Nodes,
            page_errors: errors.length, failed_requests: failed.length, alerts: own ? `${alertCount0} -> ${steady.alerts}` : `${alerts0} -> ${steady.alertItems}`,
-           drawn: steady.drawn, feeder: feederLine, first_errors: errors.slice(0, 3), first_failed: failed.slice(0, 3) };
+           drawn: steady.drawn, first_errors: errors.slice(0, 3), first_failed: failed.slice(0, 3) };
 }
 
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
@@ -161,7 +171,7 @@ try {
       `${f(r.update_p99_ms)} ms (${r.updates} updates); long tasks ${f(r.long_tasks_per_min)}/min, longest ${f(r.longest_task_ms, 0)} ms, ` +
       `${f(r.long_task_ms_per_s, 0)} ms/s; pan ${f(r.pan_fps)} fps; heap ${f(r.heap_mb)} MB, ${r.dom_nodes} nodes; ` +
       `${r.page_errors} page errors, ${r.failed_requests} failed requests; alerts ${r.alerts}; drawn ${r.drawn}`);
-    console.log(`  ${r.feeder}`);
+    console.log(`  ${results.feederLine}`);
     for (const e of r.first_errors.concat(r.first_failed)) console.log(`  ! ${e}`);
     if (maxLong !== null) { // the gate of the e2e_scale test
       const why = [r.longest_task_ms > Number(maxLong) && `a long task of ${r.longest_task_ms.toFixed(0)} ms (over ${maxLong} ms)`,
