@@ -254,11 +254,23 @@ typedef struct dc_track_view {
     dc_point position;
     double altitude_m;
     double ground_speed_mps, track_deg; /* NAN when unknown */
+    uint64_t change; /* the monitor's change number of its last report or time-out */
+    int live;        /* 0: timed out (only dc_monitor_track_changes passes such a track) */
 } dc_track_view;
 
 /* Calls `each` for every live track of `party`. Can't fail. */
 void dc_monitor_tracks(const dc_monitor *monitor, const char *party,
                        void (*each)(void *ctx, const dc_track_view *track), void *ctx);
+
+/* The monitor's latest change number: it grows by one whenever a report is accepted or a track
+ * times out, whichever party's. Can't fail. */
+uint64_t dc_monitor_changes(const dc_monitor *monitor);
+
+/* Calls `each` for every track of `party` whose last change is after change number `after`:
+ * reported since (live), or timed out since (live 0; a track timed out is passed only when
+ * `after` > 0, to someone who may have seen it live). In no order. Can't fail. */
+void dc_monitor_track_changes(const dc_monitor *monitor, const char *party, uint64_t after,
+                              void (*each)(void *ctx, const dc_track_view *track), void *ctx);
 
 /* Calls `each` for every live track of every party. Can't fail. */
 void dc_monitor_each_track(const dc_monitor *monitor,

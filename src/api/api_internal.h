@@ -170,10 +170,34 @@ typedef struct dc_api_response {
     char next[1024];   /* a list's next page (path and query): a Link rel="next" header */
     char allow[48];    /* 405: the Allow header */
     char etag[32];     /* an object's version as an entity tag ("3"): the ETag header */
-    int stream;        /* an event stream of the party's alerts after stream_after */
+    int stream;        /* an event stream: DC_STREAM_ALERTS (after stream_after) or _TRACKS */
     int64_t stream_after;
     char stream_party[DC_ID_MAX];
 } dc_api_response;
+
+enum { DC_STREAM_ALERTS = 1, DC_STREAM_TRACKS = 2 };
+
+/* ---- the track stream (tracks.c) ---- */
+#define DC_TRACK_BATCH_MAX 2000 /* tracks in one event: a stream holds one event at most */
+#define DC_TRACK_TICK_MS 500    /* a stream's batches come at most this often (and more at once) */
+#define DC_TRACK_STREAMS_MAX 4  /* track streams one party may hold open: 429 past it */
+
+/* Where one track stream is: the change number its caller has seen up to (its own tracks). */
+typedef struct dc__track_cursor {
+    uint64_t after; /* the last change of the caller's tracks sent */
+    uint64_t seen;  /* the monitor's change number at the last batch */
+    int started, more, snapshotting;
+} dc__track_cursor;
+
+/* A track as GET /v1/tracks and the stream show it; NULL when out of memory. */
+json_t *dc__track_json(const dc_track_view *t);
+/* The monitor's change number now (under its lock). */
+uint64_t dc__track_changes_now(dc_api *api);
+/* The next batch of `party`'s stream as one Server-Sent Event in *event (malloc, *length bytes):
+ * the snapshot first, then the changes after `cur` (none: *event NULL). Advances `cur`. DC_OK,
+ * DC_NOMEM. */
+dc_status dc__track_batch(dc_api *api, const char *party, dc__track_cursor *cur, char **event,
+                          size_t *length);
 
 /* ---- pages of a list (pages.c) ---- */
 #define DC_PAGE_DEFAULT 100

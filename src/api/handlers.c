@@ -1646,8 +1646,25 @@ static void stream_alerts(dc_api *api, const dc_api_request *req, dc_api_respons
         dc_store_commit(api->store);
     }
     res->status = 200;
-    res->stream = 1;
+    res->stream = DC_STREAM_ALERTS;
     res->stream_after = after;
+    dc_copy_text(res->stream_party, sizeof res->stream_party, req->party.name);
+}
+
+/* The caller's live tracks as Server-Sent Events (tracks.c): a snapshot on each connection, then
+ * the changes. A reconnecting client needs the picture as it is now, so there is nothing to
+ * resume: a Last-Event-ID is refused rather than silently ignored. */
+static void stream_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    (void)api;
+    if (req->last_event_id != NULL) {
+        dc_api_problem(res, 400, DC_INVALID, NULL,
+                       "the track stream starts with a snapshot of your live tracks on each "
+                       "connection: send no Last-Event-ID");
+        return;
+    }
+    res->status = 200;
+    res->stream = DC_STREAM_TRACKS;
     dc_copy_text(res->stream_party, sizeof res->stream_party, req->party.name);
 }
 
@@ -1920,17 +1937,9 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
 
 static void add_track(void *ctx, const dc_track_view *t)
 {
-    char when[32];
-    if (dc_time_format(t->time, when, sizeof when) != DC_OK)
-        return; /* reports are refused outside the formatter's range: none is here */
-    json_t *j =
-        json_pack("{s:s,s:s,s:{s:f,s:f},s:f}", "aircraft", t->aircraft, "time", when, "position",
-                  "lat", t->position.lat, "lng", t->position.lon, "altitude_m", t->altitude_m);
-    if (isfinite(t->ground_speed_mps)) {
-        json_object_set_new(j, "ground_speed_mps", json_real(t->ground_speed_mps));
-        json_object_set_new(j, "track_deg", json_real(t->track_deg));
-    }
-    json_array_append_new(ctx, j);
+    json_t *j = dc__track_json(t);
+    if (j != NULL)
+        json_array_append_new(ctx, j);
 }
 
 static int by_aircraft(const void *a, const void *b)
@@ -2071,6 +2080,7 @@ static const struct route {
     {"/v1/notices", ACCESS_PARTY, list_notices, NULL, NULL, NULL, "after limit cursor"},
     {"/v1/tracks", ACCESS_PARTY, get_tracks, post_tracks, NULL, NULL, "limit cursor"},
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL, NULL},
+    {"/v1/tracks/stream", ACCESS_PARTY, stream_tracks, NULL, NULL, NULL, NULL},
     {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL, "limit cursor"},
     {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h, NULL},
     {"/v1/replays", ACCESS_PARTY, NULL, dc__api_post_replay, NULL, NULL, NULL},

@@ -532,18 +532,24 @@ static void add_security_headers(struct MHD_Response *r, enum answer kind)
     MHD_add_response_header(r, "Cache-Control", kind == ANSWER_PAGE ? "no-cache" : "no-store");
 }
 
-/* ---- alert streams (Server-Sent Events) ----
- * A stream's reader sends the party's stored alerts after the last id it
+/* ---- alert and track streams (Server-Sent Events) ----
+ * An alert stream's reader sends the party's stored alerts after the last id it
  * sent; with nothing to send it suspends its connection, which frees the
- * worker thread. Publishing alerts resumes every waiting stream, and so does
- * a heartbeat every 15 s (a comment line, which also finds closed clients). */
+ * worker thread. Publishing alerts resumes every waiting alert stream, and so does
+ * a heartbeat every 15 s (a comment line, which also finds closed clients). A track
+ * stream's reader sends a batch of the party's track changes (tracks.c) at most
+ * every DC_TRACK_TICK_MS: a tick resumes the waiting track streams, so that a burst
+ * of reports is one batch, not one per request. */
 
 struct stream {
     struct MHD_Connection *conn;
     dc_api *api;
     char party[DC_ID_MAX];
+    int kind; /* DC_STREAM_ALERTS or DC_STREAM_TRACKS */
     int64_t after;
-    char *pending; /* formatted events not yet handed to MHD */
+    dc__track_cursor tracks;
+    struct timespec batched; /* when the last track batch was made */
+    char *pending;           /* formatted events not yet handed to MHD */
     size_t length, sent;
     int waiting, heartbeat_due;
     struct stream *next;
@@ -557,12 +563,13 @@ struct streams {
     pthread_cond_t stop;
 };
 
-static void wake_streams(dc_api *api, int heartbeat)
+/* Resumes the waiting streams of `kind` (0: every kind). */
+static void wake_streams(dc_api *api, int kind, int heartbeat)
 {
     struct streams *hub = api->streams;
     pthread_mutex_lock(&hub->lock);
     for (struct stream *st = hub->waiting; st != NULL; st = st->next) {
-        if (st->waiting) {
+        if (st->waiting && (kind == 0 || st->kind == kind)) {
             st->waiting = 0;
             st->heartbeat_due |= heartbeat;
             MHD_resume_connection(st->conn);
@@ -573,7 +580,7 @@ static void wake_streams(dc_api *api, int heartbeat)
 
 static void alerts_published(dc_api *api)
 {
-    wake_streams(api, 0);
+    wake_streams(api, DC_STREAM_ALERTS, 0);
 }
 
 static void *heartbeat_main(void *arg)
@@ -581,15 +588,22 @@ static void *heartbeat_main(void *arg)
     dc_api *api = arg;
     struct streams *hub = api->streams;
     pthread_mutex_lock(&hub->lock);
-    while (!hub->closing) {
+    const int ticks_per_heartbeat = 15000 / DC_TRACK_TICK_MS;
+    for (int tick = 1; !hub->closing; tick++) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 15;
-        pthread_cond_timedwait(&hub->stop, &hub->lock, &until);
+        until.tv_nsec += DC_TRACK_TICK_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!hub->closing && pthread_cond_timedwait(&hub->stop, &hub->lock, &until) != ETIMEDOUT)
+            ; /* woken early (spuriously): the tick is still due */
         if (hub->closing)
             break;
         pthread_mutex_unlock(&hub->lock);
-        wake_streams(api, 1);
+        if (tick % ticks_per_heartbeat == 0)
+            wake_streams(api, 0, 1);
+        else
+            wake_streams(api, DC_STREAM_TRACKS, 0);
         pthread_mutex_lock(&hub->lock);
     }
     pthread_mutex_unlock(&hub->lock);
@@ -611,12 +625,44 @@ static int format_event(void *ctx, int64_t id, const char *body, dc_time_us crea
     return 0;
 }
 
+static double since_s(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* The next batch of a track stream when it is due: the first at once, the rest of a batch
+ * that was cut at once, new changes once a tick has passed since the last. */
+static void next_track_batch(struct stream *st)
+{
+    dc__track_cursor *cur = &st->tracks;
+    int due = !cur->started || cur->more ||
+              (since_s(&st->batched) * 1000 >= DC_TRACK_TICK_MS * 0.8 &&
+               dc__track_changes_now(st->api) != cur->seen);
+    if (!due)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &st->batched);
+    free(st->pending);
+    st->pending = NULL;
+    st->length = 0;
+    if (dc__track_batch(st->api, st->party, cur, &st->pending, &st->length) != DC_OK)
+        st->length = 0; /* out of memory: this batch is tried again at the next tick */
+}
+
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     struct stream *st = cls;
     struct streams *hub = st->api->streams;
-    if (st->sent == st->length) {
+    if (st->sent == st->length && st->kind == DC_STREAM_TRACKS) {
+        st->sent = st->length = 0;
+        next_track_batch(st);
+        if (st->length == 0 && st->heartbeat_due) {
+            st->heartbeat_due = 0;
+            return (ssize_t)snprintf(buf, max, ": heartbeat\n\n");
+        }
+    } else if (st->sent == st->length) {
         st->sent = st->length = 0;
         if (dc_store_begin(st->api->store, 0) == DC_OK) {
             dc_store_inbox(st->api->store, DC_INBOX_ALERTS, st->party, st->after, 100, format_event,
@@ -660,6 +706,9 @@ static void stream_free(void *cls)
     free(st);
 }
 
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct request *rq,
+                                     dc_api_response *res);
+
 static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, struct request *rq,
                                     dc_api_response *res)
 {
@@ -668,10 +717,25 @@ static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, st
         return MHD_NO;
     st->conn = conn;
     st->api = api;
+    st->kind = res->stream;
     st->after = res->stream_after;
     dc_copy_text(st->party, sizeof st->party, res->stream_party);
     struct streams *hub = api->streams;
     pthread_mutex_lock(&hub->lock);
+    /* each track stream holds a batch: a party holds a few streams, not as many as it opens */
+    int open = 0;
+    for (struct stream *o = hub->waiting; o != NULL; o = o->next)
+        open += o->kind == DC_STREAM_TRACKS && strcmp(o->party, st->party) == 0;
+    if (st->kind == DC_STREAM_TRACKS && open >= DC_TRACK_STREAMS_MAX) {
+        pthread_mutex_unlock(&hub->lock);
+        free(st);
+        char detail[96];
+        snprintf(detail, sizeof detail, "at most %d track streams open at once",
+                 DC_TRACK_STREAMS_MAX);
+        dc_api_problem(res, 429, DC_BUSY, NULL, detail);
+        res->retry_after_s = 5;
+        return send_response(conn, rq, res);
+    }
     st->next = hub->waiting;
     hub->waiting = st;
     pthread_mutex_unlock(&hub->lock);
@@ -1236,7 +1300,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         hub.closing = 1; /* streams end; suspended ones are resumed to say so */
         pthread_cond_broadcast(&hub.stop);
         pthread_mutex_unlock(&hub.lock);
-        wake_streams(&s->api, 0);
+        wake_streams(&s->api, 0, 0);
         MHD_stop_daemon(d); /* waits for the workers, and so for requests in flight */
     }
     if (sweeper_started) {

@@ -145,6 +145,19 @@ size_t dc_monitor_zones_at(const dc_monitor *m, dc_point p, const char **ids, si
     return n;
 }
 
+static void track_view(const struct track *t, dc_track_view *v)
+{
+    memset(v, 0, sizeof *v);
+    dc_copy_text(v->aircraft, sizeof v->aircraft, t->aircraft);
+    v->time = t->time;
+    v->position = t->pos;
+    v->altitude_m = t->alt;
+    v->ground_speed_mps = t->has_velocity ? hypot(t->ve, t->vn) : NAN;
+    v->track_deg = t->has_velocity ? fmod(atan2(t->ve, t->vn) * 180 / M_PI + 360, 360) : NAN;
+    v->change = t->change;
+    v->live = t->live;
+}
+
 void dc_monitor_tracks(const dc_monitor *m, const char *party,
                        void (*each)(void *, const dc_track_view *), void *ctx)
 {
@@ -153,13 +166,25 @@ void dc_monitor_tracks(const dc_monitor *m, const char *party,
         if (!t->live || strcmp(t->party, party) != 0)
             continue;
         dc_track_view v;
-        memset(&v, 0, sizeof v);
-        dc_copy_text(v.aircraft, sizeof v.aircraft, t->aircraft);
-        v.time = t->time;
-        v.position = t->pos;
-        v.altitude_m = t->alt;
-        v.ground_speed_mps = t->has_velocity ? hypot(t->ve, t->vn) : NAN;
-        v.track_deg = t->has_velocity ? fmod(atan2(t->ve, t->vn) * 180 / M_PI + 360, 360) : NAN;
+        track_view(t, &v);
+        each(ctx, &v);
+    }
+}
+
+uint64_t dc_monitor_changes(const dc_monitor *m)
+{
+    return m->changes;
+}
+
+void dc_monitor_track_changes(const dc_monitor *m, const char *party, uint64_t after,
+                              void (*each)(void *, const dc_track_view *), void *ctx)
+{
+    for (size_t i = 0; i < m->track_count; i++) {
+        const struct track *t = &m->tracks[i];
+        if (t->change <= after || (!t->live && after == 0) || strcmp(t->party, party) != 0)
+            continue;
+        dc_track_view v;
+        track_view(t, &v);
         each(ctx, &v);
     }
 }
@@ -772,6 +797,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
         t->live = 1;
     }
     *verdict = DC_REPORT_ACCEPTED;
+    t->change = ++m->changes;
     if (r->time > m->newest)
         m->newest = r->time;
     dc_point from = t->pos;
@@ -852,8 +878,10 @@ dc_status dc_monitor_separation(dc_monitor *m, dc_time_us now, dc_alert_list *al
 {
     dc_time_us timeout = (dc_time_us)(m->config.track_timeout_s * DC_US_PER_S);
     for (size_t i = 0; i < m->track_count; i++)
-        if (m->tracks[i].live && m->tracks[i].time < now - timeout)
+        if (m->tracks[i].live && m->tracks[i].time < now - timeout) {
             m->tracks[i].live = 0;
+            m->tracks[i].change = ++m->changes;
+        }
     struct conflict *pairs = NULL;
     size_t count = 0;
     dc_status rc = dc__conflicts(m, now, 0, &pairs, &count, examined);

@@ -114,6 +114,7 @@ struct track {
     dc_point cand_pos, cand_first_pos;
     dc_time_us cand_fresh, cand_first;
     unsigned cand_count;
+    uint64_t change; /* the monitor's change number when it was last reported or timed out */
 };
 
 /* ---- trust.c: positions not believed ---- */
@@ -202,6 +203,7 @@ struct dc_monitor {
     struct track *tracks; /* never removed, only left to time out: an index names a track */
     size_t track_count, track_capacity;
     dc_time_us newest;
+    uint64_t changes; /* tracks reported or timed out so far: what a track stream resumes from */
     struct level_state *pairs; /* separation states of pairs not clear, ordered by key */
     size_t pair_count, pairs_capacity;
     struct level_state *spare_pairs; /* the next cycle's, written while `pairs` is read */

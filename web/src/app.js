@@ -5,7 +5,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const state = { key: sessionStorage.getItem("dc-key"), party: null, layers: {}, objects: { intent: [], hazard: [], site: [], zone: [] },
-                  trails: {}, alerts: [], streamAbort: null };
+                  aborts: new Set() };
   const colours = { accepted: "#1565c0", activated: "#2e7d32", proposed: "#6d4c41", ended: "#9e9e9e", withdrawn: "#9e9e9e",
                     nonconforming: "#c62828" };
   // Leaflet's attribution control writes markup; the attribution is in the page's footer instead.
@@ -149,20 +149,180 @@
     map.fitBounds(bounds);
   }
 
-  async function loadTracks() {
-    const r = await api("/v1/tracks");
-    if (r.status !== 200) return;
-    const g = layer("tracks");
-    g.clearLayers();
-    const ul = $("tracks");
-    ul.replaceChildren();
-    for (const t of r.body.items) {
-      const trail = (state.trails[t.aircraft] = (state.trails[t.aircraft] || []).concat([[t.position.lat, t.position.lng]]).slice(-30));
-      L.polyline(trail, { color: "#00838f", weight: 2 }).addTo(g);
-      L.circleMarker([t.position.lat, t.position.lng], { radius: 5, color: "#00838f", fillOpacity: 1 })
-        .bindTooltip(textElement(`${t.aircraft} ${Math.round(t.altitude_m)} m`)).addTo(g);
-      listItem(ul, `${t.aircraft} ${t.position.lat.toFixed(4)}, ${t.position.lng.toFixed(4)}, ${Math.round(t.altitude_m)} m`, { "data-aircraft": t.aircraft });
+  // ---- the live picture (picture.js): aircraft from the track stream, alerts from the alert stream; the work of
+  // both is done once an animation frame, whatever the rate at which batches and alerts come ----
+  const { TrackStore, AircraftLayer, VirtualList, rankOf } = window.dcPicture;
+  const store = new TrackStore();
+  const aircraft = new AircraftLayer(store, { party: () => state.party && state.party.name }).addTo(map);
+  const live = { batches: [], alertsIn: [], frame: 0, snapshot: null, listedMembership: -1, listedVersion: -1, alertsChanged: false,
+                 alerts: [[], [], [], [], [], [], []], alertCount: 0, parseMs: 0 };
+  // what the page itself measured, per frame that changed the picture (read by bench/web_scale.mjs and the tests)
+  window.dcPerf = { updates: [], applied: 0 };
+  const ALERTS_KEPT = 20000; // the oldest low-urgency alerts leave the page past this (the server keeps them all)
+
+  const trackText = (a) => `${a.aircraft}  FL${String(Math.round(a.alt / 30.48)).padStart(3, "0")}  ${a.lat.toFixed(4)}, ${a.lng.toFixed(4)}, ` +
+    `${Math.round(a.alt)} m${a.urgencyLevel ? "  " + a.urgencyLevel.toUpperCase() : ""}`;
+  const setText = (el, text) => { if (el.textContent !== text) el.textContent = text; };
+  const setAttr = (el, name, value) => { if (el.getAttribute(name) !== value) el.setAttribute(name, value); };
+  const trackList = new VirtualList($("tracks-view"), $("tracks"), 22, (li, a) => {
+    setText(li, trackText(a));
+    setAttr(li, "data-aircraft", a.aircraft);
+    setAttr(li, "class", a.urgencyLevel ? "level-" + a.urgencyLevel : "");
+  }, (a) => { aircraft.selected = a.aircraft; map.setView([a.lat, a.lng], Math.max(map.getZoom(), 9)); });
+  const alertList = new VirtualList($("alerts-view"), $("alerts"), 22, (li, a) => {
+    setText(li, a.text);
+    setAttr(li, "class", "level-" + a.level);
+    setAttr(li, "data-level", a.level);
+  }, (a) => a.go());
+
+  function schedule() {
+    if (!live.frame) live.frame = requestAnimationFrame(frame);
+  }
+
+  function filterOf(id) {
+    const words = $(id).value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    return (text) => words.every((w) => text.toLowerCase().includes(w));
+  }
+
+  function frame() {
+    live.frame = 0;
+    const t0 = performance.now();
+    const changed = live.batches.length > 0 || live.alertsIn.length > 0;
+    for (const b of live.batches.splice(0)) {
+      if (b.snapshot) live.snapshot = live.snapshot || new Set();
+      store.apply(b, state.party && state.party.name);
+      if (b.snapshot) for (const t of b.tracks) live.snapshot.add(t.aircraft);
+      if (b.snapshot && !b.more) { store.keepOnly(live.snapshot); live.snapshot = null; }
     }
+    for (const a of live.alertsIn.splice(0)) {
+      live.alerts[rankOf(a.level)].push(a);
+      live.alertCount++;
+      if (a.aircraft) store.urgent(a.aircraft, a.level);
+      live.alertsChanged = true;
+    }
+    while (live.alertCount > ALERTS_KEPT) {
+      const bucket = live.alerts.find((b) => b.length > 0);
+      bucket.shift();
+      live.alertCount--;
+    }
+    if (store.version !== live.listedVersion) aircraft.draw();
+    refreshLists(store.version !== live.listedVersion);
+    live.listedVersion = store.version;
+    if (changed) {
+      window.dcPerf.updates.push(performance.now() - t0 + live.parseMs);
+      window.dcPerf.applied++;
+      live.parseMs = 0;
+    }
+  }
+
+  // The lists: tracks by urgency then name, alerts by urgency then newest first; re-sorted only when membership,
+  // urgency or the filter changed, their visible rows rewritten when anything did.
+  function refreshLists(moved, refilter) {
+    // a re-sort of thousands of rows at most twice a second, whatever the rate of alerts: the rows between are
+    // rewritten in place, and a frame comes back for what was put off
+    const now = performance.now(), due = refilter || now - (live.sortedAt || 0) >= 500;
+    if (!due && (store.membership !== live.listedMembership || live.alertsChanged) && !live.later)
+      live.later = setTimeout(() => { live.later = 0; live.alertsChanged = live.alertsChanged || true; schedule(); }, 500);
+    if (due) live.sortedAt = now;
+    if (due && store.membership !== live.listedMembership || refilter) {
+      const keep = filterOf("tracks-filter");
+      const rows = [...store.byName.values()].filter((a) => keep(`${a.aircraft} ${a.party} ${a.urgencyLevel} FL${Math.round(a.alt / 30.48)}`));
+      rows.sort((a, b) => b.urgency - a.urgency || (a.aircraft < b.aircraft ? -1 : a.aircraft > b.aircraft));
+      trackList.setItems(rows);
+      setText($("tracks-count"), `${rows.length.toLocaleString("en")} of ${store.byName.size.toLocaleString("en")}`);
+      live.listedMembership = store.membership;
+    } else if (moved) {
+      trackList.render();
+    }
+    if (refilter || (due && live.alertsChanged)) {
+      const keep = filterOf("alerts-filter"), rows = [];
+      for (let r = live.alerts.length - 1; r >= 0; r--)
+        for (let i = live.alerts[r].length - 1; i >= 0; i--) if (keep(live.alerts[r][i].text)) rows.push(live.alerts[r][i]);
+      alertList.setItems(rows);
+      setText($("alerts-count"), `${rows.length.toLocaleString("en")} of ${live.alertCount.toLocaleString("en")}`);
+      live.alertsChanged = false;
+    }
+  }
+  $("tracks-filter").addEventListener("input", () => refreshLists(true, true));
+  $("alerts-filter").addEventListener("input", () => refreshLists(true, true));
+
+  // One aircraft's words on hover: a single element over the map, its text set, never markup.
+  const tip = document.createElement("div");
+  tip.className = "dc-aircraft-tip";
+  tip.hidden = true;
+  $("map").appendChild(tip);
+  map.on("mousemove", (e) => {
+    const a = aircraft.nearest(e.containerPoint, 8);
+    tip.hidden = !a;
+    if (!a) return;
+    tip.textContent = `${a.aircraft} (${a.party}) FL${Math.round(a.alt / 30.48)}, ${Math.round(a.alt)} m` +
+      (Number.isFinite(a.gs) ? `, ${Math.round(a.gs * 1.943844)} kt, ${Math.round(a.trk)}°` : "") + `, ${a.time}`;
+    tip.style.transform = `translate(${Math.round(e.containerPoint.x + 12)}px, ${Math.round(e.containerPoint.y - 10)}px)`;
+  });
+  map.on("mouseout", () => { tip.hidden = true; });
+
+  // A stream of Server-Sent Events read with fetch, so that the key travels in a header, never in a URL; each event
+  // handed to `onEvent(name, data)`. Reconnects with exponential back-off (0.5 s doubling to 30 s, jittered), from
+  // 0.5 s again once a connection has carried data; stops on 401/403 (the key is gone) or at sign-out.
+  async function sse(path, headersOf, onEvent, onState) {
+    let delay = 500;
+    while (state.key) {
+      const abort = new AbortController();
+      state.aborts.add(abort);
+      let wait = delay;
+      try {
+        const r = await fetch(path, { headers: Object.assign({ Authorization: "Bearer " + state.key }, headersOf()), signal: abort.signal });
+        if (r.status === 401 || r.status === 403) { onState("refused"); return; }
+        if (r.status === 429) wait = Math.max(wait, 1000 * Number(r.headers.get("Retry-After") || 5));
+        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+        onState("live");
+        const reader = r.body.getReader(), decoder = new TextDecoder();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const event = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            let name = "message", data = null, id = null;
+            for (const line of event.split("\n")) {
+              if (line.startsWith("event: ")) name = line.slice(7);
+              else if (line.startsWith("id: ")) id = Number(line.slice(4));
+              else if (line.startsWith("data: ")) data = line.slice(6);
+            }
+            if (data !== null) { onEvent(name, data, id); delay = 500; wait = 500; }
+          }
+        }
+      } catch (e) {
+        // a refused or dropped connection: said on the indicator, retried below (never a page error)
+      } finally {
+        state.aborts.delete(abort);
+      }
+      if (!state.key) return;
+      onState("reconnecting");
+      await new Promise((res) => setTimeout(res, wait * (0.75 + Math.random() / 2)));
+      delay = Math.min(30000, delay * 2);
+    }
+  }
+
+  function streamTracks() {
+    return sse("/v1/tracks/stream", () => ({}), (name, data) => {
+      if (name !== "tracks") return;
+      const t0 = performance.now();
+      live.batches.push(JSON.parse(data));
+      live.parseMs += performance.now() - t0;
+      schedule();
+    }, (s) => setIndicator("tracks", s));
+  }
+
+  const streamStates = {};
+  function setIndicator(which, s) {
+    streamStates[which] = s;
+    const all = Object.values(streamStates), on = all.length === 2 && all.every((x) => x === "live");
+    $("stream").textContent = on ? "alerts: live" : `alerts: ${streamStates.alerts || "connecting"}, tracks: ${streamStates.tracks || "connecting"}`;
+    $("stream").className = on ? "stream on" : "stream off";
   }
 
   // Another party's emergency near this party: its area, and the downed crew's position when this party may be told it.
@@ -173,16 +333,12 @@
     const crew = a.last_known_position;
     if (crew) L.circle([crew.lat, crew.lng], Object.assign({}, emergencyStyle, { radius: crew.radius_m, dashArray: null, fillOpacity: 0.6 }))
       .bindTooltip(textElement(`downed crew, last known position (${e.party})`)).addTo(g);
-    const li = listItem($("alerts"), text, { class: "level-emergency", "data-level": "emergency" });
-    $("alerts").prepend(li);
     const ring = a.area.coordinates[0][0];
-    const go = () => map.fitBounds(ring.map((p) => [p[1], p[0]]));
-    li.addEventListener("click", go);
-    li.addEventListener("keydown", (ev) => { if (ev.key === "Enter") go(); });
+    live.alertsIn.push({ level: "emergency", text, go: () => map.fitBounds(ring.map((p) => [p[1], p[0]])) });
+    schedule();
   }
 
   function showAlert(a) {
-    state.alerts.push(a);
     if (a.kind === "emergency") {
       showEmergency(a);
       return;
@@ -194,57 +350,19 @@
       emergency_area: () => `emergency ${a.emergency.party}/${a.emergency.id}, in ${Math.round(a.time_to_event_s)} s`,
     }[a.kind];
     const what = describe ? describe() : a.kind;
-    const li = listItem($("alerts"), `${a.level.toUpperCase()} ${a.track.aircraft}: ${what} (${a.time})`,
-      { class: "level-" + a.level, "data-level": a.level });
-    $("alerts").prepend(li);
-    const go = () => map.setView([a.track.position.lat, a.track.position.lng], Math.max(map.getZoom(), 9));
-    li.addEventListener("click", go);
-    li.addEventListener("keydown", (e) => { if (e.key === "Enter") go(); });
+    const own = a.track && (!state.party || a.track.party === undefined || a.track.party === state.party.name);
+    live.alertsIn.push({ level: a.level, text: `${a.level.toUpperCase()} ${a.track.aircraft}: ${what} (${a.time})`,
+      aircraft: own ? a.track.aircraft : null,
+      go: () => map.setView([a.track.position.lat, a.track.position.lng], Math.max(map.getZoom(), 9)) });
+    schedule();
   }
 
-  // Alerts as Server-Sent Events, read with fetch so that the key travels in a header, never in a URL.
-  async function stream(lastId) {
-    const indicator = $("stream");
-    for (;;) {
-      if (!state.key) return;
-      state.streamAbort = new AbortController();
-      try {
-        const headers = { Authorization: "Bearer " + state.key };
-        if (lastId) headers["Last-Event-ID"] = String(lastId);
-        const r = await fetch("/v1/alerts/stream", { headers, signal: state.streamAbort.signal });
-        if (r.status !== 200) throw new Error("stream " + r.status);
-        indicator.textContent = "alerts: live";
-        indicator.className = "stream on";
-        const reader = r.body.getReader();
-        const decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let cut;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            const event = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            let id = null, data = null;
-            for (const line of event.split("\n")) {
-              if (line.startsWith("id: ")) id = Number(line.slice(4));
-              if (line.startsWith("data: ")) data = JSON.parse(line.slice(6));
-            }
-            if (data) {
-              lastId = id;
-              showAlert(data);
-              loadTracks();
-            }
-          }
-        }
-      } catch (e) {
-        if (!state.key) return;
-      }
-      indicator.textContent = "alerts: reconnecting…";
-      indicator.className = "stream off";
-      await new Promise((res) => setTimeout(res, 1000));
-    }
+  // Alerts as Server-Sent Events, resumed after the last alert shown.
+  function streamAlerts(lastId) {
+    return sse("/v1/alerts/stream", () => (lastId ? { "Last-Event-ID": String(lastId) } : {}), (name, data, id) => {
+      if (id) lastId = id;
+      showAlert(JSON.parse(data));
+    }, (s) => setIndicator("alerts", s));
   }
 
   async function signIn(key) {
@@ -264,27 +382,39 @@
     $("sign-out").hidden = false;
     await loadObjects();
     await loadMessages();
-    await loadTracks();
     const past = await api("/v1/alerts");
     for (const a of past.body.items || []) showAlert(a);
     const last = (past.body.items || []).reduce((m, a) => Math.max(m, a.id), 0);
-    stream(last);
-    setInterval(loadTracks, 1000);
+    streamAlerts(last);
+    streamTracks();
     document.body.dataset.ready = "1";
   }
 
   $("sign-in").addEventListener("submit", (e) => { e.preventDefault(); signIn($("key").value.trim()); });
-  $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("dc-key"); state.key = null; location.reload(); });
+  $("sign-out").addEventListener("click", () => {
+    sessionStorage.removeItem("dc-key");
+    state.key = null;
+    for (const a of state.aborts) a.abort();
+    location.reload();
+  });
   $("time").addEventListener("input", drawObjects);
 
   // Coordinates under the cursor, written by the API's own formatter in the party's notation.
-  let pending = null, lastText = "";
+  let pending = null, lastText = "", asking = false;
   map.on("mousemove", (e) => {
     if (!state.key) return;
     clearTimeout(pending);
     pending = setTimeout(async () => {
-      const r = await api(`/v1/coordinates?lat=${e.latlng.lat.toFixed(7)}&lng=${L.Util.wrapNum(e.latlng.lng, [-180, 180], true).toFixed(7)}`);
-      if (r.status === 200) $("cursor").textContent = lastText = `${r.body.text}   (${r.body.mgrs})`;
+      if (asking) return; // one question at a time: the next move asks again
+      asking = true;
+      try {
+        const r = await api(`/v1/coordinates?lat=${e.latlng.lat.toFixed(7)}&lng=${L.Util.wrapNum(e.latlng.lng, [-180, 180], true).toFixed(7)}`);
+        if (r.status === 200) $("cursor").textContent = lastText = `${r.body.text}   (${r.body.mgrs})`;
+      } catch (err) {
+        // the server busy or gone: the footer keeps the last coordinates
+      } finally {
+        asking = false;
+      }
     }, 120);
   });
   map.on("click", () => { if (lastText && navigator.clipboard) navigator.clipboard.writeText(lastText).catch(() => {}); });

@@ -182,7 +182,7 @@ async function run() {
   }));
   equal("no element planted by bravo's text exists in alpha's DOM", 0, dom.planted);
   equal("no element carries an event handler", [], dom.handlers);
-  equal("the only scripts are the page's own files", ["policy.js", "vendor/leaflet.js", "vendor/topojson-client.min.js", "app.js"], dom.scripts);
+  equal("the only scripts are the page's own files", ["policy.js", "vendor/leaflet.js", "vendor/topojson-client.min.js", "picture.js", "app.js"], dom.scripts);
   equal("no list item was forged", 0, dom.forged);
   equal("no payload ran", null, dom.pwned);
   check("no payload's style applied", dom.hidden !== "none", dom.hidden);
