@@ -157,7 +157,6 @@ static void setup(void)
     dc_retention retention;
     dc_retention_default(db, &retention);
     api.alert_episode_us = dc_retention_episode_us(&retention);
-    pthread_mutex_init(&api.metrics_lock, NULL);
     pthread_mutex_init(&api.monitor_lock, NULL);
     dc_monitor_config mc = dc_monitor_config_default();
     FUZZ_CHECK(dc_monitor_new(&mc, &api.monitor) == DC_OK);

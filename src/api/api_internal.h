@@ -110,6 +110,19 @@ void dc__fair_rate(const dc_fair *fair, const dc_rate overrides[DC_RATE_CLASSES]
  * at least 1), or -1 when `n` exceeds the bucket's size (it never will). Can't fail. */
 long dc__fair_take(dc_fair *fair, const char *party, const dc_rate overrides[DC_RATE_CLASSES],
                    dc_rate_class c, double n, dc_time_us now);
+/* ---- what /metrics counts (metrics.c) ---- */
+#define DC_API_DURATION_BUCKETS 12
+#define DC_API_ALERT_KINDS 11
+#define DC_API_STREAM_KINDS 2
+#define DC_API_VERDICTS 16
+typedef struct dc_api_counters {
+    uint64_t requests_by_class[6]; /* 1xx..5xx */
+    uint64_t duration_buckets[DC_API_DURATION_BUCKETS], duration_count, duration_sum_us;
+    uint64_t streams_open[DC_API_STREAM_KINDS], streams_total[DC_API_STREAM_KINDS];
+    uint64_t stream_us[DC_API_STREAM_KINDS];
+    uint64_t alerts[DC_API_ALERT_KINDS], notices, reports[DC_API_VERDICTS];
+} dc_api_counters;
+
 struct dc_api {
     dc_store *store;
     uint8_t public_key[DC_PUBLIC_KEY_BYTES];
@@ -118,11 +131,8 @@ struct dc_api {
     uint8_t conflict_key_secret[DC_CONFLICT_KEY_SECRET_BYTES]; /* derived from the signing key */
     uint8_t site_secret[DC_DISCLOSE_SECRET_BYTES];             /* site keep-outs, likewise */
     size_t body_limit;
-    pthread_mutex_t metrics_lock;
-    uint64_t requests_by_class[6]; /* 1xx..5xx */
-    uint64_t duration_buckets[12]; /* request durations, see server.c */
-    double duration_sum_s;
-    dc_monitor *monitor; /* live tracks, under monitor_lock */
+    dc_api_counters counters; /* what /metrics counts (metrics.c) */
+    dc_monitor *monitor;      /* live tracks, under monitor_lock */
     pthread_mutex_t monitor_lock;
     void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
     void *streams;                                /* server.c's waiting streams */
@@ -274,6 +284,18 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
 dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char *ref,
                                     const dc_check_result *result, int *accepted,
                                     json_t *notices_out);
+
+/* Counting (metrics.c; none can fail). A request answered with `status` after `seconds`, or
+ * an event stream (`stream`: its time is not an answer's); a stream of DC_STREAM_* `kind` opened
+ * or, after `seconds`, closed; `copies` of an alert of the API's `kind` ("zone", "probing"...);
+ * a notice stored; a position report's verdict. */
+void dc__metrics_request(dc_api *api, int status, double seconds, int stream);
+void dc__metrics_stream(dc_api *api, int kind, int opened, double seconds);
+void dc__metrics_alerts(dc_api *api, const char *kind, uint64_t copies);
+void dc__metrics_notice(dc_api *api);
+void dc__metrics_report(dc_api *api, dc_report_verdict verdict);
+/* GET /metrics: the text. */
+void dc__metrics_page(dc_api *api, dc_api_response *res);
 
 /* The routes. Each fills `res`. */
 void dc_api_handle(dc_api *api, const dc_api_request *req, dc_api_response *res);

@@ -1347,56 +1347,7 @@ static void health(dc_api *api, const dc_api_request *req, dc_api_response *res)
 static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     (void)req;
-    int64_t counts[DC_KIND_COUNT] = {0};
-    if (dc_store_begin(api->store, 0) == DC_OK) {
-        dc_store_object_counts(api->store, counts);
-        dc_store_commit(api->store);
-    }
-    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                    0.05,   0.1,   0.25,   0.5,   1,    5};
-    size_t cap = 16384, n = 0;
-    char *text = malloc(cap);
-    if (text == NULL) {
-        dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
-        return;
-    }
-    pthread_mutex_lock(&api->metrics_lock);
-    n += (size_t)snprintf(text + n, cap - n,
-                          "# HELP deconflict_requests_total HTTP requests by status class.\n"
-                          "# TYPE deconflict_requests_total counter\n");
-    for (int c = 1; c <= 5; c++)
-        n += (size_t)snprintf(text + n, cap - n, "deconflict_requests_total{class=\"%dxx\"} %llu\n",
-                              c, (unsigned long long)api->requests_by_class[c]);
-    n += (size_t)snprintf(text + n, cap - n,
-                          "# HELP deconflict_request_duration_seconds Time to answer a request.\n"
-                          "# TYPE deconflict_request_duration_seconds histogram\n");
-    uint64_t cumulative = 0, total = 0;
-    for (int c = 1; c <= 5; c++)
-        total += api->requests_by_class[c];
-    for (int b = 0; b < 12; b++) {
-        cumulative += api->duration_buckets[b];
-        n += (size_t)snprintf(text + n, cap - n,
-                              "deconflict_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                              bounds[b], (unsigned long long)cumulative);
-    }
-    n +=
-        (size_t)snprintf(text + n, cap - n,
-                         "deconflict_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                         "deconflict_request_duration_seconds_sum %.6f\n"
-                         "deconflict_request_duration_seconds_count %llu\n",
-                         (unsigned long long)total, api->duration_sum_s, (unsigned long long)total);
-    pthread_mutex_unlock(&api->metrics_lock);
-    n += (size_t)snprintf(text + n, cap - n,
-                          "# HELP deconflict_objects Stored objects by kind.\n"
-                          "# TYPE deconflict_objects gauge\n");
-    for (int k = 0; k < DC_KIND_SITE; k++) /* sites are never counted, not even here */
-        n += (size_t)snprintf(text + n, cap - n, "deconflict_objects{kind=\"%s\"} %lld\n",
-                              dc_kind_name((dc_object_kind)k), (long long)counts[k]);
-    n += dc__api_storage_metrics(api, text + n, cap - n);
-    n += dc__api_emergency_metrics(api, text + n, cap - n);
-    res->status = 200;
-    res->text = text;
-    res->content_type = "text/plain; version=0.0.4";
+    dc__metrics_page(api, res);
 }
 
 /* ---- live tracks and alerts ---- */
@@ -1535,6 +1486,7 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts, struct
         for (size_t k = 0; rc == DC_OK && k < o->n; k++)
             json_array_append_new(ids, json_integer(id));
         if (rc == DC_OK) {
+            dc__metrics_alerts(api, json_string_value(json_object_get(o->detail, "kind")), o->n);
             json_object_set_new(o->detail, "alerts", ids);
             ids = NULL;
             rc = audit_bulk(api, "server", "alert", o->ref, o->recipients, o->detail);
@@ -1571,6 +1523,8 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         dc_report_verdict v;
         reports[i].received = received;
         rc = dc_monitor_ingest(api->monitor, &reports[i], &v, &alerts, NULL);
+        if (rc == DC_OK)
+            dc__metrics_report(api, v);
         if (v == DC_REPORT_ACCEPTED) {
             accepted++;
             latest = reports[i].time > latest ? reports[i].time : latest;

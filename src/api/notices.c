@@ -74,6 +74,8 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
                         : DC_NOMEM;
     free(text);
     if (rc == DC_OK)
+        dc__metrics_alerts(api, json_string_value(json_object_get(alert, "kind")), 1);
+    if (rc == DC_OK)
         rc = dc_api_audit(
             api, "server", "alert", object, recipient,
             json_pack("{s:I,s:O}", "alert", (json_int_t)id, "kind", json_object_get(alert, "kind")),
@@ -146,8 +148,10 @@ static dc_status deliver(struct disclosure_run *run, const char *recipient, cons
                  ? dc_store_inbox_add(api->store, DC_INBOX_NOTICES, recipient, text, run->now, &nid)
                  : DC_NOMEM;
         free(text);
-        if (rc == DC_OK)
+        if (rc == DC_OK) {
             json_object_set_new(notice, "id", json_integer(nid));
+            dc__metrics_notice(api);
+        }
     }
     json_t *detail = json_pack("{s:O*,s:O*}", "action", json_object_get(notice, "action"),
                                "disclosed", json_object_get(notice, "disclosed"));

@@ -300,6 +300,7 @@ struct request {
     char method[8];
     char path[160];
     int status;
+    int stream; /* answered with an event stream */
 };
 
 /* ---- read deadlines ----
@@ -549,6 +550,7 @@ struct stream {
     int64_t after;
     dc__track_cursor tracks;
     struct timespec batched; /* when the last track batch was made */
+    struct timespec opened;  /* for /metrics: how long streams stay open */
     char *pending;           /* formatted events not yet handed to MHD */
     size_t length, sent;
     int waiting, heartbeat_due;
@@ -702,6 +704,7 @@ static void stream_free(void *cls)
             break;
         }
     pthread_mutex_unlock(&hub->lock);
+    dc__metrics_stream(st->api, st->kind, 0, elapsed_s(&st->opened));
     free(st->pending);
     free(st);
 }
@@ -739,6 +742,9 @@ static enum MHD_Result start_stream(struct MHD_Connection *conn, dc_api *api, st
     st->next = hub->waiting;
     hub->waiting = st;
     pthread_mutex_unlock(&hub->lock);
+    clock_gettime(CLOCK_MONOTONIC, &st->opened);
+    dc__metrics_stream(api, st->kind, 1, 0);
+    rq->stream = 1;
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
                                                                stream_reader, st, stream_free);
     MHD_add_response_header(r, "Content-Type", "text/event-stream");
@@ -979,18 +985,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
     if (rq == NULL)
         return;
     double seconds = elapsed_s(&rq->start);
-    static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                    0.05,   0.1,   0.25,   0.5,   1,    5};
-    pthread_mutex_lock(&s->api.metrics_lock);
-    if (rq->status >= 100 && rq->status < 600)
-        s->api.requests_by_class[rq->status / 100]++;
-    for (int b = 0; b < 12; b++)
-        if (seconds <= bounds[b]) {
-            s->api.duration_buckets[b]++;
-            break;
-        }
-    s->api.duration_sum_s += seconds;
-    pthread_mutex_unlock(&s->api.metrics_lock);
+    dc__metrics_request(&s->api, rq->status, seconds, rq->stream);
     if (!s->config->quiet) {
         fprintf(stderr, "%s %s party=%s status=%d us=%.0f\n", rq->method, rq->path,
                 rq->party[0] ? rq->party : "-", rq->status, seconds * 1e6);
@@ -1168,7 +1163,6 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     s->config = config;
     s->api.body_limit = config->body_limit;
     s->api.work_budget = config->work_budget;
-    pthread_mutex_init(&s->api.metrics_lock, NULL);
     int key_created = 0;
     rc = operator_key(config->operator_key_file, s->api.operator_hash, &key_created, err);
     if (rc == DC_OK)
@@ -1332,7 +1326,6 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     pthread_mutex_destroy(&hub.lock);
     pthread_cond_destroy(&hub.stop);
     dc_store_close(s->api.store);
-    pthread_mutex_destroy(&s->api.metrics_lock);
     sodium_memzero(s->api.secret_key, sizeof s->api.secret_key);
     sodium_memzero(s->api.conflict_key_secret, sizeof s->api.conflict_key_secret);
     sodium_memzero(s->api.site_secret, sizeof s->api.site_secret);

@@ -52,10 +52,10 @@ def page_headers(what, headers):
     r.equal(f"{what}: Cache-Control", "no-cache", headers.get("cache-control"))
 
 
-def stream_headers(server, key):
-    """The head of the alert stream (which stays open), as a dict in lower case."""
+def stream_headers(server, key, path="/v1/alerts/stream"):
+    """The head of an event stream (which stays open), as a dict in lower case."""
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-    sock.sendall(f"GET /v1/alerts/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\r\n".encode())
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n\r\n".encode())
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
@@ -93,11 +93,11 @@ try:
         for method in ("get", "put", "post", "delete"):
             if method not in item:
                 continue
-            if route == "/v1/alerts/stream":
-                status, headers = stream_headers(s, alice)
-                r.equal("the alert stream opens", 200, status)
-                r.equal("the alert stream's type", "text/event-stream", headers.get("content-type"))
-                api_headers("GET /v1/alerts/stream", status, headers)
+            if route in ("/v1/alerts/stream", "/v1/tracks/stream"):
+                status, headers = stream_headers(s, alice, route)
+                r.equal(f"the stream {route} opens", 200, status)
+                r.equal(f"the stream {route}'s type", "text/event-stream", headers.get("content-type"))
+                api_headers(f"GET {route}", status, headers)
                 continue
             key = s.operator if route in operator_routes else alice
             body = {} if method in ("put", "post") else None
