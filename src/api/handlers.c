@@ -962,6 +962,48 @@ static int no_body(const dc_api_request *req, dc_api_response *res)
     return root == NULL ? -1 : 0;
 }
 
+struct party_page {
+    json_t *items;
+    const dc_page *page;
+    size_t seen;
+    char last[DC_ID_MAX]; /* the name the page ends at */
+};
+
+static int add_party(void *ctx, const dc_party *p)
+{
+    struct party_page *pp = ctx;
+    if (pp->page->has_cursor && strcmp(p->name, pp->page->key) <= 0)
+        return 0;
+    if (++pp->seen > pp->page->limit)
+        return 1; /* one past the page: there is a next one */
+    json_array_append_new(pp->items, party_json(p));
+    dc_copy_text(pp->last, sizeof pp->last, p->name);
+    return 0;
+}
+
+/* GET /v1/parties (the operator): every party by name, a page at a time. */
+static void list_parties(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
+    dc_page page;
+    if (dc__page_parse(api, req, "parties", "", &page, res) != 0)
+        return;
+    struct party_page pp = {json_array(), &page, 0, ""};
+    dc_status rc = dc_store_begin(api->store, 0);
+    if (rc == DC_OK) {
+        rc = dc_store_parties(api->store, add_party, &pp);
+        dc_store_rollback(api->store);
+    }
+    if (rc != DC_OK && rc != DC_CONFLICT) { /* DC_CONFLICT: the walk stopped past the page */
+        json_decref(pp.items);
+        store_failure(res);
+        return;
+    }
+    res->status = 200;
+    res->json = json_pack("{s:o}", "items", pp.items);
+    if (pp.seen > page.limit)
+        dc__page_next(api, req, "parties", "", NULL, 0, pp.last, &page, res);
+}
+
 static void get_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     char name[DC_ID_MAX];
@@ -2026,7 +2068,7 @@ static const struct route {
     {"/problems", ACCESS_PUBLIC, problem_page, NULL, NULL, NULL, NULL},
     {"/problems/{name}", ACCESS_PUBLIC, problem_page, NULL, NULL, NULL, NULL},
     {"/metrics", ACCESS_OPERATOR, metrics, NULL, NULL, NULL, NULL},
-    {"/v1/parties", ACCESS_OPERATOR, NULL, create_party, NULL, NULL, NULL},
+    {"/v1/parties", ACCESS_OPERATOR, list_parties, create_party, NULL, NULL, "limit cursor"},
     {"/v1/audit", ACCESS_EITHER, list_audit, NULL, NULL, NULL, "object limit cursor"},
     {"/v1/alerts", ACCESS_EITHER, list_alerts, NULL, NULL, NULL, "since limit cursor"},
     {"/v1/parties/me", ACCESS_PARTY, whoami, NULL, set_me, NULL, NULL},

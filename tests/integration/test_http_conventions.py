@@ -100,6 +100,24 @@ try:
         status, _, doc = s.call("GET", path, a)
         r.equal(f"GET {path}: the parameters it reads are taken", 200, status)
 
+    # --- the operator lists the parties, a page at a time; a party may not ---
+    names, path = [], "/v1/parties?limit=1"
+    while path:
+        status, headers, doc = s.call("GET", path, s.operator)
+        r.equal(f"GET {path} by the operator", 200, status)
+        names += [p["name"] for p in doc.get("items", [])]
+        r.check("a page holds at most its limit", len(doc.get("items", [])) <= 1, str(doc)[:200])
+        r.check("no key is ever listed", all(p.get("key") in ("active", "revoked") for p in doc.get("items", [])),
+                str(doc)[:200])
+        path = doc.get("next")
+        if len(names) > 10:
+            break
+    r.equal("every party, once, by name", ["alpha", "bravo"], names)
+    status, _, doc = s.call("GET", "/v1/parties", a)
+    r.equal("a party may not list the parties", 403, status)
+    status, _, doc = s.call("GET", "/v1/parties?limit=1&cursor=AAAA", s.operator)
+    r.equal("a cursor the server did not give: 400", 400, status)
+
     # --- ETag = version; If-Match / If-None-Match ---
     status, headers, doc = s.call("PUT", "/v1/intents/e", a, BODY, headers={"If-None-Match": "*"})
     r.equal("create with If-None-Match: * -> 201, ETag \"1\"", (201, '"1"'), (status, headers.get("etag")))
