@@ -84,6 +84,26 @@ def stop_detached(pid, log_path, timeout=30):
     return None
 
 
+RECORD_DIR = os.environ.get("DC_API_RECORD_DIR")
+_recording = {"started": False}
+
+
+def record_exchange(method, path, status, headers, body):
+    """With DC_API_RECORD_DIR set (ctest sets it), every answer the tests receive is kept, one
+    JSON line each, for api_conformance to check against docs/openapi.yaml: the API is what the
+    document says, on every response of the suites, not only on the ones a test looks at."""
+    if not RECORD_DIR:
+        return
+    os.makedirs(RECORD_DIR, exist_ok=True)
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    line = json.dumps({"test": name, "method": method, "path": path, "status": status,
+                       "content_type": headers.get("content-type", ""), "body": body})
+    # this run's answers only: the file starts again with the test
+    with open(os.path.join(RECORD_DIR, f"{name}.jsonl"), "a" if _recording["started"] else "w") as f:
+        f.write(line + "\n")
+    _recording["started"] = True
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -133,7 +153,9 @@ class Server:
         conn.close()
         ctype = resp.getheader("Content-Type", "")
         parsed = json.loads(text) if "json" in ctype and text else text
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, parsed
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        record_exchange(method, path, resp.status, headers, parsed)
+        return resp.status, headers, parsed
 
     def party(self, name, notation=None):
         body = {"name": name}
