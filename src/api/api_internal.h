@@ -88,7 +88,6 @@ void dc_api_conflict_key(const uint8_t secret[DC_CONFLICT_KEY_SECRET_BYTES], con
 dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
                             dc_error *err);
 
-#endif
 
 /* ---- the server's state and one request, as the handlers see them ---- */
 
@@ -369,3 +368,5 @@ typedef struct dc__api_replay_request dc__api_replay_request;
 dc_status dc__api_replay_decode(const char *body, size_t length, dc__api_replay_request **out,
                                 dc_error *err);
 void dc__api_replay_request_free(dc__api_replay_request *request);
+
+#endif /* DECONFLICT_API_INTERNAL_H */
