@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libjansson-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
   libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev zlib1g-dev libcurl4-gnutls-dev
-  geographiclib-tools chromium fonts-dejavu-core
+  geographiclib-tools chromium fonts-dejavu-core cppcheck
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk hyperfine valgrind linux-perf)

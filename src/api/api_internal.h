@@ -88,7 +88,6 @@ void dc_api_conflict_key(const uint8_t secret[DC_CONFLICT_KEY_SECRET_BYTES], con
 dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
                             dc_error *err);
 
-
 /* ---- the server's state and one request, as the handlers see them ---- */
 
 #include <pthread.h>

@@ -87,6 +87,8 @@ static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char
                               const char *action, const char *object, const char *recipients,
                               json_t *detail, dc_audit_record *out)
 {
+    /* cleared to its detail's first byte, which is what is read before written (audit.h) */
+    /* cppcheck-suppress uninitvar */
     dc_audit_record local, *r = out ? out : &local;
     DC_AUDIT_RECORD_CLEAR(r);
     r->time = dc_api_now();
@@ -322,7 +324,7 @@ static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
         return;
     dc_geom *geom = NULL;
     dc_submission sub;
-    dc_error err;
+    dc_error err = {0};
     if (dc_geom_new(&geom) != DC_OK) {
         dc_api_problem(res, 500, DC_NOMEM, NULL, "out of memory");
         return;
@@ -1544,7 +1546,7 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
 {
     dc_report *reports = NULL;
     size_t count = 0;
-    dc_error err;
+    dc_error err = {0};
     if (dc_api_decode_reports(req->body, req->body_length, req->party.name, &reports, &count,
                               &err) != DC_OK) {
         bad_input(res, &err);

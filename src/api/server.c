@@ -244,7 +244,7 @@ static dc_status operator_key(const char *path, uint8_t hash[DC_HASH_BYTES], int
     char key[DC_KEY_TEXT_MAX + 8] = {0};
     FILE *f = fopen(path, "r");
     *created = f == NULL && errno == ENOENT;
-    if (*created) {
+    if (f == NULL && *created) {
         if (dc_party_key_new(key) != DC_OK)
             return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "no randomness for a key");
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
