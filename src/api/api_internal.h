@@ -108,6 +108,15 @@ void dc__fair_rate(const dc_fair *fair, const dc_rate overrides[DC_RATE_CLASSES]
  * at least 1), or -1 when `n` exceeds the bucket's size (it never will). Can't fail. */
 long dc__fair_take(dc_fair *fair, const char *party, const dc_rate overrides[DC_RATE_CLASSES],
                    dc_rate_class c, double n, dc_time_us now);
+/* ---- heavy work, a few requests at a time (heavy.c) ---- */
+/* A submission whose body is larger than this is heavy (about 500 vertices and up). */
+#define DC_API_HEAVY_BODY (16 * 1024)
+typedef struct dc__heavy {
+    pthread_mutex_t lock;
+    pthread_cond_t freed;
+    unsigned slots, busy; /* slots 0: not limited */
+} dc__heavy;
+
 /* ---- what /metrics counts (metrics.c) ---- */
 #define DC_API_DURATION_BUCKETS 12
 #define DC_API_ALERT_KINDS 11
@@ -130,6 +139,7 @@ struct dc_api {
     uint8_t site_secret[DC_DISCLOSE_SECRET_BYTES];             /* site keep-outs, likewise */
     size_t body_limit;
     dc_api_counters counters; /* what /metrics counts (metrics.c) */
+    dc__heavy heavy;          /* heavy work's slots (heavy.c) */
     dc_monitor *monitor;      /* live tracks, under monitor_lock */
     pthread_mutex_t monitor_lock;
     void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
@@ -282,6 +292,13 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
 dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char *ref,
                                     const dc_check_result *result, int *accepted,
                                     json_t *notices_out);
+
+/* Heavy work's slots (heavy.c): slots 0 limits nothing. Take a slot, waiting for one: 0, or -1
+ * with 503 (Retry-After) in `res` after a long wait. */
+void dc__heavy_init(dc__heavy *heavy, unsigned slots);
+void dc__heavy_destroy(dc__heavy *heavy);
+int dc__heavy_enter(dc__heavy *heavy, dc_api_response *res);
+void dc__heavy_leave(dc__heavy *heavy);
 
 /* Counting (metrics.c; none can fail). A request answered with `status` after `seconds`, or
  * an event stream (`stream`: its time is not an answer's); a stream of DC_STREAM_* `kind` opened

@@ -317,11 +317,25 @@ refused:
  * no geometry). The write proceeds only if they are the ones decided against; otherwise it
  * decides again. So two conflicting submissions still cannot both be accepted: the second to
  * take the write lock sees the first among its candidates and starts over. */
+static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object_kind kind,
+                               const char *id, dc_api_response *res);
+
 static void put_object(dc_api *api, const dc_api_request *req, dc_object_kind kind, const char *id,
                        dc_api_response *res)
 {
     if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
         return;
+    int heavy = req->body_length > DC_API_HEAVY_BODY;
+    if (heavy && dc__heavy_enter(&api->heavy, res) != 0)
+        return;
+    put_object_decided(api, req, kind, id, res);
+    if (heavy)
+        dc__heavy_leave(&api->heavy);
+}
+
+static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object_kind kind,
+                               const char *id, dc_api_response *res)
+{
     dc_geom *geom = NULL;
     dc_submission sub;
     dc_error err = {0};

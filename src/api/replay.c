@@ -285,11 +285,21 @@ dc_status dc__api_replay_decode(const char *body, size_t length, dc__api_replay_
     return DC_OK;
 }
 
+static void replay_measured(dc_api *api, const dc_api_request *req, dc_api_response *res);
+
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     /* a write (its signed record), and seconds of a request thread at most: counted as one */
     if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
         return;
+    if (dc__heavy_enter(&api->heavy, res) != 0)
+        return;
+    replay_measured(api, req, res);
+    dc__heavy_leave(&api->heavy);
+}
+
+static void replay_measured(dc_api *api, const dc_api_request *req, dc_api_response *res)
+{
     dc__api_replay_request *r = NULL;
     dc_error err = {0};
     dc_status rc = dc__api_replay_decode(req->body, req->body_length, &r, &err);

@@ -1163,6 +1163,9 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     s->config = config;
     s->api.body_limit = config->body_limit;
     s->api.work_budget = config->work_budget;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* one core kept for the small requests (heavy.c), at least one slot */
+    dc__heavy_init(&s->api.heavy, cores > 2 ? (unsigned)cores - 1 : 1);
     int key_created = 0;
     rc = operator_key(config->operator_key_file, s->api.operator_hash, &key_created, err);
     if (rc == DC_OK)
@@ -1323,6 +1326,7 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     dc_monitor_free(s->api.monitor);
     dc__fair_free(s->api.fair);
     pthread_mutex_destroy(&s->api.monitor_lock);
+    dc__heavy_destroy(&s->api.heavy);
     pthread_mutex_destroy(&hub.lock);
     pthread_cond_destroy(&hub.stop);
     dc_store_close(s->api.store);
