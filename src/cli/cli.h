@@ -2,6 +2,7 @@
 #ifndef DECONFLICT_CLI_H
 #define DECONFLICT_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 /* Each returns the process exit status: 0 success, 1 a refused input,
@@ -17,10 +18,13 @@ int dc_cli_store(int argc, char **argv);
 
 /* `deconflict audit verify --db DB [--archive DIR]` as a step of another command (a restore):
  * 0 when the chain, the archive and the rows hold, 1 with the problems printed, 2 when the store
- * cannot be read. */
-int dc_cli_audit_verify(const char *db, const char *archive);
+ * cannot be read. With `report`, nothing is printed: *report is the --json document (NULL on 2). */
+int dc_cli_audit_verify(const char *db, const char *archive, json_t **report);
 
 int dc_cli_load(int argc, char **argv);
+
+/* A --json document on standard output, indented, members in order; the reference is taken. */
+void dc_cli_print_json(json_t *doc);
 
 /* `deconflict party COMMAND --server URL`: add (create), list, show, rotate, revoke through the
  * API with the operator key (--operator-key-file or $DC_OPERATOR_KEY). Exit status as above. */
