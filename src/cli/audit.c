@@ -609,6 +609,8 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
 {
     if (report != NULL)
         *report = NULL;
+    if (dc_cli_store_present("deconflict audit", db) != 0)
+        return 2;
     dc_store *store;
     dc_error err;
     if (dc_store_open(db, &store, &err) != DC_OK) {

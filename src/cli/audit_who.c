@@ -123,6 +123,8 @@ static void print_parties(struct who *w, const char *object)
 
 int dc_cli_audit_who_saw(const char *db, const char *archive_dir, const char *object, int json)
 {
+    if (dc_cli_store_present("deconflict audit", db) != 0)
+        return 2;
     dc_store *store;
     dc_error err;
     if (dc_store_open(db, &store, &err) != DC_OK) {

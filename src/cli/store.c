@@ -196,6 +196,8 @@ static void stats_text(const struct measured *m)
 
 static int stats(const char *db, const char *archive, int json)
 {
+    if (dc_cli_store_present("deconflict store", db) != 0)
+        return 2;
     dc_store *store;
     dc_error err;
     if (dc_store_open(db, &store, &err) != DC_OK) {
