@@ -9,6 +9,17 @@
 
 #include <stddef.h>
 
+/* What a started server is: told once it listens, before the first request is answered. */
+typedef struct dc_server_listening {
+    const char *listen;            /* as configured */
+    unsigned port;                 /* the port bound (the one chosen, for a port 0) */
+    const char *db;                /* the store */
+    const char *operator_key_file; /* its absolute path when it resolves */
+    int operator_key_created;      /* 1: made now; 0: read */
+    unsigned threads;
+    const char *archive_dir;
+} dc_server_listening;
+
 typedef struct dc_server_config {
     const char *listen;              /* "127.0.0.1:8080" (default), "[::1]:8080", ":8080" */
     const char *db;                  /* store location (SQLite file); default "deconflict.db" */
@@ -33,6 +44,9 @@ typedef struct dc_server_config {
     /* how long each kind stays in the store, where the archive goes (--retain, --archive,
      * --archive-period, --archive-batch; defaults in retention.h) */
     dc_retention retention;
+    /* called once listening (NULL: not); `deconflict serve --json` prints it */
+    void (*on_listening)(void *ctx, const dc_server_listening *facts);
+    void *listening_ctx;
 } dc_server_config;
 
 /* Fill in defaults from DECONFLICT_LISTEN, DECONFLICT_DB,

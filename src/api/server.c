@@ -27,7 +27,7 @@ const char dc_server_usage[] =
     "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
     "                   [--new-aircraft-per-minute N] [--new-aircraft-alert N]\n"
     "                   [--rate-writes R/B] [--rate-messages R/B] [--rate-reports R/B]\n"
-    "                   [--establish-seconds S] [--quiet]\n"
+    "                   [--establish-seconds S] [--quiet] [--json]\n"
     "                   [--work-budget UNITS] [--connections-per-address N]\n"
     "                   [--header-timeout SECONDS] [--body-timeout SECONDS]\n"
     "                   [--retain KIND=DURATION]... [--archive DIR] [--archive-period DURATION]\n"
@@ -64,6 +64,10 @@ const char dc_server_usage[] =
     "                       connection's start or its previous answer (default 10)\n"
     "  --body-timeout S     its body within S seconds of its headers (default 30)\n"
     "  --quiet              no request log\n"
+    "  --json               once listening, one JSON line on standard output: listen, port\n"
+    "                       (the one bound: --listen HOST:0 picks a free one), url, store, its\n"
+    "                       check, operator_key_file, operator_key (created or read), threads,\n"
+    "                       archive, version; everything else stays on standard error\n"
     "  --retain KIND=DURATION  how long rows stay in the store before they move to the archive;\n"
     "                       KIND audit (default 1d), alerts (1h), notices (7d), messages (7d,\n"
     "                       acknowledged; unacknowledged ten times as long), objects (ended or\n"
@@ -1271,13 +1275,26 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
                               config->listen);
     }
     if (rc == DC_OK) {
-        fprintf(stderr, "deconflictd: listening on %s, store %s, %u threads\n", config->listen,
-                config->db, config->threads);
+        const union MHD_DaemonInfo *bound = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+        size_t n = strlen(config->listen);
+        int chosen = n >= 2 && strcmp(config->listen + n - 2, ":0") == 0 && bound != NULL;
+        char port[32] = "";
+        if (chosen) /* --listen HOST:0: the port the system chose */
+            snprintf(port, sizeof port, " (port %u)", (unsigned)bound->port);
+        fprintf(stderr, "deconflictd: listening on %s%s, store %s, %u threads\n", config->listen,
+                port, config->db, config->threads);
         /* where the operator finds the key that manages parties (`deconflict party add`) */
         char where[PATH_MAX];
+        const char *key_path =
+            realpath(config->operator_key_file, where) ? where : config->operator_key_file;
         fprintf(stderr, "deconflictd: operator key %s in %s (mode 0600)\n",
-                key_created ? "created" : "read",
-                realpath(config->operator_key_file, where) ? where : config->operator_key_file);
+                key_created ? "created" : "read", key_path);
+        if (config->on_listening != NULL) {
+            dc_server_listening facts = {
+                config->listen,  bound != NULL ? bound->port : 0, config->db, key_path, key_created,
+                config->threads, config->retention.archive_dir};
+            config->on_listening(config->listening_ctx, &facts);
+        }
         fprintf(stderr, "deconflictd: retention");
         for (int k = 0; k < DC_RETAIN_COUNT; k++) {
             dc_time_us keep = config->retention.retain[k];

@@ -1,5 +1,6 @@
 /* audit.c - `deconflict audit verify|who-saw`: re-walk the chain; answer who was told about an
  * object */
+#include "audit_cli.h"
 #include "cli.h"
 #include "deconflict/store.h"
 
@@ -14,8 +15,9 @@
 static const char help[] =
     "usage: deconflict audit verify --db FILE [--archive DIR] [--public-key HEX]\n"
     "                               [--receipt SEQ:HASH[:SIGNATURE]]... [--receipts FILE...]\n"
-    "       deconflict audit verify --segment FILE [--public-key HEX]\n"
-    "       deconflict audit who-saw OBJECT --db FILE [--archive DIR]\n"
+    "                               [--json]\n"
+    "       deconflict audit verify --segment FILE [--public-key HEX] [--json]\n"
+    "       deconflict audit who-saw OBJECT --db FILE [--archive DIR] [--json]\n"
     "\n"
     "verify   re-walks the audit chain from its first record, through every archive\n"
     "         segment (--archive, default FILE.archive) and on into the store: every\n"
@@ -46,7 +48,22 @@ static const char help[] =
     "         records name it: kind/owner/id, e.g. intent/russia/su24-1), in the\n"
     "         archive and the store: notices of conflicts, reads through a grant,\n"
     "         alerts, with when and what. For a party (party/NAME): what the\n"
-    "         operator did to it (keys issued and revoked, priority ceilings).\n";
+    "         operator did to it (keys issued and revoked, priority ceilings).\n"
+    "--json   one JSON document on standard output, with the exit status as without it.\n"
+    "         verify: ok, the figures of the text (records, signatures, archived_records,\n"
+    "         segments, objects, receipts_checked, public_key, head), receipts (each\n"
+    "         with where it was found and as_issued), notes, problem_count and problems,\n"
+    "         each {kind, seq (the record at fault, if one), segment (if in one),\n"
+    "         detail}; kinds: record_order, records_missing, record_link, record_hash,\n"
+    "         record_signature, records_unsigned, receipt_altered, receipt_replaced,\n"
+    "         receipt_signature, receipt_removed, object_unaudited, object_altered,\n"
+    "         object_missing, index_mismatch, segment_missing, segment_duplicate,\n"
+    "         segment_uncommitted, segment_unclosed, segment_unreadable,\n"
+    "         segment_renamed, segment_link, segment_mismatch, segment_content,\n"
+    "         store_unreadable. who-saw: object, owner, parties (others told), and\n"
+    "         disclosures {time, seq, action, recipients, actor, list, detail}.\n"
+    "         A store that cannot be opened or read (exit 2): the reason on standard\n"
+    "         error and no document.\n";
 
 struct receipt {
     int64_t seq;
@@ -64,26 +81,91 @@ struct verify {
     json_t *digests;   /* object ref -> last written digest hex, or null once deleted */
     json_t *archived;  /* object ref -> digest hex of the row the archive holds */
     const char *where; /* "segment 3" or "the store" */
+    int64_t segment;   /* the segment being read, 0 in the store */
+    json_t *json;      /* --json: the document being filled in (problems, notes, receipts) */
     struct receipt *receipts;
     size_t receipt_count;
 };
 
-static void problem(struct verify *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A fault found: a FAIL line, or with --json {kind, seq (of the record, when one is at fault),
+ * segment (when in one), detail}. The kinds are listed in the help. */
+static void problem(struct verify *v, const char *kind, int64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void problem(struct verify *v, const char *fmt, ...)
+static void problem(struct verify *v, const char *kind, int64_t seq, const char *fmt, ...)
 {
     v->problems++;
+    char detail[1024];
     va_list ap;
     va_start(ap, fmt);
-    printf("FAIL ");
-    vprintf(fmt, ap);
-    printf("\n");
+    vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
+    if (v->json == NULL) {
+        printf("FAIL %s\n", detail);
+        return;
+    }
+    json_t *p = json_pack("{s:s}", "kind", kind);
+    if (seq > 0)
+        json_object_set_new(p, "seq", json_integer(seq));
+    if (v->segment > 0)
+        json_object_set_new(p, "segment", json_integer(v->segment));
+    json_object_set_new(p, "detail", json_string(detail));
+    json_array_append_new(json_object_get(v->json, "problems"), p);
+}
+
+/* Something to know that is no fault (an append in progress): a note line, or in "notes". */
+static void note(struct verify *v, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void note(struct verify *v, const char *kind, const char *fmt, ...)
+{
+    char detail[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    if (v->json == NULL)
+        printf("note: %s\n", detail);
+    else
+        json_array_append_new(json_object_get(v->json, "notes"),
+                              json_pack("{s:s,s:I,s:s}", "kind", kind, "segment",
+                                        (json_int_t)v->segment, "detail", detail));
 }
 
 static void archive_problem(void *ctx, const char *message)
 {
-    problem(ctx, "%s", message);
+    problem(ctx, "segment_content", 0, "%s", message);
+}
+
+/* A receipt against the chain's record of its seq: as issued, or a problem naming it; with
+ * --json each receipt is listed, where it was found and whether it holds. */
+static void check_receipt(struct verify *v, const struct receipt *rc, const dc_audit_record *r,
+                          int intact)
+{
+    int held = 0;
+    if (!intact)
+        problem(v, "receipt_altered", rc->seq,
+                "receipt %s (seq %lld): the chain's record %lld (in %s) was altered", rc->label,
+                (long long)rc->seq, (long long)r->seq, v->where);
+    else if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
+        problem(v, "receipt_replaced", rc->seq,
+                "receipt %s (seq %lld): the chain's record %lld (in %s) is not the one"
+                " receipted: altered or replaced",
+                rc->label, (long long)rc->seq, (long long)r->seq, v->where);
+    else if (rc->has_signature && crypto_sign_verify_detached(rc->signature, rc->hash,
+                                                              DC_HASH_BYTES, v->public_key) != 0)
+        problem(v, "receipt_signature", rc->seq,
+                "receipt %s (seq %lld): its signature is not the server key's", rc->label,
+                (long long)rc->seq);
+    else
+        held = 1;
+    if (v->json != NULL)
+        json_array_append_new(json_object_get(v->json, "receipts"),
+                              json_pack("{s:s,s:I,s:s,s:b}", "receipt", rc->label, "seq",
+                                        (json_int_t)rc->seq, "in", v->where, "as_issued", held));
+    else if (held)
+        printf("receipt %s (seq %lld): in %s, as issued\n", rc->label, (long long)rc->seq,
+               v->where);
 }
 
 /* One record of the chain, wherever it is kept: it must be the next in sequence and link to the
@@ -94,18 +176,22 @@ static int check_record(void *ctx, const dc_audit_record *r)
     struct verify *v = ctx;
     v->records++;
     if (r->seq < v->expected_seq)
-        problem(v, "record %lld in %s is repeated or out of order (record %lld was due)",
+        problem(v, "record_order", r->seq,
+                "record %lld in %s is repeated or out of order (record %lld was due)",
                 (long long)r->seq, v->where, (long long)v->expected_seq);
     else if (r->seq > v->expected_seq)
-        problem(v, "records %lld to %lld are missing before %s's record %lld",
+        problem(v, "records_missing", r->seq,
+                "records %lld to %lld are missing before %s's record %lld",
                 (long long)v->expected_seq, (long long)r->seq - 1, v->where, (long long)r->seq);
     if (memcmp(r->prev_hash, v->prev, DC_HASH_BYTES) != 0)
-        problem(v, "record %lld in %s does not chain to the record before it", (long long)r->seq,
+        problem(v, "record_link", r->seq,
+                "record %lld in %s does not chain to the record before it", (long long)r->seq,
                 v->where);
     dc_error err;
     int intact = dc_audit_check(r, v->public_key, &err) == DC_OK;
-    if (!intact)
-        problem(v, "%s (in %s)", err.message, v->where);
+    if (!intact) /* err.field: "hash" (its fields altered) or "signature" */
+        problem(v, strcmp(err.field, "hash") == 0 ? "record_hash" : "record_signature", r->seq,
+                "%s (in %s)", err.message, v->where);
     if (dc_audit_signed(r)) {
         v->signed_records++;
         v->uncovered = 0;
@@ -126,22 +212,7 @@ static int check_record(void *ctx, const dc_audit_record *r)
         if (rc->found)
             continue;
         rc->found = 1;
-        if (!intact)
-            problem(v, "receipt %s (seq %lld): the chain's record %lld (in %s) was altered",
-                    rc->label, (long long)rc->seq, (long long)r->seq, v->where);
-        else if (memcmp(rc->hash, r->hash, DC_HASH_BYTES) != 0)
-            problem(v,
-                    "receipt %s (seq %lld): the chain's record %lld (in %s) is not the one"
-                    " receipted: altered or replaced",
-                    rc->label, (long long)rc->seq, (long long)r->seq, v->where);
-        else if (rc->has_signature &&
-                 crypto_sign_verify_detached(rc->signature, rc->hash, DC_HASH_BYTES,
-                                             v->public_key) != 0)
-            problem(v, "receipt %s (seq %lld): its signature is not the server key's", rc->label,
-                    (long long)rc->seq);
-        else
-            printf("receipt %s (seq %lld): in %s, as issued\n", rc->label, (long long)rc->seq,
-                   v->where);
+        check_receipt(v, rc, r, intact);
     }
     memcpy(v->prev, r->hash, DC_HASH_BYTES);
     if (r->seq >= v->expected_seq) /* a record repeated or moved back leaves the count as it is */
@@ -181,23 +252,19 @@ static int check_row(void *ctx, const char *ref, const uint8_t *digest)
     dc_hex(digest, DC_HASH_BYTES, hex);
     json_t *want = json_object_get(v->digests, ref);
     if (want == NULL || !json_is_string(want))
-        problem(v, "object %s has no write in the audit log", ref);
+        problem(v, "object_unaudited", 0, "object %s has no write in the audit log", ref);
     else if (strcmp(json_string_value(want), hex) != 0)
-        problem(v, "object %s differs from what its last audited write recorded", ref);
+        problem(v, "object_altered", 0,
+                "object %s differs from what its last audited write recorded", ref);
     json_object_set_new(v->digests, ref, json_false()); /* seen */
     return 0;
 }
 
 /* ---- the archive, segment by segment ---- */
 
-struct listed {
-    dc_segment *items;
-    size_t count, capacity;
-};
-
-static int list_segment(void *ctx, const dc_segment *g)
+int dc_cli_audit_list_segment(void *ctx, const dc_segment *g)
 {
-    struct listed *l = ctx;
+    struct dc_cli_listed *l = ctx;
     dc_segment *grown = dc_grow(l->items, &l->capacity, l->count, sizeof *grown, 16);
     if (grown == NULL)
         return 1;
@@ -232,9 +299,12 @@ static char **segment_files(struct verify *v, const char *dir, int64_t *max)
             cap = grown_cap;
         }
         size_t len = strlen(e->d_name);
-        if (names[n] != NULL)
-            problem(v, "two files for segment %lld: %s and %s", (long long)n, names[n], e->d_name);
-        else if ((names[n] = dc_malloc(len + 1)) != NULL)
+        if (names[n] != NULL) {
+            v->segment = n;
+            problem(v, "segment_duplicate", 0, "two files for segment %lld: %s and %s",
+                    (long long)n, names[n], e->d_name);
+            v->segment = 0;
+        } else if ((names[n] = dc_malloc(len + 1)) != NULL)
             memcpy(names[n], e->d_name, len + 1);
         if (n > *max)
             *max = n;
@@ -243,7 +313,7 @@ static char **segment_files(struct verify *v, const char *dir, int64_t *max)
     return names;
 }
 
-static const dc_segment *find_listed(const struct listed *l, int64_t n)
+static const dc_segment *find_listed(const struct dc_cli_listed *l, int64_t n)
 {
     for (size_t i = 0; i < l->count; i++)
         if (l->items[i].number == n)
@@ -253,7 +323,7 @@ static const dc_segment *find_listed(const struct listed *l, int64_t n)
 
 /* Walk every segment in order, the chain going on through them; *last is the last segment as its
  * checkpoints state it (number 0 when none). */
-static void verify_archive(struct verify *v, const char *dir, const struct listed *listed,
+static void verify_archive(struct verify *v, const char *dir, const struct dc_cli_listed *listed,
                            dc_segment *last)
 {
     memset(last, 0, sizeof *last);
@@ -270,49 +340,56 @@ static void verify_archive(struct verify *v, const char *dir, const struct liste
         char where[64];
         snprintf(where, sizeof where, "segment %lld", (long long)n);
         v->where = where;
+        v->segment = n;
         if (name == NULL) {
             if (store != NULL)
-                problem(v, "segment %lld (%s) is missing from %s", (long long)n, store->file, dir);
+                problem(v, "segment_missing", 0, "segment %lld (%s) is missing from %s",
+                        (long long)n, store->file, dir);
             else
-                problem(v, "segment %lld is missing from %s (segments up to %lld are there)",
+                problem(v, "segment_missing", 0,
+                        "segment %lld is missing from %s (segments up to %lld are there)",
                         (long long)n, dir, (long long)max);
             continue;
         }
         if (store == NULL && n == listed_max + 1 && n == max) {
-            printf("note: %s was begun but never committed (the server cuts it off on its next"
-                   " pass)\n",
-                   name);
+            note(v, "segment_uncommitted",
+                 "%s was begun but never committed (the server cuts it off on its next pass)",
+                 name);
             continue;
         }
         if (store == NULL)
-            problem(v, "%s is not a segment the store committed", name);
+            problem(v, "segment_uncommitted", 0, "%s is not a segment the store committed", name);
         if (prev_open)
-            problem(v, "segment %lld follows segment %lld, which was never closed", (long long)n,
+            problem(v, "segment_unclosed", 0,
+                    "segment %lld follows segment %lld, which was never closed", (long long)n,
                     (long long)n - 1);
         char path[2048];
         snprintf(path, sizeof path, "%s/%s", dir, name);
         struct stat info;
         int64_t limit = store != NULL ? store->bytes : -1;
         if (store != NULL && stat(path, &info) == 0 && info.st_size > store->bytes)
-            printf("note: %s has %lld bytes past what the store committed (an append in progress"
-                   " or interrupted; the server cuts them off): not read\n",
-                   name, (long long)(info.st_size - store->bytes));
+            note(v, "segment_tail",
+                 "%s has %lld bytes past what the store committed (an append in progress or"
+                 " interrupted; the server cuts them off): not read",
+                 name, (long long)(info.st_size - store->bytes));
         dc_segment got;
         if (dc_archive_read(path, limit, v->public_key, archived_row, archive_problem, v, &got,
                             NULL) != DC_OK) {
-            problem(v, "%s cannot be read", path);
+            problem(v, "segment_unreadable", 0, "%s cannot be read", path);
             continue;
         }
         if (got.number != n)
-            problem(v, "%s holds segment %lld: a segment was renamed or put out of order", name,
+            problem(v, "segment_renamed", 0,
+                    "%s holds segment %lld: a segment was renamed or put out of order", name,
                     (long long)got.number);
         if (memcmp(got.prev_segment, prev_final, DC_HASH_BYTES) != 0)
-            problem(v, "%s does not follow segment %lld: a segment is missing, moved or altered",
-                    name, (long long)n - 1);
+            problem(v, "segment_link", 0,
+                    "%s does not follow segment %lld: a segment is missing, moved or altered", name,
+                    (long long)n - 1);
         if (store != NULL &&
             (got.lines != store->lines || memcmp(got.digest, store->digest, DC_HASH_BYTES) != 0 ||
              got.chain_seq != store->chain_seq))
-            problem(v,
+            problem(v, "segment_mismatch", 0,
                     "%s is not what the store committed of it (%lld lines, chain to %lld;"
                     " the store says %lld lines, chain to %lld)",
                     name, (long long)got.lines, (long long)got.chain_seq, (long long)store->lines,
@@ -326,7 +403,23 @@ static void verify_archive(struct verify *v, const char *dir, const struct liste
     dc_free(files);
 }
 
-static int verify_segment(const char *path, const char *pinned)
+/* The --json document's start: every list present, empty when nothing is in it. */
+static json_t *verify_doc(void)
+{
+    return json_pack("{s:b,s:[],s:[],s:[]}", "ok", 1, "problems", "notes", "receipts");
+}
+
+/* The document's problems last, after the figures they qualify. */
+static void finish_doc(json_t *doc, size_t problems)
+{
+    json_object_set_new(doc, "ok", json_boolean(problems == 0));
+    json_object_set_new(doc, "problem_count", json_integer((json_int_t)problems));
+    json_t *list = json_incref(json_object_get(doc, "problems"));
+    json_object_del(doc, "problems");
+    json_object_set_new(doc, "problems", list);
+}
+
+static int verify_segment(const char *path, const char *pinned, int json)
 {
     struct verify v;
     memset(&v, 0, sizeof v);
@@ -336,10 +429,12 @@ static int verify_segment(const char *path, const char *pinned)
                 2 * DC_PUBLIC_KEY_BYTES);
         return 2;
     }
+    v.json = json ? verify_doc() : NULL;
     dc_segment got;
     if (dc_archive_read(path, -1, pinned ? key : NULL, NULL, archive_problem, &v, &got, signer) !=
         DC_OK) {
         fprintf(stderr, "deconflict audit: cannot read %s\n", path);
+        json_decref(v.json);
         return 2;
     }
     char pk[2 * DC_PUBLIC_KEY_BYTES + 1], before[2 * DC_HASH_BYTES + 1],
@@ -347,6 +442,23 @@ static int verify_segment(const char *path, const char *pinned)
     dc_hex(signer, DC_PUBLIC_KEY_BYTES, pk);
     dc_hex(got.chain_before_hash, DC_HASH_BYTES, before);
     dc_hex(got.chain_hash, DC_HASH_BYTES, after);
+    if (json) {
+        json_object_update_new(
+            v.json,
+            json_pack("{s:s,s:I,s:b,s:I,s:I,s:I,s:s,s:s,s:{s:I,s:I,s:I,s:I},s:s,s:b}", "file", path,
+                      "segment", (json_int_t)got.number, "closed", got.closed, "lines",
+                      (json_int_t)got.lines, "first_record", (json_int_t)got.chain_before_seq + 1,
+                      "last_record", (json_int_t)got.chain_seq, "chained_from", before,
+                      "chained_to", after, "rows", "alerts", (json_int_t)got.rows[DC_RETAIN_ALERTS],
+                      "notices", (json_int_t)got.rows[DC_RETAIN_NOTICES], "messages",
+                      (json_int_t)got.rows[DC_RETAIN_MESSAGES], "objects",
+                      (json_int_t)got.rows[DC_RETAIN_OBJECTS], "signed_by", pk, "key_pinned",
+                      pinned != NULL));
+        json_object_del(v.json, "receipts");
+        finish_doc(v.json, v.problems);
+        dc_cli_print_json(v.json);
+        return v.problems ? 1 : 0;
+    }
     printf("segment %lld, %s: %lld lines; audit records %lld to %lld (chained from %s to %s);"
            " %lld alerts, %lld notices, %lld messages, %lld objects; signed by %s%s: %s (%zu"
            " problems)\n",
@@ -484,7 +596,7 @@ static int by_seq(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void default_archive(const char *db, const char *given, char *out, size_t size)
+void dc_cli_audit_archive_dir(const char *db, const char *given, char *out, size_t size)
 {
     if (given != NULL)
         snprintf(out, size, "%s", given);
@@ -493,8 +605,12 @@ static void default_archive(const char *db, const char *given, char *out, size_t
 }
 
 static int verify(const char *db, const char *archive_dir, const char *pinned,
-                  struct receipt *receipts, size_t receipt_count)
+                  struct receipt *receipts, size_t receipt_count, json_t **report)
 {
+    if (report != NULL)
+        *report = NULL;
+    if (dc_cli_store_present("deconflict audit", db) != 0)
+        return 2;
     dc_store *store;
     dc_error err;
     if (dc_store_open(db, &store, &err) != DC_OK) {
@@ -508,6 +624,7 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
     v.archived = json_object();
     v.receipts = receipts;
     v.receipt_count = receipt_count;
+    v.json = report != NULL ? verify_doc() : NULL;
     int status = 0;
     dc_store_begin(store, 0);
     if (pinned != NULL) {
@@ -522,46 +639,73 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
     }
     if (status == 0) {
         char dir[1100];
-        default_archive(db, archive_dir, dir, sizeof dir);
-        struct listed listed = {0};
-        if (dc_store_segments(store, list_segment, &listed) != DC_OK)
-            problem(&v, "the store's list of archive segments cannot be read");
+        dc_cli_audit_archive_dir(db, archive_dir, dir, sizeof dir);
+        struct dc_cli_listed listed = {0};
+        if (dc_store_segments(store, dc_cli_audit_list_segment, &listed) != DC_OK)
+            problem(&v, "store_unreadable", 0,
+                    "the store's list of archive segments cannot be read");
         dc_segment last;
         verify_archive(&v, dir, &listed, &last);
         dc_free(listed.items);
         v.where = "the store";
+        v.segment = 0;
         if (dc_store_audit_walk(store, NULL, check_record, &v) != DC_OK)
-            problem(&v, "the audit table cannot be read");
+            problem(&v, "store_unreadable", 0, "the audit table cannot be read");
         if (v.uncovered != 0)
             problem(
-                &v,
+                &v, "records_unsigned", v.uncovered,
                 "records %lld to %lld are unsigned and no signed record follows to vouch for them",
                 (long long)v.uncovered, (long long)v.expected_seq - 1);
         if (dc_store_verify_rows(store, check_row, &v, &err) != DC_OK)
-            problem(&v, "%s", err.message);
+            problem(&v, err.status == DC_CONFLICT ? "index_mismatch" : "store_unreadable", 0, "%s",
+                    err.message);
         const char *ref;
         json_t *value;
         json_object_foreach(v.digests, ref, value) if (json_is_string(value))
         {
             const char *archived = json_string_value(json_object_get(v.archived, ref));
             if (archived == NULL || strcmp(archived, json_string_value(value)) != 0)
-                problem(&v, "object %s was written and never deleted, but its row is gone", ref);
+                problem(&v, "object_missing", 0,
+                        "object %s was written and never deleted, but its row is gone", ref);
         }
-        for (size_t i = 0; i < receipt_count; i++)
-            if (!receipts[i].found)
-                problem(&v,
-                        "receipt %s (seq %lld): no record of that seq in the archive or the"
-                        " store: removed",
-                        receipts[i].label, (long long)receipts[i].seq);
+        for (size_t i = 0; i < receipt_count; i++) {
+            if (receipts[i].found)
+                continue;
+            problem(&v, "receipt_removed", receipts[i].seq,
+                    "receipt %s (seq %lld): no record of that seq in the archive or the"
+                    " store: removed",
+                    receipts[i].label, (long long)receipts[i].seq);
+            if (v.json != NULL)
+                json_array_append_new(json_object_get(v.json, "receipts"),
+                                      json_pack("{s:s,s:I,s:n,s:b}", "receipt", receipts[i].label,
+                                                "seq", (json_int_t)receipts[i].seq, "in",
+                                                "as_issued", 0));
+        }
         char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1];
         dc_hex(v.public_key, DC_PUBLIC_KEY_BYTES, pk);
         dc_hex(v.prev, DC_HASH_BYTES, head);
-        printf("audit verify: %zu records (%zu signed; %zu in %lld archive segments), %zu objects,"
-               " key %s, head %s: %s (%zu problems)\n",
-               v.records, v.signed_records, v.archived_records, (long long)last.number, v.objects,
-               pk, head, v.problems ? "FAILED" : "OK", v.problems);
+        if (v.json != NULL) {
+            json_object_update_new(
+                v.json,
+                json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:s,s:s}", "store", db, "archive", dir,
+                          "records", (json_int_t)v.records, "signatures",
+                          (json_int_t)v.signed_records, "archived_records",
+                          (json_int_t)v.archived_records, "segments", (json_int_t)last.number,
+                          "objects", (json_int_t)v.objects, "receipts_checked",
+                          (json_int_t)receipt_count, "public_key", pk, "head", head));
+            finish_doc(v.json, v.problems);
+        } else {
+            printf("audit verify: %zu records (%zu signed; %zu in %lld archive segments), %zu"
+                   " objects, key %s, head %s: %s (%zu problems)\n",
+                   v.records, v.signed_records, v.archived_records, (long long)last.number,
+                   v.objects, pk, head, v.problems ? "FAILED" : "OK", v.problems);
+        }
         status = v.problems ? 1 : 0;
     }
+    if (status == 2)
+        json_decref(v.json);
+    else if (report != NULL)
+        *report = v.json;
     dc_store_rollback(store); /* verify changes nothing */
     json_decref(v.digests);
     json_decref(v.archived);
@@ -569,130 +713,16 @@ static int verify(const char *db, const char *archive_dir, const char *pinned,
     return status;
 }
 
-int dc_cli_audit_verify(const char *db, const char *archive)
+int dc_cli_audit_verify(const char *db, const char *archive, json_t **report)
 {
-    return verify(db, archive, NULL, NULL, 0);
-}
-
-struct who {
-    json_t *parties;
-    size_t lines;
-    char owner[DC_ID_MAX]; /* the object's own party: not a disclosure to tell */
-};
-
-static int print_disclosure(void *ctx, const dc_audit_record *r)
-{
-    struct who *w = ctx;
-    /* notices, reads through a grant, and alerts (another party's aircraft in a separation
-     * alert is audited under that aircraft's track); and a party's own record: what the operator
-     * did to it (a key issued or revoked, a ceiling) */
-    int about_party = strncmp(r->action, "party.", 6) == 0;
-    if (r->recipients[0] == '\0' ||
-        (strcmp(r->action, "notice") != 0 && strcmp(r->action, "read") != 0 &&
-         strcmp(r->action, "message.read") != 0 && strcmp(r->action, "alert") != 0 && !about_party))
-        return 0;
-    char t[32];
-    if (dc_time_format(r->time, t, sizeof t) != DC_OK)
-        snprintf(t, sizeof t, "?"); /* a record's time the chain vouches for, whatever it is */
-    if (about_party)
-        printf("%s  %-12s %s by %s, seq %lld  %s\n", t, r->recipients, r->action, r->actor,
-               (long long)r->seq, r->detail);
-    else if (strncmp(r->object, "list/", 5) == 0)
-        printf("%s  %-12s %-7s seq %lld  one read of %s naming it among others\n", t, r->recipients,
-               r->action, (long long)r->seq, r->object + 5);
-    else
-        printf("%s  %-12s %-7s seq %lld  %s\n", t, r->recipients, r->action, (long long)r->seq,
-               r->detail);
-    char copy[sizeof r->recipients];
-    dc_copy_text(copy, sizeof copy, r->recipients);
-    for (char *save = NULL, *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
-        if (strcmp(p, w->owner) != 0)
-            json_object_set_new(w->parties, p, json_true());
-    w->lines++;
-    return 0;
-}
-
-struct who_archive {
-    struct who *who;
-    const char *object;
-};
-
-static int who_archived(void *ctx, const dc_archived *item)
-{
-    struct who_archive *w = ctx;
-    if (item->kind != DC_RETAIN_AUDIT)
-        return 0;
-    if (strcmp(item->audit->object, w->object) == 0)
-        return print_disclosure(w->who, item->audit);
-    if (strncmp(item->audit->object, "list/", 5) != 0)
-        return 0;
-    /* a list read: one record naming every object it disclosed (its index stays in the store) */
-    json_t *detail = json_loads(item->audit->detail, 0, NULL);
-    json_t *names = json_object_get(detail, "objects");
-    int named = 0;
-    for (size_t i = 0; !named && i < json_array_size(names); i++)
-        named = json_is_string(json_array_get(names, i)) &&
-                strcmp(json_string_value(json_array_get(names, i)), w->object) == 0;
-    json_decref(detail);
-    return named ? print_disclosure(w->who, item->audit) : 0;
-}
-
-static void who_problem(void *ctx, const char *message)
-{
-    (void)ctx;
-    fprintf(stderr, "deconflict audit: %s (run 'audit verify')\n", message);
-}
-
-static int who_saw(const char *db, const char *archive_dir, const char *object)
-{
-    dc_store *store;
-    dc_error err;
-    if (dc_store_open(db, &store, &err) != DC_OK) {
-        fprintf(stderr, "deconflict audit: %s\n", err.message);
-        return 2;
-    }
-    struct who w = {json_object(), 0, ""};
-    const char *owner = strchr(object, '/');
-    if (owner != NULL)
-        snprintf(w.owner, sizeof w.owner, "%.*s", (int)strcspn(owner + 1, "/"), owner + 1);
-    /* the archive first, oldest segment first, as far as the store committed each; then the
-     * store: one chain, in order */
-    struct listed listed = {0};
-    dc_store_begin(store, 0);
-    dc_status rc = dc_store_segments(store, list_segment, &listed);
-    dc_store_rollback(store);
-    char dir[1100];
-    default_archive(db, archive_dir, dir, sizeof dir);
-    struct who_archive wa = {&w, object};
-    for (size_t i = 0; rc == DC_OK && i < listed.count; i++) {
-        char path[2048];
-        snprintf(path, sizeof path, "%s/%s", dir, listed.items[i].file);
-        dc_segment got;
-        if (dc_archive_read(path, listed.items[i].bytes, NULL, who_archived, who_problem, &wa, &got,
-                            NULL) != DC_OK)
-            fprintf(stderr, "deconflict audit: %s cannot be read: its records are not listed\n",
-                    path);
-    }
-    dc_free(listed.items);
-    dc_store_begin(store, 0);
-    if (rc == DC_OK)
-        rc = dc_store_audit_walk(store, object, print_disclosure, &w);
-    dc_store_rollback(store);
-    printf("parties:");
-    const char *party;
-    json_t *value;
-    json_object_foreach(w.parties, party, value) printf(" %s", party);
-    printf("%s\n", json_object_size(w.parties) ? "" : " (none)");
-    json_decref(w.parties);
-    dc_store_close(store);
-    return rc == DC_OK ? 0 : 2;
+    return verify(db, archive, NULL, NULL, 0, report);
 }
 
 int dc_cli_audit(int argc, char **argv)
 {
     const char *db = NULL, *pinned = NULL, *object = NULL, *archive = NULL, *segment = NULL;
     struct receipts receipts = {0};
-    int status = -1;
+    int status = -1, json = 0;
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
         fputs(help, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -706,6 +736,8 @@ int dc_cli_audit(int argc, char **argv)
             archive = argv[++i];
         else if (strcmp(argv[i], "--segment") == 0 && i + 1 < argc)
             segment = argv[++i];
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
         else if (strcmp(argv[i], "--receipt") == 0 && i + 1 < argc) {
             struct receipt *r = receipt_slot(&receipts);
             if (r == NULL || parse_receipt(argv[++i], r) != 0) {
@@ -727,7 +759,7 @@ int dc_cli_audit(int argc, char **argv)
     }
     if (status < 0 && strcmp(argv[1], "verify") == 0 && segment != NULL && db == NULL &&
         object == NULL)
-        status = verify_segment(segment, pinned);
+        status = verify_segment(segment, pinned, json);
     if (status < 0 && db == NULL) {
         fprintf(stderr, "deconflict audit: --db FILE is required\n");
         status = 2;
@@ -735,10 +767,13 @@ int dc_cli_audit(int argc, char **argv)
     if (status < 0 && strcmp(argv[1], "verify") == 0 && object == NULL && segment == NULL) {
         if (receipts.count > 0)
             qsort(receipts.items, receipts.count, sizeof *receipts.items, by_seq);
-        status = verify(db, archive, pinned, receipts.items, receipts.count);
+        json_t *doc = NULL;
+        status = verify(db, archive, pinned, receipts.items, receipts.count, json ? &doc : NULL);
+        if (doc != NULL)
+            dc_cli_print_json(doc);
     }
     if (status < 0 && strcmp(argv[1], "who-saw") == 0 && object != NULL)
-        status = who_saw(db, archive, object);
+        status = dc_cli_audit_who_saw(db, archive, object, json);
     if (status < 0) {
         fputs(help, stderr);
         status = 2;

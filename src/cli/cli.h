@@ -2,6 +2,7 @@
 #ifndef DECONFLICT_CLI_H
 #define DECONFLICT_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 /* Each returns the process exit status: 0 success, 1 a refused input,
@@ -17,10 +18,13 @@ int dc_cli_store(int argc, char **argv);
 
 /* `deconflict audit verify --db DB [--archive DIR]` as a step of another command (a restore):
  * 0 when the chain, the archive and the rows hold, 1 with the problems printed, 2 when the store
- * cannot be read. */
-int dc_cli_audit_verify(const char *db, const char *archive);
+ * cannot be read. With `report`, nothing is printed: *report is the --json document (NULL on 2). */
+int dc_cli_audit_verify(const char *db, const char *archive, json_t **report);
 
 int dc_cli_load(int argc, char **argv);
+
+/* A --json document on standard output, indented, members in order; the reference is taken. */
+void dc_cli_print_json(json_t *doc);
 
 /* `deconflict party COMMAND --server URL`: add (create), list, show, rotate, revoke through the
  * API with the operator key (--operator-key-file or $DC_OPERATOR_KEY). Exit status as above. */
@@ -35,6 +39,10 @@ int dc_cli_print_version(const char *program); /* "PROGRAM VERSION" on standard 
  * the reason in `why`. */
 int dc_cli_read_input(const char *path, char **text, size_t *length, char *why, size_t why_size);
 const char *dc_cli_input_name(const char *path); /* "standard input" for "-" */
+
+/* 0 when a store file is at `path`; else -1 with "PROGRAM: no store at PATH" on standard error:
+ * a command that only reads a store must not create an empty one by opening a wrong path. */
+int dc_cli_store_present(const char *program, const char *path);
 
 /* A file of the Natural Earth borders (`make borders`), wherever the program runs from:
  * $DECONFLICT_BORDERS, then beside the build tree or the installation, then the source tree it

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DC_CLI_INPUT_MAX ((size_t)1 << 30)
@@ -107,3 +108,12 @@ int dc_cli_borders_file(const char *name, char *out, size_t size)
 const char dc_cli_borders_hint[] =
     "no borders found: give --borders FILE, or set DECONFLICT_BORDERS to a directory of them "
     "(`make borders` writes build/borders/world.geojson)";
+
+int dc_cli_store_present(const char *program, const char *path)
+{
+    struct stat info;
+    if (stat(path, &info) == 0 && S_ISREG(info.st_mode))
+        return 0;
+    fprintf(stderr, "%s: no store at %s\n", program, path);
+    return -1;
+}
