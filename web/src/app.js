@@ -753,7 +753,7 @@
       for (const cr of t.crossings) L.polyline([[cr.entry_point[0], cr.entry_point[1]], [cr.exit_point[0], cr.exit_point[1]]], { color: "#000", weight: 6, opacity: 0.5 }).addTo(g);
     }
     $("replay-source").textContent = "Border: " + data.zone.source;
-    map.fitBounds(L.polyline(paths.flatMap((p) => p.pts)).getBounds());
+    map.fitBounds(L.polyline(paths.flatMap((p) => p.pts)).getBounds(), { padding: [30, 30], paddingBottomRight: [170, 30] });
     const scrub = () => {
       const all = paths.flatMap((p) => p.times), t0 = Math.min(...all), t1 = Math.max(...all);
       const t = t0 + (t1 - t0) * $("scrub").value / 1000;
@@ -775,6 +775,7 @@
   };
   function setView(replay) {
     document.querySelector("main").classList.toggle("replaying", replay);
+    map.invalidateSize(false); // the sidebar is wider in replay: the map's size changed
     for (const [name, l] of Object.entries(state.layers)) if (name !== "replay") { if (replay) l.remove(); else l.addTo(map); }
     if (replay) aircraft.remove(); else if (!map.hasLayer(aircraft)) aircraft.addTo(map);
     setLegend(replay ? REPLAY_LEGEND : LEGEND, replay ? "Replay key" : "Key");
