@@ -284,8 +284,9 @@
   // owner's free text.
   function describe(o) {
     const me = state.party && state.party.name;
-    return `${o.kind === "intent" ? "flight" : o.kind} ${o.id}${o.state ? " (" + o.state + ")" : ""}${o.label ? ": " + o.label : ""} — ` +
-      `${o.owner === me ? "yours" : W.party(o.owner)}${o.owner === me ? "" : "; " + W.provenance(o, me)}`;
+    // the owner's free text last, as it was written
+    return `${o.kind === "intent" ? "flight" : o.kind} ${o.id}${o.state ? ", " + o.state : ""} ` +
+      `(${o.owner === me ? "yours" : W.party(o.owner) + "; " + W.provenance(o, me)})${o.label ? ": " + o.label : ""}`;
   }
 
   function listItem(ul, text, attrs = {}) {
