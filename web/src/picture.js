@@ -8,7 +8,8 @@
   const LEVEL_RANK = { emergency: 6, loss: 5, incursion: 5, nonconforming: 4, warning: 4, advisory: 2, clear: 0 };
   const rankOf = (level) => LEVEL_RANK[level] || 0;
   // How an aircraft is drawn: by owner (own blue; others' red, for the picture issue's legend) and by urgency.
-  const STYLE = { own: "#1565c0", other: "#c62828", urgent: ["#1565c0", "#1565c0", "#f9a825", "#f9a825", "#ef6c00", "#c62828", "#d50000"] };
+  const STALE_MS = 300e3; // no report for five minutes: the aircraft is drawn grey and its label says how old it is
+  const STYLE = { own: "#1565c0", other: "#c62828", stale: "#8a8a8a", urgent: ["#1565c0", "#1565c0", "#f9a825", "#f9a825", "#ef6c00", "#c62828", "#d50000"] };
 
   // Web Mercator in [0, 1) world units: projected once per report, scaled per draw.
   function world(lat, lng) {
@@ -27,7 +28,8 @@
       for (const t of batch.tracks) {
         let a = this.byName.get(t.aircraft);
         if (!a) {
-          a = { aircraft: t.aircraft, party, trail: new Float64Array(2 * TRAIL), trailLength: 0, trailHead: 0, urgency: 0, urgencyLevel: "" };
+          a = { aircraft: t.aircraft, party, trail: new Float64Array(2 * TRAIL), trailT: new Float64Array(TRAIL), trailLength: 0, trailHead: 0,
+                urgency: 0, urgencyLevel: "" };
           this.byName.set(t.aircraft, a);
           this.membership++;
         }
@@ -35,7 +37,7 @@
         a.gs = t.ground_speed_mps; a.trk = t.track_deg; a.time = t.time; a.ms = Date.parse(t.time);
         const [x, y] = world(a.lat, a.lng);
         a.x = x; a.y = y;
-        a.trail[2 * a.trailHead] = x; a.trail[2 * a.trailHead + 1] = y;
+        a.trail[2 * a.trailHead] = x; a.trail[2 * a.trailHead + 1] = y; a.trailT[a.trailHead] = a.ms;
         a.trailHead = (a.trailHead + 1) % TRAIL;
         a.trailLength = Math.min(TRAIL, a.trailLength + 1);
       }
@@ -53,10 +55,29 @@
     }
   }
 
+  // A report's age as a label says it: "4s", "3m", "2h", "11y"
+  function ageText(ms) {
+    const s = Math.max(0, ms / 1000);
+    return s < 100 ? Math.round(s) + "s" : s < 6000 ? Math.round(s / 60) + "m" : s < 172800 ? Math.round(s / 3600) + "h"
+      : s < 63072000 ? Math.round(s / 86400) + "d" : Math.floor(s / 31557600) + "y";
+  }
+
   // One canvas over the map, in a pane of Leaflet's map pane so that it pans with the map without a redraw; redrawn when
   // the aircraft change (at most once a frame, by the caller) and when the map has moved or zoomed.
   const AircraftLayer = L.Layer.extend({
-    initialize(store, options) { this.store = store; this.selected = null; this.options = Object.assign({ padding: 0.1 }, options); },
+    initialize(store, options) { this.store = store; this.selected = null; this.at = null; this.options = Object.assign({ padding: 0.1 }, options); },
+    // Where an aircraft was at `t` (ms) by its trail: its last position at or before t, if not older than STALE_MS.
+    positionAt(name, t) {
+      const a = this.store.byName.get(name);
+      if (!a || t === null) return a || null;
+      let best = -1;
+      for (let k = 0; k < a.trailLength; k++) {
+        const j = (a.trailHead - 1 - k + TRAIL) % TRAIL;
+        if (a.trailT[j] <= t) { best = j; break; }
+      }
+      if (best < 0 || t - a.trailT[best] > STALE_MS) return null;
+      return Object.assign(Object.create(a), { x: a.trail[2 * best], y: a.trail[2 * best + 1], ms: a.trailT[best], trailLength: 0 });
+    },
     onAdd(map) {
       this.canvas = L.DomUtil.create("canvas", "dc-aircraft leaflet-zoom-hide");
       // its own pane, above the volumes (overlayPane, 400) and below emergencies (640) and Leaflet's markers
@@ -90,8 +111,10 @@
       const ox = origin.x + this.topLeft.x, oy = origin.y + this.topLeft.y; // canvas pixel = world * scale - o
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       ctx.clearRect(0, 0, w, h);
-      const visible = [];
-      for (const a of this.store.byName.values()) {
+      const visible = [], at = this.at;
+      this.now = Date.now();
+      for (let a of this.store.byName.values()) {
+        if (at !== null && !(a = this.positionAt(a.aircraft, at))) continue; // a moment played back
         const px = a.x * scale - ox, py = a.y * scale - oy;
         if (px >= -20 && py >= -20 && px <= w + 20 && py <= h + 20) visible.push(a);
       }
@@ -124,7 +147,8 @@
     drawAircraft(ctx, visible, scale, ox, oy, zoom) {
       const byColour = new Map();
       for (const a of visible) {
-        const colour = a.urgency >= 2 ? STYLE.urgent[a.urgency] : a.party === this.options.party() ? STYLE.own : STYLE.other;
+        const stale = (this.at === null ? this.now : this.at) - a.ms > STALE_MS;
+        const colour = stale ? STYLE.stale : a.urgency >= 2 ? STYLE.urgent[a.urgency] : a.party === this.options.party() ? STYLE.own : STYLE.other;
         if (!byColour.has(colour)) byColour.set(colour, []);
         byColour.get(colour).push(a);
       }
@@ -185,9 +209,11 @@
         const px = a.x * scale - ox, py = a.y * scale - oy, cell = Math.floor(px / cellW) + ":" + Math.floor(py / cellH);
         if (taken.has(cell)) continue;
         taken.add(cell);
-        const text = `${a.aircraft} FL${String(Math.round(a.alt / 30.48)).padStart(3, "0")}${Number.isFinite(a.gs) ? " " + Math.round(a.gs * 1.943844) + "kt" : ""}`;
+        const ageMs = (this.at === null ? this.now : this.at) - a.ms;
+        const text = `${a.aircraft} FL${String(Math.round(a.alt / 30.48)).padStart(3, "0")}${Number.isFinite(a.gs) ? " " + Math.round(a.gs * 1.943844) + "kt" : ""}` +
+          ` ${ageText(ageMs)}`;
         ctx.strokeText(text, px + 8, py);
-        ctx.fillStyle = a.urgency >= 2 ? STYLE.urgent[a.urgency] : "#0d2a4a";
+        ctx.fillStyle = ageMs > STALE_MS ? STYLE.stale : a.urgency >= 2 ? STYLE.urgent[a.urgency] : "#0d2a4a";
         ctx.fillText(text, px + 8, py);
         drawn++;
       }
@@ -234,5 +260,5 @@
     }
   }
 
-  window.dcPicture = { TrackStore, AircraftLayer, VirtualList, rankOf };
+  window.dcPicture = { TrackStore, AircraftLayer, VirtualList, rankOf, STALE_MS };
 })();
