@@ -37,12 +37,15 @@
   // own outline runs (a zone drawn from finer borders beside the base map's made a double line).
   map.createPane("basemap").style.zIndex = 250;
   const basemap = { topo: null, borders: null, renderer: L.canvas({ pane: "basemap" }) };
-  fetch("data/countries-50m.json").then((r) => r.json()).then((topo) => {
+  // after the page has loaded: 0.75 MB of borders to read and draw would otherwise hold up the sign-in form
+  const loadBasemap = () => fetch("data/countries-50m.json").then((r) => r.json()).then((topo) => {
     basemap.topo = topo;
     L.geoJSON(topojson.feature(topo, topo.objects.countries), { style: { stroke: false, fillColor: "#f3efe2", fillOpacity: 1 },
       interactive: false, pane: "basemap", renderer: basemap.renderer }).addTo(map);
     drawBorders();
   });
+  if (document.readyState === "complete") loadBasemap();
+  else window.addEventListener("load", () => setTimeout(loadBasemap, 0), { once: true });
 
   // Base-map border points within ~3 km of a zone's outline vertex are not drawn: the zone's outline is the line there.
   function drawBorders() {

@@ -54,17 +54,24 @@ for (const party of parties) {
     if (/Content Security Policy|Trusted Type|Refused to/i.test(m.text())) cspLines.push(`${party}: ${m.text()}`);
     if (m.type() === "error") errors.push(`${party} console: ${m.text()}`);
   });
+  // each party's page is loaded before any is signed in: on its own machine, a party's page does
+  // not share two cores with three other parties' live pages, as it would here
   const start = Date.now();
   await page.goto(base + "/", { waitUntil: "load" });
   const loadMs = Date.now() - start;
   check(`${party}: the page loads in under 1 s (${loadMs} ms)`, loadMs < 1000);
   console.log(`${party}: page loaded in ${loadMs} ms`);
   check(`${party}: the key is not in the URL`, !page.url().includes("dck_"));
+  // its base map drawn (after its load) before the next party's page loads beside it
+  await page.waitForFunction(() => document.body.dataset.bordersLeftOut !== undefined, null, { timeout: 20000 });
+  sessions[party] = { context, page, intents };
+}
+for (const party of parties) {
+  const { page } = sessions[party];
   await page.fill("#key", keys[party]);
   await page.click("#sign-in button");
   await page.waitForSelector("body[data-ready='1']", { timeout: 10000, state: "attached" });
   check(`${party}: the page says who is signed in`, (await page.textContent("#party")).includes(party));
-  sessions[party] = { context, page, intents };
 }
 await pictures();
 // Under its grant the coalition sees the Russian route; Turkey does not: in the page and on the wire.
