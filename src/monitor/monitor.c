@@ -836,6 +836,8 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->time = r->time;
     t->pos = r->position;
     t->alt = r->altitude_m;
+    dc_copy_text(t->callsign, sizeof t->callsign, r->callsign);
+    dc_copy_text(t->intent, sizeof t->intent, r->intent);
     if (t->trusted++ == 0)
         t->trusted_since = received;
     if (t->trusted >= c->establish_reports &&

@@ -115,6 +115,11 @@ struct track {
     dc_time_us cand_fresh, cand_first;
     unsigned cand_count;
     uint64_t change; /* the monitor's change number when it was last reported or timed out */
+    /* what its owner may grant others to learn (a sensor's owner identifying it): the callsign
+     * and the intent it flies, as last reported */
+    char callsign[16];
+    char intent[DC_ID_MAX];
+    uint32_t cell, slot; /* its place in the association grid (sensor.c): cell index + 1 */
 };
 
 /* ---- trust.c: positions not believed ---- */

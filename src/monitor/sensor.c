@@ -16,6 +16,7 @@ struct sensor_track {
     uint8_t kinds[DC_SENSOR_N];
     uint32_t whom[DC_SENSOR_N]; /* the cooperative track (index + 1) of each hit or dispute */
     unsigned updates;
+    dc_time_us last; /* the time of its latest update */
     dc_sensor_state state;
     uint32_t associated; /* index + 1 */
 };
@@ -38,7 +39,8 @@ static int valid(const dc_sensor_report *r)
 {
     return dc_point_validate(r->position) == DC_OK && r->time > 0 && r->party[0] != '\0' &&
            r->track[0] != '\0' && isfinite(r->accuracy_m) && r->accuracy_m > 0 &&
-           r->accuracy_m <= 100000 && !(isfinite(r->ground_speed_mps) && r->ground_speed_mps > 1e4);
+           r->accuracy_m <= DC_SENSOR_ACCURACY_MAX_M &&
+           !(isfinite(r->ground_speed_mps) && r->ground_speed_mps > 1e4);
 }
 
 static struct sensor_track *sensor_of(dc_monitor *m, const dc_sensor_report *r)
@@ -141,15 +143,20 @@ static dc_status tell(dc_monitor *m, const struct sensor_track *s, const dc_sens
     a->sensor_state = (int)s->state;
     a->position = r->position;
     a->altitude_m = r->altitude_m;
+    /* the sensor's owner is told of its own sensor track; the party identified, of its aircraft */
+    dc_copy_text(a->aircraft, sizeof a->aircraft, r->track);
     if (s->associated) {
         const struct track *t = &m->tracks[s->associated - 1];
         dc_copy_text(a->other_party, sizeof a->other_party, t->party);
         dc_copy_text(a->other_aircraft, sizeof a->other_aircraft, t->aircraft);
+        dc_copy_text(a->other_callsign, sizeof a->other_callsign, t->callsign);
+        dc_copy_text(a->intent_id, sizeof a->intent_id, t->intent);
         a->entry = t->pos; /* the party's own account, for a dispute */
         double east, north;
         dc__local_offset(t->pos, r->position, &east, &north);
         a->cpa_horizontal_m = hypot(east, north);
-        dc_copy_text(a->aircraft, sizeof a->aircraft, t->aircraft);
+        if (strcmp(to_party, t->party) == 0)
+            dc_copy_text(a->aircraft, sizeof a->aircraft, t->aircraft);
     }
     return DC_OK;
 }
@@ -194,6 +201,9 @@ dc_status dc_monitor_ingest_sensor(dc_monitor *m, const dc_sensor_report *r, dc_
     struct sensor_track *s = sensor_of(m, r);
     if (s == NULL)
         return DC_NOMEM;
+    if (s->updates > 0 && r->time <= s->last)
+        return DC_CONFLICT; /* M of N counts updates in time order */
+    s->last = r->time;
     int has_v = isfinite(r->ground_speed_mps) && isfinite(r->track_deg);
     double ve = has_v ? r->ground_speed_mps * sin(r->track_deg * M_PI / 180) : 0;
     double vn = has_v ? r->ground_speed_mps * cos(r->track_deg * M_PI / 180) : 0;
