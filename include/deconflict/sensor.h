@@ -5,6 +5,8 @@
 
 #include "deconflict/monitor.h"
 
+#include <stddef.h>
+
 typedef struct dc_sensor_report {
     char party[DC_ID_MAX]; /* the sensor's owner */
     char track[16];        /* the sensor's own track number */
@@ -41,6 +43,13 @@ const char *dc_sensor_state_name(dc_sensor_state state);
  * DC_OK. */
 dc_status dc_monitor_ingest_sensor(dc_monitor *monitor, const dc_sensor_report *report,
                                    dc_sensor_state *state, dc_alert_list *alerts);
+
+/* One update's association alone, changing nothing, for tests and benchmarks: *kind 0 miss, 1 hit
+ * (within the accuracy gate), 2 dispute; *track the cooperative track's index in insertion order
+ * (SIZE_MAX on a miss). Through the monitor's grid of tracks, or (brute_force) every track: the
+ * two give the same answer. DC_OK or DC_INVALID. */
+dc_status dc_monitor_sensor_associate(const dc_monitor *monitor, const dc_sensor_report *report,
+                                      int brute_force, int *kind, size_t *track);
 
 #define DC_SENSOR_GATE_SIGMA 4.0
 #define DC_SENSOR_COOP_SIGMA_M 50.0
