@@ -8,6 +8,9 @@ echo
 echo "== separation (bench/separation.c)"
 "$build/bench/bench_separation"
 echo
+echo "== sensor association (bench/sensor.c)"
+"$build/bench/bench_sensor"
+echo
 echo "== ingest against Natural Earth borders (bench/ingest.c)"
 "$build/bench/bench_ingest" build/borders/world.geojson
 echo

@@ -130,6 +130,59 @@ def show_rescue(rescue):
             say(f"   {pname} is alerted: emergency {a['emergency']['id']} of {a['emergency']['party']}{crew}")
 
 
+def sensed_of(path, sensor):
+    """A sensor's updates from a recorded track: its own track number, no identity."""
+    out = []
+    for r in reports_of(path):
+        u = {"track_number": sensor["track_number"], "time": r["time"], "position": r["position"],
+             "altitude": r["altitude"], "accuracy": sensor["accuracy_m"]}
+        if "ground_speed" in r:
+            u["ground_speed"], u["track"] = r["ground_speed"], r["track"]
+        out.append(u)
+    return out
+
+
+def show_radar(folder, meta):
+    """The party's own reports and the other party's radar, 10 s at a time as they would arrive: who is told."""
+    t, sensor = meta["tracks"][0], meta["sensors"][0]
+    reports, sensed = reports_of(os.path.join(folder, t["file"])), sensed_of(os.path.join(folder, sensor["file"]), sensor)
+    accepted = taken = 0
+    for k in range(0, max(len(reports), len(sensed)), 5):
+        accepted += call("POST", "/v1/tracks", keys[t["party"]], reports[k:k + 5])[1].get("accepted", 0) if reports[k:k + 5] else 0
+        taken += call("POST", "/v1/sensor-tracks", keys[sensor["party"]], sensed[k:k + 5])[1].get("accepted", 0) if sensed[k:k + 5] else 0
+    say(f"   {t['party']} reports {len(reports)} positions ({t['label']}): {accepted} accepted")
+    say(f"   {sensor['party']} posts {len(sensed)} sensor updates ({sensor['label']}): {taken} taken")
+    party, owner = t["party"], sensor["party"]
+    told = {p: call("GET", "/v1/alerts?limit=1000", keys[p])[1]["items"] for p in (party, owner)}
+    entry = next((a for a in told[owner] if a["kind"] == "zone" and a["level"] == "incursion"), None)
+    for a in told[owner]:
+        if a["kind"] == "sensor":
+            who = a.get("identified", {}).get("party")
+            say(f"   {a['time']}  {owner} is told: its track {a['sensor']['track']} is {a['sensor']['state']}"
+                + (f", a cooperating aircraft of {who} (its name only under {who}'s grant)" if who else ""))
+    for a in told[party]:
+        if a["kind"] == "sensor" and a["sensor"]["state"] == "disputed":
+            say(f"   {a['time']}  {party} is told: {owner}'s radar sees {a['track']['aircraft']} {a['apart_m']:.0f} m or more "
+                f"from where {party} reports it (the radar's picture to {a['track']['resolution_m']:.0f} m)")
+    warned = [a for a in told[party] if a["kind"] == "zone" and "sensor" in a and a["level"] in ("advisory", "warning")]
+    for a in warned[:1] + [a for a in warned if a["level"] == "warning"][:1]:
+        say(f"   {a['time']}  {party} is warned ({a['level']}): {owner}'s radar predicts entry into {a['zone']['owner']}'s "
+            f"{a['zone']['id']} in {a['time_to_event_s']:.0f} s - the warning that was not heard in 2015")
+    zone_alerts = [a for a in told[owner] if a["kind"] == "zone"]
+    for a in [a for a in zone_alerts if a["level"] == "warning"][:1] + [a for a in zone_alerts if a["level"] == "incursion"][:1]:
+        say(f"   {a['time']}  {owner} is alerted: {a['level']} in its zone {a['zone']['id']}, "
+            f"{a['track']['party']}'s aircraft (seen by its radar)")
+    if entry is None:
+        say(f"   {owner}'s radar never sees it enter")
+    status, doc = call("GET", f"/v1/audit?object=dispute/server/{owner}/{sensor['track_number']}", operator)
+    for rec in doc.get("items", []) if status == 200 else []:
+        d = rec["detail"]
+        say(f"   the audit holds the dispute (seq {rec['seq']}, the operator's to read): {owner}'s radar at "
+            f"{d['sensor']['position']['lat']:.4f}, {d['sensor']['position']['lng']:.4f} (accuracy {d['sensor']['accuracy_m']:.0f} m), "
+            f"{party}'s report at {d['reported']['position']['lat']:.4f}, {d['reported']['position']['lng']:.4f}: "
+            f"{d['apart_m']:.0f} m apart")
+
+
 def load(name):
     folder = os.path.join(ROOT, "examples", name)
     sc = json.load(open(os.path.join(folder, "scenario.geojson")))
@@ -154,7 +207,9 @@ def load(name):
     for rd in meta.get("reads", []):
         status, _ = call("GET", rd["path"], keys[rd["party"]])
         say(f"   {rd['party']} asks for {rd['path']}: {status}{' (shared under the grant; audited)' if status == 200 else ' (not shared with it)'}")
-    for t in meta.get("tracks", []):
+    if meta.get("sensors"):
+        show_radar(folder, meta)
+    for t in meta.get("tracks", []) if not meta.get("sensors") else []:
         reports = reports_of(os.path.join(folder, t["file"]))
         status, doc = call("POST", "/v1/tracks", keys[t["party"]], reports)
         say(f"   {t['party']} reports {len(reports)} positions ({t['label']}): {doc.get('accepted')} accepted, "

@@ -137,6 +137,12 @@ typedef struct dc_alert {
     char sensor_party[DC_ID_MAX];
     char sensor_track[16];
     int sensor_state;
+    /* a sensor alert to the sensor's owner: the callsign and intent (intent_id) the identified
+     * aircraft last reported; the caller sets identity_granted when the identified party grants
+     * the recipient other than itself its aircraft's identity (the API: an "intent" grant), and
+     * only then are aircraft, callsign and intent told to another party */
+    char other_callsign[16];
+    int identity_granted;
     int unidentified;      /* a zone alert about an aircraft nobody reports */
     unsigned new_aircraft; /* new-aircraft alerts: started within the minute, refused or not */
 } dc_alert;

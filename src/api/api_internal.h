@@ -66,6 +66,7 @@ json_t *dc_api_object_json(const dc_object *object, int is_public, const char *h
 json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
 
 #include "deconflict/monitor.h"
+#include "deconflict/sensor.h"
 
 /* A batch of position reports (a JSON array, or NDJSON: one object a line)
  * of `party`. On failure err->field is the pointer ("/3/time"; NDJSON lines
@@ -73,6 +74,20 @@ json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
 #define DC_API_MAX_REPORTS 10000
 dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
                                 size_t *count, dc_error *err);
+
+/* A batch of sensor track updates of `party`'s sensors, as position reports are batched: the
+ * sensor's track number, time, position, optional altitude and velocity, stated accuracy
+ * (<= DC_SENSOR_ACCURACY_MAX_M); any identity member is refused. *out is allocated (dc_free). */
+dc_status dc_api_decode_sensor_reports(const char *body, size_t length, const char *party,
+                                       dc_sensor_report **out, size_t *count, dc_error *err);
+
+/* Store `alerts` (their recipients' copies, one audit record each) in one transaction with what
+ * `extra` writes (may be NULL), then wake the alert streams; *delivered counts the alerts told
+ * to somebody. DC_OK or the failure (nothing stored). */
+struct dc_api;
+dc_status dc__api_publish_alerts(struct dc_api *api, const dc_alert_list *alerts,
+                                 dc_status (*extra)(struct dc_api *api, void *ctx), void *ctx,
+                                 size_t *delivered);
 
 /* An alert as its recipient reads it; NULL when its time cannot be written
  * or memory runs out. */
@@ -372,6 +387,9 @@ dc_status dc__api_emergency_start(dc_api *api);
 void dc__api_emergency_stop(dc_api *api); /* NULL-safe; a no-op when not started */
 /* Counts per party in the Prometheus text format; returns the length written. */
 size_t dc__api_emergency_metrics(dc_api *api, char *out, size_t size);
+
+/* POST /v1/sensor-tracks (sensors.c). */
+void dc__api_post_sensor_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res);
 
 /* POST /v1/replays (replay.c). */
 void dc__api_post_replay(dc_api *api, const dc_api_request *req, dc_api_response *res);

@@ -979,12 +979,10 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
     return DC_OK;
 }
 
-dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
-                                size_t *count, dc_error *err)
+/* A batch: a JSON array, or one JSON object a line (NDJSON). *items is NULL on failure (err). */
+static dc_status batch_items(const char *body, size_t length, const char *what, json_t **out,
+                             dc_error *err)
 {
-    *out = NULL;
-    *count = 0;
-    struct decoder d = {NULL, err, NULL};
     json_t *items = NULL;
     size_t skip = 0;
     while (skip < length &&
@@ -1022,10 +1020,27 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
     }
     size_t n = json_array_size(items);
     if (rc == DC_OK && n == 0)
-        rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no position reports");
+        rc = dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no %s", what);
     if (rc == DC_OK && n > DC_API_MAX_REPORTS)
-        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "%zu reports; at most %d a batch", n,
+        rc = dc_error_set(err, DC_RANGE, "", DC_NO_POSITION, "%zu %s; at most %d a batch", n, what,
                           DC_API_MAX_REPORTS);
+    if (rc != DC_OK) {
+        json_decref(items);
+        items = NULL;
+    }
+    *out = items;
+    return rc;
+}
+
+dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
+                                size_t *count, dc_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    struct decoder d = {NULL, err, NULL};
+    json_t *items = NULL;
+    dc_status rc = batch_items(body, length, "position reports", &items, err);
+    size_t n = json_array_size(items);
     dc_report *reports = rc == DC_OK ? dc_calloc(n, sizeof *reports) : NULL;
     if (rc == DC_OK && reports == NULL)
         rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
@@ -1042,6 +1057,53 @@ dc_status dc_api_decode_reports(const char *body, size_t length, const char *par
     *out = reports;
     *count = n;
     return DC_OK;
+}
+
+/* What a sensor's picture tells (docs/SENSORS.md, "What each party learns"). Its owner learns
+ * the state of its own sensor track and, identified or disputed, the party: "a cooperating
+ * aircraft of party X"; X's aircraft, callsign and intent only under X's "intent" grant
+ * (identity_granted). X, told of a dispute, learns where the sensor sees its aircraft on the
+ * disclosure grid and its own reported position beside it. A zone's owner told of an identified
+ * aircraft from a sensor's picture learns its party, and its aircraft under the same grant. */
+static void sensor_fields(const dc_alert *a, const char *recipient, json_t *j)
+{
+    static const char *const states[] = {"tentative", "identified", "unidentified", "disputed"};
+    const char *state = (unsigned)a->sensor_state < 4 ? states[a->sensor_state] : "tentative";
+    json_object_set_new(j, "sensor",
+                        json_pack("{s:s,s:s,s:s}", "party", a->sensor_party, "track",
+                                  a->sensor_track, "state", state));
+    int own = strcmp(recipient, a->party) == 0 || strcmp(recipient, "operator") == 0;
+    json_t *track = json_object_get(j, "track");
+    if (a->kind == DC_ALERT_ZONE) {
+        json_object_set_new(j, "unidentified", json_boolean(a->unidentified));
+        if (!own && !a->unidentified && !a->identity_granted)
+            json_object_set_new(track, "aircraft", json_string(""));
+        return;
+    }
+    if (a->other_party[0] == '\0')
+        return; /* unidentified: nobody's */
+    int party_itself = strcmp(recipient, a->other_party) == 0;
+    int full = party_itself || a->identity_granted || strcmp(recipient, "operator") == 0;
+    json_t *who = json_pack("{s:s}", "party", a->other_party);
+    if (full) {
+        json_object_set_new(who, "aircraft", json_string(a->other_aircraft));
+        json_object_set_new(who, "callsign", json_string(a->other_callsign));
+        json_object_set_new(who, "intent", json_string(a->intent_id));
+    }
+    json_object_set_new(j, "identified", who);
+    if (party_itself && strcmp(recipient, a->sensor_party) != 0) {
+        /* the sensor's picture of one's own aircraft: the sensor's owner's data, coarsened */
+        dc_point at = a->position;
+        double alt = a->altitude_m;
+        dc_disclosure_position(&at, &alt);
+        json_object_set_new(track, "position",
+                            json_pack("{s:f,s:f}", "lat", at.lat, "lng", at.lon));
+        json_object_set_new(track, "altitude_m", json_real(alt));
+        json_object_set_new(track, "resolution_m", json_real(DC_DISCLOSE_CELL_M));
+        json_object_set_new(j, "reported",
+                            json_pack("{s:f,s:f}", "lat", a->entry.lat, "lng", a->entry.lon));
+        json_object_set_new(j, "apart_m", json_real(dc_disclosure_distance(a->cpa_horizontal_m)));
+    }
 }
 
 json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
@@ -1069,7 +1131,11 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
     if (others)
         json_object_set_new(json_object_get(j, "track"), "resolution_m",
                             json_real(DC_DISCLOSE_CELL_M));
-    if (a->kind == DC_ALERT_ZONE) {
+    if (a->sensor_track[0] != '\0')
+        sensor_fields(a, recipient, j);
+    if (a->kind == DC_ALERT_SENSOR) {
+        /* nothing more: sensor_fields said it all */
+    } else if (a->kind == DC_ALERT_ZONE) {
         json_object_set_new(j, "zone",
                             json_pack("{s:s,s:s}", "owner", a->zone_owner, "id", a->zone_id));
         /* the zone's owner learns identity and position in or near its zone, nothing more */
@@ -1112,4 +1178,92 @@ json_t *dc_api_alert_json(const dc_alert *a, const char *recipient)
         json_object_set_new(j, "cpa", json_pack("{s:f,s:f}", "horizontal_m", h, "vertical_m", v));
     }
     return j;
+}
+
+/* One sensor update: what the sensor measured and its own track number, never an identity (no
+ * aircraft, callsign, party or intent: an unknown member is refused like any other). */
+static dc_status decode_sensor(struct decoder *d, json_t *v, const char *pointer, const char *party,
+                               dc_sensor_report *out)
+{
+    static const char *const fields[] = {"track_number", "time",  "position", "altitude",
+                                         "ground_speed", "track", "accuracy", NULL};
+    char p[96];
+    dc_status rc = members_of(d, v, pointer, "a sensor track update is an object", fields);
+    if (rc != DC_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    dc_copy_text(out->party, sizeof out->party, party);
+    static const char *const required[] = {"track_number", "time", "position", "accuracy"};
+    for (int i = 0; i < 4; i++)
+        if (json_object_get(v, required[i]) == NULL) {
+            pointer_to(p, sizeof p, pointer, required[i]);
+            return fail(d, DC_INVALID, p, "required");
+        }
+    char name[DC_AIRCRAFT_MAX];
+    dc_error why;
+    pointer_to(p, sizeof p, pointer, "track_number");
+    if (dc_ident_aircraft(json_string_value(json_object_get(v, "track_number")), name, &why) !=
+        DC_OK)
+        return fail(d, DC_INVALID, p, "the sensor's own track number: 1 to 8 of A-Z a-z 0-9");
+    dc_copy_text(out->track, sizeof out->track, name);
+    pointer_to(p, sizeof p, pointer, "time");
+    if ((rc = decode_time(d, json_object_get(v, "time"), p, &out->time)) != DC_OK)
+        return rc;
+    pointer_to(p, sizeof p, pointer, "position");
+    if ((rc = decode_point(d, json_object_get(v, "position"), p, &out->position)) != DC_OK)
+        return rc;
+    out->altitude_m = out->ground_speed_mps = out->track_deg = NAN;
+    json_t *alt = json_object_get(v, "altitude"), *gs = json_object_get(v, "ground_speed"),
+           *trk = json_object_get(v, "track"), *acc = json_object_get(v, "accuracy");
+    pointer_to(p, sizeof p, pointer, "altitude");
+    if (alt != NULL && (rc = decode_metres(d, alt, p, &out->altitude_m)) != DC_OK)
+        return rc;
+    pointer_to(p, sizeof p, pointer, "accuracy");
+    if (!json_is_number(acc) || !(json_number_value(acc) > 0) ||
+        json_number_value(acc) > DC_SENSOR_ACCURACY_MAX_M)
+        return fail(d, DC_RANGE, p, "the stated horizontal accuracy, metres 1 sigma, 0 < a <= %.0f",
+                    DC_SENSOR_ACCURACY_MAX_M);
+    out->accuracy_m = json_number_value(acc);
+    pointer_to(p, sizeof p, pointer, "ground_speed");
+    if (gs != NULL && (rc = decode_speed(d, gs, p, &out->ground_speed_mps)) != DC_OK)
+        return rc;
+    if (gs != NULL && (!isfinite(out->ground_speed_mps) || out->ground_speed_mps < 0 ||
+                       out->ground_speed_mps > 1e4))
+        return fail(d, DC_RANGE, p, "a speed, 0 <= speed <= 10,000 m/s");
+    pointer_to(p, sizeof p, pointer, "track");
+    if (trk != NULL) {
+        if (!json_is_number(trk) || json_number_value(trk) < 0 || json_number_value(trk) >= 360)
+            return fail(d, DC_RANGE, p, "degrees clockwise from true north, 0 <= track < 360");
+        out->track_deg = json_number_value(trk);
+    }
+    if ((gs == NULL) != (trk == NULL))
+        return fail(d, DC_INVALID, pointer, "ground_speed and track go together");
+    return DC_OK;
+}
+
+dc_status dc_api_decode_sensor_reports(const char *body, size_t length, const char *party,
+                                       dc_sensor_report **out, size_t *count, dc_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    struct decoder d = {NULL, err, NULL};
+    json_t *items = NULL;
+    dc_status rc = batch_items(body, length, "sensor track updates", &items, err);
+    size_t n = json_array_size(items);
+    dc_sensor_report *reports = rc == DC_OK ? dc_calloc(n, sizeof *reports) : NULL;
+    if (rc == DC_OK && reports == NULL)
+        rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    for (size_t i = 0; rc == DC_OK && i < n; i++) {
+        char p[32];
+        snprintf(p, sizeof p, "/%zu", i);
+        rc = decode_sensor(&d, json_array_get(items, i), p, party, &reports[i]);
+    }
+    json_decref(items);
+    if (rc != DC_OK) {
+        dc_free(reports);
+        return rc;
+    }
+    *out = reports;
+    *count = n;
+    return DC_OK;
 }

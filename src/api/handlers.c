@@ -1443,15 +1443,16 @@ static dc_status alerts_out(const dc_alert_list *alerts, struct alert_out **out)
         o->n = dc_alert_recipients(a, o->to);
         /* the audit record names what the alert discloses: another party's aircraft, for a
          * separation alert, so that who-saw on that track names its viewers */
-        if (a->kind == DC_ALERT_SEPARATION && strcmp(a->other_party, a->party) != 0)
+        if ((a->kind == DC_ALERT_SEPARATION || a->kind == DC_ALERT_SENSOR) &&
+            a->other_party[0] != '\0' && strcmp(a->other_party, a->party) != 0)
             snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->other_party, a->other_aircraft);
         else if (a->kind == DC_ALERT_NEW_AIRCRAFT || a->kind == DC_ALERT_CLOCK)
             snprintf(o->ref, sizeof o->ref, "party/%s", a->party);
         else
             snprintf(o->ref, sizeof o->ref, "track/%s/%s", a->party, a->aircraft);
-        snprintf(o->episode, sizeof o->episode, "%d|%s|%s|%s|%s|%s|%s|%s|%s", (int)a->kind,
+        snprintf(o->episode, sizeof o->episode, "%d|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s", (int)a->kind,
                  dc_alert_level_name(a->level), a->party, a->aircraft, a->zone_owner, a->zone_id,
-                 a->other_party, a->other_aircraft, a->intent_id);
+                 a->other_party, a->other_aircraft, a->intent_id, a->sensor_party, a->sensor_track);
         for (size_t k = 0; k < o->n; k++) {
             json_t *body = dc_api_alert_json(a, o->to[k]);
             o->text[k] =
@@ -1556,6 +1557,33 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts, struct
     return rc;
 }
 
+dc_status dc__api_publish_alerts(dc_api *api, const dc_alert_list *alerts,
+                                 dc_status (*extra)(dc_api *api, void *ctx), void *ctx,
+                                 size_t *delivered)
+{
+    *delivered = 0;
+    if (alerts->count == 0 && extra == NULL)
+        return DC_OK;
+    struct alert_out *out = NULL;
+    dc_status rc = alerts_out(alerts, &out);
+    if (rc == DC_OK) {
+        if (dc_store_begin(api->store, 1) != DC_OK)
+            rc = DC_STORE;
+        if (rc == DC_OK)
+            rc = deliver_alerts(api, alerts, out, delivered);
+        if (rc == DC_OK && extra != NULL)
+            rc = extra(api, ctx);
+        if (rc == DC_OK)
+            rc = dc_store_audit_checkpoint(api->store, api->secret_key);
+        if (dc_store_finish(api->store, rc) != DC_OK)
+            rc = DC_STORE;
+        if (rc == DC_OK && api->alerts_published != NULL && *delivered > 0)
+            api->alerts_published(api);
+    }
+    alerts_out_free(out, alerts->count);
+    return rc;
+}
+
 static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     dc_report *reports = NULL;
@@ -1596,21 +1624,8 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         rc = dc_monitor_separation(api->monitor, latest, &alerts, NULL);
     pthread_mutex_unlock(&api->monitor_lock);
     size_t delivered = 0;
-    struct alert_out *out = NULL;
-    if (rc == DC_OK && alerts.count > 0)
-        rc = alerts_out(&alerts, &out);
-    if (rc == DC_OK && alerts.count > 0) {
-        if (dc_store_begin(api->store, 1) != DC_OK)
-            rc = DC_STORE;
-        if (rc == DC_OK)
-            rc = deliver_alerts(api, &alerts, out, &delivered);
-        if (rc == DC_OK)
-            rc = dc_store_audit_checkpoint(api->store, api->secret_key);
-        if (dc_store_finish(api->store, rc) != DC_OK)
-            rc = DC_STORE;
-        if (rc == DC_OK && api->alerts_published != NULL && delivered > 0)
-            api->alerts_published(api);
-    }
+    if (rc == DC_OK)
+        rc = dc__api_publish_alerts(api, &alerts, NULL, NULL, &delivered);
     if (rc != DC_OK) {
         json_decref(flagged);
         store_failure(res);
@@ -1620,7 +1635,6 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
             json_pack("{s:I,s:I,s:o,s:I}", "received", (json_int_t)count, "accepted",
                       (json_int_t)accepted, "flagged", flagged, "alerts", (json_int_t)delivered);
     }
-    alerts_out_free(out, alerts.count);
     dc_alert_list_clear(&alerts);
     dc_free(reports);
 }
@@ -2093,6 +2107,7 @@ static const struct route {
     {"/v1/tracks", ACCESS_PARTY, get_tracks, post_tracks, NULL, NULL, "limit cursor"},
     {"/v1/alerts/stream", ACCESS_PARTY, stream_alerts, NULL, NULL, NULL, NULL},
     {"/v1/tracks/stream", ACCESS_PARTY, stream_tracks, NULL, NULL, NULL, NULL},
+    {"/v1/sensor-tracks", ACCESS_PARTY, NULL, dc__api_post_sensor_tracks, NULL, NULL, NULL},
     {"/v1/messages", ACCESS_PARTY, list_messages, post_message, NULL, NULL, "limit cursor"},
     {"/v1/grants", ACCESS_PARTY, NULL, grant_h, NULL, revoke_h, NULL},
     {"/v1/replays", ACCESS_PARTY, NULL, dc__api_post_replay, NULL, NULL, NULL},

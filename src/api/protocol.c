@@ -43,7 +43,7 @@ static const struct problem_type types[] = {
     {"target-too-long", 414, DC_RANGE, "Request target too long",
      "The path and query are longer than the server reads."},
     {"unsupported-media-type", 415, DC_UNSUPPORTED, "Unsupported media type",
-     "A body is application/json (position reports also application/x-ndjson)."},
+     "A body is application/json (position reports and sensor tracks also application/x-ndjson)."},
     {"rate-limited", 429, DC_BUSY, "Too many requests",
      "Your party has used its bucket of this kind of request. Wait the Retry-After seconds; the "
      "operator sets each party's rates."},

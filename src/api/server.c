@@ -423,6 +423,12 @@ static int media_type_is(const char *ctype, const char *type)
     return *p == '\0';
 }
 
+/* Batches of position reports and of sensor track updates may come one object a line. */
+static int takes_ndjson(const char *url)
+{
+    return strcmp(url, "/v1/tracks") == 0 || strcmp(url, "/v1/sensor-tracks") == 0;
+}
+
 /* The path as decoded: only the bytes of names and ids, and '/'. Nothing the API serves needs
  * more, and a byte a handler does not expect cannot reach one. */
 int dc__api_path_valid(const char *path)
@@ -470,11 +476,10 @@ static int refuse_early(struct MHD_Connection *conn, const char *method, const c
                        "a path holds only A-Z a-z 0-9 . _ - and /, once percent-decoded");
     } else if ((te != NULL || (cl != NULL && strcmp(cl, "0") != 0)) &&
                !media_type_is(ctype, "application/json") &&
-               !(strcmp(method, "POST") == 0 && strcmp(url, "/v1/tracks") == 0 &&
+               !(strcmp(method, "POST") == 0 && takes_ndjson(url) &&
                  media_type_is(ctype, "application/x-ndjson"))) {
         snprintf(detail, sizeof detail, "a body is application/json%s, not %.60s",
-                 strcmp(url, "/v1/tracks") == 0 ? " or application/x-ndjson" : "",
-                 ctype ? ctype : "unlabelled");
+                 takes_ndjson(url) ? " or application/x-ndjson" : "", ctype ? ctype : "unlabelled");
         dc_api_problem(res, 415, DC_UNSUPPORTED, NULL, detail);
     } else {
         return 0;

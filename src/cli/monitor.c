@@ -384,8 +384,9 @@ int dc_cli_monitor(int argc, char **argv)
             sensor.party = argv[++i];
         } else if (strcmp(argv[i], "--sensor-accuracy") == 0 && i + 1 < argc) {
             sensor.accuracy_m = strtod(argv[++i], NULL);
-            if (!(sensor.accuracy_m > 0 && sensor.accuracy_m <= 100000)) {
-                fprintf(stderr, "deconflict monitor: --sensor-accuracy wants metres, > 0\n");
+            if (!(sensor.accuracy_m > 0 && sensor.accuracy_m <= DC_SENSOR_ACCURACY_MAX_M)) {
+                fprintf(stderr,
+                        "deconflict monitor: --sensor-accuracy wants metres, > 0, <= 5000\n");
                 return 2;
             }
         } else if (strcmp(argv[i], "--party") == 0 && i + 1 < argc) {

@@ -129,6 +129,7 @@ void dc_monitor_free(dc_monitor *m)
     dc_free(m->spare_pairs);
     dc__intents_free(m);
     dc__sensors_free(m);
+    dc__assoc_free(&m->assoc);
     dc_free(m->track_names.slots);
     dc_free(m->intent_names.slots);
     dc_free(m->starts);
@@ -836,6 +837,11 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     t->time = r->time;
     t->pos = r->position;
     t->alt = r->altitude_m;
+    dc_copy_text(t->callsign, sizeof t->callsign, r->callsign);
+    dc_copy_text(t->intent, sizeof t->intent, r->intent);
+    dc_status placed = dc__assoc_place(m, (uint32_t)(t - m->tracks));
+    if (placed != DC_OK)
+        return placed;
     if (t->trusted++ == 0)
         t->trusted_since = received;
     if (t->trusted >= c->establish_reports &&

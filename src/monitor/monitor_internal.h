@@ -115,6 +115,11 @@ struct track {
     dc_time_us cand_fresh, cand_first;
     unsigned cand_count;
     uint64_t change; /* the monitor's change number when it was last reported or timed out */
+    /* what its owner may grant others to learn (a sensor's owner identifying it): the callsign
+     * and the intent it flies, as last reported */
+    char callsign[16];
+    char intent[DC_ID_MAX];
+    uint32_t cell, slot; /* its place in the association grid (sensor.c): cell index + 1 */
 };
 
 /* ---- trust.c: positions not believed ---- */
@@ -188,6 +193,25 @@ struct watched_intent {
 
 struct sensor_track;
 
+/* assoc.c: the cooperative tracks by 0.5 degree cell, for sensor association */
+struct assoc_cell {
+    int64_t key;
+    uint32_t *items; /* track indices */
+    size_t count, capacity;
+};
+struct assoc_grid {
+    struct assoc_cell *cells;
+    size_t cell_count, cell_capacity;
+    uint32_t *slots; /* open addressing by cell key: cell index + 1, 0 empty */
+    size_t slot_capacity;
+};
+/* Put track `index` in the cell of its position (after a report moved it). DC_OK or DC_NOMEM. */
+dc_status dc__assoc_place(dc_monitor *m, uint32_t index);
+/* Calls `each` for every track placed within radius_m of p (and others nearby). */
+void dc__assoc_near(const dc_monitor *m, dc_point p, double radius_m,
+                    void (*each)(void *ctx, uint32_t index), void *ctx);
+void dc__assoc_free(struct assoc_grid *grid);
+
 /* Zone levels and alerts due for t (its party's admissions apply). DC_OK or DC_NOMEM. */
 dc_status dc__zone_alerts(dc_monitor *m, struct track *t, dc_alert_list *alerts);
 void dc__sensors_free(dc_monitor *m);
@@ -212,6 +236,7 @@ struct dc_monitor {
     struct sensor_track *sensors;  /* sensor.c */
     size_t sensor_count, sensor_capacity;
     struct name_index sensor_names; /* (party, track) */
+    struct assoc_grid assoc;        /* assoc.c */
     struct party_starts *starts;    /* a few parties: searched in order */
     size_t start_count, start_capacity;
 };

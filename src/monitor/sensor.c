@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 enum hit { MISS, HIT, DISPUTE };
@@ -16,6 +17,7 @@ struct sensor_track {
     uint8_t kinds[DC_SENSOR_N];
     uint32_t whom[DC_SENSOR_N]; /* the cooperative track (index + 1) of each hit or dispute */
     unsigned updates;
+    dc_time_us last; /* the time of its latest update */
     dc_sensor_state state;
     uint32_t associated; /* index + 1 */
 };
@@ -38,7 +40,8 @@ static int valid(const dc_sensor_report *r)
 {
     return dc_point_validate(r->position) == DC_OK && r->time > 0 && r->party[0] != '\0' &&
            r->track[0] != '\0' && isfinite(r->accuracy_m) && r->accuracy_m > 0 &&
-           r->accuracy_m <= 100000 && !(isfinite(r->ground_speed_mps) && r->ground_speed_mps > 1e4);
+           r->accuracy_m <= DC_SENSOR_ACCURACY_MAX_M &&
+           !(isfinite(r->ground_speed_mps) && r->ground_speed_mps > 1e4);
 }
 
 static struct sensor_track *sensor_of(dc_monitor *m, const dc_sensor_report *r)
@@ -60,43 +63,88 @@ static struct sensor_track *sensor_of(dc_monitor *m, const dc_sensor_report *r)
     return &m->sensors[m->sensor_count - 1];
 }
 
-/* The nearest cooperative track to the update: a hit within the accuracy gate, else a dispute
- * within the dispute gate moving alike, else a miss. */
-static enum hit associate(const dc_monitor *m, const dc_sensor_report *r, double ve, double vn,
-                          int has_v, uint32_t *whom)
+/* The search for the nearest cooperative track: a hit within the accuracy gate, else a dispute
+ * within the dispute gate moving alike; on equal distances the earlier track, whatever the order
+ * tracks are visited in (the grid and all pairs agree). */
+struct search {
+    const dc_monitor *m;
+    const dc_sensor_report *r;
+    double ve, vn, gate, best_hit, best_dispute;
+    int has_v;
+    uint32_t hit, dispute; /* index + 1 */
+};
+
+static void consider(void *ctx, uint32_t i)
 {
-    double sigma = hypot(r->accuracy_m, DC_SENSOR_COOP_SIGMA_M);
-    double gate = DC_SENSOR_GATE_SIGMA * sigma, best_hit = INFINITY, best_dispute = INFINITY;
-    uint32_t hit = 0, dispute = 0;
-    for (size_t i = 0; i < m->track_count; i++) {
-        const struct track *t = &m->tracks[i];
-        if (!t->live || t->unreliable || t->time == 0)
-            continue;
-        double dt = (double)(r->time - t->time) / DC_US_PER_S;
-        if (fabs(dt) > 30)
-            continue; /* too old to say where it is */
-        double east, north;
-        dc__local_offset(t->pos, r->position, &east, &north);
-        if (t->has_velocity) {
-            east -= t->ve * dt;
-            north -= t->vn * dt;
-        }
-        double d = hypot(east, north);
-        if (d > DC_SENSOR_DISPUTE_M)
-            continue;
-        if (isfinite(r->altitude_m) && fabs(r->altitude_m - t->alt) > 600)
-            continue; /* another level: another aircraft */
-        if (d <= gate && d < best_hit) {
-            best_hit = d;
-            hit = (uint32_t)i + 1;
-        } else if (d > gate && d < best_dispute && has_v && t->has_velocity &&
-                   hypot(ve - t->ve, vn - t->vn) <= DC_SENSOR_DISPUTE_MPS) {
-            best_dispute = d;
-            dispute = (uint32_t)i + 1;
-        }
+    struct search *q = ctx;
+    const struct track *t = &q->m->tracks[i];
+    if (!t->live || t->unreliable || t->time == 0)
+        return;
+    double dt = (double)(q->r->time - t->time) / DC_US_PER_S;
+    if (fabs(dt) > 30)
+        return; /* too old to say where it is */
+    double east, north;
+    dc__local_offset(t->pos, q->r->position, &east, &north);
+    if (t->has_velocity) {
+        east -= t->ve * dt;
+        north -= t->vn * dt;
     }
-    *whom = hit ? hit : dispute;
-    return hit ? HIT : dispute ? DISPUTE : MISS;
+    double d = hypot(east, north);
+    if (d > DC_SENSOR_DISPUTE_M)
+        return;
+    if (isfinite(q->r->altitude_m) && fabs(q->r->altitude_m - t->alt) > 600)
+        return; /* another level: another aircraft */
+    if (d <= q->gate) {
+        if (d < q->best_hit || (d == q->best_hit && i + 1 < q->hit)) {
+            q->best_hit = d;
+            q->hit = i + 1;
+        }
+    } else if (q->has_v && t->has_velocity &&
+               hypot(q->ve - t->ve, q->vn - t->vn) <= DC_SENSOR_DISPUTE_MPS &&
+               (d < q->best_dispute || (d == q->best_dispute && i + 1 < q->dispute))) {
+        q->best_dispute = d;
+        q->dispute = i + 1;
+    }
+}
+
+static enum hit associate(const dc_monitor *m, const dc_sensor_report *r, double ve, double vn,
+                          int has_v, int brute_force, uint32_t *whom)
+{
+    struct search q = {m,
+                       r,
+                       ve,
+                       vn,
+                       DC_SENSOR_GATE_SIGMA * hypot(r->accuracy_m, DC_SENSOR_COOP_SIGMA_M),
+                       INFINITY,
+                       INFINITY,
+                       has_v,
+                       0,
+                       0};
+    if (brute_force) {
+        for (size_t i = 0; i < m->track_count; i++)
+            consider(&q, (uint32_t)i);
+    } else {
+        /* a track within the dispute gate of the update, once moved along its velocity for at
+         * most 30 s, was placed at most this far away */
+        double radius = DC_SENSOR_DISPUTE_M + 30 * m->config.max_speed_mps + 1;
+        dc__assoc_near(m, r->position, radius, consider, &q);
+    }
+    *whom = q.hit ? q.hit : q.dispute;
+    return q.hit ? HIT : q.dispute ? DISPUTE : MISS;
+}
+
+dc_status dc_monitor_sensor_associate(const dc_monitor *m, const dc_sensor_report *r,
+                                      int brute_force, int *kind, size_t *track)
+{
+    if (!valid(r))
+        return DC_INVALID;
+    int has_v = isfinite(r->ground_speed_mps) && isfinite(r->track_deg);
+    double ve = has_v ? r->ground_speed_mps * sin(r->track_deg * M_PI / 180) : 0;
+    double vn = has_v ? r->ground_speed_mps * cos(r->track_deg * M_PI / 180) : 0;
+    uint32_t whom = 0;
+    *kind = (int)associate(m, r, ve, vn, has_v, brute_force, &whom);
+    *track = whom ? whom - 1 : SIZE_MAX;
+    return DC_OK;
 }
 
 /* M of the last N updates: identified or disputed as one track, or unidentified. */
@@ -141,15 +189,20 @@ static dc_status tell(dc_monitor *m, const struct sensor_track *s, const dc_sens
     a->sensor_state = (int)s->state;
     a->position = r->position;
     a->altitude_m = r->altitude_m;
+    /* the sensor's owner is told of its own sensor track; the party identified, of its aircraft */
+    dc_copy_text(a->aircraft, sizeof a->aircraft, r->track);
     if (s->associated) {
         const struct track *t = &m->tracks[s->associated - 1];
         dc_copy_text(a->other_party, sizeof a->other_party, t->party);
         dc_copy_text(a->other_aircraft, sizeof a->other_aircraft, t->aircraft);
+        dc_copy_text(a->other_callsign, sizeof a->other_callsign, t->callsign);
+        dc_copy_text(a->intent_id, sizeof a->intent_id, t->intent);
         a->entry = t->pos; /* the party's own account, for a dispute */
         double east, north;
         dc__local_offset(t->pos, r->position, &east, &north);
         a->cpa_horizontal_m = hypot(east, north);
-        dc_copy_text(a->aircraft, sizeof a->aircraft, t->aircraft);
+        if (strcmp(to_party, t->party) == 0)
+            dc_copy_text(a->aircraft, sizeof a->aircraft, t->aircraft);
     }
     return DC_OK;
 }
@@ -194,11 +247,14 @@ dc_status dc_monitor_ingest_sensor(dc_monitor *m, const dc_sensor_report *r, dc_
     struct sensor_track *s = sensor_of(m, r);
     if (s == NULL)
         return DC_NOMEM;
+    if (s->updates > 0 && r->time <= s->last)
+        return DC_CONFLICT; /* M of N counts updates in time order */
+    s->last = r->time;
     int has_v = isfinite(r->ground_speed_mps) && isfinite(r->track_deg);
     double ve = has_v ? r->ground_speed_mps * sin(r->track_deg * M_PI / 180) : 0;
     double vn = has_v ? r->ground_speed_mps * cos(r->track_deg * M_PI / 180) : 0;
     uint32_t whom = 0;
-    enum hit kind = associate(m, r, ve, vn, has_v, &whom);
+    enum hit kind = associate(m, r, ve, vn, has_v, 0, &whom);
     s->kinds[s->updates % DC_SENSOR_N] = (uint8_t)kind;
     s->whom[s->updates % DC_SENSOR_N] = whom;
     s->updates++;
