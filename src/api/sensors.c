@@ -136,7 +136,7 @@ void dc__api_post_sensor_tracks(dc_api *api, const dc_api_request *req, dc_api_r
 {
     dc_sensor_report *reports = NULL;
     size_t count = 0;
-    dc_error err;
+    dc_error err = {0};
     if (dc_api_decode_sensor_reports(req->body, req->body_length, req->party.name, &reports, &count,
                                      &err) != DC_OK) {
         int http = err.status == DC_NOMEM ? 500 : err.status == DC_LIMIT ? 422 : 400;

@@ -82,7 +82,10 @@
   // An alert as a sentence, from the recipient's side: its own aircraft by name, another party's "about ±500 m".
   function alert(a, me) {
     const t = a.track || {}, own = !t.party || t.party === me;
-    const craft = own ? `Your ${t.aircraft}` : `${PARTYS(t.party)} ${t.aircraft} (position ±${a.track.resolution_m || 500} m)`;
+    // another party's aircraft its own sensor saw is named only under that party's grant
+    const name = t.aircraft || "aircraft";
+    const seen = a.sensor ? `, seen by your sensor${a.unidentified ? ", unidentified" : ""}` : "";
+    const craft = own ? `Your ${name}` : `${PARTYS(t.party)} ${name} (position ±${a.track.resolution_m || 500} m${seen})`;
     const inS = (s) => (s > 0.5 ? `in ${duration(s)}` : "now");
     const zoneOf = (z) => (z.owner === me ? `your zone ${z.id}` : `${PARTYS(z.owner)} zone ${z.id}`);
     const lv = a.level;
@@ -100,7 +103,14 @@
       new_aircraft: () => `${PARTY(a.party)} started ${a.new_aircraft} new aircraft within ${a.window_s} s`,
       implausible_clock: () => `${PARTYS(a.party)} clock is ${duration(a.ahead_s)} ahead`,
       position_unreliable: () => `${craft}: its reported position is not believed`,
-      sensor: () => `${craft}: ${String(a.sensor && a.sensor.kind || "sensor track").replace(/_/g, " ")}`,
+      sensor: () => {
+        // the sensor's owner is told of its track; the party it identified is told of a dispute
+        const sn = a.sensor || {}, id = a.identified, of = id ? `${PARTYS(id.party)} aircraft${id.aircraft ? " " + id.aircraft : ""}` : "";
+        if (sn.party !== me) return `${PARTY(sn.party)}'s sensor sees your ${t.aircraft || "aircraft"} elsewhere than you report it (${sn.state})`;
+        return sn.state === "identified" ? `Your sensor's track ${sn.track} is ${of}`
+          : sn.state === "disputed" ? `Your sensor's track ${sn.track}: ${of} is reported elsewhere (disputed)`
+          : `Your sensor's track ${sn.track} is ${sn.state === "unidentified" ? "unidentified: no cooperating aircraft there" : "not yet identified"}`;
+      },
     };
     const text = byKind[a.kind] ? byKind[a.kind]() : `${craft}: ${String(a.kind).replace(/_/g, " ")}`;
     return `${time(a.time)} ${lv.toUpperCase()} ${text}`;
