@@ -40,6 +40,12 @@ function blank(png) {
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"] });
+// a user's browser is running before the page is opened: one load, not timed, starts its processes
+{
+  const warm = await browser.newContext();
+  await (await warm.newPage()).goto(base + "/", { waitUntil: "load" });
+  await warm.close();
+}
 const sessions = {};
 const cspLines = []; // the page's own code, live and replay, must never meet its CSP or Trusted Types
 const errors = [];   // no console error, no page error, from any party's page
