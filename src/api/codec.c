@@ -1032,31 +1032,53 @@ static dc_status batch_items(const char *body, size_t length, const char *what, 
     return rc;
 }
 
-dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
-                                size_t *count, dc_error *err)
+/* A batch (a JSON array, or NDJSON) of `what`, each item decoded by `each` into an array of
+ * `size`-byte items: position reports and sensor updates alike. */
+typedef dc_status (*item_decoder)(struct decoder *d, json_t *v, const char *pointer,
+                                  const char *party, void *out);
+
+static dc_status decode_batch(const char *body, size_t length, const char *what, const char *party,
+                              size_t size, item_decoder each, void **out, size_t *count,
+                              dc_error *err)
 {
     *out = NULL;
     *count = 0;
     struct decoder d = {NULL, err, NULL};
     json_t *items = NULL;
-    dc_status rc = batch_items(body, length, "position reports", &items, err);
+    dc_status rc = batch_items(body, length, what, &items, err);
     size_t n = json_array_size(items);
-    dc_report *reports = rc == DC_OK ? dc_calloc(n, sizeof *reports) : NULL;
-    if (rc == DC_OK && reports == NULL)
+    char *decoded = rc == DC_OK ? dc_calloc(n ? n : 1, size) : NULL;
+    if (rc == DC_OK && decoded == NULL)
         rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     for (size_t i = 0; rc == DC_OK && i < n; i++) {
         char p[32];
         snprintf(p, sizeof p, "/%zu", i);
-        rc = decode_report(&d, json_array_get(items, i), p, party, &reports[i]);
+        rc = each(&d, json_array_get(items, i), p, party, decoded + i * size);
     }
     json_decref(items);
     if (rc != DC_OK) {
-        dc_free(reports);
+        dc_free(decoded);
         return rc;
     }
-    *out = reports;
+    *out = decoded;
     *count = n;
     return DC_OK;
+}
+
+static dc_status report_item(struct decoder *d, json_t *v, const char *pointer, const char *party,
+                             void *out)
+{
+    return decode_report(d, v, pointer, party, out);
+}
+
+dc_status dc_api_decode_reports(const char *body, size_t length, const char *party, dc_report **out,
+                                size_t *count, dc_error *err)
+{
+    void *items = NULL;
+    dc_status rc = decode_batch(body, length, "position reports", party, sizeof **out, report_item,
+                                &items, count, err);
+    *out = items;
+    return rc;
 }
 
 /* What a sensor's picture tells (docs/SENSORS.md, "What each party learns"). Its owner learns
@@ -1241,29 +1263,18 @@ static dc_status decode_sensor(struct decoder *d, json_t *v, const char *pointer
     return DC_OK;
 }
 
+static dc_status sensor_item(struct decoder *d, json_t *v, const char *pointer, const char *party,
+                             void *out)
+{
+    return decode_sensor(d, v, pointer, party, out);
+}
+
 dc_status dc_api_decode_sensor_reports(const char *body, size_t length, const char *party,
                                        dc_sensor_report **out, size_t *count, dc_error *err)
 {
-    *out = NULL;
-    *count = 0;
-    struct decoder d = {NULL, err, NULL};
-    json_t *items = NULL;
-    dc_status rc = batch_items(body, length, "sensor track updates", &items, err);
-    size_t n = json_array_size(items);
-    dc_sensor_report *reports = rc == DC_OK ? dc_calloc(n, sizeof *reports) : NULL;
-    if (rc == DC_OK && reports == NULL)
-        rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
-    for (size_t i = 0; rc == DC_OK && i < n; i++) {
-        char p[32];
-        snprintf(p, sizeof p, "/%zu", i);
-        rc = decode_sensor(&d, json_array_get(items, i), p, party, &reports[i]);
-    }
-    json_decref(items);
-    if (rc != DC_OK) {
-        dc_free(reports);
-        return rc;
-    }
-    *out = reports;
-    *count = n;
-    return DC_OK;
+    void *items = NULL;
+    dc_status rc = decode_batch(body, length, "sensor track updates", party, sizeof **out,
+                                sensor_item, &items, count, err);
+    *out = items;
+    return rc;
 }
