@@ -246,6 +246,20 @@ try:
     check("429: the server said 429 and the feed waited", last["rate_limited"] > 0, str(last))
     equal("429: every report posted in the end, none refused or dropped", (len(elal), 0, 0),
           (last["posted"] + last["flagged"], last["refused"], last["dropped"]))
+
+    # A queue smaller than the backlog: the oldest reports are dropped and counted, the newest arrive.
+    replay = Replay([lines])
+    replay.start()
+    proc = feed(slow, keyfile(slow, "small"), f"sbs://127.0.0.1:{replay.port}", "--clock", "message",
+                "--queue", "500")
+    code, last, err = finish(proc, lambda j: j["received"]["reports"] == len(elal) and j["waiting"] == 0
+                             and j["posted"] + j["flagged"] + j["dropped"] == len(elal))
+    equal("--queue 500: stops cleanly", 0, code)
+    check("--queue 500: the oldest dropped and counted", last["dropped"] > 0, str(last))
+    equal("--queue 500: every report posted or dropped", len(elal),
+          last["posted"] + last["flagged"] + last["dropped"] + last["unsent"])
+    status, _, doc = slow.call("GET", "/v1/tracks", slow.keys["small"])
+    equal("--queue 500: the newest report arrived", [elal[-1]["t"]], [parse_t(t["time"]) for t in doc["items"]])
     slow.stop()
 finally:
     slow.cleanup()
