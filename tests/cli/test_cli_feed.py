@@ -215,9 +215,10 @@ try:
     bad = os.path.join(srv.dir, "bad.key")
     with open(bad, "w") as f:
         f.write("dk_" + "0" * 40 + "\n")
-    out = subprocess.run([CLI, "feed", "--server", f"http://127.0.0.1:{srv.port}", "--key-file", bad, path],
+    out = subprocess.run([CLI, "feed", "--server", f"http://127.0.0.1:{srv.port}", "--key-file", bad, "--json", path],
                          capture_output=True, text=True, timeout=60)
     equal("a wrong key: exit 1", 1, out.returncode)
+    equal("a wrong key: no JSON document", "", out.stdout)
     check("a wrong key: said", "does not know this key" in out.stderr, out.stderr)
     down = free_port()
     out = subprocess.run([CLI, "feed", "--server", f"http://127.0.0.1:{down}", "--key-file", key, "sbs://127.0.0.1:1"],
