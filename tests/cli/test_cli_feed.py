@@ -233,6 +233,76 @@ try:
 finally:
     srv.cleanup()
 
+
+class Trickle(threading.Thread):
+    """One connection: `first` at once, `rest` when `go` is set; then it stays open."""
+
+    def __init__(self, first, rest):
+        super().__init__(daemon=True)
+        self.first, self.rest, self.go, self.keep = first, rest, threading.Event(), []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+
+    def run(self):
+        conn, _ = self.sock.accept()
+        self.keep.append(conn)
+        conn.sendall("".join(line + "\r\n" for line in self.first).encode())
+        self.go.wait(60)
+        conn.sendall("".join(line + "\r\n" for line in self.rest).encode())
+
+
+def wait_line(proc, until, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        text = proc.stdout.readline()
+        if not text:
+            return None
+        j = json.loads(text)
+        if until(j):
+            return j
+    return None
+
+
+# The server goes away mid-run (SIGKILL) and comes back on the same port and store: the feed keeps
+# reading its source meanwhile, sends again with back-off, and every report arrives.
+import harness  # noqa: E402
+
+first = Server(extra_args=("--quiet",))
+again = None
+try:
+    elal = recording("elal747.csv")
+    lines = [line for n, row in enumerate(elal) for line in sbs(row, n)]
+    cut = len(elal) // 2
+    head = [line for n, row in enumerate(elal[:cut]) for line in sbs(row, n)]
+    source = Trickle(head, lines[len(head):])
+    source.start()
+    proc = feed(first, keyfile(first, "steady"), f"sbs://127.0.0.1:{source.port}", "--clock", "message")
+    ok = wait_line(proc, lambda j: j["posted"] + j["flagged"] == cut)
+    check("outage: the first half posted", ok is not None)
+    first.kill()
+    source.go.set()
+    ok = wait_line(proc, lambda j: j["server_errors"] > 0 and j["received"]["reports"] == len(elal))
+    check("outage: the source is still read while the server is down", ok is not None and ok["waiting"] > 0, str(ok))
+    saved = harness.free_port
+    harness.free_port = lambda: first.port
+    try:
+        again = Server(extra_args=("--quiet",), keep_dir=first.dir, db=first.db)
+    finally:
+        harness.free_port = saved
+    code, last, err = finish(proc, lambda j: j["posted"] + j["flagged"] == len(elal) and j["waiting"] == 0)
+    equal("outage: stops cleanly", 0, code)
+    equal("outage: every report posted once the server is back, none dropped", (len(elal), 0, 0),
+          (last["posted"] + last["flagged"], last["dropped"], last["refused"]))
+    check("outage: said, and said when it ended", "trying again with back-off" in err and "answers again" in err,
+          err[-800:])
+    status, _, doc = again.call("GET", "/v1/tracks", first.keys["steady"])
+    equal("outage: the newest report is the track", [elal[-1]["t"]], [parse_t(t["time"]) for t in doc["items"]])
+    again.stop()
+finally:
+    first.cleanup()
+
 # The server's fair-use limit: a 429 is waited out (its Retry-After), and nothing is lost.
 slow = Server(extra_args=("--quiet", "--rate-reports", "400/600"))
 try:
