@@ -299,6 +299,22 @@ try:
           err[-800:])
     status, _, doc = again.call("GET", "/v1/tracks", first.keys["steady"])
     equal("outage: the newest report is the track", [elal[-1]["t"]], [parse_t(t["time"]) for t in doc["items"]])
+
+    # The key revoked mid-run: the feed stops by itself, says why, exit 1.
+    source = Trickle(head, lines[len(head):])
+    source.start()
+    proc = feed(again, keyfile(again, "revoked"), f"sbs://127.0.0.1:{source.port}", "--clock", "message")
+    ok = wait_line(proc, lambda j: j["posted"] + j["flagged"] == cut)
+    status, _, _ = again.call("DELETE", "/v1/parties/revoked/key", again.operator)
+    equal("the key is revoked", 200, status)
+    source.go.set()
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    equal("a key revoked mid-run: the feed exits 1 by itself", 1, proc.returncode)
+    check("a key revoked mid-run: said", "refuses the key: 401" in err, err[-600:])
     again.stop()
 finally:
     first.cleanup()
