@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define DC_CLI_RESPONSE_MAX ((size_t)256 << 20)
 
@@ -62,17 +63,46 @@ static size_t collect(char *bytes, size_t size, size_t count, void *ctx)
     return n;
 }
 
+static int initialised;
+
+int dc_cli_http_init(void)
+{
+    if (!initialised && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -1;
+    initialised = 1;
+    return 0;
+}
+
+/* "Retry-After: 5" (seconds; the HTTP-date form is not what deconflictd sends) */
+static size_t header(char *bytes, size_t size, size_t count, void *ctx)
+{
+    size_t n = size * count;
+    static const char name[] = "retry-after:";
+    if (n > sizeof name - 1 && strncasecmp(bytes, name, sizeof name - 1) == 0) {
+        long v = 0;
+        size_t i = sizeof name - 1;
+        while (i < n && (bytes[i] == ' ' || bytes[i] == '\t'))
+            i++;
+        while (i < n && isdigit((unsigned char)bytes[i]) && v < 86400)
+            v = v * 10 + (bytes[i++] - '0');
+        *(int *)ctx = (int)(v < 86400 ? v : 86400);
+    }
+    return n;
+}
+
 int dc_cli_http_call(const char *server, const char *method, const char *path, const char *key,
                      json_t *body, dc_cli_http *out)
 {
-    static int initialised;
+    return dc_cli_http_call_within(server, method, path, key, body, 300, out);
+}
+
+int dc_cli_http_call_within(const char *server, const char *method, const char *path,
+                            const char *key, json_t *body, long timeout_s, dc_cli_http *out)
+{
     memset(out, 0, sizeof *out);
-    if (!initialised) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            snprintf(out->error, sizeof out->error, "the HTTP client cannot start");
-            return -1;
-        }
-        initialised = 1;
+    if (dc_cli_http_init() != 0) {
+        snprintf(out->error, sizeof out->error, "the HTTP client cannot start");
+        return -1;
     }
     CURL *curl = curl_easy_init();
     char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -102,7 +132,9 @@ int dc_cli_http_call(const char *server, const char *method, const char *path, c
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 300L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out->retry_after_s);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "deconflict-cli");
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);

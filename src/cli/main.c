@@ -15,6 +15,7 @@ static const struct {
     {"replay", dc_cli_replay, "measure and draw recorded crossings of a zone"},
     {"serve", dc_cli_serve, "run the server (as deconflictd)"},
     {"load", dc_cli_load, "load a scenario into a running server"},
+    {"feed", dc_cli_feed, "post a receiver's SBS-1 or aircraft.json feed to a server"},
     {"audit", dc_cli_audit, "verify the audit chain; who saw an object"},
     {"party", dc_cli_party, "add, list and revoke parties (on a server or a store file)"},
     {"store", dc_cli_store, "the store's size by kind, its oldest rows, the archive, its growth"},

@@ -50,7 +50,7 @@ equal("deconflict serve --version", run("serve", "--version").stdout.split()[1],
 equal("deconflict version", run("version").stdout, run("--version").stdout)
 
 # help: the word, and -h/--help on every command before any other parsing
-commands = ["coord", "check", "monitor", "replay", "serve", "load", "audit", "party", "store"]
+commands = ["coord", "check", "monitor", "replay", "serve", "load", "feed", "audit", "party", "store"]
 out = run("help")
 equal("help exits 0", 0, out.returncode)
 for c in commands:
@@ -74,7 +74,8 @@ check("party add -h is help (nothing sent)", out.returncode == 0 and "--server" 
 # unknown flags and commands: a usage error naming them
 for args in (["nosuch"], ["coord", "--nosuch", "1", "2"], ["check", "--nosuch", ALBAB], ["monitor", "--nosuch", TRACK],
              ["replay", "--nosuch"], ["load", "--nosuch", ALBAB, "--server", "http://127.0.0.1:1"],
-             ["party", "list", "--nosuch", "--server", "http://127.0.0.1:1"]):
+             ["party", "list", "--nosuch", "--server", "http://127.0.0.1:1"],
+             ["feed", "--nosuch", "sbs://127.0.0.1:1", "--server", "http://127.0.0.1:1"]):
     out = run(*args)
     equal(f"{' '.join(args)} exits 2", 2, out.returncode)
     check(f"{' '.join(args)} names what is wrong", "nosuch" in out.stderr, out.stderr[:300])

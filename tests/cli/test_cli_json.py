@@ -398,7 +398,7 @@ refused("deconflictd --json on a damaged store", run("--json", "--db", broken, "
                                                       "--operator-key-file", os.path.join(work, "k"), program=SERVER), 3)
 
 # ---- help says it: every command's help names --json ----
-for c in ["coord", "check", "monitor", "replay", "serve", "load", "audit", "party", "store"]:
+for c in ["coord", "check", "monitor", "replay", "serve", "load", "feed", "audit", "party", "store"]:
     check(f"{c} --help names --json", "--json" in run(c, "--help").stdout)
 
 print(f"cli_json: {r.passed} passed, {r.failed} failed", flush=True)
