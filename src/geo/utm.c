@@ -215,6 +215,6 @@ int dc__utm_s_reads_as_band(const dc_utm *utm)
 {
     dc_utm as_band = *utm;
     as_band.hemisphere = 'N';
-    dc_point q;
+    dc_point q = {0, 0}; /* set on DC_OK; GCC's Release build cannot see it */
     return dc_utm_to_point(&as_band, &q, NULL) == DC_OK && q.lat >= 32.0 && q.lat < 40.0;
 }
