@@ -7,6 +7,7 @@
 #include "deconflict/ident.h"
 #include "deconflict/party.h"
 #include "deconflict/retention.h"
+#include "deconflict/service.h"
 #include "deconflict/store.h"
 
 #include <jansson.h>
@@ -19,13 +20,10 @@
 #define DC_API_MAX_VOLUMES 200
 #define DC_API_MAX_LEGS 500
 #define DC_API_MAX_WAYPOINTS (DC_API_MAX_LEGS + 1)
-#define DC_API_MAX_OUTLINE_VERTICES 1000       /* intents, hazards, sites */
-#define DC_API_MAX_ZONE_OUTLINE_VERTICES 10000 /* zones: DC_VOLUME_MAX_VERTICES */
-#define DC_API_MAX_OBJECT_VERTICES 20000       /* all outlines of one object */
-/* The engine's work a submission may cost (dc_engine_work units), by default: 250,000 units is
- * at most ~1 s of GEOS in the worst case measured (two 500-vertex combs crossing at every
- * tooth) and ~10 ms for typical objects; --work-budget changes it. */
-#define DC_API_WORK_BUDGET_DEFAULT 250000
+#define DC_API_MAX_OUTLINE_VERTICES 1000                  /* intents, hazards, sites */
+#define DC_API_MAX_ZONE_OUTLINE_VERTICES 10000            /* zones: DC_VOLUME_MAX_VERTICES */
+#define DC_API_MAX_OBJECT_VERTICES 20000                  /* all outlines of one object */
+#define DC_API_WORK_BUDGET_DEFAULT DC_WORK_BUDGET_DEFAULT /* service.h */
 /* A response echoes at most this many read-backs; the rest are counted (readback_omitted). */
 #define DC_API_MAX_READBACKS 100
 
@@ -95,7 +93,6 @@ json_t *dc_api_alert_json(const dc_alert *alert, const char *recipient);
 
 /* The opaque key of a conflict with another object as it stands: a MAC (BLAKE2b keyed with the
  * server's secret) of kind/owner/id@version, so that it names the object to the server only. */
-#define DC_CONFLICT_KEY_SECRET_BYTES 32
 void dc_api_conflict_key(const uint8_t secret[DC_CONFLICT_KEY_SECRET_BYTES], const dc_object *other,
                          char out[40]);
 
@@ -146,26 +143,12 @@ typedef struct dc_api_counters {
 } dc_api_counters;
 
 struct dc_api {
-    dc_store *store;
-    uint8_t public_key[DC_PUBLIC_KEY_BYTES];
-    uint8_t secret_key[DC_SECRET_KEY_BYTES];
+    dc_service svc; /* the use cases' state (service.h) */
     uint8_t operator_hash[DC_HASH_BYTES];
-    uint8_t conflict_key_secret[DC_CONFLICT_KEY_SECRET_BYTES]; /* derived from the signing key */
-    uint8_t site_secret[DC_DISCLOSE_SECRET_BYTES];             /* site keep-outs, likewise */
     size_t body_limit;
-    dc_api_counters counters; /* what /metrics counts (metrics.c) */
-    dc__heavy heavy;          /* heavy work's slots (heavy.c) */
-    dc_monitor *monitor;      /* live tracks, under monitor_lock */
-    pthread_mutex_t monitor_lock;
-    void (*alerts_published)(struct dc_api *api); /* wakes the alert streams */
-    void *streams;                                /* server.c's waiting streams */
-    int probe_limit;                              /* more refusals over sites than this ... */
-    int probe_window_s;   /* ... within this many seconds: a probing alert */
-    uint64_t work_budget; /* dc_engine_work units one submission may cost */
-    /* a repetition is stored as the change from its episode's first alert when that began at
-     * most this long ago (half the alerts' retention, at most 10 min: the archive keeps a
-     * first alert until its episode can no longer refer to it) */
-    dc_time_us alert_episode_us;
+    dc_api_counters counters;       /* what /metrics counts (metrics.c) */
+    dc__heavy heavy;                /* heavy work's slots (heavy.c) */
+    void *streams;                  /* server.c's waiting streams */
     struct dc_api_storage *storage; /* the archiver and the store's figures (storage.c) */
     struct dc_fair *fair;           /* each party's buckets (fair.c); NULL: no limits */
     uint8_t cursor_secret[DC_CURSOR_SECRET_BYTES]; /* MACs of list cursors (pages.c) */

@@ -294,7 +294,7 @@ static dc_status parties_near(dc_api *api, dc_geom *geom, const dc_object *o,
     dc_object proxy = *o;
     proxy.volumes = near;
     if (rc == DC_OK)
-        rc = dc_store_candidates(api->store, &proxy, &list);
+        rc = dc_store_candidates(api->svc.store, &proxy, &list);
     for (size_t k = 0; rc == DC_OK && k < list.count; k++) {
         const dc_object *c = &list.items[k].object;
         int hit = 0, crew_hit = 0;
@@ -311,10 +311,10 @@ static dc_status parties_near(dc_api *api, dc_geom *geom, const dc_object *o,
     s->near = near;
     s->near_count = o->volume_count;
     s->crew_near = crew != NULL ? &crew_near : NULL;
-    if (rc == DC_OK && api->monitor != NULL) {
-        pthread_mutex_lock(&api->monitor_lock);
-        dc_monitor_each_track(api->monitor, near_track, s);
-        pthread_mutex_unlock(&api->monitor_lock);
+    if (rc == DC_OK && api->svc.monitor != NULL) {
+        pthread_mutex_lock(&api->svc.monitor_lock);
+        dc_monitor_each_track(api->svc.monitor, near_track, s);
+        pthread_mutex_unlock(&api->svc.monitor_lock);
     }
     if (rc == DC_OK)
         rc = s->rc;
@@ -415,14 +415,14 @@ static dc_status audit_row(dc_api *api, const char *actor, dc_object_kind kind, 
                            const char *id, const char *recipients, const char *why)
 {
     dc_record rec;
-    dc_status rc = dc_store_object_get(api->store, kind, owner, id, &rec);
+    dc_status rc = dc_store_object_get(api->svc.store, kind, owner, id, &rec);
     if (rc == DC_NOT_FOUND)
         return DC_OK;
     if (rc != DC_OK)
         return rc;
     uint8_t digest[DC_HASH_BYTES];
     char hex[2 * DC_HASH_BYTES + 1], ref[192], action[32];
-    rc = dc_store_object_digest(api->store, &rec, digest);
+    rc = dc_store_object_digest(api->svc.store, &rec, digest);
     if (rc == DC_OK) {
         dc_hex(digest, DC_HASH_BYTES, hex);
         dc_object_ref(kind, owner, id, ref, sizeof ref);
@@ -452,9 +452,9 @@ static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const ch
         dc_object_ref(h->kind, h->owner, h->id, ref, sizeof ref);
         time_text(c->time_start, t0);
         time_text(c->time_end, t1);
-        rc = dc_store_suspension_add(api->store, h->owner, h->id, emergency_ref, h->state, now);
+        rc = dc_store_suspension_add(api->svc.store, h->owner, h->id, emergency_ref, h->state, now);
         if (rc == DC_OK && h->state != DC_STATE_SUSPENDED)
-            rc = dc_store_object_set_state(api->store, DC_KIND_HAZARD, h->owner, h->id,
+            rc = dc_store_object_set_state(api->svc.store, DC_KIND_HAZARD, h->owner, h->id,
                                            DC_STATE_SUSPENDED, now);
         if (rc == DC_OK)
             rc = dc_api_audit(api, "server", "hazard.suspend", ref, h->owner,
@@ -465,7 +465,7 @@ static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const ch
         if (rc == DC_OK)
             rc = audit_row(api, "server", DC_KIND_HAZARD, h->owner, h->id, h->owner, "suspended");
         if (rc == DC_OK)
-            rc = dc_store_emergency_count(api->store, declarer, "suspended", 1);
+            rc = dc_store_emergency_count(api->svc.store, declarer, "suspended", 1);
         ++*suspended;
     }
     return rc;
@@ -475,7 +475,7 @@ static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const ch
 static dc_status decide(dc_api *api, dc_geom *geom, const dc_object *o, dc_record_list *cands,
                         dc_check_result *out, dc_error *err)
 {
-    dc_status rc = dc_store_candidates(api->store, o, cands);
+    dc_status rc = dc_store_candidates(api->svc.store, o, cands);
     const dc_object **list = rc == DC_OK ? dc_calloc(cands->count + 1, sizeof *list) : NULL;
     if (rc == DC_OK && list == NULL)
         rc = DC_NOMEM;
@@ -492,10 +492,10 @@ static dc_status decide(dc_api *api, dc_geom *geom, const dc_object *o, dc_recor
 static void refuse_grant(dc_api *api, const char *party, dc_api_response *res, const char *pointer,
                          const char *detail)
 {
-    dc_store_rollback(api->store);
-    if (dc_store_begin(api->store, 1) == DC_OK) {
-        dc_status rc = dc_store_emergency_count(api->store, party, "refused", 1);
-        dc_store_finish(api->store, rc);
+    dc_store_rollback(api->svc.store);
+    if (dc_store_begin(api->svc.store, 1) == DC_OK) {
+        dc_status rc = dc_store_emergency_count(api->svc.store, party, "refused", 1);
+        dc_store_finish(api->svc.store, rc);
     }
     dc_api_problem(res, 403, DC_FORBIDDEN, pointer, detail);
 }
@@ -540,7 +540,7 @@ static dc_status write_object(dc_api *api, dc_object *o, json_t *body, const dc_
     rec.created = existing != NULL ? existing->created : now;
     rec.updated = now;
     rec.body = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-    dc_status rc = rec.body ? dc_store_object_put(api->store, &rec) : DC_NOMEM;
+    dc_status rc = rec.body ? dc_store_object_put(api->svc.store, &rec) : DC_NOMEM;
     free(rec.body);
     return rc;
 }
@@ -616,16 +616,16 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     }
     r.body = dc_api_object_json(o, 0, NULL, r.sub.route);
     r.notices = json_array();
-    if (dc_store_begin(api->store, 1) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
         declare_run_clear(&r);
         return;
     }
     /* the grant as this transaction sees it */
     dc_party p;
-    rc = dc_store_party_get(api->store, o->owner, &p);
+    rc = dc_store_party_get(api->svc.store, o->owner, &p);
     if (rc != DC_OK || !p.key_active) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         if (rc == DC_OK || rc == DC_NOT_FOUND)
             dc_api_problem(res, 401, DC_FORBIDDEN, NULL, "this key has been revoked");
         else
@@ -660,13 +660,13 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     }
     dc_record existing, existing_site;
     int have_existing = 0, have_site = 0;
-    rc = dc_store_object_get(api->store, DC_KIND_INTENT, o->owner, id, &existing);
+    rc = dc_store_object_get(api->svc.store, DC_KIND_INTENT, o->owner, id, &existing);
     have_existing = rc == DC_OK;
     if (rc == DC_NOT_FOUND)
         rc = DC_OK;
     if (rc == DC_OK && have_existing && existing.object.emergency == DC_EMERGENCY_NONE) {
         dc_record_clear(&existing);
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         dc_api_problem(res, 409, DC_CONFLICT, NULL,
                        "an ordinary intent of yours has this id: declare the emergency under "
                        "another");
@@ -674,7 +674,7 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         return;
     }
     if (rc == DC_OK) {
-        rc = dc_store_object_get(api->store, DC_KIND_SITE, o->owner, id, &existing_site);
+        rc = dc_store_object_get(api->svc.store, DC_KIND_SITE, o->owner, id, &existing_site);
         have_site = rc == DC_OK;
         if (rc == DC_NOT_FOUND)
             rc = DC_OK;
@@ -709,7 +709,8 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         rc = write_object(api, &crew_site, site_body, have_site ? &existing_site : NULL, now);
         json_decref(site_body);
     } else if (rc == DC_OK && have_site) {
-        rc = dc_store_object_set_state(api->store, DC_KIND_SITE, o->owner, id, DC_STATE_ENDED, now);
+        rc = dc_store_object_set_state(api->svc.store, DC_KIND_SITE, o->owner, id, DC_STATE_ENDED,
+                                       now);
     }
     dc_emergency e;
     memset(&e, 0, sizeof e);
@@ -729,11 +730,11 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     if (rc == DC_OK && (d.has_crew || have_site))
         rc = audit_row(api, o->owner, DC_KIND_SITE, o->owner, id, "", "declared");
     if (rc == DC_OK)
-        rc = dc_store_emergency_put(api->store, &e);
+        rc = dc_store_emergency_put(api->svc.store, &e);
     if (rc == DC_OK)
         rc = alert_near(api, &r.near, &e, o, now);
     if (rc == DC_OK)
-        rc = dc_store_emergency_count(api->store, o->owner, "declared", 1);
+        rc = dc_store_emergency_count(api->svc.store, o->owner, "declared", 1);
     dc_audit_record write;
     char expires[40];
     time_text(e.expires, expires);
@@ -748,7 +749,7 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         dc_record_clear(&existing);
     if (have_site)
         dc_record_clear(&existing_site);
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         if (rc == DC_INVALID)
             dc_api_problem(res, 400, rc, err.field[0] ? err.field : NULL, err.message);
         else
@@ -756,15 +757,15 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         declare_run_clear(&r);
         return;
     }
-    if (api->monitor != NULL) {
-        pthread_mutex_lock(&api->monitor_lock);
-        dc_monitor_remove_emergency(api->monitor, o->owner, id);
-        if (dc_monitor_add_emergency_object(api->monitor, o) != DC_OK)
+    if (api->svc.monitor != NULL) {
+        pthread_mutex_lock(&api->svc.monitor_lock);
+        dc_monitor_remove_emergency(api->svc.monitor, o->owner, id);
+        if (dc_monitor_add_emergency_object(api->svc.monitor, o) != DC_OK)
             fprintf(stderr, "deconflictd: emergency %s is not watched\n", ref);
-        pthread_mutex_unlock(&api->monitor_lock);
+        pthread_mutex_unlock(&api->svc.monitor_lock);
     }
-    if (api->alerts_published != NULL && r.near.count > 0)
-        api->alerts_published(api);
+    if (r.near.count > 0)
+        dc_service_alerts_published(&api->svc);
     res->status = have_existing ? 200 : 201;
     res->json = json_deep_copy(r.body);
     json_object_set_new(res->json, "declaration", emergency_json(&e));
@@ -795,8 +796,9 @@ static int released(void *ctx, const char *owner, const char *id)
                   "released", "reason", "emergency", "why", r->why, "time", t);
     char *text = json_dumps(notice, JSON_COMPACT);
     int64_t nid = 0;
-    r->rc = text ? dc_store_inbox_add(r->api->store, DC_INBOX_NOTICES, owner, text, r->now, &nid)
-                 : DC_NOMEM;
+    r->rc = text
+                ? dc_store_inbox_add(r->api->svc.store, DC_INBOX_NOTICES, owner, text, r->now, &nid)
+                : DC_NOMEM;
     free(text);
     json_decref(notice);
     if (r->rc == DC_OK)
@@ -816,13 +818,13 @@ static dc_status end_in_transaction(dc_api *api, dc_emergency *e, const char *ac
 {
     char ref[192];
     dc_object_ref(DC_KIND_INTENT, e->owner, e->id, ref, sizeof ref);
-    dc_status rc =
-        dc_store_object_set_state(api->store, DC_KIND_INTENT, e->owner, e->id, DC_STATE_ENDED, now);
+    dc_status rc = dc_store_object_set_state(api->svc.store, DC_KIND_INTENT, e->owner, e->id,
+                                             DC_STATE_ENDED, now);
     if (rc == DC_NOT_FOUND)
         rc = DC_OK; /* deleted as an intent: the declaration still ends */
     if (rc == DC_OK && e->has_crew) {
-        rc = dc_store_object_set_state(api->store, DC_KIND_SITE, e->owner, e->id, DC_STATE_ENDED,
-                                       now);
+        rc = dc_store_object_set_state(api->svc.store, DC_KIND_SITE, e->owner, e->id,
+                                       DC_STATE_ENDED, now);
         if (rc == DC_NOT_FOUND)
             rc = DC_OK;
     }
@@ -832,15 +834,15 @@ static dc_status end_in_transaction(dc_api *api, dc_emergency *e, const char *ac
         rc = audit_row(api, actor, DC_KIND_SITE, e->owner, e->id, "", why);
     struct release_run run = {api, ref, why, now, DC_OK};
     if (rc == DC_OK)
-        rc = dc_store_suspensions_release(api->store, ref, now, released, &run);
+        rc = dc_store_suspensions_release(api->svc.store, ref, now, released, &run);
     if (rc == DC_OK)
         rc = run.rc;
     e->active = 0;
     dc_copy_text(e->state, sizeof e->state, why);
     if (rc == DC_OK)
-        rc = dc_store_emergency_put(api->store, e);
+        rc = dc_store_emergency_put(api->svc.store, e);
     if (rc == DC_OK)
-        rc = dc_store_emergency_count(api->store, e->owner, why, 1);
+        rc = dc_store_emergency_count(api->svc.store, e->owner, why, 1);
     char action[32];
     snprintf(action, sizeof action, "emergency.%s", strcmp(why, "expired") == 0 ? "expire" : "end");
     if (rc == DC_OK)
@@ -850,11 +852,11 @@ static dc_status end_in_transaction(dc_api *api, dc_emergency *e, const char *ac
 
 static void unwatch(dc_api *api, const char *owner, const char *id)
 {
-    if (api->monitor == NULL)
+    if (api->svc.monitor == NULL)
         return;
-    pthread_mutex_lock(&api->monitor_lock);
-    dc_monitor_remove_emergency(api->monitor, owner, id);
-    pthread_mutex_unlock(&api->monitor_lock);
+    pthread_mutex_lock(&api->svc.monitor_lock);
+    dc_monitor_remove_emergency(api->svc.monitor, owner, id);
+    pthread_mutex_unlock(&api->svc.monitor_lock);
 }
 
 /* DELETE /v1/emergencies/{id}: the emergency is over. */
@@ -865,23 +867,23 @@ static void end_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     char id[DC_ID_MAX];
     if (id_in_path(req, id, res) != 0)
         return;
-    if (dc_store_begin(api->store, 1) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
         return;
     }
     dc_emergency e;
     dc_audit_record write;
-    dc_status rc = dc_store_emergency_get(api->store, req->party.name, id, &e);
+    dc_status rc = dc_store_emergency_get(api->svc.store, req->party.name, id, &e);
     if (rc == DC_OK && !e.active)
         rc = DC_NOT_FOUND;
     if (rc == DC_OK)
         rc = end_in_transaction(api, &e, req->party.name, "ended", dc_api_now(), &write);
     if (rc == DC_NOT_FOUND) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no emergency of yours in force by this id");
         return;
     }
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         store_failure(res);
         return;
     }
@@ -916,24 +918,24 @@ static void renew_emergency(dc_api *api, const dc_api_request *req, dc_api_respo
         dc_api_problem(res, 400, DC_RANGE, "/validity_s", "whole seconds within 1..86400");
         return;
     }
-    if (dc_store_begin(api->store, 1) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
         return;
     }
     dc_emergency e;
     dc_party p;
-    dc_status rc = dc_store_emergency_get(api->store, req->party.name, id, &e);
+    dc_status rc = dc_store_emergency_get(api->svc.store, req->party.name, id, &e);
     if (rc == DC_OK && !e.active)
         rc = DC_NOT_FOUND;
     if (rc == DC_NOT_FOUND) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL,
                        "no emergency of yours in force by this id (an expired one is declared "
                        "again)");
         return;
     }
     if (rc == DC_OK)
-        rc = dc_store_party_get(api->store, req->party.name, &p);
+        rc = dc_store_party_get(api->svc.store, req->party.name, &p);
     int64_t validity_s = wanted > 0 ? (int64_t)wanted : e.validity_s;
     if (rc == DC_OK && validity_s > p.emergency_validity_s) {
         char detail[128];
@@ -951,15 +953,15 @@ static void renew_emergency(dc_api *api, const dc_api_request *req, dc_api_respo
     time_text(e.expires, expires);
     dc_audit_record write;
     if (rc == DC_OK)
-        rc = dc_store_emergency_put(api->store, &e);
+        rc = dc_store_emergency_put(api->svc.store, &e);
     if (rc == DC_OK)
-        rc = dc_store_emergency_count(api->store, e.owner, "renewed", 1);
+        rc = dc_store_emergency_count(api->svc.store, e.owner, "renewed", 1);
     if (rc == DC_OK)
         rc = dc_api_audit(api, e.owner, "emergency.renew", ref, "",
                           json_pack("{s:s,s:I,s:I}", "expires", expires, "validity_s",
                                     (json_int_t)validity_s, "renewals", (json_int_t)e.renewals),
                           &write);
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         store_failure(res);
         return;
     }
@@ -978,15 +980,15 @@ static int collect_emergency(void *ctx, const dc_emergency *e)
 static void list_emergencies(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     json_t *items = json_array();
-    if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_emergencies(api->store, req->is_operator ? NULL : req->party.name, 0, 0,
+    if (dc_store_begin(api->svc.store, 0) != DC_OK ||
+        dc_store_emergencies(api->svc.store, req->is_operator ? NULL : req->party.name, 0, 0,
                              collect_emergency, items) != DC_OK) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         json_decref(items);
         store_failure(res);
         return;
     }
-    dc_store_rollback(api->store);
+    dc_store_rollback(api->svc.store);
     res->status = 200;
     res->json = json_pack("{s:o}", "items", items);
 }
@@ -1014,12 +1016,12 @@ static void get_party_emergency(dc_api *api, const dc_api_request *req, dc_api_r
         return;
     dc_party p;
     json_t *counts = json_object();
-    dc_status rc = dc_store_begin(api->store, 0);
+    dc_status rc = dc_store_begin(api->svc.store, 0);
     if (rc == DC_OK)
-        rc = dc_store_party_get(api->store, name, &p);
+        rc = dc_store_party_get(api->svc.store, name, &p);
     if (rc == DC_OK)
-        rc = dc_store_emergency_counts(api->store, name, collect_count, counts);
-    dc_store_rollback(api->store);
+        rc = dc_store_emergency_counts(api->svc.store, name, collect_count, counts);
+    dc_store_rollback(api->svc.store);
     if (rc != DC_OK) {
         json_decref(counts);
         if (rc == DC_NOT_FOUND)
@@ -1052,8 +1054,8 @@ static void set_party_emergency(dc_api *api, const dc_api_request *req, dc_api_r
     }
     dc_party_admin_result r;
     dc_error err;
-    dc_status rc = dc_party_admin_set_emergency(api->store, api->secret_key, "operator", name,
-                                                json_number_value(area),
+    dc_status rc = dc_party_admin_set_emergency(api->svc.store, api->svc.secret_key, "operator",
+                                                name, json_number_value(area),
                                                 (int64_t)json_integer_value(validity), &r, &err);
     json_decref(root);
     if (rc == DC_NOT_FOUND) {
@@ -1144,7 +1146,8 @@ void dc__api_emergency_overlay(dc_api *api, const dc_record *r, json_t *body)
     if (r->object.state != DC_STATE_SUSPENDED)
         return;
     char by[512];
-    if (dc_store_suspended_by(api->store, r->object.owner, r->object.id, by, sizeof by) == DC_OK)
+    if (dc_store_suspended_by(api->svc.store, r->object.owner, r->object.id, by, sizeof by) ==
+        DC_OK)
         json_object_set_new(body, "suspended_by", json_string(by));
 }
 
@@ -1179,9 +1182,9 @@ size_t dc__api_emergency_metrics(dc_api *api, char *out, size_t size)
                      "suspended (hazards held), ended, expired, refused (no grant or past it).\n"
                      "# TYPE deconflict_emergencies_total counter\n");
     m.n = w > 0 && (size_t)w < size ? (size_t)w : 0;
-    if (dc_store_begin(api->store, 0) == DC_OK) {
-        dc_store_emergency_counts(api->store, NULL, metric_line, &m);
-        dc_store_rollback(api->store);
+    if (dc_store_begin(api->svc.store, 0) == DC_OK) {
+        dc_store_emergency_counts(api->svc.store, NULL, metric_line, &m);
+        dc_store_rollback(api->svc.store);
     }
     return m.n;
 }
@@ -1221,8 +1224,8 @@ static int release_orphan(void *ctx, const char *emergency_ref)
         return 0;
     dc_emergency e;
     dc_record rec;
-    int active = dc_store_emergency_get(o->api->store, owner, id, &e) == DC_OK && e.active;
-    int in_force = dc_store_object_get(o->api->store, DC_KIND_INTENT, owner, id, &rec) == DC_OK;
+    int active = dc_store_emergency_get(o->api->svc.store, owner, id, &e) == DC_OK && e.active;
+    int in_force = dc_store_object_get(o->api->svc.store, DC_KIND_INTENT, owner, id, &rec) == DC_OK;
     if (in_force) {
         in_force = rec.object.emergency != DC_EMERGENCY_NONE &&
                    rec.object.state != DC_STATE_ENDED && rec.object.state != DC_STATE_WITHDRAWN;
@@ -1234,7 +1237,7 @@ static int release_orphan(void *ctx, const char *emergency_ref)
     if (o->dry)
         return 1;
     struct release_run run = {o->api, emergency_ref, "ended", o->now, DC_OK};
-    o->rc = dc_store_suspensions_release(o->api->store, emergency_ref, o->now, released, &run);
+    o->rc = dc_store_suspensions_release(o->api->svc.store, emergency_ref, o->now, released, &run);
     if (o->rc == DC_OK)
         o->rc = run.rc;
     return o->rc != DC_OK;
@@ -1249,27 +1252,27 @@ static size_t expiry_pass(dc_api *api)
     /* most passes find nothing: they look under a read transaction, and take the write lock
      * (which the archiver and every write wait for) only when something is due */
     struct orphan look = {api, now, DC_OK, 1, 0};
-    if (dc_store_begin(api->store, 0) != DC_OK)
+    if (dc_store_begin(api->svc.store, 0) != DC_OK)
         return 0;
-    dc_status rc = dc_store_emergencies(api->store, NULL, 1, now, collect_due, &due);
+    dc_status rc = dc_store_emergencies(api->svc.store, NULL, 1, now, collect_due, &due);
     if (rc == DC_OK && due.count == 0)
-        rc = dc_store_suspending(api->store, release_orphan, &look);
-    dc_store_rollback(api->store);
+        rc = dc_store_suspending(api->svc.store, release_orphan, &look);
+    dc_store_rollback(api->svc.store);
     int nothing = rc == DC_OK && due.count == 0 && !look.found;
     dc_free(due.items);
     memset(&due, 0, sizeof due);
-    if (nothing || dc_store_begin(api->store, 1) != DC_OK)
+    if (nothing || dc_store_begin(api->svc.store, 1) != DC_OK)
         return 0;
-    rc = dc_store_emergencies(api->store, NULL, 1, now, collect_due, &due);
+    rc = dc_store_emergencies(api->svc.store, NULL, 1, now, collect_due, &due);
     for (size_t i = 0; rc == DC_OK && i < due.count; i++)
         rc = end_in_transaction(api, &due.items[i], "server", "expired", now, NULL);
     struct orphan orphan = {api, now, DC_OK, 0, 0};
     if (rc == DC_OK)
-        rc = dc_store_suspending(api->store, release_orphan, &orphan);
+        rc = dc_store_suspending(api->svc.store, release_orphan, &orphan);
     if (rc == DC_OK)
         rc = orphan.rc;
     size_t ended = 0;
-    if (dc_store_finish(api->store, rc) == DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) == DC_OK) {
         ended = due.count;
         for (size_t i = 0; i < due.count; i++)
             unwatch(api, due.items[i].owner, due.items[i].id);
@@ -1294,10 +1297,10 @@ static int watch_active(void *ctx, const dc_emergency *e)
 {
     dc_api *api = ctx;
     dc_record rec;
-    if (dc_store_object_get(api->store, DC_KIND_INTENT, e->owner, e->id, &rec) != DC_OK)
+    if (dc_store_object_get(api->svc.store, DC_KIND_INTENT, e->owner, e->id, &rec) != DC_OK)
         return 0;
     if (rec.object.emergency != DC_EMERGENCY_NONE &&
-        dc_monitor_add_emergency_object(api->monitor, &rec.object) != DC_OK)
+        dc_monitor_add_emergency_object(api->svc.monitor, &rec.object) != DC_OK)
         fprintf(stderr, "deconflictd: emergency %s/%s is not watched\n", e->owner, e->id);
     dc_record_clear(&rec);
     return 0;
@@ -1311,11 +1314,11 @@ dc_status dc__api_emergency_start(dc_api *api)
     dc__worker_init(&st->worker);
     api->emergency = st;
     /* the monitor watches what is in force from the start, as it does zones */
-    if (api->monitor != NULL && dc_store_begin(api->store, 0) == DC_OK) {
-        pthread_mutex_lock(&api->monitor_lock);
-        dc_store_emergencies(api->store, NULL, 1, 0, watch_active, api);
-        pthread_mutex_unlock(&api->monitor_lock);
-        dc_store_rollback(api->store);
+    if (api->svc.monitor != NULL && dc_store_begin(api->svc.store, 0) == DC_OK) {
+        pthread_mutex_lock(&api->svc.monitor_lock);
+        dc_store_emergencies(api->svc.store, NULL, 1, 0, watch_active, api);
+        pthread_mutex_unlock(&api->svc.monitor_lock);
+        dc_store_rollback(api->svc.store);
     }
     if (dc__worker_start(&st->worker, expiry_main, api) != DC_OK) {
         dc__api_emergency_stop(api);

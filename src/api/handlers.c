@@ -104,14 +104,14 @@ static dc_status append_audit(dc_api *api, const uint8_t *secret_key, const char
     } else {
         snprintf(r->detail, sizeof r->detail, "{}");
     }
-    return dc_store_audit_append(api->store, r, secret_key);
+    return dc_store_audit_append(api->svc.store, r, secret_key);
 }
 
 /* A signed record: every write, whose record is its writer's receipt. */
 dc_status dc_api_audit(dc_api *api, const char *actor, const char *action, const char *object,
                        const char *recipients, json_t *detail, dc_audit_record *out)
 {
-    return append_audit(api, api->secret_key, actor, action, object, recipients, detail, out);
+    return append_audit(api, api->svc.secret_key, actor, action, object, recipients, detail, out);
 }
 
 /* A record in bulk (the alerts of a batch of reports): chained unsigned,
@@ -219,12 +219,12 @@ static int admit_submission(dc_api *api, const dc_api_request *req, const dc_sub
     /* an object is (kind, owner, id): another party's object under this id, visible or not,
      * is another object, and never stops this party from using the id (no squatting) */
     *have_existing = 0;
-    dc_status rc = dc_store_object_get(api->store, o->kind, o->owner, o->id, existing);
+    dc_status rc = dc_store_object_get(api->svc.store, o->kind, o->owner, o->id, existing);
     *have_existing = rc == DC_OK;
     if (rc == DC_NOT_FOUND)
         rc = DC_OK;
     if (rc != DC_OK) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         store_failure(res);
         return -1;
     }
@@ -253,7 +253,7 @@ static int admit_submission(dc_api *api, const dc_api_request *req, const dc_sub
         /* coordinates from the direct line only once their read-back was confirmed, and only
          * where they said */
         dc_message m;
-        int ok = dc_store_message_get(api->store, sub->from_message, &m) == DC_OK;
+        int ok = dc_store_message_get(api->svc.store, sub->from_message, &m) == DC_OK;
         int mine = ok && (strcmp(m.sender, o->owner) == 0 || strcmp(m.recipient, o->owner) == 0);
         int confirmed = mine && m.acknowledged;
         size_t astray = confirmed ? volume_off_message(o, m.body) : 0;
@@ -280,7 +280,7 @@ static int admit_submission(dc_api *api, const dc_api_request *req, const dc_sub
      * request was authenticated applies now. */
     dc_party submitter;
     memset(&submitter, 0, sizeof submitter);
-    rc = dc_store_party_get(api->store, o->owner, &submitter);
+    rc = dc_store_party_get(api->svc.store, o->owner, &submitter);
     if (rc != DC_OK || !submitter.key_active || o->priority > submitter.priority_ceiling) {
         snprintf(detail, sizeof detail,
                  "priority %d is above your ceiling of %d; the operator grants higher ones",
@@ -299,7 +299,7 @@ static int admit_submission(dc_api *api, const dc_api_request *req, const dc_sub
         o->priority = submitter.priority_ceiling;
     return 0;
 refused:
-    dc_store_rollback(api->store);
+    dc_store_rollback(api->svc.store);
     if (*have_existing)
         dc_record_clear(existing);
     *have_existing = 0;
@@ -371,8 +371,8 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
     memset(&existing, 0, sizeof existing);
     if (kind == DC_KIND_SITE) {
         double radius = json_number_value(json_object_get(sub.route, "radius"));
-        if (dc_disclosure_site_keepout(api->site_secret, o->owner, o->id, &o->volumes[0], radius,
-                                       &keepout) != DC_OK) {
+        if (dc_disclosure_site_keepout(api->svc.site_secret, o->owner, o->id, &o->volumes[0],
+                                       radius, &keepout) != DC_OK) {
             dc_api_problem(res, 400, DC_RANGE, "/radius",
                            "the site is too large to protect: split it into smaller sites");
             goto done;
@@ -388,7 +388,7 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
             goto done;
         }
         /* 1. checks and candidates, under a read transaction */
-        if (dc_store_begin(api->store, 0) != DC_OK) {
+        if (dc_store_begin(api->svc.store, 0) != DC_OK) {
             store_failure(res);
             goto done;
         }
@@ -397,10 +397,10 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
         if (have_existing)
             dc_record_clear(&existing);
         have_existing = 0;
-        rc = dc_store_candidates(api->store, o, &candidates);
+        rc = dc_store_candidates(api->svc.store, o, &candidates);
         if (rc == DC_OK)
             rc = dc_candidate_stamps_of(&candidates, &decided);
-        dc_store_rollback(api->store); /* a read: nothing to commit */
+        dc_store_rollback(api->svc.store); /* a read: nothing to commit */
         if (rc != DC_OK) {
             store_failure(res);
             goto done;
@@ -417,7 +417,7 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
         for (size_t i = 0; i < candidates.count; i++) {
             cands[i] = &candidates.items[i].object;
             char key[40];
-            dc_api_conflict_key(api->conflict_key_secret, cands[i], key);
+            dc_api_conflict_key(api->svc.conflict_key_secret, cands[i], key);
             for (size_t k = 0; k < sub.accept_count; k++)
                 if (strcmp(key, sub.accept_keys[k]) == 0 && accept_n < sub.accept_count) {
                     snprintf(accepted[accept_n].owner, DC_ID_MAX, "%s", cands[i]->owner);
@@ -429,14 +429,14 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
         dc_check_options options = {0, accept_n, accepted};
         uint64_t work = 0;
         dc_engine_work(o, &options, cands, candidates.count, &work);
-        if (work > api->work_budget) {
+        if (work > api->svc.work_budget) {
             dc_free(cands);
             char detail[256];
             snprintf(detail, sizeof detail,
                      "checking this object against what it may touch costs %llu units of work; "
                      "at most %llu: use fewer or simpler outlines (a convex outline costs the "
                      "sum of the vertices, two others their product)",
-                     (unsigned long long)work, (unsigned long long)api->work_budget);
+                     (unsigned long long)work, (unsigned long long)api->svc.work_budget);
             dc_api_problem(res, 422, DC_LIMIT, "/volumes", detail);
             goto done;
         }
@@ -450,20 +450,20 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
             goto done;
         }
         /* 3. the write, if nothing it was decided against has changed */
-        if (dc_store_begin(api->store, 1) != DC_OK) {
+        if (dc_store_begin(api->svc.store, 1) != DC_OK) {
             store_failure(res);
             goto done;
         }
         if (admit_submission(api, req, &sub, o, &existing, &have_existing, res) != 0)
             goto done;
-        if (dc_store_candidate_stamps(api->store, o, &now_stamps) != DC_OK) {
-            dc_store_rollback(api->store);
+        if (dc_store_candidate_stamps(api->svc.store, o, &now_stamps) != DC_OK) {
+            dc_store_rollback(api->svc.store);
             store_failure(res);
             goto done;
         }
         if (dc_candidate_stamps_equal(&decided, &now_stamps))
             break;
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         if (have_existing)
             dc_record_clear(&existing);
         have_existing = 0;
@@ -480,7 +480,7 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
     rc = dc_api_disclose_conflicts(api, o, ref, &result, &decision, notices_out);
     result.accepted = decision;
     if (rc != DC_OK) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         store_failure(res);
         goto done;
     }
@@ -488,7 +488,7 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
         /* Nothing is written but the disclosures just made. */
         dc_api_audit(api, o->owner, "refused", ref, "",
                      json_pack("{s:s}", "kind", dc_kind_name(kind)), NULL);
-        if (dc_store_commit(api->store) != DC_OK) {
+        if (dc_store_commit(api->svc.store) != DC_OK) {
             store_failure(res);
             goto done;
         }
@@ -509,9 +509,9 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
     uint8_t digest[DC_HASH_BYTES];
     char digest_hex[2 * DC_HASH_BYTES + 1];
     dc_audit_record write;
-    rc = rec.body ? dc_store_object_put(api->store, &rec) : DC_NOMEM;
+    rc = rec.body ? dc_store_object_put(api->svc.store, &rec) : DC_NOMEM;
     if (rc == DC_OK)
-        rc = dc_store_object_digest(api->store, &rec, digest);
+        rc = dc_store_object_digest(api->svc.store, &rec, digest);
     if (rc == DC_OK) {
         dc_hex(digest, DC_HASH_BYTES, digest_hex);
         char action[32];
@@ -522,21 +522,21 @@ static void put_object_decided(dc_api *api, const dc_api_request *req, dc_object
             json_object_set_new(detail, "from_message", json_integer(sub.from_message));
         rc = dc_api_audit(api, o->owner, action, ref, "", detail, &write);
     }
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         free(rec.body);
         store_failure(res);
         goto done;
     }
-    if ((kind == DC_KIND_ZONE || kind == DC_KIND_INTENT) && api->monitor != NULL) {
-        pthread_mutex_lock(&api->monitor_lock);
+    if ((kind == DC_KIND_ZONE || kind == DC_KIND_INTENT) && api->svc.monitor != NULL) {
+        pthread_mutex_lock(&api->svc.monitor_lock);
         if (kind == DC_KIND_ZONE) {
-            dc_monitor_remove_zone(api->monitor, o->owner, o->id);
-            dc_monitor_add_zone_object(api->monitor, o);
-        } else if (dc_monitor_watch_intent(api->monitor, o) != DC_OK) {
+            dc_monitor_remove_zone(api->svc.monitor, o->owner, o->id);
+            dc_monitor_add_zone_object(api->svc.monitor, o);
+        } else if (dc_monitor_watch_intent(api->svc.monitor, o) != DC_OK) {
             fprintf(stderr, "deconflictd: out of memory: intent %s/%s is not watched\n", o->owner,
                     o->id);
         }
-        pthread_mutex_unlock(&api->monitor_lock);
+        pthread_mutex_unlock(&api->svc.monitor_lock);
     }
     res->status = have_existing ? 200 : 201;
     dc__api_etag(res, o->version);
@@ -577,27 +577,28 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
     dc_record r;
     json_t *body = NULL;
     /* Reading one's own object is not audited: a read transaction, beside the writer. */
-    if (dc_store_begin(api->store, 0) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 0) != DC_OK) {
         store_failure(res);
         return;
     }
-    dc_status rc = dc_store_object_get(api->store, kind, req->party.name, id, &r);
+    dc_status rc = dc_store_object_get(api->svc.store, kind, req->party.name, id, &r);
     if (rc == DC_OK) {
         body = json_loads(r.body, 0, NULL);
         dc__api_emergency_overlay(api, &r, body);
         dc_record_clear(&r);
     }
-    dc_store_rollback(api->store);
+    dc_store_rollback(api->svc.store);
     if (rc == DC_NOT_FOUND) {
         /* Another party's, public or through a grant: a read through a grant is audited, in the
          * same transaction as the read. */
-        if (dc_store_begin(api->store, 1) != DC_OK) {
+        if (dc_store_begin(api->svc.store, 1) != DC_OK) {
             store_failure(res);
             return;
         }
-        rc = dc_store_object_visible(api->store, kind, id, req->party.name, &r);
+        rc = dc_store_object_visible(api->svc.store, kind, id, req->party.name, &r);
         if (rc == DC_OK) {
-            if (dc_store_grant_exists(api->store, r.object.owner, req->party.name, kind) == DC_OK)
+            if (dc_store_grant_exists(api->svc.store, r.object.owner, req->party.name, kind) ==
+                DC_OK)
                 rc = audit_read(api, req->party.name, &r);
             if (rc == DC_OK) {
                 body = json_loads(r.body, 0, NULL);
@@ -605,10 +606,10 @@ static void get_object(dc_api *api, const dc_api_request *req, dc_object_kind ki
             }
             dc_record_clear(&r);
         }
-        if (rc == DC_OK && dc_store_commit(api->store) != DC_OK)
+        if (rc == DC_OK && dc_store_commit(api->svc.store) != DC_OK)
             rc = DC_STORE;
         if (rc != DC_OK)
-            dc_store_rollback(api->store);
+            dc_store_rollback(api->svc.store);
     }
     if (rc == DC_OK) {
         json_int_t version = json_integer_value(json_object_get(body, "version"));
@@ -630,28 +631,29 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
 {
     if (!dc__api_fair_admit(api, req, DC_RATE_WRITES, 1, res))
         return;
-    if (dc_store_begin(api->store, 1) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
         return;
     }
     dc_record r;
     if (req->if_match != NULL || req->if_none_match != NULL) {
         int64_t version = -1;
-        if (dc_store_object_get(api->store, kind, req->party.name, id, &r) == DC_OK) {
+        if (dc_store_object_get(api->svc.store, kind, req->party.name, id, &r) == DC_OK) {
             version = r.object.version;
             dc_record_clear(&r);
         }
         if (dc__api_preconditions(req, version, 0, res) != 0) {
-            dc_store_rollback(api->store);
+            dc_store_rollback(api->svc.store);
             return;
         }
     }
-    dc_status rc = dc_store_object_delete(api->store, kind, req->party.name, id);
+    dc_status rc = dc_store_object_delete(api->svc.store, kind, req->party.name, id);
     if (rc == DC_NOT_FOUND) {
-        int visible = dc_store_object_visible(api->store, kind, id, req->party.name, &r) == DC_OK;
+        int visible =
+            dc_store_object_visible(api->svc.store, kind, id, req->party.name, &r) == DC_OK;
         if (visible)
             dc_record_clear(&r);
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         if (visible)
             dc_api_problem(res, 403, DC_FORBIDDEN, NULL, "this object belongs to another party");
         else
@@ -664,17 +666,17 @@ static void delete_object(dc_api *api, const dc_api_request *req, dc_object_kind
     dc_audit_record write;
     if (rc == DC_OK)
         rc = dc_api_audit(api, req->party.name, action, ref, "", NULL, &write);
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         store_failure(res);
         return;
     }
-    if ((kind == DC_KIND_ZONE || kind == DC_KIND_INTENT) && api->monitor != NULL) {
-        pthread_mutex_lock(&api->monitor_lock);
+    if ((kind == DC_KIND_ZONE || kind == DC_KIND_INTENT) && api->svc.monitor != NULL) {
+        pthread_mutex_lock(&api->svc.monitor_lock);
         if (kind == DC_KIND_ZONE)
-            dc_monitor_remove_zone(api->monitor, req->party.name, id);
+            dc_monitor_remove_zone(api->svc.monitor, req->party.name, id);
         else
-            dc_monitor_unwatch_intent(api->monitor, req->party.name, id);
-        pthread_mutex_unlock(&api->monitor_lock);
+            dc_monitor_unwatch_intent(api->svc.monitor, req->party.name, id);
+        pthread_mutex_unlock(&api->svc.monitor_lock);
     }
     res->status = 200;
     res->json = json_pack("{s:s,s:s,s:o}", "id", id, "deleted", "true", "receipt",
@@ -706,7 +708,7 @@ static dc_status audit_list_read(dc_api *api, const char *reader, const char *ac
     for (size_t i = 0; rc == DC_OK && i < n; i++)
         refs[i] = json_string_value(json_array_get(names, i));
     if (rc == DC_OK)
-        rc = dc_store_audit_names(api->store, r->seq, refs, n);
+        rc = dc_store_audit_names(api->svc.store, r->seq, refs, n);
     json_decref(detail);
     dc_free(refs);
     dc_free(r);
@@ -732,18 +734,20 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
     if (dc__page_parse(api, req, list, "", &page, res) != 0)
         return;
     dc_record_list records = {0};
-    if (dc_store_begin(api->store, 1) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
         return;
     }
-    dc_status rc = dc_store_object_page(api->store, kind, req->party.name, filtered ? &box : NULL,
-                                        page.after, page.limit + 1, &records);
+    dc_status rc =
+        dc_store_object_page(api->svc.store, kind, req->party.name, filtered ? &box : NULL,
+                             page.after, page.limit + 1, &records);
     size_t shown = records.count > page.limit ? page.limit : records.count;
     json_t *items = json_array(), *names = json_array(), *versions = json_array();
     for (size_t i = 0; rc == DC_OK && i < shown; i++) {
         const dc_record *r = &records.items[i];
         if (strcmp(r->object.owner, req->party.name) != 0 &&
-            dc_store_grant_exists(api->store, r->object.owner, req->party.name, kind) == DC_OK) {
+            dc_store_grant_exists(api->svc.store, r->object.owner, req->party.name, kind) ==
+                DC_OK) {
             char ref[192];
             dc_object_ref(r->object.kind, r->object.owner, r->object.id, ref, sizeof ref);
             json_array_append_new(names, json_string(ref));
@@ -763,7 +767,7 @@ static void list_objects(dc_api *api, const dc_api_request *req, dc_object_kind 
     int64_t last = shown > 0 ? records.items[shown - 1].row : 0;
     int more = records.count > page.limit;
     dc_record_list_clear(&records);
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         json_decref(items);
         store_failure(res);
         return;
@@ -940,9 +944,9 @@ static void create_party(dc_api *api, const dc_api_request *req, dc_api_response
     } else if (notation != NULL && !json_is_string(notation)) {
         dc_api_problem(res, 400, DC_INVALID, "/notation", "one of dd, dm, dms, mgrs, utm");
     } else if (ceiling == NULL || ceiling_of(ceiling, &priority_ceiling, res) == 0) {
-        dc_status rc =
-            dc_party_admin_create(api->store, api->secret_key, "operator", json_string_value(name),
-                                  json_string_value(notation), priority_ceiling, &r, &err);
+        dc_status rc = dc_party_admin_create(api->svc.store, api->svc.secret_key, "operator",
+                                             json_string_value(name), json_string_value(notation),
+                                             priority_ceiling, &r, &err);
         if (rc == DC_OK)
             party_admin_done(res, 201, &r);
         else
@@ -1004,10 +1008,10 @@ static void list_parties(dc_api *api, const dc_api_request *req, dc_api_response
     if (dc__page_parse(api, req, "parties", "", &page, res) != 0)
         return;
     struct party_page pp = {json_array(), &page, 0, ""};
-    dc_status rc = dc_store_begin(api->store, 0);
+    dc_status rc = dc_store_begin(api->svc.store, 0);
     if (rc == DC_OK) {
-        rc = dc_store_parties(api->store, add_party, &pp);
-        dc_store_rollback(api->store);
+        rc = dc_store_parties(api->svc.store, add_party, &pp);
+        dc_store_rollback(api->svc.store);
     }
     if (rc != DC_OK && rc != DC_CONFLICT) { /* DC_CONFLICT: the walk stopped past the page */
         json_decref(pp.items);
@@ -1026,12 +1030,12 @@ static void get_party(dc_api *api, const dc_api_request *req, dc_api_response *r
     dc_party p;
     if (dc__api_party_in_path(req, name, res) != 0)
         return;
-    if (dc_store_begin(api->store, 0) != DC_OK) {
+    if (dc_store_begin(api->svc.store, 0) != DC_OK) {
         store_failure(res);
         return;
     }
-    dc_status rc = dc_store_party_get(api->store, name, &p);
-    dc_store_commit(api->store);
+    dc_status rc = dc_store_party_get(api->svc.store, name, &p);
+    dc_store_commit(api->svc.store);
     if (rc == DC_OK) {
         res->status = 200;
         res->json = party_json(&p);
@@ -1066,16 +1070,16 @@ static void set_party(dc_api *api, const dc_api_request *req, dc_api_response *r
                        "priority_ceiling and limits are changed by separate requests");
     } else if (limits != NULL) {
         if (limits_of(limits, rates, set, res) == 0) {
-            dc_status rc = dc_party_admin_set_limits(api->store, api->secret_key, "operator", name,
-                                                     rates, set, &r, &err);
+            dc_status rc = dc_party_admin_set_limits(api->svc.store, api->svc.secret_key,
+                                                     "operator", name, rates, set, &r, &err);
             if (rc == DC_OK)
                 party_admin_done(res, 200, &r);
             else
                 party_admin_failure(res, rc, &err, 1);
         }
     } else if (ceiling_of(ceiling, &priority_ceiling, res) == 0) {
-        dc_status rc = dc_party_admin_set_ceiling(api->store, api->secret_key, "operator", name,
-                                                  priority_ceiling, &r, &err);
+        dc_status rc = dc_party_admin_set_ceiling(api->svc.store, api->svc.secret_key, "operator",
+                                                  name, priority_ceiling, &r, &err);
         if (rc == DC_OK) {
             party_admin_done(res, 200, &r);
             json_object_set_new(res->json, "previous_priority_ceiling",
@@ -1097,7 +1101,7 @@ static void change_party_key(dc_api *api, const dc_api_request *req, dc_api_resp
     dc_error err;
     if (dc__api_party_in_path(req, name, res) != 0 || no_body(req, res) != 0)
         return;
-    dc_status rc = change(api->store, api->secret_key, "operator", name, &r, &err);
+    dc_status rc = change(api->svc.store, api->svc.secret_key, "operator", name, &r, &err);
     if (rc == DC_OK)
         party_admin_done(res, 200, &r);
     else
@@ -1127,10 +1131,10 @@ static void set_me(dc_api *api, const dc_api_request *req, dc_api_response *res)
         ok = strcmp(notation, notations[i]) == 0;
     if (!ok) {
         dc_api_problem(res, 400, DC_INVALID, "/notation", "one of dd, dm, dms, mgrs, utm");
-    } else if (dc_store_begin(api->store, 1) != DC_OK ||
-               dc_store_party_set_notation(api->store, req->party.name, notation) != DC_OK ||
-               dc_store_commit(api->store) != DC_OK) {
-        dc_store_rollback(api->store);
+    } else if (dc_store_begin(api->svc.store, 1) != DC_OK ||
+               dc_store_party_set_notation(api->svc.store, req->party.name, notation) != DC_OK ||
+               dc_store_commit(api->svc.store) != DC_OK) {
+        dc_store_rollback(api->svc.store);
         store_failure(res);
     } else {
         res->status = 200;
@@ -1156,13 +1160,14 @@ static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api
         dc_api_problem(res, 400, DC_INVALID, "/kind", "one of intent, hazard, zone");
     } else if (strcmp(grantee, req->party.name) == 0) {
         dc_api_problem(res, 400, DC_INVALID, "/grantee", "a party cannot grant to itself");
-    } else if (dc_store_begin(api->store, 1) != DC_OK) {
+    } else if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
     } else {
-        dc_status rc = dc_store_party_exists(api->store, grantee);
+        dc_status rc = dc_store_party_exists(api->svc.store, grantee);
         if (rc == DC_OK)
-            rc = add ? dc_store_grant_add(api->store, req->party.name, grantee, kind, dc_api_now())
-                     : dc_store_grant_remove(api->store, req->party.name, grantee, kind);
+            rc = add ? dc_store_grant_add(api->svc.store, req->party.name, grantee, kind,
+                                          dc_api_now())
+                     : dc_store_grant_remove(api->svc.store, req->party.name, grantee, kind);
         char ref[192];
         snprintf(ref, sizeof ref, "grant/%s/%s/%s", req->party.name, grantee, kind_name);
         dc_audit_record write;
@@ -1170,13 +1175,13 @@ static void change_grant(dc_api *api, const dc_api_request *req, int add, dc_api
             rc = dc_api_audit(api, req->party.name, add ? "grant" : "revoke", ref, grantee, NULL,
                               &write);
         if (rc == DC_NOT_FOUND || rc == DC_CONFLICT) {
-            dc_store_rollback(api->store);
+            dc_store_rollback(api->svc.store);
             if (rc == DC_CONFLICT)
                 dc_api_problem(res, 409, DC_CONFLICT, NULL, "that grant exists already");
             else
                 dc_api_problem(res, 404, DC_NOT_FOUND, "/grantee",
                                add ? "no such party" : "no such grant");
-        } else if (dc_store_finish(api->store, rc) != DC_OK) {
+        } else if (dc_store_finish(api->svc.store, rc) != DC_OK) {
             store_failure(res);
         } else {
             res->status = add ? 201 : 200;
@@ -1264,15 +1269,15 @@ static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *
     if (page.has_cursor)
         after = page.after;
     struct inbox_page p = {json_array(), page.limit, 0, 0, collect};
-    if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_inbox(api->store, box, req->party.name, after, page.limit + 1, inbox_item, &p) !=
-            DC_OK) {
-        dc_store_rollback(api->store);
+    if (dc_store_begin(api->svc.store, 0) != DC_OK ||
+        dc_store_inbox(api->svc.store, box, req->party.name, after, page.limit + 1, inbox_item,
+                       &p) != DC_OK) {
+        dc_store_rollback(api->svc.store);
         json_decref(p.items);
         store_failure(res);
         return;
     }
-    dc_store_commit(api->store);
+    dc_store_commit(api->svc.store);
     res->status = 200;
     res->json = json_pack("{s:o}", "items", p.items);
     if (p.seen > page.limit)
@@ -1368,10 +1373,10 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
         char owner[DC_ID_MAX];
         snprintf(owner, sizeof owner, "%.*s", (int)strcspn(object + 5, "/"), object + 5);
         int granted = 0;
-        if (dc_store_begin(api->store, 0) == DC_OK) {
-            granted =
-                dc_store_grant_exists(api->store, owner, req->party.name, DC_KIND_SITE) == DC_OK;
-            dc_store_commit(api->store);
+        if (dc_store_begin(api->svc.store, 0) == DC_OK) {
+            granted = dc_store_grant_exists(api->svc.store, owner, req->party.name, DC_KIND_SITE) ==
+                      DC_OK;
+            dc_store_commit(api->svc.store);
         }
         if (!granted) {
             res->status = 200;
@@ -1379,14 +1384,14 @@ static void list_audit(dc_api *api, const dc_api_request *req, dc_api_response *
             return;
         }
     }
-    if (dc_store_begin(api->store, 0) != DC_OK ||
-        dc_store_audit_walk_after(api->store, object, page.after, collect_audit, &v) != DC_OK) {
-        dc_store_rollback(api->store);
+    if (dc_store_begin(api->svc.store, 0) != DC_OK ||
+        dc_store_audit_walk_after(api->svc.store, object, page.after, collect_audit, &v) != DC_OK) {
+        dc_store_rollback(api->svc.store);
         json_decref(v.items);
         store_failure(res);
         return;
     }
-    dc_store_commit(api->store);
+    dc_store_commit(api->svc.store);
     res->status = 200;
     res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
     if (v.seen > page.limit)
@@ -1397,7 +1402,7 @@ static void health(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     (void)req;
     char pk[2 * DC_PUBLIC_KEY_BYTES + 1];
-    dc_hex(api->public_key, DC_PUBLIC_KEY_BYTES, pk);
+    dc_hex(api->svc.public_key, DC_PUBLIC_KEY_BYTES, pk);
     res->status = 200;
     res->json = json_pack("{s:s,s:s}", "status", "ok", "audit_public_key", pk);
 }
@@ -1481,7 +1486,8 @@ static dc_status mark_nonconforming(dc_api *api, const dc_alert *a, int *changed
 {
     *changed = 0;
     dc_record rec;
-    dc_status rc = dc_store_object_get(api->store, DC_KIND_INTENT, a->party, a->intent_id, &rec);
+    dc_status rc =
+        dc_store_object_get(api->svc.store, DC_KIND_INTENT, a->party, a->intent_id, &rec);
     if (rc == DC_NOT_FOUND)
         return DC_OK;
     if (rc != DC_OK)
@@ -1502,9 +1508,9 @@ static dc_status mark_nonconforming(dc_api *api, const dc_alert *a, int *changed
     uint8_t digest[DC_HASH_BYTES];
     char hex[2 * DC_HASH_BYTES + 1], ref[192];
     dc_object_ref(DC_KIND_INTENT, a->party, a->intent_id, ref, sizeof ref);
-    rc = rec.body != NULL ? dc_store_object_put(api->store, &rec) : DC_NOMEM;
+    rc = rec.body != NULL ? dc_store_object_put(api->svc.store, &rec) : DC_NOMEM;
     if (rc == DC_OK)
-        rc = dc_store_object_digest(api->store, &rec, digest);
+        rc = dc_store_object_digest(api->svc.store, &rec, digest);
     if (rc == DC_OK) {
         dc_hex(digest, DC_HASH_BYTES, hex);
         rc = dc_api_audit(api, "server", "intent.put", ref, a->party,
@@ -1539,13 +1545,14 @@ static dc_status deliver_alerts(dc_api *api, const dc_alert_list *alerts, struct
          * number past 0) as the change from its episode's first alert */
         json_t *ids = json_array();
         int64_t id = 0;
-        rc = dc_store_alert_add(api->store, o->episode, api->alert_episode_us,
+        rc = dc_store_alert_add(api->svc.store, o->episode, api->svc.alert_episode_us,
                                 (const char *const *)o->to, (const char *const *)o->text, o->n, now,
                                 &id);
         for (size_t k = 0; rc == DC_OK && k < o->n; k++)
             json_array_append_new(ids, json_integer(id));
         if (rc == DC_OK) {
-            dc__metrics_alerts(api, json_string_value(json_object_get(o->detail, "kind")), o->n);
+            dc_service_alerts_counted(&api->svc,
+                                      json_string_value(json_object_get(o->detail, "kind")), o->n);
             json_object_set_new(o->detail, "alerts", ids);
             ids = NULL;
             rc = audit_bulk(api, "server", "alert", o->ref, o->recipients, o->detail);
@@ -1567,18 +1574,18 @@ dc_status dc__api_publish_alerts(dc_api *api, const dc_alert_list *alerts,
     struct alert_out *out = NULL;
     dc_status rc = alerts_out(alerts, &out);
     if (rc == DC_OK) {
-        if (dc_store_begin(api->store, 1) != DC_OK)
+        if (dc_store_begin(api->svc.store, 1) != DC_OK)
             rc = DC_STORE;
         if (rc == DC_OK)
             rc = deliver_alerts(api, alerts, out, delivered);
         if (rc == DC_OK && extra != NULL)
             rc = extra(api, ctx);
         if (rc == DC_OK)
-            rc = dc_store_audit_checkpoint(api->store, api->secret_key);
-        if (dc_store_finish(api->store, rc) != DC_OK)
+            rc = dc_store_audit_checkpoint(api->svc.store, api->svc.secret_key);
+        if (dc_store_finish(api->svc.store, rc) != DC_OK)
             rc = DC_STORE;
-        if (rc == DC_OK && api->alerts_published != NULL && *delivered > 0)
-            api->alerts_published(api);
+        if (rc == DC_OK && *delivered > 0)
+            dc_service_alerts_published(&api->svc);
     }
     alerts_out_free(out, alerts->count);
     return rc;
@@ -1604,11 +1611,11 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     dc_time_us latest = 0;
     dc_status rc = DC_OK;
     dc_time_us received = dc_api_now();
-    pthread_mutex_lock(&api->monitor_lock);
+    pthread_mutex_lock(&api->svc.monitor_lock);
     for (size_t i = 0; rc == DC_OK && i < count; i++) {
         dc_report_verdict v;
         reports[i].received = received;
-        rc = dc_monitor_ingest(api->monitor, &reports[i], &v, &alerts, NULL);
+        rc = dc_monitor_ingest(api->svc.monitor, &reports[i], &v, &alerts, NULL);
         if (rc == DC_OK)
             dc__metrics_report(api, v);
         if (v == DC_REPORT_ACCEPTED) {
@@ -1621,8 +1628,8 @@ static void post_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
         }
     }
     if (rc == DC_OK && latest > 0)
-        rc = dc_monitor_separation(api->monitor, latest, &alerts, NULL);
-    pthread_mutex_unlock(&api->monitor_lock);
+        rc = dc_monitor_separation(api->svc.monitor, latest, &alerts, NULL);
+    pthread_mutex_unlock(&api->svc.monitor_lock);
     size_t delivered = 0;
     if (rc == DC_OK)
         rc = dc__api_publish_alerts(api, &alerts, NULL, NULL, &delivered);
@@ -1663,13 +1670,14 @@ static void stream_alerts(dc_api *api, const dc_api_request *req, dc_api_respons
             dc_api_problem(res, 400, DC_INVALID, NULL, "Last-Event-ID must be an alert id");
             return;
         }
-    } else if (dc_store_begin(api->store, 0) != DC_OK ||
-               dc_store_inbox_last(api->store, DC_INBOX_ALERTS, req->party.name, &after) != DC_OK) {
-        dc_store_rollback(api->store);
+    } else if (dc_store_begin(api->svc.store, 0) != DC_OK ||
+               dc_store_inbox_last(api->svc.store, DC_INBOX_ALERTS, req->party.name, &after) !=
+                   DC_OK) {
+        dc_store_rollback(api->svc.store);
         store_failure(res);
         return;
     } else {
-        dc_store_commit(api->store);
+        dc_store_commit(api->svc.store);
     }
     res->status = 200;
     res->stream = DC_STREAM_ALERTS;
@@ -1810,20 +1818,21 @@ static void post_message(dc_api *api, const dc_api_request *req, dc_api_response
         json_decref(body);
         int64_t id = 0;
         dc_audit_record write;
-        dc_status rc = dc_store_begin(api->store, 1);
+        dc_status rc = dc_store_begin(api->svc.store, 1);
         if (rc == DC_OK)
-            rc = dc_store_party_exists(api->store, to);
+            rc = dc_store_party_exists(api->svc.store, to);
         if (rc == DC_OK)
-            rc = dc_store_message_add(api->store, req->party.name, to, btext, dc_api_now(), &id);
+            rc =
+                dc_store_message_add(api->svc.store, req->party.name, to, btext, dc_api_now(), &id);
         char ref[64];
         snprintf(ref, sizeof ref, "message/%lld", (long long)id);
         if (rc == DC_OK)
             rc = dc_api_audit(api, req->party.name, "message", ref, to,
                               json_pack("{s:I}", "coordinates", (json_int_t)n), &write);
         if (rc == DC_NOT_FOUND) {
-            dc_store_rollback(api->store);
+            dc_store_rollback(api->svc.store);
             dc_api_problem(res, 404, DC_NOT_FOUND, "/to", "no such party");
-        } else if (dc_store_finish(api->store, rc) != DC_OK) {
+        } else if (dc_store_finish(api->svc.store, rc) != DC_OK) {
             store_failure(res);
         } else {
             res->status = 201;
@@ -1876,9 +1885,9 @@ static void list_messages(dc_api *api, const dc_api_request *req, dc_api_respons
     l.limit = page.limit;
     l.read = json_array();
     crypto_generichash_init(&l.shown, NULL, 0, 32);
-    dc_status rc = dc_store_begin(api->store, 1);
+    dc_status rc = dc_store_begin(api->svc.store, 1);
     if (rc == DC_OK)
-        rc = dc_store_messages_page(api->store, req->party.name, page.after, page.limit + 1,
+        rc = dc_store_messages_page(api->svc.store, req->party.name, page.after, page.limit + 1,
                                     collect_message, &l);
     if (rc == DC_OK && json_array_size(l.read) > 0) {
         /* one record for the page: the messages read, and a digest of the read-backs shown
@@ -1891,7 +1900,7 @@ static void list_messages(dc_api *api, const dc_api_request *req, dc_api_respons
                              json_pack("{s:s}", "shown", hex));
     }
     json_decref(l.read);
-    if (dc_store_finish(api->store, rc) != DC_OK) {
+    if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         json_decref(l.items);
         store_failure(res);
         return;
@@ -1915,11 +1924,11 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
     if (digest == NULL || strlen(digest) != 64) {
         dc_api_problem(res, 400, DC_INVALID, "/digest",
                        "the BLAKE2b-256 (hex) of the read-backs you were shown");
-    } else if (dc_store_begin(api->store, 1) != DC_OK) {
+    } else if (dc_store_begin(api->svc.store, 1) != DC_OK) {
         store_failure(res);
-    } else if (dc_store_message_get(api->store, id, &m) != DC_OK ||
+    } else if (dc_store_message_get(api->svc.store, id, &m) != DC_OK ||
                strcmp(m.recipient, req->party.name) != 0) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no such message for you");
     } else {
         char expected[65];
@@ -1930,7 +1939,7 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
             /* a wrong read-back is itself worth recording */
             dc_api_audit(api, req->party.name, "message.ack_refused", ref, "",
                          json_pack("{s:s}", "digest", digest), NULL);
-            dc_store_commit(api->store);
+            dc_store_commit(api->svc.store);
             dc_api_problem(
                 res, 409, DC_CONFLICT, "/digest",
                 "the digest does not match the read-backs shown to you; read them again");
@@ -1940,15 +1949,15 @@ static void acknowledge_message(dc_api *api, const dc_api_request *req, int64_t 
                                   (json_int_t)id, "by", req->party.name, "digest", digest);
             char *text = json_dumps(n, JSON_COMPACT);
             json_decref(n);
-            dc_status rc = dc_store_message_acknowledge(api->store, id);
+            dc_status rc = dc_store_message_acknowledge(api->svc.store, id);
             if (rc == DC_OK)
-                rc = dc_store_inbox_add(api->store, DC_INBOX_NOTICES, m.sender, text, dc_api_now(),
-                                        NULL);
+                rc = dc_store_inbox_add(api->svc.store, DC_INBOX_NOTICES, m.sender, text,
+                                        dc_api_now(), NULL);
             if (rc == DC_OK)
                 rc = dc_api_audit(api, req->party.name, "message.ack", ref, m.sender,
                                   json_pack("{s:s}", "digest", digest), &write);
             free(text);
-            if (dc_store_finish(api->store, rc) != DC_OK) {
+            if (dc_store_finish(api->svc.store, rc) != DC_OK) {
                 store_failure(res);
             } else {
                 res->status = 200;
@@ -1983,9 +1992,9 @@ static void list_tracks(dc_api *api, const dc_api_request *req, dc_api_response 
     if (dc__page_parse(api, req, "tracks", "", &page, res) != 0)
         return;
     json_t *all = json_array();
-    pthread_mutex_lock(&api->monitor_lock);
-    dc_monitor_tracks(api->monitor, req->party.name, add_track, all);
-    pthread_mutex_unlock(&api->monitor_lock);
+    pthread_mutex_lock(&api->svc.monitor_lock);
+    dc_monitor_tracks(api->svc.monitor, req->party.name, add_track, all);
+    pthread_mutex_unlock(&api->svc.monitor_lock);
     size_t n = json_array_size(all);
     json_t **sorted = dc_malloc((n ? n : 1) * sizeof *sorted);
     if (sorted == NULL) {

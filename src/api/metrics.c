@@ -169,10 +169,10 @@ static void live(struct text *t, dc_api *api)
                 (unsigned long long)n);
     }
     size_t tracks = 0;
-    if (api->monitor != NULL) {
-        pthread_mutex_lock(&api->monitor_lock);
-        tracks = dc_monitor_track_count(api->monitor);
-        pthread_mutex_unlock(&api->monitor_lock);
+    if (api->svc.monitor != NULL) {
+        pthread_mutex_lock(&api->svc.monitor_lock);
+        tracks = dc_monitor_track_count(api->svc.monitor);
+        pthread_mutex_unlock(&api->svc.monitor_lock);
     }
     family(t, "deconflict_tracks_live", "gauge", "Aircraft the live monitor follows now.");
     put(t, "deconflict_tracks_live %zu\n", tracks);
@@ -181,9 +181,9 @@ static void live(struct text *t, dc_api *api)
 void dc__metrics_page(dc_api *api, dc_api_response *res)
 {
     int64_t counts[DC_KIND_COUNT] = {0};
-    if (dc_store_begin(api->store, 0) == DC_OK) {
-        dc_store_object_counts(api->store, counts);
-        dc_store_commit(api->store);
+    if (dc_store_begin(api->svc.store, 0) == DC_OK) {
+        dc_store_object_counts(api->svc.store, counts);
+        dc_store_commit(api->svc.store);
     }
     struct text t = {malloc(16384), 0, 16384};
     if (t.buf == NULL) {

@@ -70,11 +70,12 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
 {
     char *text = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     int64_t id = 0;
-    dc_status rc = text ? dc_store_inbox_add(api->store, DC_INBOX_ALERTS, recipient, text, now, &id)
-                        : DC_NOMEM;
+    dc_status rc =
+        text ? dc_store_inbox_add(api->svc.store, DC_INBOX_ALERTS, recipient, text, now, &id)
+             : DC_NOMEM;
     free(text);
     if (rc == DC_OK)
-        dc__metrics_alerts(api, json_string_value(json_object_get(alert, "kind")), 1);
+        dc_service_alerts_counted(&api->svc, json_string_value(json_object_get(alert, "kind")), 1);
     if (rc == DC_OK)
         rc = dc_api_audit(
             api, "server", "alert", object, recipient,
@@ -109,14 +110,14 @@ static dc_status disclose(struct disclosure_run *run, const dc_object *mine,
     double spent = 0;
     int mapped = 0;
     dc_status rc =
-        dc_store_disclosure_spent(api->store, mine->owner, theirs_ref, day, &spent, &mapped);
+        dc_store_disclosure_spent(api->svc.store, mine->owner, theirs_ref, day, &spent, &mapped);
     if (rc == DC_OK)
         rc = dc_disclosure_of_conflict(mine, c, spent, d);
     /* a zone as large as a state's airspace is not a probe; a zone that spends the budget is */
     int mapping = rc == DC_OK && !mapped && d->level == DC_DISCLOSE_WINDOW &&
                   !(mine->kind == DC_KIND_ZONE && d->reason == DC_DISCLOSE_PROBE_TOO_LARGE);
     if (rc == DC_OK)
-        rc = dc_store_disclosure_charge(api->store, mine->owner, theirs_ref, day, d->area_m2,
+        rc = dc_store_disclosure_charge(api->svc.store, mine->owner, theirs_ref, day, d->area_m2,
                                         mapping);
     if (rc != DC_OK || !mapping)
         return rc;
@@ -144,13 +145,13 @@ static dc_status deliver(struct disclosure_run *run, const char *recipient, cons
     dc_status rc = DC_OK;
     if (store) {
         char *text = json_dumps(notice, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        rc = text
-                 ? dc_store_inbox_add(api->store, DC_INBOX_NOTICES, recipient, text, run->now, &nid)
-                 : DC_NOMEM;
+        rc = text ? dc_store_inbox_add(api->svc.store, DC_INBOX_NOTICES, recipient, text, run->now,
+                                       &nid)
+                  : DC_NOMEM;
         free(text);
         if (rc == DC_OK) {
             json_object_set_new(notice, "id", json_integer(nid));
-            dc__metrics_notice(api);
+            dc_service_notice_counted(&api->svc);
         }
     }
     json_t *detail = json_pack("{s:O*,s:O*}", "action", json_object_get(notice, "action"),
@@ -217,7 +218,7 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
     json_t *mine = notice_head(o, other->owner, other->kind, submitter_action(c->resolution),
                                dc_reason_name(c->reason));
     char key[40];
-    dc_api_conflict_key(run->api->conflict_key_secret, other, key);
+    dc_api_conflict_key(run->api->svc.conflict_key_secret, other, key);
     json_object_set_new(mine, "conflict_key", json_string(key));
     add_disclosure(mine, &d);
     rc = deliver(run, o->owner, c->resolution == DC_RESOLUTION_OWN ? NULL : other_ref, mine,
@@ -244,7 +245,7 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
                                 json_string("the emergency ends, is withdrawn or expires "
                                             "unrenewed; a notice releases it"));
     }
-    dc_api_conflict_key(run->api->conflict_key_secret, o, key);
+    dc_api_conflict_key(run->api->svc.conflict_key_secret, o, key);
     json_object_set_new(theirs, "conflict_key", json_string(key));
     add_disclosure(theirs, &d);
     return deliver(run, other->owner, run->ref, theirs, 1, NULL);
@@ -257,12 +258,12 @@ static dc_status count_refusal(struct disclosure_run *run, const char *site_owne
                                const char *site_ref, int *escalated)
 {
     dc_api *api = run->api;
-    dc_time_us since = run->now - (dc_time_us)api->probe_window_s * DC_US_PER_S;
+    dc_time_us since = run->now - (dc_time_us)api->svc.probe_window_s * DC_US_PER_S;
     int64_t n = 0;
     dc_status rc =
-        dc_store_site_refusal_add(api->store, run->o->owner, site_ref, run->now, since, &n);
-    *escalated = n > api->probe_limit;
-    if (rc != DC_OK || n != (int64_t)api->probe_limit + 1)
+        dc_store_site_refusal_add(api->svc.store, run->o->owner, site_ref, run->now, since, &n);
+    *escalated = n > api->svc.probe_limit;
+    if (rc != DC_OK || n != (int64_t)api->svc.probe_limit + 1)
         return rc;
     char t[40], party_ref[96];
     time_text(run->now, t);
@@ -271,14 +272,14 @@ static dc_status count_refusal(struct disclosure_run *run, const char *site_owne
                             json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing", "level",
                                       "warning", "time", t, "party", run->o->owner,
                                       "refused_hazards", (json_int_t)n, "window_s",
-                                      (json_int_t)api->probe_window_s, "site", site_ref),
+                                      (json_int_t)api->svc.probe_window_s, "site", site_ref),
                             run->now);
     if (rc == DC_OK)
         rc = dc_api_alert_party(
             api, "operator", party_ref,
             json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing", "level", "warning",
                       "time", t, "party", run->o->owner, "refused_hazards", (json_int_t)n,
-                      "window_s", (json_int_t)api->probe_window_s, "site_owner", site_owner),
+                      "window_s", (json_int_t)api->svc.probe_window_s, "site_owner", site_owner),
             run->now);
     return rc;
 }
@@ -380,8 +381,8 @@ static dc_status tiling_to_site_owner(struct disclosure_run *run, const char *pa
                           "party", "hazards", ids);
     char *text = n ? json_dumps(n, JSON_COMPACT) : NULL;
     int64_t nid = 0;
-    dc_status rc = text ? dc_store_inbox_add(run->api->store, DC_INBOX_NOTICES, site->owner, text,
-                                             run->now, &nid)
+    dc_status rc = text ? dc_store_inbox_add(run->api->svc.store, DC_INBOX_NOTICES, site->owner,
+                                             text, run->now, &nid)
                         : DC_NOMEM;
     free(text);
     json_decref(n);
@@ -416,7 +417,7 @@ static dc_status detect_tiling(struct disclosure_run *run)
     around.volumes = &wide;
     around.volume_count = 1;
     dc_record_list near = {0};
-    rc = dc_store_candidates(run->api->store, &around, &near);
+    rc = dc_store_candidates(run->api->svc.store, &around, &near);
     json_t *counts = json_object();
     for (size_t i = 0; rc == DC_OK && i < near.count; i++) {
         const dc_object *h = &near.items[i].object;

@@ -238,17 +238,17 @@ static dc_status record(dc_api *api, const dc_api_request *req, const struct rep
     for (size_t i = 0; i < q->share_count; i++)
         snprintf(recipients + strlen(recipients), sizeof recipients - strlen(recipients), "%s%s",
                  i ? "," : "", q->share[i]);
-    dc_status rc = dc_store_begin(api->store, 1);
+    dc_status rc = dc_store_begin(api->svc.store, 1);
     for (size_t i = 0; rc == DC_OK && i < q->share_count; i++)
-        rc = dc_store_party_exists(api->store, q->share[i]);
+        rc = dc_store_party_exists(api->svc.store, q->share[i]);
     if (rc == DC_OK)
         rc = dc_api_audit(api, req->party.name, "replay", object, recipients,
                           record_detail(q, digest), out);
     if (rc == DC_NOT_FOUND) {
-        dc_store_rollback(api->store);
+        dc_store_rollback(api->svc.store);
         return rc;
     }
-    return dc_store_finish(api->store, rc);
+    return dc_store_finish(api->svc.store, rc);
 }
 
 struct dc__api_replay_request {

@@ -34,7 +34,7 @@ static int note_origin(struct batch *b, size_t first, size_t report)
  * the grant that shows it the intents those aircraft fly. */
 static dc_status resolve_grants(dc_api *api, dc_alert_list *alerts)
 {
-    if (dc_store_begin(api->store, 0) != DC_OK)
+    if (dc_store_begin(api->svc.store, 0) != DC_OK)
         return DC_STORE;
     dc_status rc = DC_OK;
     for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
@@ -44,13 +44,13 @@ static dc_status resolve_grants(dc_api *api, dc_alert_list *alerts)
         if (a->sensor_track[0] == '\0' || a->unidentified || owner[0] == '\0' ||
             viewer[0] == '\0' || strcmp(owner, viewer) == 0)
             continue;
-        dc_status g = dc_store_grant_exists(api->store, owner, viewer, DC_KIND_INTENT);
+        dc_status g = dc_store_grant_exists(api->svc.store, owner, viewer, DC_KIND_INTENT);
         if (g == DC_OK)
             a->identity_granted = 1;
         else if (g != DC_NOT_FOUND)
             rc = g;
     }
-    dc_store_commit(api->store);
+    dc_store_commit(api->svc.store);
     return rc;
 }
 
@@ -99,7 +99,7 @@ static dc_status ingest(dc_api *api, struct batch *b, size_t count, json_t *flag
 {
     dc_time_us received = dc_api_now();
     dc_status rc = DC_OK;
-    pthread_mutex_lock(&api->monitor_lock);
+    pthread_mutex_lock(&api->svc.monitor_lock);
     for (size_t i = 0; rc == DC_OK && i < count; i++) {
         const dc_sensor_report *r = &b->reports[i];
         const char *why = NULL;
@@ -108,7 +108,7 @@ static dc_status ingest(dc_api *api, struct batch *b, size_t count, json_t *flag
         if (r->time > received + (dc_time_us)DC_MONITOR_MAX_FUTURE_S * DC_US_PER_S) {
             why = "in_the_future";
         } else {
-            dc_status s = dc_monitor_ingest_sensor(api->monitor, r, &state, &b->alerts);
+            dc_status s = dc_monitor_ingest_sensor(api->svc.monitor, r, &state, &b->alerts);
             if (s == DC_CONFLICT)
                 why = "out_of_order";
             else if (s == DC_INVALID)
@@ -128,7 +128,7 @@ static dc_status ingest(dc_api *api, struct batch *b, size_t count, json_t *flag
         ++*accepted;
         json_object_set_new(states, r->track, json_string(dc_sensor_state_name(state)));
     }
-    pthread_mutex_unlock(&api->monitor_lock);
+    pthread_mutex_unlock(&api->svc.monitor_lock);
     return rc;
 }
 

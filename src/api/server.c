@@ -589,9 +589,19 @@ static void wake_streams(dc_api *api, int kind, int heartbeat)
     pthread_mutex_unlock(&hub->lock);
 }
 
-static void alerts_published(dc_api *api)
+static void alerts_published(void *ctx)
 {
-    wake_streams(api, DC_STREAM_ALERTS, 0);
+    wake_streams(ctx, DC_STREAM_ALERTS, 0);
+}
+
+static void alerts_counted(void *ctx, const char *kind, unsigned long long copies)
+{
+    dc__metrics_alerts(ctx, kind, copies);
+}
+
+static void notice_counted(void *ctx)
+{
+    dc__metrics_notice(ctx);
 }
 
 static void *heartbeat_main(void *arg)
@@ -675,10 +685,10 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
         }
     } else if (st->sent == st->length) {
         st->sent = st->length = 0;
-        if (dc_store_begin(st->api->store, 0) == DC_OK) {
-            dc_store_inbox(st->api->store, DC_INBOX_ALERTS, st->party, st->after, 100, format_event,
-                           st);
-            dc_store_commit(st->api->store);
+        if (dc_store_begin(st->api->svc.store, 0) == DC_OK) {
+            dc_store_inbox(st->api->svc.store, DC_INBOX_ALERTS, st->party, st->after, 100,
+                           format_event, st);
+            dc_store_commit(st->api->svc.store);
         }
         if (st->length == 0 && st->heartbeat_due) {
             st->heartbeat_due = 0;
@@ -815,11 +825,11 @@ void dc__api_authenticate(dc_api *api, const char *authorization, dc_api_request
         snprintf(req->party.name, sizeof req->party.name, "operator");
         return;
     }
-    if (dc_store_begin(api->store, 0) != DC_OK)
+    if (dc_store_begin(api->svc.store, 0) != DC_OK)
         return;
-    if (dc_store_party_by_key(api->store, hash, &req->party) == DC_OK)
+    if (dc_store_party_by_key(api->svc.store, hash, &req->party) == DC_OK)
         req->authenticated = 1;
-    dc_store_commit(api->store);
+    dc_store_commit(api->svc.store);
 }
 
 /* The type a file of the page is served as, by its extension; browsers are told not to guess
@@ -1134,14 +1144,14 @@ static dc_status monitor_from_store(dc_api *api, dc_status (*list)(dc_store *, d
 {
     dc_record_list records = {0};
     dc_status rc = DC_OK;
-    if (dc_store_begin(api->store, 0) != DC_OK || list(api->store, &records) != DC_OK) {
-        dc_store_rollback(api->store);
+    if (dc_store_begin(api->svc.store, 0) != DC_OK || list(api->svc.store, &records) != DC_OK) {
+        dc_store_rollback(api->svc.store);
         rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "cannot read the %s", what);
     } else {
-        dc_store_commit(api->store);
+        dc_store_commit(api->svc.store);
     }
     for (size_t i = 0; rc == DC_OK && i < records.count; i++) {
-        dc_status given = give(api->monitor, &records.items[i].object);
+        dc_status given = give(api->svc.monitor, &records.items[i].object);
         if (given != DC_OK)
             rc = dc_error_set(err, given, "", DC_NO_POSITION, "cannot watch the %s: %s", what,
                               dc_status_name(given));
@@ -1171,43 +1181,29 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     s->config = config;
     s->api.body_limit = config->body_limit;
-    s->api.work_budget = config->work_budget;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     /* one core kept for the small requests (heavy.c), at least one slot */
     dc__heavy_init(&s->api.heavy, cores > 2 ? (unsigned)cores - 1 : 1);
     int key_created = 0;
     rc = operator_key(config->operator_key_file, s->api.operator_hash, &key_created, err);
+    dc_store *store = NULL;
     if (rc == DC_OK)
-        rc = dc_store_open(config->db, &s->api.store, err);
+        rc = dc_store_open(config->db, &store, err);
     if (rc == DC_OK) {
-        dc_status key = dc_store_begin(s->api.store, 1);
-        if (key == DC_OK)
-            key = dc_store_server_key(s->api.store, s->api.public_key, s->api.secret_key);
-        if (key == DC_OK)
-            key = dc_store_commit(s->api.store);
-        else
-            dc_store_rollback(s->api.store);
-        if (key != DC_OK)
-            rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION,
-                              "cannot read or create the signing key %s.key: %s", config->db,
-                              key == DC_NOT_FOUND ? "the store names a key and the file is missing"
-                              : key == DC_FORBIDDEN ? "it is another store's key, or readable by"
-                                                      " others and not ours to make private"
-                                                    : "damaged or unwritable");
+        rc = dc_service_init(&s->api.svc, store, err);
+        if (rc != DC_OK) {
+            dc_store_close(store);
+            char why[sizeof err->message];
+            dc_copy_text(why, sizeof why, err->message);
+            dc_error_set(err, rc, "", DC_NO_POSITION, "%s.key: %s", config->db, why);
+        }
     }
     if (rc == DC_OK) {
-        /* secrets of the disclosure policy, derived from the signing key so that they survive
-         * a restart and never leave the server: one for conflict keys, one for site keep-outs */
-        crypto_generichash(s->api.conflict_key_secret, sizeof s->api.conflict_key_secret,
-                           (const unsigned char *)"conflict-key", 12, s->api.secret_key,
-                           crypto_generichash_KEYBYTES_MAX);
-        crypto_generichash(s->api.site_secret, sizeof s->api.site_secret,
-                           (const unsigned char *)"site-keepout", 12, s->api.secret_key,
-                           crypto_generichash_KEYBYTES_MAX);
+        s->api.svc.work_budget = config->work_budget;
         /* and one for list cursors: a cursor names a place in one party's list to the server
          * only */
         crypto_generichash(s->api.cursor_secret, sizeof s->api.cursor_secret,
-                           (const unsigned char *)"list-cursor", 11, s->api.secret_key,
+                           (const unsigned char *)"list-cursor", 11, s->api.svc.secret_key,
                            crypto_generichash_KEYBYTES_MAX);
         if (dc__fair_new(config->rates, &s->api.fair) != DC_OK)
             rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "no memory for the rate limits");
@@ -1217,22 +1213,22 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     pthread_mutex_init(&hub.lock, NULL);
     pthread_cond_init(&hub.stop, NULL);
     s->api.streams = &hub;
-    s->api.alerts_published = alerts_published;
-    pthread_mutex_init(&s->api.monitor_lock, NULL);
-    s->api.probe_limit = config->probe_limit;
-    s->api.probe_window_s = config->probe_window_s;
-    s->api.alert_episode_us = dc_retention_episode_us(&config->retention);
+    s->api.svc.events =
+        (dc_service_events){alerts_published, alerts_counted, notice_counted, &s->api};
+    s->api.svc.probe_limit = config->probe_limit;
+    s->api.svc.probe_window_s = config->probe_window_s;
+    s->api.svc.alert_episode_us = dc_retention_episode_us(&config->retention);
     dc_monitor_config monitor_config = dc_monitor_config_default();
     monitor_config.new_aircraft_per_minute = config->new_aircraft_per_minute;
     monitor_config.new_aircraft_alert = config->new_aircraft_alert;
     monitor_config.establish_s = config->establish_s;
     if (rc == DC_OK)
-        rc = dc_monitor_new(&monitor_config, &s->api.monitor) == DC_OK
+        rc = dc_monitor_new(&monitor_config, &s->api.svc.monitor) == DC_OK
                  ? DC_OK
                  : dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     if (rc == DC_OK && config->borders != NULL) {
         size_t zones = 0;
-        rc = dc_scenario_load_zone_outlines(config->borders, s->api.monitor, &zones, err);
+        rc = dc_scenario_load_zone_outlines(config->borders, s->api.svc.monitor, &zones, err);
         if (rc == DC_OK)
             fprintf(stderr, "deconflictd: watching %zu zones from %s\n", zones, config->borders);
     }
@@ -1345,16 +1341,13 @@ dc_status dc_server_run(const dc_server_config *config, dc_error *err)
     }
     dc__api_emergency_stop(&s->api); /* likewise */
     dc__api_storage_stop(&s->api);   /* its pass in flight ends before the store closes */
-    dc_monitor_free(s->api.monitor);
+    dc_monitor_free(s->api.svc.monitor);
     dc__fair_free(s->api.fair);
-    pthread_mutex_destroy(&s->api.monitor_lock);
+    dc_service_destroy(&s->api.svc);
     dc__heavy_destroy(&s->api.heavy);
     pthread_mutex_destroy(&hub.lock);
     pthread_cond_destroy(&hub.stop);
-    dc_store_close(s->api.store);
-    sodium_memzero(s->api.secret_key, sizeof s->api.secret_key);
-    sodium_memzero(s->api.conflict_key_secret, sizeof s->api.conflict_key_secret);
-    sodium_memzero(s->api.site_secret, sizeof s->api.site_secret);
+    dc_store_close(s->api.svc.store);
     free(s);
     return rc;
 }

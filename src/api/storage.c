@@ -55,7 +55,7 @@ static int add_segment(void *ctx, const dc_segment *g)
 
 static void measure(struct dc_api_storage *st, dc_time_us now)
 {
-    dc_store *store = st->api->store;
+    dc_store *store = st->api->svc.store;
     dc_store_stats stats;
     struct segment_sum sum;
     memset(&sum, 0, sizeof sum);
@@ -94,8 +94,8 @@ static void *storage_main(void *arg)
             dc_retention_result result;
             dc_error err;
             dc_error_clear(&err);
-            dc_status rc = dc_retention_pass(api->store, &st->retention, api->public_key,
-                                             api->secret_key, now, &result, &err);
+            dc_status rc = dc_retention_pass(api->svc.store, &st->retention, api->svc.public_key,
+                                             api->svc.secret_key, now, &result, &err);
             pthread_mutex_lock(&st->lock);
             st->passes++;
             for (int k = 0; k < DC_RETAIN_COUNT; k++)
@@ -119,7 +119,7 @@ static void *storage_main(void *arg)
         if (now >= next_measure) {
             measure(st, now);
             int64_t freed = 0;
-            dc_store_reclaim(api->store, 2048, &freed);
+            dc_store_reclaim(api->svc.store, 2048, &freed);
             next_measure = now + MEASURE_US;
         }
         closing = dc__worker_pause(&st->worker, wait);

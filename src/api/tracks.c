@@ -62,9 +62,9 @@ static int by_change(const void *a, const void *b)
 
 uint64_t dc__track_changes_now(dc_api *api)
 {
-    pthread_mutex_lock(&api->monitor_lock);
-    uint64_t n = dc_monitor_changes(api->monitor);
-    pthread_mutex_unlock(&api->monitor_lock);
+    pthread_mutex_lock(&api->svc.monitor_lock);
+    uint64_t n = dc_monitor_changes(api->svc.monitor);
+    pthread_mutex_unlock(&api->svc.monitor_lock);
     return n;
 }
 
@@ -74,10 +74,10 @@ dc_status dc__track_batch(dc_api *api, const char *party, dc__track_cursor *cur,
     *event = NULL;
     *length = 0;
     struct changes c = {0};
-    pthread_mutex_lock(&api->monitor_lock);
-    uint64_t now = dc_monitor_changes(api->monitor);
-    dc_monitor_track_changes(api->monitor, party, cur->after, collect, &c);
-    pthread_mutex_unlock(&api->monitor_lock);
+    pthread_mutex_lock(&api->svc.monitor_lock);
+    uint64_t now = dc_monitor_changes(api->svc.monitor);
+    dc_monitor_track_changes(api->svc.monitor, party, cur->after, collect, &c);
+    pthread_mutex_unlock(&api->svc.monitor_lock);
     if (c.failed) {
         dc_free(c.items);
         return DC_NOMEM;

@@ -1,0 +1,72 @@
+/* service.c - the state the use cases share: the server's signing key and the secrets derived
+ * from it, and what the front end asked to hear of */
+#include "deconflict/service.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define DEFAULT_PROBE_LIMIT 5
+#define DEFAULT_PROBE_WINDOW_S 600
+
+dc_status dc_service_init(dc_service *svc, dc_store *store, dc_error *err)
+{
+    memset(svc, 0, sizeof *svc);
+    svc->store = store;
+    svc->probe_limit = DEFAULT_PROBE_LIMIT;
+    svc->probe_window_s = DEFAULT_PROBE_WINDOW_S;
+    svc->work_budget = DC_WORK_BUDGET_DEFAULT;
+    dc_status key = dc_store_begin(store, 1);
+    if (key == DC_OK)
+        key = dc_store_server_key(store, svc->public_key, svc->secret_key);
+    if (key == DC_OK)
+        key = dc_store_commit(store);
+    else
+        dc_store_rollback(store);
+    if (key != DC_OK) {
+        memset(svc, 0, sizeof *svc); /* nothing to destroy */
+        return dc_error_set(err, key == DC_NOT_FOUND || key == DC_FORBIDDEN ? key : DC_STORE, "",
+                            DC_NO_POSITION, "cannot read or create the signing key: %s",
+                            key == DC_NOT_FOUND   ? "the store names a key and the file is missing"
+                            : key == DC_FORBIDDEN ? "it is another store's key, or readable by"
+                                                    " others and not ours to make private"
+                                                  : "damaged or unwritable");
+    }
+    /* secrets of the disclosure policy, derived from the signing key so that they survive a
+     * restart and never leave the service: one for conflict keys, one for site keep-outs */
+    crypto_generichash(svc->conflict_key_secret, sizeof svc->conflict_key_secret,
+                       (const unsigned char *)"conflict-key", 12, svc->secret_key,
+                       crypto_generichash_KEYBYTES_MAX);
+    crypto_generichash(svc->site_secret, sizeof svc->site_secret,
+                       (const unsigned char *)"site-keepout", 12, svc->secret_key,
+                       crypto_generichash_KEYBYTES_MAX);
+    pthread_mutex_init(&svc->monitor_lock, NULL);
+    return DC_OK;
+}
+
+void dc_service_destroy(dc_service *svc)
+{
+    if (svc->store == NULL)
+        return; /* never initialised, or its init failed */
+    pthread_mutex_destroy(&svc->monitor_lock);
+    sodium_memzero(svc->secret_key, sizeof svc->secret_key);
+    sodium_memzero(svc->conflict_key_secret, sizeof svc->conflict_key_secret);
+    sodium_memzero(svc->site_secret, sizeof svc->site_secret);
+}
+
+void dc_service_alerts_published(const dc_service *svc)
+{
+    if (svc->events.alerts_published != NULL)
+        svc->events.alerts_published(svc->events.ctx);
+}
+
+void dc_service_alerts_counted(const dc_service *svc, const char *kind, unsigned long long copies)
+{
+    if (svc->events.alerts_counted != NULL)
+        svc->events.alerts_counted(svc->events.ctx, kind, copies);
+}
+
+void dc_service_notice_counted(const dc_service *svc)
+{
+    if (svc->events.notice_counted != NULL)
+        svc->events.notice_counted(svc->events.ctx);
+}
