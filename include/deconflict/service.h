@@ -64,4 +64,56 @@ void dc_service_alerts_published(const dc_service *svc);
 void dc_service_alerts_counted(const dc_service *svc, const char *kind, unsigned long long copies);
 void dc_service_notice_counted(const dc_service *svc);
 
+/* ---- the front ends' reads and small writes (src/service/session.c): each one transaction, so
+ * that no front end opens one itself ---- */
+
+#include "deconflict/audit.h"
+#include "deconflict/party.h"
+#include "deconflict/retention.h"
+
+/* The party whose key hashes to `key_hash` (a read transaction), into *out: DC_OK, DC_NOT_FOUND
+ * (no party holds it, or its key was revoked), DC_STORE. *out is untouched unless DC_OK. */
+dc_status dc_service_authenticate(dc_service *svc, const uint8_t key_hash[DC_HASH_BYTES],
+                                  dc_party *out);
+
+/* Up to `limit` entries of `recipient`'s inbox `box` after id `after`, oldest first, each given to
+ * `each` (non-zero stops the walk), in one read transaction. DC_OK, DC_STORE. */
+dc_status dc_service_inbox_page(
+    dc_service *svc, dc_inbox box, const char *recipient, int64_t after, size_t limit,
+    int (*each)(void *ctx, int64_t id, const char *body, dc_time_us created), void *ctx);
+
+/* Give svc->monitor (not NULL) what the store holds for it at start: every zone to watch and
+ * every intent accepted or activated. DC_OK; DC_STORE when the store cannot be read, or the
+ * monitor's refusal (DC_NOMEM, DC_INVALID), with what failed in err. */
+dc_status dc_service_monitor_restore(dc_service *svc, dc_error *err);
+
+/* How many objects of each kind the store holds (a read transaction); DC_OK or DC_STORE (counts
+ * untouched). */
+dc_status dc_service_object_counts(dc_service *svc, int64_t counts[DC_KIND_COUNT]);
+
+/* Mark each alert of `alerts` about a sensor track whose identified aircraft's owner lets the
+ * alert's viewer (the sensor's owner, or the zone's owner) learn its identity: that owner's
+ * "intent" grant to the viewer (alert->identity_granted). One read transaction; DC_OK, DC_STORE
+ * (the marks already made stay). */
+dc_status dc_service_identity_grants(dc_service *svc, dc_alert_list *alerts);
+
+/* Append `record` (actor, action, object, recipients, detail filled by the caller), signed with
+ * the service's key, in one write transaction with the check that each of the `share_count`
+ * parties of `share` exists: the record of a computation shared with them (a replay). DC_OK with
+ * seq, time and hashes in *record; DC_NOT_FOUND (a party shared with does not exist; nothing
+ * written), DC_STORE. */
+dc_status dc_service_record_shared(dc_service *svc, const char *const *share, size_t share_count,
+                                   dc_audit_record *record);
+
+/* The archive's figures and the store's growth, as storage.c's measurement shows them. */
+typedef struct dc_service_archive_figures {
+    int64_t segments, bytes, rows[DC_RETAIN_COUNT]; /* the archive's segments, summed */
+    double live_growth, total_growth; /* bytes a second: the live store, and it with the archive */
+} dc_service_archive_figures;
+
+/* Sum the archive's segments, note the store's size at `now` (`live_bytes`) beside the archive's,
+ * and read the growth over `over` back: one write transaction. DC_OK, DC_STORE (*out zeroed). */
+dc_status dc_service_archive_figures_note(dc_service *svc, dc_time_us now, int64_t live_bytes,
+                                          dc_time_us over, dc_service_archive_figures *out);
+
 #endif

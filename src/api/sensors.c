@@ -34,24 +34,7 @@ static int note_origin(struct batch *b, size_t first, size_t report)
  * the grant that shows it the intents those aircraft fly. */
 static dc_status resolve_grants(dc_api *api, dc_alert_list *alerts)
 {
-    if (dc_store_begin(api->svc.store, 0) != DC_OK)
-        return DC_STORE;
-    dc_status rc = DC_OK;
-    for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
-        dc_alert *a = &alerts->items[i];
-        const char *owner = a->kind == DC_ALERT_SENSOR ? a->other_party : a->party;
-        const char *viewer = a->kind == DC_ALERT_SENSOR ? a->party : a->zone_owner;
-        if (a->sensor_track[0] == '\0' || a->unidentified || owner[0] == '\0' ||
-            viewer[0] == '\0' || strcmp(owner, viewer) == 0)
-            continue;
-        dc_status g = dc_store_grant_exists(api->svc.store, owner, viewer, DC_KIND_INTENT);
-        if (g == DC_OK)
-            a->identity_granted = 1;
-        else if (g != DC_NOT_FOUND)
-            rc = g;
-    }
-    dc_store_commit(api->svc.store);
-    return rc;
+    return dc_service_identity_grants(&api->svc, alerts);
 }
 
 static json_t *point_json(dc_point p)
