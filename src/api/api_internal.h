@@ -60,8 +60,6 @@ void dc_api_submission_clear(dc_submission *submission);
 json_t *dc_api_object_json(const dc_object *object, int is_public, const char *hazard_kind,
                            json_t *extra);
 
-/* Volumes (or overlap parts) as a GeoJSON MultiPolygon. */
-json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
 
 #include "deconflict/monitor.h"
 #include "deconflict/sensor.h"

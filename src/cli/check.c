@@ -2,7 +2,7 @@
  * every conflict */
 #include "cli.h"
 #include "deconflict/scenario.h"
-#include "../api/api_internal.h"
+#include "deconflict/volume_json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -51,7 +51,7 @@ static void print_conflict(const dc_object *o, const dc_conflict *c, json_t *lis
                       "other_owner", c->other->owner, "other_kind", dc_kind_name(c->other->kind),
                       "resolution", dc_resolution_name(c->resolution), "reason",
                       dc_reason_name(c->reason), "time_start", t0, "time_end", t1, "altitude_lower",
-                      lo, "altitude_upper", hi, "overlap", dc_api_overlap_geojson(&c->overlap)));
+                      lo, "altitude_upper", hi, "overlap", dc_overlap_geojson(&c->overlap)));
         return;
     }
     printf("  %-18s %-10s x %-18s %-10s %-14s %-16s %s..%s  %.0f..%.0f m\n", o->id, o->owner,
