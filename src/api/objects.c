@@ -1,5 +1,6 @@
 /* objects.c - a PUT body into an intent, hazard, zone or site (a dc_submission) */
 #include "codec_internal.h"
+#include "deconflict/object_build.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -37,14 +38,58 @@ static dc_status decode_version(struct decoder *d, json_t *root, dc_submission *
     return DC_OK;
 }
 
+/* A site's outline_polygon: its positions (read back) into *pts (dc_free) and, normalised, into
+ * *norm (the body's echo). */
+static dc_status site_outline(struct decoder *d, json_t *poly, dc_point **pts, size_t *count,
+                              json_t *norm)
+{
+    static const char *const pf[] = {"vertices", NULL};
+    dc_status rc =
+        dc__codec_members_of(d, poly, "/outline_polygon", "{\"vertices\": [position, ...]}", pf);
+    if (rc != DC_OK)
+        return rc;
+    json_t *vertices = json_object_get(poly, "vertices");
+    size_t n = json_array_size(vertices);
+    if (!json_is_array(vertices) || n > DC_VOLUME_MAX_VERTICES)
+        return dc__codec_fail(d, DC_INVALID, "/outline_polygon/vertices",
+                              "a list of at most %d positions", DC_VOLUME_MAX_VERTICES);
+    *pts = dc_malloc((n ? n : 1) * sizeof **pts);
+    if (*pts == NULL)
+        return DC_NOMEM;
+    for (size_t i = 0; rc == DC_OK && i < n; i++) {
+        char pv[64];
+        snprintf(pv, sizeof pv, "/outline_polygon/vertices/%zu", i);
+        rc = dc__codec_decode_point(d, json_array_get(vertices, i), pv, &(*pts)[i]);
+        if (rc == DC_OK)
+            json_array_append_new(
+                norm, json_pack("{s:f,s:f}", "lat", (*pts)[i].lat, "lng", (*pts)[i].lon));
+    }
+    *count = n;
+    return rc;
+}
+
+/* The site's place as its body echoes it: {"location"} or {"outline_polygon"}, the radius, the
+ * label. */
+static json_t *site_place(const dc_site_parts *parts, json_t *norm, const char *label)
+{
+    json_t *place = parts->location != NULL
+                        ? json_pack("{s:{s:f,s:f}}", "location", "lat", parts->location->lat, "lng",
+                                    parts->location->lon)
+                        : json_pack("{s:{s:O}}", "outline_polygon", "vertices", norm);
+    json_object_set_new(place, "radius", json_real(parts->radius_m));
+    if (label != NULL)
+        json_object_set_new(place, "label", json_string(label));
+    return place;
+}
+
 static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out)
 {
     static const char *const fields[] = {"version", "label",      "location", "outline_polygon",
                                          "radius",  "time_start", "time_end", NULL};
     dc_status rc = dc__codec_only_members(d, root, "", fields);
+    if (rc == DC_OK)
+        rc = decode_version(d, root, out);
     if (rc != DC_OK)
-        return rc;
-    if ((rc = decode_version(d, root, out)) != DC_OK)
         return rc;
     const char *label = json_string_value(json_object_get(root, "label"));
     if (json_object_get(root, "label") != NULL && (label == NULL || strlen(label) > 200))
@@ -57,91 +102,49 @@ static dc_status decode_site(struct decoder *d, json_t *root, dc_submission *out
     if (json_object_get(root, "radius") == NULL)
         return dc__codec_fail(d, DC_INVALID, "/radius",
                               "required: metres of protection around the site");
-    double radius;
-    dc_time_us t0, t1;
-    if ((rc = dc__codec_decode_metres(d, json_object_get(root, "radius"), "/radius", &radius)) !=
-        DC_OK)
+    dc_site_parts parts = {NULL, NULL, 0, 0, 0, 0};
+    if ((rc = dc__codec_decode_metres(d, json_object_get(root, "radius"), "/radius",
+                                      &parts.radius_m)) != DC_OK)
         return rc;
-    if (!isfinite(radius) || radius < 0 || radius > 100000 || (location != NULL && radius <= 0))
-        return dc__codec_fail(d, DC_RANGE, "/radius",
-                              "metres within 0..100000 (more than 0 around a point)");
     if (json_object_get(root, "time_start") == NULL || json_object_get(root, "time_end") == NULL)
         return dc__codec_fail(d, DC_INVALID,
                               json_object_get(root, "time_start") ? "/time_end" : "/time_start",
                               "required");
-    if ((rc = dc__codec_decode_time(d, json_object_get(root, "time_start"), "/time_start", &t0)) !=
-            DC_OK ||
-        (rc = dc__codec_decode_time(d, json_object_get(root, "time_end"), "/time_end", &t1)) !=
-            DC_OK)
+    if ((rc = dc__codec_decode_time(d, json_object_get(root, "time_start"), "/time_start",
+                                    &parts.time_start)) != DC_OK ||
+        (rc = dc__codec_decode_time(d, json_object_get(root, "time_end"), "/time_end",
+                                    &parts.time_end)) != DC_OK)
         return rc;
-    dc_volume *v = dc_calloc(1, sizeof *v);
-    if (v == NULL)
-        return DC_NOMEM;
-    out->object.volumes = v;
-    dc_error inner;
-    dc_error_clear(&inner);
-    json_t *place;
-    if (location != NULL) {
-        dc_point c;
-        if ((rc = dc__codec_decode_point(d, location, "/location", &c)) != DC_OK)
-            return rc;
-        rc = dc_volume_init_circle(c, radius, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0, t1, v,
-                                   &inner);
-        place = json_pack("{s:{s:f,s:f}}", "location", "lat", c.lat, "lng", c.lon);
-    } else {
-        static const char *const pf[] = {"vertices", NULL};
-        if ((rc = dc__codec_members_of(d, poly, "/outline_polygon",
-                                       "{\"vertices\": [position, ...]}", pf)) != DC_OK)
-            return rc;
-        json_t *vertices = json_object_get(poly, "vertices");
-        size_t n = json_array_size(vertices);
-        if (!json_is_array(vertices) || n > DC_VOLUME_MAX_VERTICES)
-            return dc__codec_fail(d, DC_INVALID, "/outline_polygon/vertices",
-                                  "a list of at most %d positions", DC_VOLUME_MAX_VERTICES);
-        dc_point *pts = dc_malloc((n ? n : 1) * sizeof *pts);
-        json_t *norm = json_array();
-        for (size_t i = 0; pts && rc == DC_OK && i < n; i++) {
-            char pv[64];
-            snprintf(pv, sizeof pv, "/outline_polygon/vertices/%zu", i);
-            rc = dc__codec_decode_point(d, json_array_get(vertices, i), pv, &pts[i]);
-            if (rc == DC_OK)
-                json_array_append_new(norm,
-                                      json_pack("{s:f,s:f}", "lat", pts[i].lat, "lng", pts[i].lon));
-        }
-        if (pts == NULL)
-            rc = DC_NOMEM;
-        dc_volume outline;
-        if (rc == DC_OK)
-            rc = dc_volume_init_polygon(d->geom, pts, n, DC_ALTITUDE_MIN_M, DC_ALTITUDE_MAX_M, t0,
-                                        t1, &outline, &inner);
-        if (rc == DC_OK) {
-            rc = radius > 0 ? dc_volume_buffer(d->geom, &outline, radius, v, &inner)
-                            : dc_volume_copy(&outline, v);
-            dc_volume_clear(&outline);
-        }
-        dc_free(pts);
-        place = json_pack("{s:{s:o}}", "outline_polygon", "vertices", norm);
-        if (rc != DC_OK && inner.status == DC_OK) {
-            json_decref(place);
-            return rc;
-        }
-    }
-    if (rc != DC_OK) {
-        json_decref(place);
+    dc_point c, *pts = NULL;
+    json_t *norm = json_array();
+    if (location != NULL && (rc = dc__codec_decode_point(d, location, "/location", &c)) == DC_OK)
+        parts.location = &c;
+    else if (location == NULL &&
+             (rc = site_outline(d, poly, &pts, &parts.outline_count, norm)) == DC_OK)
+        parts.outline = pts;
+    dc_volume *v = rc == DC_OK ? dc_calloc(1, sizeof *v) : NULL;
+    if (rc == DC_OK && v == NULL)
+        rc = DC_NOMEM;
+    dc_error built;
+    dc_error_clear(&built);
+    if (rc == DC_OK && (rc = dc_site_build(d->geom, &parts, v, &built)) != DC_OK &&
+        built.status != DC_OK) {
         char p[96];
         snprintf(p, sizeof p, "/%s",
-                 strncmp(inner.field, "time", 4) == 0 ? inner.field
-                 : location                           ? "radius"
-                                                      : "outline_polygon");
-        return dc__codec_fail(d, rc, p, "%s", inner.message);
+                 strcmp(built.field, "outline") == 0 ? "outline_polygon" : built.field);
+        dc__codec_fail(d, rc, p, "%s", built.message);
     }
-    out->object.volume_count = 1;
-    out->object.state = DC_STATE_ACCEPTED;
-    json_object_set_new(place, "radius", json_real(radius));
-    if (label != NULL)
-        json_object_set_new(place, "label", json_string(label));
-    out->route = place; /* the site's own description, merged into its body */
-    return DC_OK;
+    if (rc == DC_OK) {
+        out->object.volumes = v;
+        out->object.volume_count = 1;
+        out->object.state = DC_STATE_ACCEPTED;
+        out->route = site_place(&parts, norm, label); /* merged into its body */
+    } else {
+        dc_free(v);
+    }
+    json_decref(norm);
+    dc_free(pts);
+    return rc;
 }
 
 static const char *const hazard_kinds[] = {"live_fire", "strike",   "demolition",
@@ -166,9 +169,9 @@ static dc_status decode_header(struct decoder *d, dc_object_kind kind, json_t *r
     if ((rc = decode_version(d, root, out)) != DC_OK)
         return rc;
     json_t *priority = json_object_get(root, "priority");
-    if (priority != NULL &&
-        (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
-         json_integer_value(priority) > DC_PRIORITY_MAX))
+    dc_error rule;
+    if (priority != NULL && (!json_is_integer(priority) ||
+                             dc_priority_check(json_integer_value(priority), &rule) != DC_OK))
         return dc__codec_fail(d, DC_RANGE, "/priority", "an integer within %d..%d", DC_PRIORITY_MIN,
                               DC_PRIORITY_MAX);
     o->priority = priority ? (int)json_integer_value(priority) : 0;

@@ -310,14 +310,11 @@ static void replay_measured(dc_api *api, const dc_api_request *req, dc_api_respo
      * were minutes of a request thread (found by fuzz_request) */
     if (rc == DC_OK)
         q->params.work_limit = DC_REPLAY_WORK_MAX / (double)(q->track_count * q->border_count);
-    for (size_t t = 0; rc == DC_OK && t < q->track_count; t++)
-        for (size_t b = 0; rc == DC_OK && b < q->border_count; b++)
-            rc = dc_replay_measure(&q->borders[b], q->reports[t], q->report_counts[t], &q->params,
-                                   &q->results[t * q->border_count + b], &err);
     char *json = NULL, digest[DC_SHA256_HEX];
+    size_t failed = 0;
     if (rc == DC_OK)
-        rc = dc_replay_encode(q->tracks, q->track_count, q->borders, q->border_count, &q->params,
-                              q->results, &json, digest, &err);
+        rc = dc_replay_run(q->tracks, q->reports, q->report_counts, q->track_count, q->borders,
+                           q->border_count, &q->params, q->results, &json, digest, &failed, &err);
     if (rc != DC_OK) {
         /* a library's field is a bare name ("sigma"); a request's a pointer */
         char pointer[112];
