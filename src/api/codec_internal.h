@@ -1,5 +1,5 @@
 /* codec_internal.h - what the decoders of src/api share (codec.c: members, coordinates,
- * lengths, times; volume4d.c: volumes and routes) */
+ * lengths, times; codec_volume4d.c: volumes and routes) */
 #ifndef DECONFLICT_CODEC_INTERNAL_H
 #define DECONFLICT_CODEC_INTERNAL_H
 
@@ -32,11 +32,11 @@ dc_status dc__codec_decode_point(struct decoder *d, json_t *v, const char *point
 dc_status dc__codec_decode_metres(struct decoder *d, json_t *v, const char *pointer, double *out);
 /* An RFC 3339 UTC time, or {"value", "format": "RFC3339"} as ASTM F3548 writes it. */
 dc_status dc__codec_decode_time(struct decoder *d, json_t *v, const char *pointer, dc_time_us *out);
-/* One volume (flat, or ASTM F3548's Volume4D) at `pointer` (volume4d.c). */
+/* One volume (flat, or ASTM F3548's Volume4D) at `pointer` (codec_volume4d.c). */
 dc_status dc__codec_decode_volume(struct decoder *d, json_t *v, const char *pointer,
                                   dc_volume *out);
 /* A route's waypoints and buffers swept into *vols (*count, dc_free them), with the route as the
- * body will echo it in *echo (volume4d.c). */
+ * body will echo it in *echo (codec_volume4d.c). */
 dc_status dc__codec_decode_route(struct decoder *d, json_t *route, dc_volume **vols, size_t *count,
                                  json_t **echo);
 

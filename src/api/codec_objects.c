@@ -1,4 +1,4 @@
-/* objects.c - a PUT body into an intent, hazard, zone or site (a dc_submission) */
+/* codec_objects.c - a PUT body into an intent, hazard, zone or site (a dc_submission) */
 #include "codec_internal.h"
 #include "deconflict/object_build.h"
 

@@ -1,4 +1,4 @@
-/* volume4d.c - volumes (flat, or ASTM F3548's Volume4D) and routes from a request's JSON */
+/* codec_volume4d.c - volumes (flat, or ASTM F3548's Volume4D) and routes from a request's JSON */
 #include "codec_internal.h"
 
 #include <math.h>

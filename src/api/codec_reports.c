@@ -1,4 +1,4 @@
-/* reports.c - batches of position reports and sensor track updates from JSON or NDJSON, and
+/* codec_reports.c - batches of position reports and sensor track updates from JSON or NDJSON, and
  * alerts into JSON */
 #include "codec_internal.h"
 
