@@ -242,8 +242,8 @@ static dc_status record(dc_api *api, const dc_api_request *req, const struct rep
     for (size_t i = 0; rc == DC_OK && i < q->share_count; i++)
         rc = dc_store_party_exists(api->svc.store, q->share[i]);
     if (rc == DC_OK)
-        rc = dc_api_audit(api, req->party.name, "replay", object, recipients,
-                          record_detail(q, digest), out);
+        rc = dc_service_audit(&api->svc, 1, req->party.name, "replay", object, recipients,
+                              record_detail(q, digest), out);
     if (rc == DC_NOT_FOUND) {
         dc_store_rollback(api->svc.store);
         return rc;
