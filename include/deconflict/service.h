@@ -7,9 +7,11 @@
 #define DECONFLICT_SERVICE_H
 
 #include "deconflict/disclosure.h"
+#include "deconflict/engine.h"
 #include "deconflict/monitor.h"
 #include "deconflict/store.h"
 
+#include <jansson.h>
 #include <pthread.h>
 
 #define DC_CONFLICT_KEY_SECRET_BYTES 32
@@ -58,6 +60,123 @@ typedef struct dc_service {
 dc_status dc_service_init(dc_service *svc, dc_store *store, dc_error *err);
 /* Release what dc_service_init made (not the store, not the monitor); a zeroed `svc`: nothing. */
 void dc_service_destroy(dc_service *svc);
+
+/* The time now (UTC, microseconds): what every use case stamps. */
+dc_time_us dc_service_now(void);
+
+/* The opaque key of a conflict with another object as it stands: a MAC (BLAKE2b keyed with the
+ * service's secret) of kind/owner/id@version, so that it names the object to the service only. */
+void dc_service_conflict_key(const dc_service *svc, const dc_object *other, char out[40]);
+
+/* Append an audit record in the transaction open on svc->store: signed (every write, whose record
+ * is its writer's receipt), or with `signed_` 0 chained unsigned (the alerts of a batch of
+ * reports, vouched for by the checkpoint signed before the batch commits). Takes `detail` (a JSON
+ * object, may be NULL: "{}"). `out` may be NULL. DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc_service_audit(dc_service *svc, int signed_, const char *actor, const char *action,
+                           const char *object, const char *recipients, json_t *detail,
+                           dc_audit_record *out);
+
+/* Store an alert for `recipient` and its audit record about `object`; takes `alert`. */
+dc_status dc_service_alert_party(dc_service *svc, const char *recipient, const char *object,
+                                 json_t *alert, dc_time_us now);
+
+/* ---- disclosure of a submission's conflicts (disclose.c) ---- */
+
+/* Tell the submitter of `o` (in `notices_out`, and in its inbox when accepted) and, when
+ * accepted, each counterpart (its inbox) what the disclosure policy lets each learn of every
+ * conflict in `result`; keep the ledger, the probing tracker and their alerts; audit each
+ * disclosure. `ref` names `o`; `*accepted` is the engine's decision. DC_OK, DC_STORE,
+ * DC_NOMEM. */
+dc_status dc_service_disclose_conflicts(dc_service *svc, const dc_object *o, const char *ref,
+                                        const dc_check_result *result, int *accepted,
+                                        json_t *notices_out);
+
+/* An intent, hazard or zone as a party submits it. */
+typedef struct dc_submission {
+    dc_object object; /* id/owner/kind set by the caller; volumes owned here */
+    int64_t version;  /* the version the client believes current (0: new) */
+    int has_version;
+    int is_public;        /* zones */
+    char hazard_kind[24]; /* hazards */
+    int64_t from_message; /* hazards: the direct-line message its coordinates came from, or 0 */
+    size_t accept_count;
+    char (*accept_keys)[40]; /* conflict keys the submitter accepts */
+    json_t *route;           /* members for the body: {"route": ...}, a site's place; or NULL */
+    json_t *readbacks;       /* [{pointer, input, notation, own, dd, mgrs}] */
+} dc_submission;
+
+void dc_api_submission_clear(dc_submission *submission); /* the decoder's (src/api/codec.c) */
+
+/* ---- objects: submit, withdraw, read (objects.c) ---- */
+
+/* A hazard taken from a direct-line message must lie where the message said: each volume covers
+ * one of its coordinates or is centred within this many metres of one (or within the side of the
+ * MGRS square the coordinate was written as, when larger). */
+#define DC_READBACK_TOLERANCE_M 50.0
+
+/* A submission as the service decides it. The front end decoded `submission` (kind, owner and id
+ * set) and encoded `declared`, the object as readers will get it without its "version". `check`,
+ * when not NULL, is the front end's own condition on the version the object is at (HTTP's
+ * If-Match), called in each transaction with the current version (-1 when there is none): a
+ * status other than DC_OK refuses the submission with that status. `version_named`: the caller
+ * named the version it replaces through `check` (If-Match held) rather than "version". */
+typedef struct dc_submit_request {
+    dc_submission *submission;
+    json_t *declared;
+    dc_status (*check)(void *ctx, int64_t current);
+    void *check_ctx;
+    int version_named;
+} dc_submit_request;
+
+typedef struct dc_submit_outcome {
+    int accepted;            /* written (DC_OK); 0 with DC_CONFLICT: refused, `notices` say why */
+    int replaced;            /* it replaced an earlier version (HTTP 200, not 201) */
+    int64_t version;         /* the version written */
+    char *body;              /* accepted: the object as stored (free()) */
+    dc_audit_record receipt; /* accepted: the write's signed audit record */
+    json_t *notices;         /* what the submitter is told of each conflict (an array; owned) */
+} dc_submit_outcome;
+
+void dc_submit_outcome_clear(dc_submit_outcome *out);
+
+/* Decide and, if accepted, write a submission (DESIGN.md rules 1-4): its version and direct-line
+ * read-back checked, its submitter's key and ceiling as they stand, its candidates, the engine's
+ * decision with no lock held, the disclosure policy's notices, the write with its audit record,
+ * the live monitor told. No store lock is held while geometry is computed; the write proceeds only
+ * if the candidates decided against are still those in force, else it decides again (DC_BUSY
+ * after a few tries). Statuses, with err->field the JSON pointer at fault: DC_OK (accepted),
+ * DC_CONFLICT (refused: out->notices; or "" an emergency's id, "/from_message" unconfirmed),
+ * DC_STALE ("/version"), DC_NOT_FOUND ("/from_message"), DC_FORBIDDEN ("/priority" above the
+ * ceiling; "authorization": the key was revoked), DC_INVALID, DC_RANGE ("/radius"), DC_LIMIT
+ * ("/volumes": over the work budget), DC_BUSY, DC_STORE, DC_NOMEM, or what `check` returned. */
+dc_status dc_service_submit(dc_service *svc, dc_geom *geom, const dc_submit_request *request,
+                            dc_submit_outcome *out, dc_error *err);
+
+/* Withdraw `owner`'s object: deleted, audited (*receipt), the monitor told. `check` as for
+ * submit (NULL: none). DC_OK, DC_NOT_FOUND, DC_FORBIDDEN (another party's object the owner can
+ * see), DC_STORE, or what `check` returned. */
+dc_status dc_service_withdraw(dc_service *svc, dc_object_kind kind, const char *owner,
+                              const char *id, dc_status (*check)(void *ctx, int64_t current),
+                              void *check_ctx, dc_audit_record *receipt, dc_error *err);
+
+/* The object of `kind` and `id` as `reader` may read it: its own, or another party's through a
+ * grant (audited as a disclosure, in the same transaction) or public. DC_OK, DC_NOT_FOUND
+ * (whether or not another's exists), DC_STORE. */
+dc_status dc_service_read(dc_service *svc, dc_object_kind kind, const char *reader, const char *id,
+                          dc_record *out, dc_error *err);
+
+/* One page of the objects of `kind` `reader` may read (dc_store_object_page), the reads through
+ * grants audited in one record naming each. *more: more remain after it. DC_OK, DC_STORE,
+ * DC_NOMEM. */
+dc_status dc_service_list(dc_service *svc, dc_object_kind kind, const char *reader,
+                          const dc_box4 *box, int64_t after_row, size_t limit, dc_record_list *out,
+                          int *more, dc_error *err);
+
+/* Audit a read of other parties' objects through grants (`names`: their refs, an array; `extra`:
+ * more detail, taken, may be NULL): one record naming them all, indexed under each so that
+ * `audit who-saw` finds it; nothing when `names` is empty. In the open transaction. */
+dc_status dc_service_audit_list_read(dc_service *svc, const char *reader, const char *action,
+                                     const char *list, json_t *names, json_t *extra);
 
 /* Tell the front end (service.h's events); for the use cases' own files. */
 void dc_service_alerts_published(const dc_service *svc);

@@ -232,19 +232,6 @@ json_t *dc_api_object_json(const dc_object *o, int is_public, const char *hazard
     return out;
 }
 
-void dc_api_conflict_key(const uint8_t secret[DC_CONFLICT_KEY_SECRET_BYTES], const dc_object *other,
-                         char out[40])
-{
-    char text[256];
-    snprintf(text, sizeof text, "%s/%s/%s@%lld", dc_kind_name(other->kind), other->owner, other->id,
-             (long long)other->version);
-    uint8_t h[16];
-    /* keyed: without the server's secret a key cannot be recomputed from a guessed id */
-    crypto_generichash(h, sizeof h, (const unsigned char *)text, strlen(text), secret,
-                       DC_CONFLICT_KEY_SECRET_BYTES);
-    dc_hex(h, sizeof h, out);
-}
-
 dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
                             dc_error *err)
 {

@@ -403,8 +403,8 @@ static dc_status alert_near(dc_api *api, const struct near_set *near, const dc_e
     for (size_t i = 0; rc == DC_OK && i < near->count; i++) {
         char ref[200];
         snprintf(ref, sizeof ref, "emergency/%s/%s/%s", near->items[i].name, e->owner, e->id);
-        rc = dc_api_alert_party(api, near->items[i].name, ref,
-                                emergency_alert(e, o, near->items[i].crew, now), now);
+        rc = dc_service_alert_party(&api->svc, near->items[i].name, ref,
+                                    emergency_alert(e, o, near->items[i].crew, now), now);
     }
     return rc;
 }
@@ -427,11 +427,11 @@ static dc_status audit_row(dc_api *api, const char *actor, dc_object_kind kind, 
         dc_hex(digest, DC_HASH_BYTES, hex);
         dc_object_ref(kind, owner, id, ref, sizeof ref);
         snprintf(action, sizeof action, "%s.put", dc_kind_name(kind));
-        rc = dc_api_audit(api, actor, action, ref, recipients,
-                          json_pack("{s:I,s:s,s:s,s:s}", "version", (json_int_t)rec.object.version,
-                                    "state", dc_state_name(rec.object.state), "digest", hex, "why",
-                                    why),
-                          NULL);
+        rc = dc_service_audit(&api->svc, 1, actor, action, ref, recipients,
+                              json_pack("{s:I,s:s,s:s,s:s}", "version",
+                                        (json_int_t)rec.object.version, "state",
+                                        dc_state_name(rec.object.state), "digest", hex, "why", why),
+                              NULL);
     }
     dc_record_clear(&rec);
     return rc;
@@ -457,11 +457,11 @@ static dc_status suspend_hazards(dc_api *api, const dc_check_result *r, const ch
             rc = dc_store_object_set_state(api->svc.store, DC_KIND_HAZARD, h->owner, h->id,
                                            DC_STATE_SUSPENDED, now);
         if (rc == DC_OK)
-            rc = dc_api_audit(api, "server", "hazard.suspend", ref, h->owner,
-                              json_pack("{s:s,s:s,s:s,s:s}", "emergency", emergency_ref,
-                                        "previous_state", dc_state_name(h->state), "time_start", t0,
-                                        "time_end", t1),
-                              NULL);
+            rc = dc_service_audit(&api->svc, 1, "server", "hazard.suspend", ref, h->owner,
+                                  json_pack("{s:s,s:s,s:s,s:s}", "emergency", emergency_ref,
+                                            "previous_state", dc_state_name(h->state), "time_start",
+                                            t0, "time_end", t1),
+                                  NULL);
         if (rc == DC_OK)
             rc = audit_row(api, "server", DC_KIND_HAZARD, h->owner, h->id, h->owner, "suspended");
         if (rc == DC_OK)
@@ -593,7 +593,7 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     o->state = DC_STATE_ACTIVATED;
     dc_object_ref(DC_KIND_INTENT, o->owner, id, ref, sizeof ref);
     dc_object_ref(DC_KIND_SITE, o->owner, id, crew_ref, sizeof crew_ref);
-    dc_time_us now = dc_api_now(), t0, t1;
+    dc_time_us now = dc_service_now(), t0, t1;
     span_of(o, &t0, &t1);
     if (t1 <= now) {
         dc_api_problem(res, 400, DC_RANGE, "/volumes", "the emergency's volumes have all ended");
@@ -687,10 +687,10 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
         rc = decide(api, r.geom, &crew_site, &r.crew_cands, &r.crew_result, &err);
     int accepted = 1;
     if (rc == DC_OK)
-        rc = dc_api_disclose_conflicts(api, o, ref, &r.result, &accepted, r.notices);
+        rc = dc_service_disclose_conflicts(&api->svc, o, ref, &r.result, &accepted, r.notices);
     if (rc == DC_OK && d.has_crew)
-        rc = dc_api_disclose_conflicts(api, &crew_site, crew_ref, &r.crew_result, &accepted,
-                                       r.notices);
+        rc = dc_service_disclose_conflicts(&api->svc, &crew_site, crew_ref, &r.crew_result,
+                                           &accepted, r.notices);
     r.near.declarer = o->owner;
     r.near.now = now;
     if (rc == DC_OK)
@@ -739,12 +739,13 @@ static void put_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     char expires[40];
     time_text(e.expires, expires);
     if (rc == DC_OK)
-        rc = dc_api_audit(api, o->owner, "emergency.declare", ref, "",
-                          json_pack("{s:s,s:I,s:s,s:I,s:b,s:I}", "kind", dc_emergency_name(d.kind),
-                                    "version", (json_int_t)o->version, "expires", expires,
-                                    "validity_s", (json_int_t)d.validity_s, "crew", d.has_crew,
-                                    "suspended", (json_int_t)suspended),
-                          &write);
+        rc =
+            dc_service_audit(&api->svc, 1, o->owner, "emergency.declare", ref, "",
+                             json_pack("{s:s,s:I,s:s,s:I,s:b,s:I}", "kind",
+                                       dc_emergency_name(d.kind), "version", (json_int_t)o->version,
+                                       "expires", expires, "validity_s", (json_int_t)d.validity_s,
+                                       "crew", d.has_crew, "suspended", (json_int_t)suspended),
+                             &write);
     if (have_existing)
         dc_record_clear(&existing);
     if (have_site)
@@ -804,10 +805,10 @@ static int released(void *ctx, const char *owner, const char *id)
     if (r->rc == DC_OK)
         r->rc = audit_row(r->api, "server", DC_KIND_HAZARD, owner, id, owner, "released");
     if (r->rc == DC_OK)
-        r->rc = dc_api_audit(r->api, "server", "hazard.release", ref, owner,
-                             json_pack("{s:s,s:s,s:I}", "emergency", r->emergency_ref, "why",
-                                       r->why, "notice", (json_int_t)nid),
-                             NULL);
+        r->rc = dc_service_audit(&r->api->svc, 1, "server", "hazard.release", ref, owner,
+                                 json_pack("{s:s,s:s,s:I}", "emergency", r->emergency_ref, "why",
+                                           r->why, "notice", (json_int_t)nid),
+                                 NULL);
     return r->rc != DC_OK;
 }
 
@@ -846,7 +847,8 @@ static dc_status end_in_transaction(dc_api *api, dc_emergency *e, const char *ac
     char action[32];
     snprintf(action, sizeof action, "emergency.%s", strcmp(why, "expired") == 0 ? "expire" : "end");
     if (rc == DC_OK)
-        rc = dc_api_audit(api, actor, action, ref, "", json_pack("{s:s}", "why", why), out);
+        rc = dc_service_audit(&api->svc, 1, actor, action, ref, "", json_pack("{s:s}", "why", why),
+                              out);
     return rc;
 }
 
@@ -877,7 +879,7 @@ static void end_emergency(dc_api *api, const dc_api_request *req, dc_api_respons
     if (rc == DC_OK && !e.active)
         rc = DC_NOT_FOUND;
     if (rc == DC_OK)
-        rc = end_in_transaction(api, &e, req->party.name, "ended", dc_api_now(), &write);
+        rc = end_in_transaction(api, &e, req->party.name, "ended", dc_service_now(), &write);
     if (rc == DC_NOT_FOUND) {
         dc_store_rollback(api->svc.store);
         dc_api_problem(res, 404, DC_NOT_FOUND, NULL, "no emergency of yours in force by this id");
@@ -944,7 +946,7 @@ static void renew_emergency(dc_api *api, const dc_api_request *req, dc_api_respo
         refuse_grant(api, req->party.name, res, validity ? "/validity_s" : NULL, detail);
         return;
     }
-    dc_time_us now = dc_api_now();
+    dc_time_us now = dc_service_now();
     e.expires = now + validity_s * DC_US_PER_S;
     e.validity_s = validity_s;
     e.renewals++;
@@ -957,10 +959,10 @@ static void renew_emergency(dc_api *api, const dc_api_request *req, dc_api_respo
     if (rc == DC_OK)
         rc = dc_store_emergency_count(api->svc.store, e.owner, "renewed", 1);
     if (rc == DC_OK)
-        rc = dc_api_audit(api, e.owner, "emergency.renew", ref, "",
-                          json_pack("{s:s,s:I,s:I}", "expires", expires, "validity_s",
-                                    (json_int_t)validity_s, "renewals", (json_int_t)e.renewals),
-                          &write);
+        rc = dc_service_audit(&api->svc, 1, e.owner, "emergency.renew", ref, "",
+                              json_pack("{s:s,s:I,s:I}", "expires", expires, "validity_s",
+                                        (json_int_t)validity_s, "renewals", (json_int_t)e.renewals),
+                              &write);
     if (dc_store_finish(api->svc.store, rc) != DC_OK) {
         store_failure(res);
         return;
@@ -1247,7 +1249,7 @@ static int release_orphan(void *ctx, const char *emergency_ref)
  * released. Returns how many ended. */
 static size_t expiry_pass(dc_api *api)
 {
-    dc_time_us now = dc_api_now();
+    dc_time_us now = dc_service_now();
     struct due due = {0};
     /* most passes find nothing: they look under a read transaction, and take the write lock
      * (which the archiver and every write wait for) only when something is due */

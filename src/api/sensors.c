@@ -71,7 +71,8 @@ static dc_status audit_disputes(dc_api *api, void *ctx)
                       point_json(a->entry), "apart_m", a->cpa_horizontal_m);
         if (detail == NULL)
             return DC_NOMEM;
-        rc = dc_api_audit(api, "server", "sensor.dispute", object, "operator", detail, NULL);
+        rc = dc_service_audit(&api->svc, 1, "server", "sensor.dispute", object, "operator", detail,
+                              NULL);
     }
     return rc;
 }
@@ -80,7 +81,7 @@ static dc_status audit_disputes(dc_api *api, void *ctx)
 static dc_status ingest(dc_api *api, struct batch *b, size_t count, json_t *flagged, json_t *states,
                         size_t *accepted)
 {
-    dc_time_us received = dc_api_now();
+    dc_time_us received = dc_service_now();
     dc_status rc = DC_OK;
     pthread_mutex_lock(&api->svc.monitor_lock);
     for (size_t i = 0; rc == DC_OK && i < count; i++) {

@@ -67,7 +67,7 @@ static void *storage_main(void *arg)
     dc_time_us next_measure = 0, last_complaint = 0;
     int closing = 0;
     while (!closing) {
-        dc_time_us now = dc_api_now(), wait = IDLE_US;
+        dc_time_us now = dc_service_now(), wait = IDLE_US;
         if (st->archiving) {
             dc_retention_result result;
             dc_error err;
@@ -161,7 +161,7 @@ size_t dc__api_storage_metrics(dc_api *api, char *out, size_t size)
     if (st == NULL)
         return 0;
     pthread_mutex_lock(&st->lock);
-    dc_time_us now = dc_api_now();
+    dc_time_us now = dc_service_now();
     static const char *const others = "other";
     if (st->measured) {
         put(out, size, &n,
