@@ -216,13 +216,14 @@ dc_status dc_service_object_counts(dc_service *svc, int64_t counts[DC_KIND_COUNT
  * (the marks already made stay). */
 dc_status dc_service_identity_grants(dc_service *svc, dc_alert_list *alerts);
 
-/* Append `record` (actor, action, object, recipients, detail filled by the caller), signed with
- * the service's key, in one write transaction with the check that each of the `share_count`
- * parties of `share` exists: the record of a computation shared with them (a replay). DC_OK with
- * seq, time and hashes in *record; DC_NOT_FOUND (a party shared with does not exist; nothing
- * written), DC_STORE. */
-dc_status dc_service_record_shared(dc_service *svc, const char *const *share, size_t share_count,
-                                   dc_audit_record *record);
+/* A signed record of `actor`'s `action` on `object` (a computation shared with the `share_count`
+ * parties of `share`, who are its recipients: a replay), with `detail` (taken; NULL: "{}"), in one
+ * write transaction with the check that each party shared with exists. DC_OK with the record,
+ * the writer's receipt, in *out (may be NULL); DC_NOT_FOUND (a party shared with does not exist;
+ * nothing written), DC_STORE, DC_NOMEM. */
+dc_status dc_service_record_shared(dc_service *svc, const char *actor, const char *action,
+                                   const char *object, const char *const *share, size_t share_count,
+                                   json_t *detail, dc_audit_record *out);
 
 /* The archive's figures and the store's growth, as storage.c's measurement shows them. */
 typedef struct dc_service_archive_figures {

@@ -234,23 +234,8 @@ static json_t *record_detail(const struct replay_request *q, const char *digest)
 static dc_status record(dc_api *api, const dc_api_request *req, const struct replay_request *q,
                         const char *object, const char *digest, dc_audit_record *out)
 {
-    DC_AUDIT_RECORD_CLEAR(out);
-    out->time = dc_api_now();
-    for (size_t i = 0; i < q->share_count; i++)
-        snprintf(out->recipients + strlen(out->recipients),
-                 sizeof out->recipients - strlen(out->recipients), "%s%s", i ? "," : "",
-                 q->share[i]);
-    dc_copy_text(out->actor, sizeof out->actor, req->party.name);
-    dc_copy_text(out->action, sizeof out->action, "replay");
-    dc_copy_text(out->object, sizeof out->object, object);
-    json_t *detail = record_detail(q, digest);
-    char *text = detail != NULL ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(detail);
-    if (text == NULL)
-        return DC_NOMEM;
-    dc_copy_text(out->detail, sizeof out->detail, text);
-    free(text);
-    return dc_service_record_shared(&api->svc, q->share, q->share_count, out);
+    return dc_service_record_shared(&api->svc, req->party.name, "replay", object, q->share,
+                                    q->share_count, record_detail(q, digest), out);
 }
 
 struct dc__api_replay_request {

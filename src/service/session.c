@@ -4,6 +4,7 @@
 #include "deconflict/service.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 dc_status dc_service_authenticate(dc_service *svc, const uint8_t key_hash[DC_HASH_BYTES],
@@ -100,16 +101,23 @@ dc_status dc_service_identity_grants(dc_service *svc, dc_alert_list *alerts)
     return rc;
 }
 
-dc_status dc_service_record_shared(dc_service *svc, const char *const *share, size_t share_count,
-                                   dc_audit_record *record)
+dc_status dc_service_record_shared(dc_service *svc, const char *actor, const char *action,
+                                   const char *object, const char *const *share, size_t share_count,
+                                   json_t *detail, dc_audit_record *out)
 {
-    assert(svc != NULL && svc->store != NULL && record != NULL);
-    assert(share_count == 0 || share != NULL);
+    assert(svc != NULL && svc->store != NULL && (share_count == 0 || share != NULL));
+    char recipients[sizeof out->recipients] = "";
+    for (size_t i = 0; i < share_count; i++)
+        snprintf(recipients + strlen(recipients), sizeof recipients - strlen(recipients), "%s%s",
+                 i ? "," : "", share[i]);
     dc_status rc = dc_store_begin(svc->store, 1);
     for (size_t i = 0; rc == DC_OK && i < share_count; i++)
         rc = dc_store_party_exists(svc->store, share[i]);
-    if (rc == DC_OK)
-        rc = dc_store_audit_append(svc->store, record, svc->secret_key);
+    if (rc == DC_OK) {
+        rc = dc_service_audit(svc, 1, actor, action, object, recipients, detail, out);
+        detail = NULL; /* taken */
+    }
+    json_decref(detail);
     if (rc == DC_NOT_FOUND) {
         dc_store_rollback(svc->store);
         return rc;
