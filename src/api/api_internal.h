@@ -41,7 +41,6 @@ void dc_api_submission_clear(dc_submission *submission);
 json_t *dc_api_object_json(const dc_object *object, int is_public, const char *hazard_kind,
                            json_t *extra);
 
-
 #include "deconflict/monitor.h"
 #include "deconflict/sensor.h"
 
