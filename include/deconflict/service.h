@@ -8,6 +8,7 @@
 
 #include "deconflict/disclosure.h"
 #include "deconflict/engine.h"
+#include "deconflict/geo.h"
 #include "deconflict/monitor.h"
 #include "deconflict/store.h"
 
@@ -182,5 +183,143 @@ dc_status dc_service_audit_list_read(dc_service *svc, const char *reader, const 
 void dc_service_alerts_published(const dc_service *svc);
 void dc_service_alerts_counted(const dc_service *svc, const char *kind, unsigned long long copies);
 void dc_service_notice_counted(const dc_service *svc);
+
+/* ---- grants and a party's own settings (grants.c) ---- */
+
+/* `grantor` lets `grantee` read its objects of `kind` (dc_service_grant) or no longer
+ * (dc_service_revoke): changed with its signed audit record (*receipt), naming the grantee as
+ * told. Statuses, err->field the JSON pointer at fault: DC_OK; DC_INVALID ("/grantee": not a
+ * party name, or the grantor itself; "/kind"); DC_NOT_FOUND ("/grantee": no such party, or to
+ * revoke, no such grant); DC_CONFLICT (the grant exists already); DC_STORE. Nothing changes on
+ * failure. */
+dc_status dc_service_grant(dc_service *svc, const char *grantor, const char *grantee,
+                           dc_object_kind kind, dc_audit_record *receipt, dc_error *err);
+dc_status dc_service_revoke(dc_service *svc, const char *grantor, const char *grantee,
+                            dc_object_kind kind, dc_audit_record *receipt, dc_error *err);
+
+/* The notation `party` reads coordinates in ("dd", "dm", "dms", "mgrs", "utm"). DC_OK, DC_INVALID
+ * ("/notation"), DC_STORE. */
+dc_status dc_service_set_notation(dc_service *svc, const char *party, const char *notation,
+                                  dc_error *err);
+
+/* The party `name` as stored (*out). DC_OK, DC_NOT_FOUND, DC_STORE. */
+dc_status dc_service_party_get(dc_service *svc, const char *name, dc_party *out, dc_error *err);
+
+/* Every party by name to `each`, until it returns non-zero. DC_OK (also when `each` stopped it),
+ * DC_STORE. */
+dc_status dc_service_parties(dc_service *svc, int (*each)(void *ctx, const dc_party *p), void *ctx,
+                             dc_error *err);
+
+/* ---- the direct line (messages.c) ---- */
+
+/* The notation named `name` (*out): 0, or -1 for none of dd, dm, dms, mgrs, utm. */
+int dc_service_notation_of(const char *name, dc_notation *out);
+
+/* Message `m` as `notation` reads it: each coordinate read back in that notation beside the
+ * sender's text, and in *digest (hex) the BLAKE2b-256 of those read-backs, one a line, joined by
+ * "\n": what its recipient confirms with. NULL when out of memory. */
+json_t *dc_service_message_view(const dc_message *m, const char *notation, char digest[65]);
+
+typedef struct dc_message_sent {
+    int64_t id;
+    json_t *readbacks;       /* [{input, readback, dd, mgrs}] as the sender is shown (owned) */
+    dc_audit_record receipt; /* the write's signed audit record */
+} dc_message_sent;
+
+/* Send `text` with `n` coordinates (`coords[i]` in any notation; NULL: not text) from `sender` to
+ * `recipient`: stored with the coordinates as sent and where they lie, audited. Statuses,
+ * err->field the pointer at fault: DC_OK (*out filled; json_decref its readbacks); DC_INVALID
+ * ("/to": not a party name or the sender; "/text": NULL or over 4,000 bytes; "/coordinates": 0 or
+ * over 100; "/coordinates/i": not text) or what dc_coord_readback says of coordinate i (its
+ * pointer); DC_NOT_FOUND ("/to": no such party); DC_STORE; DC_NOMEM. Nothing changes on failure
+ * and *out is zeroed. */
+dc_status dc_service_message_send(dc_service *svc, const char *sender, const char *recipient,
+                                  const char *text, const char *const *coords, size_t n,
+                                  dc_message_sent *out, dc_error *err);
+
+typedef struct dc_message_page {
+    json_t *items; /* each message as the viewer reads it (dc_service_message_view; owned) */
+    int more;      /* more remain after the page */
+    int64_t last;  /* the id of the page's last message */
+} dc_message_page;
+
+/* One page of `viewer`'s messages, sent or received, with id > after, at most `limit`, each read
+ * back in `notation`; the read of those it received audited in one record with the digest of
+ * what it was shown. DC_OK (json_decref out->items), DC_STORE. */
+dc_status dc_service_messages(dc_service *svc, const char *viewer, const char *notation,
+                              int64_t after, size_t limit, dc_message_page *out, dc_error *err);
+
+/* `party` confirms the read-back of message `id` it received with the digest of what it was
+ * shown in `notation`: the message marked acknowledged, its sender told (a notice), audited
+ * (*receipt). DC_OK; DC_INVALID ("/digest": not 64 hex digits); DC_NOT_FOUND (no such message
+ * for this party); DC_CONFLICT ("/digest": not what it was shown; the refusal is audited);
+ * DC_STORE. */
+dc_status dc_service_message_acknowledge(dc_service *svc, const char *party, const char *notation,
+                                         int64_t id, const char *digest, dc_audit_record *receipt,
+                                         dc_error *err);
+
+/* ---- what a party was told and may look up (inbox.c) ---- */
+
+/* `party`'s notices or alerts (`box`) with id > after, oldest first, at most `limit`, each to
+ * `each` (non-zero stops). DC_OK, DC_STORE. */
+dc_status dc_service_inbox(dc_service *svc, dc_inbox box, const char *party, int64_t after,
+                           size_t limit, int (*each)(void *, int64_t, const char *, dc_time_us),
+                           void *ctx, dc_error *err);
+/* The id of `party`'s last notice or alert (0: none) in *id. DC_OK, DC_STORE. */
+dc_status dc_service_inbox_last(dc_service *svc, dc_inbox box, const char *party, int64_t *id,
+                                dc_error *err);
+
+typedef struct dc_audit_page {
+    json_t *items; /* [{seq, time, actor, action, object, recipients, detail, hash}] (owned) */
+    int more;      /* more remain after the page */
+    int64_t last;  /* the seq of the page's last record */
+} dc_audit_page;
+
+/* The audit records about `object` ("kind/owner/id", as records name it) with seq > after, at
+ * most `limit`, as `viewer` may see them: all of them for the operator (`is_operator`) and the
+ * object's owner; otherwise only what the viewer did or was told, and nothing of another's site
+ * without a grant of its sites. A record naming it among others (a list read) is shown as the
+ * read of this object, the others counted, not named. DC_OK (json_decref out->items), DC_STORE. */
+dc_status dc_service_audit_of(dc_service *svc, const char *viewer, int is_operator,
+                              const char *object, int64_t after, size_t limit, dc_audit_page *out,
+                              dc_error *err);
+
+/* ---- position reports and the alerts they raise (alerts.c, alert_view.c) ---- */
+
+/* Alert `a` as `recipient` may read it (the disclosure policy: another party's aircraft on the
+ * disclosure grid, a sensor's picture as docs/SENSORS.md says each party learns it); NULL when
+ * its time cannot be written or memory runs out. */
+json_t *dc_service_alert_json(const dc_alert *a, const char *recipient);
+
+/* Store `alerts` (their recipients' copies, one unsigned audit record each; a conformance alert
+ * first records its intent nonconforming, and is dropped when the intent is no longer under way)
+ * in one transaction with what `extra` writes (may be NULL), signed by a checkpoint, then wake
+ * the alert streams. *delivered counts the alerts told to somebody. DC_OK, or DC_STORE / DC_NOMEM
+ * / what `extra` returned, nothing stored. */
+dc_status dc_service_publish_alerts(dc_service *svc, const dc_alert_list *alerts,
+                                    dc_status (*extra)(dc_service *svc, void *ctx), void *ctx,
+                                    size_t *delivered);
+
+/* Record a conformance change, in the transaction open on svc->store: `owner`'s intent `id`, if
+ * still under way as stored (accepted or activated), becomes nonconforming at its next version, a
+ * typed change of its state written with its signed audit record; *changed says whether it was.
+ * DC_OK (also when there is no such intent), DC_STORE, DC_NOMEM. */
+dc_status dc_service_record_nonconforming(dc_service *svc, const char *owner, const char *id,
+                                          int *changed);
+
+typedef struct dc_positions_outcome {
+    size_t ingested; /* reports the monitor took (verdicts[0..ingested) are set) */
+    size_t accepted; /* of those, trusted: they moved their tracks */
+    size_t alerts;   /* alerts stored and told to somebody */
+} dc_positions_outcome;
+
+/* A batch of `count` position reports (decoded, each of its sender; their `received` stamped
+ * here) through the live monitor under its lock: `verdicts[i]` says whether report i was trusted;
+ * the separation between tracks checked at the latest accepted time; every alert raised
+ * published (dc_service_publish_alerts). DC_OK; DC_STORE (the alerts could not be stored: the
+ * tracks moved nonetheless), DC_NOMEM, with err set. */
+dc_status dc_service_report_positions(dc_service *svc, dc_report *reports, size_t count,
+                                      dc_report_verdict *verdicts, dc_positions_outcome *out,
+                                      dc_error *err);
 
 #endif
