@@ -322,4 +322,93 @@ dc_status dc_service_report_positions(dc_service *svc, dc_report *reports, size_
                                       dc_report_verdict *verdicts, dc_positions_outcome *out,
                                       dc_error *err);
 
+/* ---- emergencies (emergencies.c, emergency_end.c; docs/EMERGENCIES.md) ---- */
+
+/* How far around an emergency parties are told when the declarer does not say, and at most. */
+#define DC_EMERGENCY_ALERT_DISTANCE_DEFAULT_M 10000.0
+#define DC_EMERGENCY_ALERT_DISTANCE_MAX_M 100000.0
+/* A downed crew's position: a disc no hazard may cover, of a radius within these. */
+#define DC_EMERGENCY_CREW_RADIUS_MIN_M 10.0
+#define DC_EMERGENCY_CREW_RADIUS_MAX_M 5000.0
+#define DC_EMERGENCY_CREW_RADIUS_DEFAULT_M 500.0
+
+/* A declaration as its party made it: the area as an intent's submission (the front end decoded
+ * it: kind, owner and id set) and the emergency's own terms. */
+typedef struct dc_emergency_declaration {
+    dc_submission *submission;
+    json_t *declared; /* the object as readers get it without "version" (not taken) */
+    dc_emergency_kind kind;
+    int64_t validity_s;      /* DC_EMERGENCY_VALIDITY_S_MIN..MAX, and within the grant */
+    double alert_distance_m; /* 0..DC_EMERGENCY_ALERT_DISTANCE_MAX_M */
+    int has_crew;            /* a downed crew's last known position */
+    dc_point crew;
+    double crew_radius_m;
+} dc_emergency_declaration;
+
+typedef struct dc_emergency_outcome {
+    int replaced;            /* it replaced an earlier declaration under this id */
+    dc_emergency emergency;  /* the declaration as stored */
+    json_t *body;            /* the area as stored (owned) */
+    json_t *notices;         /* what the declarer is told of each conflict (owned) */
+    dc_audit_record receipt; /* the declaration's signed audit record */
+} dc_emergency_outcome;
+
+void dc_emergency_outcome_clear(dc_emergency_outcome *out);
+
+/* What an emergency's object is, set on the submission's object before the front end encodes
+ * `declared`: the emergency's kind, the highest priority, activated. Can't fail. */
+void dc_service_emergency_object(const dc_emergency_declaration *d);
+
+/* Declare (or declare again, replacing the area): the declarer's key and grant as they stand,
+ * the engine's decision against what is in force (an emergency goes whatever it overlaps; the
+ * hazards it must hold are suspended, their owners told), the parties near it alerted (the crew's
+ * position only to those near the crew), the write with its audit records, the monitor told.
+ * Statuses, err->field the pointer at fault: DC_OK; DC_RANGE ("/volumes": all ended;
+ * "/last_known_position"); DC_FORBIDDEN ("authorization": the key was revoked; "" no grant,
+ * "/validity_s" or "/volumes/i" ("/route") past it: the refusal is counted); DC_CONFLICT (an
+ * ordinary intent has this id); DC_INVALID (what the engine refused); DC_STORE; DC_NOMEM. */
+dc_status dc_service_emergency_declare(dc_service *svc, dc_geom *geom,
+                                       const dc_emergency_declaration *d, dc_emergency_outcome *out,
+                                       dc_error *err);
+
+/* `party` ends its emergency `id`: its objects ended (typed), the hazards it held given back with
+ * a notice to each owner, audited (*receipt), the monitor told; *out the declaration as ended.
+ * DC_OK, DC_NOT_FOUND (none of the party's in force by this id), DC_STORE. */
+dc_status dc_service_emergency_end(dc_service *svc, const char *party, const char *id,
+                                   dc_emergency *out, dc_audit_record *receipt, dc_error *err);
+
+/* `party` renews its emergency `id` for `validity_s` from now (0: as long as before), audited.
+ * DC_OK (*out as renewed); DC_RANGE ("/validity_s"); DC_NOT_FOUND (none in force: an expired
+ * one is declared again); DC_FORBIDDEN ("/validity_s", or "" when not named: past the grant;
+ * counted); DC_STORE. */
+dc_status dc_service_emergency_renew(dc_service *svc, const char *party, const char *id,
+                                     int64_t validity_s, dc_emergency *out,
+                                     dc_audit_record *receipt, dc_error *err);
+
+/* Every declaration of `owner` (NULL: every party's) to `each`. DC_OK, DC_STORE. */
+dc_status dc_service_emergencies(dc_service *svc, const char *owner,
+                                 int (*each)(void *ctx, const dc_emergency *e), void *ctx,
+                                 dc_error *err);
+
+/* What `party` (NULL: every party) did with emergencies, each count to `each`, and when a party
+ * is named its grant (*grant, the party as stored). DC_OK, DC_NOT_FOUND (no such party),
+ * DC_STORE. */
+dc_status dc_service_emergency_counts(dc_service *svc, const char *party, dc_party *grant,
+                                      int (*each)(void *ctx, const char *party, const char *what,
+                                                  int64_t n),
+                                      void *ctx, dc_error *err);
+
+/* An intent's or hazard's `body` as a reader sees it: its typed state (a hazard suspended or
+ * released, an emergency ended are not written into the body) and, suspended, which emergencies
+ * hold it. Not in a transaction. Can't fail (what cannot be read is left out). */
+void dc_service_object_overlay(dc_service *svc, const dc_record *r, json_t *body);
+
+/* One pass of expiry: every declaration past its validity ends as "expired", every suspension
+ * whose emergency is no longer in force is released; *ended counts the declarations ended.
+ * DC_OK, DC_STORE (nothing changed; the next pass tries again). */
+dc_status dc_service_emergency_expire(dc_service *svc, size_t *ended);
+
+/* The monitor watches every emergency in force (at start). DC_OK, DC_STORE. */
+dc_status dc_service_emergency_watch_all(dc_service *svc);
+
 #endif
