@@ -4,11 +4,9 @@
 #include "routes.h"
 #include "deconflict/party_admin.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The expiry pass runs this often: an emergency ends at most this late past its validity. */
 #define EXPIRY_PERIOD_MS 1000

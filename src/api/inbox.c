@@ -2,7 +2,6 @@
  */
 #include "api_internal.h"
 #include "routes.h"
-#include "deconflict/party_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,6 @@
 /* messages.c - the direct line: messages between parties, read back in each one's notation */
 #include "api_internal.h"
 #include "routes.h"
-#include "deconflict/party_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>

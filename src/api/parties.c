@@ -3,8 +3,6 @@
 #include "routes.h"
 #include "deconflict/party_admin.h"
 
-#include <ctype.h>
-#include <math.h>
 #include <sodium.h>
 
 #include <stdio.h>

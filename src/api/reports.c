@@ -1,7 +1,6 @@
 /* reports.c - position reports in, the alerts they raise out, and the tracks a party may see */
 #include "api_internal.h"
 #include "routes.h"
-#include "deconflict/party_admin.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -453,7 +453,7 @@ static dc_status check_grant(dc_service *svc, const dc_emergency_declaration *d,
 }
 
 /* What the declaration replaces: an earlier declaration under this id (never an ordinary intent)
- * and its crew's site. */
+ * and its crew's site; on a failure the transaction is rolled back. */
 static dc_status load_existing(dc_service *svc, const dc_object *o, struct declare_run *r,
                                dc_error *err)
 {
@@ -473,7 +473,11 @@ static dc_status load_existing(dc_service *svc, const dc_object *o, struct decla
         if (rc == DC_NOT_FOUND)
             rc = DC_OK;
     }
-    return rc;
+    if (rc != DC_OK) {
+        dc_store_rollback(svc->store);
+        return store_failed(err);
+    }
+    return DC_OK;
 }
 
 /* The engine's decisions on the area and the crew's site, what each conflict's parties are told,

@@ -264,6 +264,18 @@ static void test_version_and_withdraw(void **state)
     assert_int_equal(read_as(f, DC_KIND_INTENT, "red", "r1", NULL), DC_NOT_FOUND);
 }
 
+static void test_zone_refuses_whatever_the_priority(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(submit_simple(f, DC_KIND_ZONE, "blue", "z1", 1, HERE, 5000), DC_OK);
+    /* not admitted: refused at the highest priority there is */
+    assert_int_equal(submit_simple(f, DC_KIND_INTENT, "red", "r1", 10, HERE, 500), DC_CONFLICT);
+    assert_int_equal(read_as(f, DC_KIND_INTENT, "red", "r1", NULL), DC_NOT_FOUND);
+    /* outside it: accepted */
+    assert_int_equal(submit_simple(f, DC_KIND_INTENT, "red", "r2", 10, (dc_point){50.0, 10.0}, 500),
+                     DC_OK);
+}
+
 /* ---- rule 2: hazards vs sites ---- */
 
 static void test_hazard_over_site_refused_site_owner_told(void **state)
@@ -496,6 +508,60 @@ static void test_report_outside_intent_alerts_and_marks_nonconforming(void **sta
     assert_true(audit_has(f, "red", "intent/red/r1", "server", "intent.put"));
 }
 
+/* ---- rule 6: every write, notice, grant and read through a grant in one signed chain ---- */
+
+struct chain {
+    const uint8_t *public_key;
+    uint8_t prev[DC_HASH_BYTES];
+    size_t count, bad, unlinked;
+    int last_signed;
+    char actions[1024];
+};
+
+static int walk_chain(void *ctx, const dc_audit_record *r)
+{
+    struct chain *c = ctx;
+    dc_error err;
+    if (dc_audit_check(r, c->public_key, &err) != DC_OK)
+        c->bad++;
+    if (c->count > 0 && memcmp(r->prev_hash, c->prev, DC_HASH_BYTES) != 0)
+        c->unlinked++;
+    memcpy(c->prev, r->hash, DC_HASH_BYTES);
+    c->last_signed = dc_audit_signed(r);
+    c->count++;
+    size_t used = strlen(c->actions);
+    snprintf(c->actions + used, sizeof c->actions - used, "%s ", r->action);
+    return 0;
+}
+
+static void test_audit_chain_records_every_use_case(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(submit_simple(f, DC_KIND_INTENT, "blue", "b1", 2, HERE, 2000), DC_OK);
+    assert_int_equal(submit_simple(f, DC_KIND_INTENT, "red", "r1", 5, HERE, 1000), DC_OK);
+    dc_audit_record receipt;
+    dc_error err;
+    assert_int_equal(dc_service_grant(&f->svc, "blue", "green", DC_KIND_INTENT, &receipt, &err),
+                     DC_OK);
+    assert_int_equal(read_as(f, DC_KIND_INTENT, "green", "b1", NULL), DC_OK);
+    const char *coords[] = {"41 N 29 E"};
+    dc_message_sent sent;
+    assert_int_equal(dc_service_message_send(&f->svc, "red", "blue", "x", coords, 1, &sent, &err),
+                     DC_OK);
+    json_decref(sent.readbacks);
+    struct chain c = {f->svc.public_key, {0}, 0, 0, 0, 0, ""};
+    assert_int_equal(dc_store_begin(f->store, 0), DC_OK);
+    assert_int_equal(dc_store_audit_walk(f->store, NULL, walk_chain, &c), DC_OK);
+    dc_store_rollback(f->store);
+    assert_true(c.count >= 6);
+    assert_int_equal(c.bad, 0);
+    assert_int_equal(c.unlinked, 0);
+    assert_true(c.last_signed);
+    static const char *const expected[] = {"intent.put ", "notice ", "grant ", "read ", "message "};
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+        assert_non_null(strstr(c.actions, expected[i]));
+}
+
 /* ---- emergencies ---- */
 
 static dc_status declare(struct fixture *f, const char *id, int64_t validity_s, double radius_m,
@@ -579,6 +645,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_equal_priority_needs_the_shown_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_and_withdraw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zone_refuses_whatever_the_priority, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_chain_records_every_use_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hazard_over_site_refused_site_owner_told, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_read_through_grant_audited, setup, teardown),
