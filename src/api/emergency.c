@@ -149,7 +149,7 @@ static json_t *emergency_json(const dc_emergency *e)
 /* The declaration's area decoded as an intent's submission: 0, or -1 with the answer in res. */
 static int decode_area(dc_geom *geom, json_t *rest_doc, dc_submission *sub, dc_api_response *res)
 {
-    dc_error err;
+    dc_error err = {0};
     char *rest = json_dumps(rest_doc, JSON_COMPACT);
     dc_status rc =
         rest ? dc_api_decode_submission(geom, DC_KIND_INTENT, rest, strlen(rest), sub, &err)
