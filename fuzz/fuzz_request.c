@@ -117,10 +117,8 @@ static void teardown(void)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
     sqlite3_close(watcher);
-    dc_store *store = api.svc.store;
+    dc_store_close(api.svc.store);
     dc_monitor_free(api.svc.monitor);
-    dc_service_destroy(&api.svc);
-    dc_store_close(store);
     for (int i = 0; i < 4; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s%s", db, suffixes[i]);
@@ -142,14 +140,11 @@ static void setup(void)
     FUZZ_CHECK(dc_audit_init() == DC_OK);
     dc_store *store = NULL;
     FUZZ_CHECK(dc_store_open(db, &store, &err) == DC_OK);
-    /* the server's key and the secrets derived from it, as deconflictd makes them */
     FUZZ_CHECK(dc_service_init(&api.svc, store, &err) == DC_OK);
     FUZZ_CHECK(dc_party_key_new(keys[3]) == DC_OK);
     FUZZ_CHECK(dc_party_key_hash(keys[3], api.operator_hash) == DC_OK);
     api.body_limit = DC_API_BODY_LIMIT_DEFAULT;
     api.svc.work_budget = DC_API_WORK_BUDGET_DEFAULT;
-    api.svc.probe_limit = 5;
-    api.svc.probe_window_s = 600;
     dc_retention retention;
     dc_retention_default(db, &retention);
     api.svc.alert_episode_us = dc_retention_episode_us(&retention);

@@ -65,10 +65,6 @@ dc_status dc__api_publish_alerts(struct dc_api *api, const dc_alert_list *alerts
                                  dc_status (*extra)(struct dc_api *api, void *ctx), void *ctx,
                                  size_t *delivered);
 
-/* An alert as its recipient reads it; NULL when its time cannot be written
- * or memory runs out. */
-json_t *dc_api_alert_json(const dc_alert *alert, const char *recipient);
-
 /* A parsed "area" (south,west,north,east) and "from"/"to" query. */
 dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
                             dc_error *err);

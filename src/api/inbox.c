@@ -2,11 +2,6 @@
  */
 #include "api_internal.h"
 #include "routes.h"
-#include "deconflict/party_admin.h"
-
-#include <ctype.h>
-#include <math.h>
-#include <sodium.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,15 +83,13 @@ static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *
     if (page.has_cursor)
         after = page.after;
     struct inbox_page p = {json_array(), page.limit, 0, 0, collect};
-    if (dc_store_begin(api->svc.store, 0) != DC_OK ||
-        dc_store_inbox(api->svc.store, box, req->party.name, after, page.limit + 1, inbox_item,
-                       &p) != DC_OK) {
-        dc_store_rollback(api->svc.store);
+    dc_error err;
+    if (dc_service_inbox(&api->svc, box, req->party.name, after, page.limit + 1, inbox_item, &p,
+                         &err) != DC_OK) {
         json_decref(p.items);
-        dc__api_store_failure(res);
+        dc__api_service_failure(res, &err);
         return;
     }
-    dc_store_commit(api->svc.store);
     res->status = 200;
     res->json = json_pack("{s:o}", "items", p.items);
     if (p.seen > page.limit)
@@ -106,59 +99,6 @@ static void list_inbox(dc_api *api, const dc_api_request *req, dc_api_response *
 void dc__api_list_notices(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     list_inbox(api, req, res, DC_INBOX_NOTICES, "after", "a notice", collect_notice);
-}
-
-struct audit_view {
-    json_t *items;
-    const char *viewer; /* NULL: everything (operator or the object's owner) */
-    const char *object; /* the object asked about */
-    size_t limit, seen;
-    int64_t last; /* the seq of the page's last record */
-};
-
-static int recipients_include(const char *list, const char *party)
-{
-    size_t n = strlen(party);
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        if (len == n && strncmp(p, party, n) == 0)
-            return 1;
-        p += len + (p[len] == ',');
-    }
-    return 0;
-}
-
-static int collect_audit(void *ctx, const dc_audit_record *r)
-{
-    struct audit_view *v = ctx;
-    if (v->viewer != NULL && strcmp(r->actor, v->viewer) != 0 &&
-        !recipients_include(r->recipients, v->viewer))
-        return 0;
-    if (++v->seen > v->limit)
-        return 1;
-    v->last = r->seq;
-    char t[32], hash[2 * DC_HASH_BYTES + 1];
-    /* the record is shown whatever its time; an unwritable one is null, not a guess */
-    json_t *time = dc_time_format(r->time, t, sizeof t) == DC_OK ? json_string(t) : json_null();
-    dc_hex(r->hash, DC_HASH_BYTES, hash);
-    json_t *detail = json_loads(r->detail, 0, NULL);
-    const char *object = r->object;
-    if (strcmp(r->object, v->object) != 0 && detail != NULL) {
-        /* a list read naming this object among others: the others are not the asker's to
-         * see, so it is shown as the read of this object, with the list and how many it named */
-        json_t *summary =
-            json_pack("{s:s,s:I}", "list", r->object, "objects",
-                      (json_int_t)json_array_size(json_object_get(detail, "objects")));
-        json_decref(detail);
-        detail = summary;
-        object = v->object;
-    }
-    json_array_append_new(v->items,
-                          json_pack("{s:I,s:o,s:s,s:s,s:s,s:s,s:o,s:s}", "seq", (json_int_t)r->seq,
-                                    "time", time, "actor", r->actor, "action", r->action, "object",
-                                    object, "recipients", r->recipients, "detail",
-                                    detail ? detail : json_object(), "hash", hash));
-    return 0;
 }
 
 void dc__api_list_audit(dc_api *api, const dc_api_request *req, dc_api_response *res)
@@ -178,43 +118,17 @@ void dc__api_list_audit(dc_api *api, const dc_api_request *req, dc_api_response 
     dc_page page;
     if (dc__page_parse(api, req, "audit", object, &page, res) != 0)
         return;
-    /* A party sees every record about its own objects, and elsewhere only
-     * what it did or was told. */
-    char own_prefix[96];
-    size_t kind_len = strcspn(object, "/");
-    snprintf(own_prefix, sizeof own_prefix, "/%s/", req->party.name);
-    int owns = !req->is_operator && strncmp(object + kind_len, own_prefix, strlen(own_prefix)) == 0;
-    struct audit_view v = {
-        json_array(), req->is_operator || owns ? NULL : req->party.name, object, page.limit, 0, 0};
-    if (!req->is_operator && !owns && strncmp(object, "site/", 5) == 0) {
-        /* a site is never named to anyone but its owner and those it granted its
-         * sites to, not even by what one was told of it */
-        char owner[DC_ID_MAX];
-        snprintf(owner, sizeof owner, "%.*s", (int)strcspn(object + 5, "/"), object + 5);
-        int granted = 0;
-        if (dc_store_begin(api->svc.store, 0) == DC_OK) {
-            granted = dc_store_grant_exists(api->svc.store, owner, req->party.name, DC_KIND_SITE) ==
-                      DC_OK;
-            dc_store_commit(api->svc.store);
-        }
-        if (!granted) {
-            res->status = 200;
-            res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
-            return;
-        }
-    }
-    if (dc_store_begin(api->svc.store, 0) != DC_OK ||
-        dc_store_audit_walk_after(api->svc.store, object, page.after, collect_audit, &v) != DC_OK) {
-        dc_store_rollback(api->svc.store);
-        json_decref(v.items);
-        dc__api_store_failure(res);
+    dc_audit_page got;
+    dc_error err;
+    if (dc_service_audit_of(&api->svc, req->party.name, req->is_operator, object, page.after,
+                            page.limit, &got, &err) != DC_OK) {
+        dc__api_service_failure(res, &err);
         return;
     }
-    dc_store_commit(api->svc.store);
     res->status = 200;
-    res->json = json_pack("{s:s,s:o}", "object", object, "items", v.items);
-    if (v.seen > page.limit)
-        dc__page_next(api, req, "audit", object, params, v.last, NULL, &page, res);
+    res->json = json_pack("{s:s,s:o}", "object", object, "items", got.items);
+    if (got.more)
+        dc__page_next(api, req, "audit", object, params, got.last, NULL, &page, res);
 }
 
 static int collect_alert(void *ctx, int64_t id, const char *body, dc_time_us created)
@@ -241,14 +155,13 @@ void dc__api_stream_alerts(dc_api *api, const dc_api_request *req, dc_api_respon
             dc_api_problem(res, 400, DC_INVALID, NULL, "Last-Event-ID must be an alert id");
             return;
         }
-    } else if (dc_store_begin(api->svc.store, 0) != DC_OK ||
-               dc_store_inbox_last(api->svc.store, DC_INBOX_ALERTS, req->party.name, &after) !=
-                   DC_OK) {
-        dc_store_rollback(api->svc.store);
-        dc__api_store_failure(res);
-        return;
     } else {
-        dc_store_commit(api->svc.store);
+        dc_error err;
+        if (dc_service_inbox_last(&api->svc, DC_INBOX_ALERTS, req->party.name, &after, &err) !=
+            DC_OK) {
+            dc__api_service_failure(res, &err);
+            return;
+        }
     }
     res->status = 200;
     res->stream = DC_STREAM_ALERTS;

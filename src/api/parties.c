@@ -3,8 +3,6 @@
 #include "routes.h"
 #include "deconflict/party_admin.h"
 
-#include <ctype.h>
-#include <math.h>
 #include <sodium.h>
 
 #include <stdio.h>
@@ -12,8 +10,6 @@
 #include <string.h>
 
 /* ---- parties, as the operator manages them ---- */
-
-static const char *const notations[] = {"dd", "dm", "dms", "mgrs", "utm", NULL};
 
 /* A party as the operator sees it (never its key, which is shown once, when issued). */
 static json_t *party_json(const dc_party *p)
@@ -205,14 +201,10 @@ void dc__api_list_parties(dc_api *api, const dc_api_request *req, dc_api_respons
     if (dc__page_parse(api, req, "parties", "", &page, res) != 0)
         return;
     struct party_page pp = {json_array(), &page, 0, ""};
-    dc_status rc = dc_store_begin(api->svc.store, 0);
-    if (rc == DC_OK) {
-        rc = dc_store_parties(api->svc.store, add_party, &pp);
-        dc_store_rollback(api->svc.store);
-    }
-    if (rc != DC_OK && rc != DC_CONFLICT) { /* DC_CONFLICT: the walk stopped past the page */
+    dc_error err;
+    if (dc_service_parties(&api->svc, add_party, &pp, &err) != DC_OK) {
         json_decref(pp.items);
-        dc__api_store_failure(res);
+        dc__api_service_failure(res, &err);
         return;
     }
     res->status = 200;
@@ -227,20 +219,13 @@ void dc__api_get_party(dc_api *api, const dc_api_request *req, dc_api_response *
     dc_party p;
     if (dc__api_party_in_path(req, name, res) != 0)
         return;
-    if (dc_store_begin(api->svc.store, 0) != DC_OK) {
-        dc__api_store_failure(res);
+    dc_error err;
+    if (dc_service_party_get(&api->svc, name, &p, &err) != DC_OK) {
+        dc__api_service_failure(res, &err);
         return;
     }
-    dc_status rc = dc_store_party_get(api->svc.store, name, &p);
-    dc_store_commit(api->svc.store);
-    if (rc == DC_OK) {
-        res->status = 200;
-        res->json = party_json(&p);
-    } else if (rc == DC_NOT_FOUND) {
-        dc_api_problem(res, 404, rc, NULL, "no such party");
-    } else {
-        dc__api_store_failure(res);
-    }
+    res->status = 200;
+    res->json = party_json(&p);
 }
 
 void dc__api_set_party(dc_api *api, const dc_api_request *req, dc_api_response *res)
@@ -323,16 +308,9 @@ void dc__api_set_me(dc_api *api, const dc_api_request *req, dc_api_response *res
     if (root == NULL)
         return;
     const char *notation = json_string_value(json_object_get(root, "notation"));
-    int ok = 0;
-    for (int i = 0; notation && notations[i] && !ok; i++)
-        ok = strcmp(notation, notations[i]) == 0;
-    if (!ok) {
-        dc_api_problem(res, 400, DC_INVALID, "/notation", "one of dd, dm, dms, mgrs, utm");
-    } else if (dc_store_begin(api->svc.store, 1) != DC_OK ||
-               dc_store_party_set_notation(api->svc.store, req->party.name, notation) != DC_OK ||
-               dc_store_commit(api->svc.store) != DC_OK) {
-        dc_store_rollback(api->svc.store);
-        dc__api_store_failure(res);
+    dc_error err;
+    if (dc_service_set_notation(&api->svc, req->party.name, notation, &err) != DC_OK) {
+        dc__api_service_failure(res, &err);
     } else {
         res->status = 200;
         res->json = json_pack("{s:s,s:s}", "name", req->party.name, "notation", notation);
@@ -350,42 +328,19 @@ void dc__api_change_grant(dc_api *api, const dc_api_request *req, int add, dc_ap
         return;
     const char *grantee = json_string_value(json_object_get(root, "grantee"));
     const char *kind_name = json_string_value(json_object_get(root, "kind"));
-    dc_object_kind kind;
-    if (!dc_party_name_valid(grantee)) {
-        dc_api_problem(res, 400, DC_INVALID, "/grantee", "the party to share with");
-    } else if (kind_name == NULL || dc_kind_parse(kind_name, &kind) != DC_OK) {
-        dc_api_problem(res, 400, DC_INVALID, "/kind", "one of intent, hazard, zone");
-    } else if (strcmp(grantee, req->party.name) == 0) {
-        dc_api_problem(res, 400, DC_INVALID, "/grantee", "a party cannot grant to itself");
-    } else if (dc_store_begin(api->svc.store, 1) != DC_OK) {
-        dc__api_store_failure(res);
+    dc_object_kind kind = DC_KIND_COUNT; /* none: the service refuses it after the grantee */
+    if (kind_name != NULL && dc_kind_parse(kind_name, &kind) != DC_OK)
+        kind = DC_KIND_COUNT;
+    dc_audit_record write;
+    dc_error err;
+    dc_status rc = add ? dc_service_grant(&api->svc, req->party.name, grantee, kind, &write, &err)
+                       : dc_service_revoke(&api->svc, req->party.name, grantee, kind, &write, &err);
+    if (rc != DC_OK) {
+        dc__api_service_failure(res, &err);
     } else {
-        dc_status rc = dc_store_party_exists(api->svc.store, grantee);
-        if (rc == DC_OK)
-            rc = add ? dc_store_grant_add(api->svc.store, req->party.name, grantee, kind,
-                                          dc_service_now())
-                     : dc_store_grant_remove(api->svc.store, req->party.name, grantee, kind);
-        char ref[192];
-        snprintf(ref, sizeof ref, "grant/%s/%s/%s", req->party.name, grantee, kind_name);
-        dc_audit_record write;
-        if (rc == DC_OK)
-            rc = dc_service_audit(&api->svc, 1, req->party.name, add ? "grant" : "revoke", ref,
-                                  grantee, NULL, &write);
-        if (rc == DC_NOT_FOUND || rc == DC_CONFLICT) {
-            dc_store_rollback(api->svc.store);
-            if (rc == DC_CONFLICT)
-                dc_api_problem(res, 409, DC_CONFLICT, NULL, "that grant exists already");
-            else
-                dc_api_problem(res, 404, DC_NOT_FOUND, "/grantee",
-                               add ? "no such party" : "no such grant");
-        } else if (dc_store_finish(api->svc.store, rc) != DC_OK) {
-            dc__api_store_failure(res);
-        } else {
-            res->status = add ? 201 : 200;
-            res->json =
-                json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee", grantee,
-                          "kind", kind_name, "receipt", dc_api_receipt_json(&write));
-        }
+        res->status = add ? 201 : 200;
+        res->json = json_pack("{s:s,s:s,s:s,s:o}", "grantor", req->party.name, "grantee", grantee,
+                              "kind", kind_name, "receipt", dc_api_receipt_json(&write));
     }
     json_decref(root);
 }

@@ -1,6 +1,6 @@
 /* sensors.c - POST /v1/sensor-tracks: what a party's sensors see, associated with every party's
  * cooperative tracks (docs/SENSORS.md). Batched, limited and charged like position reports; what
- * each party is told follows the disclosure policy (codec.c, sensor_fields), and each dispute is
+ * each party is told follows the disclosure policy (src/service/alert_view.c), and each dispute is
  * written to the audit with both parties' positions for the operator (DESIGN.md rules 3, 6, 8). */
 #include "api_internal.h"
 

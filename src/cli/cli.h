@@ -23,6 +23,11 @@ int dc_cli_store(int argc, char **argv);
 int dc_cli_audit_verify(const char *db, const char *archive, json_t **report);
 
 int dc_cli_load(int argc, char **argv);
+/* `deconflict check`: the scenario loaded as `load` loads it, into deconflictd's routes answered
+ * in this process over a temporary store (local.c), so that each object is decided exactly as a
+ * server decides it. The exit status of load: 0 all accepted, 1 something refused or failed, 2
+ * unusable input. */
+int dc_cli_check_in_process(const char *scenario, int json, const char *borders_dir);
 int dc_cli_feed(int argc, char **argv); /* feed.c: a receiver's feed to a server */
 
 /* `deconflict party COMMAND --server URL`: add (create), list, show, rotate, revoke through the

@@ -99,15 +99,18 @@ check("coord --json - : an array, line numbers, the one form asked, the bad line
 equal("coord - reads standard input like no TEXT", run("coord", "--to", "dms", stdin="33.3 44.4\n").stdout,
       run("coord", "--to", "dms", "-", stdin="33.3 44.4\n").stdout)
 
-# check: - and --json, "1 conflict"
+# check: - and --json, "1 refused"
 text = open(ALBAB).read()
 by_file, by_stdin = run("check", ALBAB), run("check", "-", stdin=text)
 equal("check - prints what check FILE prints", by_file.stdout, by_stdin.stdout)
 equal("check - exit status (1: something refused)", 1, by_stdin.returncode)
-check("check says '1 conflict;'", "\n1 conflict; 1 accepted, 1 refused" in by_file.stdout, by_file.stdout)
-check("no '1 conflicts' anywhere", "1 conflicts" not in by_file.stdout)
+check("check says '1 accepted, 1 refused'", "\n1 accepted, 1 refused, 0 failed" in by_file.stdout, by_file.stdout)
+check("check tells the refused owner why", "told russia: refused because of a site of turkey" in by_file.stdout,
+      by_file.stdout)
 doc = parses("check --json -", run("check", "--json", "-", stdin=text).stdout)
-check("check --json - : the refusal and its conflict", doc and doc["refused"] == ["albab-strike"] and len(doc["conflicts"]) == 1)
+refusals = [s for s in (doc or {}).get("steps", []) if s["status"] == 409]
+check("check --json - : the refusal and its notice", doc and doc["refused"] == 1 and len(refusals) == 1 and
+      refusals[0]["path"] == "/v1/hazards/albab-strike" and len(refusals[0]["response"]["notices"]) == 1, doc)
 out = run("check", "-", stdin="{not json")
 check("check - of bad JSON exits 2 naming standard input", out.returncode == 2 and "standard input" in out.stderr, out.stderr)
 
