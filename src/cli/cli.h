@@ -22,7 +22,8 @@ int dc_cli_store(int argc, char **argv);
 int dc_cli_audit_verify(const char *db, const char *archive, json_t **report);
 
 int dc_cli_load(int argc, char **argv);
-int dc_cli_feed(int argc, char **argv); /* feed.c: a receiver's feed to a server */
+int dc_cli_feed(int argc, char **argv);     /* feed.c: a receiver's feed to a server */
+int dc_cli_airspace(int argc, char **argv); /* airspace.c: land to national airspace */
 
 /* A --json document on standard output, indented, members in order; the reference is taken. */
 void dc_cli_print_json(json_t *doc);
