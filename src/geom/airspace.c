@@ -190,31 +190,46 @@ static GEOSGeometry *land_of(struct builder *b, const json_t *geometry, size_t *
 
 /* ---- planes ---- */
 
-static PJ *plane_at(struct builder *b, double lon, double lat)
+/* An azimuthal equidistant plane (PROJ, WGS84) and the longitude it is centred on. */
+struct plane {
+    PJ *p;
+    double lon0;
+};
+
+static int plane_at(struct builder *b, double lon, double lat, struct plane *out)
 {
     char definition[160];
-    /* +over: longitudes past the antimeridian come back as such, for the fold */
     snprintf(definition, sizeof definition,
-             "+proj=aeqd +lat_0=%.9f +lon_0=%.9f +ellps=WGS84 +units=m +over", lat, lon);
-    PJ *p = proj_create(b->pj, definition);
-    if (p == NULL)
+             "+proj=aeqd +lat_0=%.9f +lon_0=%.9f +ellps=WGS84 +units=m", lat, lon);
+    out->p = proj_create(b->pj, definition);
+    out->lon0 = lon;
+    if (out->p == NULL)
         snprintf(b->message, sizeof b->message, "PROJ: %s",
                  proj_context_errno_string(b->pj, proj_context_errno(b->pj)));
-    return p;
+    return out->p != NULL;
 }
 
 static int to_plane(double *x, double *y, void *userdata)
 {
-    PJ_COORD c = proj_trans(userdata, PJ_FWD, proj_coord(proj_torad(*x), proj_torad(*y), 0, 0));
+    const struct plane *plane = userdata;
+    PJ_COORD c = proj_trans(plane->p, PJ_FWD, proj_coord(proj_torad(*x), proj_torad(*y), 0, 0));
     *x = c.xy.x;
     *y = c.xy.y;
     return isfinite(*x) && isfinite(*y);
 }
 
+/* Longitudes come back within 180 degrees of the centre, past the antimeridian if need be: the
+ * outline stays whole, for the fold. */
 static int from_plane(double *x, double *y, void *userdata)
 {
-    PJ_COORD c = proj_trans(userdata, PJ_INV, proj_coord(*x, *y, 0, 0));
-    *x = proj_todeg(c.lp.lam);
+    const struct plane *plane = userdata;
+    PJ_COORD c = proj_trans(plane->p, PJ_INV, proj_coord(*x, *y, 0, 0));
+    double lon = proj_todeg(c.lp.lam);
+    if (lon - plane->lon0 > 180)
+        lon -= 360;
+    else if (lon - plane->lon0 < -180)
+        lon += 360;
+    *x = lon;
     *y = proj_todeg(c.lp.phi);
     return isfinite(*x) && isfinite(*y);
 }
@@ -225,17 +240,17 @@ static GEOSGeometry *buffer_piece(struct builder *b, const GEOSGeometry *piece, 
     double box[4];
     if (!box_of(b, piece, box))
         return NULL;
-    PJ *p = plane_at(b, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
-    if (p == NULL)
+    struct plane p;
+    if (!plane_at(b, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, &p))
         return NULL;
-    GEOSGeometry *flat = GEOSGeom_transformXY_r(b->g, piece, to_plane, p);
+    GEOSGeometry *flat = GEOSGeom_transformXY_r(b->g, piece, to_plane, &p);
     GEOSGeometry *wide = flat ? GEOSBuffer_r(b->g, flat, metres, QUADRANT_SEGMENTS) : NULL;
-    GEOSGeometry *back = wide ? valid(b, GEOSGeom_transformXY_r(b->g, wide, from_plane, p)) : NULL;
+    GEOSGeometry *back = wide ? valid(b, GEOSGeom_transformXY_r(b->g, wide, from_plane, &p)) : NULL;
     if (flat != NULL)
         GEOSGeom_destroy_r(b->g, flat);
     if (wide != NULL)
         GEOSGeom_destroy_r(b->g, wide);
-    proj_destroy(p);
+    proj_destroy(p.p);
     return back;
 }
 
@@ -363,7 +378,7 @@ static GEOSGeometry *buffer_country(struct builder *b, const struct country *c)
 /* The Voronoi sites of `land` near `box` (expanded by `reach` metres): its boundary's vertices,
  * densified, on plane p, each labelled `label` (user data). Appended to `sites`. */
 static int add_sites(struct builder *b, const GEOSGeometry *land, const double box[4], double reach,
-                     PJ *p, intptr_t label, struct pile *sites)
+                     struct plane *p, intptr_t label, struct pile *sites)
 {
     double c = cos(fmax(fabs(box[1]), fabs(box[3])) * M_PI / 180);
     double dlat = reach / DEG_M, dlon = reach / (DEG_M * fmax(c, 0.05));
@@ -435,8 +450,8 @@ static int split_component(struct builder *b, struct country *a, struct country 
     double box[4];
     if (!box_of(b, component, box))
         return 1;
-    PJ *p = plane_at(b, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
-    if (p == NULL)
+    struct plane plane, *p = &plane;
+    if (!plane_at(b, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, p))
         return 0;
     /* a site farther than the sea's breadth from every point of the component is nobody's
      * nearest: the component lies within the sea of both */
@@ -473,7 +488,7 @@ static int split_component(struct builder *b, struct country *a, struct country 
         pile_clear(b, &sites);
     if (cloud != NULL)
         dc_free(sites.items);
-    proj_destroy(p);
+    proj_destroy(p->p);
     return ok;
 }
 
