@@ -29,7 +29,8 @@ typedef struct dc_airspace_stats {
     size_t with_sea;     /* of them given a territorial sea */
     size_t median_pairs; /* pairs of countries whose seas meet: split at the median */
     size_t vertices_in, vertices_out;
-    double seconds; /* wall-clock time of the build */
+    double seconds;                   /* wall-clock time of the build */
+    double buffer_s, median_s, cut_s; /* of it: buffering, median splits, the cut and writing */
 } dc_airspace_stats;
 
 /* From a GeoJSON FeatureCollection of countries' land (Polygon or MultiPolygon features, holes

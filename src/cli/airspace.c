@@ -60,20 +60,22 @@ static int report(const char *out, const dc_airspace_stats *s, const dc_airspace
                   int json)
 {
     if (json) {
-        dc_cli_print_json(json_pack("{s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:f}", "file", out,
-                                    "territorial_sea_nm", o->territorial_sea_nm, "countries",
-                                    (json_int_t)s->countries, "with_sea", (json_int_t)s->with_sea,
-                                    "median_pairs", (json_int_t)s->median_pairs, "vertices_in",
-                                    (json_int_t)s->vertices_in, "vertices_out",
-                                    (json_int_t)s->vertices_out, "seconds", s->seconds));
+        dc_cli_print_json(json_pack(
+            "{s:s,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:f,s:f}", "file", out, "territorial_sea_nm",
+            o->territorial_sea_nm, "countries", (json_int_t)s->countries, "with_sea",
+            (json_int_t)s->with_sea, "median_pairs", (json_int_t)s->median_pairs, "vertices_in",
+            (json_int_t)s->vertices_in, "vertices_out", (json_int_t)s->vertices_out, "seconds",
+            s->seconds, "buffer_seconds", s->buffer_s, "median_seconds", s->median_s, "cut_seconds",
+            s->cut_s));
         return 0;
     }
     /* the file may be standard output: the account goes to standard error */
     fprintf(stderr,
             "airspace: %zu countries, %zu with %.4g NM of territorial sea, %zu pairs split at "
-            "the median, %zu vertices in, %zu out, %.1f s -> %s\n",
+            "the median, %zu vertices in, %zu out, %.1f s (buffers %.1f s, medians %.1f s, cut "
+            "%.1f s) -> %s\n",
             s->countries, s->with_sea, o->territorial_sea_nm, s->median_pairs, s->vertices_in,
-            s->vertices_out, s->seconds, out);
+            s->vertices_out, s->seconds, s->buffer_s, s->median_s, s->cut_s, out);
     return 0;
 }
 
