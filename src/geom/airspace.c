@@ -637,18 +637,21 @@ static json_t *feature_json(struct builder *b, const struct country *c, const GE
         json_decref(properties);
         properties = json_object();
     }
-    json_t *geometry = geometry_json(b, g, vertices);
-    int ok = properties != NULL && geometry != NULL;
-    ok = ok &&
-         json_object_set_new(properties, "extent",
-                             json_string(c->sea_m > 0 ? "airspace" : "land")) == 0 &&
-         json_object_set_new(properties, "territorial_sea_nm",
-                             json_real(c->sea_m > 0 ? sea_nm : 0)) == 0 &&
-         json_object_set_new(properties, "method",
-                             json_string(c->sea_m > 0 ? "land buffered geodesically, split at the "
-                                                        "median with neighbours (deconflict "
-                                                        "airspace; docs/SCENARIOS.md)"
-                                                      : "land only: no territorial sea")) == 0;
+    /* an outline with no area at this scale that lies in another's land (the Vatican in Italy):
+     * as read, as before, overlapping it */
+    int as_read = GEOSisEmpty_r(b->g, g) == 1;
+    json_t *geometry = as_read ? json_deep_copy(json_object_get(c->feature, "geometry"))
+                               : geometry_json(b, g, vertices);
+    int sea = c->sea_m > 0 && !as_read;
+    const char *method = sea       ? "land buffered geodesically, split at the median with "
+                                     "neighbours (deconflict airspace; docs/SCENARIOS.md)"
+                         : as_read ? "land as read: no area at this scale, within another's land"
+                                   : "land only: no territorial sea";
+    int ok =
+        properties != NULL && geometry != NULL &&
+        json_object_set_new(properties, "extent", json_string(sea ? "airspace" : "land")) == 0 &&
+        json_object_set_new(properties, "territorial_sea_nm", json_real(sea ? sea_nm : 0)) == 0 &&
+        json_object_set_new(properties, "method", json_string(method)) == 0;
     if (!ok) {
         json_decref(properties);
         json_decref(geometry);
