@@ -25,6 +25,7 @@ static const char help[] =
     "                          16; default Antarctica (no state's); --no-sea none: all\n"
     "  --tile-deg D            land cut in tiles of D degrees for the planes (default 5)\n"
     "  --json                  what was done as one JSON document on standard output\n"
+    "                          (OUT must then be a file)\n"
     "Exit 0 done, 1 refused (the reason on standard error), 2 bad usage.\n";
 
 static int usage_error(const char *what, const char *arg)
@@ -121,6 +122,11 @@ int dc_cli_airspace(int argc, char **argv)
     }
     if (path_count != 2) {
         fprintf(stderr, "deconflict airspace: LAND and OUT are needed\n%s", help);
+        return 2;
+    }
+    if (json && strcmp(paths[1], "-") == 0) {
+        fprintf(stderr, "deconflict airspace: --json writes to standard output: OUT must be a "
+                        "file\n");
         return 2;
     }
     if (!default_no_sea)

@@ -569,6 +569,8 @@ static GEOSGeometry *airspace_of(struct builder *b, size_t i)
 
 /* ---- writing ---- */
 
+/* A ring as GeoJSON positions rounded to 1e-7 degree (1 cm); JSON null for a ring that bounds no
+ * area once rounded (a sliver of the overlays: readers refuse it); NULL on failure. */
 static json_t *ring_json(struct builder *b, const GEOSGeometry *ring, int outer, size_t *vertices)
 {
     const GEOSCoordSequence *s = GEOSGeom_getCoordSeq_r(b->g, ring);
@@ -580,28 +582,44 @@ static json_t *ring_json(struct builder *b, const GEOSGeometry *ring, int outer,
     json_t *out = json_array();
     /* RFC 7946: outer rings anticlockwise, holes clockwise */
     int reverse = (ccw != 0) != (outer != 0);
+    double area = 0, px = 0, py = 0; /* twice the signed area, shoelace, in degrees */
     for (unsigned k = 0; out != NULL && k < n; k++) {
         double x, y;
         GEOSCoordSeq_getXY_r(b->g, s, reverse ? n - 1 - k : k, &x, &y);
-        json_t *pair = json_pack("[ff]", round(x * 1e7) / 1e7, round(y * 1e7) / 1e7);
+        x = round(x * 1e7) / 1e7;
+        y = round(y * 1e7) / 1e7;
+        if (k > 0)
+            area += px * y - x * py;
+        px = x;
+        py = y;
+        json_t *pair = json_pack("[ff]", x, y);
         if (pair == NULL || json_array_append_new(out, pair) != 0) {
             json_decref(out);
             out = NULL;
         }
     }
+    if (out != NULL && (n < 4 || fabs(area) < 1e-12)) {
+        json_decref(out);
+        return json_null();
+    }
     *vertices += n;
     return out;
 }
 
+/* A polygon's rings; JSON null when its outer ring bounds no area; NULL on failure. */
 static json_t *polygon_json(struct builder *b, const GEOSGeometry *polygon, size_t *vertices)
 {
     json_t *rings = json_array();
     int holes = GEOSGetNumInteriorRings_r(b->g, polygon);
     json_t *shell = ring_json(b, GEOSGetExteriorRing_r(b->g, polygon), 1, vertices);
+    if (json_is_null(shell)) {
+        json_decref(rings);
+        return shell;
+    }
     int ok = rings != NULL && shell != NULL && json_array_append_new(rings, shell) == 0;
     for (int h = 0; ok && h < holes; h++) {
         json_t *hole = ring_json(b, GEOSGetInteriorRingN_r(b->g, polygon, h), 0, vertices);
-        ok = hole != NULL && json_array_append_new(rings, hole) == 0;
+        ok = hole != NULL && (json_is_null(hole) || json_array_append_new(rings, hole) == 0);
     }
     if (!ok) {
         json_decref(rings);
@@ -620,7 +638,7 @@ static json_t *geometry_json(struct builder *b, const GEOSGeometry *g, size_t *v
         if (GEOSGeomTypeId_r(b->g, part) != GEOS_POLYGON || GEOSisEmpty_r(b->g, part) == 1)
             continue;
         json_t *rings = polygon_json(b, part, vertices);
-        ok = rings != NULL && json_array_append_new(polygons, rings) == 0;
+        ok = rings != NULL && (json_is_null(rings) || json_array_append_new(polygons, rings) == 0);
     }
     if (!ok) {
         json_decref(polygons);
