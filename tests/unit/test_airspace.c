@@ -94,6 +94,42 @@ static json_t *build(json_t *land, const dc_airspace_options *o, dc_airspace_sta
     return doc;
 }
 
+/* Every ring of every feature built closed, of 4 positions or more, and bounding an area: what the
+ * monitor's and the replay's readers take. Returns the features that say they are airspace. */
+static size_t check_rings(const json_t *doc)
+{
+    const json_t *features = json_object_get(doc, "features");
+    size_t airspace = 0;
+    for (size_t i = 0; i < json_array_size(features); i++) {
+        const json_t *f = json_array_get(features, i);
+        const char *extent =
+            json_string_value(json_object_get(json_object_get(f, "properties"), "extent"));
+        airspace += extent != NULL && strcmp(extent, "airspace") == 0;
+        const char *method =
+            json_string_value(json_object_get(json_object_get(f, "properties"), "method"));
+        if (method != NULL && strncmp(method, "land as read", 12) == 0)
+            continue; /* the Vatican: Natural Earth's outline, as the land file has it */
+        const json_t *polygons = json_object_get(json_object_get(f, "geometry"), "coordinates");
+        for (size_t p = 0; p < json_array_size(polygons); p++)
+            for (size_t r = 0; r < json_array_size(json_array_get(polygons, p)); r++) {
+                const json_t *ring = json_array_get(json_array_get(polygons, p), r);
+                size_t n = json_array_size(ring);
+                assert_true(n >= 4);
+                double area = 0;
+                for (size_t k = 0; k + 1 < n; k++) {
+                    const json_t *a = json_array_get(ring, k), *b = json_array_get(ring, k + 1);
+                    area += json_number_value(json_array_get(a, 0)) *
+                                json_number_value(json_array_get(b, 1)) -
+                            json_number_value(json_array_get(b, 0)) *
+                                json_number_value(json_array_get(a, 1));
+                }
+                if (area == 0)
+                    fail_msg("feature %zu polygon %zu ring %zu bounds no area", i, p, r);
+            }
+    }
+    return airspace;
+}
+
 /* Two countries 20 NM apart across a strait, one of them without sea, one astride the
  * antimeridian. */
 #define STRAIT_M (20 * NM)
@@ -115,6 +151,7 @@ static void test_synthetic(void **state)
     o.no_sea = no_sea;
     dc_airspace_stats stats;
     json_t *doc = build(land, &o, &stats);
+    assert_int_equal(check_rings(doc), 3);
     assert_int_equal(stats.countries, 4);
     assert_int_equal(stats.with_sea, 3);
     assert_int_equal(stats.median_pairs, 1);
@@ -186,6 +223,8 @@ static void test_world(void **state)
     json_t *doc = json_load_file(path, 0, &jerr);
     if (doc == NULL)
         fail_msg("%s: %s (make borders builds it)", path, jerr.text);
+    /* every country but Antarctica (no sea) and the Vatican (no area at this scale) */
+    assert_int_equal(check_rings(doc), json_array_size(json_object_get(doc, "features")) - 2);
     /* the Strait of Dover, 33 km from Dover to Cap Gris-Nez: England's side, then France's */
     dc_point dover = {51.114, 1.325}, gris_nez = {50.870, 1.583};
     double apart = 0, azimuth = 0;
