@@ -61,7 +61,7 @@ int dc__trust_check(dc_monitor *m, struct track *t, const dc_report *r, dc_repor
         *verdict = DC_REPORT_FROZEN;
     else if (dist > c->max_speed_mps * age + 50.0 && dc__sensor_agrees(m, t, r) <= 0)
         *verdict = DC_REPORT_IMPLAUSIBLE_JUMP; /* 50 m: position noise */
-    else /* a jump that a sensor sees the aircraft make: the earlier position was the wrong one */
+    else /* plausible, or a jump a sensor sees the aircraft make: the earlier position was wrong */
         return 0;
     *rc = start_episode(t, r, alerts);
     if (*verdict == DC_REPORT_IMPLAUSIBLE_JUMP) { /* the jump may be the first of a good run */
