@@ -28,7 +28,8 @@ int dc_cli_load(int argc, char **argv);
  * server decides it. The exit status of load: 0 all accepted, 1 something refused or failed, 2
  * unusable input. */
 int dc_cli_check_in_process(const char *scenario, int json, const char *borders_dir);
-int dc_cli_feed(int argc, char **argv); /* feed.c: a receiver's feed to a server */
+int dc_cli_feed(int argc, char **argv);     /* feed.c: a receiver's feed to a server */
+int dc_cli_airspace(int argc, char **argv); /* airspace.c: land to national airspace */
 
 /* `deconflict party COMMAND --server URL`: add (create), list, show, rotate, revoke through the
  * API with the operator key (--operator-key-file or $DC_OPERATOR_KEY). Exit status as above. */

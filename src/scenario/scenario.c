@@ -10,13 +10,14 @@
 #include <string.h>
 
 /* Properties a feature may carry; anything else is refused so that a typo
- * ("altitude_uper") cannot silently mean "default". */
+ * ("altitude_uper") cannot silently mean "default". A zone built from Natural Earth says what it
+ * is ("extent": land or airspace, "territorial_sea_nm", "method"): read, not used. */
 static const char *const known_properties[] = {
     "id",       "kind",        "owner",          "priority",           "state",
     "version",  "admitted",    "altitude_lower", "altitude_upper",     "time_start",
     "time_end", "radius",      "waypoint_times", "waypoint_altitudes", "buffers",
     "name",     "description", "source",         "hazard_kind",        "label",
-    "licence",  NULL};
+    "licence",  "extent",      "method",         "territorial_sea_nm", NULL};
 
 struct reader {
     dc_geom *geom;

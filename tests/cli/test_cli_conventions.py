@@ -50,7 +50,7 @@ equal("deconflict serve --version", run("serve", "--version").stdout.split()[1],
 equal("deconflict version", run("version").stdout, run("--version").stdout)
 
 # help: the word, and -h/--help on every command before any other parsing
-commands = ["coord", "check", "monitor", "replay", "serve", "load", "feed", "audit", "party", "store"]
+commands = ["coord", "check", "monitor", "replay", "serve", "load", "feed", "audit", "party", "store", "airspace"]
 out = run("help")
 equal("help exits 0", 0, out.returncode)
 for c in commands:
@@ -75,13 +75,27 @@ check("party add -h is help (nothing sent)", out.returncode == 0 and "--server" 
 for args in (["nosuch"], ["coord", "--nosuch", "1", "2"], ["check", "--nosuch", ALBAB], ["monitor", "--nosuch", TRACK],
              ["replay", "--nosuch"], ["load", "--nosuch", ALBAB, "--server", "http://127.0.0.1:1"],
              ["party", "list", "--nosuch", "--server", "http://127.0.0.1:1"],
-             ["feed", "--nosuch", "sbs://127.0.0.1:1", "--server", "http://127.0.0.1:1"]):
+             ["feed", "--nosuch", "sbs://127.0.0.1:1", "--server", "http://127.0.0.1:1"],
+             ["airspace", "--nosuch", "-", "-"]):
     out = run(*args)
     equal(f"{' '.join(args)} exits 2", 2, out.returncode)
     check(f"{' '.join(args)} names what is wrong", "nosuch" in out.stderr, out.stderr[:300])
 out = run("check", os.path.join(ELSEWHERE, "missing.geojson"))
 check("check of a missing file exits 2 saying it cannot be read",
       out.returncode == 2 and "cannot read" in out.stderr and "missing.geojson" in out.stderr, out.stderr)
+
+# airspace: - for the land, --json for what was done, the airspace in OUT
+land = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Isle"},
+                  "geometry": {"type": "Polygon", "coordinates": [[[10, 40], [10.2, 40], [10.2, 40.2], [10, 40.2], [10, 40]]]}}]})
+out_file = os.path.join(ELSEWHERE, "airspace.geojson")
+out = run("airspace", "--json", "-", out_file, stdin=land)
+doc = parses("airspace --json", out.stdout)
+check("airspace --json - OUT: the account, and OUT written", out.returncode == 0 and doc and doc["countries"] == 1
+      and doc["with_sea"] == 1 and json.load(open(out_file))["features"][0]["properties"]["extent"] == "airspace", out.stderr)
+out = run("airspace", "--json", "-", "-", stdin=land)
+check("airspace --json with OUT - is a usage error", out.returncode == 2 and "OUT must be a file" in out.stderr, out.stderr)
+out = run("airspace", "-", "-", stdin="{not json")
+check("airspace of bad JSON exits 1 naming standard input", out.returncode == 1 and "standard input" in out.stderr, out.stderr)
 
 # coord --json: one-shot, refused, and standard input (-) as an array with line numbers
 out = run("coord", "--json", "33.3", "44.4")
