@@ -80,6 +80,32 @@ async function measure(browser, n) {
   }
 }
 
+// Self time of the trace's complete events on the renderer's main thread, top 25: what "(program)" in a JS profile is.
+function traceSummary(events) {
+  const names = new Map(events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
+  const main = [...names].filter(([, n]) => n === "CrRendererMain").map(([k]) => k);
+  const self = new Map();
+  for (const thread of main) {
+    const list = events.filter((e) => `${e.pid}:${e.tid}` === thread && (e.ph === "X" || e.ph === "B" || e.ph === "E"));
+    const spans = [], open = new Map();
+    for (const e of list) {
+      if (e.ph === "X" && e.dur !== undefined) spans.push({ name: e.name, ts: e.ts, end: e.ts + e.dur });
+      else if (e.ph === "B") (open.get(e.name) || open.set(e.name, []).get(e.name)).push(e.ts);
+      else if (e.ph === "E" && open.get(e.name) && open.get(e.name).length) spans.push({ name: e.name, ts: open.get(e.name).pop(), end: e.ts });
+    }
+    spans.sort((a, b) => a.ts - b.ts || b.end - a.end);
+    const stack = [];
+    for (const s of spans) {
+      while (stack.length && stack[stack.length - 1].end <= s.ts) stack.pop();
+      s.self = s.end - s.ts;
+      if (stack.length) stack[stack.length - 1].self -= Math.min(s.end, stack[stack.length - 1].end) - s.ts;
+      stack.push(s);
+    }
+    for (const s of spans) self.set(s.name, (self.get(s.name) || 0) + Math.max(0, s.self) / 1000);
+  }
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  trace: ${v.toFixed(0)} ms ${k}`);
+}
+
 async function observe(context, n, server) {
   const red = server.red;
   const page = await context.newPage();
@@ -106,13 +132,15 @@ async function observe(context, n, server) {
     firstPicture = Date.now() - signedIn;
   } catch (e) { console.log(`  first picture: ${e.message.split("\n")[0]}`); }
   // steady state: `seconds` of updates with alerts flowing
-  await page.evaluate(() => { window.__long = []; if (window.dcPerf) window.dcPerf.updates = []; window.__t0 = performance.now(); });
+  await page.evaluate(() => { window.__long = []; if (window.dcPerf) { window.dcPerf.updates = []; window.dcPerf.parts = []; } window.__t0 = performance.now(); });
   let profiler = null;
   if (process.argv.includes("--profile")) { // where the main thread's time goes: self time by function, top 15
     profiler = await context.newCDPSession(page);
     await profiler.send("Profiler.enable");
     await profiler.send("Profiler.start");
   }
+  const tracing = process.argv.includes("--trace"); // Chromium's own work on the page's main thread, by kind
+  if (tracing) await context.browser().startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink", "cc", "gpu", "renderer.scheduler"] });
   const alerts0 = await page.evaluate(() => document.querySelectorAll("#alerts li").length);
   const alertCount0 = own ? await page.evaluate(() => document.getElementById("alerts-count").textContent) : "";
   await sleep(seconds * 1000);
@@ -126,6 +154,10 @@ async function observe(context, n, server) {
     }
     for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  profile: ${v.toFixed(0)} ms ${k}`);
   }
+  if (process.argv.includes("--parts")) console.log("  parts p50/p99 [parse apply draw disclosed lists]: " + await page.evaluate(() => {
+    const P = window.dcPerf.parts || [], q = (i, p) => { const s = P.map((x) => x[i]).sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+    return [0, 1, 2, 3, 4].map((i) => q(i, 0.5).toFixed(1) + "/" + q(i, 0.99).toFixed(1)).join("  ") + ` (${P.length} frames)`; }));
+  if (tracing) traceSummary(JSON.parse(String(await context.browser().stopTracing())).traceEvents);
   const steady = await page.evaluate(() => ({ long: window.__long, updates: window.dcPerf ? window.dcPerf.updates : [],
     elapsed: performance.now() - window.__t0, alerts: (document.getElementById("alerts-count") || {}).textContent || "",
     alertItems: document.querySelectorAll("#alerts li").length, drawn: document.body.dataset.aircraftDrawn }));

@@ -5,7 +5,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const state = { key: sessionStorage.getItem("dc-key"), party: null, layers: {}, objects: { intent: [], hazard: [], site: [], zone: [] },
-                  aborts: new Set() };
+                  worker: null };
   const W = window.dcWords;
   // Whose an object is, at a glance (the legend says it): own blue, another party's red, nobody's known amber; the kind
   // by style: a zone a thick outline, a flight a filled volume, a hazard dashed, a site dotted with a symbol.
@@ -410,9 +410,10 @@
     if (!live.frame) live.frame = requestAnimationFrame(frame);
   }
 
+  // A list's filter: null when empty, so that thousands of rows are not turned into text to match nothing.
   function filterOf(id) {
     const words = $(id).value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    return (text) => words.every((w) => text.toLowerCase().includes(w));
+    return words.length ? (text) => words.every((w) => text.toLowerCase().includes(w)) : null;
   }
 
   function frame() {
@@ -422,7 +423,7 @@
     for (const b of live.batches.splice(0)) {
       if (b.snapshot) live.snapshot = live.snapshot || new Set();
       store.apply(b, state.party && state.party.name);
-      if (b.snapshot) for (const t of b.tracks) live.snapshot.add(t.aircraft);
+      if (b.snapshot) for (const slot of b.slots) live.snapshot.add(store.names[slot]);
       if (b.snapshot && !b.more) { store.keepOnly(live.snapshot); live.snapshot = null; }
     }
     for (const a of live.alertsIn.splice(0)) {
@@ -431,16 +432,21 @@
       if (a.aircraft) store.urgent(a.aircraft, a.level);
       live.alertsChanged = true;
     }
-    while (live.alertCount > ALERTS_KEPT) {
-      const bucket = live.alerts.find((b) => b.length > 0);
-      bucket.shift();
-      live.alertCount--;
+    for (const bucket of live.alerts) { // the least urgent first, oldest first, in one cut per bucket
+      if (live.alertCount <= ALERTS_KEPT) break;
+      const cut = Math.min(bucket.length, live.alertCount - ALERTS_KEPT);
+      bucket.splice(0, cut);
+      live.alertCount -= cut;
     }
+    const t1 = performance.now();
     if (store.version !== live.listedVersion) aircraft.draw();
+    const t2 = performance.now();
     if (live.seenChanged && performance.now() - live.seenDrawnAt >= 500) drawDisclosed();
     else if (live.seenChanged && !live.seenLater)
       live.seenLater = setTimeout(() => { live.seenLater = 0; schedule(); }, 500);
+    const t3 = performance.now();
     refreshLists(store.version !== live.listedVersion);
+    (window.dcPerf.parts = window.dcPerf.parts || []).push([live.parseMs, t1 - t0, t2 - t1, t3 - t2, performance.now() - t3]);
     live.listedVersion = store.version;
     if (changed) {
       window.dcPerf.updates.push(performance.now() - t0 + live.parseMs);
@@ -460,8 +466,15 @@
     if (due) live.sortedAt = now;
     if (due && store.membership !== live.listedMembership || refilter) {
       const keep = filterOf("tracks-filter");
-      const rows = [...store.byName.values()].filter((a) => keep(`${a.aircraft} ${a.party} ${a.urgencyLevel} FL${Math.round(a.alt / 30.48)}`));
-      rows.sort((a, b) => b.urgency - a.urgency || (a.aircraft < b.aircraft ? -1 : a.aircraft > b.aircraft));
+      // by name once per arrival or departure; by urgency then, in one stable pass over the seven levels
+      if (live.byNameRoster !== store.roster) {
+        live.byName = [...store.byName.values()].sort((a, b) => (a.aircraft < b.aircraft ? -1 : a.aircraft > b.aircraft));
+        live.byNameRoster = store.roster;
+      }
+      const levels = [[], [], [], [], [], [], []];
+      for (const a of live.byName)
+        if (!keep || keep(`${a.aircraft} ${a.party} ${a.urgencyLevel} FL${Math.round(a.alt / 30.48)}`)) levels[a.urgency].push(a);
+      const rows = [].concat(...levels.reverse());
       trackList.setItems(rows);
       setText($("tracks-count"), `${rows.length.toLocaleString("en")} of ${store.byName.size.toLocaleString("en")}`);
       live.listedMembership = store.membership;
@@ -475,7 +488,7 @@
       for (let r = live.alerts.length - 1; r >= 0; r--)
         for (let i = live.alerts[r].length - 1; i >= 0; i--) {
           const a = live.alerts[r][i];
-          if (keep(a.text) && !(a.ms < from || a.ms > to)) rows.push(a);
+          if ((!keep || keep(a.text)) && !(a.ms < from || a.ms > to)) rows.push(a);
         }
       alertList.setItems(rows);
       setText($("alerts-count"), `${rows.length.toLocaleString("en")} of ${live.alertCount.toLocaleString("en")}`);
@@ -503,65 +516,25 @@
     tip.hidden = !a;
     if (!a) return;
     tip.textContent = `${a.aircraft} (${a.party}) FL${Math.round(a.alt / 30.48)}, ${Math.round(a.alt)} m` +
-      (Number.isFinite(a.gs) ? `, ${Math.round(a.gs * 1.943844)} kt, ${Math.round(a.trk)}°` : "") + `, ${a.time}`;
+      (Number.isFinite(a.gs) ? `, ${Math.round(a.gs * 1.943844)} kt, ${Math.round(a.trk)}°` : "") + `, ${W.time(a.ms)}`;
     tip.style.transform = `translate(${Math.round(e.containerPoint.x + 12)}px, ${Math.round(e.containerPoint.y - 10)}px)`;
   });
   map.on("mouseout", () => { tip.hidden = true; });
 
-  // A stream of Server-Sent Events read with fetch, so that the key travels in a header, never in a URL; each event
-  // handed to `onEvent(name, data)`. Reconnects with exponential back-off (0.5 s doubling to 30 s, jittered), from
-  // 0.5 s again once a connection has carried data; stops on 401/403 (the key is gone) or at sign-out.
-  async function sse(path, headersOf, onEvent, onState) {
-    let delay = 500;
-    while (state.key) {
-      const abort = new AbortController();
-      state.aborts.add(abort);
-      let wait = delay;
-      try {
-        const r = await fetch(path, { headers: Object.assign({ Authorization: "Bearer " + state.key }, headersOf()), signal: abort.signal });
-        if (r.status === 401 || r.status === 403) { onState("refused"); return; }
-        if (r.status === 429) wait = Math.max(wait, 1000 * Number(r.headers.get("Retry-After") || 5));
-        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-        onState("live");
-        const reader = r.body.getReader(), decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let cut;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            const event = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            let name = "message", data = null, id = null;
-            for (const line of event.split("\n")) {
-              if (line.startsWith("event: ")) name = line.slice(7);
-              else if (line.startsWith("id: ")) id = Number(line.slice(4));
-              else if (line.startsWith("data: ")) data = line.slice(6);
-            }
-            if (data !== null) { onEvent(name, data, id); delay = 500; wait = 500; }
-          }
-        }
-      } catch (e) {
-        // a refused or dropped connection: said on the indicator, retried below (never a page error)
-      } finally {
-        state.aborts.delete(abort);
-      }
-      if (!state.key) return;
-      onState("reconnecting");
-      await new Promise((res) => setTimeout(res, wait * (0.75 + Math.random() / 2)));
-      delay = Math.min(30000, delay * 2);
-    }
-  }
-
-  function streamTracks() {
-    return sse("/v1/tracks/stream", () => ({}), (name, data) => {
-      if (name !== "tracks") return;
-      const t0 = performance.now();
-      live.batches.push(JSON.parse(data));
+  // The two event streams are read in a Worker (stream.js): it parses the track stream's JSON and hands over typed
+  // arrays, so that the page's main thread never parses or allocates an object per report.
+  function startStreams(lastAlert) {
+    const worker = new Worker("stream.js");
+    state.worker = worker;
+    worker.onmessage = (e) => {
+      const m = e.data, t0 = performance.now();
+      if (m.kind === "tracks") live.batches.push(m);
+      else if (m.kind === "alerts") for (const a of m.items) showAlert(a);
+      else if (m.kind === "state") setIndicator(m.which, m.state);
       live.parseMs += performance.now() - t0;
       schedule();
-    }, (s) => setIndicator("tracks", s));
+    };
+    worker.postMessage({ start: { key: state.key, lastAlert } });
   }
 
   const streamStates = {};
@@ -662,14 +635,6 @@
     document.body.dataset.disclosedDrawn = String(others);
   }
 
-  // Alerts as Server-Sent Events, resumed after the last alert shown.
-  function streamAlerts(lastId) {
-    return sse("/v1/alerts/stream", () => (lastId ? { "Last-Event-ID": String(lastId) } : {}), (name, data, id) => {
-      if (id) lastId = id;
-      showAlert(JSON.parse(data));
-    }, (s) => setIndicator("alerts", s));
-  }
-
   async function signIn(key) {
     state.key = key;
     const me = await api("/v1/parties/me");
@@ -690,8 +655,7 @@
     const past = await api("/v1/alerts");
     for (const a of past.body.items || []) showAlert(a);
     const last = (past.body.items || []).reduce((m, a) => Math.max(m, a.id), 0);
-    streamAlerts(last);
-    streamTracks();
+    startStreams(last);
     refreshWindows();
     timeChanged();
     document.body.dataset.ready = "1";
@@ -701,7 +665,7 @@
   $("sign-out").addEventListener("click", () => {
     sessionStorage.removeItem("dc-key");
     state.key = null;
-    for (const a of state.aborts) a.abort();
+    if (state.worker) state.worker.terminate();
     location.reload();
   });
 
