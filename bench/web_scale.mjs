@@ -104,6 +104,15 @@ function traceSummary(events) {
     for (const s of spans) self.set(s.name, (self.get(s.name) || 0) + Math.max(0, s.self) / 1000);
   }
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  trace: ${v.toFixed(0)} ms ${k}`);
+  // and each thread's busy time (its outermost events), the Worker's beside the main thread's
+  const busy = new Map();
+  for (const [thread, name] of names) {
+    const spans = events.filter((e) => `${e.pid}:${e.tid}` === thread && e.ph === "X" && e.dur !== undefined).sort((a, b) => a.ts - b.ts);
+    let total = 0, end = -Infinity;
+    for (const e of spans) { if (e.ts >= end) { total += e.dur; end = e.ts + e.dur; } else if (e.ts + e.dur > end) { total += e.ts + e.dur - end; end = e.ts + e.dur; } }
+    if (total > 0) busy.set(name, (busy.get(name) || 0) + total / 1000);
+  }
+  console.log("  trace: busy " + [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", "));
 }
 
 async function observe(context, n, server) {
@@ -156,7 +165,10 @@ async function observe(context, n, server) {
   }
   if (process.argv.includes("--parts")) console.log("  parts p50/p99 [parse apply draw disclosed lists]: " + await page.evaluate(() => {
     const P = window.dcPerf.parts || [], q = (i, p) => { const s = P.map((x) => x[i]).sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
-    return [0, 1, 2, 3, 4].map((i) => q(i, 0.5).toFixed(1) + "/" + q(i, 0.99).toFixed(1)).join("  ") + ` (${P.length} frames)`; }));
+    const where = new Map(); // the page's elements by the nearest ancestor with an id: what grows
+    for (const e of document.querySelectorAll("*")) { const k = (e.parentElement && e.parentElement.closest("[id]") || {}).id || e.tagName; where.set(k, (where.get(k) || 0) + 1); }
+    return [0, 1, 2, 3, 4].map((i) => q(i, 0.5).toFixed(1) + "/" + q(i, 0.99).toFixed(1)).join("  ") + ` (${P.length} frames); elements ` +
+      [...where].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(", "); }));
   if (tracing) traceSummary(JSON.parse(String(await context.browser().stopTracing())).traceEvents);
   const steady = await page.evaluate(() => ({ long: window.__long, updates: window.dcPerf ? window.dcPerf.updates : [],
     elapsed: performance.now() - window.__t0, alerts: (document.getElementById("alerts-count") || {}).textContent || "",

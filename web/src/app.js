@@ -448,22 +448,28 @@
       live.alertCount -= cut;
     }
     // The canvas waits for the rest of a tick's batches (`more`: the server sends them at once) so that a tick of
-    // 10,000 aircraft in five batches is drawn once, not five times; a quarter of a second at most.
-    const t1 = performance.now(), last = live.lastBatch;
+    // 10,000 aircraft in five batches is drawn once, not five times (a quarter of a second at most), and is drawn at
+    // most every 300 ms: the stream's ticks are 500 ms apart, and an alert's new urgency between them waits for the
+    // next (a moved or zoomed map is drawn at once, by the layer).
+    const t1 = performance.now(), last = live.lastBatch, drawn = live.drawnVersion;
     if (last) live.moreSince = last.more ? live.moreSince || t1 : 0;
     live.lastBatch = null;
-    if (store.version !== live.drawnVersion && (!live.moreSince || t1 - live.moreSince >= 250)) {
-      aircraft.draw();
-      live.drawnVersion = store.version;
-    } else if (store.version !== live.drawnVersion && !live.drawLater) {
-      live.drawLater = setTimeout(() => { live.drawLater = 0; schedule(); }, 260);
+    if (store.version !== live.drawnVersion) {
+      const wait = Math.max(live.moreSince ? live.moreSince + 250 - t1 : 0, (live.drawnAt || 0) + 300 - t1);
+      if (wait <= 0) {
+        aircraft.draw();
+        live.drawnVersion = store.version;
+        live.drawnAt = t1;
+      } else if (!live.drawLater) {
+        live.drawLater = setTimeout(() => { live.drawLater = 0; schedule(); }, wait + 5);
+      }
     }
     const t2 = performance.now();
     if (live.seenChanged && performance.now() - live.seenDrawnAt >= 500) drawDisclosed();
     else if (live.seenChanged && !live.seenLater)
       live.seenLater = setTimeout(() => { live.seenLater = 0; schedule(); }, 500);
     const t3 = performance.now();
-    refreshLists(store.version !== live.listedVersion);
+    refreshLists(store.version !== live.listedVersion, false, drawn !== live.drawnVersion);
     live.listedVersion = store.version;
     if (changed) {
       const t4 = performance.now();
@@ -477,12 +483,15 @@
 
   // The lists: tracks by urgency then name, alerts by urgency then newest first; re-sorted only when membership,
   // urgency or the filter changed, their visible rows rewritten when anything did.
-  function refreshLists(moved, refilter) {
+  // `drew`: this frame has drawn the canvas, so a re-sort waits for the next frame (one frame, one heavy step).
+  function refreshLists(moved, refilter, drew) {
     // a re-sort of thousands of rows at most twice a second, whatever the rate of alerts: the rows between are
     // rewritten in place, and a frame comes back for what was put off
-    const now = performance.now(), due = refilter || now - (live.sortedAt || 0) >= 500;
-    if (!due && (store.membership !== live.listedMembership || live.alertsChanged) && !live.later)
-      live.later = setTimeout(() => { live.later = 0; live.alertsChanged = live.alertsChanged || true; schedule(); }, 500);
+    const now = performance.now(), pending = store.membership !== live.listedMembership || live.alertsChanged;
+    const due = refilter || (now - (live.sortedAt || 0) >= 500 && !drew);
+    if (!due && pending && drew && now - (live.sortedAt || 0) >= 500) schedule();
+    else if (!due && pending && !live.later)
+      live.later = setTimeout(() => { live.later = 0; schedule(); }, 500);
     if (due) live.sortedAt = now;
     if (due && store.membership !== live.listedMembership || refilter) {
       const keep = filterOf("tracks-filter");
