@@ -59,24 +59,35 @@ async function sse(which, path, key, headersOf, onEvents) {
       if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
       say("live");
       const reader = r.body.getReader(), decoder = new TextDecoder();
-      let buffer = "";
+      // An event's text is kept as the pieces it came in until its end is read, and only the new piece is searched:
+      // a batch of 2,000 tracks (~300 KB) comes in many reads, and appending each to one string searched from its
+      // start was quadratic (the string copied flat at every read).
+      let pieces = [], endsWithNewline = false;
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
+        let text = decoder.decode(value, { stream: true });
         const events = [];
-        let cut, from = 0;
-        while ((cut = buffer.indexOf("\n\n", from)) >= 0) {
+        for (;;) {
+          const straddles = endsWithNewline && text.startsWith("\n"); // "\n" ended the pieces, "\n" begins this one
+          const cut = straddles ? 0 : text.indexOf("\n\n");
+          if (cut < 0) {
+            if (text) { pieces.push(text); endsWithNewline = text.endsWith("\n"); }
+            break;
+          }
+          let event = pieces.join("") + text.slice(0, cut);
+          if (straddles) event = event.slice(0, -1);
+          text = text.slice(cut + (straddles ? 1 : 2));
+          pieces = [];
+          endsWithNewline = false;
           let name = "message", data = null, id = null;
-          for (const line of buffer.slice(from, cut).split("\n")) {
+          for (const line of event.split("\n")) {
             if (line.startsWith("event: ")) name = line.slice(7);
             else if (line.startsWith("id: ")) id = Number(line.slice(4));
             else if (line.startsWith("data: ")) data = line.slice(6);
           }
           if (data !== null) events.push([name, data, id]);
-          from = cut + 2;
         }
-        buffer = buffer.slice(from);
         if (events.length) { onEvents(events); delay = 500; wait = 500; }
       }
     } catch (e) {
