@@ -94,29 +94,48 @@
           const v = alpha[4 * ((k * size + y) * size + x) + 3];
           if (v > 0) m.push(x - half, y - half, v);
         }
-      masks.push(Int16Array.from(m));
+      const mask = Int16Array.from(m);
+      mask.reach = half; // no pixel of a mask lies further than this from its centre, on either axis
+      masks.push(mask);
     }
     masks.ratio = ratio;
     return masks;
   }
 
-  // A mask stamped in `colour` at pixel (x0, y0); where figures overlap, the more opaque pixel stays.
+  // A mask stamped in `colour` at pixel (x0, y0); where figures overlap, the more opaque pixel stays. The mask's
+  // offsets into a row-major image `W` wide are computed once per width, and an aircraft whose mask lies wholly
+  // inside the image (nearly all) is stamped without a test per pixel.
   function stamp(px32, W, H, mask, x0, y0, colour) {
-    for (let q = 0; q < mask.length; q += 3) {
-      const x = x0 + mask[q], y = y0 + mask[q + 1];
-      if (x < 0 || y < 0 || x >= W || y >= H) continue;
-      const p = y * W + x, alpha = mask[q + 2];
+    if (mask.width !== W) {
+      mask.offsets = new Int32Array(mask.length / 3);
+      mask.alphas = new Int32Array(mask.length / 3);
+      for (let q = 0; q < mask.length; q += 3) { mask.offsets[q / 3] = mask[q + 1] * W + mask[q]; mask.alphas[q / 3] = mask[q + 2]; }
+      mask.width = W;
+    }
+    if (x0 - mask.reach < 0 || y0 - mask.reach < 0 || x0 + mask.reach >= W || y0 + mask.reach >= H) {
+      for (let q = 0; q < mask.length; q += 3) {
+        const x = x0 + mask[q], y = y0 + mask[q + 1];
+        if (x < 0 || y < 0 || x >= W || y >= H) continue;
+        const p = y * W + x, alpha = mask[q + 2];
+        if (alpha >= px32[p] >>> 24) px32[p] = colour | (alpha << 24);
+      }
+      return;
+    }
+    const base = y0 * W + x0, offsets = mask.offsets, alphas = mask.alphas;
+    for (let q = 0; q < offsets.length; q++) {
+      const p = base + offsets[q], alpha = alphas[q];
       if (alpha >= px32[p] >>> 24) px32[p] = colour | (alpha << 24);
     }
   }
 
   // A line one pixel wide, mostly opaque, from (x0, y0) to (x1, y1), one pixel a step along its longer side.
   function line(px32, W, H, x0, y0, x1, y1, colour) {
-    const n = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))), value = colour | (0xd0 << 24);
-    for (let k = 0; k <= n; k++) {
-      const x = Math.floor(x0 + (x1 - x0) * k / (n || 1)), y = Math.floor(y0 + (y1 - y0) * k / (n || 1));
+    const n = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))) || 1, value = colour | (0xd0 << 24);
+    const dx = (x1 - x0) / n, dy = (y1 - y0) / n;
+    let x = x0, y = y0;
+    for (let k = 0; k <= n; k++, x += dx, y += dy) {
       if (x < 0 || y < 0 || x >= W || y >= H) continue;
-      const p = y * W + x;
+      const p = (y | 0) * W + (x | 0); // | 0 truncates, as floor does for the non-negative values tested above
       if (0xd0 >= px32[p] >>> 24) px32[p] = value;
     }
   }
