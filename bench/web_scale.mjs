@@ -83,7 +83,7 @@ async function measure(browser, n) {
 // Self time of the trace's complete events on the renderer's main thread, top 25: what "(program)" in a JS profile is.
 function traceSummary(events) {
   const names = new Map(events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
-  const main = [...names].filter(([, n]) => n === "CrRendererMain").map(([k]) => k);
+  const main = [...names].filter(([, n]) => n === (process.env.DC_TRACE_THREAD || "CrRendererMain")).map(([k]) => k);
   const self = new Map();
   for (const thread of main) {
     const list = events.filter((e) => `${e.pid}:${e.tid}` === thread && (e.ph === "X" || e.ph === "B" || e.ph === "E"));
@@ -102,6 +102,13 @@ function traceSummary(events) {
       stack.push(s);
     }
     for (const s of spans) self.set(s.name, (self.get(s.name) || 0) + Math.max(0, s.self) / 1000);
+    // the three longest tasks, by what took their time
+    for (const task of spans.filter((s) => s.name === "RunTask").sort((a, b) => (b.end - b.ts) - (a.end - a.ts)).slice(0, 3)) {
+      const inside = new Map();
+      for (const s of spans) if (s !== task && s.ts >= task.ts && s.end <= task.end) inside.set(s.name, (inside.get(s.name) || 0) + Math.max(0, s.self) / 1000);
+      console.log(`  trace: task of ${((task.end - task.ts) / 1000).toFixed(0)} ms: ` +
+        [...inside].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", "));
+    }
   }
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  trace: ${v.toFixed(0)} ms ${k}`);
   // and each thread's busy time (its outermost events), the Worker's beside the main thread's

@@ -62,7 +62,8 @@
 
   // Pixels as ImageData holds them (RGBA in memory: 0xAABBGGRR on every little-endian machine), alpha left to the stamp.
   const pixel = (hex) => parseInt(hex.slice(5, 7) + hex.slice(3, 5) + hex.slice(1, 3), 16);
-  const PIXEL = { own: pixel(STYLE.own), other: pixel(STYLE.other), stale: pixel(STYLE.stale), urgent: STYLE.urgent.map(pixel) };
+  const PIXEL = { own: pixel(STYLE.own), other: pixel(STYLE.other), stale: pixel(STYLE.stale), urgent: STYLE.urgent.map(pixel),
+                  trail: pixel("#00838f") };
   const HEADINGS = 72; // triangles pre-drawn every 5 degrees; the last mask is the dot of an aircraft without a track
 
   // Each heading's triangle (and the dot) drawn once by the canvas, antialiased, at the screen's pixel ratio, and kept
@@ -128,15 +129,15 @@
     }
   }
 
-  // A line one pixel wide, mostly opaque, from (x0, y0) to (x1, y1), one pixel a step along its longer side.
-  function line(px32, W, H, x0, y0, x1, y1, colour) {
-    const n = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))) || 1, value = colour | (0xd0 << 24);
+  // A line one pixel wide from (x0, y0) to (x1, y1) at opacity `alpha` (0-255), one pixel a step along its longer side.
+  function line(px32, W, H, x0, y0, x1, y1, colour, alpha) {
+    const n = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0))) || 1, value = colour | (alpha << 24);
     const dx = (x1 - x0) / n, dy = (y1 - y0) / n;
     let x = x0, y = y0;
     for (let k = 0; k <= n; k++, x += dx, y += dy) {
       if (x < 0 || y < 0 || x >= W || y >= H) continue;
       const p = (y | 0) * W + (x | 0); // | 0 truncates, as floor does for the non-negative values tested above
-      if (0xd0 >= px32[p] >>> 24) px32[p] = value;
+      if (alpha >= px32[p] >>> 24) px32[p] = value;
     }
   }
 
@@ -187,8 +188,6 @@
       const ctx = this.ctx, ratio = this.ratio, w = this.size.x, h = this.size.y, zoom = map.getZoom();
       const scale = 256 * Math.pow(2, zoom), origin = map.getPixelOrigin();
       const ox = origin.x + this.topLeft.x, oy = origin.y + this.topLeft.y; // canvas pixel = world * scale - o
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-      ctx.clearRect(0, 0, w, h);
       const visible = [], at = this.at;
       this.now = Date.now();
       for (let a of this.store.byName.values()) {
@@ -196,9 +195,7 @@
         const px = a.x * scale - ox, py = a.y * scale - oy;
         if (px >= -20 && py >= -20 && px <= w + 20 && py <= h + 20) visible.push(a);
       }
-      const detail = zoom >= 8 || visible.length < 2000;
-      if (detail) this.drawTrails(ctx, visible, scale, ox, oy);
-      this.drawAircraft(ctx, visible, scale, ox, oy, zoom);
+      this.drawAircraft(ctx, visible, scale, ox, oy, zoom, zoom >= 8 || visible.length < 2000);
       this.drawLabels(ctx, visible, scale, ox, oy, zoom);
       // for hover and the tests: where each drawn aircraft is in the map's container
       const shiftX = this.topLeft.x - map.containerPointToLayerPoint([0, 0]).x, shiftY = this.topLeft.y - map.containerPointToLayerPoint([0, 0]).y;
@@ -208,51 +205,43 @@
       document.body.dataset.aircraftDrawn = String(visible.length);
       document.body.dataset.aircraftKnown = String(this.store.byName.size);
     },
-    drawTrails(ctx, visible, scale, ox, oy) {
-      ctx.beginPath();
-      for (const a of visible) {
-        for (let k = 0; k < a.trailLength; k++) {
-          const j = (a.trailHead - a.trailLength + k + TRAIL) % TRAIL;
-          const px = a.trail[2 * j] * scale - ox, py = a.trail[2 * j + 1] * scale - oy;
-          if (k === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-        }
-      }
-      ctx.strokeStyle = "rgba(0, 131, 143, 0.55)";
-      ctx.lineWidth = 1.5;
-      ctx.stroke();
-    },
-    // Each aircraft a triangle along its track (a dot without one) and, from zoom 7, a leader line: a minute ahead.
-    // Stamped as pixels into an ImageData, then drawn as one image: Chromium without a GPU rasterises a canvas path in
-    // software when the frame is committed, and one path of 5,354 triangles took 21 ms there (most of a 10,000-aircraft
-    // update's main-thread time, outside the page's script), where stamping them takes ~2 ms (docs/PERFORMANCE.md).
-    drawAircraft(ctx, visible, scale, ox, oy, zoom) {
+    // Each aircraft a triangle along its track (a dot without one); from zoom 7 a leader line, a minute ahead; with
+    // `trails`, its last positions joined. All of it stamped as pixels into an ImageData that replaces the canvas's
+    // pixels at once: Chromium without a GPU rasterises a canvas path in software when the frame is committed, and
+    // one path of 5,354 triangles took 21 ms there, most of a 10,000-aircraft update's main-thread time and outside
+    // the page's script (docs/PERFORMANCE.md, bench/web_draw.mjs); stamping them takes a few ms.
+    drawAircraft(ctx, visible, scale, ox, oy, zoom, trails) {
       const ratio = this.ratio, W = this.canvas.width, H = this.canvas.height;
       if (!this.image || this.image.width !== W || this.image.height !== H) {
-        this.scratch = document.createElement("canvas");
-        this.scratch.width = W; this.scratch.height = H;
-        this.image = this.scratch.getContext("2d").createImageData(W, H);
+        this.image = ctx.createImageData(W, H);
         this.pixels = new Uint32Array(this.image.data.buffer);
       }
       if (!this.masks || this.masks.ratio !== ratio) this.masks = spriteMasks(ratio);
       const px32 = this.pixels, masks = this.masks, me = this.options.party(), now = this.at === null ? this.now : this.at;
       px32.fill(0);
       const colourOf = (a) => (now - a.ms > STALE_MS ? PIXEL.stale : a.urgency >= 2 ? PIXEL.urgent[a.urgency] : a.party === me ? PIXEL.own : PIXEL.other);
-      if (zoom >= 7) { // leaders first, under every aircraft
+      if (trails) { // under everything else, at the opacity the stroked trails had (0.55)
+        for (const a of visible)
+          for (let k = 1; k < a.trailLength; k++) {
+            const i = (a.trailHead - a.trailLength + k - 1 + TRAIL) % TRAIL, j = (i + 1) % TRAIL;
+            line(px32, W, H, (a.trail[2 * i] * scale - ox) * ratio, (a.trail[2 * i + 1] * scale - oy) * ratio,
+                 (a.trail[2 * j] * scale - ox) * ratio, (a.trail[2 * j + 1] * scale - oy) * ratio, PIXEL.trail, 140);
+          }
+      }
+      if (zoom >= 7) { // leaders next, under every aircraft
         const metresPerPixel = 40075016.7 / scale;
         for (const a of visible) {
           if (!Number.isFinite(a.trk) || !Number.isFinite(a.gs)) continue;
           const x = (a.x * scale - ox) * ratio, y = (a.y * scale - oy) * ratio, r = a.trk * Math.PI / 180;
           const len = ratio * Math.min(200, a.gs * 60 / (metresPerPixel * Math.cos(a.lat * Math.PI / 180)));
-          line(px32, W, H, x, y, x + len * Math.sin(r), y - len * Math.cos(r), colourOf(a));
+          line(px32, W, H, x, y, x + len * Math.sin(r), y - len * Math.cos(r), colourOf(a), 0xd0);
         }
       }
       for (const a of visible) {
         const k = Number.isFinite(a.trk) ? Math.round(((a.trk % 360) + 360) % 360 / (360 / HEADINGS)) % HEADINGS : HEADINGS;
         stamp(px32, W, H, masks[k], Math.floor((a.x * scale - ox) * ratio), Math.floor((a.y * scale - oy) * ratio), colourOf(a));
       }
-      this.scratch.getContext("2d").putImageData(this.image, 0, 0);
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.drawImage(this.scratch, 0, 0);
+      ctx.putImageData(this.image, 0, 0); // every pixel replaced: no clearing before
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       if (this.selected && this.store.byName.has(this.selected)) {
         const a = this.store.byName.get(this.selected), px = a.x * scale - ox, py = a.y * scale - oy;

@@ -103,6 +103,10 @@ onmessage = (e) => {
   const start = e.data && e.data.start;
   if (!start || typeof start.key !== "string") return;
   let lastAlert = start.lastAlert || 0;
+  // the tracks first: a page opened late has thousands of alerts to catch up on, and the picture comes before them
+  sse("tracks", "/v1/tracks/stream", start.key, () => ({}), (events) => {
+    for (const [name, data] of events) if (name === "tracks") packTracks(JSON.parse(data));
+  });
   sse("alerts", "/v1/alerts/stream", start.key, () => (lastAlert ? { "Last-Event-ID": String(lastAlert) } : {}), (events) => {
     const items = [];
     for (const [, data, id] of events) {
@@ -110,8 +114,5 @@ onmessage = (e) => {
       items.push(JSON.parse(data));
     }
     postMessage({ kind: "alerts", items });
-  });
-  sse("tracks", "/v1/tracks/stream", start.key, () => ({}), (events) => {
-    for (const [name, data] of events) if (name === "tracks") packTracks(JSON.parse(data));
   });
 };
