@@ -65,7 +65,12 @@ async function measure(browser, n) {
     ["36.0N 37.8E", "36.0N 38.4E", "36.4N 38.4E", "36.4N 37.8E"] }, altitude_lower: 0, altitude_upper: 20000, time_start: day, time_end: end }] });
   const feeder = spawn(process.execPath, [join(root, "bench/web_feeder.mjs"), server.base, red, String(n)], { stdio: ["ignore", "ignore", "pipe"] });
   let feederLine = "";
-  feeder.stderr.on("data", (d) => { feederLine = String(d).trim().split("\n").pop(); });
+  const feederSaid = [];
+  feeder.stderr.on("data", (d) => {
+    const lines = String(d).trim().split("\n");
+    for (const l of lines) if (/refused:|feeder: [^s]/.test(l) && feederSaid.length < 3) feederSaid.push(l); // why reports were refused
+    feederLine = lines.pop();
+  });
   await sleep(3000); // the fleet is live before the page opens
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
@@ -76,7 +81,7 @@ async function measure(browser, n) {
     server.proc.kill("SIGTERM");
     await new Promise((res) => (server.proc.exitCode !== null ? res() : server.proc.on("exit", res)));
     rmSync(dir, { recursive: true, force: true });
-    results.feederLine = feederLine;
+    results.feederLine = [feederLine, ...feederSaid].join("\n  ");
   }
 }
 
