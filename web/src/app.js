@@ -428,9 +428,11 @@
     live.frame = 0;
     const t0 = performance.now();
     const changed = live.batches.length > 0 || live.alertsIn.length > 0 || live.alertsRaw.length > 0;
-    // Alerts turned into words 8 ms' worth a frame: a page opened late catches up on thousands of them (tens of
-    // thousands at 30,000 aircraft) over several frames instead of in one long task.
-    while (live.alertsRaw.length && performance.now() - t0 < 8) {
+    // Alerts turned into words 8 ms' worth a frame, 2 ms in a frame that will draw the canvas: a page opened late
+    // catches up on thousands of them (tens of thousands at 30,000 aircraft) over several frames instead of in one
+    // long task, and a frame is never both a long catch-up and a redraw.
+    const budget = live.batches.length || store.version !== live.drawnVersion ? 2 : 8;
+    while (live.alertsRaw.length && performance.now() - t0 < budget) {
       const read = live.alertsRaw[0]; // one read's alerts, and how far they have been taken
       for (let n = 0; n < 64 && read.next < read.items.length; n++) showAlert(read.items[read.next++]);
       if (read.next === read.items.length) live.alertsRaw.shift();
