@@ -2,11 +2,15 @@
 // For each N: a real deconflictd, a feeder (bench/web_feeder.mjs) reporting N aircraft of party "red" every second,
 // a share of them flying into party "blue"'s zone so that alerts flow; the page signed in as red. Measured: time to
 // first picture (sign-in to 95 % of the aircraft drawn), main-thread time per update (the page's own figure per
-// animation frame that applied batches, parsing included; p50/p99), long tasks (count per minute, longest), frames a
+// animation frame that applied batches or alerts, the stream messages' handling included — the page of this
+// commit parses in a Worker, off the main thread; p50/p99), long tasks (count per minute, longest), frames a
 // second while the map is dragged, JS heap, page errors and failed requests.
 // usage: node bench/web_scale.mjs [--build DIR] [--web DIST] [--sizes 1000,10000,30000] [--seconds 20] [--json]
 //   --web DIST: serve another build of the page (e.g. the previous page, for a same-run comparison); a page
 //   without window.dcPerf is measured from the outside only (no per-update figure).
+//   --profile: the page's script by self time (top 15); --trace: Chromium's trace of the main thread (or the thread
+//   DC_TRACE_THREAD names, e.g. "DedicatedWorker thread") by self time per event, each thread's busy time, and what
+//   the three longest tasks held; --parts: the page's own split of an update's time, and its elements by place.
 //   --max-long-ms M: exit 1 when a long task exceeds M ms, on any page error or failed request, or when the picture
 //   never comes (the gate of ctest's e2e_scale: 2,000 aircraft against the ASan build).
 import { spawn } from "node:child_process";
