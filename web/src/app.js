@@ -486,6 +486,10 @@
       window.dcPerf.updates.push(t4 - t0 + live.parseMs);
       // where it went: the streams' messages, applying them, the canvas, others' aircraft from alerts, the lists
       window.dcPerf.parts.push([live.parseMs, t1 - t0, t2 - t1, t3 - t2, t4 - t3]);
+      if (window.dcPerf.updates.length > 20000) { // a page left open for days keeps the last figures, not all of them
+        window.dcPerf.updates.splice(0, 10000);
+        window.dcPerf.parts.splice(0, Math.max(0, window.dcPerf.parts.length - 10000));
+      }
       window.dcPerf.applied++;
       live.parseMs = 0;
     }
