@@ -2,11 +2,15 @@
 // For each N: a real deconflictd, a feeder (bench/web_feeder.mjs) reporting N aircraft of party "red" every second,
 // a share of them flying into party "blue"'s zone so that alerts flow; the page signed in as red. Measured: time to
 // first picture (sign-in to 95 % of the aircraft drawn), main-thread time per update (the page's own figure per
-// animation frame that applied batches, parsing included; p50/p99), long tasks (count per minute, longest), frames a
+// animation frame that applied batches or alerts, the stream messages' handling included — the page of this
+// commit parses in a Worker, off the main thread; p50/p99), long tasks (count per minute, longest), frames a
 // second while the map is dragged, JS heap, page errors and failed requests.
 // usage: node bench/web_scale.mjs [--build DIR] [--web DIST] [--sizes 1000,10000,30000] [--seconds 20] [--json]
 //   --web DIST: serve another build of the page (e.g. the previous page, for a same-run comparison); a page
 //   without window.dcPerf is measured from the outside only (no per-update figure).
+//   --profile: the page's script by self time (top 15); --trace: Chromium's trace of the main thread (or the thread
+//   DC_TRACE_THREAD names, e.g. "DedicatedWorker thread") by self time per event, each thread's busy time, and what
+//   the three longest tasks held; --parts: the page's own split of an update's time, and its elements by place.
 //   --max-long-ms M: exit 1 when a long task exceeds M ms, on any page error or failed request, or when the picture
 //   never comes (the gate of ctest's e2e_scale: 2,000 aircraft against the ASan build).
 import { spawn } from "node:child_process";
@@ -65,7 +69,12 @@ async function measure(browser, n) {
     ["36.0N 37.8E", "36.0N 38.4E", "36.4N 38.4E", "36.4N 37.8E"] }, altitude_lower: 0, altitude_upper: 20000, time_start: day, time_end: end }] });
   const feeder = spawn(process.execPath, [join(root, "bench/web_feeder.mjs"), server.base, red, String(n)], { stdio: ["ignore", "ignore", "pipe"] });
   let feederLine = "";
-  feeder.stderr.on("data", (d) => { feederLine = String(d).trim().split("\n").pop(); });
+  const feederSaid = [];
+  feeder.stderr.on("data", (d) => {
+    const lines = String(d).trim().split("\n");
+    for (const l of lines) if (/refused:|feeder: [^s]/.test(l) && feederSaid.length < 3) feederSaid.push(l); // why reports were refused
+    feederLine = lines.pop();
+  });
   await sleep(3000); // the fleet is live before the page opens
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   try {
@@ -76,8 +85,50 @@ async function measure(browser, n) {
     server.proc.kill("SIGTERM");
     await new Promise((res) => (server.proc.exitCode !== null ? res() : server.proc.on("exit", res)));
     rmSync(dir, { recursive: true, force: true });
-    results.feederLine = feederLine;
+    results.feederLine = [feederLine, ...feederSaid].join("\n  ");
   }
+}
+
+// Self time of the trace's complete events on the renderer's main thread, top 25: what "(program)" in a JS profile is.
+function traceSummary(events) {
+  const names = new Map(events.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => [`${e.pid}:${e.tid}`, e.args.name]));
+  const main = [...names].filter(([, n]) => n === (process.env.DC_TRACE_THREAD || "CrRendererMain")).map(([k]) => k);
+  const self = new Map();
+  for (const thread of main) {
+    const list = events.filter((e) => `${e.pid}:${e.tid}` === thread && (e.ph === "X" || e.ph === "B" || e.ph === "E"));
+    const spans = [], open = new Map();
+    for (const e of list) {
+      if (e.ph === "X" && e.dur !== undefined) spans.push({ name: e.name, ts: e.ts, end: e.ts + e.dur });
+      else if (e.ph === "B") (open.get(e.name) || open.set(e.name, []).get(e.name)).push(e.ts);
+      else if (e.ph === "E" && open.get(e.name) && open.get(e.name).length) spans.push({ name: e.name, ts: open.get(e.name).pop(), end: e.ts });
+    }
+    spans.sort((a, b) => a.ts - b.ts || b.end - a.end);
+    const stack = [];
+    for (const s of spans) {
+      while (stack.length && stack[stack.length - 1].end <= s.ts) stack.pop();
+      s.self = s.end - s.ts;
+      if (stack.length) stack[stack.length - 1].self -= Math.min(s.end, stack[stack.length - 1].end) - s.ts;
+      stack.push(s);
+    }
+    for (const s of spans) self.set(s.name, (self.get(s.name) || 0) + Math.max(0, s.self) / 1000);
+    // the three longest tasks, by what took their time
+    for (const task of spans.filter((s) => s.name === "RunTask").sort((a, b) => (b.end - b.ts) - (a.end - a.ts)).slice(0, 3)) {
+      const inside = new Map();
+      for (const s of spans) if (s !== task && s.ts >= task.ts && s.end <= task.end) inside.set(s.name, (inside.get(s.name) || 0) + Math.max(0, s.self) / 1000);
+      console.log(`  trace: task of ${((task.end - task.ts) / 1000).toFixed(0)} ms: ` +
+        [...inside].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", "));
+    }
+  }
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  trace: ${v.toFixed(0)} ms ${k}`);
+  // and each thread's busy time (its outermost events), the Worker's beside the main thread's
+  const busy = new Map();
+  for (const [thread, name] of names) {
+    const spans = events.filter((e) => `${e.pid}:${e.tid}` === thread && e.ph === "X" && e.dur !== undefined).sort((a, b) => a.ts - b.ts);
+    let total = 0, end = -Infinity;
+    for (const e of spans) { if (e.ts >= end) { total += e.dur; end = e.ts + e.dur; } else if (e.ts + e.dur > end) { total += e.ts + e.dur - end; end = e.ts + e.dur; } }
+    if (total > 0) busy.set(name, (busy.get(name) || 0) + total / 1000);
+  }
+  console.log("  trace: busy " + [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(", "));
 }
 
 async function observe(context, n, server) {
@@ -106,13 +157,15 @@ async function observe(context, n, server) {
     firstPicture = Date.now() - signedIn;
   } catch (e) { console.log(`  first picture: ${e.message.split("\n")[0]}`); }
   // steady state: `seconds` of updates with alerts flowing
-  await page.evaluate(() => { window.__long = []; if (window.dcPerf) window.dcPerf.updates = []; window.__t0 = performance.now(); });
+  await page.evaluate(() => { window.__long = []; if (window.dcPerf) { window.dcPerf.updates = []; window.dcPerf.parts = []; } window.__t0 = performance.now(); });
   let profiler = null;
   if (process.argv.includes("--profile")) { // where the main thread's time goes: self time by function, top 15
     profiler = await context.newCDPSession(page);
     await profiler.send("Profiler.enable");
     await profiler.send("Profiler.start");
   }
+  const tracing = process.argv.includes("--trace"); // Chromium's own work on the page's main thread, by kind
+  if (tracing) await context.browser().startTracing(page, { categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "blink", "cc", "gpu", "renderer.scheduler"] });
   const alerts0 = await page.evaluate(() => document.querySelectorAll("#alerts li").length);
   const alertCount0 = own ? await page.evaluate(() => document.getElementById("alerts-count").textContent) : "";
   await sleep(seconds * 1000);
@@ -126,6 +179,13 @@ async function observe(context, n, server) {
     }
     for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  profile: ${v.toFixed(0)} ms ${k}`);
   }
+  if (process.argv.includes("--parts")) console.log("  parts p50/p99 [parse apply draw disclosed lists]: " + await page.evaluate(() => {
+    const P = window.dcPerf.parts || [], q = (i, p) => { const s = P.map((x) => x[i]).sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; };
+    const where = new Map(); // the page's elements by the nearest ancestor with an id: what grows
+    for (const e of document.querySelectorAll("*")) { const k = (e.parentElement && e.parentElement.closest("[id]") || {}).id || e.tagName; where.set(k, (where.get(k) || 0) + 1); }
+    return [0, 1, 2, 3, 4].map((i) => q(i, 0.5).toFixed(1) + "/" + q(i, 0.99).toFixed(1)).join("  ") + ` (${P.length} frames); elements ` +
+      [...where].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${v}`).join(", "); }));
+  if (tracing) traceSummary(JSON.parse(String(await context.browser().stopTracing())).traceEvents);
   const steady = await page.evaluate(() => ({ long: window.__long, updates: window.dcPerf ? window.dcPerf.updates : [],
     elapsed: performance.now() - window.__t0, alerts: (document.getElementById("alerts-count") || {}).textContent || "",
     alertItems: document.querySelectorAll("#alerts li").length, drawn: document.body.dataset.aircraftDrawn }));

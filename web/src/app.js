@@ -5,7 +5,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const state = { key: sessionStorage.getItem("dc-key"), party: null, layers: {}, objects: { intent: [], hazard: [], site: [], zone: [] },
-                  aborts: new Set() };
+                  worker: null };
   const W = window.dcWords;
   // Whose an object is, at a glance (the legend says it): own blue, another party's red, nobody's known amber; the kind
   // by style: a zone a thick outline, a flight a filled volume, a hazard dashed, a site dotted with a symbol.
@@ -179,9 +179,17 @@
         }
     for (const n of state.notices) if (n.time_start && Date.parse(n.time_end) - Date.parse(n.time_start) < 7 * 86400e3)
       spans.push([Date.parse(n.time_start), Date.parse(n.time_end)]);
-    for (const bucket of live.alerts) for (const a of bucket) if (Number.isFinite(a.ms)) spans.push([a.ms, a.ms]);
-    for (const h of live.seen.values()) spans.push([h.points[0].ms, h.points[h.points.length - 1].ms]);
-    for (const a of store.byName.values()) if (Number.isFinite(a.ms)) spans.push([a.ms, a.ms]);
+    // moments (alerts, reports: tens of thousands) as one span per hour they fall in, the earliest to the latest:
+    // moments an hour apart are merged below anyway, and sorting a span per moment took the page a long task
+    const hours = new Map(), moment = (ms) => {
+      if (!Number.isFinite(ms)) return;
+      const h = Math.floor(ms / 3600e3), span = hours.get(h);
+      if (!span) hours.set(h, [ms, ms]); else { span[0] = Math.min(span[0], ms); span[1] = Math.max(span[1], ms); }
+    };
+    for (const bucket of live.alerts) for (const a of bucket) moment(a.ms);
+    for (const h of live.seen.values()) spans.push([h.data[0], h.data[5 * (h.n - 1)]]);
+    for (const a of store.byName.values()) moment(a.ms);
+    spans.push(...hours.values());
     spans.sort((x, y) => x[0] - y[0]);
     const out = [];
     for (const [a, b] of spans) {
@@ -382,10 +390,10 @@
   const store = new TrackStore();
   const aircraft = new AircraftLayer(store, { party: () => state.party && state.party.name }).addTo(map);
   const live = { batches: [], alertsIn: [], frame: 0, snapshot: null, listedMembership: -1, listedVersion: -1, alertsChanged: false,
-                 alerts: [[], [], [], [], [], [], []], alertCount: 0, parseMs: 0,
+                 alerts: [[], [], [], [], [], [], []], alertCount: 0, parseMs: 0, alertsRaw: [],
                  seen: new Map(), seenChanged: false, seenDrawnAt: 0 };
   // what the page itself measured, per frame that changed the picture (read by bench/web_scale.mjs and the tests)
-  window.dcPerf = { updates: [], applied: 0 };
+  window.dcPerf = { updates: [], parts: [], applied: 0 };
   const ALERTS_KEPT = 20000; // the oldest low-urgency alerts leave the page past this (the server keeps them all)
 
   const trackText = (a) => `${a.aircraft}  FL${String(Math.round(a.alt / 30.48)).padStart(3, "0")}  ${a.lat.toFixed(4)}, ${a.lng.toFixed(4)}, ` +
@@ -410,19 +418,31 @@
     if (!live.frame) live.frame = requestAnimationFrame(frame);
   }
 
+  // A list's filter: null when empty, so that thousands of rows are not turned into text to match nothing.
   function filterOf(id) {
     const words = $(id).value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-    return (text) => words.every((w) => text.toLowerCase().includes(w));
+    return words.length ? (text) => words.every((w) => text.toLowerCase().includes(w)) : null;
   }
 
   function frame() {
     live.frame = 0;
     const t0 = performance.now();
-    const changed = live.batches.length > 0 || live.alertsIn.length > 0;
+    const changed = live.batches.length > 0 || live.alertsIn.length > 0 || live.alertsRaw.length > 0;
+    // Alerts turned into words 8 ms' worth a frame, 2 ms in a frame that will draw the canvas: a page opened late
+    // catches up on thousands of them (tens of thousands at 30,000 aircraft) over several frames instead of in one
+    // long task, and a frame is never both a long catch-up and a redraw.
+    const budget = live.batches.length || store.version !== live.drawnVersion ? 2 : 8;
+    while (live.alertsRaw.length && performance.now() - t0 < budget) {
+      const read = live.alertsRaw[0]; // one read's alerts, and how far they have been taken
+      for (let n = 0; n < 64 && read.next < read.items.length; n++) showAlert(read.items[read.next++]);
+      if (read.next === read.items.length) live.alertsRaw.shift();
+    }
+    if (live.alertsRaw.length) schedule();
     for (const b of live.batches.splice(0)) {
       if (b.snapshot) live.snapshot = live.snapshot || new Set();
       store.apply(b, state.party && state.party.name);
-      if (b.snapshot) for (const t of b.tracks) live.snapshot.add(t.aircraft);
+      live.lastBatch = b;
+      if (b.snapshot) for (const slot of b.slots) live.snapshot.add(store.names[slot]);
       if (b.snapshot && !b.more) { store.keepOnly(live.snapshot); live.snapshot = null; }
     }
     for (const a of live.alertsIn.splice(0)) {
@@ -431,19 +451,45 @@
       if (a.aircraft) store.urgent(a.aircraft, a.level);
       live.alertsChanged = true;
     }
-    while (live.alertCount > ALERTS_KEPT) {
-      const bucket = live.alerts.find((b) => b.length > 0);
-      bucket.shift();
-      live.alertCount--;
+    for (const bucket of live.alerts) { // the least urgent first, oldest first, in one cut per bucket
+      if (live.alertCount <= ALERTS_KEPT) break;
+      const cut = Math.min(bucket.length, live.alertCount - ALERTS_KEPT);
+      bucket.splice(0, cut);
+      live.alertCount -= cut;
     }
-    if (store.version !== live.listedVersion) aircraft.draw();
+    // The canvas waits for the rest of a tick's batches (`more`: the server sends them at once) so that a tick of
+    // 10,000 aircraft in five batches is drawn once, not five times (a quarter of a second at most), and is drawn at
+    // most every 300 ms: the stream's ticks are 500 ms apart, and an alert's new urgency between them waits for the
+    // next (a moved or zoomed map is drawn at once, by the layer).
+    const t1 = performance.now(), last = live.lastBatch, drawn = live.drawnVersion;
+    if (last) live.moreSince = last.more ? live.moreSince || t1 : 0;
+    live.lastBatch = null;
+    if (store.version !== live.drawnVersion) {
+      const wait = Math.max(live.moreSince ? live.moreSince + 250 - t1 : 0, (live.drawnAt || 0) + 300 - t1);
+      if (wait <= 0) {
+        aircraft.draw();
+        live.drawnVersion = store.version;
+        live.drawnAt = t1;
+      } else if (!live.drawLater) {
+        live.drawLater = setTimeout(() => { live.drawLater = 0; schedule(); }, wait + 5);
+      }
+    }
+    const t2 = performance.now();
     if (live.seenChanged && performance.now() - live.seenDrawnAt >= 500) drawDisclosed();
     else if (live.seenChanged && !live.seenLater)
       live.seenLater = setTimeout(() => { live.seenLater = 0; schedule(); }, 500);
-    refreshLists(store.version !== live.listedVersion);
+    const t3 = performance.now();
+    refreshLists(store.version !== live.listedVersion, false, drawn !== live.drawnVersion);
     live.listedVersion = store.version;
     if (changed) {
-      window.dcPerf.updates.push(performance.now() - t0 + live.parseMs);
+      const t4 = performance.now();
+      window.dcPerf.updates.push(t4 - t0 + live.parseMs);
+      // where it went: the streams' messages, applying them, the canvas, others' aircraft from alerts, the lists
+      window.dcPerf.parts.push([live.parseMs, t1 - t0, t2 - t1, t3 - t2, t4 - t3]);
+      if (window.dcPerf.updates.length > 20000) { // a page left open for days keeps the last figures, not all of them
+        window.dcPerf.updates.splice(0, 10000);
+        window.dcPerf.parts.splice(0, Math.max(0, window.dcPerf.parts.length - 10000));
+      }
       window.dcPerf.applied++;
       live.parseMs = 0;
     }
@@ -451,17 +497,27 @@
 
   // The lists: tracks by urgency then name, alerts by urgency then newest first; re-sorted only when membership,
   // urgency or the filter changed, their visible rows rewritten when anything did.
-  function refreshLists(moved, refilter) {
+  // `drew`: this frame has drawn the canvas, so a re-sort waits for the next frame (one frame, one heavy step).
+  function refreshLists(moved, refilter, drew) {
     // a re-sort of thousands of rows at most twice a second, whatever the rate of alerts: the rows between are
     // rewritten in place, and a frame comes back for what was put off
-    const now = performance.now(), due = refilter || now - (live.sortedAt || 0) >= 500;
-    if (!due && (store.membership !== live.listedMembership || live.alertsChanged) && !live.later)
-      live.later = setTimeout(() => { live.later = 0; live.alertsChanged = live.alertsChanged || true; schedule(); }, 500);
+    const now = performance.now(), pending = store.membership !== live.listedMembership || live.alertsChanged;
+    const due = refilter || (now - (live.sortedAt || 0) >= 500 && !drew);
+    if (!due && pending && drew && now - (live.sortedAt || 0) >= 500) schedule();
+    else if (!due && pending && !live.later)
+      live.later = setTimeout(() => { live.later = 0; schedule(); }, 500);
     if (due) live.sortedAt = now;
     if (due && store.membership !== live.listedMembership || refilter) {
       const keep = filterOf("tracks-filter");
-      const rows = [...store.byName.values()].filter((a) => keep(`${a.aircraft} ${a.party} ${a.urgencyLevel} FL${Math.round(a.alt / 30.48)}`));
-      rows.sort((a, b) => b.urgency - a.urgency || (a.aircraft < b.aircraft ? -1 : a.aircraft > b.aircraft));
+      // by name once per arrival or departure; by urgency then, in one stable pass over the seven levels
+      if (live.byNameRoster !== store.roster) {
+        live.byName = [...store.byName.values()].sort((a, b) => (a.aircraft < b.aircraft ? -1 : a.aircraft > b.aircraft));
+        live.byNameRoster = store.roster;
+      }
+      const levels = [[], [], [], [], [], [], []];
+      for (const a of live.byName)
+        if (!keep || keep(`${a.aircraft} ${a.party} ${a.urgencyLevel} FL${Math.round(a.alt / 30.48)}`)) levels[a.urgency].push(a);
+      const rows = [].concat(...levels.reverse());
       trackList.setItems(rows);
       setText($("tracks-count"), `${rows.length.toLocaleString("en")} of ${store.byName.size.toLocaleString("en")}`);
       live.listedMembership = store.membership;
@@ -475,7 +531,7 @@
       for (let r = live.alerts.length - 1; r >= 0; r--)
         for (let i = live.alerts[r].length - 1; i >= 0; i--) {
           const a = live.alerts[r][i];
-          if (keep(a.text) && !(a.ms < from || a.ms > to)) rows.push(a);
+          if ((!keep || keep(a.text)) && !(a.ms < from || a.ms > to)) rows.push(a);
         }
       alertList.setItems(rows);
       setText($("alerts-count"), `${rows.length.toLocaleString("en")} of ${live.alertCount.toLocaleString("en")}`);
@@ -503,65 +559,25 @@
     tip.hidden = !a;
     if (!a) return;
     tip.textContent = `${a.aircraft} (${a.party}) FL${Math.round(a.alt / 30.48)}, ${Math.round(a.alt)} m` +
-      (Number.isFinite(a.gs) ? `, ${Math.round(a.gs * 1.943844)} kt, ${Math.round(a.trk)}°` : "") + `, ${a.time}`;
+      (Number.isFinite(a.gs) ? `, ${Math.round(a.gs * 1.943844)} kt, ${Math.round(a.trk)}°` : "") + `, ${W.time(a.ms)}`;
     tip.style.transform = `translate(${Math.round(e.containerPoint.x + 12)}px, ${Math.round(e.containerPoint.y - 10)}px)`;
   });
   map.on("mouseout", () => { tip.hidden = true; });
 
-  // A stream of Server-Sent Events read with fetch, so that the key travels in a header, never in a URL; each event
-  // handed to `onEvent(name, data)`. Reconnects with exponential back-off (0.5 s doubling to 30 s, jittered), from
-  // 0.5 s again once a connection has carried data; stops on 401/403 (the key is gone) or at sign-out.
-  async function sse(path, headersOf, onEvent, onState) {
-    let delay = 500;
-    while (state.key) {
-      const abort = new AbortController();
-      state.aborts.add(abort);
-      let wait = delay;
-      try {
-        const r = await fetch(path, { headers: Object.assign({ Authorization: "Bearer " + state.key }, headersOf()), signal: abort.signal });
-        if (r.status === 401 || r.status === 403) { onState("refused"); return; }
-        if (r.status === 429) wait = Math.max(wait, 1000 * Number(r.headers.get("Retry-After") || 5));
-        if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
-        onState("live");
-        const reader = r.body.getReader(), decoder = new TextDecoder();
-        let buffer = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buffer += decoder.decode(value, { stream: true });
-          let cut;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            const event = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            let name = "message", data = null, id = null;
-            for (const line of event.split("\n")) {
-              if (line.startsWith("event: ")) name = line.slice(7);
-              else if (line.startsWith("id: ")) id = Number(line.slice(4));
-              else if (line.startsWith("data: ")) data = line.slice(6);
-            }
-            if (data !== null) { onEvent(name, data, id); delay = 500; wait = 500; }
-          }
-        }
-      } catch (e) {
-        // a refused or dropped connection: said on the indicator, retried below (never a page error)
-      } finally {
-        state.aborts.delete(abort);
-      }
-      if (!state.key) return;
-      onState("reconnecting");
-      await new Promise((res) => setTimeout(res, wait * (0.75 + Math.random() / 2)));
-      delay = Math.min(30000, delay * 2);
-    }
-  }
-
-  function streamTracks() {
-    return sse("/v1/tracks/stream", () => ({}), (name, data) => {
-      if (name !== "tracks") return;
-      const t0 = performance.now();
-      live.batches.push(JSON.parse(data));
+  // The two event streams are read in a Worker (stream.js): it parses the track stream's JSON and hands over typed
+  // arrays, so that the page's main thread never parses or allocates an object per report.
+  function startStreams(lastAlert) {
+    const worker = new Worker("stream.js");
+    state.worker = worker;
+    worker.onmessage = (e) => {
+      const m = e.data, t0 = performance.now();
+      if (m.kind === "tracks") live.batches.push(m);
+      else if (m.kind === "alerts") live.alertsRaw.push({ items: m.items, next: 0 });
+      else if (m.kind === "state") setIndicator(m.which, m.state);
       live.parseMs += performance.now() - t0;
       schedule();
-    }, (s) => setIndicator("tracks", s));
+    };
+    worker.postMessage({ start: { key: state.key, lastAlert } });
   }
 
   const streamStates = {};
@@ -585,6 +601,10 @@
     schedule();
   }
 
+  function goToAlert() {
+    if (this.at) map.setView(this.at, Math.max(map.getZoom(), 9));
+  }
+
   function showAlert(a) {
     if (a.kind === "emergency") {
       showEmergency(a);
@@ -593,9 +613,11 @@
     const me = state.party && state.party.name;
     const own = a.track && (!state.party || a.track.party === undefined || a.track.party === me);
     noteAircraft(a);
+    // the entry keeps two numbers of the alert, not the alert: 20,000 kept alerts holding their parsed objects were
+    // a large share of what every garbage collection traced
+    const at = a.track && a.track.position ? [a.track.position.lat, a.track.position.lng] : null;
     live.alertsIn.push({ level: a.level, text: W.alert(a, me), ms: Date.parse(a.time),
-      aircraft: own && a.track ? a.track.aircraft : null,
-      go: () => a.track && map.setView([a.track.position.lat, a.track.position.lng], Math.max(map.getZoom(), 9)) });
+      aircraft: own && a.track ? a.track.aircraft : null, at, go: goToAlert });
     schedule();
   }
 
@@ -611,14 +633,23 @@
       let h = live.seen.get(key);
       if (!h) {
         if (live.seen.size >= SEEN_AIRCRAFT) return;
-        h = { party, aircraft: name, own: party === me, points: [] };
+        // the points in one typed array (ms, lat, lng, alt, res each), oldest first: 5,000 aircraft of 64 points as
+        // objects were 320,000 objects for every garbage collection to trace (at 30,000 aircraft)
+        h = { party, aircraft: name, own: party === me, n: 0, data: new Float64Array(5 * SEEN_PER_AIRCRAFT) };
         live.seen.set(key, h);
       }
-      const p = { ms, lat, lng, alt, res };
-      let i = h.points.length;
-      while (i > 0 && h.points[i - 1].ms > ms) i--; // alerts come oldest first; a late one is put in its place
-      h.points.splice(i, 0, p);
-      if (h.points.length > SEEN_PER_AIRCRAFT) h.points.shift();
+      const d = h.data;
+      let i = h.n;
+      while (i > 0 && d[5 * (i - 1)] > ms) i--; // alerts come oldest first; a late one is put in its place
+      if (h.n === SEEN_PER_AIRCRAFT) { // full: the oldest leaves
+        if (i === 0) return;
+        d.copyWithin(0, 5, 5 * i);
+        i--;
+      } else {
+        d.copyWithin(5 * (i + 1), 5 * i, 5 * h.n);
+        h.n++;
+      }
+      d[5 * i] = ms; d[5 * i + 1] = lat; d[5 * i + 2] = lng; d[5 * i + 3] = alt; d[5 * i + 4] = res;
       live.seenChanged = true;
     };
     note(t.party || me, t.aircraft, t.position.lat, t.position.lng, t.altitude_m, t.resolution_m || 0);
@@ -640,9 +671,10 @@
     let drawn = 0, others = 0;
     for (const h of live.seen.values()) {
       if (h.own && !w) continue;
-      let p = null;
-      for (const q of h.points) if (t === null || q.ms <= t) p = q;
-      if (!p || (w && t - p.ms > 600e3)) continue;
+      let k = -1;
+      for (let j = 0; j < h.n; j++) if (t === null || h.data[5 * j] <= t) k = j;
+      if (k < 0 || (w && t - h.data[5 * k] > 600e3)) continue;
+      const [ms, lat, lng, alt, res] = h.data.subarray(5 * k, 5 * k + 5), p = { ms, lat, lng, alt, res };
       if (h.own && aircraft.positionAt(h.aircraft, t)) continue;
       const colour = h.own ? OWN : FOREIGN;
       if (p.res) {
@@ -660,14 +692,6 @@
       if (drawn >= 300) break; // beyond that the alert list is the picture
     }
     document.body.dataset.disclosedDrawn = String(others);
-  }
-
-  // Alerts as Server-Sent Events, resumed after the last alert shown.
-  function streamAlerts(lastId) {
-    return sse("/v1/alerts/stream", () => (lastId ? { "Last-Event-ID": String(lastId) } : {}), (name, data, id) => {
-      if (id) lastId = id;
-      showAlert(JSON.parse(data));
-    }, (s) => setIndicator("alerts", s));
   }
 
   async function signIn(key) {
@@ -690,8 +714,7 @@
     const past = await api("/v1/alerts");
     for (const a of past.body.items || []) showAlert(a);
     const last = (past.body.items || []).reduce((m, a) => Math.max(m, a.id), 0);
-    streamAlerts(last);
-    streamTracks();
+    startStreams(last);
     refreshWindows();
     timeChanged();
     document.body.dataset.ready = "1";
@@ -701,7 +724,7 @@
   $("sign-out").addEventListener("click", () => {
     sessionStorage.removeItem("dc-key");
     state.key = null;
-    for (const a of state.aborts) a.abort();
+    if (state.worker) state.worker.terminate();
     location.reload();
   });
 

@@ -6,7 +6,9 @@
 (function () {
   const leaflet = new Set(['<svg/>', '<span aria-hidden="true">+</span>', '<span aria-hidden="true">&#x2212;</span>']);
   if (window.trustedTypes && window.trustedTypes.createPolicy) {
-    // a refusal (null) makes the browser throw at the sink and report the violation
-    window.trustedTypes.createPolicy("default", { createHTML: (text) => (leaflet.has(text) ? text : null) });
+    // a refusal (null) makes the browser throw at the sink and report the violation; the one script URL let through
+    // is the page's Worker that reads its event streams (stream.js)
+    window.trustedTypes.createPolicy("default", { createHTML: (text) => (leaflet.has(text) ? text : null),
+                                                  createScriptURL: (url) => (url === "stream.js" ? url : null) });
   }
 })();
