@@ -162,8 +162,20 @@ static dc_status private_files(const char *location, dc_error *err)
     return DC_OK;
 }
 
+/* Whether a store searches candidates in memory (sqlite_index.c) rather than in its R*Tree from
+ * the start; 1 since bench/candidates.c measured it at 1M volumes (docs/PERFORMANCE.md). */
+#define CANDIDATE_INDEX 1
+
 static dc_status move_key_out(dc_sqlite *s, dc_error *err);
 static void sq_close(dc_store *store);
+
+/* Release the writer's lock, which this thread must hold. */
+static void unlock_writer(dc_sqlite *s)
+{
+    int held = pthread_mutex_unlock(&s->lock) == 0;
+    assert(held && "the store's write lock released by a thread that does not hold it");
+    (void)held;
+}
 
 /* Fields set before anything can fail, so that sq_close can take any half-opened store. */
 static dc_sqlite *sq_new(void)
@@ -174,10 +186,18 @@ static dc_sqlite *sq_new(void)
     s->base.ops = &dc__sqlite_ops;
     s->head_fd = -1;
     s->wal_fd = -1;
-    pthread_mutex_init(&s->lock, NULL);
+    /* An error-checking mutex: unlocking it on a thread that does not hold it fails, which the
+     * asserts below turn into an abort (a write transaction ended on another thread than the one
+     * that began it, or ended twice). */
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+    pthread_mutex_init(&s->lock, &attr);
+    pthread_mutexattr_destroy(&attr);
     pthread_mutex_init(&s->latest_lock, NULL);
     pthread_mutex_init(&s->head_lock, NULL);
     pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_mutex_init(&s->index_lock, NULL);
     pthread_cond_init(&s->reader_freed, NULL);
     return s;
 }
@@ -230,6 +250,10 @@ static dc_status sq_open(const char *location, dc_store **out, dc_error *err)
         rc = dc__sq_migrate(store, err);
     if (rc == DC_OK)
         rc = move_key_out(s, err);
+    if (rc == DC_OK && CANDIDATE_INDEX && dc__sq_index_build(s) != DC_OK)
+        rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION,
+                          "%s: the candidate index cannot be built from the objects table",
+                          location);
     if (rc != DC_OK) {
         sq_close(store);
         return rc;
@@ -256,6 +280,10 @@ static void sq_close(dc_store *store)
     pthread_mutex_destroy(&s->head_lock);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->pool_lock);
+    pthread_mutex_destroy(&s->index_lock);
+    dc_index_free(s->index);
+    dc_id_list_clear(&s->index_hits);
+    dc_free(s->touched);
     pthread_cond_destroy(&s->reader_freed);
     dc_free(s->location);
     dc_free(s->key_path);
@@ -281,7 +309,7 @@ static dc_status sq_begin(dc_store *store, int write)
     }
     pthread_mutex_lock(&s->lock);
     if (sqlite3_exec(s->writer.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        pthread_mutex_unlock(&s->lock);
+        unlock_writer(s);
         return DC_STORE;
     }
     current.store = s;
@@ -298,7 +326,7 @@ static dc_status sq_begin_unsynced(dc_store *store)
         dc__sq_exec(store, "BEGIN IMMEDIATE") != DC_OK) {
         if (!s->group_commit)
             dc__sq_exec(store, "PRAGMA synchronous=FULL");
-        pthread_mutex_unlock(&s->lock);
+        unlock_writer(s);
         return DC_STORE;
     }
     current.store = s;
@@ -411,10 +439,12 @@ static dc_status end_transaction(dc_sqlite *s, const char *sql)
         dc__sq_release_reader(s, c);
         return rc;
     }
-    int64_t no = committed(s, rc == DC_OK && strcmp(sql, "COMMIT") == 0);
+    int ok = rc == DC_OK && strcmp(sql, "COMMIT") == 0;
+    dc__sq_index_settle(s, ok);
+    int64_t no = committed(s, ok);
     int wait = !s->unsynced; /* an unsynced commit is carried by the next sync */
     end_unsynced(s);
-    pthread_mutex_unlock(&s->lock);
+    unlock_writer(s);
     if (wait && make_durable(s, no) != DC_OK)
         rc = DC_STORE;
     return rc;
@@ -474,6 +504,9 @@ void dc__sq_release(dc_store *store, sqlite3_stmt *st)
     if (st == NULL)
         return;
     struct connection *c = conn(s);
+    /* a statement ends on the connection it was prepared on: one kept past its transaction's end
+     * (a walk's callback ending the transaction) would be reset on another */
+    assert(sqlite3_db_handle(st) == c->db);
     for (size_t i = 0; i < c->kept_count; i++)
         if (c->kept[i].st == st) {
             sqlite3_reset(st);
@@ -599,6 +632,7 @@ const dc_store_ops dc__sqlite_ops = {.backend = "sqlite",
                                      .begin_unsynced = sq_begin_unsynced,
                                      .commit = sq_commit,
                                      .rollback = sq_rollback,
+                                     .candidate_index = dc__sq_candidate_index,
 #define DC__SQ_OP(need, name, params, args) .name = dc__sq_##name,
                                      DC_STORE_OPS(DC__SQ_OP)
 #undef DC__SQ_OP

@@ -76,6 +76,16 @@ typedef struct dc_sqlite {
     int64_t committed_no, durable_no;
     char *wal_path;
     int wal_fd;
+    /* The in-memory candidate index (sqlite_index.c; NULL: candidates from the R*Tree), its
+     * queries' shared scratch under index_lock, and the rows the open write transaction changed
+     * in it (put back from the table if it rolls back). */
+    dc_index *index;
+    pthread_mutex_t index_lock;
+    dc_id_list index_hits;
+    struct dc_sq_touched {
+        int64_t row, volumes;
+    } * touched;
+    size_t touched_count, touched_capacity;
 } dc_sqlite;
 
 static inline dc_sqlite *dc__sq(dc_store *s)
@@ -134,6 +144,28 @@ dc_status dc__sq_read_records(dc_store *s, sqlite3_stmt *st, dc_record_list *out
 double dc__sq_hours(dc_time_us t);
 /* Remove the boxes of an object's volumes. DC_OK or DC_STORE. */
 dc_status dc__sq_remove_boxes(dc_store *s, int64_t row, int64_t volumes);
+
+/* ---- sqlite_index.c ---- */
+
+/* Build the candidate index from the table (on open, or when switched on), replacing any.
+ * DC_OK, DC_STORE, DC_NOMEM. */
+dc_status dc__sq_index_build(dc_sqlite *s);
+/* In a write transaction: enter an object's boxes under `row`, or take `volumes` boxes of the
+ * row out; each notes the row as touched, so that a rollback puts it back. No-ops without an
+ * index. DC_OK, DC_NOMEM, DC_INVALID (a box the index refuses). */
+dc_status dc__sq_index_put(dc_sqlite *s, int64_t row, const dc_object *o);
+dc_status dc__sq_index_drop(dc_sqlite *s, int64_t row, int64_t volumes);
+dc_status dc__sq_index_touch(dc_sqlite *s, int64_t row, int64_t volumes);
+/* When a write transaction has ended (under the write lock): forget the touched rows after a
+ * commit, put them back from the table after a rollback. Can't fail (an index that cannot be
+ * repaired is dropped: the R*Tree answers). */
+void dc__sq_index_settle(dc_sqlite *s, int committed);
+/* The rows with a box overlapping a volume box of `proposed`, sorted, each once, appended to
+ * rows. DC_UNSUPPORTED when there is no index (search the R*Tree), DC_NOMEM. */
+dc_status dc__sq_index_rows(dc_sqlite *s, const dc_object *proposed, dc_id_list *rows);
+/* Switch the index on (built now) or off. Call outside any transaction. DC_OK, DC_STORE,
+ * DC_NOMEM. */
+dc_status dc__sq_candidate_index(dc_store *s, int on);
 
 /* ---- sqlite_audit.c ---- */
 

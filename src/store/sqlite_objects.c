@@ -154,7 +154,7 @@ dc_status dc__sq_remove_boxes(dc_store *s, int64_t row, int64_t volumes)
         rc = sqlite3_step(st) == SQLITE_DONE ? DC_OK : DC_STORE;
     }
     dc__sq_release(s, st);
-    return rc;
+    return rc == DC_OK ? dc__sq_index_drop(dc__sq(s), row, volumes) : rc;
 }
 
 /* The row and volume count of an object, or DC_NOT_FOUND. */
@@ -181,6 +181,10 @@ static dc_status find_row(dc_store *s, dc_object_kind kind, const char *owner, c
 dc_status dc__sq_object_put(dc_store *s, dc_record *r)
 {
     const dc_object *o = &r->object;
+    /* the caller's record is whole: an owner and id to key it, a body to serve, its volumes */
+    assert(o->owner[0] != '\0' && o->id[0] != '\0' && r->body != NULL);
+    assert(o->volume_count == 0 || o->volumes != NULL);
+    assert(o->admitted_count == 0 || o->admitted != NULL);
     if (o->volume_count >= ((size_t)1 << DC_INDEX_VOLUME_BITS))
         return DC_RANGE;
     size_t blob_size = 0;
@@ -254,7 +258,7 @@ dc_status dc__sq_object_put(dc_store *s, dc_record *r)
             rc = DC_STORE;
     }
     dc__sq_release(s, st);
-    return rc;
+    return rc == DC_OK ? dc__sq_index_put(dc__sq(s), r->row, o) : rc;
 }
 
 dc_status dc__sq_object_delete(dc_store *s, dc_object_kind kind, const char *owner, const char *id)
@@ -367,7 +371,10 @@ static dc_status load_rows(dc_store *s, const dc_id_list *rows, const char *wher
 /* The rows whose boxes overlap a box of `proposed`, each once, in order. */
 static dc_status candidate_rows(dc_store *s, const dc_object *proposed, dc_id_list *rows)
 {
-    dc_status rc = DC_OK;
+    dc_status rc = dc__sq_index_rows(dc__sq(s), proposed, rows);
+    if (rc != DC_UNSUPPORTED)
+        return rc;
+    rc = DC_OK;
     for (size_t i = 0; rc == DC_OK && i < proposed->volume_count; i++) {
         dc_box4 b;
         dc_volume_box(&proposed->volumes[i], &b);

@@ -120,6 +120,12 @@ dc_status dc_store_finish(dc_store *s, dc_status rc)
     return rc;
 }
 
+dc_status dc__store_candidate_index(dc_store *s, int on)
+{
+    assert(s != NULL && tx.store != s);
+    return s->ops->candidate_index != NULL ? s->ops->candidate_index(s, on) : DC_UNSUPPORTED;
+}
+
 /* Every operation: the transaction it needs asserted (the message names the call), then the
  * backend's. */
 #define DC__STORE_DISPATCH(need, name, params, args)                                               \
@@ -248,6 +254,7 @@ dc_status dc_candidate_stamps_of(const dc_record_list *candidates, dc_candidate_
     /* dc_store_candidates returns its records by row, as the stamps are kept */
     for (size_t i = 0; rc == DC_OK && i < candidates->count; i++) {
         const dc_record *r = &candidates->items[i];
+        assert(i == 0 || candidates->items[i - 1].row < r->row);
         rc = dc__candidate_stamp_push(
             out, (dc_candidate_stamp){r->row, r->object.version, r->created, r->updated});
     }

@@ -217,6 +217,9 @@ typedef struct dc_store_ops {
     dc_status (*begin_unsynced)(dc_store *s);
     dc_status (*commit)(dc_store *s);
     void (*rollback)(dc_store *s);
+    /* Search candidates in an in-memory index (1) or the backend's own (0); NULL when the backend
+     * has only one. Outside any transaction. */
+    dc_status (*candidate_index)(dc_store *s, int on);
     DC_STORE_OPS(DC__STORE_OP_MEMBER)
 } dc_store_ops;
 
@@ -231,6 +234,11 @@ extern const dc_store_ops dc__sqlite_ops;
 /* Whether the calling thread has a transaction open on `s`, and of which kind (1: write). For
  * backends' own asserts. */
 int dc__store_in_transaction(const dc_store *s, int write);
+
+/* Switch the store's candidate search to an in-memory index (1) or the backend's own (0), for
+ * benchmarks that compare them (bench/candidates.c). Call outside any transaction. DC_OK,
+ * DC_UNSUPPORTED (the backend has one search only), DC_STORE, DC_NOMEM. */
+dc_status dc__store_candidate_index(dc_store *s, int on);
 
 /* ---- helpers every backend uses ---- */
 
