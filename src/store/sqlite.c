@@ -1,4 +1,5 @@
-/* sqlite.c - the embedded store: SQLite in WAL mode with synchronous=FULL, R*Tree for candidates
+/* sqlite.c - the embedded store: SQLite in WAL mode, group commit, a pool of readers; opening,
+ * transactions, kept statements and the signing key
  *
  * Layout (schema version 1):
  *   server_key   the Ed25519 key pair that signs audit records
@@ -9,7 +10,9 @@
  *   volume_boxes R*Tree of every volume's box; the rowid is DC_INDEX_ID(object row, volume),
  *                so a hit names its object without a join. Coordinates are 32-bit floats,
  *                which SQLite rounds outwards: boxes only grow, candidates are a superset,
- *                and the engine decides exactly. Time is in hours since 2000-01-01.
+ *                and the engine decides exactly. Time is in hours since 2000-01-01. Lists
+ *                by area search it; candidates search the in-memory index (sqlite_index.c),
+ *                which holds the same boxes exactly and is faster at 1M volumes.
  *   grants       grantor lets grantee read its objects of a kind
  *   notices      what each party was told, as JSON
  *   audit        the hash chain (see audit.c)
@@ -19,7 +22,13 @@
  * writing connection; a read transaction runs on a read-only connection of a pool and sees the last
  * commit before it, never waiting for a writer. Migrations are numbered
  * steps applied in order inside one transaction; schema_version records the last.
- * Nothing in store.h depends on any of this.
+ * Nothing in store.h depends on any of this: store.c calls this backend through dc__sqlite_ops.
+ *
+ * The backend's files: sqlite.c (this), sqlite_schema.c (migrations), sqlite_objects.c (objects,
+ * boxes, candidates, visibility), sqlite_index.c (the in-memory candidate index kept beside the
+ * R*Tree), sqlite_parties.c (parties, grants), sqlite_inbox.c (notices, alerts, messages, the
+ * disclosure ledger), sqlite_audit.c, sqlite_retention.c (archive, sizes), sqlite_emergency.c,
+ * and check.c (start-up check, backup, restore).
  */
 #include "sqlite_internal.h"
 

@@ -25,6 +25,7 @@ int dc__store_in_transaction(const dc_store *s, int write)
     return tx.store == s && (!write || tx.write);
 }
 
+#ifndef NDEBUG
 /* Whether the calling thread may call an operation needing `need` on `s` now. */
 static int tx_allows(const dc_store *s, dc__tx_need need)
 {
@@ -39,6 +40,7 @@ static int tx_allows(const dc_store *s, dc__tx_need need)
         return 1;
     }
 }
+#endif
 
 /* A location naming a database server rather than a file: PostgreSQL's URIs (issue 15). */
 static int is_postgres(const char *location)
