@@ -261,8 +261,7 @@ static dc_status sq_open(const char *location, dc_store **out, dc_error *err)
         rc = move_key_out(s, err);
     if (rc == DC_OK && CANDIDATE_INDEX && dc__sq_index_build(s) != DC_OK)
         rc = dc_error_set(err, DC_STORE, "", DC_NO_POSITION,
-                          "%s: the candidate index cannot be built from the objects table",
-                          location);
+                          "%s: the candidate index cannot be built from the R*Tree", location);
     if (rc != DC_OK) {
         sq_close(store);
         return rc;
