@@ -117,8 +117,8 @@ static void teardown(void)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
     sqlite3_close(watcher);
-    dc_store_close(api.store);
-    dc_monitor_free(api.monitor);
+    dc_store_close(api.svc.store);
+    dc_monitor_free(api.svc.monitor);
     for (int i = 0; i < 4; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s%s", db, suffixes[i]);
@@ -138,31 +138,21 @@ static void setup(void)
     atexit(teardown);
     dc_error err;
     FUZZ_CHECK(dc_audit_init() == DC_OK);
-    FUZZ_CHECK(dc_store_open(db, &api.store, &err) == DC_OK);
-    FUZZ_CHECK(dc_store_begin(api.store, 1) == DC_OK);
-    FUZZ_CHECK(dc_store_server_key(api.store, api.public_key, api.secret_key) == DC_OK);
-    FUZZ_CHECK(dc_store_commit(api.store) == DC_OK);
-    crypto_generichash(api.conflict_key_secret, sizeof api.conflict_key_secret,
-                       (const unsigned char *)"conflict-key", 12, api.secret_key,
-                       crypto_generichash_KEYBYTES_MAX);
-    crypto_generichash(api.site_secret, sizeof api.site_secret,
-                       (const unsigned char *)"site-keepout", 12, api.secret_key,
-                       crypto_generichash_KEYBYTES_MAX);
+    dc_store *store = NULL;
+    FUZZ_CHECK(dc_store_open(db, &store, &err) == DC_OK);
+    FUZZ_CHECK(dc_service_init(&api.svc, store, &err) == DC_OK);
     FUZZ_CHECK(dc_party_key_new(keys[3]) == DC_OK);
     FUZZ_CHECK(dc_party_key_hash(keys[3], api.operator_hash) == DC_OK);
     api.body_limit = DC_API_BODY_LIMIT_DEFAULT;
-    api.work_budget = DC_API_WORK_BUDGET_DEFAULT;
-    api.probe_limit = 5;
-    api.probe_window_s = 600;
+    api.svc.work_budget = DC_API_WORK_BUDGET_DEFAULT;
     dc_retention retention;
     dc_retention_default(db, &retention);
-    api.alert_episode_us = dc_retention_episode_us(&retention);
-    pthread_mutex_init(&api.monitor_lock, NULL);
+    api.svc.alert_episode_us = dc_retention_episode_us(&retention);
     dc_monitor_config mc = dc_monitor_config_default();
-    FUZZ_CHECK(dc_monitor_new(&mc, &api.monitor) == DC_OK);
+    FUZZ_CHECK(dc_monitor_new(&mc, &api.svc.monitor) == DC_OK);
     for (int i = 0; i < 3; i++) {
         dc_party_admin_result r;
-        FUZZ_CHECK(dc_party_admin_create(api.store, api.secret_key, "operator", names[i],
+        FUZZ_CHECK(dc_party_admin_create(api.svc.store, api.svc.secret_key, "operator", names[i],
                                          i == 1 ? "mgrs" : NULL, -1, &r, &err) == DC_OK);
         memcpy(keys[i], r.key, sizeof keys[i]);
     }
@@ -281,7 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 262144)
         return 0;
-    if (api.store == NULL)
+    if (api.svc.store == NULL)
         setup();
     char *text = fuzz_text(data, size);
     if (text == NULL)

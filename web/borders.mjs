@@ -2,8 +2,10 @@
 // usage: node web/borders.mjs OUT_DIR [ISO_NUMERIC:party ...]   (default 792:turkey 760:syria)
 // Writes OUT_DIR/<party>.geojson: a FeatureCollection with one zone per country, sovereign airspace
 // from the surface to 20 km, valid 2000-2100, admitted: nobody but its owner; and
-// OUT_DIR/world.geojson: every country as such a zone (outer rings and holes), owned by a party
-// named after it, for the live monitor (not for volume checks: some countries exceed a volume's size).
+// OUT_DIR/world-land.geojson: every country's land as such a zone (outer rings and holes), owned by a
+// party named after it; `deconflict airspace` makes OUT_DIR/world.geojson of it, the countries'
+// airspace (land and territorial sea) for the live monitor and replays (not for volume checks: some
+// countries exceed a volume's size). Every feature says which it is: "extent": "land" here.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { feature } from "topojson-client";
@@ -36,7 +38,7 @@ for (const [id, party] of wanted) {
     features: [{
       type: "Feature",
       properties: {
-        id: `${party}-airspace`, kind: "zone", owner: party, admitted: [],
+        id: `${party}-airspace`, kind: "zone", owner: party, admitted: [], extent: "land",
         altitude_lower: 0, altitude_upper: 20000,
         time_start: "2000-01-01T00:00:00Z", time_end: "2100-01-01T00:00:00Z",
         source: "Natural Earth 10m via npm world-atlas 2.0.2 countries-10m.json, id " + id,
@@ -51,7 +53,7 @@ for (const [id, party] of wanted) {
 }
 
 const slug = (name) => name.toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-const world = { type: "FeatureCollection", title: "Every country of Natural Earth 10m (world-atlas 2.0.2, public domain) as a zone", features: [] };
+const world = { type: "FeatureCollection", title: "Every country's land of Natural Earth 10m (world-atlas 2.0.2, public domain) as a zone", features: [] };
 let total = 0;
 for (const c of countries.features) {
   if (!c.geometry) continue;
@@ -60,10 +62,10 @@ for (const c of countries.features) {
   world.features.push({
     type: "Feature",
     properties: { id: `${slug(c.properties.name)}-airspace`, kind: "zone", owner: slug(c.properties.name), name: c.properties.name,
-                  admitted: [], source: "Natural Earth 10m via npm world-atlas 2.0.2, id " + c.id,
+                  admitted: [], extent: "land", source: "Natural Earth 10m via npm world-atlas 2.0.2, id " + c.id,
                   licence: "public domain (Natural Earth)" },
     geometry: { type: "MultiPolygon", coordinates: polygons },
   });
 }
-writeFileSync(`${outDir}/world.geojson`, JSON.stringify(world));
-console.log(`borders: world: ${world.features.length} countries, ${total} vertices -> ${outDir}/world.geojson`);
+writeFileSync(`${outDir}/world-land.geojson`, JSON.stringify(world));
+console.log(`borders: world: ${world.features.length} countries, ${total} vertices -> ${outDir}/world-land.geojson`);

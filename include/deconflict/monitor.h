@@ -35,7 +35,10 @@ typedef struct dc_monitor_config {
      * their reported speed says, over reacquire_s (20), whose first lies within reacquire_m
      * (5,000) + reacquire_fraction (0.25) of the distance flown of where the last reliable state
      * dead-reckons to; within reacquire_turn_s (180) of the last reliable state, when it may
-     * have turned any way, within 1.25 times the distance it could have flown. */
+     * have turned any way, within 1.25 times the distance it could have flown. Where a sensor
+     * track has identified the aircraft (dc_monitor_ingest_sensor), it decides instead: a report
+     * within its accuracy gate re-acquires at once (and a jump it sees is believed), one beyond
+     * it is never believed (docs/SENSORS.md). */
     unsigned reacquire_reports;
     double reacquire_s, reacquire_m, reacquire_fraction, reacquire_turn_s;
 } dc_monitor_config;

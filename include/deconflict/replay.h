@@ -160,4 +160,16 @@ dc_status dc_replay_encode(const dc_replay_track *tracks, size_t track_count,
                            const dc_replay_params *params, const dc_replay_result *results,
                            char **json, char digest[DC_SHA256_HEX], dc_error *err);
 
+/* The one replay both front ends run: every track (`reports[t]`, `report_counts[t]` of them, in
+ * time order) measured against every border (dc_replay_measure, into results[t * border_count +
+ * b], which the caller clears with dc_replay_result_clear whatever the outcome), then encoded
+ * (dc_replay_encode into *json and `digest`). The same files and parameters give the same
+ * digest whoever runs it. DC_OK; else dc_replay_measure's or dc_replay_encode's failure with
+ * *failed_track the track it was measuring (track_count when encoding failed). */
+dc_status dc_replay_run(const dc_replay_track *tracks, dc_report *const *reports,
+                        const size_t *report_counts, size_t track_count, const dc_border *borders,
+                        size_t border_count, const dc_replay_params *params,
+                        dc_replay_result *results, char **json, char digest[DC_SHA256_HEX],
+                        size_t *failed_track, dc_error *err);
+
 #endif

@@ -74,4 +74,21 @@ extern const dc_rate dc_rate_defaults[DC_RATE_CLASSES];
 
 extern const char dc_server_usage[];
 
+/* ---- the API answered in this process (local.c) ----
+ * deconflictd's routes over a store with no HTTP and no threads of its own: the same decoding,
+ * service and encoding as the server's, so that `deconflict check` decides a scenario exactly as
+ * a server would, and a test or fuzz target drives the handlers as the server does. */
+typedef struct dc_local_api dc_local_api;
+
+/* Open (creating) the store at `db` and the API over it, with an operator key made now
+ * (operator_key). DC_STORE / DC_NOMEM with the reason in err. */
+dc_status dc_local_api_open(const char *db, char operator_key[64], dc_local_api **out,
+                            dc_error *err);
+/* One request: METHOD path with "Authorization: Bearer <key>" (NULL: none) and a JSON `body`
+ * (NULL: none). *status is the HTTP status, *answer the body (malloc, NUL-terminated; NULL when
+ * there is none). DC_OK, DC_NOMEM. */
+dc_status dc_local_api_call(dc_local_api *api, const char *method, const char *path,
+                            const char *key, const char *body, int *status, char **answer);
+void dc_local_api_close(dc_local_api *api); /* NULL is a no-op; the store file stays */
+
 #endif

@@ -27,25 +27,6 @@
 /* A response echoes at most this many read-backs; the rest are counted (readback_omitted). */
 #define DC_API_MAX_READBACKS 100
 
-/* A hazard taken from a direct-line message must lie where the message said: each volume covers
- * one of its coordinates or is centred within this many metres of one (or within the side of the
- * MGRS square the coordinate was written as, when larger). */
-#define DC_API_READBACK_TOLERANCE_M 50.0
-
-/* An intent, hazard or zone as a party submits it. */
-typedef struct dc_submission {
-    dc_object object; /* id/owner/kind set by the caller; volumes owned here */
-    int64_t version;  /* the version the client believes current (0: new) */
-    int has_version;
-    int is_public;        /* zones */
-    char hazard_kind[24]; /* hazards */
-    int64_t from_message; /* hazards: the direct-line message its coordinates came from, or 0 */
-    size_t accept_count;
-    char (*accept_keys)[40]; /* conflict keys the submitter accepts */
-    json_t *route;           /* members for the body: {"route": ...}, a site's place; or NULL */
-    json_t *readbacks;       /* [{pointer, input, notation, own, dd, mgrs}] */
-} dc_submission;
-
 /* Decode a PUT body for an object of `kind`. On failure the JSON pointer of
  * the offending member is in err->field and the status says why (DC_INVALID
  * malformed / unknown field, DC_RANGE, DC_AMBIGUOUS coordinates, ...). */
@@ -59,9 +40,6 @@ void dc_api_submission_clear(dc_submission *submission);
  * never for volumes built from a request) or memory runs out. */
 json_t *dc_api_object_json(const dc_object *object, int is_public, const char *hazard_kind,
                            json_t *extra);
-
-/* Volumes (or overlap parts) as a GeoJSON MultiPolygon. */
-json_t *dc_api_overlap_geojson(const dc_overlap *overlap);
 
 #include "deconflict/monitor.h"
 #include "deconflict/sensor.h"
@@ -86,15 +64,6 @@ struct dc_api;
 dc_status dc__api_publish_alerts(struct dc_api *api, const dc_alert_list *alerts,
                                  dc_status (*extra)(struct dc_api *api, void *ctx), void *ctx,
                                  size_t *delivered);
-
-/* An alert as its recipient reads it; NULL when its time cannot be written
- * or memory runs out. */
-json_t *dc_api_alert_json(const dc_alert *alert, const char *recipient);
-
-/* The opaque key of a conflict with another object as it stands: a MAC (BLAKE2b keyed with the
- * server's secret) of kind/owner/id@version, so that it names the object to the server only. */
-void dc_api_conflict_key(const uint8_t secret[DC_CONFLICT_KEY_SECRET_BYTES], const dc_object *other,
-                         char out[40]);
 
 /* A parsed "area" (south,west,north,east) and "from"/"to" query. */
 dc_status dc_api_parse_area(const char *area, const char *from, const char *to, dc_box4 *out,
@@ -266,30 +235,8 @@ void dc__api_etag(dc_api_response *res, int64_t version);
 int dc__api_preconditions(const dc_api_request *req, int64_t version, int reading,
                           dc_api_response *res);
 
-/* An audit record, signed (every write: the record is its writer's receipt); takes `detail`.
- * `out` may be NULL. */
-dc_status dc_api_audit(dc_api *api, const char *actor, const char *action, const char *object,
-                       const char *recipients, json_t *detail, dc_audit_record *out);
-
-dc_time_us dc_api_now(void);
-
 /* A write's receipt as its writer gets it: seq, hash and signature (hex). */
 json_t *dc_api_receipt_json(const dc_audit_record *record);
-
-/* Store an alert for `recipient` and its audit record about `object`; takes `alert`. */
-dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *object, json_t *alert,
-                             dc_time_us now);
-
-/* ---- disclosure of a submission's conflicts (notices.c) ---- */
-
-/* Tell the submitter of `o` (in `notices_out`, and in its inbox when accepted) and, when
- * accepted, each counterpart (its inbox) what the disclosure policy lets each learn of every
- * conflict in `result`; keep the ledger, the probing tracker and their alerts; audit each
- * disclosure. `ref` names `o`; `*accepted` is the engine's decision. DC_OK, DC_STORE,
- * DC_NOMEM. */
-dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char *ref,
-                                    const dc_check_result *result, int *accepted,
-                                    json_t *notices_out);
 
 /* Heavy work's slots (heavy.c): slots 0 limits nothing. Take a slot, waiting for one: 0, or -1
  * with 503 (Retry-After) in `res` after a long wait. */

@@ -1,5 +1,5 @@
 /* main.c - deconflictd: the server binary, the same program as `deconflict serve` */
-#include "../cli/cli.h"
+#include "../front/front.h"
 
 int main(int argc, char **argv)
 {

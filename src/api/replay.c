@@ -234,21 +234,8 @@ static json_t *record_detail(const struct replay_request *q, const char *digest)
 static dc_status record(dc_api *api, const dc_api_request *req, const struct replay_request *q,
                         const char *object, const char *digest, dc_audit_record *out)
 {
-    char recipients[sizeof out->recipients] = "";
-    for (size_t i = 0; i < q->share_count; i++)
-        snprintf(recipients + strlen(recipients), sizeof recipients - strlen(recipients), "%s%s",
-                 i ? "," : "", q->share[i]);
-    dc_status rc = dc_store_begin(api->svc.store, 1);
-    for (size_t i = 0; rc == DC_OK && i < q->share_count; i++)
-        rc = dc_store_party_exists(api->svc.store, q->share[i]);
-    if (rc == DC_OK)
-        rc = dc_api_audit(api, req->party.name, "replay", object, recipients,
-                          record_detail(q, digest), out);
-    if (rc == DC_NOT_FOUND) {
-        dc_store_rollback(api->svc.store);
-        return rc;
-    }
-    return dc_store_finish(api->svc.store, rc);
+    return dc_service_record_shared(&api->svc, req->party.name, "replay", object, q->share,
+                                    q->share_count, record_detail(q, digest), out);
 }
 
 struct dc__api_replay_request {
@@ -308,14 +295,11 @@ static void replay_measured(dc_api *api, const dc_api_request *req, dc_api_respo
      * were minutes of a request thread (found by fuzz_request) */
     if (rc == DC_OK)
         q->params.work_limit = DC_REPLAY_WORK_MAX / (double)(q->track_count * q->border_count);
-    for (size_t t = 0; rc == DC_OK && t < q->track_count; t++)
-        for (size_t b = 0; rc == DC_OK && b < q->border_count; b++)
-            rc = dc_replay_measure(&q->borders[b], q->reports[t], q->report_counts[t], &q->params,
-                                   &q->results[t * q->border_count + b], &err);
     char *json = NULL, digest[DC_SHA256_HEX];
+    size_t failed = 0;
     if (rc == DC_OK)
-        rc = dc_replay_encode(q->tracks, q->track_count, q->borders, q->border_count, &q->params,
-                              q->results, &json, digest, &err);
+        rc = dc_replay_run(q->tracks, q->reports, q->report_counts, q->track_count, q->borders,
+                           q->border_count, &q->params, q->results, &json, digest, &failed, &err);
     if (rc != DC_OK) {
         /* a library's field is a bare name ("sigma"); a request's a pointer */
         char pointer[112];

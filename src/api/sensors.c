@@ -1,6 +1,6 @@
 /* sensors.c - POST /v1/sensor-tracks: what a party's sensors see, associated with every party's
  * cooperative tracks (docs/SENSORS.md). Batched, limited and charged like position reports; what
- * each party is told follows the disclosure policy (codec.c, sensor_fields), and each dispute is
+ * each party is told follows the disclosure policy (src/service/alert_view.c), and each dispute is
  * written to the audit with both parties' positions for the operator (DESIGN.md rules 3, 6, 8). */
 #include "api_internal.h"
 
@@ -34,24 +34,7 @@ static int note_origin(struct batch *b, size_t first, size_t report)
  * the grant that shows it the intents those aircraft fly. */
 static dc_status resolve_grants(dc_api *api, dc_alert_list *alerts)
 {
-    if (dc_store_begin(api->svc.store, 0) != DC_OK)
-        return DC_STORE;
-    dc_status rc = DC_OK;
-    for (size_t i = 0; rc == DC_OK && i < alerts->count; i++) {
-        dc_alert *a = &alerts->items[i];
-        const char *owner = a->kind == DC_ALERT_SENSOR ? a->other_party : a->party;
-        const char *viewer = a->kind == DC_ALERT_SENSOR ? a->party : a->zone_owner;
-        if (a->sensor_track[0] == '\0' || a->unidentified || owner[0] == '\0' ||
-            viewer[0] == '\0' || strcmp(owner, viewer) == 0)
-            continue;
-        dc_status g = dc_store_grant_exists(api->svc.store, owner, viewer, DC_KIND_INTENT);
-        if (g == DC_OK)
-            a->identity_granted = 1;
-        else if (g != DC_NOT_FOUND)
-            rc = g;
-    }
-    dc_store_commit(api->svc.store);
-    return rc;
+    return dc_service_identity_grants(&api->svc, alerts);
 }
 
 static json_t *point_json(dc_point p)
@@ -88,7 +71,8 @@ static dc_status audit_disputes(dc_api *api, void *ctx)
                       point_json(a->entry), "apart_m", a->cpa_horizontal_m);
         if (detail == NULL)
             return DC_NOMEM;
-        rc = dc_api_audit(api, "server", "sensor.dispute", object, "operator", detail, NULL);
+        rc = dc_service_audit(&api->svc, 1, "server", "sensor.dispute", object, "operator", detail,
+                              NULL);
     }
     return rc;
 }
@@ -97,7 +81,7 @@ static dc_status audit_disputes(dc_api *api, void *ctx)
 static dc_status ingest(dc_api *api, struct batch *b, size_t count, json_t *flagged, json_t *states,
                         size_t *accepted)
 {
-    dc_time_us received = dc_api_now();
+    dc_time_us received = dc_service_now();
     dc_status rc = DC_OK;
     pthread_mutex_lock(&api->svc.monitor_lock);
     for (size_t i = 0; rc == DC_OK && i < count; i++) {

@@ -39,46 +39,24 @@ struct dc_api_storage {
     double locked_s, locked_max_s; /* the archiver's hold of the store's lock */
 };
 
-struct segment_sum {
-    int64_t count, bytes, rows[DC_RETAIN_COUNT];
-};
-
-static int add_segment(void *ctx, const dc_segment *g)
-{
-    struct segment_sum *sum = ctx;
-    sum->count++;
-    sum->bytes += g->bytes;
-    for (int k = 0; k < DC_RETAIN_COUNT; k++)
-        sum->rows[k] += g->rows[k];
-    return 0;
-}
-
 static void measure(struct dc_api_storage *st, dc_time_us now)
 {
-    dc_store *store = st->api->svc.store;
     dc_store_stats stats;
-    struct segment_sum sum;
-    memset(&sum, 0, sizeof sum);
-    if (dc_store_stats_read(store, &stats) != DC_OK)
+    if (dc_store_stats_read(st->api->svc.store, &stats) != DC_OK)
         return;
-    double live = 0, total = 0;
-    if (dc_store_begin(store, 1) == DC_OK) {
-        dc_status rc = dc_store_segments(store, add_segment, &sum);
-        if (rc == DC_OK)
-            rc = dc_store_size_sample(store, now, stats.file_bytes + stats.wal_bytes, sum.bytes);
-        if (rc == DC_OK)
-            rc = dc_store_size_growth(store, now, GROWTH_OVER_US, &live, &total);
-        dc_store_finish(store, rc);
-    }
+    dc_service_archive_figures figures;
+    /* figures not noted now are zeros until the next measurement */
+    (void)dc_service_archive_figures_note(&st->api->svc, now, stats.file_bytes + stats.wal_bytes,
+                                          GROWTH_OVER_US, &figures);
     pthread_mutex_lock(&st->lock);
     st->stats = stats;
     st->measured = 1;
     st->measured_at = now;
-    st->segments = sum.count;
-    st->archive_bytes = sum.bytes;
-    memcpy(st->archive_rows, sum.rows, sizeof sum.rows);
-    st->live_growth = live;
-    st->total_growth = total;
+    st->segments = figures.segments;
+    st->archive_bytes = figures.bytes;
+    memcpy(st->archive_rows, figures.rows, sizeof figures.rows);
+    st->live_growth = figures.live_growth;
+    st->total_growth = figures.total_growth;
     pthread_mutex_unlock(&st->lock);
 }
 
@@ -89,7 +67,7 @@ static void *storage_main(void *arg)
     dc_time_us next_measure = 0, last_complaint = 0;
     int closing = 0;
     while (!closing) {
-        dc_time_us now = dc_api_now(), wait = IDLE_US;
+        dc_time_us now = dc_service_now(), wait = IDLE_US;
         if (st->archiving) {
             dc_retention_result result;
             dc_error err;
@@ -183,7 +161,7 @@ size_t dc__api_storage_metrics(dc_api *api, char *out, size_t size)
     if (st == NULL)
         return 0;
     pthread_mutex_lock(&st->lock);
-    dc_time_us now = dc_api_now();
+    dc_time_us now = dc_service_now();
     static const char *const others = "other";
     if (st->measured) {
         put(out, size, &n,

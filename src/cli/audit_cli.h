@@ -6,13 +6,6 @@
 
 #include <stddef.h>
 
-/* The archive's segments as the store committed them, in order (dc_store_segments). */
-struct dc_cli_listed {
-    dc_segment *items;
-    size_t count, capacity;
-};
-int dc_cli_audit_list_segment(void *ctx, const dc_segment *g);
-
 /* --archive DIR as given, else DB.archive. */
 void dc_cli_audit_archive_dir(const char *db, const char *given, char *out, size_t size);
 

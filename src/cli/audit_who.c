@@ -1,6 +1,7 @@
 /* audit_who.c - `deconflict audit who-saw OBJECT`: every party the audit chain says was told
  * about an object, what and when, from the archive on into the store */
 #include "audit_cli.h"
+#include "deconflict/audit_verify.h"
 #include "cli.h"
 
 #include <jansson.h>
@@ -137,9 +138,9 @@ int dc_cli_audit_who_saw(const char *db, const char *archive_dir, const char *ob
         snprintf(w.owner, sizeof w.owner, "%.*s", (int)strcspn(owner + 1, "/"), owner + 1);
     /* the archive first, oldest segment first, as far as the store committed each; then the
      * store: one chain, in order */
-    struct dc_cli_listed listed = {0};
+    dc_audit_segment_list listed = {0};
     dc_store_begin(store, 0);
-    dc_status rc = dc_store_segments(store, dc_cli_audit_list_segment, &listed);
+    dc_status rc = dc_store_segments(store, dc_audit_segment_collect, &listed);
     dc_store_rollback(store);
     char dir[1100];
     dc_cli_audit_archive_dir(db, archive_dir, dir, sizeof dir);

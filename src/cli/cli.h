@@ -2,6 +2,8 @@
 #ifndef DECONFLICT_CLI_H
 #define DECONFLICT_CLI_H
 
+#include "../front/front.h"
+
 #include <jansson.h>
 #include <stdio.h>
 
@@ -9,7 +11,6 @@
  * 2 a usage error. */
 int dc_cli_coord(int argc, char **argv);
 int dc_cli_check(int argc, char **argv);
-int dc_cli_serve(int argc, char **argv);
 int dc_cli_audit(int argc, char **argv);
 int dc_cli_monitor(int argc, char **argv);
 int dc_cli_replay(int argc, char **argv);
@@ -22,34 +23,18 @@ int dc_cli_store(int argc, char **argv);
 int dc_cli_audit_verify(const char *db, const char *archive, json_t **report);
 
 int dc_cli_load(int argc, char **argv);
-int dc_cli_feed(int argc, char **argv); /* feed.c: a receiver's feed to a server */
-
-/* A --json document on standard output, indented, members in order; the reference is taken. */
-void dc_cli_print_json(json_t *doc);
+/* `deconflict check`: the scenario loaded as `load` loads it, into deconflictd's routes answered
+ * in this process over a temporary store (local.c), so that each object is decided exactly as a
+ * server decides it. The exit status of load: 0 all accepted, 1 something refused or failed, 2
+ * unusable input. */
+int dc_cli_check_in_process(const char *scenario, int json, const char *borders_dir);
+int dc_cli_feed(int argc, char **argv);     /* feed.c: a receiver's feed to a server */
+int dc_cli_airspace(int argc, char **argv); /* airspace.c: land to national airspace */
 
 /* `deconflict party COMMAND --server URL`: add (create), list, show, rotate, revoke through the
  * API with the operator key (--operator-key-file or $DC_OPERATOR_KEY). Exit status as above. */
 int dc_cli_party_remote(const char *command, const char *server, const char *key_file,
                         const char *name, const char *notation, const char *ceiling, int json);
-
-/* "0.1.0 (git v0.1-12-gabc)": the project version and, when built from git, `git describe`. */
-const char *dc_cli_version(void);
-int dc_cli_print_version(const char *program); /* "PROGRAM VERSION" on standard output; 0 */
-
-/* The whole of a file, or of standard input for "-", NUL-terminated (free() it). 0, or -1 with
- * the reason in `why`. */
-int dc_cli_read_input(const char *path, char **text, size_t *length, char *why, size_t why_size);
-const char *dc_cli_input_name(const char *path); /* "standard input" for "-" */
-
-/* 0 when a store file is at `path`; else -1 with "PROGRAM: no store at PATH" on standard error:
- * a command that only reads a store must not create an empty one by opening a wrong path. */
-int dc_cli_store_present(const char *program, const char *path);
-
-/* A file of the Natural Earth borders (`make borders`), wherever the program runs from:
- * $DECONFLICT_BORDERS, then beside the build tree or the installation, then the source tree it
- * was built from. 0 with the path in `out`, or -1 (`dc_cli_borders_hint` says what to do). */
-int dc_cli_borders_file(const char *name, char *out, size_t size);
-extern const char dc_cli_borders_hint[];
 
 /* "1 conflict", "2 conflicts": `singular` and `plural` after the count. */
 #define DC_CLI_PLURAL(n, singular, plural) (n), ((n) == 1 ? (singular) : (plural))

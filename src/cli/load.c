@@ -4,8 +4,10 @@
  * intent, hazard and site in file order */
 #include "cli.h"
 #include "deconflict/scenario.h"
+#include "deconflict/server.h"
 #include "http.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sodium.h>
@@ -51,6 +53,7 @@ struct loader {
     json_t *messages;   /* hazard id -> message id (then_hazard) */
     int json;
     size_t accepted, refused, failed;
+    dc_local_api *local; /* `deconflict check`: the server's routes in this process */
 };
 
 static void say(const struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -65,13 +68,37 @@ static void say(const struct loader *l, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A call answered in this process, as dc_cli_http_call answers it over HTTP. */
+static int local_call(dc_local_api *local, const char *method, const char *path, const char *key,
+                      json_t *body, dc_cli_http *r)
+{
+    memset(r, 0, sizeof *r);
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    int status = 0;
+    if ((body != NULL && text == NULL) ||
+        dc_local_api_call(local, method, path, key, text, &status, &r->body) != DC_OK) {
+        free(text);
+        snprintf(r->error, sizeof r->error, "out of memory");
+        return -1;
+    }
+    free(text);
+    r->status = status;
+    r->length = r->body != NULL ? strlen(r->body) : 0;
+    r->json = r->body != NULL ? json_loads(r->body, 0, NULL) : NULL;
+    if (r->status >= 400)
+        snprintf(r->error, sizeof r->error, "%s",
+                 r->json ? json_string_value(json_object_get(r->json, "detail")) : "");
+    return 0;
+}
+
 /* One step of the load, recorded; 0 when its status is one of those expected. */
 static int step(struct loader *l, const char *what, const char *party, const char *method,
                 const char *path, json_t *body, long expect, long also, dc_cli_http *r)
 {
     const char *key =
         party != NULL ? json_string_value(json_object_get(l->keys, party)) : l->operator_key;
-    int rc = dc_cli_http_call(l->server, method, path, key, body, r);
+    int rc = l->local ? local_call(l->local, method, path, key, body, r)
+                      : dc_cli_http_call(l->server, method, path, key, body, r);
     json_t *s = json_pack("{s:s,s:s,s:s}", "step", what, "method", method, "path", path);
     if (party != NULL)
         json_object_set_new(s, "party", json_string(party));
@@ -99,7 +126,7 @@ static int step(struct loader *l, const char *what, const char *party, const cha
 static int need_operator(struct loader *l)
 {
     char why[512];
-    if (l->have_operator)
+    if (l->have_operator || l->local != NULL)
         return 0;
     if (dc_cli_operator_key(l->operator_file, l->operator_key, sizeof l->operator_key, why,
                             sizeof why) != 0) {
@@ -709,6 +736,64 @@ static int run(struct loader *l, json_t *root)
     return objects(l, root);
 }
 
+static int load_and_report(struct loader *l, const char *scenario)
+{
+    size_t length;
+    char *text = scenario_text(scenario, &length);
+    json_t *root = text ? json_loadb(text, length, 0, NULL) : NULL;
+    free(text);
+    if (root == NULL || read_keys(l) != 0) {
+        json_decref(root);
+        json_decref(l->keys);
+        return 2;
+    }
+    l->created = json_object();
+    l->steps = json_array();
+    l->messages = json_object();
+    int rc = run(l, root);
+    if (write_keys(l) != 0)
+        rc = -1;
+    if (l->json) {
+        json_t *doc = json_pack(
+            "{s:O?,s:s,s:I,s:I,s:I,s:O,s:o}", "scenario", json_object_get(root, "title"), "server",
+            l->local ? "(in this process)" : l->server, "accepted", (json_int_t)l->accepted,
+            "refused", (json_int_t)l->refused, "failed", (json_int_t)(l->failed + (rc != 0)),
+            "parties_created", l->keys_file ? json_null() : l->created, "steps", l->steps);
+        if (l->keys_file != NULL) {
+            json_t *names = json_array();
+            const char *name;
+            json_t *k;
+            json_object_foreach(l->created, name, k)
+                json_array_append_new(names, json_string(name));
+            json_object_set_new(doc, "parties_created", names);
+            json_object_set_new(doc, "keys_file", json_string(l->keys_file));
+        }
+        char *out = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
+        if (out != NULL)
+            puts(out);
+        free(out);
+        json_decref(doc);
+    } else {
+        const char *name;
+        json_t *k;
+        if (l->keys_file == NULL && l->local == NULL)
+            json_object_foreach(l->created, name, k)
+                printf("   key of %s: %s (shown once)\n", name, json_string_value(k));
+        else if (l->keys_file != NULL && json_object_size(l->created) > 0)
+            printf("   keys of the new parties: %s\n", l->keys_file);
+        printf("%zu accepted, %zu refused, %zu failed\n", l->accepted, l->refused,
+               l->failed + (rc != 0));
+        json_decref(l->steps);
+    }
+    int status = rc != 0 || l->failed > 0 || l->refused > 0 ? 1 : 0;
+    json_decref(root);
+    json_decref(l->keys);
+    json_decref(l->created);
+    json_decref(l->messages);
+    sodium_memzero(l->operator_key, sizeof l->operator_key);
+    return status;
+}
+
 int dc_cli_load(int argc, char **argv)
 {
     struct loader l = {0};
@@ -745,57 +830,38 @@ int dc_cli_load(int argc, char **argv)
         fprintf(stderr, "deconflict load: %s\n", why);
         return 2;
     }
-    size_t length;
-    char *text = scenario_text(scenario, &length);
-    json_t *root = text ? json_loadb(text, length, 0, NULL) : NULL;
-    free(text);
-    if (root == NULL || read_keys(&l) != 0) {
-        json_decref(root);
-        json_decref(l.keys);
+    return load_and_report(&l, scenario);
+}
+
+int dc_cli_check_in_process(const char *scenario, int json, const char *borders_dir)
+{
+    char dir[] = "/tmp/deconflict-check-XXXXXX", db[64];
+    if (mkdtemp(dir) == NULL) {
+        fprintf(stderr, "deconflict check: no temporary directory: %s\n", strerror(errno));
         return 2;
     }
-    l.created = json_object();
-    l.steps = json_array();
-    l.messages = json_object();
-    int rc = run(&l, root);
-    if (write_keys(&l) != 0)
-        rc = -1;
-    if (l.json) {
-        json_t *doc =
-            json_pack("{s:O?,s:s,s:I,s:I,s:I,s:O,s:o}", "scenario", json_object_get(root, "title"),
-                      "server", l.server, "accepted", (json_int_t)l.accepted, "refused",
-                      (json_int_t)l.refused, "failed", (json_int_t)(l.failed + (rc != 0)),
-                      "parties_created", l.keys_file ? json_null() : l.created, "steps", l.steps);
-        if (l.keys_file != NULL) {
-            json_t *names = json_array();
-            const char *name;
-            json_t *k;
-            json_object_foreach(l.created, name, k) json_array_append_new(names, json_string(name));
-            json_object_set_new(doc, "parties_created", names);
-            json_object_set_new(doc, "keys_file", json_string(l.keys_file));
-        }
-        char *out = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-        if (out != NULL)
-            puts(out);
-        free(out);
-        json_decref(doc);
+    snprintf(db, sizeof db, "%s/check.db", dir);
+    struct loader l = {0};
+    l.json = json;
+    l.borders_dir = borders_dir;
+    dc_error err;
+    char operator_key[64];
+    int status = 2;
+    if (dc_local_api_open(db, operator_key, &l.local, &err) != DC_OK) {
+        fprintf(stderr, "deconflict check: %s\n", err.message);
     } else {
-        const char *name;
-        json_t *k;
-        if (l.keys_file == NULL)
-            json_object_foreach(l.created, name, k)
-                printf("   key of %s: %s (shown once)\n", name, json_string_value(k));
-        else if (json_object_size(l.created) > 0)
-            printf("   keys of the new parties: %s\n", l.keys_file);
-        printf("%zu accepted, %zu refused, %zu failed\n", l.accepted, l.refused,
-               l.failed + (rc != 0));
-        json_decref(l.steps);
+        dc_copy_text(l.operator_key, sizeof l.operator_key, operator_key);
+        status = load_and_report(&l, scenario);
     }
-    int status = rc != 0 || l.failed > 0 || l.refused > 0 ? 1 : 0;
-    json_decref(root);
-    json_decref(l.keys);
-    json_decref(l.created);
-    json_decref(l.messages);
-    sodium_memzero(l.operator_key, sizeof l.operator_key);
+    dc_local_api_close(l.local);
+    sodium_memzero(operator_key, sizeof operator_key);
+    static const char *const files[] = {"check.db",     "check.db-wal",  "check.db-shm",
+                                        "check.db.key", "check.db.head", NULL};
+    for (int i = 0; files[i] != NULL; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
     return status;
 }

@@ -18,6 +18,8 @@ static const struct {
     {"feed", dc_cli_feed, "post a receiver's SBS-1 or aircraft.json feed to a server"},
     {"audit", dc_cli_audit, "verify the audit chain; who saw an object"},
     {"party", dc_cli_party, "add, list and revoke parties (on a server or a store file)"},
+    {"airspace", dc_cli_airspace,
+     "national airspace (land and territorial sea) from land outlines"},
     {"store", dc_cli_store, "the store's size by kind, its oldest rows, the archive, its growth"},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])

@@ -202,6 +202,50 @@ static void free_run(struct replay_run *run)
     dc_free(run->json);
 }
 
+/* Every track against every border, and the result document: 0, or 2 with the reason told. */
+static int measure(struct replay_run *run)
+{
+    dc_error err;
+    size_t failed_track = 0;
+    if (dc_replay_run(run->tracks, run->reports, run->report_counts, run->track_count, run->borders,
+                      run->border_count, &run->params, run->results, &run->json, run->digest,
+                      &failed_track, &err) == DC_OK)
+        return 0;
+    if (failed_track < run->track_count)
+        fprintf(stderr, "deconflict replay: %s: %s\n", run->tracks[failed_track].name, err.message);
+    else
+        fprintf(stderr, "deconflict replay: %s\n", err.message);
+    return 2;
+}
+
+/* The result as the table or the document, and the plot and the report where asked: 0, or 2
+ * when a file cannot be written. */
+static int show(struct replay_run *run, int json, const char *svg, const char *report)
+{
+    int status = 0;
+    if (json)
+        puts(run->json);
+    else
+        print_table(run);
+    if (status == 0 && svg != NULL) {
+        FILE *out = fopen(svg, "w");
+        int failed = out == NULL || dc__replay_svg(out, run) != 0;
+        if (out != NULL && fclose(out) != 0)
+            failed = 1;
+        if (failed) {
+            fprintf(stderr, "deconflict replay: cannot write %s\n", svg);
+            status = 2;
+        }
+    }
+    if (status == 0 && report != NULL && dc__replay_report(report, run) != 0) {
+        fprintf(stderr, "deconflict replay: cannot write %s\n", report);
+        status = 2;
+    }
+    if (status == 0 && report != NULL && !json)
+        printf("report: %s\n", report);
+    return status;
+}
+
 int dc_cli_replay(int argc, char **argv)
 {
     const char *files[REPLAY_MAX], *svg = NULL, *report = NULL, *world = NULL;
@@ -294,43 +338,10 @@ int dc_cli_replay(int argc, char **argv)
         for (size_t i = 0; i < sizeof words / sizeof *words; i++)
             command_add(run, words[i]);
     }
-    for (size_t t = 0; t < run->track_count && status == 0; t++)
-        for (size_t b = 0; b < run->border_count && status == 0; b++) {
-            dc_error err;
-            if (dc_replay_measure(&run->borders[b], run->reports[t], run->report_counts[t],
-                                  &run->params, &run->results[t * run->border_count + b],
-                                  &err) != DC_OK) {
-                fprintf(stderr, "deconflict replay: %s: %s\n", run->tracks[t].name, err.message);
-                status = 2;
-            }
-        }
-    dc_error err;
-    if (status == 0 &&
-        dc_replay_encode(run->tracks, run->track_count, run->borders, run->border_count,
-                         &run->params, run->results, &run->json, run->digest, &err) != DC_OK) {
-        fprintf(stderr, "deconflict replay: %s\n", err.message);
-        status = 2;
-    }
-    if (status == 0 && json)
-        puts(run->json);
-    else if (status == 0)
-        print_table(run);
-    if (status == 0 && svg != NULL) {
-        FILE *out = fopen(svg, "w");
-        int failed = out == NULL || dc__replay_svg(out, run) != 0;
-        if (out != NULL && fclose(out) != 0)
-            failed = 1;
-        if (failed) {
-            fprintf(stderr, "deconflict replay: cannot write %s\n", svg);
-            status = 2;
-        }
-    }
-    if (status == 0 && report != NULL && dc__replay_report(report, run) != 0) {
-        fprintf(stderr, "deconflict replay: cannot write %s\n", report);
-        status = 2;
-    }
-    if (status == 0 && report != NULL && !json)
-        printf("report: %s\n", report);
+    if (status == 0)
+        status = measure(run);
+    if (status == 0)
+        status = show(run, json, svg, report);
     free_run(run);
     dc_free(run);
     return status;

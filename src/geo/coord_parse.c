@@ -255,6 +255,35 @@ static int is_lat_letter(char h)
     return h == 'N' || h == 'S';
 }
 
+/* Bare numbers: only "lat lon" in decimal degrees can stand without letters. The token where
+ * the second number starts into *second. */
+static dc_status split_bare(const struct token *t, size_t n, size_t *second, dc_error *err)
+{
+    size_t numbers = 0;
+    for (size_t k = 0; k < n; k++)
+        if (t[k].kind == T_NUMBER && ++numbers == 2)
+            *second = k;
+    if (numbers < 2)
+        return fail(err, DC_INVALID, "coordinate", 0,
+                    "a coordinate needs both latitude and longitude");
+    if (numbers > 2)
+        return fail(err, DC_AMBIGUOUS, "coordinate", 0,
+                    "more than two numbers without N/S/E/W letters: degrees-"
+                    "minutes(-seconds) cannot be told apart; add hemisphere letters");
+    return DC_OK;
+}
+
+/* How a point in degrees was written: its notation by the numbers of a component. */
+static void degrees_info(int numbers, dc_hemisphere_style style, int lon_first, dc_coord_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->notation = numbers == 1   ? DC_NOTATION_DD
+                     : numbers == 2 ? DC_NOTATION_DM
+                                    : DC_NOTATION_DMS;
+    info->hemisphere_style = style;
+    info->lon_first = lon_first;
+}
+
 static dc_status parse_degrees(const char *text, dc_point *out, dc_coord_info *info, dc_error *err)
 {
     struct token t[MAX_TOKENS];
@@ -327,18 +356,10 @@ static dc_status parse_degrees(const char *text, dc_point *out, dc_coord_info *i
         b0 = sep_at + 1;
         b1 = n;
     } else {
-        /* Bare numbers: only "lat lon" in decimal degrees can stand without letters. */
-        size_t numbers = 0, second = 0;
-        for (size_t k = 0; k < n; k++)
-            if (t[k].kind == T_NUMBER && ++numbers == 2)
-                second = k;
-        if (numbers < 2)
-            return fail(err, DC_INVALID, "coordinate", 0,
-                        "a coordinate needs both latitude and longitude");
-        if (numbers > 2)
-            return fail(err, DC_AMBIGUOUS, "coordinate", 0,
-                        "more than two numbers without N/S/E/W letters: degrees-"
-                        "minutes(-seconds) cannot be told apart; add hemisphere letters");
+        size_t second = 0;
+        rc = split_bare(t, n, &second, err);
+        if (rc != DC_OK)
+            return rc;
         a0 = 0;
         a1 = second;
         b0 = second;
@@ -374,14 +395,8 @@ static dc_status parse_degrees(const char *text, dc_point *out, dc_coord_info *i
                             "longitude %.7g is beyond 180 degrees", lon->value);
     out->lat = lat->value;
     out->lon = lon->value;
-    if (info != NULL) {
-        memset(info, 0, sizeof *info);
-        info->notation = ca.numbers == 1   ? DC_NOTATION_DD
-                         : ca.numbers == 2 ? DC_NOTATION_DM
-                                           : DC_NOTATION_DMS;
-        info->hemisphere_style = style;
-        info->lon_first = lon_first;
-    }
+    if (info != NULL)
+        degrees_info(ca.numbers, style, lon_first, info);
     return DC_OK;
 }
 

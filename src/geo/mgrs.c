@@ -81,6 +81,68 @@ static dc_status band_northings(int zone, int band, double *lo, double *hi, dc_e
     return DC_OK;
 }
 
+/* Digits from text[i] on: one run split in halves, or two space-separated runs of equal length,
+ * into digits (*count of them, even, at most 10). */
+static dc_status read_digits(const char *text, size_t i, char digits[16], size_t *count,
+                             dc_error *err)
+{
+    size_t ndigits = 0, first_run = 0, runs = 0, digits_pos = i;
+    while (text[i] != '\0') {
+        if (text[i] == ' ' || text[i] == '\t') {
+            i++;
+            continue;
+        }
+        if (!isdigit((unsigned char)text[i]))
+            return dc_error_set(err, DC_INVALID, "mgrs", i, "unexpected '%c' in MGRS digits",
+                                text[i]);
+        if (i == digits_pos || text[i - 1] == ' ' || text[i - 1] == '\t') {
+            runs++;
+            if (runs == 2)
+                first_run = ndigits;
+        }
+        if (ndigits >= 10)
+            return dc_error_set(err, DC_RANGE, "mgrs", i,
+                                "more than 5 digit pairs: MGRS precision stops "
+                                "at 1 m");
+        digits[ndigits++] = text[i++];
+    }
+    if (runs > 2)
+        return dc_error_set(err, DC_INVALID, "mgrs", digits_pos,
+                            "MGRS digits must be one run or easting and northing");
+    if (ndigits % 2 != 0)
+        return dc_error_set(err, DC_AMBIGUOUS, "mgrs", digits_pos,
+                            "MGRS has an odd number of digits (%zu): easting and "
+                            "northing cannot be told apart",
+                            ndigits);
+    if (runs == 2 && first_run * 2 != ndigits)
+        return dc_error_set(err, DC_INVALID, "mgrs", digits_pos,
+                            "MGRS easting and northing have different numbers of "
+                            "digits");
+    *count = ndigits;
+    return DC_OK;
+}
+
+/* Whether the square at (easting, northing) of side `cell` designates a point of the zone. */
+static int square_in_zone(int zone, int band, double easting, double northing, double cell)
+{
+    /* Zones narrow towards the poles while the letters still run over
+     * 100..900 km of easting: a square whose nearest edge to the central
+     * meridian is outside the zone's longitudes designates no point of it. */
+    double west, east;
+    dc__zone_longitudes(zone, band, &west, &east);
+    int inside = 0, evaluated = 0;
+    for (int corner = 0; corner < 2 && !inside; corner++) {
+        dc_utm nearest = {zone, band < 10 ? 'S' : 'N',
+                          fmin(fmax(500000.0, easting), easting + cell), northing + corner * cell};
+        dc_point edge;
+        if (dc_utm_to_point(&nearest, &edge, NULL) == DC_OK) {
+            evaluated = 1;
+            inside = edge.lon >= west && edge.lon <= east;
+        }
+    }
+    return !evaluated || inside;
+}
+
 dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info, dc_error *err)
 {
     size_t i = 0;
@@ -140,40 +202,11 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info, d
                             row_char);
     i += 2;
 
-    /* Digits: one run split in halves, or two space-separated runs of equal length. */
     char digits[16];
-    size_t ndigits = 0, first_run = 0, runs = 0, digits_pos = i;
-    while (text[i] != '\0') {
-        if (text[i] == ' ' || text[i] == '\t') {
-            i++;
-            continue;
-        }
-        if (!isdigit((unsigned char)text[i]))
-            return dc_error_set(err, DC_INVALID, "mgrs", i, "unexpected '%c' in MGRS digits",
-                                text[i]);
-        if (i == digits_pos || text[i - 1] == ' ' || text[i - 1] == '\t') {
-            runs++;
-            if (runs == 2)
-                first_run = ndigits;
-        }
-        if (ndigits >= 10)
-            return dc_error_set(err, DC_RANGE, "mgrs", i,
-                                "more than 5 digit pairs: MGRS precision stops "
-                                "at 1 m");
-        digits[ndigits++] = text[i++];
-    }
-    if (runs > 2)
-        return dc_error_set(err, DC_INVALID, "mgrs", digits_pos,
-                            "MGRS digits must be one run or easting and northing");
-    if (ndigits % 2 != 0)
-        return dc_error_set(err, DC_AMBIGUOUS, "mgrs", digits_pos,
-                            "MGRS has an odd number of digits (%zu): easting and "
-                            "northing cannot be told apart",
-                            ndigits);
-    if (runs == 2 && first_run * 2 != ndigits)
-        return dc_error_set(err, DC_INVALID, "mgrs", digits_pos,
-                            "MGRS easting and northing have different numbers of "
-                            "digits");
+    size_t ndigits = 0;
+    dc_status rc = read_digits(text, i, digits, &ndigits, err);
+    if (rc != DC_OK)
+        return rc;
     int half = (int)ndigits / 2;
     double cell = 100000.0;
     long e_digits = 0, n_digits = 0;
@@ -187,7 +220,7 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info, d
     double northing_mod = row_index * 100000.0 + n_digits * cell;
 
     double lo, hi;
-    dc_status rc = band_northings(zone, band, &lo, &hi, err);
+    rc = band_northings(zone, band, &lo, &hi, err);
     if (rc != DC_OK)
         return rc;
     /* The square's cell must overlap the band; rows repeat every 2,000 km
@@ -206,22 +239,7 @@ dc_status dc__mgrs_parse(const char *text, dc_point *out, dc_coord_info *info, d
                             "100 km square %c%c does not lie in band %c of zone "
                             "%d",
                             col_char, row_char, band_char, zone);
-    /* Zones narrow towards the poles while the letters still run over
-     * 100..900 km of easting: a square whose nearest edge to the central
-     * meridian is outside the zone's longitudes designates no point of it. */
-    double west, east;
-    dc__zone_longitudes(zone, band, &west, &east);
-    int inside = 0, evaluated = 0;
-    for (int corner = 0; corner < 2 && !inside; corner++) {
-        dc_utm nearest = {zone, band < 10 ? 'S' : 'N',
-                          fmin(fmax(500000.0, easting), easting + cell), northing + corner * cell};
-        dc_point edge;
-        if (dc_utm_to_point(&nearest, &edge, NULL) == DC_OK) {
-            evaluated = 1;
-            inside = edge.lon >= west && edge.lon <= east;
-        }
-    }
-    if (evaluated && !inside)
+    if (!square_in_zone(zone, band, easting, northing, cell))
         return dc_error_set(err, DC_INVALID, "square", square_pos,
                             "100 km square %c%c lies outside zone %d at this latitude", col_char,
                             row_char, zone);

@@ -330,105 +330,6 @@ static int admits(const struct zone *z, const char *party)
     return 0;
 }
 
-static uint64_t name_hash(const char *first, const char *second)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (const char *p = first; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    h = (h ^ 0xff) * UINT64_C(1099511628211);
-    for (const char *p = second; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    return h;
-}
-
-uint32_t *dc__name_slot(const struct name_index *ix, const void *items, const char *first,
-                        const char *second)
-{
-    size_t mask = ix->capacity - 1, j = name_hash(first, second) & mask;
-    while (ix->slots[j] != 0) {
-        const char *item = (const char *)items + (size_t)(ix->slots[j] - 1) * ix->size;
-        if (strcmp(item + ix->second, second) == 0 && strcmp(item + ix->first, first) == 0)
-            break;
-        j = (j + 1) & mask;
-    }
-    return &ix->slots[j];
-}
-
-void *dc__name_find(const struct name_index *ix, void *items, const char *first, const char *second)
-{
-    if (ix->capacity == 0)
-        return NULL;
-    uint32_t *slot = dc__name_slot(ix, items, first, second);
-    return *slot ? (char *)items + (size_t)(*slot - 1) * ix->size : NULL;
-}
-
-dc_status dc__name_reserve(struct name_index *ix, const void *items, size_t count)
-{
-    if ((count + 1) * 2 <= ix->capacity)
-        return DC_OK;
-    size_t cap = ix->capacity ? ix->capacity * 2 : 1024;
-    uint32_t *slots = dc_calloc(cap, sizeof *slots);
-    if (slots == NULL)
-        return DC_NOMEM;
-    dc_free(ix->slots);
-    ix->slots = slots;
-    ix->capacity = cap;
-    for (size_t i = 0; i < count; i++) {
-        const char *item = (const char *)items + i * ix->size;
-        *dc__name_slot(ix, items, item + ix->first, item + ix->second) = (uint32_t)i + 1;
-    }
-    return DC_OK;
-}
-
-void *dc__name_add(struct name_index *ix, void *items, size_t *count, size_t *capacity,
-                   size_t initial, const char *first, const char *second)
-{
-    if (dc__name_reserve(ix, items, *count) != DC_OK)
-        return NULL;
-    char *grown = dc_grow(items, capacity, *count, ix->size, initial);
-    if (grown == NULL)
-        return NULL;
-    char *item = grown + *count * ix->size;
-    memset(item, 0, ix->size);
-    dc_copy_text(item + ix->first, ix->first_size, first);
-    dc_copy_text(item + ix->second, ix->second_size, second);
-    ++*count;
-    *dc__name_slot(ix, grown, item + ix->first, item + ix->second) = (uint32_t)*count;
-    return grown;
-}
-
-void dc__local_offset(dc_point a, dc_point b, double *east, double *north)
-{
-    double dlon = b.lon - a.lon;
-    if (dlon > 180)
-        dlon -= 360;
-    if (dlon < -180)
-        dlon += 360;
-    double lat = (a.lat + b.lat) / 2 * M_PI / 180;
-    *east = dlon * M_PI / 180 * EARTH_R * cos(lat);
-    *north = (b.lat - a.lat) * M_PI / 180 * EARTH_R;
-}
-
-dc_point dc__offset_point(dc_point p, double east, double north)
-{
-    return dc__offset_point_cos(p, east, north, cos(p.lat * M_PI / 180));
-}
-
-dc_point dc__offset_point_cos(dc_point p, double east, double north, double cos_lat)
-{
-    dc_point q = {p.lat + north / EARTH_R * 180 / M_PI,
-                  p.lon + east / (EARTH_R * cos_lat) * 180 / M_PI};
-    if (q.lon > 180)
-        q.lon -= 360;
-    if (q.lon < -180)
-        q.lon += 360;
-    if (q.lat > 89.9)
-        q.lat = 89.9;
-    if (q.lat < -89.9)
-        q.lat = -89.9;
-    return q;
-}
-
 static struct level_state *zone_state(struct track *t, uint32_t zone)
 {
     for (size_t i = 0; i < t->zone_count; i++)
@@ -713,37 +614,79 @@ static dc_status clock_ahead(dc_monitor *m, const dc_report *r, dc_alert_list *a
     return DC_OK;
 }
 
-dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict *verdict,
-                            dc_alert_list *alerts, dc_crossing_list *crossings)
+/* A report refused before its track is looked at: malformed, implausible in itself, from the
+ * future or older than any live track: 1 with *verdict (and *rc, an alert's failure). */
+static int refused_outright(dc_monitor *m, const dc_report *r, dc_report_verdict *verdict,
+                            dc_alert_list *alerts, dc_status *rc)
 {
     const dc_monitor_config *c = &m->config;
-    dc_time_us received = r->received != 0 ? r->received : r->time;
     if (dc_point_validate(r->position) != DC_OK || r->time <= 0 || r->aircraft[0] == '\0') {
         *verdict = DC_REPORT_INVALID;
-        return DC_OK;
+        return 1;
     }
     if (!isfinite(r->altitude_m) || r->altitude_m < c->altitude_min_m ||
         r->altitude_m > c->altitude_max_m) {
         *verdict = DC_REPORT_IMPLAUSIBLE_ALTITUDE;
         distrust(m, r);
-        return DC_OK;
+        return 1;
     }
     if ((isfinite(r->ground_speed_mps) && r->ground_speed_mps > c->max_speed_mps) ||
         (isfinite(r->vertical_rate_mps) && fabs(r->vertical_rate_mps) > c->max_speed_mps)) {
         *verdict = DC_REPORT_IMPLAUSIBLE_SPEED;
         distrust(m, r);
-        return DC_OK;
+        return 1;
     }
     if (r->received != 0 &&
         r->time > r->received + (dc_time_us)DC_MONITOR_MAX_FUTURE_S * DC_US_PER_S) {
         *verdict = DC_REPORT_FUTURE;
         distrust(m, r);
-        return clock_ahead(m, r, alerts);
+        *rc = clock_ahead(m, r, alerts);
+        return 1;
     }
     if (r->time < m->newest - (dc_time_us)(c->track_timeout_s * DC_US_PER_S)) {
         *verdict = DC_REPORT_STALE;
-        return DC_OK;
+        return 1;
     }
+    return 0;
+}
+
+/* The track's velocity: as reported, else from its last position when that is recent, held to
+ * the plausible. Derived from two reports a few milliseconds apart, a velocity can be mostly
+ * noise: it is held as reported ones are (and the separation grid's boxes with it). */
+static void update_velocity(const dc_monitor_config *c, struct track *t, const dc_report *r,
+                            int had_position, double dt, double east, double north)
+{
+    if (isfinite(r->ground_speed_mps) && isfinite(r->track_deg)) {
+        double a = r->track_deg * M_PI / 180;
+        t->ve = r->ground_speed_mps * sin(a);
+        t->vn = r->ground_speed_mps * cos(a);
+        t->has_velocity = 1;
+    } else if (had_position && dt > 0 && dt <= 60) {
+        t->ve = east / dt;
+        t->vn = north / dt;
+        t->has_velocity = 1;
+    } else {
+        t->has_velocity = 0;
+    }
+    t->vu = isfinite(r->vertical_rate_mps)       ? r->vertical_rate_mps
+            : had_position && dt > 0 && dt <= 60 ? (r->altitude_m - t->alt) / dt
+                                                 : 0;
+    double speed = hypot(t->ve, t->vn);
+    if (speed > c->max_speed_mps) {
+        t->ve *= c->max_speed_mps / speed;
+        t->vn *= c->max_speed_mps / speed;
+    }
+    t->vu = max2(-c->max_speed_mps, min2(c->max_speed_mps, t->vu));
+}
+
+dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict *verdict,
+                            dc_alert_list *alerts, dc_crossing_list *crossings)
+{
+    const dc_monitor_config *c = &m->config;
+    dc_time_us received = r->received != 0 ? r->received : r->time;
+    dc_status checked = DC_OK;
+    if (refused_outright(m, r, verdict, alerts, &checked))
+        return checked;
     struct track *t = dc__name_find(&m->track_names, m->tracks, r->party, r->aircraft);
     double dt = 0, east = 0, north = 0;
     dc_status trc = DC_OK;
@@ -804,29 +747,7 @@ dc_status dc_monitor_ingest(dc_monitor *m, const dc_report *r, dc_report_verdict
     dc_point from = t->pos;
     dc_time_us t0 = t->time;
     int had_position = t->time != 0;
-    if (isfinite(r->ground_speed_mps) && isfinite(r->track_deg)) {
-        double a = r->track_deg * M_PI / 180;
-        t->ve = r->ground_speed_mps * sin(a);
-        t->vn = r->ground_speed_mps * cos(a);
-        t->has_velocity = 1;
-    } else if (had_position && dt > 0 && dt <= 60) {
-        t->ve = east / dt;
-        t->vn = north / dt;
-        t->has_velocity = 1;
-    } else {
-        t->has_velocity = 0;
-    }
-    t->vu = isfinite(r->vertical_rate_mps)       ? r->vertical_rate_mps
-            : had_position && dt > 0 && dt <= 60 ? (r->altitude_m - t->alt) / dt
-                                                 : 0;
-    /* Derived from two reports a few milliseconds apart, a velocity can be mostly noise: it is
-     * held to the plausible, as reported ones are (and the separation grid's boxes with it). */
-    double speed = hypot(t->ve, t->vn);
-    if (speed > c->max_speed_mps) {
-        t->ve *= c->max_speed_mps / speed;
-        t->vn *= c->max_speed_mps / speed;
-    }
-    t->vu = max2(-c->max_speed_mps, min2(c->max_speed_mps, t->vu));
+    update_velocity(c, t, r, had_position, dt, east, north);
     if (had_position) {
         dc_status rc = record_crossings(m, t, from, t0, r, crossings);
         if (rc != DC_OK)

@@ -120,6 +120,7 @@ struct track {
     char callsign[16];
     char intent[DC_ID_MAX];
     uint32_t cell, slot; /* its place in the association grid (sensor.c): cell index + 1 */
+    uint32_t sensor;     /* the sensor track (index + 1) that last identified it (sensor.c) */
 };
 
 /* ---- trust.c: positions not believed ---- */
@@ -133,6 +134,13 @@ int dc__trust_check(dc_monitor *m, struct track *t, const dc_report *r, dc_repor
  * else 0 with *verdict set. */
 int dc__trust_reacquire(dc_monitor *m, struct track *t, const dc_report *r,
                         dc_report_verdict *verdict, dc_alert_list *alerts, dc_status *rc);
+
+/* Whether the sensor track that last identified t (still identified as t, updated within
+ * DC__SENSOR_FRESH_S of r) sees t where r puts it: 1 when r lies within the sensor's accuracy gate
+ * of the sensor's position moved along its velocity to r's time (and within 600 m of its
+ * altitude, if it states one), -1 when beyond, 0 when no sensor track sees t. */
+#define DC__SENSOR_FRESH_S 30.0
+int dc__sensor_agrees(const dc_monitor *m, const struct track *t, const dc_report *r);
 
 /* What the monitor watches of each party: new aircraft started in the current minute of
  * receipt, and whether the operator has been told this minute of a burst or of reports dated in

@@ -161,3 +161,24 @@ dc_status dc_replay_encode(const dc_replay_track *tracks, size_t track_count,
     json_decref(doc);
     return rc == DC_OK ? DC_OK : dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
 }
+
+dc_status dc_replay_run(const dc_replay_track *tracks, dc_report *const *reports,
+                        const size_t *report_counts, size_t track_count, const dc_border *borders,
+                        size_t border_count, const dc_replay_params *params,
+                        dc_replay_result *results, char **json, char digest[DC_SHA256_HEX],
+                        size_t *failed_track, dc_error *err)
+{
+    *json = NULL;
+    dc_status rc = DC_OK;
+    for (size_t t = 0; rc == DC_OK && t < track_count; t++)
+        for (size_t b = 0; rc == DC_OK && b < border_count; b++) {
+            rc = dc_replay_measure(&borders[b], reports[t], report_counts[t], params,
+                                   &results[t * border_count + b], err);
+            *failed_track = t;
+        }
+    if (rc != DC_OK)
+        return rc;
+    *failed_track = track_count;
+    return dc_replay_encode(tracks, track_count, borders, border_count, params, results, json,
+                            digest, err);
+}

@@ -19,7 +19,8 @@ struct sensor_track {
     unsigned updates;
     dc_time_us last; /* the time of its latest update */
     dc_sensor_state state;
-    uint32_t associated; /* index + 1 */
+    uint32_t associated;           /* index + 1 */
+    double accuracy_m, altitude_m; /* of its latest update (altitude NAN when not stated) */
 };
 
 const char *dc_sensor_state_name(dc_sensor_state s)
@@ -81,7 +82,7 @@ static void consider(void *ctx, uint32_t i)
     if (!t->live || t->unreliable || t->time == 0)
         return;
     double dt = (double)(q->r->time - t->time) / DC_US_PER_S;
-    if (fabs(dt) > 30)
+    if (fabs(dt) > DC__SENSOR_FRESH_S)
         return; /* too old to say where it is */
     double east, north;
     dc__local_offset(t->pos, q->r->position, &east, &north);
@@ -250,18 +251,26 @@ dc_status dc_monitor_ingest_sensor(dc_monitor *m, const dc_sensor_report *r, dc_
     if (s->updates > 0 && r->time <= s->last)
         return DC_CONFLICT; /* M of N counts updates in time order */
     s->last = r->time;
+    s->accuracy_m = r->accuracy_m;
+    s->altitude_m = r->altitude_m;
     int has_v = isfinite(r->ground_speed_mps) && isfinite(r->track_deg);
     double ve = has_v ? r->ground_speed_mps * sin(r->track_deg * M_PI / 180) : 0;
     double vn = has_v ? r->ground_speed_mps * cos(r->track_deg * M_PI / 180) : 0;
-    uint32_t whom = 0;
-    enum hit kind = associate(m, r, ve, vn, has_v, 0, &whom);
-    s->kinds[s->updates % DC_SENSOR_N] = (uint8_t)kind;
-    s->whom[s->updates % DC_SENSOR_N] = whom;
-    s->updates++;
     dc_sensor_state before = s->state;
     uint32_t was = s->associated;
-    s->state = confirm(s, &s->associated);
+    /* While the aircraft identified is in an episode of unreliable position its reports are what
+     * is in question, not the sensor's picture: the identity holds (trust.c asks the sensor). */
+    if (!(s->state == DC_SENSOR_IDENTIFIED && m->tracks[s->associated - 1].unreliable)) {
+        uint32_t whom = 0;
+        enum hit kind = associate(m, r, ve, vn, has_v, 0, &whom);
+        s->kinds[s->updates % DC_SENSOR_N] = (uint8_t)kind;
+        s->whom[s->updates % DC_SENSOR_N] = whom;
+        s->updates++;
+        s->state = confirm(s, &s->associated);
+    }
     *state = s->state;
+    if (s->state == DC_SENSOR_IDENTIFIED)
+        m->tracks[s->associated - 1].sensor = (uint32_t)(s - m->sensors) + 1;
     dc_status rc = DC_OK;
     if (s->state != DC_SENSOR_TENTATIVE && (s->state != before || s->associated != was)) {
         rc = tell(m, s, r, r->party, alerts);
@@ -273,4 +282,26 @@ dc_status dc_monitor_ingest_sensor(dc_monitor *m, const dc_sensor_report *r, dc_
     if (rc == DC_OK && s->state != DC_SENSOR_TENTATIVE)
         rc = zone_picture(m, s, r, ve, vn, has_v, alerts);
     return rc;
+}
+
+int dc__sensor_agrees(const dc_monitor *m, const struct track *t, const dc_report *r)
+{
+    if (t->sensor == 0 || t->sensor > m->sensor_count)
+        return 0;
+    const struct sensor_track *s = &m->sensors[t->sensor - 1];
+    const struct track *seen = &s->view;
+    double dt = (double)(r->time - seen->time) / DC_US_PER_S;
+    if (s->state != DC_SENSOR_IDENTIFIED || s->associated != (uint32_t)(t - m->tracks) + 1 ||
+        seen->time == 0 || fabs(dt) > DC__SENSOR_FRESH_S)
+        return 0;
+    double east, north;
+    dc__local_offset(seen->pos, r->position, &east, &north);
+    if (seen->has_velocity) {
+        east -= seen->ve * dt;
+        north -= seen->vn * dt;
+    }
+    if (isfinite(s->altitude_m) && fabs(s->altitude_m - r->altitude_m) > 600)
+        return -1;
+    double gate = DC_SENSOR_GATE_SIGMA * hypot(s->accuracy_m, DC_SENSOR_COOP_SIGMA_M);
+    return hypot(east, north) <= gate ? 1 : -1;
 }

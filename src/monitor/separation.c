@@ -597,6 +597,49 @@ static dc_status all_pairs(const dc_monitor *m, const struct kin *kins, struct f
     return DC_OK;
 }
 
+/* The pairs that meet within each cell of the grid, as `start` and `members` file the tracks by
+ * cell: each cell's kinematics gathered into `cb`, then compared pair by pair. */
+static dc_status pairs_in_cells(const dc_monitor *m, const struct cell_table *ct,
+                                const uint32_t *start, const uint32_t *members,
+                                const struct sweep *sweeps, const struct kin *kins,
+                                const uint32_t *tracks, struct cell_batch *cb, struct found *f,
+                                size_t *examined)
+{
+    /* float roundings stay below a metre over a few hundred kilometres; 10 m and 1 m of slack */
+    const float sep_h = (float)m->config.separation_h_m + 10,
+                sep_v = (float)m->config.separation_v_m + 1, horizon = (float)m->config.lookahead_s;
+    dc_status rc = DC_OK;
+    for (size_t cell = 0; rc == DC_OK && cell < ct->count; cell++) {
+        uint32_t count = start[cell + 1] - start[cell];
+        if (count < 2)
+            continue;
+        if ((rc = cell_batch_reserve(cb, count)) != DC_OK)
+            break;
+        const uint32_t *mem = &members[start[cell]];
+        for (uint32_t x = 0; x < count; x++) {
+            if (x + 4 < count) { /* scattered reads again */
+                __builtin_prefetch(&sweeps[mem[x + 4]]);
+                __builtin_prefetch(&kins[mem[x + 4]]);
+                __builtin_prefetch((const char *)&kins[mem[x + 4]] + 64);
+            }
+            gather(cb, x, &sweeps[mem[x]], &kins[mem[x]], tracks[mem[x]], ct->key_of[cell]);
+        }
+        for (uint32_t x = 0; x < count && rc == DC_OK; x++) {
+            size_t hits = meeting(cb, x, count, sep_h, sep_v, horizon);
+            *examined += hits;
+            for (size_t h = 0; h < hits && rc == DC_OK; h++) {
+                /* seen from the track first in the monitor's order, as the all-pairs reference
+                 * sees it, so that both make the same roundings */
+                uint32_t y = cb->hits[h], first = cb->track[x] < cb->track[y] ? x : y;
+                double loss = pair_loss(&m->config, &cb->kin[first], &cb->kin[first == x ? y : x]);
+                if (loss >= 0)
+                    rc = found_add(f, cb->track[x], cb->track[y], loss);
+            }
+        }
+    }
+    return rc;
+}
+
 /* Pairs within each cell: boxes and kinematics gathered first, so that the quadratic loop reads
  * only what one cell's tracks bring into cache. Tracks are taken in the order of the cell where
  * their boxes begin, so that a cell's members are gathered from a few runs of memory rather than
@@ -613,9 +656,6 @@ static dc_status grid_pairs(const dc_monitor *m, dc_time_us now, struct found *f
     struct cell_table ct = {0};
     uint32_t *entry_cell = NULL, *entry_track = NULL, *start = NULL, *members = NULL;
     struct cell_batch cb = {0};
-    /* float roundings stay below a metre over a few hundred kilometres; 10 m and 1 m of slack */
-    const float sep_h = (float)m->config.separation_h_m + 10,
-                sep_v = (float)m->config.separation_v_m + 1, horizon = (float)m->config.lookahead_s;
     dc_status rc = keys && order && steps ? cell_table_resize(&ct, 1024) : DC_NOMEM;
     /* the order: by the altitude step where a box begins (the pair loop relies on it), then by
      * where the track is, in cells */
@@ -696,34 +736,8 @@ static dc_status grid_pairs(const dc_monitor *m, dc_time_us now, struct found *f
             start[k] = start[k - 1];
         start[0] = 0;
     }
-    for (size_t cell = 0; rc == DC_OK && cell < ct.count; cell++) {
-        uint32_t count = start[cell + 1] - start[cell];
-        if (count < 2)
-            continue;
-        if ((rc = cell_batch_reserve(&cb, count)) != DC_OK)
-            break;
-        const uint32_t *mem = &members[start[cell]];
-        for (uint32_t x = 0; x < count; x++) {
-            if (x + 4 < count) { /* scattered reads again */
-                __builtin_prefetch(&sweeps[mem[x + 4]]);
-                __builtin_prefetch(&kins[mem[x + 4]]);
-                __builtin_prefetch((const char *)&kins[mem[x + 4]] + 64);
-            }
-            gather(&cb, x, &sweeps[mem[x]], &kins[mem[x]], tracks[mem[x]], ct.key_of[cell]);
-        }
-        for (uint32_t x = 0; x < count && rc == DC_OK; x++) {
-            size_t hits = meeting(&cb, x, count, sep_h, sep_v, horizon);
-            *examined += hits;
-            for (size_t h = 0; h < hits && rc == DC_OK; h++) {
-                /* seen from the track first in the monitor's order, as the all-pairs reference
-                 * sees it, so that both make the same roundings */
-                uint32_t y = cb.hits[h], first = cb.track[x] < cb.track[y] ? x : y;
-                double loss = pair_loss(&m->config, &cb.kin[first], &cb.kin[first == x ? y : x]);
-                if (loss >= 0)
-                    rc = found_add(f, cb.track[x], cb.track[y], loss);
-            }
-        }
-    }
+    if (rc == DC_OK)
+        rc = pairs_in_cells(m, &ct, start, members, sweeps, kins, tracks, &cb, f, examined);
     dc_free(steps);
     dc_free(sweeps);
     dc_free(keys);

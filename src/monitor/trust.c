@@ -1,7 +1,8 @@
 /* trust.c - positions not believed: a frozen position or an implausible jump starts an episode of
  * unreliable position, told to the track's owner; the track is believed again only through a run
- * of consistent reports that lies where its last reliable state could have brought it
- * (docs/SENSORS.md, "Spoofing") */
+ * of consistent reports that lies where its last reliable state could have brought it, or, where
+ * a sensor track has identified the aircraft, only where the sensor sees it (docs/SENSORS.md,
+ * "Positions not believed") */
 #include "monitor_internal.h"
 
 #include <math.h>
@@ -58,9 +59,9 @@ int dc__trust_check(dc_monitor *m, struct track *t, const dc_report *r, dc_repor
     double dist = hypot(east, north);
     if (dist == 0 && moving(c, r) && age >= c->freeze_s)
         *verdict = DC_REPORT_FROZEN;
-    else if (dist > c->max_speed_mps * age + 50.0) /* 50 m: position noise */
-        *verdict = DC_REPORT_IMPLAUSIBLE_JUMP;
-    else
+    else if (dist > c->max_speed_mps * age + 50.0 && dc__sensor_agrees(m, t, r) <= 0)
+        *verdict = DC_REPORT_IMPLAUSIBLE_JUMP; /* 50 m: position noise */
+    else /* plausible, or a jump a sensor sees the aircraft make: the earlier position was wrong */
         return 0;
     *rc = start_episode(t, r, alerts);
     if (*verdict == DC_REPORT_IMPLAUSIBLE_JUMP) { /* the jump may be the first of a good run */
@@ -109,12 +110,29 @@ static int dead_reckons(const dc_monitor_config *c, const struct track *t)
     return miss <= c->reacquire_m + c->reacquire_fraction * flown;
 }
 
+static int believed_again(struct track *t, const dc_report *r, dc_report_verdict *verdict,
+                          dc_alert_list *alerts, dc_status *rc)
+{
+    t->unreliable = 0;
+    t->cand_count = 0;
+    *verdict = DC_REPORT_ACCEPTED;
+    *rc = tell_owner(t, DC_LEVEL_CLEAR, r->time, alerts);
+    return *rc == DC_OK;
+}
+
 int dc__trust_reacquire(dc_monitor *m, struct track *t, const dc_report *r,
                         dc_report_verdict *verdict, dc_alert_list *alerts, dc_status *rc)
 {
     const dc_monitor_config *c = &m->config;
     *rc = DC_OK;
     *verdict = DC_REPORT_UNRELIABLE;
+    int seen = dc__sensor_agrees(m, t, r);
+    if (seen < 0) { /* the sensor sees it elsewhere: however consistent, not believed */
+        t->cand_count = 0;
+        return 0;
+    }
+    if (seen > 0) /* where the sensor sees it: believed at once */
+        return believed_again(t, r, verdict, alerts, rc);
     if (t->cand_count == 0 || r->time <= t->cand_fresh) {
         t->cand_pos = t->cand_first_pos = r->position;
         t->cand_fresh = t->cand_first = r->time;
@@ -142,9 +160,5 @@ int dc__trust_reacquire(dc_monitor *m, struct track *t, const dc_report *r,
     if (t->cand_count < c->reacquire_reports || seconds(r->time, t->cand_first) < c->reacquire_s ||
         !dead_reckons(c, t))
         return 0;
-    t->unreliable = 0;
-    t->cand_count = 0;
-    *verdict = DC_REPORT_ACCEPTED;
-    *rc = tell_owner(t, DC_LEVEL_CLEAR, r->time, alerts);
-    return *rc == DC_OK;
+    return believed_again(t, r, verdict, alerts, rc);
 }

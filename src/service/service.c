@@ -3,7 +3,10 @@
 #include "deconflict/service.h"
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DEFAULT_PROBE_LIMIT 5
 #define DEFAULT_PROBE_WINDOW_S 600
@@ -69,4 +72,47 @@ void dc_service_notice_counted(const dc_service *svc)
 {
     if (svc->events.notice_counted != NULL)
         svc->events.notice_counted(svc->events.ctx);
+}
+
+dc_time_us dc_service_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (dc_time_us)t.tv_sec * DC_US_PER_S + t.tv_nsec / 1000;
+}
+
+void dc_service_conflict_key(const dc_service *svc, const dc_object *other, char out[40])
+{
+    char text[256];
+    snprintf(text, sizeof text, "%s/%s/%s@%lld", dc_kind_name(other->kind), other->owner, other->id,
+             (long long)other->version);
+    uint8_t h[16];
+    /* keyed: without the service's secret a key cannot be recomputed from a guessed id */
+    crypto_generichash(h, sizeof h, (const unsigned char *)text, strlen(text),
+                       svc->conflict_key_secret, sizeof svc->conflict_key_secret);
+    dc_hex(h, sizeof h, out);
+}
+
+dc_status dc_service_audit(dc_service *svc, int signed_, const char *actor, const char *action,
+                           const char *object, const char *recipients, json_t *detail,
+                           dc_audit_record *out)
+{
+    /* cleared to its detail's first byte, which is what is read before written (audit.h) */
+    /* cppcheck-suppress uninitvar */
+    dc_audit_record local, *r = out ? out : &local;
+    DC_AUDIT_RECORD_CLEAR(r);
+    r->time = dc_service_now();
+    dc_copy_text(r->actor, sizeof r->actor, actor);
+    dc_copy_text(r->action, sizeof r->action, action);
+    dc_copy_text(r->object, sizeof r->object, object);
+    dc_copy_text(r->recipients, sizeof r->recipients, recipients);
+    if (detail != NULL) {
+        char *text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+        dc_copy_text(r->detail, sizeof r->detail, text ? text : "{}");
+        free(text);
+        json_decref(detail);
+    } else {
+        snprintf(r->detail, sizeof r->detail, "{}");
+    }
+    return dc_store_audit_append(svc->store, r, signed_ ? svc->secret_key : NULL);
 }

@@ -14,13 +14,13 @@ check() {
 
 "$cli" check "$scenario" >"$tmp/out" 2>&1; rc=$?
 check "a refusal exits 1" "1" "$rc"
-check "zone blocks the route" "1" "$(grep -c 'east-strike-1 *east *x zone-north *north *blocks *zone' "$tmp/out")"
-check "equal priority blocks" "1" "$(grep -c 'coalition-tanker *coalition *x east-strike-2 *east *blocks *equal_priority' "$tmp/out")"
-check "summary" "2 conflicts; 3 accepted, 2 refused" "$(tail -1 "$tmp/out")"
+check "zone blocks the route" "1" "$(grep -A1 'east submits intent east-strike-1: REFUSED' "$tmp/out" | grep -c 'told east: refused because of a zone of north (zone)')"
+check "equal priority blocks" "1" "$(grep -A1 'coalition submits intent coalition-tanker: REFUSED' "$tmp/out" | grep -c 'refused because of an intent of east (equal_priority)')"
+check "summary" "3 accepted, 2 refused, 0 failed" "$(tail -1 "$tmp/out")"
 
 "$cli" check --json "$scenario" >"$tmp/json"
-check "json refused" '["east-strike-1","coalition-tanker"]' "$(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["refused"],separators=(",",":")))' "$tmp/json")"
-check "json overlap is GeoJSON" "MultiPolygon" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["conflicts"][0]["overlap"]["type"])' "$tmp/json")"
+check "json refused" '["east-strike-1","coalition-tanker"]' "$(python3 -c 'import json,sys; print(json.dumps([s["path"].split("/")[-1] for s in json.load(open(sys.argv[1]))["steps"] if s["status"]==409],separators=(",",":")))' "$tmp/json")"
+check "json notices say why" "zone" "$(python3 -c 'import json,sys; print([s for s in json.load(open(sys.argv[1]))["steps"] if s["status"]==409][0]["response"]["notices"][0]["reason"])' "$tmp/json")"
 
 # Bad input: the JSON pointer of the offending member, exit 2, nothing else.
 sed 's/"altitude_upper": 6000/"altitude_uper": 6000/' "$scenario" >"$tmp/typo.geojson"

@@ -50,7 +50,7 @@ equal("deconflict serve --version", run("serve", "--version").stdout.split()[1],
 equal("deconflict version", run("version").stdout, run("--version").stdout)
 
 # help: the word, and -h/--help on every command before any other parsing
-commands = ["coord", "check", "monitor", "replay", "serve", "load", "feed", "audit", "party", "store"]
+commands = ["coord", "check", "monitor", "replay", "serve", "load", "feed", "audit", "party", "store", "airspace"]
 out = run("help")
 equal("help exits 0", 0, out.returncode)
 for c in commands:
@@ -75,13 +75,27 @@ check("party add -h is help (nothing sent)", out.returncode == 0 and "--server" 
 for args in (["nosuch"], ["coord", "--nosuch", "1", "2"], ["check", "--nosuch", ALBAB], ["monitor", "--nosuch", TRACK],
              ["replay", "--nosuch"], ["load", "--nosuch", ALBAB, "--server", "http://127.0.0.1:1"],
              ["party", "list", "--nosuch", "--server", "http://127.0.0.1:1"],
-             ["feed", "--nosuch", "sbs://127.0.0.1:1", "--server", "http://127.0.0.1:1"]):
+             ["feed", "--nosuch", "sbs://127.0.0.1:1", "--server", "http://127.0.0.1:1"],
+             ["airspace", "--nosuch", "-", "-"]):
     out = run(*args)
     equal(f"{' '.join(args)} exits 2", 2, out.returncode)
     check(f"{' '.join(args)} names what is wrong", "nosuch" in out.stderr, out.stderr[:300])
 out = run("check", os.path.join(ELSEWHERE, "missing.geojson"))
 check("check of a missing file exits 2 saying it cannot be read",
       out.returncode == 2 and "cannot read" in out.stderr and "missing.geojson" in out.stderr, out.stderr)
+
+# airspace: - for the land, --json for what was done, the airspace in OUT
+land = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Isle"},
+                  "geometry": {"type": "Polygon", "coordinates": [[[10, 40], [10.2, 40], [10.2, 40.2], [10, 40.2], [10, 40]]]}}]})
+out_file = os.path.join(ELSEWHERE, "airspace.geojson")
+out = run("airspace", "--json", "-", out_file, stdin=land)
+doc = parses("airspace --json", out.stdout)
+check("airspace --json - OUT: the account, and OUT written", out.returncode == 0 and doc and doc["countries"] == 1
+      and doc["with_sea"] == 1 and json.load(open(out_file))["features"][0]["properties"]["extent"] == "airspace", out.stderr)
+out = run("airspace", "--json", "-", "-", stdin=land)
+check("airspace --json with OUT - is a usage error", out.returncode == 2 and "OUT must be a file" in out.stderr, out.stderr)
+out = run("airspace", "-", "-", stdin="{not json")
+check("airspace of bad JSON exits 1 naming standard input", out.returncode == 1 and "standard input" in out.stderr, out.stderr)
 
 # coord --json: one-shot, refused, and standard input (-) as an array with line numbers
 out = run("coord", "--json", "33.3", "44.4")
@@ -99,15 +113,18 @@ check("coord --json - : an array, line numbers, the one form asked, the bad line
 equal("coord - reads standard input like no TEXT", run("coord", "--to", "dms", stdin="33.3 44.4\n").stdout,
       run("coord", "--to", "dms", "-", stdin="33.3 44.4\n").stdout)
 
-# check: - and --json, "1 conflict"
+# check: - and --json, "1 refused"
 text = open(ALBAB).read()
 by_file, by_stdin = run("check", ALBAB), run("check", "-", stdin=text)
 equal("check - prints what check FILE prints", by_file.stdout, by_stdin.stdout)
 equal("check - exit status (1: something refused)", 1, by_stdin.returncode)
-check("check says '1 conflict;'", "\n1 conflict; 1 accepted, 1 refused" in by_file.stdout, by_file.stdout)
-check("no '1 conflicts' anywhere", "1 conflicts" not in by_file.stdout)
+check("check says '1 accepted, 1 refused'", "\n1 accepted, 1 refused, 0 failed" in by_file.stdout, by_file.stdout)
+check("check tells the refused owner why", "told russia: refused because of a site of turkey" in by_file.stdout,
+      by_file.stdout)
 doc = parses("check --json -", run("check", "--json", "-", stdin=text).stdout)
-check("check --json - : the refusal and its conflict", doc and doc["refused"] == ["albab-strike"] and len(doc["conflicts"]) == 1)
+refusals = [s for s in (doc or {}).get("steps", []) if s["status"] == 409]
+check("check --json - : the refusal and its notice", doc and doc["refused"] == 1 and len(refusals) == 1 and
+      refusals[0]["path"] == "/v1/hazards/albab-strike" and len(refusals[0]["response"]["notices"]) == 1, doc)
 out = run("check", "-", stdin="{not json")
 check("check - of bad JSON exits 2 naming standard input", out.returncode == 2 and "standard input" in out.stderr, out.stderr)
 

@@ -1,6 +1,8 @@
 /* test_trust.c - positions not believed: frozen positions and spoofed jumps start an episode told
- * to the owner; only consistent reports where the aircraft could be re-acquire the track */
+ * to the owner; only consistent reports where the aircraft could be re-acquire the track, and
+ * where a sensor track sees the aircraft, only reports where the sensor sees it */
 #include "deconflict/monitor.h"
+#include "deconflict/sensor.h"
 
 #include <math.h>
 #include <setjmp.h>
@@ -148,12 +150,110 @@ static void test_jump_needs_consistent_reports(void **state)
     dc_monitor_free(m);
 }
 
+/* Radar "radar"'s track R1 of the aircraft at east/north metres from ORIGIN (100 m, 1 sigma). */
+static dc_sensor_state radar(dc_monitor *m, dc_time_us t, double east_m, double north_m, double gs,
+                             double track)
+{
+    dc_sensor_report u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.party, sizeof u.party, "radar");
+    snprintf(u.track, sizeof u.track, "R1");
+    u.time = t;
+    dc_point p;
+    dc_geodesic_direct(ORIGIN, 90, east_m + 40, &p, NULL); /* the radar's own error */
+    dc_geodesic_direct(p, 0, north_m - 30, &u.position, NULL);
+    u.altitude_m = NAN;
+    u.ground_speed_mps = gs;
+    u.track_deg = track;
+    u.accuracy_m = 100;
+    dc_sensor_state state;
+    assert_int_equal(dc_monitor_ingest_sensor(m, &u, &state, NULL), DC_OK);
+    return state;
+}
+
+struct spoof_run {
+    int believed_spoof;   /* spoofed reports accepted */
+    int first_true_after; /* seconds after the spoof ended until a true report was accepted */
+    size_t warnings, clears;
+};
+
+/* Northbound at 250 m/s; from 30 s to 119 s the reports are spoofed 8 km east of the course,
+ * consistent among themselves (near enough to where the aircraft could be to re-acquire it without
+ * a sensor); from 120 s the true positions again. With `with_radar`, a radar sees the aircraft
+ * on its course throughout. */
+static struct spoof_run spoof_beside_course(int with_radar)
+{
+    dc_monitor *m;
+    assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+    dc_alert_list alerts = {0};
+    struct spoof_run out = {0, -1, 0, 0};
+    for (int s = 0; s < 200; s++) {
+        dc_time_us t = T0 + s * DC_US_PER_S;
+        if (with_radar) {
+            dc_sensor_state state = radar(m, t, 0, 250.0 * s, 250, 0);
+            if (s >= 3) /* identified by its 3rd hit, and held so through the episode */
+                assert_int_equal(state, DC_SENSOR_IDENTIFIED);
+        }
+        int spoofed = s >= 30 && s < 120;
+        dc_report r = at(t, spoofed ? 8000 : 0, 250.0 * s, 250, 0);
+        dc_report_verdict v;
+        assert_int_equal(dc_monitor_ingest(m, &r, &v, &alerts, NULL), DC_OK);
+        if (spoofed && v == DC_REPORT_ACCEPTED)
+            out.believed_spoof++;
+        if (s >= 120 && v == DC_REPORT_ACCEPTED && out.first_true_after < 0)
+            out.first_true_after = s - 120;
+    }
+    out.warnings = count_kind(&alerts, DC_ALERT_POSITION_UNRELIABLE, DC_LEVEL_WARNING);
+    out.clears = count_kind(&alerts, DC_ALERT_POSITION_UNRELIABLE, DC_LEVEL_CLEAR);
+    dc_alert_list_clear(&alerts);
+    dc_monitor_free(m);
+    return out;
+}
+
+/* A spoof the radar contradicts is never believed, however consistent (without the radar the
+ * same reports are: the consecutive-reports rule alone takes them); the first true report, where
+ * the radar sees the aircraft, re-acquires the track at once. */
+static void test_sensor_contradicts_spoof(void **state)
+{
+    (void)state;
+    struct spoof_run alone = spoof_beside_course(0);
+    assert_true(alone.believed_spoof > 0); /* what the radar is there to prevent */
+    struct spoof_run seen = spoof_beside_course(1);
+    assert_int_equal(seen.believed_spoof, 0);
+    assert_int_equal(seen.first_true_after, 0);
+    assert_int_equal(seen.warnings, 1);
+    assert_int_equal(seen.clears, 1);
+}
+
+/* A jump of the reports is believed when the radar sees the aircraft where the jump puts it
+ * (the earlier positions were the wrong ones), and not when the radar sees it where it was. */
+static void test_sensor_settles_jump(void **state)
+{
+    (void)state;
+    for (int radar_agrees = 0; radar_agrees <= 1; radar_agrees++) {
+        dc_monitor *m;
+        assert_int_equal(dc_monitor_new(NULL, &m), DC_OK);
+        dc_report_verdict v = DC_REPORT_INVALID;
+        for (int s = 0; s <= 30; s++) {
+            dc_time_us t = T0 + s * DC_US_PER_S;
+            double east = s == 30 ? 20e3 : 0; /* the reports jump 20 km east at 30 s */
+            radar(m, t, radar_agrees ? east : 0, 250.0 * s, 250, 0);
+            dc_report r = at(t, east, 250.0 * s, 250, 0);
+            assert_int_equal(dc_monitor_ingest(m, &r, &v, NULL, NULL), DC_OK);
+        }
+        assert_int_equal(v, radar_agrees ? DC_REPORT_ACCEPTED : DC_REPORT_IMPLAUSIBLE_JUMP);
+        dc_monitor_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_frozen_then_reacquired),
         cmocka_unit_test(test_spoof_not_believed),
         cmocka_unit_test(test_jump_needs_consistent_reports),
+        cmocka_unit_test(test_sensor_contradicts_spoof),
+        cmocka_unit_test(test_sensor_settles_jump),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /* output.c - the one form of a command's --json document on standard output */
-#include "cli.h"
+#include "front.h"
 
 #include <stdlib.h>
 

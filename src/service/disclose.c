@@ -1,6 +1,6 @@
-/* notices.c - what each party is told of a submission's conflicts: the disclosure policy applied,
+/* disclose.c - what each party is told of a submission's conflicts: the disclosure policy applied,
  * its ledger kept, probing, tiling and mapping alerted, every disclosure audited */
-#include "api_internal.h"
+#include "deconflict/service.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -65,20 +65,19 @@ static void add_disclosure(json_t *n, const dc_disclosure *d)
     json_object_set_new(n, "resolution_m", json_real(DC_DISCLOSE_CELL_M));
 }
 
-dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *object, json_t *alert,
-                             dc_time_us now)
+dc_status dc_service_alert_party(dc_service *svc, const char *recipient, const char *object,
+                                 json_t *alert, dc_time_us now)
 {
     char *text = json_dumps(alert, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
     int64_t id = 0;
-    dc_status rc =
-        text ? dc_store_inbox_add(api->svc.store, DC_INBOX_ALERTS, recipient, text, now, &id)
-             : DC_NOMEM;
+    dc_status rc = text ? dc_store_inbox_add(svc->store, DC_INBOX_ALERTS, recipient, text, now, &id)
+                        : DC_NOMEM;
     free(text);
     if (rc == DC_OK)
-        dc_service_alerts_counted(&api->svc, json_string_value(json_object_get(alert, "kind")), 1);
+        dc_service_alerts_counted(svc, json_string_value(json_object_get(alert, "kind")), 1);
     if (rc == DC_OK)
-        rc = dc_api_audit(
-            api, "server", "alert", object, recipient,
+        rc = dc_service_audit(
+            svc, 1, "server", "alert", object, recipient,
             json_pack("{s:I,s:O}", "alert", (json_int_t)id, "kind", json_object_get(alert, "kind")),
             NULL);
     json_decref(alert);
@@ -86,7 +85,7 @@ dc_status dc_api_alert_party(dc_api *api, const char *recipient, const char *obj
 }
 
 struct disclosure_run {
-    dc_api *api;
+    dc_service *svc;
     const dc_object *o;
     const char *ref;
     dc_time_us now;
@@ -103,21 +102,21 @@ static dc_status disclose(struct disclosure_run *run, const dc_object *mine,
                           const dc_object *theirs, const char *theirs_ref, const dc_conflict *c,
                           dc_disclosure *d)
 {
-    dc_api *api = run->api;
+    dc_service *svc = run->svc;
     if (strcmp(mine->owner, theirs->owner) == 0)
         return dc_disclosure_of_conflict(mine, c, 0, d); /* one's own: no ledger */
     int64_t day = dc_disclosure_day(run->now);
     double spent = 0;
     int mapped = 0;
     dc_status rc =
-        dc_store_disclosure_spent(api->svc.store, mine->owner, theirs_ref, day, &spent, &mapped);
+        dc_store_disclosure_spent(svc->store, mine->owner, theirs_ref, day, &spent, &mapped);
     if (rc == DC_OK)
         rc = dc_disclosure_of_conflict(mine, c, spent, d);
     /* a zone as large as a state's airspace is not a probe; a zone that spends the budget is */
     int mapping = rc == DC_OK && !mapped && d->level == DC_DISCLOSE_WINDOW &&
                   !(mine->kind == DC_KIND_ZONE && d->reason == DC_DISCLOSE_PROBE_TOO_LARGE);
     if (rc == DC_OK)
-        rc = dc_store_disclosure_charge(api->svc.store, mine->owner, theirs_ref, day, d->area_m2,
+        rc = dc_store_disclosure_charge(svc->store, mine->owner, theirs_ref, day, d->area_m2,
                                         mapping);
     if (rc != DC_OK || !mapping)
         return rc;
@@ -125,13 +124,13 @@ static dc_status disclose(struct disclosure_run *run, const dc_object *mine,
     time_text(run->now, t);
     const char *to[] = {theirs->owner, "operator"};
     for (int i = 0; rc == DC_OK && i < 2; i++)
-        rc =
-            dc_api_alert_party(api, to[i], theirs_ref,
-                               json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s}", "kind", "mapping",
-                                         "level", "warning", "time", t, "party", mine->owner,
-                                         "object", "kind", dc_kind_name(theirs->kind), "owner",
-                                         theirs->owner, "id", theirs->id, "why", limit_name(d)),
-                               run->now);
+        rc = dc_service_alert_party(svc, to[i], theirs_ref,
+                                    json_pack("{s:s,s:s,s:s,s:s,s:{s:s,s:s,s:s},s:s}", "kind",
+                                              "mapping", "level", "warning", "time", t, "party",
+                                              mine->owner, "object", "kind",
+                                              dc_kind_name(theirs->kind), "owner", theirs->owner,
+                                              "id", theirs->id, "why", limit_name(d)),
+                                    run->now);
     return rc;
 }
 
@@ -140,18 +139,18 @@ static dc_status disclose(struct disclosure_run *run, const dc_object *mine,
 static dc_status deliver(struct disclosure_run *run, const char *recipient, const char *about_ref,
                          json_t *notice, int store, json_t *out)
 {
-    dc_api *api = run->api;
+    dc_service *svc = run->svc;
     int64_t nid = 0;
     dc_status rc = DC_OK;
     if (store) {
         char *text = json_dumps(notice, JSON_COMPACT | JSON_REAL_PRECISION(12));
-        rc = text ? dc_store_inbox_add(api->svc.store, DC_INBOX_NOTICES, recipient, text, run->now,
-                                       &nid)
-                  : DC_NOMEM;
+        rc = text
+                 ? dc_store_inbox_add(svc->store, DC_INBOX_NOTICES, recipient, text, run->now, &nid)
+                 : DC_NOMEM;
         free(text);
         if (rc == DC_OK) {
             json_object_set_new(notice, "id", json_integer(nid));
-            dc_service_notice_counted(&api->svc);
+            dc_service_notice_counted(svc);
         }
     }
     json_t *detail = json_pack("{s:O*,s:O*}", "action", json_object_get(notice, "action"),
@@ -171,7 +170,7 @@ static dc_status deliver(struct disclosure_run *run, const char *recipient, cons
         free(shown);
     }
     if (rc == DC_OK && about_ref != NULL)
-        rc = dc_api_audit(api, "server", "notice", about_ref, recipient, detail, NULL);
+        rc = dc_service_audit(svc, 1, "server", "notice", about_ref, recipient, detail, NULL);
     else
         json_decref(detail);
     if (out != NULL)
@@ -218,7 +217,7 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
     json_t *mine = notice_head(o, other->owner, other->kind, submitter_action(c->resolution),
                                dc_reason_name(c->reason));
     char key[40];
-    dc_api_conflict_key(run->api->svc.conflict_key_secret, other, key);
+    dc_service_conflict_key(run->svc, other, key);
     json_object_set_new(mine, "conflict_key", json_string(key));
     add_disclosure(mine, &d);
     rc = deliver(run, o->owner, c->resolution == DC_RESOLUTION_OWN ? NULL : other_ref, mine,
@@ -245,7 +244,7 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
                                 json_string("the emergency ends, is withdrawn or expires "
                                             "unrenewed; a notice releases it"));
     }
-    dc_api_conflict_key(run->api->svc.conflict_key_secret, o, key);
+    dc_service_conflict_key(run->svc, o, key);
     json_object_set_new(theirs, "conflict_key", json_string(key));
     add_disclosure(theirs, &d);
     return deliver(run, other->owner, run->ref, theirs, 1, NULL);
@@ -257,29 +256,29 @@ static dc_status ordinary_conflict(struct disclosure_run *run, const dc_conflict
 static dc_status count_refusal(struct disclosure_run *run, const char *site_owner,
                                const char *site_ref, int *escalated)
 {
-    dc_api *api = run->api;
-    dc_time_us since = run->now - (dc_time_us)api->svc.probe_window_s * DC_US_PER_S;
+    dc_service *svc = run->svc;
+    dc_time_us since = run->now - (dc_time_us)svc->probe_window_s * DC_US_PER_S;
     int64_t n = 0;
     dc_status rc =
-        dc_store_site_refusal_add(api->svc.store, run->o->owner, site_ref, run->now, since, &n);
-    *escalated = n > api->svc.probe_limit;
-    if (rc != DC_OK || n != (int64_t)api->svc.probe_limit + 1)
+        dc_store_site_refusal_add(svc->store, run->o->owner, site_ref, run->now, since, &n);
+    *escalated = n > svc->probe_limit;
+    if (rc != DC_OK || n != (int64_t)svc->probe_limit + 1)
         return rc;
     char t[40], party_ref[96];
     time_text(run->now, t);
     snprintf(party_ref, sizeof party_ref, "party/%s", run->o->owner);
-    rc = dc_api_alert_party(api, site_owner, site_ref,
-                            json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing", "level",
-                                      "warning", "time", t, "party", run->o->owner,
-                                      "refused_hazards", (json_int_t)n, "window_s",
-                                      (json_int_t)api->svc.probe_window_s, "site", site_ref),
-                            run->now);
+    rc = dc_service_alert_party(svc, site_owner, site_ref,
+                                json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing",
+                                          "level", "warning", "time", t, "party", run->o->owner,
+                                          "refused_hazards", (json_int_t)n, "window_s",
+                                          (json_int_t)svc->probe_window_s, "site", site_ref),
+                                run->now);
     if (rc == DC_OK)
-        rc = dc_api_alert_party(
-            api, "operator", party_ref,
+        rc = dc_service_alert_party(
+            svc, "operator", party_ref,
             json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s}", "kind", "probing", "level", "warning",
                       "time", t, "party", run->o->owner, "refused_hazards", (json_int_t)n,
-                      "window_s", (json_int_t)api->svc.probe_window_s, "site_owner", site_owner),
+                      "window_s", (json_int_t)svc->probe_window_s, "site_owner", site_owner),
             run->now);
     return rc;
 }
@@ -381,8 +380,8 @@ static dc_status tiling_to_site_owner(struct disclosure_run *run, const char *pa
                           "party", "hazards", ids);
     char *text = n ? json_dumps(n, JSON_COMPACT) : NULL;
     int64_t nid = 0;
-    dc_status rc = text ? dc_store_inbox_add(run->api->svc.store, DC_INBOX_NOTICES, site->owner,
-                                             text, run->now, &nid)
+    dc_status rc = text ? dc_store_inbox_add(run->svc->store, DC_INBOX_NOTICES, site->owner, text,
+                                             run->now, &nid)
                         : DC_NOMEM;
     free(text);
     json_decref(n);
@@ -392,8 +391,8 @@ static dc_status tiling_to_site_owner(struct disclosure_run *run, const char *pa
             continue;
         char ref[192];
         dc_object_ref(h->kind, h->owner, h->id, ref, sizeof ref);
-        rc = dc_api_audit(
-            run->api, "server", "notice", ref, site->owner,
+        rc = dc_service_audit(
+            run->svc, 1, "server", "notice", ref, site->owner,
             json_pack("{s:s,s:I}", "action", "tiling_around_new_site", "notice", (json_int_t)nid),
             NULL);
     }
@@ -417,7 +416,7 @@ static dc_status detect_tiling(struct disclosure_run *run)
     around.volumes = &wide;
     around.volume_count = 1;
     dc_record_list near = {0};
-    rc = dc_store_candidates(run->api->svc.store, &around, &near);
+    rc = dc_store_candidates(run->svc->store, &around, &near);
     json_t *counts = json_object();
     for (size_t i = 0; rc == DC_OK && i < near.count; i++) {
         const dc_object *h = &near.items[i].object;
@@ -437,12 +436,12 @@ static dc_status detect_tiling(struct disclosure_run *run)
         time_text(run->now, t);
         const char *to[] = {site->owner, "operator"};
         for (int i = 0; rc == DC_OK && i < 2; i++)
-            rc =
-                dc_api_alert_party(run->api, to[i], run->ref,
-                                   json_pack("{s:s,s:s,s:s,s:s,s:I,s:f}", "kind", "tiling", "level",
-                                             "warning", "time", t, "party", party, "hazards",
-                                             json_integer_value(n), "within_m", TILING_AREA_M),
-                                   run->now);
+            rc = dc_service_alert_party(run->svc, to[i], run->ref,
+                                        json_pack("{s:s,s:s,s:s,s:s,s:I,s:f}", "kind", "tiling",
+                                                  "level", "warning", "time", t, "party", party,
+                                                  "hazards", json_integer_value(n), "within_m",
+                                                  TILING_AREA_M),
+                                        run->now);
         /* one notice for the party, naming none of its hazards: which of them lies over the
          * site is exactly what a tiling is laid to learn */
         json_t *notice = json_pack(
@@ -468,11 +467,11 @@ static dc_status detect_tiling(struct disclosure_run *run)
     return rc;
 }
 
-dc_status dc_api_disclose_conflicts(dc_api *api, const dc_object *o, const char *ref,
-                                    const dc_check_result *result, int *accepted,
-                                    json_t *notices_out)
+dc_status dc_service_disclose_conflicts(dc_service *svc, const dc_object *o, const char *ref,
+                                        const dc_check_result *result, int *accepted,
+                                        json_t *notices_out)
 {
-    struct disclosure_run run = {api,         o,         ref,           dc_api_now(),
+    struct disclosure_run run = {svc,         o,         ref,           dc_service_now(),
                                  notices_out, *accepted, json_object(), json_object()};
     dc_status rc = DC_OK;
     if (rc == DC_OK && o->kind == DC_KIND_SITE && o->emergency == DC_EMERGENCY_NONE)

@@ -1,6 +1,6 @@
 /* serve.c - `deconflict serve` (and deconflictd): configure from flags and environment, then serve
  */
-#include "cli.h"
+#include "front.h"
 #include "deconflict/server.h"
 #include "deconflict/store_check.h"
 

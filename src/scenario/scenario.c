@@ -1,6 +1,8 @@
 /* scenario.c - read parties' intents, hazards and zones from a GeoJSON FeatureCollection */
 #include "deconflict/scenario.h"
 
+#include "deconflict/object_build.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -8,19 +10,19 @@
 #include <string.h>
 
 /* Properties a feature may carry; anything else is refused so that a typo
- * ("altitude_uper") cannot silently mean "default". */
+ * ("altitude_uper") cannot silently mean "default". A zone built from Natural Earth says what it
+ * is ("extent": land or airspace, "territorial_sea_nm", "method"): read, not used. */
 static const char *const known_properties[] = {
     "id",       "kind",        "owner",          "priority",           "state",
     "version",  "admitted",    "altitude_lower", "altitude_upper",     "time_start",
     "time_end", "radius",      "waypoint_times", "waypoint_altitudes", "buffers",
     "name",     "description", "source",         "hazard_kind",        "label",
-    "licence",  NULL};
+    "licence",  "extent",      "method",         "territorial_sea_nm", NULL};
 
 struct reader {
     dc_geom *geom;
     dc_error *err;
-    char path[96];     /* JSON pointer of the feature being read */
-    int site_defaults; /* sites protect the ground at every altitude: bands default to all */
+    char path[96]; /* JSON pointer of the feature being read */
 };
 
 static dc_status fail(struct reader *r, dc_status status, const char *member, const char *fmt, ...)
@@ -72,14 +74,13 @@ static dc_status get_number(struct reader *r, json_t *props, const char *name, d
     return DC_OK;
 }
 
-/* A volume's altitude band and time window from a feature's properties
- * (sites may leave the altitudes out: surface to ceiling). */
+/* A volume's altitude band and time window from a feature's properties. */
 static dc_status get_bands(struct reader *r, json_t *props, double *lo, double *hi, dc_time_us *t0,
                            dc_time_us *t1)
 {
-    dc_status rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, !r->site_defaults, lo);
+    dc_status rc = get_number(r, props, "altitude_lower", DC_ALTITUDE_MIN_M, 1, lo);
     if (rc == DC_OK)
-        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, !r->site_defaults, hi);
+        rc = get_number(r, props, "altitude_upper", DC_ALTITUDE_MAX_M, 1, hi);
     if (rc == DC_OK)
         rc = get_time(r, props, "time_start", t0);
     if (rc == DC_OK)
@@ -286,6 +287,61 @@ static dc_status read_geometry(struct reader *r, json_t *feature, json_t *props,
                 type);
 }
 
+/* A site: one feature, a Point or a Polygon's outer ring, built by the rule the API's sites
+ * follow (object_build.h): the same site refused or built the same whichever door it came in by. */
+static dc_status read_site(struct reader *r, json_t *feature, json_t *props, struct volumes *out)
+{
+    if (out->count > 0)
+        return fail(r, DC_INVALID, "properties/id", "a site is one feature");
+    json_t *geometry = json_object_get(feature, "geometry");
+    const char *type = json_string_value(json_object_get(geometry, "type"));
+    json_t *coords = json_object_get(geometry, "coordinates");
+    int point = type != NULL && strcmp(type, "Point") == 0;
+    if (!point && (type == NULL || strcmp(type, "Polygon") != 0))
+        return fail(r, DC_INVALID, "geometry/type", "a site is a Point or a Polygon");
+    dc_site_parts parts = {NULL, NULL, 0, 0, 0, 0};
+    dc_status rc = get_number(r, props, "radius", 0, 0, &parts.radius_m);
+    if (rc == DC_OK)
+        rc = get_time(r, props, "time_start", &parts.time_start);
+    if (rc == DC_OK)
+        rc = get_time(r, props, "time_end", &parts.time_end);
+    dc_point c, *pts = NULL;
+    json_t *ring = json_array_get(coords, 0);
+    size_t n = json_array_size(ring);
+    if (rc == DC_OK && point && (rc = get_position(r, coords, "geometry/coordinates", &c)) == DC_OK)
+        parts.location = &c;
+    else if (rc == DC_OK && !point) {
+        if (json_array_size(coords) != 1 || n > DC_VOLUME_MAX_VERTICES + 1)
+            return fail(r, DC_INVALID, "geometry/coordinates",
+                        "one ring (no holes) of at most %d positions", DC_VOLUME_MAX_VERTICES);
+        pts = dc_malloc((n ? n : 1) * sizeof *pts);
+        rc = pts == NULL ? DC_NOMEM : DC_OK;
+        for (size_t i = 0; rc == DC_OK && i < n; i++) {
+            char m[64];
+            snprintf(m, sizeof m, "geometry/coordinates/0/%zu", i);
+            rc = get_position(r, json_array_get(ring, i), m, &pts[i]);
+        }
+        parts.outline = pts;
+        parts.outline_count = n;
+    }
+    dc_volume *v = rc == DC_OK ? next_volume(out) : NULL;
+    if (rc == DC_OK && v == NULL)
+        rc = DC_NOMEM;
+    dc_error inner;
+    dc_error_clear(&inner);
+    if (rc == DC_OK && (rc = dc_site_build(r->geom, &parts, v, &inner)) == DC_OK)
+        out->count++;
+    else if (rc != DC_OK && inner.status != DC_OK)
+        rc = fail(r, rc,
+                  strcmp(inner.field, "outline") == 0 || strcmp(inner.field, "location") == 0
+                      ? "geometry/coordinates"
+                  : strcmp(inner.field, "radius") == 0 ? "properties/radius"
+                                                       : "properties",
+                  "%s", inner.message);
+    dc_free(pts);
+    return rc;
+}
+
 static dc_status read_header(struct reader *r, json_t *props, dc_object *o,
                              char (**admitted)[DC_ID_MAX])
 {
@@ -321,9 +377,9 @@ static dc_status read_header(struct reader *r, json_t *props, dc_object *o,
         return fail(r, DC_INVALID, "properties/state",
                     "one of proposed, accepted, activated, ended, withdrawn, nonconforming");
     json_t *priority = json_object_get(props, "priority");
-    if (priority != NULL &&
-        (!json_is_integer(priority) || json_integer_value(priority) < DC_PRIORITY_MIN ||
-         json_integer_value(priority) > DC_PRIORITY_MAX))
+    dc_error rule;
+    if (priority != NULL && (!json_is_integer(priority) ||
+                             dc_priority_check(json_integer_value(priority), &rule) != DC_OK))
         return fail(r, DC_RANGE, "properties/priority", "an integer within %d..%d", DC_PRIORITY_MIN,
                     DC_PRIORITY_MAX);
     /* a zone in a scenario file is declared data (a state's airspace): its authority, without a
@@ -408,8 +464,8 @@ static dc_status read_feature(struct reader *r, json_t *feature, dc_scenario *s,
     if (rc != DC_OK)
         return rc;
     struct volumes v = {(dc_volume *)o->volumes, o->volume_count, o->volume_count};
-    r->site_defaults = o->kind == DC_KIND_SITE;
-    rc = read_geometry(r, feature, props, &v);
+    rc = o->kind == DC_KIND_SITE ? read_site(r, feature, props, &v)
+                                 : read_geometry(r, feature, props, &v);
     o->volumes = v.items;
     o->volume_count = v.count;
     return rc;
@@ -425,7 +481,7 @@ dc_status dc_scenario_parse(dc_geom *geom, const char *text, size_t length, dc_s
         return dc_error_set(err, DC_INVALID, "", (size_t)jerr.position,
                             "malformed JSON at line %d column %d: %s", jerr.line, jerr.column,
                             jerr.text);
-    struct reader r = {geom, err, "", 0};
+    struct reader r = {geom, err, ""};
     dc_status rc = DC_OK;
     json_t *features = json_object_get(root, "features");
     const char *type = json_string_value(json_object_get(root, "type"));

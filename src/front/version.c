@@ -1,5 +1,5 @@
 /* version.c - the version both programs print (generated at build time by cmake/version.cmake) */
-#include "cli.h"
+#include "front.h"
 #include "dc_version.h"
 
 #include <string.h>

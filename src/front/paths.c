@@ -1,6 +1,6 @@
 /* paths.c - what the commands read: a file or standard input, and data files found from wherever
  * the program is run (never a path relative to the working directory) */
-#include "cli.h"
+#include "front.h"
 #include "deconflict/status.h"
 
 #include <errno.h>
