@@ -16,8 +16,10 @@
  * transaction open, and ends it on the thread that began it. */
 typedef struct dc_store dc_store;
 
-/* Open (creating and migrating as needed) the store at `location`; for the
- * SQLite backend a file path. DC_STORE with the reason in err. */
+/* Open (creating and migrating as needed) the store at `location`. The location chooses the
+ * backend: a file path (or ":memory:") is an SQLite store; a "postgresql://" or "postgres://"
+ * URI is DC_UNSUPPORTED until that backend exists (issue 15), with nothing created. DC_STORE with
+ * the reason in err, DC_NOMEM. */
 dc_status dc_store_open(const char *location, dc_store **out, dc_error *err);
 void dc_store_close(dc_store *store); /* NULL is a no-op */
 

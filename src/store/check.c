@@ -19,7 +19,7 @@
  */
 #include "deconflict/audit.h"
 #include "deconflict/store_check.h"
-#include "store_internal.h"
+#include "sqlite_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -220,7 +220,7 @@ static dc_status check_chain(sqlite3 *db, const char *location, int64_t limit,
         if (rc != SQLITE_ROW)
             break;
         rc = SQLITE_OK;
-        dc__store_read_audit(st, r);
+        dc__sq_read_audit(st, r);
         dc_error why;
         if (!have_key)
             status = dc_error_set(err, DC_STORE, "db", DC_NO_POSITION,

@@ -194,9 +194,11 @@ static void test_private_under_umask(void **state)
     assert_int_equal(dc_audit_keypair(other_pk, other_sk), DC_OK);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(dc__key_file_write(key, other_sk, NULL), DC_OK);
+    assert_int_equal(dc_store_begin(store, 1), DC_OK);
     assert_int_equal(dc_store_server_key(store, pk, sk), DC_FORBIDDEN);
     assert_int_equal(unlink(key), 0);
     assert_int_equal(dc_store_server_key(store, pk, sk), DC_NOT_FOUND);
+    dc_store_rollback(store);
     dc_store_close(store);
     /* the check: the head is in the chain; a head further on is refused */
     dc_store_check_report report;
