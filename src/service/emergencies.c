@@ -292,7 +292,7 @@ dc_status dc__emergency_audit_row(dc_service *svc, const char *actor, dc_object_
 }
 
 /* Hold each hazard the engine says must: a typed state change, its suspension recorded, its
- * owner's notice sent by the disclosure (notices.c), a record of the change. */
+ * owner's notice sent by the disclosure (disclose.c), a record of the change. */
 static dc_status suspend_hazards(dc_service *svc, const dc_check_result *r,
                                  const char *emergency_ref, const char *declarer, dc_time_us now,
                                  int64_t *suspended)

@@ -8,7 +8,7 @@
  * goes to the aircraft's owner alone), and a repetition costs the members that changed (its
  * number, time, position: ~90 bytes). Reading puts the document back member for member, in the
  * order it was written: jansson keeps insertion order, a patched member keeps its place and a
- * recipient's own members come last, as dc_api_alert_json writes them. Numbers are re-encoded
+ * recipient's own members come last, as dc_service_alert_json writes them. Numbers are re-encoded
  * with 12 significant digits, which is how alert texts are written (codec.c), so a repetition
  * reads back byte for byte.
  */
