@@ -39,6 +39,38 @@ static dc_status decode_speed(struct decoder *d, json_t *v, const char *pointer,
     return DC_OK;
 }
 
+/* What a position report and a sensor update both hold: when (RFC 3339) and where (any
+ * notation), each failure naming its member. */
+static dc_status decode_when_where(struct decoder *d, json_t *v, const char *pointer,
+                                   dc_time_us *time, dc_point *position)
+{
+    char p[96];
+    dc_status rc;
+    dc__codec_pointer_to(p, sizeof p, pointer, "time");
+    if ((rc = dc__codec_decode_time(d, json_object_get(v, "time"), p, time)) != DC_OK)
+        return rc;
+    dc__codec_pointer_to(p, sizeof p, pointer, "position");
+    return dc__codec_decode_point(d, json_object_get(v, "position"), p, position);
+}
+
+/* The track over the ground (`trk`, may be NULL), which comes with a ground speed (`gs`) or not
+ * at all. */
+static dc_status decode_track(struct decoder *d, json_t *gs, json_t *trk, const char *pointer,
+                              double *track_deg)
+{
+    char p[96];
+    dc__codec_pointer_to(p, sizeof p, pointer, "track");
+    if (trk != NULL) {
+        if (!json_is_number(trk) || json_number_value(trk) < 0 || json_number_value(trk) >= 360)
+            return dc__codec_fail(d, DC_RANGE, p,
+                                  "degrees clockwise from true north, 0 <= track < 360");
+        *track_deg = json_number_value(trk);
+    }
+    if ((gs == NULL) != (trk == NULL))
+        return dc__codec_fail(d, DC_INVALID, pointer, "ground_speed and track go together");
+    return DC_OK;
+}
+
 static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer, const char *party,
                                dc_report *out)
 {
@@ -78,12 +110,7 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
             dc__codec_pointer_to(p, sizeof p, pointer, required[i]);
             return dc__codec_fail(d, DC_INVALID, p, "required");
         }
-    dc__codec_pointer_to(p, sizeof p, pointer, "time");
-    if ((rc = dc__codec_decode_time(d, json_object_get(v, "time"), p, &out->time)) != DC_OK)
-        return rc;
-    dc__codec_pointer_to(p, sizeof p, pointer, "position");
-    if ((rc = dc__codec_decode_point(d, json_object_get(v, "position"), p, &out->position)) !=
-        DC_OK)
+    if ((rc = decode_when_where(d, v, pointer, &out->time, &out->position)) != DC_OK)
         return rc;
     dc__codec_pointer_to(p, sizeof p, pointer, "altitude");
     if ((rc = dc__codec_decode_metres(d, json_object_get(v, "altitude"), p, &out->altitude_m)) !=
@@ -98,15 +125,8 @@ static dc_status decode_report(struct decoder *d, json_t *v, const char *pointer
     dc__codec_pointer_to(p, sizeof p, pointer, "vertical_rate");
     if (vr != NULL && (rc = decode_speed(d, vr, p, &out->vertical_rate_mps)) != DC_OK)
         return rc;
-    dc__codec_pointer_to(p, sizeof p, pointer, "track");
-    if (trk != NULL) {
-        if (!json_is_number(trk) || json_number_value(trk) < 0 || json_number_value(trk) >= 360)
-            return dc__codec_fail(d, DC_RANGE, p,
-                                  "degrees clockwise from true north, 0 <= track < 360");
-        out->track_deg = json_number_value(trk);
-    }
-    if ((gs == NULL) != (trk == NULL))
-        return dc__codec_fail(d, DC_INVALID, pointer, "ground_speed and track go together");
+    if ((rc = decode_track(d, gs, trk, pointer, &out->track_deg)) != DC_OK)
+        return rc;
     if (gs != NULL && (!isfinite(out->ground_speed_mps) || out->ground_speed_mps < 0)) {
         dc__codec_pointer_to(p, sizeof p, pointer, "ground_speed");
         return dc__codec_fail(d, DC_RANGE, p, "a speed >= 0");
@@ -244,12 +264,7 @@ static dc_status decode_sensor(struct decoder *d, json_t *v, const char *pointer
         return dc__codec_fail(d, DC_INVALID, p,
                               "the sensor's own track number: 1 to 8 of A-Z a-z 0-9");
     dc_copy_text(out->track, sizeof out->track, name);
-    dc__codec_pointer_to(p, sizeof p, pointer, "time");
-    if ((rc = dc__codec_decode_time(d, json_object_get(v, "time"), p, &out->time)) != DC_OK)
-        return rc;
-    dc__codec_pointer_to(p, sizeof p, pointer, "position");
-    if ((rc = dc__codec_decode_point(d, json_object_get(v, "position"), p, &out->position)) !=
-        DC_OK)
+    if ((rc = decode_when_where(d, v, pointer, &out->time, &out->position)) != DC_OK)
         return rc;
     out->altitude_m = out->ground_speed_mps = out->track_deg = NAN;
     json_t *alt = json_object_get(v, "altitude"), *gs = json_object_get(v, "ground_speed"),
@@ -270,15 +285,8 @@ static dc_status decode_sensor(struct decoder *d, json_t *v, const char *pointer
     if (gs != NULL && (!isfinite(out->ground_speed_mps) || out->ground_speed_mps < 0 ||
                        out->ground_speed_mps > 1e4))
         return dc__codec_fail(d, DC_RANGE, p, "a speed, 0 <= speed <= 10,000 m/s");
-    dc__codec_pointer_to(p, sizeof p, pointer, "track");
-    if (trk != NULL) {
-        if (!json_is_number(trk) || json_number_value(trk) < 0 || json_number_value(trk) >= 360)
-            return dc__codec_fail(d, DC_RANGE, p,
-                                  "degrees clockwise from true north, 0 <= track < 360");
-        out->track_deg = json_number_value(trk);
-    }
-    if ((gs == NULL) != (trk == NULL))
-        return dc__codec_fail(d, DC_INVALID, pointer, "ground_speed and track go together");
+    if ((rc = decode_track(d, gs, trk, pointer, &out->track_deg)) != DC_OK)
+        return rc;
     return DC_OK;
 }
 

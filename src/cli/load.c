@@ -86,8 +86,8 @@ static int local_call(dc_local_api *local, const char *method, const char *path,
     r->length = r->body != NULL ? strlen(r->body) : 0;
     r->json = r->body != NULL ? json_loads(r->body, 0, NULL) : NULL;
     if (r->status >= 400)
-        snprintf(r->error, sizeof r->error, "%s",
-                 r->json ? json_string_value(json_object_get(r->json, "detail")) : "");
+        dc_copy_text(r->error, sizeof r->error,
+                     json_string_value(json_object_get(r->json, "detail")));
     return 0;
 }
 

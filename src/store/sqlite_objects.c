@@ -3,6 +3,7 @@
 #include "sqlite_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 char *dc__sq_copy_text(const unsigned char *text)
 {
@@ -81,6 +82,22 @@ dc_status dc__sq_read_record(sqlite3_stmt *st, dc_record *r)
         o->admitted_count = n;
     }
     return DC_OK;
+}
+
+/* A volume's box as the volume_boxes R*Tree holds it: degrees, metres and hours. */
+static void box_row(const dc_volume *v, double row[8])
+{
+    dc_box4 b;
+    dc_volume_box(v, &b);
+    double r[8] = {b.lon_min,
+                   b.lon_max,
+                   b.lat_min,
+                   b.lat_max,
+                   b.alt_min,
+                   b.alt_max,
+                   dc__sq_hours(b.t_min),
+                   dc__sq_hours(b.t_max)};
+    memcpy(row, r, sizeof r);
 }
 
 static dc_status one_record(dc_store *s, sqlite3_stmt *st, dc_record *out)
@@ -240,18 +257,10 @@ dc_status dc__sq_object_put(dc_store *s, dc_record *r)
     if (rc == DC_OK && st == NULL)
         rc = DC_STORE;
     for (size_t i = 0; rc == DC_OK && i < o->volume_count; i++) {
-        dc_box4 b;
-        dc_volume_box(&o->volumes[i], &b);
+        double v[8];
+        box_row(&o->volumes[i], v);
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, (sqlite3_int64)DC_INDEX_ID(r->row, i));
-        double v[8] = {b.lon_min,
-                       b.lon_max,
-                       b.lat_min,
-                       b.lat_max,
-                       b.alt_min,
-                       b.alt_max,
-                       dc__sq_hours(b.t_min),
-                       dc__sq_hours(b.t_max)};
         for (int k = 0; k < 8; k++)
             sqlite3_bind_double(st, k + 2, v[k]);
         if (sqlite3_step(st) != SQLITE_DONE)
@@ -593,16 +602,8 @@ dc_status dc__sq_verify_rows(dc_store *s, int (*each)(void *, const char *, cons
             /* The spatial index must say what the volumes say, or a lookup
              * could hide a conflict. */
             for (size_t i = 0; i < r.object.volume_count; i++, volumes++) {
-                dc_box4 b;
-                dc_volume_box(&r.object.volumes[i], &b);
-                double want[8] = {b.lon_min,
-                                  b.lon_max,
-                                  b.lat_min,
-                                  b.lat_max,
-                                  b.alt_min,
-                                  b.alt_max,
-                                  dc__sq_hours(b.t_min),
-                                  dc__sq_hours(b.t_max)};
+                double want[8];
+                box_row(&r.object.volumes[i], want);
                 sqlite3_reset(box);
                 sqlite3_bind_int64(box, 1, (sqlite3_int64)DC_INDEX_ID(r.row, i));
                 int ok = sqlite3_step(box) == SQLITE_ROW;
