@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "../support/temp_store.h"
+
 #include "deconflict/party_admin.h"
 #include "deconflict/service.h"
 
@@ -19,21 +21,17 @@
 #define HERE ((dc_point){41.0, 29.0})
 
 struct fixture {
-    char dir[64], db[128];
-    dc_store *store;
+    temp_store t;
     dc_service svc;
 };
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dc-service-XXXXXX");
-    if (f == NULL || mkdtemp(f->dir) == NULL)
+    if (f == NULL || temp_store_open(&f->t, "service") != 0)
         return -1;
-    snprintf(f->db, sizeof f->db, "%s/store.db", f->dir);
     dc_error err;
-    if (dc_audit_init() != DC_OK || dc_store_open(f->db, &f->store, &err) != DC_OK ||
-        dc_service_init(&f->svc, f->store, &err) != DC_OK)
+    if (dc_service_init(&f->svc, f->t.store, &err) != DC_OK)
         return -1;
     dc_monitor_config config = dc_monitor_config_default();
     if (dc_monitor_new(&config, &f->svc.monitor) != DC_OK)
@@ -42,12 +40,12 @@ static int setup(void **state)
     static const char *const names[] = {"red", "blue", "green"};
     for (int i = 0; i < 3; i++) {
         dc_party_admin_result r;
-        if (dc_party_admin_create(f->store, f->svc.secret_key, "operator", names[i], "dd", 10, &r,
+        if (dc_party_admin_create(f->t.store, f->svc.secret_key, "operator", names[i], "dd", 10, &r,
                                   &err) != DC_OK)
             return -1;
     }
     dc_party_admin_result r;
-    if (dc_party_admin_set_emergency(f->store, f->svc.secret_key, "operator", "red", 1000.0, 3600,
+    if (dc_party_admin_set_emergency(f->t.store, f->svc.secret_key, "operator", "red", 1000.0, 3600,
                                      &r, &err) != DC_OK)
         return -1;
     *state = f;
@@ -59,11 +57,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     dc_monitor_free(f->svc.monitor);
     dc_service_destroy(&f->svc);
-    dc_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int ignored = system(cmd);
-    (void)ignored;
+    temp_store_remove(&f->t);
     free(f);
     return 0;
 }
@@ -440,9 +434,9 @@ static void test_message_send_read_acknowledge(void **state)
         dc_service_message_acknowledge(&f->svc, "green", "dd", id, wrong, &receipt, &err),
         DC_NOT_FOUND);
     dc_message m;
-    assert_int_equal(dc_store_begin(f->store, 0), DC_OK);
-    assert_int_equal(dc_store_message_get(f->store, id, &m), DC_OK);
-    dc_store_rollback(f->store);
+    assert_int_equal(dc_store_begin(f->t.store, 0), DC_OK);
+    assert_int_equal(dc_store_message_get(f->t.store, id, &m), DC_OK);
+    dc_store_rollback(f->t.store);
     char digest[65];
     json_decref(dc_service_message_view(&m, "dd", digest));
     dc_free(m.body);
@@ -500,12 +494,12 @@ static void test_report_outside_intent_alerts_and_marks_nonconforming(void **sta
     dc_record_clear(&r);
     /* a second time changes nothing: it is no longer under way */
     int changed = 1;
-    assert_int_equal(dc_store_begin(f->store, 1), DC_OK);
+    assert_int_equal(dc_store_begin(f->t.store, 1), DC_OK);
     assert_int_equal(dc_service_record_nonconforming(&f->svc, "red", "r1", &changed), DC_OK);
     assert_false(changed);
     assert_int_equal(dc_service_record_nonconforming(&f->svc, "red", "none", &changed), DC_OK);
     assert_false(changed);
-    dc_store_rollback(f->store);
+    dc_store_rollback(f->t.store);
     assert_true(audit_has(f, "red", "intent/red/r1", "server", "intent.put"));
 }
 
@@ -551,9 +545,9 @@ static void test_audit_chain_records_every_use_case(void **state)
                      DC_OK);
     json_decref(sent.readbacks);
     struct chain c = {f->svc.public_key, {0}, 0, 0, 0, 0, ""};
-    assert_int_equal(dc_store_begin(f->store, 0), DC_OK);
-    assert_int_equal(dc_store_audit_walk(f->store, NULL, walk_chain, &c), DC_OK);
-    dc_store_rollback(f->store);
+    assert_int_equal(dc_store_begin(f->t.store, 0), DC_OK);
+    assert_int_equal(dc_store_audit_walk(f->t.store, NULL, walk_chain, &c), DC_OK);
+    dc_store_rollback(f->t.store);
     assert_true(c.count >= 6);
     assert_int_equal(c.bad, 0);
     assert_int_equal(c.unlinked, 0);

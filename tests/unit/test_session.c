@@ -13,9 +13,10 @@
 
 #include <cmocka.h>
 
+#include "../support/temp_store.h"
+
 struct fixture {
-    char dir[64], db[128];
-    dc_store *store;
+    temp_store t;
     dc_service svc;
     uint8_t alice_hash[DC_HASH_BYTES];
 };
@@ -23,21 +24,18 @@ struct fixture {
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/dc-session-XXXXXX");
-    if (f == NULL || mkdtemp(f->dir) == NULL)
+    if (f == NULL || temp_store_open(&f->t, "session") != 0)
         return -1;
-    snprintf(f->db, sizeof f->db, "%s/store.db", f->dir);
     dc_error err;
-    if (dc_audit_init() != DC_OK || dc_store_open(f->db, &f->store, &err) != DC_OK ||
-        dc_service_init(&f->svc, f->store, &err) != DC_OK)
+    if (dc_service_init(&f->svc, f->t.store, &err) != DC_OK)
         return -1;
     char key[DC_KEY_TEXT_MAX + 1];
     if (dc_party_key_new(key) != DC_OK || dc_party_key_hash(key, f->alice_hash) != DC_OK)
         return -1;
-    dc_status rc = dc_store_begin(f->store, 1);
+    dc_status rc = dc_store_begin(f->t.store, 1);
     if (rc == DC_OK)
-        rc = dc_store_party_add(f->store, "alice", f->alice_hash, dc_service_now());
-    if (dc_store_finish(f->store, rc) != DC_OK)
+        rc = dc_store_party_add(f->t.store, "alice", f->alice_hash, dc_service_now());
+    if (dc_store_finish(f->t.store, rc) != DC_OK)
         return -1;
     *state = f;
     return 0;
@@ -47,11 +45,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     dc_service_destroy(&f->svc);
-    dc_store_close(f->store);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int ignored = system(cmd);
-    (void)ignored;
+    temp_store_remove(&f->t);
     free(f);
     return 0;
 }
@@ -85,12 +79,12 @@ static void inbox_page_reads_after_and_within_limit(void **state)
 {
     struct fixture *f = *state;
     int64_t ids[3];
-    assert_int_equal(dc_store_begin(f->store, 1), DC_OK);
+    assert_int_equal(dc_store_begin(f->t.store, 1), DC_OK);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(dc_store_inbox_add(f->store, DC_INBOX_ALERTS, "alice", "{\"n\":1}",
+        assert_int_equal(dc_store_inbox_add(f->t.store, DC_INBOX_ALERTS, "alice", "{\"n\":1}",
                                             dc_service_now(), &ids[i]),
                          DC_OK);
-    assert_int_equal(dc_store_commit(f->store), DC_OK);
+    assert_int_equal(dc_store_commit(f->t.store), DC_OK);
     int seen = 0;
     assert_int_equal(
         dc_service_inbox_page(&f->svc, DC_INBOX_ALERTS, "alice", 0, 2, count_entry, &seen), DC_OK);
@@ -138,11 +132,11 @@ static dc_status verify(struct fixture *f, const uint8_t *pinned, dc_audit_recei
                         size_t count, struct findings *s, dc_audit_verify_report *report)
 {
     char archive[160];
-    snprintf(archive, sizeof archive, "%s/store.db.archive", f->dir);
+    snprintf(archive, sizeof archive, "%s/store.db.archive", f->t.dir);
     memset(s, 0, sizeof *s);
     dc_audit_verify_options o = {archive, pinned, receipts, count, on_problem, on_receipt, s};
     dc_error err;
-    return dc_audit_verify_store(f->store, &o, report, &err);
+    return dc_audit_verify_store(f->t.store, &o, report, &err);
 }
 
 static void shared_record_checks_parties_and_verifies(void **state)
