@@ -76,6 +76,7 @@ dc_status dc_local_api_call(dc_local_api *l, const char *method, const char *pat
     else
         dc_api_handle(&l->api, &req, &res);
     *status = res.status;
+    int has_body = res.json != NULL || res.text != NULL;
     if (res.json != NULL) {
         *answer = json_dumps(res.json, JSON_COMPACT | JSON_PRESERVE_ORDER);
         json_decref(res.json);
@@ -84,7 +85,7 @@ dc_status dc_local_api_call(dc_local_api *l, const char *method, const char *pat
         res.text = NULL;
     }
     free(res.text);
-    return (res.json != NULL || res.text != NULL) && *answer == NULL ? DC_NOMEM : DC_OK;
+    return has_body && *answer == NULL ? DC_NOMEM : DC_OK;
 }
 
 void dc_local_api_close(dc_local_api *l)
