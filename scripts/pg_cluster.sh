@@ -38,12 +38,17 @@ as_pg() {
   fi
 }
 
-abs_dir() {
+# given_dir DIR: DIR made absolute; abs_dir DIR: the same with symbolic links resolved, the
+# directory the cluster is really in (see prepare)
+given_dir() {
   [ -n "${1:-}" ] || usage
   case $1 in
   /*) printf '%s\n' "${1%/}" ;;
   *) printf '%s/%s\n' "$CALLER_DIR" "${1%/}" ;;
   esac
+}
+abs_dir() {
+  readlink -m "$(given_dir "${1:-}")"
 }
 
 free_port() {
@@ -60,17 +65,30 @@ running() {
   [ -f "$1/data/PG_VERSION" ] && as_pg "$PGBIN/pg_ctl" -D "$1/data" status >/dev/null 2>&1
 }
 
-# prepare DIR: create it, mark it ours, and hand it to postgres when we are root. Every parent
-# must let postgres through, or initdb fails later with a less helpful message.
+# prepare DIR: create it, mark it ours, hand it to postgres when we are root, and print the
+# directory to use. When postgres cannot pass through DIR's parents (a checkout under /root), the
+# cluster goes to a directory of its own under /tmp and DIR becomes a link to it, so that DIR/uri
+# is where the caller looks either way.
 prepare() {
-  local dir=$1
-  mkdir -p "$dir"
-  touch "$dir/$MARK"
+  local dir=$1 real
+  mkdir -p "$(dirname "$dir")"
   if [ "$(id -u)" -eq 0 ]; then
     id postgres >/dev/null 2>&1 || die "no postgres user: install postgresql-15 (scripts/deps.sh)"
+    if ! as_pg test -x "$(dirname "$dir")"; then
+      [ ! -e "$dir" ] || rmdir "$dir" 2>/dev/null || die "$dir: not empty, and postgres cannot reach it"
+      real=$(mktemp -d "${TMPDIR:-/tmp}/dc-pg-XXXXXX")
+      chmod 755 "$real"
+      ln -s "$real" "$dir"
+      dir=$real
+    fi
+    mkdir -p "$dir"
     chown postgres:postgres "$dir"
-    as_pg test -w "$dir" || die "$dir: the postgres user cannot reach it (a parent directory is not searchable)"
+    as_pg test -w "$dir" || die "$dir: the postgres user cannot write there"
+  else
+    mkdir -p "$dir"
   fi
+  touch "$dir/$MARK"
+  printf '%s\n' "$dir"
 }
 
 # settings DIR PORT: appended to postgresql.conf, where the last occurrence of a setting wins, so
@@ -139,7 +157,7 @@ cmd_start() {
     cat "$dir/uri"
     return
   fi
-  prepare "$dir"
+  dir=$(prepare "$dir")
   as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C --data-checksums >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; die "$dir: initdb failed"; }
   write_hba "$dir"
@@ -158,7 +176,8 @@ cmd_start() {
 }
 
 cmd_stop() {
-  local dir keep=0
+  local dir given keep=0
+  given=$(given_dir "${1:-}")
   dir=$(abs_dir "${1:-}")
   [ "${2:-}" = "--keep" ] && keep=1
   [ -d "$dir" ] || return 0
@@ -169,6 +188,7 @@ cmd_stop() {
   # only a directory this script made: a mistyped DIR is never removed
   [ -f "$dir/$MARK" ] || die "$dir: not made by pg_cluster.sh (no $MARK); left as it is"
   rm -rf "$dir"
+  if [ -L "$given" ]; then rm -f "$given"; fi
 }
 
 cmd_restart() {
@@ -211,7 +231,7 @@ cmd_standby() {
   running "$primary" || die "$primary: no running primary"
   [ -f "$dir/data/PG_VERSION" ] && die "$dir: holds a cluster already"
   pport=$(cat "$primary/port")
-  prepare "$dir"
+  dir=$(prepare "$dir")
   # -R writes standby.signal and primary_conninfo; -X stream keeps the WAL of the copy's own span
   as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$pport" -U postgres -D "$dir/data" -R -X stream -c fast ||
     die "$dir: pg_basebackup from port $pport failed"
