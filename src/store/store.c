@@ -48,21 +48,33 @@ static int is_postgres(const char *location)
     return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
 }
 
-dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
+dc_status dc_store_open_keyed(const char *location, const char *key_path, dc_store **out,
+                              dc_error *err)
 {
     assert(out != NULL);
     *out = NULL;
     if (location == NULL)
         return dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no store location");
-    /* the scheme alone is echoed: the rest may hold a password */
-    if (is_postgres(location))
-        return dc_error_set(err, DC_UNSUPPORTED, "", DC_NO_POSITION,
-                            "%.*s: PostgreSQL stores are not supported by this build (a file path"
-                            " opens an SQLite store)",
-                            (int)strcspn(location, ":"), location);
-    dc_status rc = dc__sqlite_ops.open(location, out, err);
-    assert(rc != DC_OK || (*out)->ops == &dc__sqlite_ops);
+    const dc_store_ops *ops = is_postgres(location) ? &dc__pg_ops : &dc__sqlite_ops;
+    dc_status rc = ops->open_keyed(location, key_path, out, err);
+    assert(rc != DC_OK || (*out)->ops == ops);
     return rc;
+}
+
+dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
+{
+    return dc_store_open_keyed(location, NULL, out, err);
+}
+
+const char *dc_store_backend(const dc_store *s)
+{
+    return s->ops->backend;
+}
+
+dc_status dc_store_watch(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx)
+{
+    assert(s != NULL && tx.store != s);
+    return s->ops->watch != NULL ? s->ops->watch(s, on_event, ctx) : DC_UNSUPPORTED;
 }
 
 void dc_store_close(dc_store *s)

@@ -212,6 +212,9 @@ typedef enum dc__tx_need { DC__TX_ANY, DC__TX_NONE, DC__TX_READ, DC__TX_WRITE } 
 typedef struct dc_store_ops {
     const char *backend; /* "sqlite" */
     dc_status (*open)(const char *location, dc_store **out, dc_error *err);
+    /* the same with the signing key's file named (NULL: the backend's default, if it has one) */
+    dc_status (*open_keyed)(const char *location, const char *key_path, dc_store **out,
+                            dc_error *err);
     void (*close)(dc_store *s);
     dc_status (*begin)(dc_store *s, int write);
     dc_status (*begin_unsynced)(dc_store *s);
@@ -220,6 +223,8 @@ typedef struct dc_store_ops {
     /* Search candidates in an in-memory index (1) or the backend's own (0); NULL when the backend
      * has only one. Outside any transaction. */
     dc_status (*candidate_index)(dc_store *s, int on);
+    /* Other instances' commits as they happen (dc_store_watch); NULL: one process is all. */
+    dc_status (*watch)(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx);
     DC_STORE_OPS(DC__STORE_OP_MEMBER)
 } dc_store_ops;
 
@@ -230,6 +235,8 @@ struct dc_store {
 
 /* The SQLite backend (sqlite.c): a location that is a file path, "" or ":memory:". */
 extern const dc_store_ops dc__sqlite_ops;
+/* The PostgreSQL backend (pg.c): a location that is a "postgresql://" or "postgres://" URI. */
+extern const dc_store_ops dc__pg_ops;
 
 /* Whether the calling thread has a transaction open on `s`, and of which kind (1: write). For
  * backends' own asserts. */
