@@ -255,6 +255,14 @@ uint8_t *dc__pack_volumes(const dc_object *o, size_t *size);
 /* The admitted parties as one comma-separated text, the caller's (dc_free); NULL when out of
  * memory. */
 char *dc__admitted_text(const dc_object *o);
+/* The rest of a record read from a backend's row (its row, owner, id, version, priority, public,
+ * body and times set by the caller): kind and state by name, the volumes unpacked from their
+ * blob (which must hold `volume_count`), the emergency kind, the admitted parties from their
+ * text. DC_STORE when the row contradicts itself, DC_NOMEM; what was read stays in *r either way
+ * (dc_record_clear). */
+dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, const char *emergency,
+                          const uint8_t *blob, size_t size, int64_t volume_count,
+                          const char *admitted);
 /* Append one stamp. DC_OK, DC_NOMEM. */
 dc_status dc__candidate_stamp_push(dc_candidate_stamps *out, dc_candidate_stamp stamp);
 
