@@ -18,9 +18,23 @@ typedef struct dc_store dc_store;
 
 /* Open (creating and migrating as needed) the store at `location`. The location chooses the
  * backend: a file path (or ":memory:") is an SQLite store; a "postgresql://" or "postgres://"
- * URI is DC_UNSUPPORTED until that backend exists (issue 15), with nothing created. DC_STORE with
- * the reason in err, DC_NOMEM. */
+ * URI (any libpq connection URI: several hosts, target_session_attrs=read-write) a PostgreSQL
+ * store, shared by every instance given it (docs/ARCHITECTURE.md). DC_STORE with the reason in
+ * err (never the URI: it may hold a password), DC_NOMEM. */
 dc_status dc_store_open(const char *location, dc_store **out, dc_error *err);
+/* The same with the file of the server's signing key named: instead of <file>.key for an SQLite
+ * store; for a PostgreSQL store it is required by dc_store_server_key (DC_NOT_FOUND without), and
+ * every instance of a deployment must be given the same file (the first creates it). */
+dc_status dc_store_open_keyed(const char *location, const char *key_path, dc_store **out,
+                              dc_error *err);
+/* The backend's name: "sqlite" or "postgresql". */
+const char *dc_store_backend(const dc_store *store);
+/* Call `on_event(ctx, what)` from a thread of the store's own whenever another process's commit
+ * stored what streams wait for ("dc_alerts", "dc_notices", "dc_messages", "dc_reports"), and
+ * with "" after the store lost and regained its database (something may have been missed).
+ * Outside any transaction; at most one callback, set once. DC_OK, DC_UNSUPPORTED (a backend one
+ * process owns: nothing else commits), DC_STORE. */
+dc_status dc_store_watch(dc_store *store, void (*on_event)(void *ctx, const char *what), void *ctx);
 void dc_store_close(dc_store *store); /* NULL is a no-op */
 
 dc_status dc_store_begin(dc_store *store, int write);

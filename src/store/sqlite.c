@@ -236,7 +236,8 @@ static dc_status sq_files(dc_sqlite *s, const char *location, dc_error *err)
     return DC_OK;
 }
 
-static dc_status sq_open(const char *location, dc_store **out, dc_error *err)
+static dc_status sq_open_keyed(const char *location, const char *key_path, dc_store **out,
+                               dc_error *err)
 {
     *out = NULL;
     dc_sqlite *s = sq_new();
@@ -244,6 +245,12 @@ static dc_status sq_open(const char *location, dc_store **out, dc_error *err)
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
     dc_store *store = &s->base;
     dc_status rc = sq_files(s, location, err);
+    if (rc == DC_OK && key_path != NULL) { /* --key-file: the key elsewhere than <file>.key */
+        dc_free(s->key_path);
+        s->key_path = path_with(key_path, "");
+        if (s->key_path == NULL)
+            rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    }
     /* A new file gives freed pages back a few at a time (dc_store_reclaim); this must be said
      * before the first table exists. An older file keeps reusing its free pages, and shrinks only
      * with an offline VACUUM. The log is cut back to 64 MiB after a checkpoint. */
@@ -268,6 +275,11 @@ static dc_status sq_open(const char *location, dc_store **out, dc_error *err)
     }
     *out = store;
     return DC_OK;
+}
+
+static dc_status sq_open(const char *location, dc_store **out, dc_error *err)
+{
+    return sq_open_keyed(location, NULL, out, err);
 }
 
 static void sq_close(dc_store *store)
@@ -635,6 +647,7 @@ dc_status dc__sq_server_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES],
 
 const dc_store_ops dc__sqlite_ops = {.backend = "sqlite",
                                      .open = sq_open,
+                                     .open_keyed = sq_open_keyed,
                                      .close = sq_close,
                                      .begin = sq_begin,
                                      .begin_unsynced = sq_begin_unsynced,

@@ -48,21 +48,33 @@ static int is_postgres(const char *location)
     return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
 }
 
-dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
+dc_status dc_store_open_keyed(const char *location, const char *key_path, dc_store **out,
+                              dc_error *err)
 {
     assert(out != NULL);
     *out = NULL;
     if (location == NULL)
         return dc_error_set(err, DC_INVALID, "", DC_NO_POSITION, "no store location");
-    /* the scheme alone is echoed: the rest may hold a password */
-    if (is_postgres(location))
-        return dc_error_set(err, DC_UNSUPPORTED, "", DC_NO_POSITION,
-                            "%.*s: PostgreSQL stores are not supported by this build (a file path"
-                            " opens an SQLite store)",
-                            (int)strcspn(location, ":"), location);
-    dc_status rc = dc__sqlite_ops.open(location, out, err);
-    assert(rc != DC_OK || (*out)->ops == &dc__sqlite_ops);
+    const dc_store_ops *ops = is_postgres(location) ? &dc__pg_ops : &dc__sqlite_ops;
+    dc_status rc = ops->open_keyed(location, key_path, out, err);
+    assert(rc != DC_OK || (*out)->ops == ops);
     return rc;
+}
+
+dc_status dc_store_open(const char *location, dc_store **out, dc_error *err)
+{
+    return dc_store_open_keyed(location, NULL, out, err);
+}
+
+const char *dc_store_backend(const dc_store *s)
+{
+    return s->ops->backend;
+}
+
+dc_status dc_store_watch(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx)
+{
+    assert(s != NULL && tx.store != s);
+    return s->ops->watch != NULL ? s->ops->watch(s, on_event, ctx) : DC_UNSUPPORTED;
 }
 
 void dc_store_close(dc_store *s)
@@ -274,4 +286,59 @@ int dc_candidate_stamps_equal(const dc_candidate_stamps *a, const dc_candidate_s
             return 0;
     }
     return 1;
+}
+
+dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, const char *emergency,
+                          const uint8_t *blob, size_t size, int64_t volume_count,
+                          const char *admitted)
+{
+    dc_object *o = &r->object;
+    if (dc_kind_parse(kind, &o->kind) != DC_OK || dc_state_parse(state, &o->state) != DC_OK)
+        return DC_STORE;
+    size_t at = 0, count = 0, cap = 0;
+    dc_volume *vols = NULL;
+    dc_status rc = DC_OK;
+    while (rc == DC_OK && at < size) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 4;
+            dc_volume *grown = dc_realloc(vols, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = DC_NOMEM;
+                break;
+            }
+            vols = grown;
+        }
+        size_t used = 0;
+        rc =
+            dc_volume_unpack(blob + at, size - at, &vols[count], &used) == DC_OK ? DC_OK : DC_STORE;
+        if (rc == DC_OK) {
+            count++;
+            at += used;
+        }
+    }
+    o->volumes = vols;
+    o->volume_count = count;
+    if (rc != DC_OK)
+        return rc;
+    if ((int64_t)count != volume_count)
+        return DC_STORE; /* the row contradicts itself */
+    if (dc_emergency_parse(emergency, &o->emergency) != DC_OK)
+        return DC_STORE;
+    if (admitted != NULL && admitted[0] != '\0') {
+        size_t n = 1;
+        for (const char *p = admitted; *p; p++)
+            n += *p == ',';
+        char(*list)[DC_ID_MAX] = dc_calloc(n, sizeof *list);
+        if (list == NULL)
+            return DC_NOMEM;
+        size_t k = 0;
+        for (const char *p = admitted; k < n; k++) {
+            size_t len = strcspn(p, ",");
+            snprintf(list[k], DC_ID_MAX, "%.*s", (int)(len < DC_ID_MAX ? len : DC_ID_MAX - 1), p);
+            p += len + (p[len] == ',');
+        }
+        o->admitted = (const char(*)[DC_ID_MAX])list;
+        o->admitted_count = n;
+    }
+    return DC_OK;
 }

@@ -212,6 +212,9 @@ typedef enum dc__tx_need { DC__TX_ANY, DC__TX_NONE, DC__TX_READ, DC__TX_WRITE } 
 typedef struct dc_store_ops {
     const char *backend; /* "sqlite" */
     dc_status (*open)(const char *location, dc_store **out, dc_error *err);
+    /* the same with the signing key's file named (NULL: the backend's default, if it has one) */
+    dc_status (*open_keyed)(const char *location, const char *key_path, dc_store **out,
+                            dc_error *err);
     void (*close)(dc_store *s);
     dc_status (*begin)(dc_store *s, int write);
     dc_status (*begin_unsynced)(dc_store *s);
@@ -220,6 +223,8 @@ typedef struct dc_store_ops {
     /* Search candidates in an in-memory index (1) or the backend's own (0); NULL when the backend
      * has only one. Outside any transaction. */
     dc_status (*candidate_index)(dc_store *s, int on);
+    /* Other instances' commits as they happen (dc_store_watch); NULL: one process is all. */
+    dc_status (*watch)(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx);
     DC_STORE_OPS(DC__STORE_OP_MEMBER)
 } dc_store_ops;
 
@@ -230,6 +235,8 @@ struct dc_store {
 
 /* The SQLite backend (sqlite.c): a location that is a file path, "" or ":memory:". */
 extern const dc_store_ops dc__sqlite_ops;
+/* The PostgreSQL backend (pg.c): a location that is a "postgresql://" or "postgres://" URI. */
+extern const dc_store_ops dc__pg_ops;
 
 /* Whether the calling thread has a transaction open on `s`, and of which kind (1: write). For
  * backends' own asserts. */
@@ -248,6 +255,14 @@ uint8_t *dc__pack_volumes(const dc_object *o, size_t *size);
 /* The admitted parties as one comma-separated text, the caller's (dc_free); NULL when out of
  * memory. */
 char *dc__admitted_text(const dc_object *o);
+/* The rest of a record read from a backend's row (its row, owner, id, version, priority, public,
+ * body and times set by the caller): kind and state by name, the volumes unpacked from their
+ * blob (which must hold `volume_count`), the emergency kind, the admitted parties from their
+ * text. DC_STORE when the row contradicts itself, DC_NOMEM; what was read stays in *r either way
+ * (dc_record_clear). */
+dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, const char *emergency,
+                          const uint8_t *blob, size_t size, int64_t volume_count,
+                          const char *admitted);
 /* Append one stamp. DC_OK, DC_NOMEM. */
 dc_status dc__candidate_stamp_push(dc_candidate_stamps *out, dc_candidate_stamp stamp);
 

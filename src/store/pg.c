@@ -1,0 +1,553 @@
+/* pg.c - the PostgreSQL backend (issue 15): many deconflictd instances over one database
+ *
+ * A location that is a libpq URI ("postgresql://...", multi-host with target_session_attrs
+ * included) opens this backend. Its tables mirror the SQLite store's (pg_schema.c), with two
+ * differences that matter:
+ *   - Every write transaction takes one transaction-scoped advisory lock (PG_WRITE_LOCK) before
+ *     its first statement, in READ COMMITTED: each statement then sees every commit before the
+ *     lock was granted, as SQLite's single writer does. Two conflicting submissions through two
+ *     instances therefore cannot both be accepted: the second's re-check of its candidates' stamps
+ *     under the lock sees the first (service/objects.c decides again). The audit chain has one
+ *     head for the same reason. Read transactions are REPEATABLE READ READ ONLY: one snapshot.
+ *   - Candidates come from a GiST index over each volume's 4-D box (PostGIS n-D, &&&), rechecked
+ *     exactly on double columns; the engine decides every conflict itself.
+ * A connection lost (PostgreSQL restarted, a standby promoted) is re-established when a
+ * transaction next begins on it; libpq's multi-host URIs follow the new primary. The signing key
+ * is a file every instance is given (--key-file), never in the database.
+ *
+ * Files: pg.c (this: pool, transactions, statements, key), pg_schema.c, pg_objects.c,
+ * pg_parties.c, pg_inbox.c, pg_audit.c, pg_emergency.c, pg_retention.c, pg_events.c.
+ */
+#include "pg_internal.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+
+/* The calling thread's transaction: which store, on which connection of its pool. */
+static _Thread_local struct {
+    const dc_pg *store;
+    int slot;
+    int write;
+    int events; /* bit per channel noted (dc__pg_note_event) */
+} current;
+
+/* ---- the pool ---- */
+
+static void forget_kept(struct pg_connection *c)
+{
+    c->kept_count = 0;
+}
+
+/* A slot of the pool, connected (or reconnected: a restart or failover left it broken); waits
+ * while every slot is busy. -1 when PostgreSQL cannot be reached. */
+static int acquire(dc_pg *s)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    int slot = -1;
+    for (;;) {
+        for (int i = 0; i < PG_POOL && slot < 0; i++)
+            if (!s->busy[i])
+                slot = i;
+        if (slot >= 0)
+            break;
+        pthread_cond_wait(&s->freed, &s->pool_lock);
+    }
+    s->busy[slot] = 1;
+    pthread_mutex_unlock(&s->pool_lock);
+    struct pg_connection *c = &s->pool[slot];
+    if (c->conn != NULL && PQstatus(c->conn) != CONNECTION_OK) {
+        PQfinish(c->conn);
+        c->conn = NULL;
+    }
+    if (c->conn == NULL) {
+        forget_kept(c);
+        c->conn = PQconnectdb(s->conninfo);
+        if (PQstatus(c->conn) != CONNECTION_OK) {
+            PQfinish(c->conn);
+            c->conn = NULL;
+        } else {
+            PQclear(PQexec(c->conn, "SET client_min_messages = warning"));
+        }
+    }
+    if (c->conn == NULL) {
+        pthread_mutex_lock(&s->pool_lock);
+        s->busy[slot] = 0;
+        pthread_cond_signal(&s->freed);
+        pthread_mutex_unlock(&s->pool_lock);
+        return -1;
+    }
+    return slot;
+}
+
+static void release(dc_pg *s, int slot)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    s->busy[slot] = 0;
+    pthread_cond_signal(&s->freed);
+    pthread_mutex_unlock(&s->pool_lock);
+}
+
+/* ---- statements ---- */
+
+void dc__pg_text(dc_pg_params *p, const char *text)
+{
+    assert(p->n < PG_PARAMS_MAX);
+    p->values[p->n] = text;
+    p->lengths[p->n] = 0;
+    p->formats[p->n] = 0;
+    p->n++;
+}
+
+void dc__pg_int(dc_pg_params *p, int64_t value)
+{
+    assert(p->n < PG_PARAMS_MAX);
+    snprintf(p->numbers[p->n], sizeof p->numbers[p->n], "%" PRId64, value);
+    dc__pg_text(p, p->numbers[p->n]);
+}
+
+void dc__pg_real(dc_pg_params *p, double value)
+{
+    assert(p->n < PG_PARAMS_MAX);
+    snprintf(p->numbers[p->n], sizeof p->numbers[p->n], "%.17g", value);
+    dc__pg_text(p, p->numbers[p->n]);
+}
+
+void dc__pg_blob(dc_pg_params *p, const void *data, size_t size)
+{
+    assert(p->n < PG_PARAMS_MAX);
+    p->values[p->n] = size ? data : "";
+    p->lengths[p->n] = (int)size;
+    p->formats[p->n] = 1;
+    p->n++;
+}
+
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (const char *p = sql; *p; p++)
+        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* The name of `sql` prepared on `c`, preparing it now if it is not kept; NULL to run it unkept
+ * (the table is full) or when PostgreSQL refused it (*refused). */
+static const char *kept_name(struct pg_connection *c, const char *sql, int n, int *refused)
+{
+    uint64_t h = sql_hash(sql);
+    for (size_t i = 0; i < c->kept_count; i++)
+        if (c->kept[i].hash == h)
+            return c->kept[i].name;
+    if (c->kept_count == PG_KEPT_STATEMENTS)
+        return NULL;
+    struct pg_kept *k = &c->kept[c->kept_count];
+    snprintf(k->name, sizeof k->name, "dc%016" PRIx64, h);
+    PGresult *r = PQprepare(c->conn, k->name, sql, n, NULL);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+        *refused = 1;
+        return NULL;
+    }
+    k->hash = h;
+    c->kept_count++;
+    return k->name;
+}
+
+static PGresult *run_on(struct pg_connection *c, const char *sql, const dc_pg_params *p)
+{
+    static const dc_pg_params none = {0};
+    if (p == NULL)
+        p = &none;
+    int refused = 0;
+    const char *name = kept_name(c, sql, p->n, &refused);
+    if (refused)
+        return NULL;
+    PGresult *r =
+        name != NULL ? PQexecPrepared(c->conn, name, p->n, p->values, p->lengths, p->formats, 0)
+                     : PQexecParams(c->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
+    ExecStatusType status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Outside a transaction, a statement runs on a connection held for it alone (autocommit). */
+PGresult *dc__pg_run(dc_store *store, const char *sql, const dc_pg_params *p)
+{
+    dc_pg *s = dc__pg(store);
+    if (current.store == s)
+        return run_on(&s->pool[current.slot], sql, p);
+    int slot = acquire(s);
+    if (slot < 0)
+        return NULL;
+    PGresult *r = run_on(&s->pool[slot], sql, p);
+    release(s, slot);
+    return r;
+}
+
+PGresult *dc__pg_run_script(dc_store *store, const char *sql)
+{
+    dc_pg *s = dc__pg(store);
+    assert(current.store == s);
+    PGresult *r = PQexec(s->pool[current.slot].conn, sql);
+    ExecStatusType status = PQresultStatus(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+const char *dc__pg_last_error(dc_store *store)
+{
+    dc_pg *s = dc__pg(store);
+    return current.store == s ? PQerrorMessage(s->pool[current.slot].conn) : "";
+}
+
+dc_status dc__pg_exec(dc_store *s, const char *sql, const dc_pg_params *p)
+{
+    PGresult *r = dc__pg_run(s, sql, p);
+    PQclear(r);
+    return r != NULL ? DC_OK : DC_STORE;
+}
+
+dc_status dc__pg_exec_unique(dc_store *store, const char *sql, const dc_pg_params *p)
+{
+    dc_pg *s = dc__pg(store);
+    assert(current.store == s); /* a unique violation is told apart inside a transaction */
+    static const dc_pg_params none = {0};
+    if (p == NULL)
+        p = &none;
+    /* a savepoint keeps the transaction usable after the violation: the caller decides */
+    PGconn *conn = s->pool[current.slot].conn;
+    PQclear(PQexec(conn, "SAVEPOINT dc_unique"));
+    PGresult *r = PQexecParams(conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
+    ExecStatusType status = PQresultStatus(r);
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    dc_status rc = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? DC_OK
+                   : state != NULL && strcmp(state, "23505") == 0          ? DC_CONFLICT
+                                                                           : DC_STORE;
+    PQclear(r);
+    PQclear(PQexec(conn, rc == DC_OK ? "RELEASE SAVEPOINT dc_unique"
+                                     : "ROLLBACK TO SAVEPOINT dc_unique"));
+    return rc;
+}
+
+int dc__pg_is_null(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col);
+}
+
+int64_t dc__pg_get_int(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+double dc__pg_get_real(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? 0.0 : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+const char *dc__pg_get_text(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+char *dc__pg_copy_text(const PGresult *r, int row, int col)
+{
+    const char *text = dc__pg_get_text(r, row, col);
+    size_t n = strlen(text);
+    char *out = dc_malloc(n + 1);
+    if (out != NULL)
+        memcpy(out, text, n + 1);
+    return out;
+}
+
+uint8_t *dc__pg_copy_blob(const PGresult *r, int row, int col, size_t *size)
+{
+    size_t n = 0;
+    unsigned char *raw = PQgetisnull(r, row, col)
+                             ? NULL
+                             : PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), &n);
+    uint8_t *out = dc_malloc(n ? n : 1);
+    if (out != NULL && n > 0)
+        memcpy(out, raw, n);
+    PQfreemem(raw);
+    *size = out != NULL ? n : 0;
+    return out;
+}
+
+void dc__pg_get_blob(const PGresult *r, int row, int col, uint8_t *out, size_t size)
+{
+    size_t n = 0;
+    uint8_t *blob = dc__pg_copy_blob(r, row, col, &n);
+    if (blob != NULL && n == size)
+        memcpy(out, blob, size);
+    else
+        memset(out, 0, size);
+    dc_free(blob);
+}
+
+/* ---- transactions ---- */
+
+static const char *const event_channels[] = {"dc_alerts", "dc_notices", "dc_messages",
+                                             "dc_reports"};
+#define EVENT_CHANNELS (sizeof event_channels / sizeof event_channels[0])
+
+void dc__pg_note_event(dc_store *store, const char *channel)
+{
+    dc_pg *s = dc__pg(store);
+    if (current.store != s)
+        return;
+    for (size_t i = 0; i < EVENT_CHANNELS; i++)
+        if (strcmp(channel, event_channels[i]) == 0)
+            current.events |= 1 << i;
+}
+
+static dc_status pg_begin(dc_store *store, int write)
+{
+    dc_pg *s = dc__pg(store);
+    assert(current.store == NULL);
+    int slot = acquire(s);
+    if (slot < 0)
+        return DC_STORE;
+    char sql[160];
+    if (write)
+        snprintf(sql, sizeof sql,
+                 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%" PRId64 ")",
+                 PG_WRITE_LOCK);
+    else
+        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    PGresult *r = PQexec(s->pool[slot].conn, sql);
+    ExecStatusType status = PQresultStatus(r);
+    PQclear(r);
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        /* a connection broken since its last use (PostgreSQL restarted): reconnect next time */
+        PQclear(PQexec(s->pool[slot].conn, "ROLLBACK"));
+        if (PQstatus(s->pool[slot].conn) != CONNECTION_OK) {
+            PQfinish(s->pool[slot].conn);
+            s->pool[slot].conn = NULL;
+        }
+        release(s, slot);
+        return DC_STORE;
+    }
+    current.store = s;
+    current.slot = slot;
+    current.write = write != 0;
+    current.events = 0;
+    return DC_OK;
+}
+
+static dc_status pg_begin_unsynced(dc_store *store)
+{
+    /* PostgreSQL's own: this transaction's commit does not wait for its WAL to be flushed */
+    dc_status rc = pg_begin(store, 1);
+    if (rc == DC_OK && dc__pg_exec(store, "SET LOCAL synchronous_commit = off", NULL) != DC_OK) {
+        PQclear(PQexec(dc__pg(store)->pool[current.slot].conn, "ROLLBACK"));
+        release(dc__pg(store), current.slot);
+        current.store = NULL;
+        rc = DC_STORE;
+    }
+    return rc;
+}
+
+static dc_status end_transaction(dc_pg *s, int commit)
+{
+    if (current.store != s)
+        return DC_STORE;
+    struct pg_connection *c = &s->pool[current.slot];
+    int slot = current.slot, events = current.events;
+    current.store = NULL;
+    dc_status rc = DC_OK;
+    if (commit) {
+        /* the notifications go out with the commit, and only if it commits */
+        for (size_t i = 0; i < EVENT_CHANNELS; i++)
+            if (events & (1 << i)) {
+                char sql[64];
+                snprintf(sql, sizeof sql, "NOTIFY %s", event_channels[i]);
+                PQclear(PQexec(c->conn, sql));
+            }
+        PGresult *r = PQexec(c->conn, "COMMIT");
+        /* a COMMIT of an aborted transaction answers ROLLBACK: not committed */
+        rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
+                 ? DC_OK
+                 : DC_STORE;
+        PQclear(r);
+    } else {
+        PQclear(PQexec(c->conn, "ROLLBACK"));
+    }
+    if (rc != DC_OK)
+        PQclear(PQexec(c->conn, "ROLLBACK"));
+    release(s, slot);
+    return rc;
+}
+
+static dc_status pg_commit(dc_store *store)
+{
+    return end_transaction(dc__pg(store), 1);
+}
+
+static void pg_rollback(dc_store *store)
+{
+    dc_pg *s = dc__pg(store);
+    if (current.store == s)
+        end_transaction(s, 0);
+}
+
+/* ---- open, close ---- */
+
+static void pg_close(dc_store *store)
+{
+    if (store == NULL)
+        return;
+    dc_pg *s = dc__pg(store);
+    assert(current.store != s);
+    dc__pg_events_stop(s);
+    for (int i = 0; i < PG_POOL; i++)
+        PQfinish(s->pool[i].conn);
+    pthread_mutex_destroy(&s->pool_lock);
+    pthread_mutex_destroy(&s->events_lock);
+    pthread_cond_destroy(&s->freed);
+    dc_free(s->conninfo);
+    dc_free(s->key_path);
+    dc_free(s);
+}
+
+static char *copy(const char *text)
+{
+    if (text == NULL)
+        return NULL;
+    size_t n = strlen(text) + 1;
+    char *out = dc_malloc(n);
+    if (out != NULL)
+        memcpy(out, text, n);
+    return out;
+}
+
+static dc_status pg_open_keyed(const char *location, const char *key_path, dc_store **out,
+                               dc_error *err)
+{
+    *out = NULL;
+    dc_pg *s = dc_calloc(1, sizeof *s);
+    if (s == NULL)
+        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    s->base.ops = &dc__pg_ops;
+    pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_mutex_init(&s->events_lock, NULL);
+    pthread_cond_init(&s->freed, NULL);
+    s->conninfo = copy(location);
+    s->key_path = copy(key_path);
+    if (s->conninfo == NULL || (key_path != NULL && s->key_path == NULL)) {
+        pg_close(&s->base);
+        return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
+    }
+    /* the first connection says why PostgreSQL cannot be reached (never the URI: it may hold a
+     * password) */
+    PGconn *probe = PQconnectdb(location);
+    if (PQstatus(probe) != CONNECTION_OK) {
+        char why[200];
+        dc_copy_text(why, sizeof why, PQerrorMessage(probe));
+        why[strcspn(why, "\n")] = '\0';
+        PQfinish(probe);
+        pg_close(&s->base);
+        return dc_error_set(err, DC_STORE, "", DC_NO_POSITION, "PostgreSQL: %s", why);
+    }
+    PQfinish(probe);
+    dc_status rc = dc__pg_migrate(&s->base, err);
+    if (rc != DC_OK) {
+        pg_close(&s->base);
+        return rc;
+    }
+    *out = &s->base;
+    return DC_OK;
+}
+
+static dc_status pg_open(const char *location, dc_store **out, dc_error *err)
+{
+    return pg_open_keyed(location, NULL, out, err);
+}
+
+/* ---- the signing key: a file every instance is given, its public half in the database ---- */
+
+dc_status dc__pg_public_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES])
+{
+    PGresult *r = dc__pg_run(store, "SELECT public_key FROM server_key WHERE id = 1", NULL);
+    if (r == NULL)
+        return DC_STORE;
+    dc_status rc = DC_NOT_FOUND;
+    if (PQntuples(r) == 1) {
+        size_t n = 0;
+        uint8_t *blob = dc__pg_copy_blob(r, 0, 0, &n);
+        if (blob != NULL && n == DC_PUBLIC_KEY_BYTES) {
+            memcpy(pk, blob, n);
+            rc = DC_OK;
+        }
+        dc_free(blob);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int key_pair_matches(const uint8_t sk[DC_SECRET_KEY_BYTES],
+                            const uint8_t pk[DC_PUBLIC_KEY_BYTES])
+{
+    uint8_t derived[DC_PUBLIC_KEY_BYTES];
+    return crypto_sign_ed25519_sk_to_pk(derived, sk) == 0 &&
+           sodium_memcmp(derived, pk, DC_PUBLIC_KEY_BYTES) == 0;
+}
+
+dc_status dc__pg_server_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES],
+                            uint8_t sk[DC_SECRET_KEY_BYTES])
+{
+    dc_pg *s = dc__pg(store);
+    dc_error err;
+    if (dc_audit_init() != DC_OK)
+        return DC_INTERNAL;
+    if (s->key_path == NULL)
+        return DC_NOT_FOUND; /* a PostgreSQL store's key is a file its instances are given */
+    dc_status rc = dc__pg_public_key(store, pk);
+    if (rc == DC_STORE)
+        return rc;
+    if (rc == DC_OK) {
+        rc = dc__key_file_read(s->key_path, sk, &err);
+        if (rc == DC_OK && !key_pair_matches(sk, pk))
+            rc = DC_FORBIDDEN; /* another deployment's key */
+        if (rc != DC_OK)
+            sodium_memzero(sk, DC_SECRET_KEY_BYTES);
+        return rc;
+    }
+    /* The first instance: the key file (if another instance has not written it already) before
+     * the row, so that the row never names a key that is nowhere. The row is written under the
+     * write lock, so instances starting together agree on one key. */
+    rc = dc__key_file_read(s->key_path, sk, &err);
+    if (rc == DC_NOT_FOUND) {
+        rc = dc_audit_keypair(pk, sk) == DC_OK ? dc__key_file_write(s->key_path, sk, &err)
+                                               : DC_INTERNAL;
+        if (rc != DC_OK) /* written by another instance meanwhile: take that one */
+            rc = dc__key_file_read(s->key_path, sk, &err);
+    }
+    if (rc == DC_OK)
+        rc = crypto_sign_ed25519_sk_to_pk(pk, sk) == 0 ? DC_OK : DC_STORE;
+    if (rc != DC_OK)
+        return rc;
+    dc_pg_params p = {0};
+    dc__pg_blob(&p, pk, DC_PUBLIC_KEY_BYTES);
+    return dc__pg_exec(store, "INSERT INTO server_key(id, public_key) VALUES (1, $1)", &p);
+}
+
+const dc_store_ops dc__pg_ops = {.backend = "postgresql",
+                                 .open = pg_open,
+                                 .open_keyed = pg_open_keyed,
+                                 .close = pg_close,
+                                 .begin = pg_begin,
+                                 .begin_unsynced = pg_begin_unsynced,
+                                 .commit = pg_commit,
+                                 .rollback = pg_rollback,
+                                 .candidate_index = NULL,
+                                 .watch = dc__pg_watch,
+#define DC__PG_OP(need, name, params, args) .name = dc__pg_##name,
+                                 DC_STORE_OPS(DC__PG_OP)
+#undef DC__PG_OP
+};

@@ -1,0 +1,141 @@
+/* pg_internal.h - what the PostgreSQL backend's files share: the store's connection pool, how a
+ * statement is run with its parameters, and how a row's columns are read (pg.c holds them) */
+#ifndef DECONFLICT_PG_INTERNAL_H
+#define DECONFLICT_PG_INTERNAL_H
+
+#include "deconflict/party.h"
+#include "deconflict/store.h"
+#include "store_internal.h"
+
+#include <assert.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Statements are prepared once per connection (named by their text's hash) and kept: a kept
+ * statement is one round trip, where PQexecParams is a parse and plan every time. */
+#define PG_KEPT_STATEMENTS 160
+
+struct pg_connection {
+    PGconn *conn;
+    struct pg_kept {
+        uint64_t hash;
+        char name[24];
+    } kept[PG_KEPT_STATEMENTS];
+    size_t kept_count;
+};
+
+/* One connection per transaction in flight; more than the server's workers would never be used
+ * at once. Beyond PG_POOL a transaction waits for one. */
+#define PG_POOL 24
+
+/* Every write transaction of every instance takes this transaction-scoped advisory lock first:
+ * writes are serialised across instances exactly as SQLite serialises them within one (its one
+ * writer), so that a write's re-check of its candidates under the lock sees every commit before
+ * it, and the audit chain has one head. See docs/ARCHITECTURE.md, "More than one instance". */
+#define PG_WRITE_LOCK INT64_C(0x6465636f6e666c01)
+
+typedef struct dc_pg {
+    dc_store base; /* first: a dc_store * is a dc_pg * of this backend */
+    char *conninfo;
+    char *key_path; /* the signing key's file (--key-file); NULL: none was given */
+    struct pg_connection pool[PG_POOL];
+    int busy[PG_POOL];
+    pthread_mutex_t pool_lock;
+    pthread_cond_t freed;
+    /* what other instances' commits tell this one (pg_events.c) */
+    pthread_mutex_t events_lock;
+    pthread_t listener;
+    int listening, stopping;
+    void (*on_event)(void *ctx, const char *channel);
+    void *event_ctx;
+} dc_pg;
+
+static inline dc_pg *dc__pg(dc_store *s)
+{
+    assert(s != NULL && s->ops == &dc__pg_ops);
+    return (dc_pg *)s;
+}
+
+/* Every operation of the table (store_internal.h), as this backend implements it. */
+#define DC__PG_DECLARE(need, name, params, args) dc_status dc__pg_##name params;
+DC_STORE_OPS(DC__PG_DECLARE)
+#undef DC__PG_DECLARE
+
+/* ---- pg.c: parameters and statements ---- */
+
+#define PG_PARAMS_MAX 24
+
+/* A statement's parameters, in order ($1, $2...): texts, or binary for bytea. Numbers are
+ * formatted into the struct's own buffers. */
+typedef struct dc_pg_params {
+    int n;
+    const char *values[PG_PARAMS_MAX];
+    int lengths[PG_PARAMS_MAX];
+    int formats[PG_PARAMS_MAX];
+    char numbers[PG_PARAMS_MAX][32];
+} dc_pg_params;
+
+void dc__pg_text(dc_pg_params *p, const char *text); /* NULL: SQL NULL */
+void dc__pg_int(dc_pg_params *p, int64_t value);
+void dc__pg_real(dc_pg_params *p, double value); /* exactly: 17 significant digits */
+void dc__pg_blob(dc_pg_params *p, const void *data, size_t size);
+
+/* Run `sql` with `p` (may be NULL) on the calling thread's transaction's connection (or, outside
+ * one, a connection of the pool held for the call): a result with rows or a command's, or NULL
+ * when PostgreSQL refused it (the transaction is then aborted: the caller rolls back). PQclear
+ * it. */
+PGresult *dc__pg_run(dc_store *s, const char *sql, const dc_pg_params *p);
+/* Several statements without parameters, in the calling thread's transaction (migrations).
+ * NULL when refused. */
+PGresult *dc__pg_run_script(dc_store *s, const char *sql);
+/* PostgreSQL's message about the transaction's last failure ("" outside one). */
+const char *dc__pg_last_error(dc_store *s);
+/* The same for a statement whose rows are not wanted. DC_OK or DC_STORE. */
+dc_status dc__pg_exec(dc_store *s, const char *sql, const dc_pg_params *p);
+/* The same for DC_CONFLICT on a unique violation (23505), DC_STORE on any other failure. */
+dc_status dc__pg_exec_unique(dc_store *s, const char *sql, const dc_pg_params *p);
+
+/* Column readers of a row (NULL reads as 0, "" or nothing). */
+int64_t dc__pg_get_int(const PGresult *r, int row, int col);
+double dc__pg_get_real(const PGresult *r, int row, int col);
+const char *dc__pg_get_text(const PGresult *r, int row, int col);
+int dc__pg_is_null(const PGresult *r, int row, int col);
+/* A bytea column into exactly `size` bytes; one of another length is made unable to verify (as
+ * the SQLite backend does: zeros). */
+void dc__pg_get_blob(const PGresult *r, int row, int col, uint8_t *out, size_t size);
+/* A bytea column as a new buffer (dc_free), its length in *size; NULL when out of memory. */
+uint8_t *dc__pg_copy_blob(const PGresult *r, int row, int col, size_t *size);
+/* A text column copied (dc_free); NULL when out of memory. */
+char *dc__pg_copy_text(const PGresult *r, int row, int col);
+
+/* The calling thread's transaction stored something the other instances' streams wait for (an
+ * alert, a notice, a message): its commit notifies them (pg_events.c). */
+void dc__pg_note_event(dc_store *s, const char *channel);
+
+/* ---- pg_schema.c ---- */
+
+/* Create and migrate the schema, in one transaction under the write lock (instances starting
+ * together migrate once). DC_STORE with the reason. */
+dc_status dc__pg_migrate(dc_store *s, dc_error *err);
+
+/* ---- pg_objects.c ---- */
+
+#define PG_RECORD_COLUMNS                                                                          \
+    "row, kind, owner, id, version, state, priority, public, body, volumes, admitted, created,"    \
+    " updated, volume_count, emergency"
+
+/* A record from row `i` selected with PG_RECORD_COLUMNS. DC_STORE when the row contradicts
+ * itself, DC_NOMEM; *r holds what was read either way (dc_record_clear). */
+dc_status dc__pg_read_record(const PGresult *res, int i, dc_record *r);
+
+/* ---- pg_events.c ---- */
+
+/* dc_store_watch: a listening thread calling back. DC_OK, DC_INVALID (set already), DC_STORE. */
+dc_status dc__pg_watch(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx);
+/* Stop the listening thread, if one runs. */
+void dc__pg_events_stop(dc_pg *s);
+
+#endif
