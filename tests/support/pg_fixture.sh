@@ -4,6 +4,8 @@
 #   pg_fixture.sh start FIXTURE_DIR   a cluster in FIXTURE_DIR/cluster on a free loopback port; its
 #                                     admin URI in FIXTURE_DIR/uri
 #   pg_fixture.sh stop FIXTURE_DIR    stop it and remove it, and the URI with it
+#   pg_fixture.sh run FIXTURE_DIR CMD...
+#                                     CMD with DC_TEST_PG_ADMIN, the URI (tests/support/temp_store.h)
 #
 # Each test server makes its own database in it (tests/integration/harness.py under
 # DC_TEST_BACKEND=postgres), so the tests of one run share the cluster and nothing else.
@@ -13,9 +15,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 pg_cluster="$here/../../scripts/pg_cluster.sh"
 action=${1:-}
 fixture=${2:-}
-if [ -z "$fixture" ] || { [ "$action" != start ] && [ "$action" != stop ]; }; then
-  echo "usage: pg_fixture.sh start|stop FIXTURE_DIR" >&2
+case $action in start | stop | run) ;; *) fixture="" ;; esac
+if [ -z "$fixture" ]; then
+  echo "usage: pg_fixture.sh start|stop FIXTURE_DIR, or run FIXTURE_DIR CMD..." >&2
   exit 2
+fi
+if [ "$action" = run ]; then
+  [ -f "$fixture/uri" ] || {
+    echo "pg_fixture: no $fixture/uri: the fixture postgres_cluster has not started" >&2
+    exit 1
+  }
+  shift 2
+  DC_TEST_PG_ADMIN=$(cat "$fixture/uri")
+  export DC_TEST_PG_ADMIN
+  exec "$@"
 fi
 
 # first what a run killed before its cleanup may have left (a cluster still running, a stale
