@@ -103,8 +103,8 @@ global
 defaults
     mode http
     timeout connect 2s
-    # a party's SSE stream (/v1/events) stays open for as long as it watches: an hour of quiet
-    # before either side is dropped, not the few seconds a request needs
+    # a party's event stream (/v1/alerts/stream, /v1/tracks/stream) stays open for as long as
+    # it watches: an hour of quiet before either side is dropped, not the seconds a request needs
     timeout client 1h
     timeout server 1h
     timeout tunnel 1h
@@ -160,7 +160,7 @@ cmd_start() {
   for p in "${instances[@]}"; do start_instance "$p" "$build"; done
   write_haproxy_cfg
   haproxy -c -q -f "$var/haproxy.cfg" || die "haproxy refuses $var/haproxy.cfg"
-  haproxy -D -f "$var/haproxy.cfg" -p "$var/haproxy.pid" || die "haproxy did not start"
+  haproxy -D -f "$var/haproxy.cfg" || die "haproxy did not start"
   healthy "$front" 30 || die "HAProxy on 127.0.0.1:$front does not reach an instance"
   say "Deconflict cluster: PostgreSQL $uri (data in $var/pg),"
   say "three deconflictd on 127.0.0.1:${instances[0]}-${instances[2]} behind HAProxy on 127.0.0.1:$front"
