@@ -92,10 +92,12 @@ static const char *const migrations[] = {
     "CREATE INDEX suspensions_by_emergency ON suspensions(emergency);"
     "CREATE TABLE emergency_counts(party text COLLATE \"C\" NOT NULL, what text COLLATE \"C\" NOT NULL, n bigint NOT NULL,"
     " PRIMARY KEY(party, what));"
-    "CREATE TABLE report_log(seq bigserial PRIMARY KEY, batch bigint NOT NULL,"
+    "CREATE TABLE report_log(seq bigserial PRIMARY KEY, origin text COLLATE \"C\" NOT NULL,"
     " received bigint NOT NULL, reports bytea NOT NULL);"
-    "CREATE TABLE monitor_lease(id integer PRIMARY KEY CHECK (id = 1), leader text COLLATE \"C\" NOT NULL,"
-    " published_through bigint NOT NULL, since bigint NOT NULL);",
+    "CREATE INDEX report_log_by_received ON report_log(received);"
+    "CREATE TABLE monitor_lease(id integer PRIMARY KEY CHECK (id = 1),"
+    " leader text COLLATE \"C\" NOT NULL, published_through bigint NOT NULL,"
+    " since bigint NOT NULL);",
 };
 
 dc_status dc__pg_migrate(dc_store *s, dc_error *err)
