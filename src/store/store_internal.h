@@ -278,6 +278,10 @@ dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, con
 /* Append one stamp. DC_OK, DC_NOMEM. */
 dc_status dc__candidate_stamp_push(dc_candidate_stamps *out, dc_candidate_stamp stamp);
 
+/* The recipients of one alert as stored: "a,b,c", the caller's (dc_free); NULL when out of
+ * memory. */
+char *dc__alert_recipients_join(const char *const *recipients, size_t n);
+
 /* The stored form of one alert told to `n` recipients, `texts[k]` being what recipient k reads
  * (a JSON object each). *common gets the members every copy has alike; extras[k] the members
  * only copy k has (NULL when none). Texts are kept byte for byte when all copies are the same.
