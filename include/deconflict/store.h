@@ -34,8 +34,9 @@ const char *dc_store_backend(const dc_store *store);
  * "dc_reports") or changed an object ("dc_objects:zone/owner/id"; "dc_objects:" for more than
  * could be named: read them all), and with "" after the store lost and regained its database
  * (something may have been missed).
- * Outside any transaction; at most one callback, set once. DC_OK, DC_UNSUPPORTED (a backend one
- * process owns: nothing else commits), DC_STORE. */
+ * Outside any transaction; at most one callback (DC_INVALID for a second); `on_event` NULL stops
+ * the calls (none is made after it returns). DC_OK, DC_UNSUPPORTED (a backend one process owns:
+ * nothing else commits), DC_STORE. */
 dc_status dc_store_watch(dc_store *store, void (*on_event)(void *ctx, const char *what), void *ctx);
 void dc_store_close(dc_store *store); /* NULL is a no-op */
 
@@ -455,6 +456,9 @@ dc_status dc_store_emergency_counts(dc_store *store, const char *party,
 
 /* Whether the store is shared by several instances (it has a report log and a monitor lease). */
 int dc_store_shared(const dc_store *store);
+/* `location` as it may be shown: a PostgreSQL URI without its password (user info, and any query
+ * parameters, which may hold one), a file path as it is. */
+void dc_store_location_text(const char *location, char *out, size_t size);
 
 /* Append a batch of position reports (opaque bytes, what service/cluster.c encodes) received by
  * `origin` at `received` to the one ordered log, in a write transaction: *seq is its place.

@@ -89,7 +89,11 @@ static void *listener_main(void *arg)
 dc_status dc__pg_watch(dc_store *store, void (*on_event)(void *ctx, const char *what), void *ctx)
 {
     dc_pg *s = dc__pg(store);
-    if (on_event == NULL || s->listening)
+    if (on_event == NULL) { /* stop: no call back after this returns */
+        dc__pg_events_stop(s);
+        return DC_OK;
+    }
+    if (s->listening)
         return DC_INVALID;
     s->on_event = on_event;
     s->event_ctx = ctx;

@@ -154,6 +154,22 @@ DC_STORE_OPS(DC__STORE_DISPATCH)
 
 /* ---- more than one instance ---- */
 
+void dc_store_location_text(const char *location, char *out, size_t size)
+{
+    if (!is_postgres(location)) {
+        snprintf(out, size, "%s", location);
+        return;
+    }
+    const char *rest = strstr(location, "://") + 3;
+    const char *at = strchr(rest, '@');
+    const char *slash = strchr(rest, '/');
+    if (at != NULL && (slash == NULL || at < slash))
+        rest = at + 1; /* user and password are left out */
+    size_t keep = strcspn(rest, "?");
+    snprintf(out, size, "%.*s%.*s%s", (int)(strstr(location, "://") + 3 - location), location,
+             (int)keep, rest, rest[keep] ? "?..." : "");
+}
+
 int dc_store_shared(const dc_store *s)
 {
     return s->ops->report_append != NULL;
