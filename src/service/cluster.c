@@ -64,6 +64,7 @@ struct dc_cluster {
     char (*objects)[192];
     size_t object_count, object_capacity;
     int objects_all;
+    int alerts_heard; /* another instance published alerts: read published_through again */
     struct outcome outcomes[OUTCOMES];
     size_t outcome_next;
     struct pending *pending;
@@ -196,6 +197,20 @@ static dc_status keep_pending(dc_cluster *c, int64_t seq, dc_alert_list *alerts)
     return DC_OK;
 }
 
+static dc_status publish_now(dc_cluster *c, int64_t seq, dc_alert_list *alerts, size_t *delivered);
+
+/* How many of `alerts` publication would tell somebody (what a follower answers for its batch;
+ * the leader answers what it told). */
+static size_t told(const dc_alert_list *alerts)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < alerts->count; i++) {
+        const char *to[2];
+        n += dc_alert_recipients(&alerts->items[i], to) > 0;
+    }
+    return n;
+}
+
 struct feed {
     dc_cluster *c;
     int64_t last;
@@ -234,7 +249,16 @@ static int apply(void *ctx, int64_t seq, const char *origin, dc_time_us received
                 (long long)seq);
     }
     pthread_mutex_lock(&c->lock);
-    size_t raised = alerts.count;
+    int leader = c->leader && c->pending_count == 0;
+    int64_t published = c->published;
+    pthread_mutex_unlock(&c->lock);
+    /* the leader publishes as it goes (kept alerts first, in order: lease_tick); a batch it
+     * cannot publish now is kept like a follower's */
+    size_t raised = told(&alerts);
+    if (leader && alerts.count > 0 && seq > published &&
+        publish_now(c, seq, &alerts, &raised) == DC_OK)
+        dc_alert_list_clear(&alerts);
+    pthread_mutex_lock(&c->lock);
     if (alerts.count > 0 && seq > c->published && keep_pending(c, seq, &alerts) != DC_OK)
         fprintf(stderr, "deconflictd: out of memory: the alerts of report batch %lld are lost\n",
                 (long long)seq);
@@ -285,6 +309,22 @@ static dc_status mark_published(dc_service *svc, void *ctx)
                : rc;
 }
 
+/* Publish the alerts of batch `seq` unless a leader did already (DC_STALE, nothing told):
+ * *delivered counts those told. DC_OK, DC_STALE, or the failure (nothing told). */
+static dc_status publish_now(dc_cluster *c, int64_t seq, dc_alert_list *alerts, size_t *delivered)
+{
+    struct publish_mark m = {c, seq};
+    dc_status rc = dc_service_publish_alerts(c->svc, alerts, mark_published, &m, delivered);
+    if (rc == DC_OK || rc == DC_STALE) {
+        pthread_mutex_lock(&c->lock);
+        if (seq > c->published)
+            c->published = seq;
+        pthread_cond_broadcast(&c->changed);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return rc;
+}
+
 /* Publish what this instance kept, oldest first; stops at the first failure (tried again next
  * tick). */
 static void publish_pending(dc_cluster *c)
@@ -318,6 +358,7 @@ static void drop_published(dc_cluster *c, int64_t through)
     pthread_mutex_lock(&c->lock);
     if (through > c->published)
         c->published = through;
+    pthread_cond_broadcast(&c->changed);
     size_t keep = 0;
     for (size_t i = 0; i < c->pending_count; i++) {
         if (c->pending[i].seq <= c->published)
@@ -327,6 +368,17 @@ static void drop_published(dc_cluster *c, int64_t through)
     }
     c->pending_count = keep;
     pthread_mutex_unlock(&c->lock);
+}
+
+/* What the store says the leader published through; kept alerts before it are dropped. */
+static void read_published(dc_cluster *c)
+{
+    int64_t through = 0;
+    if (dc_store_begin(c->svc->store, 0) != DC_OK)
+        return;
+    if (dc_store_published_get(c->svc->store, &through) == DC_OK)
+        drop_published(c, through);
+    dc_store_rollback(c->svc->store);
 }
 
 static void lease_tick(dc_cluster *c, dc_time_us now, dc_time_us *next_prune)
@@ -341,12 +393,7 @@ static void lease_tick(dc_cluster *c, dc_time_us now, dc_time_us *next_prune)
     if (c->leader != was)
         fprintf(stderr, "deconflictd: %s the live monitor's alerts (%s)\n",
                 c->leader ? "now publishing" : "no longer publishing", c->instance);
-    int64_t through = 0;
-    if (dc_store_begin(svc->store, 0) == DC_OK) {
-        if (dc_store_published_get(svc->store, &through) == DC_OK)
-            drop_published(c, through);
-        dc_store_rollback(svc->store);
-    }
+    read_published(c);
     if (!c->leader)
         return;
     publish_pending(c);
@@ -407,6 +454,12 @@ static void *feeder_main(void *arg)
         int caught_up = c->caught_up;
         pthread_mutex_unlock(&c->lock);
         dc_time_us now = dc_service_now();
+        pthread_mutex_lock(&c->lock);
+        int heard = c->alerts_heard;
+        c->alerts_heard = 0;
+        pthread_mutex_unlock(&c->lock);
+        if (heard && !c->leader)
+            read_published(c);
         if (caught_up && now >= next_lease) {
             lease_tick(c, now, &next_prune);
             next_lease = now + LEASE_TICK_US;
@@ -488,6 +541,8 @@ void dc_service_cluster_event(dc_service *svc, const char *what)
         } else {
             c->objects_all = 1;
         }
+    } else if (strcmp(what, "dc_alerts") == 0) {
+        c->alerts_heard = 1;
     } else if (strncmp(what, "dc_objects", 10) == 0 || what[0] == '\0') {
         c->objects_all = 1; /* unnamed objects, or notices missed while the database was away */
     }
@@ -549,6 +604,14 @@ dc_status dc__service_cluster_report(dc_service *svc, dc_report *reports, size_t
         out->accepted = o->accepted;
         out->alerts = o->alerts;
     }
+    /* and, when it raised alerts, until the leader has published them: a client reading its
+     * alerts (or an intent made nonconforming) after the answer finds them, as with one
+     * instance. Bounded: a leader being replaced publishes them a little later. */
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 2;
+    while (o != NULL && o->alerts > 0 && c->published < seq &&
+           pthread_cond_timedwait(&c->changed, &c->lock, &until) != ETIMEDOUT)
+        ;
     pthread_mutex_unlock(&c->lock);
     if (o == NULL)
         return dc_error_set(err, DC_BUSY, "", DC_NO_POSITION,
