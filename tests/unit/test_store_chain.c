@@ -415,6 +415,7 @@ struct due {
     int64_t keys[64], checks[64];
     dc_time_us times[64];
     size_t count;
+    uint8_t digest[DC_HASH_BYTES];
 };
 
 static int keep_due(void *ctx, const dc_expired *row)
@@ -427,6 +428,20 @@ static int keep_due(void *ctx, const dc_expired *row)
     d->times[d->count] = row->time;
     d->count++;
     return 0;
+}
+
+/* An ended object as the archive takes it: its columns, and the digest its writes recorded. */
+static int keep_object(void *ctx, const dc_expired *row)
+{
+    struct due *d = ctx;
+    assert_string_equal(row->object_kind, "hazard");
+    assert_string_equal(row->state, "ended");
+    assert_string_equal(row->owner, "red");
+    assert_string_equal(row->body, "{\"id\":\"h\"}");
+    assert_int_equal(row->created, T0);
+    assert_true(row->volumes_size > 0);
+    memcpy(d->digest, row->digest, DC_HASH_BYTES);
+    return keep_due(ctx, row);
 }
 
 static void expire(dc_store *s, dc_time_us now, dc_time_us cutoff, size_t limit, struct due *d)
@@ -480,6 +495,138 @@ static void test_audit_runs_due(void **state)
     expire(s, T0 + 500 * S, T0 + 500 * S, 1000, &d);
     assert_int_equal(d.count, 20); /* 21..40 */
     assert_int_equal(d.keys[0], 21);
+}
+
+/* What an expired row hands the archive, as one text: key, time, body, and each recipient with
+ * what it alone reads. */
+struct rows {
+    char text[2048];
+    int64_t keys[16], checks[16];
+    size_t count;
+};
+
+static int keep_row(void *ctx, const dc_expired *row)
+{
+    struct rows *r = ctx;
+    size_t used = strlen(r->text);
+    used +=
+        (size_t)snprintf(r->text + used, sizeof r->text - used, "%s%lld@%lld:%s:%s",
+                         used ? "|" : "", (long long)row->key, (long long)((row->time - T0) / S),
+                         row->body ? row->body : "", row->sender ? row->sender : "");
+    for (size_t k = 0; k < row->copies; k++)
+        used += (size_t)snprintf(r->text + used, sizeof r->text - used, ">%s%s", row->recipients[k],
+                                 row->extras != NULL && row->extras[k] ? row->extras[k] : "");
+    r->keys[r->count] = row->key;
+    r->checks[r->count] = row->check;
+    r->count++;
+    return 0;
+}
+
+static const char *due_rows(dc_store *s, dc_retained kind, dc_time_us now, dc_time_us cutoff,
+                            struct rows *r)
+{
+    memset(r, 0, sizeof *r);
+    assert_int_equal(dc_store_expired(s, kind, now, cutoff, 10, keep_row, r), DC_OK);
+    return r->text;
+}
+
+static dc_status remove_rows(dc_store *s, dc_retained kind, const struct rows *r)
+{
+    assert_int_equal(dc_store_begin(s, 1), DC_OK);
+    dc_status rc = dc_store_expired_remove(s, kind, r->keys, r->checks, r->count);
+    return dc_store_finish(s, rc);
+}
+
+/* Notices and messages (never the newest; an unacknowledged message stays ten retentions),
+ * alerts (each copy's own members; an episode's first alert only once it is closed) and ended
+ * objects with their digest: what each hands over, and their removal, refused once stale. */
+static void test_rows_due(void **state)
+{
+    struct fixture *f = *state;
+    dc_store *s = f->t.store;
+    int64_t id;
+    assert_int_equal(dc_store_begin(s, 1), DC_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(
+            dc_store_inbox_add(s, DC_INBOX_NOTICES, "blue", "{\"n\":1}", T0 + i * S, &id), DC_OK);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(dc_store_message_add(s, "red", "blue", "{}", T0 + i * S, &id), DC_OK);
+        if (i % 2 == 0)
+            assert_int_equal(dc_store_message_acknowledge(s, id), DC_OK);
+    }
+    const char *to[] = {"red", "blue"};
+    const char *first[] = {"{\"a\":1,\"b\":2}", "{\"a\":1,\"b\":2,\"c\":3}"};
+    const char *again[] = {"{\"a\":1,\"b\":5}", "{\"a\":1,\"b\":5,\"c\":3}"};
+    assert_int_equal(dc_store_alert_add(s, "k", 5 * S, to, first, 2, T0, &id), DC_OK);
+    assert_int_equal(dc_store_alert_add(s, "k", 5 * S, to, again, 2, T0 + S, &id), DC_OK);
+    assert_int_equal(dc_store_alert_add(s, NULL, 0, to + 1, again + 1, 1, T0 + 2 * S, &id), DC_OK);
+    dc_volume v;
+    dc_point c = {41.0, 36.0};
+    assert_int_equal(dc_volume_init_circle(c, 1000, 0, 500, T0, T0 + HOUR, &v, NULL), DC_OK);
+    dc_record o;
+    memset(&o, 0, sizeof o);
+    o.object.kind = DC_KIND_HAZARD;
+    snprintf(o.object.owner, sizeof o.object.owner, "red");
+    snprintf(o.object.id, sizeof o.object.id, "h");
+    o.object.state = DC_STATE_ENDED;
+    o.object.version = 3;
+    o.object.volumes = &v;
+    o.object.volume_count = 1;
+    o.body = "{\"id\":\"h\"}";
+    o.created = T0;
+    o.updated = T0 + S;
+    assert_int_equal(dc_store_object_put(s, &o), DC_OK);
+    uint8_t digest[DC_HASH_BYTES];
+    assert_int_equal(dc_store_object_digest(s, &o, digest), DC_OK);
+    dc_volume_clear(&v);
+    assert_int_equal(dc_store_commit(s), DC_OK);
+
+    struct rows r;
+    assert_string_equal(due_rows(s, DC_RETAIN_NOTICES, T0 + 9 * S, T0 + 2 * S, &r),
+                        "1@0:{\"n\":1}:>blue|2@1:{\"n\":1}:>blue");
+    assert_int_equal(remove_rows(s, DC_RETAIN_NOTICES, &r), DC_OK);
+    assert_int_equal(remove_rows(s, DC_RETAIN_NOTICES, &r), DC_STALE);
+    assert_string_equal(due_rows(s, DC_RETAIN_NOTICES, T0 + 9 * S, T0 + 9 * S, &r),
+                        "3@2:{\"n\":1}:>blue");
+
+    /* 5 s retention: the unacknowledged 2nd stays (until 50 s), the newest (4th) too */
+    assert_string_equal(due_rows(s, DC_RETAIN_MESSAGES, T0 + 9 * S, T0 + 4 * S, &r),
+                        "1@0:{}:red>blue|3@2:{}:red>blue");
+    assert_true(r.checks[0] == 1 && r.checks[1] == 1);
+    r.checks[1] = 0; /* as if it had been read before its acknowledgement */
+    assert_int_equal(remove_rows(s, DC_RETAIN_MESSAGES, &r), DC_STALE);
+    r.checks[1] = 1;
+    assert_int_equal(remove_rows(s, DC_RETAIN_MESSAGES, &r), DC_OK);
+    assert_string_equal(due_rows(s, DC_RETAIN_MESSAGES, T0 + 90 * S, T0 + 85 * S, &r),
+                        "2@1:{}:red>blue");
+
+    /* the episode's first alert stays while it is open (until 5 s) */
+    assert_string_equal(due_rows(s, DC_RETAIN_ALERTS, T0 + 4 * S, T0 + 4 * S, &r),
+                        "2@1:{\"a\":1,\"b\":5}:>red>blue{\"c\":3}|"
+                        "3@2:{\"a\":1,\"b\":5,\"c\":3}:>blue");
+    assert_int_equal(remove_rows(s, DC_RETAIN_ALERTS, &r), DC_OK);
+    assert_string_equal(due_rows(s, DC_RETAIN_ALERTS, T0 + 9 * S, T0 + 6 * S, &r),
+                        "1@0:{\"a\":1,\"b\":2}:>red>blue{\"c\":3}");
+    assert_int_equal(remove_rows(s, DC_RETAIN_ALERTS, &r), DC_OK);
+    assert_int_equal(remove_rows(s, DC_RETAIN_ALERTS, &r), DC_STALE);
+
+    assert_string_equal(due_rows(s, DC_RETAIN_OBJECTS, T0 + 9 * S, T0 + S, &r), "");
+    memset(&r, 0, sizeof r);
+    struct due d = {.count = 0};
+    assert_int_equal(
+        dc_store_expired(s, DC_RETAIN_OBJECTS, T0 + 9 * S, T0 + 2 * S, 10, keep_object, &d), DC_OK);
+    assert_int_equal(d.count, 1);
+    assert_memory_equal(d.digest, digest, DC_HASH_BYTES);
+    assert_int_equal(d.checks[0], 3);
+    r.keys[0] = d.keys[0];
+    r.checks[0] = 2; /* another version */
+    r.count = 1;
+    assert_int_equal(remove_rows(s, DC_RETAIN_OBJECTS, &r), DC_STALE);
+    r.checks[0] = 3;
+    assert_int_equal(remove_rows(s, DC_RETAIN_OBJECTS, &r), DC_OK);
+    assert_int_equal(dc_store_begin(s, 0), DC_OK);
+    assert_int_equal(dc_store_object_get(s, DC_KIND_HAZARD, "red", "h", &o), DC_NOT_FOUND);
+    dc_store_rollback(s);
 }
 
 static int keep_segment(void *ctx, const dc_segment *g)
@@ -580,6 +727,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_suspensions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_release_gives_back_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_runs_due, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_due, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_samples, setup, teardown),
     };
