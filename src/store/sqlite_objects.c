@@ -20,68 +20,23 @@ char *dc__sq_copy_text(const unsigned char *text)
 dc_status dc__sq_read_record(sqlite3_stmt *st, dc_record *r)
 {
     memset(r, 0, sizeof *r);
-    dc_object *o = &r->object;
     r->row = sqlite3_column_int64(st, 0);
-    if (dc_kind_parse((const char *)sqlite3_column_text(st, 1), &o->kind) != DC_OK ||
-        dc_state_parse((const char *)sqlite3_column_text(st, 5), &o->state) != DC_OK)
-        return DC_STORE;
-    dc_copy_text(o->owner, sizeof o->owner, (const char *)sqlite3_column_text(st, 2));
-    dc_copy_text(o->id, sizeof o->id, (const char *)sqlite3_column_text(st, 3));
-    o->version = sqlite3_column_int64(st, 4);
-    o->priority = sqlite3_column_int(st, 6);
+    dc_copy_text(r->object.owner, sizeof r->object.owner, (const char *)sqlite3_column_text(st, 2));
+    dc_copy_text(r->object.id, sizeof r->object.id, (const char *)sqlite3_column_text(st, 3));
+    r->object.version = sqlite3_column_int64(st, 4);
+    r->object.priority = sqlite3_column_int(st, 6);
     r->is_public = sqlite3_column_int(st, 7);
-    r->body = dc__sq_copy_text(sqlite3_column_text(st, 8));
     r->created = sqlite3_column_int64(st, 11);
     r->updated = sqlite3_column_int64(st, 12);
+    const char *kind = (const char *)sqlite3_column_text(st, 1);
+    const char *state = (const char *)sqlite3_column_text(st, 5);
+    const char *emergency = (const char *)sqlite3_column_text(st, 14);
+    r->body = dc__sq_copy_text(sqlite3_column_text(st, 8));
     if (r->body == NULL)
         return DC_NOMEM;
-    const uint8_t *blob = sqlite3_column_blob(st, 9);
-    size_t size = (size_t)sqlite3_column_bytes(st, 9), at = 0, count = 0, cap = 0;
-    dc_volume *vols = NULL;
-    while (at < size) {
-        if (count == cap) {
-            cap = cap ? cap * 2 : 4;
-            dc_volume *grown = dc_realloc(vols, cap * sizeof *grown);
-            if (grown == NULL) {
-                o->volumes = vols;
-                o->volume_count = count;
-                return DC_NOMEM;
-            }
-            vols = grown;
-        }
-        size_t used = 0;
-        if (dc_volume_unpack(blob + at, size - at, &vols[count], &used) != DC_OK) {
-            o->volumes = vols;
-            o->volume_count = count;
-            return DC_STORE;
-        }
-        count++;
-        at += used;
-    }
-    o->volumes = vols;
-    o->volume_count = count;
-    if ((int64_t)count != sqlite3_column_int64(st, 13))
-        return DC_STORE; /* the row contradicts itself */
-    if (dc_emergency_parse((const char *)sqlite3_column_text(st, 14), &o->emergency) != DC_OK)
-        return DC_STORE;
-    const char *adm = (const char *)sqlite3_column_text(st, 10);
-    if (adm != NULL && adm[0] != '\0') {
-        size_t n = 1;
-        for (const char *p = adm; *p; p++)
-            n += *p == ',';
-        char(*list)[DC_ID_MAX] = dc_calloc(n, sizeof *list);
-        if (list == NULL)
-            return DC_NOMEM;
-        size_t k = 0;
-        for (const char *p = adm; k < n; k++) {
-            size_t len = strcspn(p, ",");
-            snprintf(list[k], DC_ID_MAX, "%.*s", (int)(len < DC_ID_MAX ? len : DC_ID_MAX - 1), p);
-            p += len + (p[len] == ',');
-        }
-        o->admitted = (const char(*)[DC_ID_MAX])list;
-        o->admitted_count = n;
-    }
-    return DC_OK;
+    return dc__record_fill(r, kind ? kind : "", state ? state : "", emergency ? emergency : "",
+                           sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9),
+                           sqlite3_column_int64(st, 13), (const char *)sqlite3_column_text(st, 10));
 }
 
 /* A volume's box as the volume_boxes R*Tree holds it: degrees, metres and hours. */

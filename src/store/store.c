@@ -152,6 +152,78 @@ dc_status dc__store_candidate_index(dc_store *s, int on)
 DC_STORE_OPS(DC__STORE_DISPATCH)
 #undef DC__STORE_DISPATCH
 
+/* ---- more than one instance ---- */
+
+void dc_store_location_text(const char *location, char *out, size_t size)
+{
+    if (!is_postgres(location)) {
+        snprintf(out, size, "%s", location);
+        return;
+    }
+    const char *rest = strstr(location, "://") + 3;
+    const char *at = strchr(rest, '@');
+    const char *slash = strchr(rest, '/');
+    if (at != NULL && (slash == NULL || at < slash))
+        rest = at + 1; /* user and password are left out */
+    size_t keep = strcspn(rest, "?");
+    snprintf(out, size, "%.*s%.*s%s", (int)(strstr(location, "://") + 3 - location), location,
+             (int)keep, rest, rest[keep] ? "?..." : "");
+}
+
+int dc_store_shared(const dc_store *s)
+{
+    return s->ops->report_append != NULL;
+}
+
+#define SHARED_OP(need, call)                                                                      \
+    do {                                                                                           \
+        assert(s != NULL);                                                                         \
+        assert(tx_allows(s, need) && "a shared-store operation in the wrong transaction");         \
+        if (!dc_store_shared(s))                                                                   \
+            return DC_UNSUPPORTED;                                                                 \
+        return s->ops->call;                                                                       \
+    } while (0)
+
+dc_status dc_store_report_append(dc_store *s, const char *origin, const void *data, size_t size,
+                                 dc_time_us received, int64_t *seq)
+{
+    SHARED_OP(DC__TX_WRITE, report_append(s, origin, data, size, received, seq));
+}
+
+dc_status dc_store_report_read(dc_store *s, int64_t after, size_t limit,
+                               int (*each)(void *ctx, int64_t seq, const char *origin,
+                                           dc_time_us received, const void *data, size_t size),
+                               void *ctx)
+{
+    SHARED_OP(DC__TX_READ, report_read(s, after, limit, each, ctx));
+}
+
+dc_status dc_store_report_bounds(dc_store *s, dc_time_us since, int64_t *before, int64_t *newest)
+{
+    SHARED_OP(DC__TX_READ, report_bounds(s, since, before, newest));
+}
+
+dc_status dc_store_report_prune(dc_store *s, dc_time_us before)
+{
+    SHARED_OP(DC__TX_WRITE, report_prune(s, before));
+}
+
+dc_status dc_store_lease(dc_store *s, const char *instance, int *leader)
+{
+    *leader = 0;
+    SHARED_OP(DC__TX_NONE, lease(s, instance, leader));
+}
+
+dc_status dc_store_published_get(dc_store *s, int64_t *seq)
+{
+    SHARED_OP(DC__TX_READ, published_get(s, seq));
+}
+
+dc_status dc_store_published_set(dc_store *s, const char *instance, int64_t seq, dc_time_us now)
+{
+    SHARED_OP(DC__TX_WRITE, published_set(s, instance, seq, now));
+}
+
 void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size)
 {
     snprintf(out, size, "%s/%s/%s", dc_kind_name(kind), owner, id);
@@ -286,4 +358,59 @@ int dc_candidate_stamps_equal(const dc_candidate_stamps *a, const dc_candidate_s
             return 0;
     }
     return 1;
+}
+
+dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, const char *emergency,
+                          const uint8_t *blob, size_t size, int64_t volume_count,
+                          const char *admitted)
+{
+    dc_object *o = &r->object;
+    if (dc_kind_parse(kind, &o->kind) != DC_OK || dc_state_parse(state, &o->state) != DC_OK)
+        return DC_STORE;
+    size_t at = 0, count = 0, cap = 0;
+    dc_volume *vols = NULL;
+    dc_status rc = DC_OK;
+    while (rc == DC_OK && at < size) {
+        if (count == cap) {
+            cap = cap ? cap * 2 : 4;
+            dc_volume *grown = dc_realloc(vols, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = DC_NOMEM;
+                break;
+            }
+            vols = grown;
+        }
+        size_t used = 0;
+        rc =
+            dc_volume_unpack(blob + at, size - at, &vols[count], &used) == DC_OK ? DC_OK : DC_STORE;
+        if (rc == DC_OK) {
+            count++;
+            at += used;
+        }
+    }
+    o->volumes = vols;
+    o->volume_count = count;
+    if (rc != DC_OK)
+        return rc;
+    if ((int64_t)count != volume_count)
+        return DC_STORE; /* the row contradicts itself */
+    if (dc_emergency_parse(emergency, &o->emergency) != DC_OK)
+        return DC_STORE;
+    if (admitted != NULL && admitted[0] != '\0') {
+        size_t n = 1;
+        for (const char *p = admitted; *p; p++)
+            n += *p == ',';
+        char(*list)[DC_ID_MAX] = dc_calloc(n, sizeof *list);
+        if (list == NULL)
+            return DC_NOMEM;
+        size_t k = 0;
+        for (const char *p = admitted; k < n; k++) {
+            size_t len = strcspn(p, ",");
+            snprintf(list[k], DC_ID_MAX, "%.*s", (int)(len < DC_ID_MAX ? len : DC_ID_MAX - 1), p);
+            p += len + (p[len] == ',');
+        }
+        o->admitted = (const char(*)[DC_ID_MAX])list;
+        o->admitted_count = n;
+    }
+    return DC_OK;
 }

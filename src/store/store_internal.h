@@ -223,8 +223,20 @@ typedef struct dc_store_ops {
     /* Search candidates in an in-memory index (1) or the backend's own (0); NULL when the backend
      * has only one. Outside any transaction. */
     dc_status (*candidate_index)(dc_store *s, int on);
-    /* Other instances' commits as they happen (dc_store_watch); NULL: one process is all. */
+    /* Other instances' commits as they happen (dc_store_watch), the report log and the
+     * monitor's lease (store.h, "more than one instance"); NULL: one process is all. */
     dc_status (*watch)(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx);
+    dc_status (*report_append)(dc_store *s, const char *origin, const void *data, size_t size,
+                               dc_time_us received, int64_t *seq);
+    dc_status (*report_read)(dc_store *s, int64_t after, size_t limit,
+                             int (*each)(void *ctx, int64_t seq, const char *origin,
+                                         dc_time_us received, const void *data, size_t size),
+                             void *ctx);
+    dc_status (*report_bounds)(dc_store *s, dc_time_us since, int64_t *before, int64_t *newest);
+    dc_status (*report_prune)(dc_store *s, dc_time_us before);
+    dc_status (*lease)(dc_store *s, const char *instance, int *leader);
+    dc_status (*published_get)(dc_store *s, int64_t *seq);
+    dc_status (*published_set)(dc_store *s, const char *instance, int64_t seq, dc_time_us now);
     DC_STORE_OPS(DC__STORE_OP_MEMBER)
 } dc_store_ops;
 
@@ -255,6 +267,14 @@ uint8_t *dc__pack_volumes(const dc_object *o, size_t *size);
 /* The admitted parties as one comma-separated text, the caller's (dc_free); NULL when out of
  * memory. */
 char *dc__admitted_text(const dc_object *o);
+/* The rest of a record read from a backend's row (its row, owner, id, version, priority, public,
+ * body and times set by the caller): kind and state by name, the volumes unpacked from their
+ * blob (which must hold `volume_count`), the emergency kind, the admitted parties from their
+ * text. DC_STORE when the row contradicts itself, DC_NOMEM; what was read stays in *r either way
+ * (dc_record_clear). */
+dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, const char *emergency,
+                          const uint8_t *blob, size_t size, int64_t volume_count,
+                          const char *admitted);
 /* Append one stamp. DC_OK, DC_NOMEM. */
 dc_status dc__candidate_stamp_push(dc_candidate_stamps *out, dc_candidate_stamp stamp);
 
