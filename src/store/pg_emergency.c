@@ -1,10 +1,10 @@
 /* pg_emergency.c - emergency declarations, the hazards they suspend, and their counts, in the
  * PostgreSQL store
  *
- * As sqlite_emergency.c, statement for statement. Texts are ordered COLLATE "C" (bytes, as
- * SQLite's BINARY) whatever the database's collation, and the hazards an emergency releases come
- * in the order they were suspended (`added`, as SQLite's rowid), since each becomes a notice and
- * an audit record in that order.
+ * As sqlite_emergency.c, statement for statement. Texts order bytewise (the schema's COLLATE
+ * "C", as SQLite's BINARY), and the hazards an emergency releases come in the order they were
+ * suspended (`added`, as SQLite's rowid), since each becomes a notice and an audit record in that
+ * order.
  */
 #include "pg_internal.h"
 
@@ -92,7 +92,7 @@ dc_status dc__pg_emergencies(dc_store *s, const char *owner, int active_only, dc
                                " WHERE ($1::text IS NULL OR owner = $1)"
                                " AND ($2::integer = 0 OR state = 'active')"
                                " AND ($3::bigint = 0 OR expires <= $3)"
-                               " ORDER BY owner COLLATE \"C\", id COLLATE \"C\"",
+                               " ORDER BY owner, id",
                                &p);
     if (res == NULL)
         return DC_STORE;
@@ -121,7 +121,7 @@ dc_status dc__pg_suspension_add(dc_store *s, const char *hazard_owner, const cha
         s,
         "INSERT INTO suspensions(hazard_owner, hazard_id, emergency, prior, created)"
         " VALUES ($1, $2, $3, coalesce((SELECT prior FROM suspensions WHERE hazard_owner = $1"
-        " AND hazard_id = $2 ORDER BY emergency COLLATE \"C\" LIMIT 1), $4), $5)"
+        " AND hazard_id = $2 ORDER BY emergency LIMIT 1), $4), $5)"
         " ON CONFLICT DO NOTHING",
         &p);
 }
@@ -192,7 +192,7 @@ dc_status dc__pg_suspensions_release(dc_store *s, const char *emergency, dc_time
 dc_status dc__pg_suspending(dc_store *s, int (*each)(void *ctx, const char *emergency), void *ctx)
 {
     PGresult *res = dc__pg_run(s,
-                               "SELECT DISTINCT emergency COLLATE \"C\" FROM suspensions"
+                               "SELECT DISTINCT emergency FROM suspensions"
                                " ORDER BY 1",
                                NULL);
     if (res == NULL)
@@ -214,7 +214,7 @@ dc_status dc__pg_suspended_by(dc_store *s, const char *hazard_owner, const char 
     dc__pg_text(&p, hazard_id);
     PGresult *res = dc__pg_run(s,
                                "SELECT emergency FROM suspensions WHERE hazard_owner = $1"
-                               " AND hazard_id = $2 ORDER BY emergency COLLATE \"C\"",
+                               " AND hazard_id = $2 ORDER BY emergency",
                                &p);
     if (res == NULL)
         return DC_STORE;
@@ -251,7 +251,7 @@ dc_status dc__pg_emergency_counts(dc_store *s, const char *party,
     PGresult *res = dc__pg_run(s,
                                "SELECT party, what, n FROM emergency_counts"
                                " WHERE $1::text IS NULL OR party = $1"
-                               " ORDER BY party COLLATE \"C\", what COLLATE \"C\"",
+                               " ORDER BY party, what",
                                &p);
     if (res == NULL)
         return DC_STORE;

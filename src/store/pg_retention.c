@@ -175,7 +175,7 @@ static dc_status expired_alerts(dc_store *s, dc_time_us cutoff, size_t limit,
         " ORDER BY id LIMIT $2) a"
         " LEFT JOIN alert_log b ON a.episode <> 0 AND b.id = a.episode"
         " LEFT JOIN alert_inbox i ON i.id = a.id AND i.extra IS NOT NULL"
-        " ORDER BY a.id, i.recipient COLLATE \"C\"",
+        " ORDER BY a.id, i.recipient",
         &p);
     if (res == NULL)
         return DC_STORE;
