@@ -211,3 +211,17 @@ dc_status dc__alert_text(const char *base, const char *patch, const char *extra,
     json_decref(e);
     return rc;
 }
+
+size_t dc__alert_recipients(char *text, const char *out[8])
+{
+    size_t n = 0;
+    for (char *p = text; *p != '\0' && n < 8;) {
+        size_t len = strcspn(p, ",");
+        out[n++] = p;
+        if (p[len] == '\0')
+            break;
+        p[len] = '\0';
+        p += len + 1;
+    }
+    return n;
+}

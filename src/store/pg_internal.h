@@ -142,6 +142,20 @@ dc_status dc__pg_migrate(dc_store *s, dc_error *err);
  * itself, DC_NOMEM; *r holds what was read either way (dc_record_clear). */
 dc_status dc__pg_read_record(const PGresult *res, int i, dc_record *r);
 
+/* ---- pg_audit.c ---- */
+
+#define PG_AUDIT_COLUMNS                                                                           \
+    "seq, time, actor, action, object, recipients, detail, prev_hash, hash, signature"
+
+/* A record from row `i` selected with PG_AUDIT_COLUMNS; damaged fields (a text longer than its
+ * field, a hash of another length) are made to fail verification, as the SQLite backend does.
+ * Can't fail. */
+void dc__pg_read_audit(const PGresult *res, int i, dc_audit_record *r);
+/* A bytea column into exactly `size` bytes, as the SQLite backend reads one: what fits is copied,
+ * and one of another length has its first byte flipped so that it can never verify (zeros would
+ * read as "no signature", or as the chain's start). Can't fail. */
+void dc__pg_column_blob(const PGresult *res, int i, int col, uint8_t *out, size_t size);
+
 /* ---- pg_cluster.c: the report log and the monitor's lease ---- */
 
 dc_status dc__pg_report_append(dc_store *s, const char *origin, const void *data, size_t size,

@@ -298,6 +298,10 @@ dc_status dc__alert_patch(const char *base, const char *target, char **patch);
  * stored text is not a JSON object, DC_NOMEM. */
 dc_status dc__alert_text(const char *base, const char *patch, const char *extra, char **text);
 
+/* The recipients of an alert as stored (comma-separated, at most 8), pointing into `text`, which
+ * is cut up. Can't fail: the count. */
+size_t dc__alert_recipients(char *text, const char *out[8]);
+
 /* ---- files beside the store (files.c) ---- */
 
 /* Create (exclusive: only if absent; else truncate) a file of mode 0600 whatever the umask: an
