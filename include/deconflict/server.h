@@ -21,15 +21,18 @@ typedef struct dc_server_listening {
 } dc_server_listening;
 
 typedef struct dc_server_config {
-    const char *listen;              /* "127.0.0.1:8080" (default), "[::1]:8080", ":8080" */
-    const char *db;                  /* store location (SQLite file); default "deconflict.db" */
-    const char *operator_key_file;   /* created with a new key if missing; default "operator.key" */
-    size_t body_limit;               /* bytes; default 1 MiB */
-    unsigned threads;                /* default: the number of cores */
-    unsigned timeout_s;              /* per connection; default 30 */
-    const char *borders;             /* zone outlines for the live monitor (GeoJSON), or NULL */
-    const char *web;                 /* directory of the web page served at /, or NULL */
-    int probe_limit, probe_window_s; /* probing alert: more than limit site refusals in window */
+    const char *listen; /* "127.0.0.1:8080" (default), "[::1]:8080", ":8080" */
+    const char *db;     /* store location: an SQLite file (default "deconflict.db") or a PostgreSQL
+                           URI shared by several instances */
+    const char *key_file;          /* the signing key's file: default <db>.key for an SQLite store;
+                                      required for a PostgreSQL one, the same file for every instance */
+    const char *operator_key_file; /* created with a new key if missing; default "operator.key" */
+    size_t body_limit;             /* bytes; default 1 MiB */
+    unsigned threads;              /* default: the number of cores */
+    unsigned timeout_s;            /* per connection; default 30 */
+    const char *borders;           /* zone outlines for the live monitor (GeoJSON), or NULL */
+    const char *web;               /* directory of the web page served at /, or NULL */
+    int probe_limit, probe_window_s;  /* probing alert: more than limit site refusals in window */
     unsigned new_aircraft_per_minute; /* per party; past it new aircraft are refused */
     unsigned new_aircraft_alert;      /* more in a minute alert the operator */
     unsigned establish_s;             /* a track discloses others' aircraft after this long (30) */

@@ -51,6 +51,9 @@ typedef struct dc_service {
      * first alert until its episode can no longer refer to it) */
     int64_t alert_episode_us;
     dc_service_events events;
+    /* over a shared store: the picture fed from the store's report log, the monitor's lease
+     * (cluster.c); NULL for a store this process alone uses */
+    struct dc_cluster *cluster;
 } dc_service;
 
 /* Fill `svc` for `store` (open, not in a transaction): the server's signing key (created on
@@ -373,6 +376,25 @@ typedef struct dc_positions_outcome {
 dc_status dc_service_report_positions(dc_service *svc, dc_report *reports, size_t count,
                                       dc_report_verdict *verdicts, dc_positions_outcome *out,
                                       dc_error *err);
+
+/* ---- more than one instance over a shared store (cluster.c; docs/ARCHITECTURE.md) ---- */
+
+typedef struct dc_cluster dc_cluster;
+
+/* Feed the live monitor (svc->monitor, set) from the shared store's report log and stand for the
+ * monitor's lease, as `instance` (a name unique among the instances, e.g. host:port:pid): from
+ * now on dc_service_report_positions appends to the log and answers once this picture holds the
+ * batch. DC_OK, DC_UNSUPPORTED (the store is not shared: nothing changes), DC_NOMEM,
+ * DC_INTERNAL. */
+dc_status dc_service_cluster_start(dc_service *svc, const char *instance);
+/* Stop feeding and give the lease up; nothing when not started. */
+void dc_service_cluster_stop(dc_service *svc);
+/* What the store's watch told (dc_store_watch): new reports, objects changed elsewhere. */
+void dc_service_cluster_event(dc_service *svc, const char *what);
+/* Whether the store answers now (a read transaction begins): DC_OK or DC_STORE. */
+dc_status dc_service_store_reachable(dc_service *svc);
+/* Whether this instance publishes the monitor's alerts (1 when the store is not shared). */
+int dc_service_cluster_leader(const dc_service *svc);
 
 /* ---- emergencies (emergencies.c, emergency_end.c; docs/EMERGENCIES.md) ---- */
 

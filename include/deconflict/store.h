@@ -29,11 +29,14 @@ dc_status dc_store_open_keyed(const char *location, const char *key_path, dc_sto
                               dc_error *err);
 /* The backend's name: "sqlite" or "postgresql". */
 const char *dc_store_backend(const dc_store *store);
-/* Call `on_event(ctx, what)` from a thread of the store's own whenever another process's commit
- * stored what streams wait for ("dc_alerts", "dc_notices", "dc_messages", "dc_reports"), and
- * with "" after the store lost and regained its database (something may have been missed).
- * Outside any transaction; at most one callback, set once. DC_OK, DC_UNSUPPORTED (a backend one
- * process owns: nothing else commits), DC_STORE. */
+/* Call `on_event(ctx, what)` from a thread of the store's own whenever a commit (of any process,
+ * this one's included) stored what streams wait for ("dc_alerts", "dc_notices", "dc_messages",
+ * "dc_reports") or changed an object ("dc_objects:zone/owner/id"; "dc_objects:" for more than
+ * could be named: read them all), and with "" after the store lost and regained its database
+ * (something may have been missed).
+ * Outside any transaction; at most one callback (DC_INVALID for a second); `on_event` NULL stops
+ * the calls (none is made after it returns). DC_OK, DC_UNSUPPORTED (a backend one process owns:
+ * nothing else commits), DC_STORE. */
 dc_status dc_store_watch(dc_store *store, void (*on_event)(void *ctx, const char *what), void *ctx);
 void dc_store_close(dc_store *store); /* NULL is a no-op */
 
@@ -447,6 +450,43 @@ dc_status dc_store_emergency_counts(dc_store *store, const char *party,
                                     int (*each)(void *ctx, const char *party, const char *what,
                                                 int64_t n),
                                     void *ctx);
+
+/* ---- more than one instance over one store (PostgreSQL; docs/ARCHITECTURE.md) ----
+ * An SQLite store belongs to one process: each of these answers DC_UNSUPPORTED there. */
+
+/* Whether the store is shared by several instances (it has a report log and a monitor lease). */
+int dc_store_shared(const dc_store *store);
+/* `location` as it may be shown: a PostgreSQL URI without its password (user info, and any query
+ * parameters, which may hold one), a file path as it is. */
+void dc_store_location_text(const char *location, char *out, size_t size);
+
+/* Append a batch of position reports (opaque bytes, what service/cluster.c encodes) received by
+ * `origin` at `received` to the one ordered log, in a write transaction: *seq is its place.
+ * DC_OK, DC_STORE, DC_UNSUPPORTED. */
+dc_status dc_store_report_append(dc_store *store, const char *origin, const void *data, size_t size,
+                                 dc_time_us received, int64_t *seq);
+/* Calls `each` for at most `limit` batches with seq > after, in order, in a read transaction;
+ * `each` returns non-zero to stop. DC_OK, DC_STORE, DC_UNSUPPORTED. */
+dc_status dc_store_report_read(dc_store *store, int64_t after, size_t limit,
+                               int (*each)(void *ctx, int64_t seq, const char *origin,
+                                           dc_time_us received, const void *data, size_t size),
+                               void *ctx);
+/* The seq before the first batch received at or after `since` (where a replay begins), and the
+ * newest seq; in a read transaction. DC_OK, DC_STORE, DC_UNSUPPORTED. */
+dc_status dc_store_report_bounds(dc_store *store, dc_time_us since, int64_t *before,
+                                 int64_t *newest);
+/* Forget batches received before `before` (write transaction). DC_OK, DC_STORE. */
+dc_status dc_store_report_prune(dc_store *store, dc_time_us before);
+/* Hold or take the monitor's lease for `instance`, outside any transaction: *leader says whether
+ * this store holds it now. The lease is PostgreSQL's (a session advisory lock on a connection of
+ * its own), so it passes when the holder's process dies. DC_OK, DC_STORE (the database is
+ * unreachable: *leader 0), DC_UNSUPPORTED. */
+dc_status dc_store_lease(dc_store *store, const char *instance, int *leader);
+/* The last report batch whose alerts the leader published, and its noting (in the transaction
+ * that publishes them, with the leader's name). DC_OK, DC_STORE, DC_UNSUPPORTED. */
+dc_status dc_store_published_get(dc_store *store, int64_t *seq);
+dc_status dc_store_published_set(dc_store *store, const char *instance, int64_t seq,
+                                 dc_time_us now);
 
 /* "intent/russia/<id>": how audit records name objects. */
 void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size);

@@ -164,10 +164,21 @@ json_t *dc__api_parse_body(const dc_api_request *req, dc_api_response *res,
 static void health(dc_api *api, const dc_api_request *req, dc_api_response *res)
 {
     (void)req;
+    /* a load balancer routes around an instance that cannot reach its store */
+    if (dc_service_store_reachable(&api->svc) != DC_OK) {
+        dc_api_problem(res, 503, DC_STORE, NULL, "this instance cannot reach its store");
+        res->retry_after_s = 1;
+        return;
+    }
     char pk[2 * DC_PUBLIC_KEY_BYTES + 1];
     dc_hex(api->svc.public_key, DC_PUBLIC_KEY_BYTES, pk);
     res->status = 200;
-    res->json = json_pack("{s:s,s:s}", "status", "ok", "audit_public_key", pk);
+    int shared = dc_store_shared(api->svc.store);
+    res->json = json_pack("{s:s,s:s,s:s,s:s}", "status", "ok", "audit_public_key", pk, "store",
+                          dc_store_backend(api->svc.store), "monitor",
+                          !shared                                ? "alone"
+                          : dc_service_cluster_leader(&api->svc) ? "leader"
+                                                                 : "follower");
 }
 
 static void metrics(dc_api *api, const dc_api_request *req, dc_api_response *res)

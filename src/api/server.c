@@ -75,19 +75,56 @@ static void notice_counted(void *ctx)
     dc__metrics_notice(ctx);
 }
 
+/* What another instance committed (a shared store): streams wake for alerts, the picture is fed
+ * its reports and objects. */
+static void store_event(void *ctx, const char *what)
+{
+    dc_api *api = ctx;
+    if (strncmp(what, "dc_alerts", 9) == 0 || strncmp(what, "dc_messages", 11) == 0 ||
+        strncmp(what, "dc_notices", 10) == 0 || what[0] == '\0')
+        dc__streams_wake(api, DC_STREAM_ALERTS, 0);
+    dc_service_cluster_event(&api->svc, what);
+}
+
+/* Over a shared store: the picture fed from its report log, and what other instances commit
+ * heard as it happens. The instance's name is unique among them: host, process, and chance. */
+static dc_status join_cluster(struct server *s, dc_error *err)
+{
+    dc_service *svc = &s->api.svc;
+    if (!dc_store_shared(svc->store))
+        return DC_OK;
+    char host[64] = "", instance[96];
+    gethostname(host, sizeof host - 1);
+    uint32_t chance = randombytes_random();
+    snprintf(instance, sizeof instance, "%s:%ld:%08x", host, (long)getpid(), chance);
+    if (dc_service_cluster_start(svc, instance) != DC_OK ||
+        dc_store_watch(svc->store, store_event, &s->api) != DC_OK)
+        return dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION,
+                            "cannot follow the shared store's report log");
+    fprintf(stderr, "deconflictd: sharing the store with other instances as %s\n", instance);
+    return DC_OK;
+}
+
 /* The store and the use cases' state over it, with the limits the configuration sets. */
 static dc_status open_service(struct server *s, dc_error *err)
 {
     const dc_server_config *config = s->config;
     dc_store *store = NULL;
-    dc_status rc = dc_store_open(config->db, &store, err);
+    dc_status rc = dc_store_open_keyed(config->db, config->key_file, &store, err);
     if (rc != DC_OK)
         return rc;
     rc = dc_service_init(&s->api.svc, store, err);
     if (rc != DC_OK) {
+        int shared = dc_store_shared(store);
         dc_store_close(store);
         char why[sizeof err->message];
         dc_copy_text(why, sizeof why, err->message);
+        if (shared && config->key_file == NULL)
+            return dc_error_set(err, rc, "key-file", DC_NO_POSITION,
+                                "a PostgreSQL store needs --key-file: the signing key's file,"
+                                " the same for every instance");
+        if (config->key_file != NULL)
+            return dc_error_set(err, rc, "", DC_NO_POSITION, "%s: %s", config->key_file, why);
         return dc_error_set(err, rc, "", DC_NO_POSITION, "%s.key: %s", config->db, why);
     }
     s->api.svc.work_budget = config->work_budget;
@@ -142,6 +179,8 @@ static dc_status server_open(struct server *s, int *key_created, dc_error *err)
         rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "cannot start the event streams");
     if (rc == DC_OK)
         rc = open_monitor(s, err);
+    if (rc == DC_OK)
+        rc = join_cluster(s, err);
     if (rc == DC_OK && dc__api_storage_start(&s->api, &s->config->retention) != DC_OK)
         rc = dc_error_set(err, DC_INTERNAL, "", DC_NO_POSITION, "cannot start the archiver");
     if (rc == DC_OK && dc__api_emergency_start(&s->api) != DC_OK)
@@ -187,8 +226,10 @@ static void announce(const dc_server_config *config, struct MHD_Daemon *d, int k
     char port[32] = "";
     if (chosen) /* --listen HOST:0: the port the system chose */
         snprintf(port, sizeof port, " (port %u)", (unsigned)bound->port);
+    char store[512];
+    dc_store_location_text(config->db, store, sizeof store);
     fprintf(stderr, "deconflictd: listening on %s%s, store %s, %u threads\n", config->listen, port,
-            config->db, config->threads);
+            store, config->threads);
     /* where the operator finds the key that manages parties (`deconflict party add`) */
     char where[PATH_MAX];
     const char *key_path =
@@ -197,7 +238,7 @@ static void announce(const dc_server_config *config, struct MHD_Daemon *d, int k
             key_created ? "created" : "read", key_path);
     if (config->on_listening != NULL) {
         dc_server_listening facts = {
-            config->listen,  bound != NULL ? bound->port : 0, config->db, key_path, key_created,
+            config->listen,  bound != NULL ? bound->port : 0, store, key_path, key_created,
             config->threads, config->retention.archive_dir};
         config->on_listening(config->listening_ctx, &facts);
     }
@@ -217,6 +258,9 @@ static void announce(const dc_server_config *config, struct MHD_Daemon *d, int k
 /* Release what server_open made, whatever it got to; the threads end before the store closes. */
 static void server_close(struct server *s)
 {
+    if (s->api.svc.store != NULL)
+        (void)dc_store_watch(s->api.svc.store, NULL, NULL); /* nothing calls back from here */
+    dc_service_cluster_stop(&s->api.svc);
     dc__streams_free(&s->api);
     dc__api_emergency_stop(&s->api);
     dc__api_storage_stop(&s->api); /* its pass in flight ends before the store closes */

@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 const char dc_server_usage[] =
-    "usage: deconflictd [--listen HOST:PORT] [--db FILE] [--operator-key-file FILE]\n"
+    "usage: deconflictd [--listen HOST:PORT] [--db FILE|URI] [--key-file FILE]\n"
+    "                   [--operator-key-file FILE]\n"
     "                   [--body-limit BYTES] [--threads N] [--timeout SECONDS] [--borders FILE]\n"
     "                   [--web DIR] [--probe-limit N] [--probe-window SECONDS]\n"
     "                   [--new-aircraft-per-minute N] [--new-aircraft-alert N]\n"
@@ -25,7 +26,11 @@ const char dc_server_usage[] =
     "\n"
     "Serves the Deconflict HTTP/JSON API (docs/openapi.yaml) over a SQLite store.\n"
     "  --listen             address to listen on (default 127.0.0.1:8080; env DECONFLICT_LISTEN)\n"
-    "  --db                 the store file, created if missing (default deconflict.db; env DECONFLICT_DB)\n"
+    "  --db                 the store file, created if missing (default deconflict.db; env DECONFLICT_DB),\n"
+    "                       or a PostgreSQL URI (postgresql://...) that several instances share\n"
+    "  --key-file           the server's signing key, created if missing (default: the store file\n"
+    "                       + .key; env DECONFLICT_KEY_FILE); for a PostgreSQL store required, and\n"
+    "                       the same file for every instance\n"
     "  --operator-key-file  the operator's key, created if missing (default operator.key;\n"
     "                       env DECONFLICT_OPERATOR_KEY_FILE); it manages parties\n"
     "  --body-limit         largest request body in bytes (default 1048576)\n"
@@ -93,6 +98,7 @@ static void config_defaults(dc_server_config *c)
     memset(c, 0, sizeof *c);
     c->listen = getenv("DECONFLICT_LISTEN") ? getenv("DECONFLICT_LISTEN") : "127.0.0.1:8080";
     c->db = getenv("DECONFLICT_DB") ? getenv("DECONFLICT_DB") : "deconflict.db";
+    c->key_file = getenv("DECONFLICT_KEY_FILE");
     c->operator_key_file = getenv("DECONFLICT_OPERATOR_KEY_FILE")
                                ? getenv("DECONFLICT_OPERATOR_KEY_FILE")
                                : "operator.key";
@@ -152,6 +158,8 @@ static int text_option(dc_server_config *c, struct later *l, const char *a, cons
         c->db = v;
     else if (strcmp(a, "--operator-key-file") == 0)
         c->operator_key_file = v;
+    else if (strcmp(a, "--key-file") == 0)
+        c->key_file = v;
     else if (strcmp(a, "--borders") == 0)
         c->borders = v;
     else if (strcmp(a, "--web") == 0)

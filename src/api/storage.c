@@ -114,6 +114,13 @@ dc_status dc__api_storage_start(dc_api *api, const dc_retention *retention)
     st->retention = *retention;
     for (int k = 0; k < DC_RETAIN_COUNT; k++)
         st->archiving |= retention->retain[k] > 0;
+    /* A shared store's rows stay in the database: an archive is files on one machine, and which
+     * instance would write them, and where every other could verify them, is not settled yet
+     * (docs/ARCHITECTURE.md). PostgreSQL keeps them; its own backups are the archive. */
+    if (dc_store_shared(api->svc.store) && st->archiving) {
+        st->archiving = 0;
+        fprintf(stderr, "deconflictd: a shared store keeps every row: no archiving\n");
+    }
     pthread_mutex_init(&st->lock, NULL);
     dc__worker_init(&st->worker);
     api->storage = st;

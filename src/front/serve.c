@@ -85,16 +85,24 @@ int dc_cli_serve(int argc, char **argv)
         return 2;
     }
     /* a store that cannot be trusted is refused before anything opens it: exit 3, distinct from
-     * any other failure to start, so that a supervisor does not restart into it */
+     * any other failure to start, so that a supervisor does not restart into it. A PostgreSQL
+     * store is the database's to keep whole; its audit chain is verified by `deconflict audit
+     * verify` as any store's. */
     dc_store_check_report report;
-    if (dc_store_check(config.db, config.check_level, config.check_seconds, &report, &err) !=
-        DC_OK) {
+    memset(&report, 0, sizeof report);
+    char shown[512];
+    dc_store_location_text(config.db, shown, sizeof shown);
+    if (strncmp(config.db, "postgresql://", 13) == 0 ||
+        strncmp(config.db, "postgres://", 11) == 0) {
+        snprintf(report.notes, sizeof report.notes, "PostgreSQL: checked by the database");
+        fprintf(stderr, "%s: store %s (PostgreSQL, shared)\n", program, shown);
+    } else if (dc_store_check(config.db, config.check_level, config.check_seconds, &report, &err) !=
+               DC_OK) {
         fprintf(stderr, "%s: store refused: %s\n", program, err.message);
         return 3;
-    }
-    if (report.new_store)
+    } else if (report.new_store) {
         fprintf(stderr, "%s: no store at %s: a new one is created\n", program, config.db);
-    else
+    } else {
         fprintf(stderr,
                 "%s: store %s checked (%s%s, %lld pages in %.2f s; audit records to %lld, %lld"
                 " checked; published head %lld%s)%s%s\n",
@@ -106,6 +114,7 @@ int dc_cli_serve(int argc, char **argv)
                 (long long)report.chain_last, (long long)report.chain_checked,
                 (long long)report.head_seq, report.head_torn ? ", a torn last record skipped" : "",
                 report.notes[0] ? ": " : "", report.notes);
+    }
     struct started started = {&config, &report};
     if (json) {
         config.on_listening = print_started;

@@ -1,7 +1,7 @@
 /* alerts.c - the use cases of position reports: a batch ingested by the live monitor, the alerts
  * it raises stored for each recipient with one audit record each, and a conformance change
  * recorded on the intent it concerns */
-#include "deconflict/service.h"
+#include "service_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +212,8 @@ dc_status dc_service_report_positions(dc_service *svc, dc_report *reports, size_
                                       dc_error *err)
 {
     memset(out, 0, sizeof *out);
+    if (svc->cluster != NULL) /* a shared store: through its one log (cluster.c) */
+        return dc__service_cluster_report(svc, reports, count, verdicts, out, err);
     dc_alert_list alerts = {0};
     dc_time_us latest = 0, received = dc_service_now();
     dc_status rc = DC_OK;

@@ -1,7 +1,7 @@
 /* emergency_end.c - the use cases of an emergency after its declaration (docs/EMERGENCIES.md):
  * renewed, ended by its declarer, expired when not renewed, the hazards it held given back; the
  * declarations and their counts as stored, and an object as a reader sees it (its typed state) */
-#include "emergency_internal.h"
+#include "service_internal.h"
 #include "deconflict/party_admin.h"
 
 #include <stdio.h>
@@ -24,7 +24,7 @@ void dc_service_emergency_watch(dc_service *svc, const dc_object *o)
     pthread_mutex_unlock(&svc->monitor_lock);
 }
 
-static void unwatch(dc_service *svc, const char *owner, const char *id)
+void dc__service_emergency_unwatch(dc_service *svc, const char *owner, const char *id)
 {
     if (svc->monitor == NULL)
         return;
@@ -126,7 +126,7 @@ dc_status dc_service_emergency_end(dc_service *svc, const char *party, const cha
     }
     if (dc_store_finish(svc->store, rc) != DC_OK)
         return store_failed(err);
-    unwatch(svc, out->owner, out->id);
+    dc__service_emergency_unwatch(svc, out->owner, out->id);
     return DC_OK;
 }
 
@@ -319,7 +319,7 @@ dc_status dc_service_emergency_expire(dc_service *svc, size_t *ended)
     if (rc == DC_OK) {
         *ended = due.count;
         for (size_t i = 0; i < due.count; i++)
-            unwatch(svc, due.items[i].owner, due.items[i].id);
+            dc__service_emergency_unwatch(svc, due.items[i].owner, due.items[i].id);
     }
     dc_free(due.items);
     return rc;

@@ -1,7 +1,7 @@
 /* objects.c - the use cases of intents, hazards, zones and sites: submit (decide, disclose,
  * write, audit, watch), withdraw, read and list */
 #include "deconflict/geo.h"
-#include "deconflict/service.h"
+#include "service_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,7 +281,7 @@ static dc_status decide_until_stable(dc_service *svc, dc_geom *geom, const dc_su
 }
 
 /* The live monitor watches zones and the intents being flown as they are written. */
-static void tell_monitor(dc_service *svc, const dc_object *o, int withdrawn)
+void dc__service_tell_monitor(dc_service *svc, const dc_object *o, int withdrawn)
 {
     if ((o->kind != DC_KIND_ZONE && o->kind != DC_KIND_INTENT) || svc->monitor == NULL)
         return;
@@ -408,7 +408,7 @@ dc_status dc_service_submit(dc_service *svc, dc_geom *geom, const dc_submit_requ
     rc = write_accepted(svc, rq, o, ref, &existing, have_existing, out, err);
     if (rc == DC_OK) {
         out->accepted = 1;
-        tell_monitor(svc, o, 0);
+        dc__service_tell_monitor(svc, o, 0);
     }
 done:
     if (have_existing)
@@ -461,7 +461,7 @@ dc_status dc_service_withdraw(dc_service *svc, dc_object_kind kind, const char *
     gone.kind = kind;
     dc_copy_text(gone.owner, sizeof gone.owner, owner);
     dc_copy_text(gone.id, sizeof gone.id, id);
-    tell_monitor(svc, &gone, 1);
+    dc__service_tell_monitor(svc, &gone, 1);
     return DC_OK;
 }
 

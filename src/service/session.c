@@ -153,3 +153,11 @@ dc_status dc_service_archive_figures_note(dc_service *svc, dc_time_us now, int64
         memset(out, 0, sizeof *out);
     return rc;
 }
+
+dc_status dc_service_store_reachable(dc_service *svc)
+{
+    if (dc_store_begin(svc->store, 0) != DC_OK)
+        return DC_STORE;
+    dc_store_rollback(svc->store);
+    return DC_OK;
+}

@@ -15,6 +15,7 @@
 #include "store_internal.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,21 @@ static json_t *load_object(const char *text)
         return NULL;
     }
     return v;
+}
+
+char *dc__alert_recipients_join(const char *const *recipients, size_t n)
+{
+    size_t size = 1;
+    for (size_t k = 0; k < n; k++)
+        size += strlen(recipients[k]) + 1;
+    char *text = dc_malloc(size);
+    if (text == NULL)
+        return NULL;
+    size_t at = 0;
+    text[0] = '\0';
+    for (size_t k = 0; k < n; k++)
+        at += (size_t)snprintf(text + at, size - at, "%s%s", k ? "," : "", recipients[k]);
+    return text;
 }
 
 dc_status dc__alert_split(const char *const *texts, size_t n, char **common, char **extras)
@@ -194,4 +210,18 @@ dc_status dc__alert_text(const char *base, const char *patch, const char *extra,
     json_decref(p);
     json_decref(e);
     return rc;
+}
+
+size_t dc__alert_recipients(char *text, const char *out[8])
+{
+    size_t n = 0;
+    for (char *p = text; *p != '\0' && n < 8;) {
+        size_t len = strcspn(p, ",");
+        out[n++] = p;
+        if (p[len] == '\0')
+            break;
+        p[len] = '\0';
+        p += len + 1;
+    }
+    return n;
 }

@@ -29,6 +29,9 @@ static _Thread_local struct {
     int slot;
     int write;
     int events; /* bit per channel noted (dc__pg_note_event) */
+    /* the objects it wrote, told to the other instances' monitors with its commit */
+    char objects[PG_OBJECT_NOTES][192];
+    int object_count, objects_overflow;
 } current;
 
 /* ---- the pool ---- */
@@ -306,6 +309,39 @@ void dc__pg_note_event(dc_store *store, const char *channel)
             current.events |= 1 << i;
 }
 
+void dc__pg_note_object(dc_store *store, dc_object_kind kind, const char *owner, const char *id)
+{
+    dc_pg *s = dc__pg(store);
+    if (current.store != s)
+        return;
+    if (current.object_count == PG_OBJECT_NOTES) {
+        current.objects_overflow = 1;
+        return;
+    }
+    dc_object_ref(kind, owner, id, current.objects[current.object_count],
+                  sizeof current.objects[0]);
+    current.object_count++;
+}
+
+/* The notifications a committing write sends (delivered with the commit, and only if it
+ * commits). */
+static void notify(struct pg_connection *c, int events)
+{
+    for (size_t i = 0; i < EVENT_CHANNELS; i++)
+        if (events & (1 << i)) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "NOTIFY %s", event_channels[i]);
+            PQclear(PQexec(c->conn, sql));
+        }
+    /* too many objects for one notice each: "" asks every monitor to read them all again */
+    int n = current.objects_overflow ? 1 : current.object_count;
+    for (int i = 0; i < n; i++) {
+        const char *ref = current.objects_overflow ? "" : current.objects[i];
+        PQclear(PQexecParams(c->conn, "SELECT pg_notify('dc_objects', $1)", 1, NULL, &ref, NULL,
+                             NULL, 0));
+    }
+}
+
 static dc_status pg_begin(dc_store *store, int write)
 {
     dc_pg *s = dc__pg(store);
@@ -337,6 +373,7 @@ static dc_status pg_begin(dc_store *store, int write)
     current.slot = slot;
     current.write = write != 0;
     current.events = 0;
+    current.object_count = current.objects_overflow = 0;
     return DC_OK;
 }
 
@@ -362,13 +399,7 @@ static dc_status end_transaction(dc_pg *s, int commit)
     current.store = NULL;
     dc_status rc = DC_OK;
     if (commit) {
-        /* the notifications go out with the commit, and only if it commits */
-        for (size_t i = 0; i < EVENT_CHANNELS; i++)
-            if (events & (1 << i)) {
-                char sql[64];
-                snprintf(sql, sizeof sql, "NOTIFY %s", event_channels[i]);
-                PQclear(PQexec(c->conn, sql));
-            }
+        notify(c, events);
         PGresult *r = PQexec(c->conn, "COMMIT");
         /* a COMMIT of an aborted transaction answers ROLLBACK: not committed */
         rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
@@ -405,10 +436,12 @@ static void pg_close(dc_store *store)
     dc_pg *s = dc__pg(store);
     assert(current.store != s);
     dc__pg_events_stop(s);
+    dc__pg_lease_close(s);
     for (int i = 0; i < PG_POOL; i++)
         PQfinish(s->pool[i].conn);
     pthread_mutex_destroy(&s->pool_lock);
     pthread_mutex_destroy(&s->events_lock);
+    pthread_mutex_destroy(&s->lease_lock);
     pthread_cond_destroy(&s->freed);
     dc_free(s->conninfo);
     dc_free(s->key_path);
@@ -436,6 +469,7 @@ static dc_status pg_open_keyed(const char *location, const char *key_path, dc_st
     s->base.ops = &dc__pg_ops;
     pthread_mutex_init(&s->pool_lock, NULL);
     pthread_mutex_init(&s->events_lock, NULL);
+    pthread_mutex_init(&s->lease_lock, NULL);
     pthread_cond_init(&s->freed, NULL);
     s->conninfo = copy(location);
     s->key_path = copy(key_path);
@@ -547,6 +581,13 @@ const dc_store_ops dc__pg_ops = {.backend = "postgresql",
                                  .rollback = pg_rollback,
                                  .candidate_index = NULL,
                                  .watch = dc__pg_watch,
+                                 .report_append = dc__pg_report_append,
+                                 .report_read = dc__pg_report_read,
+                                 .report_bounds = dc__pg_report_bounds,
+                                 .report_prune = dc__pg_report_prune,
+                                 .lease = dc__pg_lease,
+                                 .published_get = dc__pg_published_get,
+                                 .published_set = dc__pg_published_set,
 #define DC__PG_OP(need, name, params, args) .name = dc__pg_##name,
                                  DC_STORE_OPS(DC__PG_OP)
 #undef DC__PG_OP

@@ -21,7 +21,7 @@ static PGconn *listen_connect(dc_pg *s)
         return NULL;
     }
     PGresult *r = PQexec(c, "LISTEN dc_alerts; LISTEN dc_notices; LISTEN dc_messages;"
-                            " LISTEN dc_reports");
+                            " LISTEN dc_reports; LISTEN dc_objects");
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (!ok) {
@@ -69,7 +69,11 @@ static void *listener_main(void *arg)
         }
         PGnotify *note;
         while ((note = PQnotifies(c)) != NULL) {
-            s->on_event(s->event_ctx, note->relname);
+            /* "channel", or "channel:payload" when it carries one (an object's reference) */
+            char what[256];
+            snprintf(what, sizeof what, "%s%s%s", note->relname, note->extra[0] ? ":" : "",
+                     note->extra);
+            s->on_event(s->event_ctx, what);
             PQfreemem(note);
         }
         if (PQstatus(c) != CONNECTION_OK) {
@@ -85,7 +89,11 @@ static void *listener_main(void *arg)
 dc_status dc__pg_watch(dc_store *store, void (*on_event)(void *ctx, const char *what), void *ctx)
 {
     dc_pg *s = dc__pg(store);
-    if (on_event == NULL || s->listening)
+    if (on_event == NULL) { /* stop: no call back after this returns */
+        dc__pg_events_stop(s);
+        return DC_OK;
+    }
+    if (s->listening)
         return DC_INVALID;
     s->on_event = on_event;
     s->event_ctx = ctx;

@@ -49,9 +49,16 @@ typedef struct dc_pg {
     pthread_mutex_t events_lock;
     pthread_t listener;
     int listening, stopping;
-    void (*on_event)(void *ctx, const char *channel);
+    void (*on_event)(void *ctx, const char *what);
     void *event_ctx;
+    /* the monitor's lease (pg_cluster.c): a session advisory lock on a connection of its own */
+    pthread_mutex_t lease_lock;
+    PGconn *lease_conn;
+    int lease_held;
 } dc_pg;
+
+/* The session advisory lock whose holder leads the monitor (service/cluster.c). */
+#define PG_LEASE_LOCK INT64_C(0x6465636f6e666c02)
 
 static inline dc_pg *dc__pg(dc_store *s)
 {
@@ -114,6 +121,10 @@ char *dc__pg_copy_text(const PGresult *r, int row, int col);
 /* The calling thread's transaction stored something the other instances' streams wait for (an
  * alert, a notice, a message): its commit notifies them (pg_events.c). */
 void dc__pg_note_event(dc_store *s, const char *channel);
+/* The calling thread's write transaction changed this object: the other instances' monitors are
+ * told with its commit (channel dc_objects, the object's reference as payload). */
+#define PG_OBJECT_NOTES 32
+void dc__pg_note_object(dc_store *s, dc_object_kind kind, const char *owner, const char *id);
 
 /* ---- pg_schema.c ---- */
 
@@ -130,6 +141,36 @@ dc_status dc__pg_migrate(dc_store *s, dc_error *err);
 /* A record from row `i` selected with PG_RECORD_COLUMNS. DC_STORE when the row contradicts
  * itself, DC_NOMEM; *r holds what was read either way (dc_record_clear). */
 dc_status dc__pg_read_record(const PGresult *res, int i, dc_record *r);
+
+/* ---- pg_audit.c ---- */
+
+#define PG_AUDIT_COLUMNS                                                                           \
+    "seq, time, actor, action, object, recipients, detail, prev_hash, hash, signature"
+
+/* A record from row `i` selected with PG_AUDIT_COLUMNS; damaged fields (a text longer than its
+ * field, a hash of another length) are made to fail verification, as the SQLite backend does.
+ * Can't fail. */
+void dc__pg_read_audit(const PGresult *res, int i, dc_audit_record *r);
+/* A bytea column into exactly `size` bytes, as the SQLite backend reads one: what fits is copied,
+ * and one of another length has its first byte flipped so that it can never verify (zeros would
+ * read as "no signature", or as the chain's start). Can't fail. */
+void dc__pg_column_blob(const PGresult *res, int i, int col, uint8_t *out, size_t size);
+
+/* ---- pg_cluster.c: the report log and the monitor's lease ---- */
+
+dc_status dc__pg_report_append(dc_store *s, const char *origin, const void *data, size_t size,
+                               dc_time_us received, int64_t *seq);
+dc_status dc__pg_report_read(dc_store *s, int64_t after, size_t limit,
+                             int (*each)(void *ctx, int64_t seq, const char *origin,
+                                         dc_time_us received, const void *data, size_t size),
+                             void *ctx);
+dc_status dc__pg_report_bounds(dc_store *s, dc_time_us since, int64_t *before, int64_t *newest);
+dc_status dc__pg_report_prune(dc_store *s, dc_time_us before);
+dc_status dc__pg_lease(dc_store *s, const char *instance, int *leader);
+dc_status dc__pg_published_get(dc_store *s, int64_t *seq);
+dc_status dc__pg_published_set(dc_store *s, const char *instance, int64_t seq, dc_time_us now);
+/* Give the lease up and close its connection. */
+void dc__pg_lease_close(dc_pg *s);
 
 /* ---- pg_events.c ---- */
 

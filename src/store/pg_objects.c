@@ -284,6 +284,7 @@ dc_status dc__pg_object_put(dc_store *s, dc_record *r)
     dc_free(admitted);
     if (rc != DC_OK)
         return rc;
+    dc__pg_note_object(s, o->kind, o->owner, o->id);
     dc_pg_params d = {0};
     dc__pg_int(&d, r->row);
     rc = dc__pg_exec(s, "DELETE FROM volume_boxes WHERE row = $1", &d);
@@ -332,6 +333,8 @@ dc_status dc__pg_object_delete(dc_store *s, dc_object_kind kind, const char *own
         return DC_STORE;
     dc_status rc = dc__pg_get_int(r, 0, 0) > 0 ? DC_OK : DC_NOT_FOUND;
     PQclear(r);
+    if (rc == DC_OK)
+        dc__pg_note_object(s, kind, owner, id);
     return rc;
 }
 
@@ -351,6 +354,8 @@ dc_status dc__pg_object_set_state(dc_store *s, dc_object_kind kind, const char *
         return DC_STORE;
     dc_status rc = strcmp(PQcmdTuples(r), "0") == 0 ? DC_NOT_FOUND : DC_OK;
     PQclear(r);
+    if (rc == DC_OK)
+        dc__pg_note_object(s, kind, owner, id);
     return rc;
 }
 

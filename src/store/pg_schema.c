@@ -9,6 +9,8 @@
  *   report_log    every position report acknowledged by any instance, in one order: the monitor
  *                 leader reads it, a new leader replays it (service/cluster.c).
  *   monitor_lease who leads the monitor, and the last report whose alerts it published.
+ *   suspensions   `added` numbers them as SQLite's rowid does: an emergency's end gives its
+ *                 hazards back (a notice and a record each) in the order they were suspended.
  * Every text column compares bytewise (COLLATE "C"), as SQLite's do: lists ordered by owner and
  * id come out in the same order from both stores, whatever the database's locale. */
 #include "pg_internal.h"
@@ -88,14 +90,16 @@ static const char *const migrations[] = {
     "CREATE INDEX emergencies_by_expiry ON emergencies(state, expires);"
     "CREATE TABLE suspensions(hazard_owner text COLLATE \"C\" NOT NULL, hazard_id text COLLATE \"C\" NOT NULL,"
     " emergency text COLLATE \"C\" NOT NULL, prior text COLLATE \"C\" NOT NULL, created bigint NOT NULL,"
-    " PRIMARY KEY(hazard_owner, hazard_id, emergency));"
+    " added bigserial NOT NULL, PRIMARY KEY(hazard_owner, hazard_id, emergency));"
     "CREATE INDEX suspensions_by_emergency ON suspensions(emergency);"
     "CREATE TABLE emergency_counts(party text COLLATE \"C\" NOT NULL, what text COLLATE \"C\" NOT NULL, n bigint NOT NULL,"
     " PRIMARY KEY(party, what));"
-    "CREATE TABLE report_log(seq bigserial PRIMARY KEY, batch bigint NOT NULL,"
+    "CREATE TABLE report_log(seq bigserial PRIMARY KEY, origin text COLLATE \"C\" NOT NULL,"
     " received bigint NOT NULL, reports bytea NOT NULL);"
-    "CREATE TABLE monitor_lease(id integer PRIMARY KEY CHECK (id = 1), leader text COLLATE \"C\" NOT NULL,"
-    " published_through bigint NOT NULL, since bigint NOT NULL);",
+    "CREATE INDEX report_log_by_received ON report_log(received);"
+    "CREATE TABLE monitor_lease(id integer PRIMARY KEY CHECK (id = 1),"
+    " leader text COLLATE \"C\" NOT NULL, published_through bigint NOT NULL,"
+    " since bigint NOT NULL);",
 };
 
 dc_status dc__pg_migrate(dc_store *s, dc_error *err)

@@ -4,21 +4,6 @@
 
 /* ---- notices and alerts: what a party was told, oldest first ---- */
 
-static char *join_recipients(const char *const *recipients, size_t n)
-{
-    size_t size = 1;
-    for (size_t k = 0; k < n; k++)
-        size += strlen(recipients[k]) + 1;
-    char *text = dc_malloc(size);
-    if (text == NULL)
-        return NULL;
-    size_t at = 0;
-    text[0] = '\0';
-    for (size_t k = 0; k < n; k++)
-        at += (size_t)snprintf(text + at, size - at, "%s%s", k ? "," : "", recipients[k]);
-    return text;
-}
-
 /* The base an alert of episode `key` may be stored against: its id and body, if the episode has
  * one still open at `now`; *base = 0 otherwise. *body is the caller's. */
 static dc_status episode_base(dc_store *s, const char *key, dc_time_us now, int64_t *base,
@@ -56,7 +41,7 @@ dc_status dc__sq_alert_add(dc_store *s, const char *episode_key, dc_time_us epis
     if (n == 0 || n > 8)
         return DC_INVALID;
     char *common = NULL, *extras[8] = {NULL}, *patch = NULL, *base_body = NULL;
-    char *joined = join_recipients(recipients, n);
+    char *joined = dc__alert_recipients_join(recipients, n);
     dc_status rc = joined != NULL ? dc__alert_split(texts, n, &common, extras) : DC_NOMEM;
     int64_t base = 0;
     if (rc == DC_OK && episode_key != NULL)

@@ -75,21 +75,6 @@ static dc_status expired_audit(sqlite3 *db, dc_time_us cutoff, size_t limit,
     return rc;
 }
 
-/* The recipients of a comma-separated list, pointing into `text` (which is cut up). */
-static size_t split_recipients(char *text, const char *out[8])
-{
-    size_t n = 0;
-    for (char *p = text; *p != '\0' && n < 8;) {
-        size_t len = strcspn(p, ",");
-        out[n++] = p;
-        if (p[len] == '\0')
-            break;
-        p[len] = '\0';
-        p += len + 1;
-    }
-    return n;
-}
-
 static dc_status expired_alerts(sqlite3 *db, dc_time_us cutoff, size_t limit,
                                 int (*each)(void *, const dc_expired *), void *ctx)
 {
@@ -134,7 +119,7 @@ static dc_status expired_alerts(sqlite3 *db, dc_time_us cutoff, size_t limit,
         }
         const char *to[8];
         char *extras[8] = {NULL};
-        size_t n = split_recipients(recipients, to);
+        size_t n = dc__alert_recipients(recipients, to);
         for (size_t k = 0; rc == DC_OK && k < n; k++) {
             sqlite3_reset(copy);
             sqlite3_bind_text(copy, 1, to[k], -1, SQLITE_STATIC);
@@ -321,7 +306,7 @@ static dc_status remove_alert(dc_store *s, int64_t id)
     if (recipients == NULL)
         return DC_NOMEM;
     const char *to[8];
-    size_t n = split_recipients(recipients, to);
+    size_t n = dc__alert_recipients(recipients, to);
     st = dc__sq_prepare(s, "DELETE FROM alert_inbox WHERE recipient = ? AND id = ?");
     dc_status rc = st != NULL ? DC_OK : DC_STORE;
     for (size_t k = 0; rc == DC_OK && k < n; k++) {

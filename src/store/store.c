@@ -152,6 +152,78 @@ dc_status dc__store_candidate_index(dc_store *s, int on)
 DC_STORE_OPS(DC__STORE_DISPATCH)
 #undef DC__STORE_DISPATCH
 
+/* ---- more than one instance ---- */
+
+void dc_store_location_text(const char *location, char *out, size_t size)
+{
+    if (!is_postgres(location)) {
+        snprintf(out, size, "%s", location);
+        return;
+    }
+    const char *rest = strstr(location, "://") + 3;
+    const char *at = strchr(rest, '@');
+    const char *slash = strchr(rest, '/');
+    if (at != NULL && (slash == NULL || at < slash))
+        rest = at + 1; /* user and password are left out */
+    size_t keep = strcspn(rest, "?");
+    snprintf(out, size, "%.*s%.*s%s", (int)(strstr(location, "://") + 3 - location), location,
+             (int)keep, rest, rest[keep] ? "?..." : "");
+}
+
+int dc_store_shared(const dc_store *s)
+{
+    return s->ops->report_append != NULL;
+}
+
+#define SHARED_OP(need, call)                                                                      \
+    do {                                                                                           \
+        assert(s != NULL);                                                                         \
+        assert(tx_allows(s, need) && "a shared-store operation in the wrong transaction");         \
+        if (!dc_store_shared(s))                                                                   \
+            return DC_UNSUPPORTED;                                                                 \
+        return s->ops->call;                                                                       \
+    } while (0)
+
+dc_status dc_store_report_append(dc_store *s, const char *origin, const void *data, size_t size,
+                                 dc_time_us received, int64_t *seq)
+{
+    SHARED_OP(DC__TX_WRITE, report_append(s, origin, data, size, received, seq));
+}
+
+dc_status dc_store_report_read(dc_store *s, int64_t after, size_t limit,
+                               int (*each)(void *ctx, int64_t seq, const char *origin,
+                                           dc_time_us received, const void *data, size_t size),
+                               void *ctx)
+{
+    SHARED_OP(DC__TX_READ, report_read(s, after, limit, each, ctx));
+}
+
+dc_status dc_store_report_bounds(dc_store *s, dc_time_us since, int64_t *before, int64_t *newest)
+{
+    SHARED_OP(DC__TX_READ, report_bounds(s, since, before, newest));
+}
+
+dc_status dc_store_report_prune(dc_store *s, dc_time_us before)
+{
+    SHARED_OP(DC__TX_WRITE, report_prune(s, before));
+}
+
+dc_status dc_store_lease(dc_store *s, const char *instance, int *leader)
+{
+    *leader = 0;
+    SHARED_OP(DC__TX_NONE, lease(s, instance, leader));
+}
+
+dc_status dc_store_published_get(dc_store *s, int64_t *seq)
+{
+    SHARED_OP(DC__TX_READ, published_get(s, seq));
+}
+
+dc_status dc_store_published_set(dc_store *s, const char *instance, int64_t seq, dc_time_us now)
+{
+    SHARED_OP(DC__TX_WRITE, published_set(s, instance, seq, now));
+}
+
 void dc_object_ref(dc_object_kind kind, const char *owner, const char *id, char *out, size_t size)
 {
     snprintf(out, size, "%s/%s/%s", dc_kind_name(kind), owner, id);

@@ -223,8 +223,20 @@ typedef struct dc_store_ops {
     /* Search candidates in an in-memory index (1) or the backend's own (0); NULL when the backend
      * has only one. Outside any transaction. */
     dc_status (*candidate_index)(dc_store *s, int on);
-    /* Other instances' commits as they happen (dc_store_watch); NULL: one process is all. */
+    /* Other instances' commits as they happen (dc_store_watch), the report log and the
+     * monitor's lease (store.h, "more than one instance"); NULL: one process is all. */
     dc_status (*watch)(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx);
+    dc_status (*report_append)(dc_store *s, const char *origin, const void *data, size_t size,
+                               dc_time_us received, int64_t *seq);
+    dc_status (*report_read)(dc_store *s, int64_t after, size_t limit,
+                             int (*each)(void *ctx, int64_t seq, const char *origin,
+                                         dc_time_us received, const void *data, size_t size),
+                             void *ctx);
+    dc_status (*report_bounds)(dc_store *s, dc_time_us since, int64_t *before, int64_t *newest);
+    dc_status (*report_prune)(dc_store *s, dc_time_us before);
+    dc_status (*lease)(dc_store *s, const char *instance, int *leader);
+    dc_status (*published_get)(dc_store *s, int64_t *seq);
+    dc_status (*published_set)(dc_store *s, const char *instance, int64_t seq, dc_time_us now);
     DC_STORE_OPS(DC__STORE_OP_MEMBER)
 } dc_store_ops;
 
@@ -266,6 +278,10 @@ dc_status dc__record_fill(dc_record *r, const char *kind, const char *state, con
 /* Append one stamp. DC_OK, DC_NOMEM. */
 dc_status dc__candidate_stamp_push(dc_candidate_stamps *out, dc_candidate_stamp stamp);
 
+/* The recipients of one alert as stored: "a,b,c", the caller's (dc_free); NULL when out of
+ * memory. */
+char *dc__alert_recipients_join(const char *const *recipients, size_t n);
+
 /* The stored form of one alert told to `n` recipients, `texts[k]` being what recipient k reads
  * (a JSON object each). *common gets the members every copy has alike; extras[k] the members
  * only copy k has (NULL when none). Texts are kept byte for byte when all copies are the same.
@@ -281,6 +297,10 @@ dc_status dc__alert_patch(const char *base, const char *target, char **patch);
  * members of `extra` (may be NULL) added. *text is the caller's (dc_free). DC_INVALID when a
  * stored text is not a JSON object, DC_NOMEM. */
 dc_status dc__alert_text(const char *base, const char *patch, const char *extra, char **text);
+
+/* The recipients of an alert as stored (comma-separated, at most 8), pointing into `text`, which
+ * is cut up. Can't fail: the count. */
+size_t dc__alert_recipients(char *text, const char *out[8]);
 
 /* ---- files beside the store (files.c) ---- */
 
