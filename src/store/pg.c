@@ -41,6 +41,28 @@ static void forget_kept(struct pg_connection *c)
     c->kept_count = 0;
 }
 
+/* Connect the slot's connection if it has none or a broken one (PostgreSQL restarted, a standby
+ * promoted: libpq's multi-host URI then finds the new primary). 1 when it is connected. */
+static int connect_slot(dc_pg *s, int slot)
+{
+    struct pg_connection *c = &s->pool[slot];
+    if (c->conn != NULL && PQstatus(c->conn) != CONNECTION_OK) {
+        PQfinish(c->conn);
+        c->conn = NULL;
+    }
+    if (c->conn == NULL) {
+        forget_kept(c);
+        c->conn = PQconnectdb(s->conninfo);
+        if (PQstatus(c->conn) != CONNECTION_OK) {
+            PQfinish(c->conn);
+            c->conn = NULL;
+        } else {
+            PQclear(PQexec(c->conn, "SET client_min_messages = warning"));
+        }
+    }
+    return c->conn != NULL;
+}
+
 /* A slot of the pool, connected (or reconnected: a restart or failover left it broken); waits
  * while every slot is busy. -1 when PostgreSQL cannot be reached. */
 static int acquire(dc_pg *s)
@@ -57,22 +79,7 @@ static int acquire(dc_pg *s)
     }
     s->busy[slot] = 1;
     pthread_mutex_unlock(&s->pool_lock);
-    struct pg_connection *c = &s->pool[slot];
-    if (c->conn != NULL && PQstatus(c->conn) != CONNECTION_OK) {
-        PQfinish(c->conn);
-        c->conn = NULL;
-    }
-    if (c->conn == NULL) {
-        forget_kept(c);
-        c->conn = PQconnectdb(s->conninfo);
-        if (PQstatus(c->conn) != CONNECTION_OK) {
-            PQfinish(c->conn);
-            c->conn = NULL;
-        } else {
-            PQclear(PQexec(c->conn, "SET client_min_messages = warning"));
-        }
-    }
-    if (c->conn == NULL) {
+    if (!connect_slot(s, slot)) {
         pthread_mutex_lock(&s->pool_lock);
         s->busy[slot] = 0;
         pthread_cond_signal(&s->freed);
@@ -356,16 +363,26 @@ static dc_status pg_begin(dc_store *store, int write)
                  PG_WRITE_LOCK);
     else
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    PGresult *r = PQexec(s->pool[slot].conn, sql);
-    ExecStatusType status = PQresultStatus(r);
-    PQclear(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        /* a connection broken since its last use (PostgreSQL restarted): reconnect next time */
-        PQclear(PQexec(s->pool[slot].conn, "ROLLBACK"));
-        if (PQstatus(s->pool[slot].conn) != CONNECTION_OK) {
+    /* A connection idle since PostgreSQL went away fails its first statement: it is made anew
+     * and the transaction begun once more, so that a restart costs no request. */
+    int begun = 0;
+    for (int attempt = 0; attempt < 2 && !begun; attempt++) {
+        if (attempt > 0) {
             PQfinish(s->pool[slot].conn);
             s->pool[slot].conn = NULL;
+            if (!connect_slot(s, slot))
+                break;
         }
+        PGresult *r = PQexec(s->pool[slot].conn, sql);
+        ExecStatusType status = PQresultStatus(r);
+        PQclear(r);
+        begun = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+        if (!begun && PQstatus(s->pool[slot].conn) == CONNECTION_OK) {
+            PQclear(PQexec(s->pool[slot].conn, "ROLLBACK"));
+            break; /* refused by a live server (a standby is read-only): not a lost connection */
+        }
+    }
+    if (!begun) {
         release(s, slot);
         return DC_STORE;
     }
