@@ -332,7 +332,7 @@ void dc__pg_note_object(dc_store *store, dc_object_kind kind, const char *owner,
 
 /* The notifications a committing write sends (delivered with the commit, and only if it
  * commits). */
-static void notify(struct pg_connection *c, int events)
+static void notify(struct pg_connection *c, const char *token, int events)
 {
     for (size_t i = 0; i < EVENT_CHANNELS; i++)
         if (events & (1 << i)) {
@@ -340,11 +340,15 @@ static void notify(struct pg_connection *c, int events)
             snprintf(sql, sizeof sql, "NOTIFY %s", event_channels[i]);
             PQclear(PQexec(c->conn, sql));
         }
-    /* too many objects for one notice each: "" asks every monitor to read them all again */
+    /* "<token> <ref>": the writer's own listener passes over what it told its monitor itself;
+     * too many objects for one notice each: "<token> " asks every monitor to read them all */
     int n = current.objects_overflow ? 1 : current.object_count;
     for (int i = 0; i < n; i++) {
-        const char *ref = current.objects_overflow ? "" : current.objects[i];
-        PQclear(PQexecParams(c->conn, "SELECT pg_notify('dc_objects', $1)", 1, NULL, &ref, NULL,
+        char payload[256];
+        snprintf(payload, sizeof payload, "%s %s", token,
+                 current.objects_overflow ? "" : current.objects[i]);
+        const char *value = payload;
+        PQclear(PQexecParams(c->conn, "SELECT pg_notify('dc_objects', $1)", 1, NULL, &value, NULL,
                              NULL, 0));
     }
 }
@@ -416,7 +420,7 @@ static dc_status end_transaction(dc_pg *s, int commit)
     current.store = NULL;
     dc_status rc = DC_OK;
     if (commit) {
-        notify(c, events);
+        notify(c, s->token, events);
         PGresult *r = PQexec(c->conn, "COMMIT");
         /* a COMMIT of an aborted transaction answers ROLLBACK: not committed */
         rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
@@ -490,6 +494,7 @@ static dc_status pg_open_keyed(const char *location, const char *key_path, dc_st
     pthread_cond_init(&s->freed, NULL);
     s->conninfo = copy(location);
     s->key_path = copy(key_path);
+    snprintf(s->token, sizeof s->token, "%08x%08x", randombytes_random(), randombytes_random());
     if (s->conninfo == NULL || (key_path != NULL && s->key_path == NULL)) {
         pg_close(&s->base);
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
