@@ -242,6 +242,10 @@ static void announce(const dc_server_config *config, struct MHD_Daemon *d, int k
             config->threads, config->retention.archive_dir};
         config->on_listening(config->listening_ctx, &facts);
     }
+    if (config->retention.archive_dir[0] == '\0') {
+        fprintf(stderr, "deconflictd: retention: every row is kept in the shared store\n");
+        return;
+    }
     fprintf(stderr, "deconflictd: retention");
     for (int k = 0; k < DC_RETAIN_COUNT; k++) {
         dc_time_us keep = config->retention.retain[k];

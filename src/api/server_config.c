@@ -251,6 +251,18 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
         i++;
     }
     dc_retention_default(c->db, &c->retention);
+    /* a shared store keeps its rows in the database (storage.c): no archive beside a file */
+    int shared = strncmp(c->db, "postgresql://", 13) == 0 || strncmp(c->db, "postgres://", 11) == 0;
+    if (shared && (l.retain_count > 0 || l.archive != NULL))
+        return dc_error_set(err, DC_UNSUPPORTED, l.archive ? "--archive" : "--retain",
+                            DC_NO_POSITION,
+                            "a PostgreSQL store keeps every row: --retain and --archive are for an"
+                            " SQLite store");
+    if (shared) {
+        for (int k = 0; k < DC_RETAIN_COUNT; k++)
+            c->retention.retain[k] = 0;
+        c->retention.archive_dir[0] = '\0';
+    }
     for (size_t k = 0; k < l.retain_count; k++) {
         dc_status rc = dc_retention_parse(l.retain[k], &c->retention, err);
         if (rc != DC_OK)

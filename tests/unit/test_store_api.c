@@ -252,10 +252,14 @@ static void test_candidates_both_searches(void **state)
     char with_index[256], with_rtree[256];
     candidate_ids(f->t.store, &p.object, with_index, sizeof with_index);
     assert_string_equal(with_index, "held"); /* "near" is the proposal's own earlier version */
-    assert_int_equal(dc__store_candidate_index(f->t.store, 0), DC_OK);
+    /* SQLite has two searches (its R*Tree and the in-memory index), which must agree; PostgreSQL
+     * one, its GiST index (answered above) */
+    dc_status two = dc__store_candidate_index(f->t.store, 0);
+    assert_int_equal(two, dc_store_shared(f->t.store) ? DC_UNSUPPORTED : DC_OK);
     candidate_ids(f->t.store, &p.object, with_rtree, sizeof with_rtree);
     assert_string_equal(with_rtree, with_index);
-    assert_int_equal(dc__store_candidate_index(f->t.store, 1), DC_OK);
+    if (two == DC_OK)
+        assert_int_equal(dc__store_candidate_index(f->t.store, 1), DC_OK);
     snprintf(p.object.id, sizeof p.object.id, "other");
     candidate_ids(f->t.store, &p.object, with_index, sizeof with_index);
     assert_string_equal(with_index, "near,held");
