@@ -1,5 +1,5 @@
 # Makefile - the two commands (make demo, make test) and the rest; CMake does the building.
-.PHONY: all deps borders build demo demo-stop test bench fuzz mutants clean
+.PHONY: all deps borders build demo demo-stop cluster cluster-stop test bench fuzz mutants clean
 
 BUILD_RELEASE := build/release
 BUILD_TEST    := build/asan
@@ -43,6 +43,14 @@ demo: build
 demo-stop:
 	@[ -f var/deconflictd.pid ] && kill $$(cat var/deconflictd.pid) 2>/dev/null; rm -f var/deconflictd.pid; echo "demo server stopped"
 
+# The same as demo over PostgreSQL + PostGIS: three deconflictd on 127.0.0.1:8181-8183 behind HAProxy on
+# 127.0.0.1:8080 (stats on 8404), everything in build/cluster (scripts/cluster.sh, README.md).
+cluster: build
+	@bash scripts/cluster.sh start $(BUILD_RELEASE)
+
+cluster-stop:
+	@bash scripts/cluster.sh stop
+
 # Tests run under AddressSanitizer and UndefinedBehaviorSanitizer; a report fails the test.
 test: deps borders
 	@cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug -DDC_SANITIZE=ON >/dev/null
@@ -72,4 +80,5 @@ mutants: deps borders
 	@python3 scripts/mutants.py
 
 clean:
+	-@bash scripts/cluster.sh stop >/dev/null 2>&1
 	rm -rf build var

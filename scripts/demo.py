@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """demo.py - start deconflictd under ./var, load the published scenarios through the HTTP API as the parties would,
-and tell the story: what was refused and why, what each party was told, the replay, where to look next."""
+and tell the story: what was refused and why, what each party was told, the replay, where to look next.
+
+With DEMO_STORE set (make cluster: scripts/cluster.sh), the servers are already running over that store, reached
+at DEMO_PORT: the demo starts none and tells the same story through them."""
 import csv
 import datetime
 import hashlib
@@ -17,6 +20,8 @@ BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build/release"
 VAR = os.environ.get("DEMO_VAR", os.path.join(ROOT, "var"))
 PORT = int(os.environ.get("DEMO_PORT", "8080"))
 URL = f"http://127.0.0.1:{PORT}"
+STORE = os.environ.get("DEMO_STORE")
+DB = STORE or os.path.join(VAR, "deconflict.db")
 BOLD, DIM, END = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 
 
@@ -256,31 +261,38 @@ def load(name):
     return refused
 
 
-stop_previous()
-server = start()
+if STORE is None:
+    stop_previous()
+    server = start()
+    say(f"{BOLD}Deconflict demo{END}: deconflictd on {URL} (store {VAR}/deconflict.db, log {VAR}/deconflictd.log, "
+        f"operator key {VAR}/operator.key)")
+else:
+    say(f"{BOLD}Deconflict demo{END}: {URL} (store {STORE}, operator key {VAR}/operator.key)")
 operator = open(os.path.join(VAR, "operator.key")).read().strip()
-say(f"{BOLD}Deconflict demo{END}: deconflictd on {URL} (store {VAR}/deconflict.db, log {VAR}/deconflictd.log, "
-    f"operator key {VAR}/operator.key)")
 for scenario in ("su24-2015", "al-bab-2017-02", "direct-line-2017-01"):
     load(scenario)
 who = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "who-saw", "intent/russia/su24-strike-package",
-                      "--db", os.path.join(VAR, "deconflict.db")], capture_output=True, text=True).stdout.strip().splitlines()
+                      "--db", DB], capture_output=True, text=True).stdout.strip().splitlines()
 say(f"\n{BOLD}Who saw the Russian flight plan?{END} {who[-1] if who else '?'} (the coalition, under its grant; never Turkey)")
-verify = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "verify", "--db", os.path.join(VAR, "deconflict.db")],
+verify = subprocess.run([os.path.join(BUILD, "deconflict"), "audit", "verify", "--db", DB],
                         capture_output=True, text=True).stdout.strip()
 say(f"{BOLD}Audit chain:{END} {verify.splitlines()[-1] if verify else '?'}")
 os.chmod(os.path.join(VAR, "keys.json"), 0o600)
 operator_file = os.path.join(VAR, "operator.key")
 say(f"\n{BOLD}Look next{END}")
 say(f"   server:       {URL}/  (the operations picture: sign in with a party key below)")
-say(f"   operator key: {operator_file}  (deconflictd says where at start: {VAR}/deconflictd.log)")
+say(f"   operator key: {operator_file}  (deconflictd says where at start: "
+    f"{VAR}/{'deconflictd.log' if STORE is None else 'deconflictd-*.log'})")
 say(f"   party keys:   {VAR}/keys.json")
 for pname, key in keys.items():
     say(f"      {pname:10s} {key}")
-say(f"   parties:      deconflict party list --db {VAR}/deconflict.db")
+say(f"   parties:      deconflict party list --db {DB}")
 say(f"                 deconflict party add NAME --server {URL} --operator-key-file {operator_file}")
 say(f"   a scenario:   deconflict load examples/su24-2015 --server {URL} --operator-key-file {operator_file} "
     f"--keys {VAR}/keys.json")
 say(f"   try:  curl -s -H \"Authorization: Bearer {keys.get('coalition', '<key>')}\" {URL}/v1/intents")
 say(f"   API:  docs/openapi.yaml; health {URL}/v1/health")
-say(f"   stop: make demo-stop   (or kill $(cat var/deconflictd.pid)); make demo again starts afresh")
+if STORE is None:
+    say("   stop: make demo-stop   (or kill $(cat var/deconflictd.pid)); make demo again starts afresh")
+else:
+    say("   stop: make cluster-stop; make cluster again starts afresh")

@@ -9,6 +9,8 @@ packages=(
   libjansson-dev libmicrohttpd-dev libsqlite3-dev libpq-dev
   libgeos-dev libproj-dev proj-data libsodium-dev libcmocka-dev zlib1g-dev libcurl4-gnutls-dev
   geographiclib-tools chromium fonts-dejavu-core cppcheck
+  # the PostgreSQL backend's throwaway clusters (scripts/pg_cluster.sh) and make cluster's balancer
+  postgresql-15 postgresql-15-postgis-3 postgresql-contrib haproxy
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(wrk hyperfine valgrind linux-perf)

@@ -1,7 +1,14 @@
-"""harness.py - start the real deconflictd on a loopback port and talk HTTP to it (stdlib only)."""
+"""harness.py - start the real deconflictd on a loopback port and talk HTTP to it (stdlib only).
+
+With DC_TEST_BACKEND=postgres (the _pg copies of the suites, tests/CMakeLists.txt), each server's
+store is a fresh database in the cluster whose admin URI is in DC_TEST_PG_URI_FILE, instead of a
+SQLite file: the same tests, the other backend."""
+import atexit
 import http.client
+import itertools
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -9,11 +16,66 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 SOURCE = os.environ.get("DC_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SERVER = os.environ.get("DC_SERVER", os.path.join(SOURCE, "build/asan/deconflictd"))
 CLI = os.environ.get("DC_CLI", os.path.join(SOURCE, "build/asan/deconflict"))
 BORDERS = os.environ.get("DC_BORDERS", os.path.join(SOURCE, "build/borders"))
+BACKEND = os.environ.get("DC_TEST_BACKEND", "sqlite")
+PSQL = shutil.which("psql") or "/usr/bin/psql"
+_pg_counter = itertools.count()
+_pg_made = set()  # the databases this process created and has not dropped yet
+
+
+def _pg_admin_uri():
+    path = os.environ.get("DC_TEST_PG_URI_FILE")
+    if not path or not os.path.exists(path):
+        raise RuntimeError(f"DC_TEST_BACKEND=postgres needs DC_TEST_PG_URI_FILE, the URI of a running cluster "
+                           f"(the CTest fixture postgres_cluster writes it): {path!r}")
+    with open(path) as f:
+        return f.read().strip()
+
+
+def _psql(sql):
+    out = subprocess.run([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", _pg_admin_uri(), "-c", sql],
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"psql {sql!r} failed: {out.stderr.strip()}")
+
+
+def pg_store(marker):
+    """The PostgreSQL database that stands for a store under the postgres backend, created on
+    first use and named in the file `marker` (beside where the SQLite file would be): a server
+    restarted on the same store gets the same database. Returns its URI."""
+    if os.path.exists(marker):
+        with open(marker) as f:
+            return f.read().strip()
+    # the pid and a counter keep one run's databases apart, the random part other runs' leftovers
+    name = f"dc_{os.getpid()}_{next(_pg_counter)}_{secrets.token_hex(4)}"
+    _psql(f'CREATE DATABASE "{name}"')
+    _pg_made.add(name)
+    uri = urllib.parse.urlsplit(_pg_admin_uri())._replace(path="/" + name).geturl()
+    with open(marker, "w") as f:
+        f.write(uri + "\n")
+    return uri
+
+
+def pg_drop(uri):
+    """Drop the database of `uri` (made by pg_store), whoever is still connected to it."""
+    name = urllib.parse.urlsplit(uri).path.lstrip("/")
+    _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_made.discard(name)
+
+
+@atexit.register
+def _pg_drop_left():
+    """A test that failed before its cleanup() leaves no database behind."""
+    for name in sorted(_pg_made):
+        try:
+            _psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except (RuntimeError, OSError, subprocess.TimeoutExpired):
+            pass
 
 
 def store_digest(db):
@@ -96,6 +158,8 @@ def record_exchange(method, path, status, headers, body):
         return
     os.makedirs(RECORD_DIR, exist_ok=True)
     name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    if BACKEND == "postgres":
+        name += "_pg"  # its own file: the SQLite run of the same test may be writing the other
     line = json.dumps({"test": name, "method": method, "path": path, "status": status,
                        "content_type": headers.get("content-type", ""), "body": body})
     # this run's answers only: the file starts again with the test
@@ -116,11 +180,16 @@ class Server:
     def __init__(self, extra_args=(), keep_dir=None, umask=None, db=None):
         self.dir = keep_dir or tempfile.mkdtemp(prefix="dc-it-")
         self.db = db or os.path.join(self.dir, "deconflict.db")
+        store = ["--db", self.db]
+        if BACKEND == "postgres" and db is None:
+            # the key is not in the database: every instance of a deployment is given the same file
+            self.db = pg_store(os.path.join(self.dir, "deconflict.pg"))
+            store = ["--db", self.db, "--key-file", os.path.join(self.dir, "server.key")]
         self.port = free_port()
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [SERVER, "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
+            [SERVER, "--listen", f"127.0.0.1:{self.port}", *store,
              "--operator-key-file", os.path.join(self.dir, "operator.key"), *extra_args],
             stdout=self.log, stderr=self.log, **({} if umask is None else {"umask": umask}))
         deadline = time.time() + 20
@@ -192,6 +261,8 @@ class Server:
             self.log.close()
 
     def cleanup(self):
+        if self.db.startswith("postgresql://"):
+            pg_drop(self.db)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -199,7 +270,11 @@ def start_once(db, operator_key, extra_args=(), timeout=120):
     """Start deconflictd on `db` and see what it does: ("served", log) once it answers (it is then
     stopped cleanly), or (exit code, log) when it refuses to start."""
     port = free_port()
-    proc = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", "--db", db, "--operator-key-file",
+    store = ["--db", db]
+    if BACKEND == "postgres" and not db.startswith("postgresql://"):
+        # the store at the path `db` is a database named beside it, its key where SQLite's would be
+        store = ["--db", pg_store(db + ".pg"), "--key-file", db + ".key"]
+    proc = subprocess.Popen([SERVER, "--listen", f"127.0.0.1:{port}", *store, "--operator-key-file",
                              operator_key, *extra_args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.time() + timeout
     while proc.poll() is None and time.time() < deadline:
