@@ -211,18 +211,26 @@ static size_t told(const dc_alert_list *alerts)
     return n;
 }
 
+/* A batch of the log as read, applied once the read transaction has ended: the leader publishes
+ * its alerts as it applies it, in a write transaction of its own, which cannot begin on this
+ * thread while the read is open. */
+struct batch {
+    int64_t seq;
+    char origin[96];
+    dc_time_us received;
+    uint8_t *data;
+    size_t size;
+};
+
 struct feed {
-    dc_cluster *c;
-    int64_t last;
-    int more;
+    struct batch *batches;
+    size_t count, capacity;
 };
 
 /* One batch of the log through this picture. */
-static int apply(void *ctx, int64_t seq, const char *origin, dc_time_us received, const void *data,
-                 size_t size)
+static void apply(dc_cluster *c, int64_t seq, const char *origin, dc_time_us received,
+                  const void *data, size_t size)
 {
-    struct feed *f = ctx;
-    dc_cluster *c = f->c;
     dc_service *svc = c->svc;
     size_t count = 0;
     dc_report *reports = decode(data, size, &count);
@@ -270,22 +278,46 @@ static int apply(void *ctx, int64_t seq, const char *origin, dc_time_us received
     dc_alert_list_clear(&alerts);
     dc_free(verdicts);
     dc_free(reports);
-    f->last = seq;
+}
+
+static int keep_batch(void *ctx, int64_t seq, const char *origin, dc_time_us received,
+                      const void *data, size_t size)
+{
+    struct feed *f = ctx;
+    struct batch *grown = dc_grow(f->batches, &f->capacity, f->count, sizeof *grown, 16);
+    uint8_t *copy = dc_malloc(size ? size : 1);
+    if (grown == NULL || copy == NULL) {
+        if (grown != NULL)
+            f->batches = grown;
+        dc_free(copy);
+        return 1; /* the batches before it are applied; this one is read again next time */
+    }
+    f->batches = grown;
+    memcpy(copy, data, size);
+    struct batch *b = &f->batches[f->count++];
+    *b = (struct batch){.seq = seq, .received = received, .data = copy, .size = size};
+    dc_copy_text(b->origin, sizeof b->origin, origin);
     return 0;
 }
 
 /* Feed the picture every batch after the last; 1 if there may be more. */
 static int feed(dc_cluster *c)
 {
-    struct feed f = {c, 0, 0};
+    struct feed f = {0};
     pthread_mutex_lock(&c->lock);
     int64_t after = c->applied;
     pthread_mutex_unlock(&c->lock);
     if (dc_store_begin(c->svc->store, 0) != DC_OK)
         return 0;
-    dc_status rc = dc_store_report_read(c->svc->store, after, 200, apply, &f);
+    dc_status rc = dc_store_report_read(c->svc->store, after, 200, keep_batch, &f);
     dc_store_rollback(c->svc->store);
-    return rc == DC_OK && f.last > 0;
+    for (size_t i = 0; i < f.count; i++) {
+        apply(c, f.batches[i].seq, f.batches[i].origin, f.batches[i].received, f.batches[i].data,
+              f.batches[i].size);
+        dc_free(f.batches[i].data);
+    }
+    dc_free(f.batches);
+    return rc == DC_OK && f.count > 0;
 }
 
 /* ---- publishing: the leader alone ---- */
