@@ -395,6 +395,9 @@ void dc_service_cluster_event(dc_service *svc, const char *what);
 dc_status dc_service_store_reachable(dc_service *svc);
 /* Whether this instance publishes the monitor's alerts (1 when the store is not shared). */
 int dc_service_cluster_leader(const dc_service *svc);
+/* Whether this instance's picture holds the shared log's recent past yet (its replay at start is
+ * done): DC_OK (also when the store is not shared), or DC_BUSY while it is still replaying. */
+dc_status dc_service_cluster_ready(const dc_service *svc);
 
 /* ---- emergencies (emergencies.c, emergency_end.c; docs/EMERGENCIES.md) ---- */
 

@@ -170,6 +170,14 @@ static void health(dc_api *api, const dc_api_request *req, dc_api_response *res)
         res->retry_after_s = 1;
         return;
     }
+    /* nor to one whose live picture lacks reports acknowledged elsewhere: just started, it is
+     * still replaying the shared log (service/cluster.c) */
+    if (dc_service_cluster_ready(&api->svc) != DC_OK) {
+        dc_api_problem(res, 503, DC_BUSY, NULL,
+                       "this instance is still rebuilding its live picture from the shared store");
+        res->retry_after_s = 1;
+        return;
+    }
     char pk[2 * DC_PUBLIC_KEY_BYTES + 1];
     dc_hex(api->svc.public_key, DC_PUBLIC_KEY_BYTES, pk);
     res->status = 200;

@@ -316,6 +316,8 @@ void dc_cli_audit_archive_dir(const char *db, const char *given, char *out, size
 {
     if (given != NULL)
         snprintf(out, size, "%s", given);
+    else if (dc_cli_store_is_server(db))
+        snprintf(out, size, "%s", ""); /* a shared store's archive is named by --archive only */
     else
         snprintf(out, size, "%s.archive", db);
 }
@@ -324,7 +326,9 @@ void dc_cli_audit_archive_dir(const char *db, const char *given, char *out, size
 static void print_report(const char *db, const char *dir, const dc_audit_verify_report *r,
                          size_t receipt_count, json_t *json)
 {
-    char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1];
+    char pk[2 * DC_PUBLIC_KEY_BYTES + 1], head[2 * DC_HASH_BYTES + 1], shown[512];
+    dc_store_location_text(db, shown, sizeof shown); /* a URI's password is never printed */
+    db = shown;
     dc_hex(r->public_key, DC_PUBLIC_KEY_BYTES, pk);
     dc_hex(r->head, DC_HASH_BYTES, head);
     if (json != NULL) {

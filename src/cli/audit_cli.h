@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* --archive DIR as given, else DB.archive. */
+/* --archive DIR as given, else DB.archive (none for a database server's store). */
 void dc_cli_audit_archive_dir(const char *db, const char *given, char *out, size_t size);
 
 /* `audit who-saw OBJECT`: 0, or 2 when the store or its records cannot be read. */

@@ -109,8 +109,17 @@ const char dc_cli_borders_hint[] =
     "no borders found: give --borders FILE, or set DECONFLICT_BORDERS to a directory of them "
     "(`make borders` writes build/borders/world.geojson)";
 
+int dc_cli_store_is_server(const char *location)
+{
+    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
+}
+
 int dc_cli_store_present(const char *program, const char *path)
 {
+    /* a database server's store is never created by a wrong path: opening it says whether it
+     * answers */
+    if (dc_cli_store_is_server(path))
+        return 0;
     struct stat info;
     /* a PostgreSQL store is on its server: opening it says whether it is there */
     if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)

@@ -594,6 +594,17 @@ int dc_service_cluster_leader(const dc_service *svc)
     return leader;
 }
 
+dc_status dc_service_cluster_ready(const dc_service *svc)
+{
+    dc_cluster *c = svc->cluster;
+    if (c == NULL)
+        return DC_OK;
+    pthread_mutex_lock(&c->lock);
+    int ready = c->caught_up;
+    pthread_mutex_unlock(&c->lock);
+    return ready ? DC_OK : DC_BUSY;
+}
+
 /* dc_service_report_positions over a shared store: the batch into the log, then its verdicts as
  * this instance's picture gives them once fed up to it. */
 dc_status dc__service_cluster_report(dc_service *svc, dc_report *reports, size_t count,

@@ -304,7 +304,7 @@ dc_status dc__pg_object_put(dc_store *s, dc_record *r)
     rc = dc__pg_exec(
         s,
         "INSERT INTO volume_boxes(id, row, lon0, lon1, lat0, lat1, alt0, alt1, t0, t1, box)"
-        " SELECT ($9 << $10::int) + (q.n - 1), $9, q.lon0, q.lon1, q.lat0, q.lat1, q.alt0,"
+        " SELECT ($9::bigint << $10::int) + (q.n - 1), $9, q.lon0, q.lon1, q.lat0, q.lat1, q.alt0,"
         " q.alt1, q.t0, q.t1, ST_MakeLine(ST_MakePoint(q.lon0, q.lat0, q.alt0, " HOURS(
             "q.t0") "),"
                     " ST_MakePoint(q.lon1, q.lat1, q.alt1, " HOURS(
