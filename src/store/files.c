@@ -276,3 +276,39 @@ dc_status dc__head_append(int *fd, const char *path, int64_t seq, const uint8_t 
         return DC_STORE;
     return DC_OK;
 }
+
+/* A secret key and the public key it must belong to. */
+static int key_pair_matches(const uint8_t sk[DC_SECRET_KEY_BYTES],
+                            const uint8_t pk[DC_PUBLIC_KEY_BYTES])
+{
+    uint8_t derived[DC_PUBLIC_KEY_BYTES];
+    return crypto_sign_ed25519_sk_to_pk(derived, sk) == 0 &&
+           sodium_memcmp(derived, pk, DC_PUBLIC_KEY_BYTES) == 0;
+}
+
+dc_status dc__key_pair(const char *path, int stored, uint8_t pk[DC_PUBLIC_KEY_BYTES],
+                       uint8_t sk[DC_SECRET_KEY_BYTES])
+{
+    dc_error err;
+    dc_status rc;
+    if (stored) {
+        rc = dc__key_file_read(path, sk, &err);
+        if (rc == DC_OK && !key_pair_matches(sk, pk))
+            rc = DC_FORBIDDEN; /* another store's key: it would sign a chain as someone else */
+        if (rc != DC_OK)
+            sodium_memzero(sk, DC_SECRET_KEY_BYTES);
+        return rc;
+    }
+    /* A new store: a key file already there (a store restored or rebuilt beside its key, or
+     * another instance of a shared store first) is kept, else a new pair is made; the file is
+     * written before the row, so that a row never names a key that is nowhere. */
+    rc = dc__key_file_read(path, sk, &err);
+    if (rc == DC_NOT_FOUND) {
+        rc = dc_audit_keypair(pk, sk) == DC_OK ? dc__key_file_write(path, sk, &err) : DC_INTERNAL;
+        if (rc == DC_STORE) /* written by another process meanwhile: that one is the key */
+            rc = dc__key_file_read(path, sk, &err);
+    }
+    if (rc == DC_OK)
+        rc = crypto_sign_ed25519_sk_to_pk(pk, sk) == 0 ? DC_OK : DC_STORE;
+    return rc;
+}

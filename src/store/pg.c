@@ -546,19 +546,10 @@ dc_status dc__pg_public_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES])
     return rc;
 }
 
-static int key_pair_matches(const uint8_t sk[DC_SECRET_KEY_BYTES],
-                            const uint8_t pk[DC_PUBLIC_KEY_BYTES])
-{
-    uint8_t derived[DC_PUBLIC_KEY_BYTES];
-    return crypto_sign_ed25519_sk_to_pk(derived, sk) == 0 &&
-           sodium_memcmp(derived, pk, DC_PUBLIC_KEY_BYTES) == 0;
-}
-
 dc_status dc__pg_server_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES],
                             uint8_t sk[DC_SECRET_KEY_BYTES])
 {
     dc_pg *s = dc__pg(store);
-    dc_error err;
     if (dc_audit_init() != DC_OK)
         return DC_INTERNAL;
     if (s->key_path == NULL)
@@ -566,27 +557,10 @@ dc_status dc__pg_server_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES],
     dc_status rc = dc__pg_public_key(store, pk);
     if (rc == DC_STORE)
         return rc;
-    if (rc == DC_OK) {
-        rc = dc__key_file_read(s->key_path, sk, &err);
-        if (rc == DC_OK && !key_pair_matches(sk, pk))
-            rc = DC_FORBIDDEN; /* another deployment's key */
-        if (rc != DC_OK)
-            sodium_memzero(sk, DC_SECRET_KEY_BYTES);
-        return rc;
-    }
-    /* The first instance: the key file (if another instance has not written it already) before
-     * the row, so that the row never names a key that is nowhere. The row is written under the
-     * write lock, so instances starting together agree on one key. */
-    rc = dc__key_file_read(s->key_path, sk, &err);
-    if (rc == DC_NOT_FOUND) {
-        rc = dc_audit_keypair(pk, sk) == DC_OK ? dc__key_file_write(s->key_path, sk, &err)
-                                               : DC_INTERNAL;
-        if (rc != DC_OK) /* written by another instance meanwhile: take that one */
-            rc = dc__key_file_read(s->key_path, sk, &err);
-    }
-    if (rc == DC_OK)
-        rc = crypto_sign_ed25519_sk_to_pk(pk, sk) == 0 ? DC_OK : DC_STORE;
-    if (rc != DC_OK)
+    /* the row is written under the write lock: instances starting together agree on one key */
+    int stored = rc == DC_OK;
+    rc = dc__key_pair(s->key_path, stored, pk, sk);
+    if (rc != DC_OK || stored)
         return rc;
     dc_pg_params p = {0};
     dc__pg_blob(&p, pk, DC_PUBLIC_KEY_BYTES);

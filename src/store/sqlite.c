@@ -593,20 +593,10 @@ dc_status dc__sq_public_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES])
     return rc;
 }
 
-/* A secret key and the public key it must belong to. */
-static int key_pair_matches(const uint8_t sk[DC_SECRET_KEY_BYTES],
-                            const uint8_t pk[DC_PUBLIC_KEY_BYTES])
-{
-    uint8_t derived[DC_PUBLIC_KEY_BYTES];
-    return crypto_sign_ed25519_sk_to_pk(derived, sk) == 0 &&
-           sodium_memcmp(derived, pk, DC_PUBLIC_KEY_BYTES) == 0;
-}
-
 dc_status dc__sq_server_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES],
                             uint8_t sk[DC_SECRET_KEY_BYTES])
 {
     dc_sqlite *s = dc__sq(store);
-    dc_error err;
     if (dc_audit_init() != DC_OK)
         return DC_INTERNAL;
     dc_status rc = dc__sq_public_key(&s->base, pk);
@@ -616,24 +606,9 @@ dc_status dc__sq_server_key(dc_store *store, uint8_t pk[DC_PUBLIC_KEY_BYTES],
         /* a store with no file beside it (":memory:") keeps its key in memory only */
         return rc == DC_OK ? DC_NOT_FOUND : dc_audit_keypair(pk, sk) == DC_OK ? DC_OK : DC_INTERNAL;
     }
-    if (rc == DC_OK) {
-        rc = dc__key_file_read(s->key_path, sk, &err);
-        if (rc == DC_OK && !key_pair_matches(sk, pk))
-            rc = DC_FORBIDDEN; /* another store's key: it would sign a chain as someone else */
-        if (rc != DC_OK)
-            sodium_memzero(sk, DC_SECRET_KEY_BYTES);
-        return rc;
-    }
-    /* A new store: a key file already there (a store restored or rebuilt beside its key) is
-     * kept, else a new pair is made; the file is written before the row, so that a row never
-     * names a key that is nowhere. */
-    rc = dc__key_file_read(s->key_path, sk, &err);
-    if (rc == DC_OK)
-        rc = crypto_sign_ed25519_sk_to_pk(pk, sk) == 0 ? DC_OK : DC_STORE;
-    else if (rc == DC_NOT_FOUND)
-        rc = dc_audit_keypair(pk, sk) == DC_OK ? dc__key_file_write(s->key_path, sk, &err)
-                                               : DC_INTERNAL;
-    if (rc != DC_OK)
+    int stored = rc == DC_OK;
+    rc = dc__key_pair(s->key_path, stored, pk, sk);
+    if (rc != DC_OK || stored)
         return rc;
     sqlite3_stmt *st = dc__sq_prepare(
         &s->base, "INSERT INTO server_key(id, public_key, secret_key) VALUES (1, ?, x'')");

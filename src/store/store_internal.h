@@ -323,6 +323,12 @@ dc_status dc__file_replace(const char *path, const void *data, size_t size);
 dc_status dc__key_file_read(const char *path, uint8_t sk[DC_SECRET_KEY_BYTES], dc_error *err);
 dc_status dc__key_file_write(const char *path, const uint8_t sk[DC_SECRET_KEY_BYTES],
                              dc_error *err);
+/* The signing key pair of a store whose key file is `path`. `stored`: the store names public key
+ * `pk`, and the file must hold its secret (DC_FORBIDDEN when it holds another's, DC_NOT_FOUND
+ * when there is none). Otherwise (a new store) the file's key is taken, or a new pair made and
+ * its file written, and `pk` set: the caller stores it. DC_OK, DC_STORE, DC_INTERNAL. */
+dc_status dc__key_pair(const char *path, int stored, uint8_t pk[DC_PUBLIC_KEY_BYTES],
+                       uint8_t sk[DC_SECRET_KEY_BYTES]);
 
 /* The last head the store published (<db>.head): the seq and hash of its newest audit record
  * at a synced commit. */
