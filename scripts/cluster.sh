@@ -40,9 +40,12 @@ stop_pid() {
   rm -f "$1"
 }
 
+# port_taken PORT: something listens on 127.0.0.1:PORT (connections of a killed instance left in
+# TIME_WAIT do not count: a server binds over them, as deconflictd and HAProxy do)
 port_taken() {
   python3 -c 'import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

@@ -121,6 +121,9 @@ int dc_cli_store_present(const char *program, const char *path)
     if (dc_cli_store_is_server(path))
         return 0;
     struct stat info;
+    /* a PostgreSQL store is on its server: opening it says whether it is there */
+    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
+        return 0;
     if (stat(path, &info) == 0 && S_ISREG(info.st_mode))
         return 0;
     fprintf(stderr, "%s: no store at %s\n", program, path);

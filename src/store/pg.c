@@ -41,6 +41,28 @@ static void forget_kept(struct pg_connection *c)
     c->kept_count = 0;
 }
 
+/* Connect the slot's connection if it has none or a broken one (PostgreSQL restarted, a standby
+ * promoted: libpq's multi-host URI then finds the new primary). 1 when it is connected. */
+static int connect_slot(dc_pg *s, int slot)
+{
+    struct pg_connection *c = &s->pool[slot];
+    if (c->conn != NULL && PQstatus(c->conn) != CONNECTION_OK) {
+        PQfinish(c->conn);
+        c->conn = NULL;
+    }
+    if (c->conn == NULL) {
+        forget_kept(c);
+        c->conn = PQconnectdb(s->conninfo);
+        if (PQstatus(c->conn) != CONNECTION_OK) {
+            PQfinish(c->conn);
+            c->conn = NULL;
+        } else {
+            PQclear(PQexec(c->conn, "SET client_min_messages = warning"));
+        }
+    }
+    return c->conn != NULL;
+}
+
 /* A slot of the pool, connected (or reconnected: a restart or failover left it broken); waits
  * while every slot is busy. -1 when PostgreSQL cannot be reached. */
 static int acquire(dc_pg *s)
@@ -57,22 +79,7 @@ static int acquire(dc_pg *s)
     }
     s->busy[slot] = 1;
     pthread_mutex_unlock(&s->pool_lock);
-    struct pg_connection *c = &s->pool[slot];
-    if (c->conn != NULL && PQstatus(c->conn) != CONNECTION_OK) {
-        PQfinish(c->conn);
-        c->conn = NULL;
-    }
-    if (c->conn == NULL) {
-        forget_kept(c);
-        c->conn = PQconnectdb(s->conninfo);
-        if (PQstatus(c->conn) != CONNECTION_OK) {
-            PQfinish(c->conn);
-            c->conn = NULL;
-        } else {
-            PQclear(PQexec(c->conn, "SET client_min_messages = warning"));
-        }
-    }
-    if (c->conn == NULL) {
+    if (!connect_slot(s, slot)) {
         pthread_mutex_lock(&s->pool_lock);
         s->busy[slot] = 0;
         pthread_cond_signal(&s->freed);
@@ -325,7 +332,7 @@ void dc__pg_note_object(dc_store *store, dc_object_kind kind, const char *owner,
 
 /* The notifications a committing write sends (delivered with the commit, and only if it
  * commits). */
-static void notify(struct pg_connection *c, int events)
+static void notify(struct pg_connection *c, const char *token, int events)
 {
     for (size_t i = 0; i < EVENT_CHANNELS; i++)
         if (events & (1 << i)) {
@@ -333,11 +340,15 @@ static void notify(struct pg_connection *c, int events)
             snprintf(sql, sizeof sql, "NOTIFY %s", event_channels[i]);
             PQclear(PQexec(c->conn, sql));
         }
-    /* too many objects for one notice each: "" asks every monitor to read them all again */
+    /* "<token> <ref>": the writer's own listener passes over what it told its monitor itself;
+     * too many objects for one notice each: "<token> " asks every monitor to read them all */
     int n = current.objects_overflow ? 1 : current.object_count;
     for (int i = 0; i < n; i++) {
-        const char *ref = current.objects_overflow ? "" : current.objects[i];
-        PQclear(PQexecParams(c->conn, "SELECT pg_notify('dc_objects', $1)", 1, NULL, &ref, NULL,
+        char payload[256];
+        snprintf(payload, sizeof payload, "%s %s", token,
+                 current.objects_overflow ? "" : current.objects[i]);
+        const char *value = payload;
+        PQclear(PQexecParams(c->conn, "SELECT pg_notify('dc_objects', $1)", 1, NULL, &value, NULL,
                              NULL, 0));
     }
 }
@@ -356,16 +367,26 @@ static dc_status pg_begin(dc_store *store, int write)
                  PG_WRITE_LOCK);
     else
         snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    PGresult *r = PQexec(s->pool[slot].conn, sql);
-    ExecStatusType status = PQresultStatus(r);
-    PQclear(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        /* a connection broken since its last use (PostgreSQL restarted): reconnect next time */
-        PQclear(PQexec(s->pool[slot].conn, "ROLLBACK"));
-        if (PQstatus(s->pool[slot].conn) != CONNECTION_OK) {
+    /* A connection idle since PostgreSQL went away fails its first statement: it is made anew
+     * and the transaction begun once more, so that a restart costs no request. */
+    int begun = 0;
+    for (int attempt = 0; attempt < 2 && !begun; attempt++) {
+        if (attempt > 0) {
             PQfinish(s->pool[slot].conn);
             s->pool[slot].conn = NULL;
+            if (!connect_slot(s, slot))
+                break;
         }
+        PGresult *r = PQexec(s->pool[slot].conn, sql);
+        ExecStatusType status = PQresultStatus(r);
+        PQclear(r);
+        begun = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
+        if (!begun && PQstatus(s->pool[slot].conn) == CONNECTION_OK) {
+            PQclear(PQexec(s->pool[slot].conn, "ROLLBACK"));
+            break; /* refused by a live server (a standby is read-only): not a lost connection */
+        }
+    }
+    if (!begun) {
         release(s, slot);
         return DC_STORE;
     }
@@ -399,7 +420,7 @@ static dc_status end_transaction(dc_pg *s, int commit)
     current.store = NULL;
     dc_status rc = DC_OK;
     if (commit) {
-        notify(c, events);
+        notify(c, s->token, events);
         PGresult *r = PQexec(c->conn, "COMMIT");
         /* a COMMIT of an aborted transaction answers ROLLBACK: not committed */
         rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
@@ -473,6 +494,7 @@ static dc_status pg_open_keyed(const char *location, const char *key_path, dc_st
     pthread_cond_init(&s->freed, NULL);
     s->conninfo = copy(location);
     s->key_path = copy(key_path);
+    snprintf(s->token, sizeof s->token, "%08x%08x", randombytes_random(), randombytes_random());
     if (s->conninfo == NULL || (key_path != NULL && s->key_path == NULL)) {
         pg_close(&s->base);
         return dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");

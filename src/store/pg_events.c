@@ -69,11 +69,17 @@ static void *listener_main(void *arg)
         }
         PGnotify *note;
         while ((note = PQnotifies(c)) != NULL) {
-            /* "channel", or "channel:payload" when it carries one (an object's reference) */
+            /* "channel", or "dc_objects:<ref>" for another process's object ("" when it wrote
+             * too many to name); this process's own objects are passed over */
             char what[256];
-            snprintf(what, sizeof what, "%s%s%s", note->relname, note->extra[0] ? ":" : "",
-                     note->extra);
-            s->on_event(s->event_ctx, what);
+            const char *ref = strchr(note->extra, ' ');
+            size_t token_length = ref != NULL ? (size_t)(ref - note->extra) : 0;
+            int own = ref != NULL && token_length == strlen(s->token) &&
+                      strncmp(note->extra, s->token, token_length) == 0;
+            snprintf(what, sizeof what, "%s%s%s", note->relname, ref != NULL ? ":" : "",
+                     ref != NULL ? ref + 1 : "");
+            if (!own)
+                s->on_event(s->event_ctx, what);
             PQfreemem(note);
         }
         if (PQstatus(c) != CONNECTION_OK) {

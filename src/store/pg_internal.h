@@ -41,6 +41,7 @@ typedef struct dc_pg {
     dc_store base; /* first: a dc_store * is a dc_pg * of this backend */
     char *conninfo;
     char *key_path; /* the signing key's file (--key-file); NULL: none was given */
+    char token[20]; /* names this process's notices, which its own listener passes over */
     struct pg_connection pool[PG_POOL];
     int busy[PG_POOL];
     pthread_mutex_t pool_lock;
