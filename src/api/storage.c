@@ -64,7 +64,8 @@ static void *storage_main(void *arg)
 {
     struct dc_api_storage *st = arg;
     dc_api *api = st->api;
-    dc_time_us next_measure = 0, last_complaint = 0;
+    /* measured once already, before the first request (dc__api_storage_start) */
+    dc_time_us next_measure = dc_service_now() + MEASURE_US, last_complaint = 0;
     int closing = 0;
     while (!closing) {
         dc_time_us now = dc_service_now(), wait = IDLE_US;
@@ -124,6 +125,8 @@ dc_status dc__api_storage_start(dc_api *api, const dc_retention *retention)
     pthread_mutex_init(&st->lock, NULL);
     dc__worker_init(&st->worker);
     api->storage = st;
+    /* the first /metrics has the store's figures, however long a database takes to measure */
+    measure(st, dc_service_now());
     if (dc__worker_start(&st->worker, storage_main, st) != DC_OK) {
         dc__api_storage_stop(api);
         return DC_INTERNAL;

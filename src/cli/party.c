@@ -17,7 +17,8 @@ static const char help[] =
     "       deconflict party list --server URL [--operator-key-file FILE] [--json]\n"
     "       deconflict party show|rotate|revoke NAME --server URL [--operator-key-file FILE]\n"
     "                            [--json]\n"
-    "   or, on the store file (the server's --db; it may be running):\n"
+    "   or, on the store file (the server's --db; it may be running), or a PostgreSQL store\n"
+    "   with --key-file FILE (the servers' signing key; default $DECONFLICT_KEY_FILE):\n"
     "       deconflict party add|create NAME --db FILE [--notation dd|dm|dms|mgrs|utm]\n"
     "                               [--priority-ceiling N] [--json]\n"
     "       deconflict party list --db FILE [--json]\n"
@@ -289,6 +290,7 @@ int dc_cli_party(int argc, char **argv)
     const char *command = argv[1], *db = NULL, *notation = NULL, *name = NULL, *value = NULL;
     const char *rates[DC_RATE_CLASSES] = {NULL, NULL, NULL};
     const char *area = NULL, *validity = NULL, *server = NULL, *key_file = NULL;
+    const char *signing_key = getenv("DECONFLICT_KEY_FILE");
     int ceiling = -1, is_limits = strcmp(command, "limits") == 0;
     if (strcmp(command, "add") == 0)
         command = "create";
@@ -296,6 +298,8 @@ int dc_cli_party(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             db = argv[++i];
+        } else if (strcmp(argv[i], "--key-file") == 0 && i + 1 < argc) {
+            signing_key = argv[++i];
         } else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
             server = argv[++i];
         } else if (strcmp(argv[i], "--operator-key-file") == 0 && i + 1 < argc) {
@@ -378,7 +382,7 @@ int dc_cli_party(int argc, char **argv)
     }
     dc_store *store;
     dc_error err;
-    if (dc_store_open(db, &store, &err) != DC_OK) {
+    if (dc_store_open_keyed(db, signing_key, &store, &err) != DC_OK) {
         fprintf(stderr, "deconflict party: %s\n", err.message);
         return 2;
     }

@@ -120,9 +120,10 @@ static char *lease_query(dc_pg *s, const char *sql)
     char *value = NULL;
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
         const char *v = PQgetvalue(r, 0, 0);
-        value = dc_malloc(strlen(v) + 1);
+        size_t n = strlen(v) + 1;
+        value = dc_malloc(n);
         if (value != NULL)
-            strcpy(value, v);
+            memcpy(value, v, n);
     }
     PQclear(r);
     return value;

@@ -185,6 +185,7 @@ class Server:
             # the key is not in the database: every instance of a deployment is given the same file
             self.db = pg_store(os.path.join(self.dir, "deconflict.pg"))
             store = ["--db", self.db, "--key-file", os.path.join(self.dir, "server.key")]
+            SIGNING_KEYS[self.db] = os.path.join(self.dir, "server.key")
         self.port = free_port()
         self.log_path = os.path.join(self.dir, "server.log")
         self.log = open(self.log_path, "w")
@@ -293,8 +294,16 @@ def start_once(db, operator_key, extra_args=(), timeout=120):
     return proc.returncode, log
 
 
+# A PostgreSQL store's signing key is a file beside its servers, not in it: the CLI is given the
+# one of the store it opens (DECONFLICT_KEY_FILE), as an operator would be.
+SIGNING_KEYS = {}
+
+
 def cli(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+    env = None
+    if "--db" in args and args.index("--db") + 1 < len(args) and args[args.index("--db") + 1] in SIGNING_KEYS:
+        env = dict(os.environ, DECONFLICT_KEY_FILE=SIGNING_KEYS[args[args.index("--db") + 1]])
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300, env=env)
 
 
 class Results:

@@ -1,7 +1,7 @@
 """test_access_matrix.py - every endpoint x object kind x (owner, grantee, stranger): status, body, and no leak."""
 import json
 
-from harness import Results, Server, volume
+from harness import Results, Server, cli, volume
 
 T0, T1 = "2030-05-01T10:00:00Z", "2030-05-01T11:00:00Z"
 # Distinctive numbers: if any shows up in a stranger's response, the object leaked.
@@ -155,6 +155,16 @@ try:
     for method, path in [("GET", "/v1/parties/me"), ("GET", "/v1/intents"), ("GET", "/v1/notices"), ("GET", "/v1/alerts"),
                          ("PUT", "/v1/intents/d1"), ("POST", "/v1/messages"), ("GET", "/v1/audit?object=party/dave")]:
         r.equal(f"{method} {path} with a revoked key", 401, s.call(method, path, dave, {} if method in ("PUT", "POST") else None)[0])
+    # every read above through a grant was recorded; the chain ends vouched for, whatever the
+    # last request was (a granted read's record was once left unsigned: audit verify failed)
+    s.call("POST", "/v1/grants", keys["owner"], {"grantee": "bob", "kind": "intent"})  # 201, or 409: held
+    r.equal("alice's last intent", 201, s.call("PUT", "/v1/intents/audit-last", keys["owner"], {"volumes": [
+        volume(["35.0N 30.0E", "35.0N 30.1E", "35.1N 30.1E"], 0, 100, "2031-01-01T00:00:00Z", "2031-01-01T01:00:00Z")]})[0])
+    shown = s.call("GET", "/v1/intents", keys["grantee"])[2].get("items", [])
+    r.check("bob reads it through his grant", any(i.get("id") == "audit-last" for i in shown))
+    out = cli("audit", "verify", "--db", s.db)
+    r.check("audit verify passes after reads through grants", out.returncode == 0 and "OK" in out.stdout,
+            out.stdout + out.stderr)
 finally:
     s.stop()
     s.cleanup()

@@ -167,7 +167,12 @@ try:
     s.stop()
     s = Server(keep_dir=s.dir, extra_args=("--establish-seconds", "2"))
     status, _, doc = s.call("POST", "/v1/tracks", green, [dict(report("G4", 600, 0), position="38.1N 40.5E", intent="g-later")])
-    r.equal("after a restart, a report outside an intent still raises its alert", (200, 1), (status, doc.get("alerts")))
+    # (over a shared store the restarted server has its picture back from the report log, so the
+    # other aircraft near G4 may raise traffic alerts too: the conformance alert is counted alone)
+    g4 = [a for a in s.call("GET", "/v1/alerts?since=0", green)[2]["items"]
+          if a["kind"] == "conformance" and a["track"]["aircraft"] == "G4"]
+    r.equal("after a restart, a report outside an intent still raises its alert", (200, True, 1),
+            (status, doc.get("alerts", 0) >= 1, len(g4)))
     r.equal("and the intent becomes nonconforming", "nonconforming",
             s.call("GET", "/v1/intents/g-later", green)[2].get("state"))
 finally:
