@@ -1,11 +1,13 @@
 -- tracks.lua - POST /v1/tracks batches of 1,000 reports: every aircraft of the thread moves DC_STEP_S
 -- (default 5) seconds on, 200 m/s east (wrk). A report every 5 s per aircraft, as in bench/ingest.c:
 -- with alerts repeated every 30 s, how often aircraft report sets how many reports raise an alert.
--- DC_LAT0, DC_LON0: the south-west corner of the fleet (default 30 N 0 E: North Africa and Europe)
+-- DC_LAT0, DC_LON0: the south-west corner of the fleet (default 30 N 0 E: North Africa and Europe);
+-- DC_FLEET: a number that sets several wrk processes' aircraft apart (default 0)
 local batch = 1000
 local lat0 = tonumber(os.getenv("DC_LAT0") or "30")
 local lon0 = tonumber(os.getenv("DC_LON0") or "0")
 local step_s = tonumber(os.getenv("DC_STEP_S") or "5")
+local fleet = tonumber(os.getenv("DC_FLEET") or "0")
 local step = 0
 local start_time = os.time() - 30 * 86400
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("DC_KEY")
@@ -24,10 +26,10 @@ request = function()
   local stamp = os.date("!%Y-%m-%dT%H:%M:%SZ", t)
   for i = 1, batch do
     local lat = lat0 + (i % 100) * 0.2
-    local lon = lon0 + math.floor(i / 100) * 2 + (tid or 0) * 20 + step * step_s * 0.002
+    local lon = lon0 + math.floor(i / 100) * 2 + ((tid or 0) + fleet) * 20 + step * step_s * 0.002
     -- an ICAO 24-bit address, 6 hex digits (the server refuses other names): thread in the top byte
     parts[i] = string.format('{"aircraft":"%06X","time":"%s","position":{"lat":%.5f,"lng":%.5f},' ..
-      '"altitude":%d,"ground_speed":200,"track":90}', (tid or 0) * 65536 + i, stamp, lat, lon % 170,
+      '"altitude":%d,"ground_speed":200,"track":90}', ((tid or 0) + fleet) * 65536 + i, stamp, lat, lon % 170,
       3000 + (i % 30) * 300)
   end
   return wrk.format("POST", "/v1/tracks", nil, "[" .. table.concat(parts, ",") .. "]")
