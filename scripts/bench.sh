@@ -16,3 +16,6 @@ echo "== ingest against Natural Earth borders (bench/ingest.c)"
 echo
 echo "== HTTP API (bench/api.sh)"
 bash bench/api.sh "$build" "${API_SECONDS:-10}"
+echo
+echo "== several instances over PostgreSQL against one over SQLite (bench/cluster.sh)"
+bash bench/cluster.sh "$build" "${API_SECONDS:-10}" 1
