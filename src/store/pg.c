@@ -330,27 +330,37 @@ void dc__pg_note_object(dc_store *store, dc_object_kind kind, const char *owner,
     current.object_count++;
 }
 
-/* The notifications a committing write sends (delivered with the commit, and only if it
- * commits). */
-static void notify(struct pg_connection *c, const char *token, int events)
+/* The commit of the calling thread's write, with the notifications it sends before it in the
+ * same round trip (delivered with the commit, and only if it commits), into `sql`; NULL when out
+ * of memory. "<token> <ref>": the writer's own listener passes over what it told its monitor
+ * itself; too many objects for one notice each: "<token> " asks every monitor to read them
+ * all. */
+static char *commit_text(PGconn *conn, const char *token, int events)
 {
+    size_t size = 64 + EVENT_CHANNELS * 32 + (size_t)(current.object_count + 1) * 300;
+    char *sql = dc_malloc(size);
+    if (sql == NULL)
+        return NULL;
+    size_t at = 0;
     for (size_t i = 0; i < EVENT_CHANNELS; i++)
-        if (events & (1 << i)) {
-            char sql[64];
-            snprintf(sql, sizeof sql, "NOTIFY %s", event_channels[i]);
-            PQclear(PQexec(c->conn, sql));
-        }
-    /* "<token> <ref>": the writer's own listener passes over what it told its monitor itself;
-     * too many objects for one notice each: "<token> " asks every monitor to read them all */
+        if (events & (1 << i))
+            at += (size_t)snprintf(sql + at, size - at, "NOTIFY %s; ", event_channels[i]);
     int n = current.objects_overflow ? 1 : current.object_count;
     for (int i = 0; i < n; i++) {
         char payload[256];
         snprintf(payload, sizeof payload, "%s %s", token,
                  current.objects_overflow ? "" : current.objects[i]);
-        const char *value = payload;
-        PQclear(PQexecParams(c->conn, "SELECT pg_notify('dc_objects', $1)", 1, NULL, &value, NULL,
-                             NULL, 0));
+        char *literal = PQescapeLiteral(conn, payload, strlen(payload));
+        if (literal == NULL) {
+            dc_free(sql);
+            return NULL;
+        }
+        at +=
+            (size_t)snprintf(sql + at, size - at, "SELECT pg_notify('dc_objects', %s); ", literal);
+        PQfreemem(literal);
     }
+    snprintf(sql + at, size - at, "COMMIT");
+    return sql;
 }
 
 static dc_status pg_begin(dc_store *store, int write)
@@ -420,13 +430,15 @@ static dc_status end_transaction(dc_pg *s, int commit)
     current.store = NULL;
     dc_status rc = DC_OK;
     if (commit) {
-        notify(c, s->token, events);
-        PGresult *r = PQexec(c->conn, "COMMIT");
-        /* a COMMIT of an aborted transaction answers ROLLBACK: not committed */
+        char *sql = commit_text(c->conn, s->token, events);
+        PGresult *r = sql != NULL ? PQexec(c->conn, sql) : NULL;
+        /* the last statement's answer: COMMIT's, or the failure that stopped the rest; a COMMIT
+         * of an aborted transaction answers ROLLBACK: not committed */
         rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
                  ? DC_OK
                  : DC_STORE;
         PQclear(r);
+        dc_free(sql);
     } else {
         PQclear(PQexec(c->conn, "ROLLBACK"));
     }

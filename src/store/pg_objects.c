@@ -235,6 +235,34 @@ dc_status dc__pg_candidate_stamps(dc_store *s, const dc_object *proposed, dc_can
 
 /* ---- writes ---- */
 
+/* The row, its boxes and the removal of boxes it no longer has, in one statement: the write
+ * lock is held for every round trip of a write (docs/PERFORMANCE.md). The boxes kept are updated
+ * in place and the ones past the new count deleted: two sets of ids that never meet, as the
+ * parts of one statement must not touch the same row. */
+#define PUT_OBJECT                                                                                         \
+    "WITH o AS (INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"              \
+    " volumes, admitted, created, updated, volume_count, emergency)"                                       \
+    " VALUES ($9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"                        \
+    " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"                              \
+    " emergency = excluded.emergency, state = excluded.state, priority = excluded.priority,"               \
+    " public = excluded.public, body = excluded.body, volumes = excluded.volumes,"                         \
+    " admitted = excluded.admitted, updated = excluded.updated,"                                           \
+    " volume_count = excluded.volume_count RETURNING row),"                                                \
+    " gone AS (DELETE FROM volume_boxes WHERE row = (SELECT row FROM o)"                                   \
+    " AND id >= ((SELECT row FROM o) << $23::int) + $21::bigint),"                                         \
+    " boxes AS (INSERT INTO volume_boxes(id, row, lon0, lon1, lat0, lat1, alt0, alt1, t0, t1, box)"        \
+    " SELECT ((SELECT row FROM o) << $23::int) + (q.n - 1), (SELECT row FROM o), q.lon0, q.lon1,"          \
+    " q.lat0, q.lat1, q.alt0, q.alt1, q.t0, q.t1, ST_MakeLine(ST_MakePoint(q.lon0, q.lat0,"                \
+    " q.alt0, " HOURS("q.t0") "), ST_MakePoint(q.lon1, q.lat1, q.alt1, " HOURS(                            \
+        "q.t1") "))"                                                                                       \
+                " FROM unnest($1::float8[], $2::float8[], $3::float8[], $4::float8[], $5::float8[],"       \
+                " $6::float8[], $7::bigint[], $8::bigint[])"                                               \
+                " WITH ORDINALITY AS q(lon0, lon1, lat0, lat1, alt0, alt1, t0, t1, n)"                     \
+                " ON CONFLICT (id) DO UPDATE SET lon0 = excluded.lon0, lon1 = excluded.lon1,"              \
+                " lat0 = excluded.lat0, lat1 = excluded.lat1, alt0 = excluded.alt0, alt1 = excluded.alt1," \
+                " t0 = excluded.t0, t1 = excluded.t1, box = excluded.box)"                                 \
+                " SELECT row FROM o"
+
 dc_status dc__pg_object_put(dc_store *s, dc_record *r)
 {
     const dc_object *o = &r->object;
@@ -246,9 +274,12 @@ dc_status dc__pg_object_put(dc_store *s, dc_record *r)
     size_t blob_size = 0;
     uint8_t *blob = dc__pack_volumes(o, &blob_size);
     char *admitted = dc__admitted_text(o);
-    dc_status rc = blob && admitted ? DC_OK : DC_NOMEM;
-    dc_pg_params p = {0};
+    dc_box4 *boxes = object_boxes(o);
+    struct box_arrays a = {0};
+    dc_status rc = blob && admitted && boxes ? box_arrays_of(boxes, o->volume_count, &a) : DC_NOMEM;
     if (rc == DC_OK) {
+        dc_pg_params p = {0};
+        add_arrays(&p, &a);
         dc__pg_text(&p, dc_kind_name(o->kind));
         dc__pg_text(&p, o->owner);
         dc__pg_text(&p, o->id);
@@ -263,57 +294,20 @@ dc_status dc__pg_object_put(dc_store *s, dc_record *r)
         dc__pg_int(&p, r->updated);
         dc__pg_int(&p, (int64_t)o->volume_count);
         dc__pg_text(&p, dc_emergency_name(o->emergency));
-        PGresult *res = dc__pg_run(
-            s,
-            "INSERT INTO objects(kind, owner, id, version, state, priority, public, body,"
-            " volumes, admitted, created, updated, volume_count, emergency)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-            " ON CONFLICT(kind, owner, id) DO UPDATE SET version = excluded.version,"
-            " emergency = excluded.emergency, state = excluded.state,"
-            " priority = excluded.priority, public = excluded.public, body = excluded.body,"
-            " volumes = excluded.volumes, admitted = excluded.admitted,"
-            " updated = excluded.updated, volume_count = excluded.volume_count RETURNING row",
-            &p);
+        dc__pg_int(&p, DC_INDEX_VOLUME_BITS);
+        PGresult *res = dc__pg_run(s, PUT_OBJECT, &p);
         if (res != NULL && PQntuples(res) == 1)
             r->row = dc__pg_get_int(res, 0, 0);
         else
             rc = DC_STORE;
         PQclear(res);
     }
+    box_arrays_clear(&a);
+    dc_free(boxes);
     dc_free(blob);
     dc_free(admitted);
-    if (rc != DC_OK)
-        return rc;
-    dc__pg_note_object(s, o->kind, o->owner, o->id);
-    dc_pg_params d = {0};
-    dc__pg_int(&d, r->row);
-    rc = dc__pg_exec(s, "DELETE FROM volume_boxes WHERE row = $1", &d);
-    if (rc != DC_OK || o->volume_count == 0)
-        return rc;
-    dc_box4 *boxes = object_boxes(o);
-    struct box_arrays a;
-    rc = boxes != NULL ? box_arrays_of(boxes, o->volume_count, &a) : DC_NOMEM;
-    dc_free(boxes);
-    if (rc != DC_OK)
-        return rc;
-    dc_pg_params b = {0};
-    add_arrays(&b, &a);
-    dc__pg_int(&b, r->row);
-    dc__pg_int(&b, DC_INDEX_VOLUME_BITS);
-    /* each volume's id is DC_INDEX_ID(row, i): the row in the high bits, as the SQLite store's */
-    rc = dc__pg_exec(
-        s,
-        "INSERT INTO volume_boxes(id, row, lon0, lon1, lat0, lat1, alt0, alt1, t0, t1, box)"
-        " SELECT ($9::bigint << $10::int) + (q.n - 1), $9, q.lon0, q.lon1, q.lat0, q.lat1, q.alt0,"
-        " q.alt1, q.t0, q.t1, ST_MakeLine(ST_MakePoint(q.lon0, q.lat0, q.alt0, " HOURS(
-            "q.t0") "),"
-                    " ST_MakePoint(q.lon1, q.lat1, q.alt1, " HOURS(
-                        "q.t1") "))"
-                                " FROM unnest($1::float8[], $2::float8[], $3::float8[], $4::float8[], $5::float8[],"
-                                " $6::float8[], $7::bigint[], $8::bigint[])"
-                                " WITH ORDINALITY AS q(lon0, lon1, lat0, lat1, alt0, alt1, t0, t1, n)",
-        &b);
-    box_arrays_clear(&a);
+    if (rc == DC_OK)
+        dc__pg_note_object(s, o->kind, o->owner, o->id);
     return rc;
 }
 
