@@ -125,8 +125,10 @@ run_config() { # BACKEND N ROUND
   rm -f "$work"/sqlite-*
 }
 
+# CLUSTER_SETUPS="postgresql 1,sqlite 1" runs only those
+IFS=, read -r -a setups <<<"${CLUSTER_SETUPS:-postgresql 1,postgresql 2,postgresql 3,sqlite 1}"
 for round in $(seq 1 "$rounds"); do
-  for setup in "postgresql 1" "postgresql 2" "postgresql 3" "sqlite 1"; do
+  for setup in "${setups[@]}"; do
     run_config $setup "$round"
   done
 done
