@@ -12,30 +12,12 @@ set -euo pipefail
 build=${1:-build/release}
 seconds=${2:-10}
 rounds=${3:-2}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-work=$(mktemp -d)
-servers=()
-cleanup() {
-  local p
-  for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash "$root/scripts/pg_cluster.sh" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/pg_common.sh
+source "$(dirname "$0")/pg_common.sh"
 command -v wrk >/dev/null || { echo "cluster bench: no wrk (scripts/deps.sh installs it)" >&2; exit 1; }
 # throughput, not the fair-use buckets; one client address holds all the connections
 unlimited=(--rate-writes 1e8/1e8 --rate-messages 1e8/1e8 --rate-reports 1e8/1e8
   --new-aircraft-per-minute 1000000 --new-aircraft-alert 1000000 --connections-per-address 0)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-healthy() {
-  for _ in $(seq 300); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/v1/health")" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 uri=$(bash "$root/scripts/pg_cluster.sh" start "$work/pg" | tail -n 1)
 admin="${uri%/*}/postgres"

@@ -9,18 +9,8 @@ set -euo pipefail
 build=${1:-build/release}
 n=${2:-1}
 seconds=${3:-10}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-work=$(mktemp -d)
-servers=()
-cleanup() {
-  local p
-  for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  bash "$root/scripts/pg_cluster.sh" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/pg_common.sh
+source "$(dirname "$0")/pg_common.sh"
 uri=$(bash "$root/scripts/pg_cluster.sh" start "$work/pg" | tail -n 1)
 runuser -u postgres -- tee -a "$(readlink -f "$work/pg")/data/postgresql.conf" >/dev/null <<<"shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all"
@@ -28,11 +18,11 @@ uri=$(bash "$root/scripts/pg_cluster.sh" restart "$work/pg" | tail -n 1)
 psql -X -q "$uri" -c 'CREATE EXTENSION pg_stat_statements'
 ports=()
 for k in $(seq 1 "$n"); do
-  p=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  p=$(free_port)
   "$build/deconflictd" --listen "127.0.0.1:$p" --db "$uri" --key-file "$work/server.key" --operator-key-file "$work/op.key" \
     --quiet --rate-writes 1e8/1e8 --connections-per-address 0 2>"$work/server-$k.log" &
   servers+=($!)
-  for _ in $(seq 300); do curl -sf "127.0.0.1:$p/v1/health" >/dev/null && break; sleep 0.1; done
+  healthy "$p" || true
   ports+=("$p")
 done
 key=$(curl -sf -X POST -H "Authorization: Bearer $(cat "$work/op.key")" -H "Content-Type: application/json" \
