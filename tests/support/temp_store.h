@@ -91,4 +91,24 @@ static inline void temp_store_remove(temp_store *t)
     (void)ignored;
 }
 
+/* A cmocka fixture of `size` bytes whose first member is a temp_store, opened: 0, or -1. */
+static inline int temp_store_fixture_open(void **state, size_t size, const char *name)
+{
+    temp_store *t = calloc(1, size);
+    if (t == NULL || temp_store_open(t, name) != 0) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+/* Its removal. */
+static inline int temp_store_fixture_remove(void **state)
+{
+    temp_store_remove(*state);
+    free(*state);
+    return 0;
+}
+
 #endif

@@ -31,19 +31,12 @@ struct fixture {
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    if (f == NULL || temp_store_open(&f->t, "store-api") != 0)
-        return -1;
-    *state = f;
-    return 0;
+    return temp_store_fixture_open(state, sizeof(struct fixture), "store-api");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    temp_store_remove(&f->t);
-    free(f);
-    return 0;
+    return temp_store_fixture_remove(state);
 }
 
 /* An object of one circle (radius m around lat, lon; 0..500 m; hours h0..h1 after T0). The

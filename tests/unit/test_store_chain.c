@@ -28,20 +28,15 @@ struct fixture {
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    if (f == NULL || temp_store_open(&f->t, "store-chain") != 0 ||
-        dc_audit_keypair(f->pk, f->sk) != DC_OK)
+    if (temp_store_fixture_open(state, sizeof(struct fixture), "store-chain") != 0)
         return -1;
-    *state = f;
-    return 0;
+    struct fixture *f = *state;
+    return dc_audit_keypair(f->pk, f->sk) == DC_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    temp_store_remove(&f->t);
-    free(f);
-    return 0;
+    return temp_store_fixture_remove(state);
 }
 
 /* ---- the audit chain ---- */

@@ -32,19 +32,12 @@ struct fixture {
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    if (f == NULL || temp_store_open(&f->t, "store-inbox") != 0)
-        return -1;
-    *state = f;
-    return 0;
+    return temp_store_fixture_open(state, sizeof(struct fixture), "store-inbox");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    temp_store_remove(&f->t);
-    free(f);
-    return 0;
+    return temp_store_fixture_remove(state);
 }
 
 /* One number the backend's own SQL answers about its tables (the same SQL on both): how the rows
