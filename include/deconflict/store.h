@@ -454,6 +454,9 @@ dc_status dc_store_emergency_counts(dc_store *store, const char *party,
 /* ---- more than one instance over one store (PostgreSQL; docs/ARCHITECTURE.md) ----
  * An SQLite store belongs to one process: each of these answers DC_UNSUPPORTED there. */
 
+/* Whether `location` names a store on a database server that several instances share (a
+ * PostgreSQL URI) rather than a file. */
+int dc_store_location_shared(const char *location);
 /* Whether the store is shared by several instances (it has a report log and a monitor lease). */
 int dc_store_shared(const dc_store *store);
 /* `location` as it may be shown: a PostgreSQL URI without its password (user info, and any query

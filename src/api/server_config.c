@@ -252,7 +252,7 @@ dc_status dc_server_config_parse(int argc, char **argv, dc_server_config *c, dc_
     }
     dc_retention_default(c->db, &c->retention);
     /* a shared store keeps its rows in the database (storage.c): no archive beside a file */
-    int shared = strncmp(c->db, "postgresql://", 13) == 0 || strncmp(c->db, "postgres://", 11) == 0;
+    int shared = dc_store_location_shared(c->db);
     if (shared && (l.retain_count > 0 || l.archive != NULL))
         return dc_error_set(err, DC_UNSUPPORTED, l.archive ? "--archive" : "--retain",
                             DC_NO_POSITION,

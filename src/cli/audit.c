@@ -316,7 +316,7 @@ void dc_cli_audit_archive_dir(const char *db, const char *given, char *out, size
 {
     if (given != NULL)
         snprintf(out, size, "%s", given);
-    else if (dc_cli_store_is_server(db))
+    else if (dc_store_location_shared(db))
         snprintf(out, size, "%s", ""); /* a shared store's archive is named by --archive only */
     else
         snprintf(out, size, "%s.archive", db);

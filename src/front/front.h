@@ -28,8 +28,6 @@ const char *dc_cli_input_name(const char *path); /* "standard input" for "-" */
  * with "PROGRAM: no store at PATH" on standard error: a command that only reads a store must not
  * create an empty one by opening a wrong path. */
 int dc_cli_store_present(const char *program, const char *path);
-/* 1 when `location` names a database server's store (postgresql:// or postgres://), else 0. */
-int dc_cli_store_is_server(const char *location);
 
 /* A file of the Natural Earth borders (`make borders`), wherever the program runs from:
  * $DECONFLICT_BORDERS, then beside the build tree or the installation, then the source tree it

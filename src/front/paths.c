@@ -1,6 +1,7 @@
 /* paths.c - what the commands read: a file or standard input, and data files found from wherever
  * the program is run (never a path relative to the working directory) */
 #include "front.h"
+#include "deconflict/store.h"
 #include "deconflict/status.h"
 
 #include <errno.h>
@@ -109,21 +110,13 @@ const char dc_cli_borders_hint[] =
     "no borders found: give --borders FILE, or set DECONFLICT_BORDERS to a directory of them "
     "(`make borders` writes build/borders/world.geojson)";
 
-int dc_cli_store_is_server(const char *location)
-{
-    return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
-}
-
 int dc_cli_store_present(const char *program, const char *path)
 {
     /* a database server's store is never created by a wrong path: opening it says whether it
      * answers */
-    if (dc_cli_store_is_server(path))
+    if (dc_store_location_shared(path))
         return 0;
     struct stat info;
-    /* a PostgreSQL store is on its server: opening it says whether it is there */
-    if (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0)
-        return 0;
     if (stat(path, &info) == 0 && S_ISREG(info.st_mode))
         return 0;
     fprintf(stderr, "%s: no store at %s\n", program, path);

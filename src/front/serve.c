@@ -92,8 +92,7 @@ int dc_cli_serve(int argc, char **argv)
     memset(&report, 0, sizeof report);
     char shown[512];
     dc_store_location_text(config.db, shown, sizeof shown);
-    if (strncmp(config.db, "postgresql://", 13) == 0 ||
-        strncmp(config.db, "postgres://", 11) == 0) {
+    if (dc_store_location_shared(config.db)) {
         snprintf(report.notes, sizeof report.notes, "PostgreSQL: checked by the database");
         fprintf(stderr, "%s: store %s (PostgreSQL, shared)\n", program, shown);
     } else if (dc_store_check(config.db, config.check_level, config.check_seconds, &report, &err) !=

@@ -170,6 +170,11 @@ void dc_store_location_text(const char *location, char *out, size_t size)
              (int)keep, rest, rest[keep] ? "?..." : "");
 }
 
+int dc_store_location_shared(const char *location)
+{
+    return location != NULL && is_postgres(location);
+}
+
 int dc_store_shared(const dc_store *s)
 {
     return s->ops->report_append != NULL;
