@@ -223,28 +223,6 @@ dc_status dc__pg_exec(dc_store *s, const char *sql, const dc_pg_params *p)
     return r != NULL ? DC_OK : DC_STORE;
 }
 
-dc_status dc__pg_exec_unique(dc_store *store, const char *sql, const dc_pg_params *p)
-{
-    dc_pg *s = dc__pg(store);
-    assert(current.store == s); /* a unique violation is told apart inside a transaction */
-    static const dc_pg_params none = {0};
-    if (p == NULL)
-        p = &none;
-    /* a savepoint keeps the transaction usable after the violation: the caller decides */
-    PGconn *conn = s->pool[current.slot].conn;
-    PQclear(PQexec(conn, "SAVEPOINT dc_unique"));
-    PGresult *r = PQexecParams(conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
-    ExecStatusType status = PQresultStatus(r);
-    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    dc_status rc = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK ? DC_OK
-                   : state != NULL && strcmp(state, "23505") == 0          ? DC_CONFLICT
-                                                                           : DC_STORE;
-    PQclear(r);
-    PQclear(PQexec(conn, rc == DC_OK ? "RELEASE SAVEPOINT dc_unique"
-                                     : "ROLLBACK TO SAVEPOINT dc_unique"));
-    return rc;
-}
-
 int dc__pg_is_null(const PGresult *r, int row, int col)
 {
     return PQgetisnull(r, row, col);
@@ -287,17 +265,6 @@ uint8_t *dc__pg_copy_blob(const PGresult *r, int row, int col, size_t *size)
     PQfreemem(raw);
     *size = out != NULL ? n : 0;
     return out;
-}
-
-void dc__pg_get_blob(const PGresult *r, int row, int col, uint8_t *out, size_t size)
-{
-    size_t n = 0;
-    uint8_t *blob = dc__pg_copy_blob(r, row, col, &n);
-    if (blob != NULL && n == size)
-        memcpy(out, blob, size);
-    else
-        memset(out, 0, size);
-    dc_free(blob);
 }
 
 /* ---- transactions ---- */

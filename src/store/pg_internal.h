@@ -103,17 +103,12 @@ PGresult *dc__pg_run_script(dc_store *s, const char *sql);
 const char *dc__pg_last_error(dc_store *s);
 /* The same for a statement whose rows are not wanted. DC_OK or DC_STORE. */
 dc_status dc__pg_exec(dc_store *s, const char *sql, const dc_pg_params *p);
-/* The same for DC_CONFLICT on a unique violation (23505), DC_STORE on any other failure. */
-dc_status dc__pg_exec_unique(dc_store *s, const char *sql, const dc_pg_params *p);
 
 /* Column readers of a row (NULL reads as 0, "" or nothing). */
 int64_t dc__pg_get_int(const PGresult *r, int row, int col);
 double dc__pg_get_real(const PGresult *r, int row, int col);
 const char *dc__pg_get_text(const PGresult *r, int row, int col);
 int dc__pg_is_null(const PGresult *r, int row, int col);
-/* A bytea column into exactly `size` bytes; one of another length is made unable to verify (as
- * the SQLite backend does: zeros). */
-void dc__pg_get_blob(const PGresult *r, int row, int col, uint8_t *out, size_t size);
 /* A bytea column as a new buffer (dc_free), its length in *size; NULL when out of memory. */
 uint8_t *dc__pg_copy_blob(const PGresult *r, int row, int col, size_t *size);
 /* A text column copied (dc_free); NULL when out of memory. */
