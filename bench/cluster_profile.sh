@@ -13,7 +13,8 @@ seconds=${3:-10}
 source "$(dirname "$0")/pg_common.sh"
 uri=$(bash "$root/scripts/pg_cluster.sh" start "$work/pg" | tail -n 1)
 runuser -u postgres -- tee -a "$(readlink -f "$work/pg")/data/postgresql.conf" >/dev/null <<<"shared_preload_libraries = 'pg_stat_statements'
-pg_stat_statements.track = all"
+pg_stat_statements.track = all
+pg_stat_statements.track_planning = on"
 uri=$(bash "$root/scripts/pg_cluster.sh" restart "$work/pg" | tail -n 1)
 psql -X -q "$uri" -c 'CREATE EXTENSION pg_stat_statements'
 ports=()
@@ -58,7 +59,7 @@ loads+=($!)
 for p in "${loads[@]}"; do wait "$p"; done
 cat "$work"/wrk-*.out | grep -E "^  (p50|statuses)"
 cat "$work/activity.txt"
-psql -X "$uri" -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+psql -X "$uri" -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, plans, round(total_plan_time::numeric, 1) AS plan_total_ms,
   left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS statement
   FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
   ORDER BY total_exec_time DESC LIMIT 25"

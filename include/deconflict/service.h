@@ -54,6 +54,12 @@ typedef struct dc_service {
     /* over a shared store: the picture fed from the store's report log, the monitor's lease
      * (cluster.c); NULL for a store this process alone uses */
     struct dc_cluster *cluster;
+    /* submissions waiting for their part under the write lock, done together in one write
+     * transaction by whichever of their threads commits next (write_group.c) */
+    pthread_mutex_t group_lock;
+    pthread_cond_t group_done;
+    struct dc_locked_work *group_queue, **group_tail;
+    int group_writing;
 } dc_service;
 
 /* Fill `svc` for `store` (open, not in a transaction): the server's signing key (created on

@@ -13,7 +13,11 @@
  * run one at a time (callers on other threads wait in begin); read
  * transactions (write = 0) run beside them and each other, each on a snapshot
  * of the last commit before it, and must not write. A thread has at most one
- * transaction open, and ends it on the thread that began it. */
+ * transaction open, and ends it on the thread that began it.
+ * A store a round trip away may send a write whose result nobody reads with the
+ * transaction's next statement: its failure is then reported by the next call,
+ * or by the commit at the latest (DC_STORE), and nothing of the transaction is
+ * committed. */
 typedef struct dc_store dc_store;
 
 /* Open (creating and migrating as needed) the store at `location`. The location chooses the
@@ -158,6 +162,13 @@ dc_status dc_store_object_delete(dc_store *store, dc_object_kind kind, const cha
  * volume whose box overlaps a volume box of `proposed`, excluding the
  * proposed object itself. Appends to *out. */
 dc_status dc_store_candidates(dc_store *store, const dc_object *proposed, dc_record_list *out);
+
+/* A hint, first thing in a transaction: the reads of admitting `proposed` follow (its current
+ * version, dc_store_object_get; its owner, dc_store_party_get; and its candidates,
+ * dc_store_candidates in a read transaction, dc_store_candidate_stamps in a write one). A store a
+ * round trip away sends them with the transaction's first one and answers them as they come; one
+ * in the process does nothing. Nothing is read until they are asked for. DC_OK. */
+dc_status dc_store_prefetch(dc_store *store, const dc_object *proposed);
 
 /* What a candidate set looked like: each object's row and version and when it was last written.
  * A write re-reads these under the write lock to learn, without loading any geometry, whether

@@ -117,9 +117,10 @@ static dc_status check_submitter(dc_service *svc, dc_object *o, dc_error *err)
 /* What a submission must satisfy before and again at its write, in the transaction that is open:
  * its own earlier version is the one it names, its direct-line message is confirmed and its
  * volumes lie where the message said, and its key and priority ceiling stand. DC_OK with
- * *existing filled (*have_existing) when all hold; otherwise the failure, the transaction rolled
- * back and *existing empty. An object is (kind, owner, id): another party's object under this id,
- * visible or not, is another object, and never stops this party from using the id. */
+ * *existing filled (*have_existing) when all hold; otherwise the failure (the transaction left
+ * open: the caller ends it) and *existing empty. An object is (kind, owner, id): another party's
+ * object under this id, visible or not, is another object, and never stops this party from using
+ * the id. */
 static dc_status admit(dc_service *svc, const dc_submit_request *rq, dc_object *o,
                        dc_record *existing, int *have_existing, dc_error *err)
 {
@@ -159,7 +160,6 @@ static dc_status admit(dc_service *svc, const dc_submit_request *rq, dc_object *
         goto refused;
     return DC_OK;
 refused:
-    dc_store_rollback(svc->store);
     if (*have_existing)
         dc_record_clear(existing);
     *have_existing = 0;
@@ -212,74 +212,6 @@ done:
     return rc;
 }
 
-/* Steps 1-3 of a submission, until the candidates decided against are the ones in force under the
- * write lock: returns with the write transaction open (DC_OK), *result the decision and
- * *candidates what it names (the caller clears both), or with none open and the failure. */
-static dc_status decide_until_stable(dc_service *svc, dc_geom *geom, const dc_submit_request *rq,
-                                     dc_object *o, dc_record *existing, int *have_existing,
-                                     dc_record_list *candidates, dc_check_result *result,
-                                     dc_error *err)
-{
-    dc_candidate_stamps decided = {0}, now_stamps = {0};
-    dc_status rc = DC_OK;
-    for (int attempt = 0;; attempt++) {
-        if (attempt == SUBMIT_ATTEMPTS) {
-            rc = dc_error_set(err, DC_BUSY, "", DC_NO_POSITION,
-                              "the objects around this one kept changing while it was checked; "
-                              "nothing was written: send it again");
-            break;
-        }
-        /* 1. checks and candidates, under a read transaction */
-        if (dc_store_begin(svc->store, 0) != DC_OK) {
-            rc = store_failed(err);
-            break;
-        }
-        if ((rc = admit(svc, rq, o, existing, have_existing, err)) != DC_OK)
-            break;
-        if (*have_existing)
-            dc_record_clear(existing);
-        *have_existing = 0;
-        rc = dc_store_candidates(svc->store, o, candidates);
-        if (rc == DC_OK)
-            rc = dc_candidate_stamps_of(candidates, &decided);
-        dc_store_rollback(svc->store); /* a read: nothing to commit */
-        if (rc != DC_OK) {
-            rc = store_failed(err);
-            break;
-        }
-        /* 2. the decision, with no lock held */
-        if ((rc = decide(svc, geom, rq->submission, o, candidates, result, err)) != DC_OK)
-            break;
-        /* 3. the write lock, if nothing decided against has changed */
-        if (dc_store_begin(svc->store, 1) != DC_OK) {
-            rc = store_failed(err);
-            break;
-        }
-        if ((rc = admit(svc, rq, o, existing, have_existing, err)) != DC_OK)
-            break;
-        if (dc_store_candidate_stamps(svc->store, o, &now_stamps) != DC_OK) {
-            dc_store_rollback(svc->store);
-            rc = store_failed(err);
-            break;
-        }
-        if (dc_candidate_stamps_equal(&decided, &now_stamps))
-            break;
-        dc_store_rollback(svc->store);
-        if (*have_existing)
-            dc_record_clear(existing);
-        *have_existing = 0;
-        dc_check_result_clear(result);
-        dc_record_list_clear(candidates);
-    }
-    if (rc != DC_OK) {
-        dc_check_result_clear(result);
-        dc_record_list_clear(candidates);
-    }
-    dc_candidate_stamps_clear(&decided);
-    dc_candidate_stamps_clear(&now_stamps);
-    return rc;
-}
-
 /* The live monitor watches zones and the intents being flown as they are written. */
 void dc__service_tell_monitor(dc_service *svc, const dc_object *o, int withdrawn)
 {
@@ -300,8 +232,7 @@ void dc__service_tell_monitor(dc_service *svc, const dc_object *o, int withdrawn
     pthread_mutex_unlock(&svc->monitor_lock);
 }
 
-/* The accepted object written with its signed audit record, in the open write transaction, which
- * this ends. */
+/* The accepted object written with its signed audit record, in the open write transaction. */
 static dc_status write_accepted(dc_service *svc, const dc_submit_request *rq, const dc_object *o,
                                 const char *ref, const dc_record *existing, int have_existing,
                                 dc_submit_outcome *out, dc_error *err)
@@ -332,7 +263,7 @@ static dc_status write_accepted(dc_service *svc, const dc_submit_request *rq, co
             json_object_set_new(detail, "from_message", json_integer(sub->from_message));
         rc = dc_service_audit(svc, 1, o->owner, action, ref, "", detail, &out->receipt);
     }
-    if (dc_store_finish(svc->store, rc) != DC_OK) {
+    if (rc != DC_OK) {
         free(rec.body);
         return rc == DC_NOMEM ? dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory")
                               : store_failed(err);
@@ -346,10 +277,107 @@ static dc_status record_refusal(dc_service *svc, const dc_object *o, const char 
 {
     dc_status rc = dc_service_audit(svc, 1, o->owner, "refused", ref, "",
                                     json_pack("{s:s}", "kind", dc_kind_name(o->kind)), NULL);
-    if (dc_store_finish(svc->store, rc) != DC_OK)
-        return store_failed(err);
-    return dc_error_set(err, DC_CONFLICT, "", DC_NO_POSITION,
-                        "the object conflicts with objects it must yield to; see notices");
+    return rc != DC_OK ? store_failed(err) : DC_OK;
+}
+
+/* One submission on its way: what it was decided against, and what its part under the write lock
+ * (submit_locked) found and wrote. */
+struct submission {
+    const dc_submit_request *rq;
+    dc_object *o;
+    const char *ref;
+    dc_record_list candidates;
+    dc_check_result result;
+    dc_candidate_stamps decided;
+    dc_submit_outcome *out;
+    dc_error *err;
+    dc_status rc; /* the part's answer (DC_OK: accepted) */
+    int changed;  /* the candidates changed since the decision: decide again */
+};
+
+/* Step 1 and 2 of a submission: its checks and candidates under a read transaction, then the
+ * decision with no lock held. */
+static dc_status decide_outside(dc_service *svc, dc_geom *geom, struct submission *sub)
+{
+    dc_record existing;
+    int have_existing = 0;
+    if (dc_store_begin(svc->store, 0) != DC_OK)
+        return store_failed(sub->err);
+    (void)dc_store_prefetch(svc->store, sub->o);
+    dc_status rc = admit(svc, sub->rq, sub->o, &existing, &have_existing, sub->err);
+    if (have_existing)
+        dc_record_clear(&existing);
+    if (rc == DC_OK) {
+        rc = dc_store_candidates(svc->store, sub->o, &sub->candidates);
+        if (rc == DC_OK)
+            rc = dc_candidate_stamps_of(&sub->candidates, &sub->decided);
+        if (rc != DC_OK)
+            rc = store_failed(sub->err);
+    }
+    dc_store_rollback(svc->store); /* a read: nothing to commit */
+    if (rc != DC_OK)
+        return rc;
+    return decide(svc, geom, sub->rq->submission, sub->o, &sub->candidates, &sub->result, sub->err);
+}
+
+/* Step 3, under the write lock (write_group.c): the checks again, and if nothing decided against
+ * has changed, the disclosures and the write (or the refusal's audit). */
+static dc_locked_outcome submit_locked(dc_service *svc, void *ctx)
+{
+    struct submission *sub = ctx;
+    dc_object *o = sub->o;
+    dc_record existing;
+    int have_existing = 0;
+    dc_candidate_stamps now_stamps = {0};
+    dc_locked_outcome outcome = DC_LOCKED_NOTHING;
+    (void)dc_store_prefetch(svc->store, o);
+    sub->rc = admit(svc, sub->rq, o, &existing, &have_existing, sub->err);
+    if (sub->rc != DC_OK)
+        /* a refusal wrote nothing; a failed read aborted the transaction */
+        return sub->rc == DC_STORE ? DC_LOCKED_ABORT : DC_LOCKED_NOTHING;
+    if (dc_store_candidate_stamps(svc->store, o, &now_stamps) != DC_OK) {
+        sub->rc = store_failed(sub->err);
+        outcome = DC_LOCKED_ABORT;
+        goto done;
+    }
+    if (!dc_candidate_stamps_equal(&sub->decided, &now_stamps)) {
+        sub->changed = 1;
+        goto done;
+    }
+    o->version = (have_existing ? existing.object.version : 0) + 1;
+    sub->out->version = o->version;
+    sub->out->replaced = have_existing;
+    /* What the submitter and each counterpart are told: the disclosure policy's answer, audited.
+     * It may refuse a hazard near a site its owner has been probing. */
+    int decision = sub->result.accepted;
+    outcome = DC_LOCKED_WROTE;
+    if (dc_service_disclose_conflicts(svc, o, sub->ref, &sub->result, &decision,
+                                      sub->out->notices) != DC_OK)
+        sub->rc = store_failed(sub->err);
+    else if (!decision)
+        sub->rc = record_refusal(svc, o, sub->ref, sub->err) == DC_OK
+                      ? dc_error_set(sub->err, DC_CONFLICT, "", DC_NO_POSITION,
+                                     "the object conflicts with objects it must yield to; see "
+                                     "notices")
+                      : DC_STORE;
+    else
+        sub->rc =
+            write_accepted(svc, sub->rq, o, sub->ref, &existing, have_existing, sub->out, sub->err);
+    if (sub->rc != DC_OK && sub->rc != DC_CONFLICT)
+        outcome = DC_LOCKED_ABORT;
+done:
+    if (have_existing)
+        dc_record_clear(&existing);
+    dc_candidate_stamps_clear(&now_stamps);
+    return outcome;
+}
+
+static void submission_reset(struct submission *sub)
+{
+    dc_check_result_clear(&sub->result);
+    dc_record_list_clear(&sub->candidates);
+    dc_candidate_stamps_clear(&sub->decided);
+    sub->changed = 0;
 }
 
 dc_status dc_service_submit(dc_service *svc, dc_geom *geom, const dc_submit_request *rq,
@@ -365,11 +393,13 @@ dc_status dc_service_submit(dc_service *svc, dc_geom *geom, const dc_submit_requ
     const dc_volume *declared_volumes = o->volumes;
     dc_volume keepout;
     memset(&keepout, 0, sizeof keepout);
-    dc_record existing;
-    memset(&existing, 0, sizeof existing);
-    dc_check_result result = {0};
-    dc_record_list candidates = {0};
-    int have_existing = 0;
+    struct submission sub;
+    memset(&sub, 0, sizeof sub);
+    sub.rq = rq;
+    sub.o = o;
+    sub.ref = ref;
+    sub.out = out;
+    sub.err = err;
     dc_status rc = DC_OK;
     if (out->notices == NULL) {
         rc = dc_error_set(err, DC_NOMEM, "", DC_NO_POSITION, "out of memory");
@@ -385,36 +415,36 @@ dc_status dc_service_submit(dc_service *svc, dc_geom *geom, const dc_submit_requ
         }
         o->volumes = &keepout;
     }
-    rc =
-        decide_until_stable(svc, geom, rq, o, &existing, &have_existing, &candidates, &result, err);
-    if (rc != DC_OK)
-        goto done;
-    o->version = (have_existing ? existing.object.version : 0) + 1;
-    out->version = o->version;
-    out->replaced = have_existing;
-    /* What the submitter and each counterpart are told: the disclosure policy's answer, audited.
-     * It may refuse a hazard near a site its owner has been probing. */
-    int decision = result.accepted;
-    rc = dc_service_disclose_conflicts(svc, o, ref, &result, &decision, out->notices);
-    if (rc != DC_OK) {
-        dc_store_rollback(svc->store);
-        rc = store_failed(err);
-        goto done;
+    for (int attempt = 0;; attempt++) {
+        if (attempt == SUBMIT_ATTEMPTS) {
+            rc = dc_error_set(err, DC_BUSY, "", DC_NO_POSITION,
+                              "the objects around this one kept changing while it was checked; "
+                              "nothing was written: send it again");
+            break;
+        }
+        if ((rc = decide_outside(svc, geom, &sub)) != DC_OK)
+            break;
+        dc_locked_work work = {.run = submit_locked, .ctx = &sub};
+        if (dc__service_write_together(svc, &work) != DC_OK) {
+            /* not committed: whatever it wrote, and what it was told, is void */
+            free(out->body);
+            out->body = NULL;
+            json_array_clear(out->notices);
+            rc = store_failed(err);
+            break;
+        }
+        if (!sub.changed) {
+            rc = sub.rc;
+            break;
+        }
+        submission_reset(&sub);
     }
-    if (!decision) {
-        rc = record_refusal(svc, o, ref, err);
-        goto done;
-    }
-    rc = write_accepted(svc, rq, o, ref, &existing, have_existing, out, err);
     if (rc == DC_OK) {
         out->accepted = 1;
         dc__service_tell_monitor(svc, o, 0);
     }
 done:
-    if (have_existing)
-        dc_record_clear(&existing);
-    dc_check_result_clear(&result);
-    dc_record_list_clear(&candidates);
+    submission_reset(&sub);
     o->volumes = declared_volumes;
     dc_volume_clear(&keepout);
     return rc;

@@ -43,6 +43,9 @@ dc_status dc_service_init(dc_service *svc, dc_store *store, dc_error *err)
                        (const unsigned char *)"site-keepout", 12, svc->secret_key,
                        crypto_generichash_KEYBYTES_MAX);
     pthread_mutex_init(&svc->monitor_lock, NULL);
+    pthread_mutex_init(&svc->group_lock, NULL);
+    pthread_cond_init(&svc->group_done, NULL);
+    svc->group_tail = &svc->group_queue;
     return DC_OK;
 }
 
@@ -51,6 +54,8 @@ void dc_service_destroy(dc_service *svc)
     if (svc->store == NULL)
         return; /* never initialised, or its init failed */
     pthread_mutex_destroy(&svc->monitor_lock);
+    pthread_mutex_destroy(&svc->group_lock);
+    pthread_cond_destroy(&svc->group_done);
     sodium_memzero(svc->secret_key, sizeof svc->secret_key);
     sodium_memzero(svc->conflict_key_secret, sizeof svc->conflict_key_secret);
     sodium_memzero(svc->site_secret, sizeof svc->site_secret);

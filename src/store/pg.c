@@ -29,6 +29,12 @@ static _Thread_local struct {
     int slot;
     int write;
     int events; /* bit per channel noted (dc__pg_note_event) */
+    int ahead;  /* reading ahead: statements are queued, their answers kept (dc_store_prefetch) */
+    /* the audit chain's head as this write transaction knows it: read with the lock, then
+     * its own appends (nothing else can append while it holds the lock) */
+    int head_known;
+    int64_t head_seq;
+    uint8_t head_hash[DC_HASH_BYTES];
     /* the objects it wrote, told to the other instances' monitors with its commit */
     char objects[PG_OBJECT_NOTES][192];
     int object_count, objects_overflow;
@@ -79,6 +85,7 @@ static int acquire(dc_pg *s)
     }
     s->busy[slot] = 1;
     pthread_mutex_unlock(&s->pool_lock);
+    dc__pg_settle(&s->pool[slot]);
     if (!connect_slot(s, slot)) {
         pthread_mutex_lock(&s->pool_lock);
         s->busy[slot] = 0;
@@ -131,69 +138,109 @@ void dc__pg_blob(dc_pg_params *p, const void *data, size_t size)
     p->n++;
 }
 
-static uint64_t sql_hash(const char *sql)
-{
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (const char *p = sql; *p; p++)
-        h = (h ^ (uint8_t)*p) * UINT64_C(1099511628211);
-    return h;
-}
-
-/* The name of `sql` prepared on `c`, preparing it now if it is not kept; NULL to run it unkept
- * (the table is full) or when PostgreSQL refused it (*refused). */
-static const char *kept_name(struct pg_connection *c, const char *sql, int n, int *refused)
-{
-    uint64_t h = sql_hash(sql);
-    for (size_t i = 0; i < c->kept_count; i++)
-        if (c->kept[i].hash == h)
-            return c->kept[i].name;
-    if (c->kept_count == PG_KEPT_STATEMENTS)
-        return NULL;
-    struct pg_kept *k = &c->kept[c->kept_count];
-    snprintf(k->name, sizeof k->name, "dc%016" PRIx64, h);
-    PGresult *r = PQprepare(c->conn, k->name, sql, n, NULL);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
-        *refused = 1;
-        return NULL;
-    }
-    k->hash = h;
-    c->kept_count++;
-    return k->name;
-}
-
+/* One statement alone on `c`, outside any transaction: the same pipeline of one. */
 static PGresult *run_on(struct pg_connection *c, const char *sql, const dc_pg_params *p)
 {
-    static const dc_pg_params none = {0};
-    if (p == NULL)
-        p = &none;
-    int refused = 0;
-    const char *name = kept_name(c, sql, p->n, &refused);
-    if (refused)
-        return NULL;
-    PGresult *r =
-        name != NULL ? PQexecPrepared(c->conn, name, p->n, p->values, p->lengths, p->formats, 0)
-                     : PQexecParams(c->conn, sql, p->n, NULL, p->values, p->lengths, p->formats, 0);
-    ExecStatusType status = PQresultStatus(r);
-    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-        PQclear(r);
-        return NULL;
-    }
+    PGresult *r = NULL;
+    (void)dc__pg_send_and_read(c, sql, p, &r, NULL);
     return r;
 }
 
-/* Outside a transaction, a statement runs on a connection held for it alone (autocommit). */
+/* What a statement may change: anything but a plain read. Answers read ahead are forgotten
+ * before it runs. (A read misjudged a write only costs the answers.) */
+static int may_write(const char *sql)
+{
+    static const char *const verbs[] = {"INSERT", "UPDATE",  "DELETE", "TRUNCATE",
+                                        "MERGE",  "nextval", "setval"};
+    if (strncmp(sql, "SELECT", 6) != 0 && strncmp(sql, "WITH", 4) != 0)
+        return 1;
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strstr(sql, verbs[i]) != NULL)
+            return 1;
+    return 0;
+}
+
+static void take_head(const PGresult *r)
+{
+    current.head_known = dc__pg_head_of(r, &current.head_seq, current.head_hash) == DC_OK;
+}
+
+/* One round trip on the calling thread's transaction: what is queued, then `sql` (may be NULL).
+ * The transaction's first round trip finding its connection lost (PostgreSQL restarted, a standby
+ * promoted) makes it anew and sends it again: nothing of the transaction had happened. */
+static int round_trip(dc_pg *s, const char *sql, const dc_pg_params *p, PGresult **last)
+{
+    struct pg_connection *c = &s->pool[current.slot];
+    int first = dc__pg_begin_queued(c);
+    struct pg_queued again[PG_QUEUED];
+    size_t again_count = 0;
+    if (first) { /* kept to send again: the round trip empties the queue */
+        for (size_t i = 0; i < c->queued_count; i++) {
+            const struct pg_queued *q = &c->queued[i];
+            dc_pg_params qp = {0};
+            qp.n = q->n;
+            for (int k = 0; k < q->n; k++) {
+                qp.values[k] = q->values[k];
+                qp.lengths[k] = q->lengths[k];
+                qp.formats[k] = q->formats[k];
+            }
+            struct pg_connection holder = {0};
+            if (!dc__pg_queue(&holder, q->sql, &qp, q->role))
+                break;
+            again[again_count++] = holder.queued[0];
+        }
+    }
+    int ok = dc__pg_send_and_read(c, sql, p, last, take_head);
+    if (!ok && first && again_count > 0 &&
+        (c->conn == NULL || PQstatus(c->conn) != CONNECTION_OK)) {
+        if (c->conn != NULL) {
+            PQfinish(c->conn);
+            c->conn = NULL;
+        }
+        if (connect_slot(s, current.slot)) {
+            for (size_t i = 0; i < again_count; i++) {
+                c->queued[c->queued_count++] = again[i];
+                memset(&again[i], 0, sizeof again[i]);
+            }
+            ok = dc__pg_send_and_read(c, sql, p, last, take_head);
+        }
+    }
+    for (size_t i = 0; i < again_count; i++) {
+        dc_free(again[i].sql);
+        dc_free(again[i].bytes);
+    }
+    return ok;
+}
+
+/* Outside a transaction, a statement runs on a connection held for it alone (autocommit). In
+ * one, it takes an answer read ahead if there is one, or travels with whatever is queued. */
 PGresult *dc__pg_run(dc_store *store, const char *sql, const dc_pg_params *p)
 {
     dc_pg *s = dc__pg(store);
-    if (current.store == s)
-        return run_on(&s->pool[current.slot], sql, p);
-    int slot = acquire(s);
-    if (slot < 0)
+    if (current.store != s) {
+        int slot = acquire(s);
+        if (slot < 0)
+            return NULL;
+        PGresult *r = run_on(&s->pool[slot], sql, p);
+        release(s, slot);
+        return r;
+    }
+    struct pg_connection *c = &s->pool[current.slot];
+    if (current.ahead) {
+        if (c->queued_count < PG_QUEUED && !may_write(sql))
+            (void)dc__pg_queue(c, sql, p, PG_ANSWER);
         return NULL;
-    PGresult *r = run_on(&s->pool[slot], sql, p);
-    release(s, slot);
+    }
+    PGresult *r = dc__pg_take_answer(c, sql, p);
+    if (r != NULL)
+        return r;
+    if (dc__pg_answer_queued(c, sql, p)) {
+        (void)round_trip(s, NULL, NULL, &r);
+        return dc__pg_take_answer(c, sql, p);
+    }
+    if (may_write(sql))
+        dc__pg_forget_answers(c);
+    (void)round_trip(s, sql, p, &r);
     return r;
 }
 
@@ -201,7 +248,14 @@ PGresult *dc__pg_run_script(dc_store *store, const char *sql)
 {
     dc_pg *s = dc__pg(store);
     assert(current.store == s);
-    PGresult *r = PQexec(s->pool[current.slot].conn, sql);
+    struct pg_connection *c = &s->pool[current.slot];
+    PGresult *queued = NULL;
+    if (c->queued_count > 0 && !round_trip(s, NULL, NULL, &queued))
+        return NULL;
+    dc__pg_forget_answers(c);
+    if (c->conn == NULL)
+        return NULL;
+    PGresult *r = PQexec(c->conn, sql);
     ExecStatusType status = PQresultStatus(r);
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         PQclear(r);
@@ -213,14 +267,72 @@ PGresult *dc__pg_run_script(dc_store *store, const char *sql)
 const char *dc__pg_last_error(dc_store *store)
 {
     dc_pg *s = dc__pg(store);
-    return current.store == s ? PQerrorMessage(s->pool[current.slot].conn) : "";
+    if (current.store != s || s->pool[current.slot].conn == NULL)
+        return "";
+    return PQerrorMessage(s->pool[current.slot].conn);
 }
 
-dc_status dc__pg_exec(dc_store *s, const char *sql, const dc_pg_params *p)
+/* In a write transaction, a statement whose rows nobody wants waits for the next round trip;
+ * its failure fails that one, and the commit at the latest. */
+dc_status dc__pg_exec(dc_store *store, const char *sql, const dc_pg_params *p)
 {
-    PGresult *r = dc__pg_run(s, sql, p);
+    dc_pg *s = dc__pg(store);
+    if (current.store == s && current.write && !current.ahead) {
+        struct pg_connection *c = &s->pool[current.slot];
+        PGresult *flushed = NULL;
+        if (c->queued_count == PG_QUEUED && !round_trip(s, NULL, NULL, &flushed))
+            return DC_STORE;
+        dc__pg_forget_answers(c);
+        return dc__pg_queue(c, sql, p, PG_CHECKED) ? DC_OK : DC_NOMEM;
+    }
+    PGresult *r = dc__pg_run(store, sql, p);
     PQclear(r);
     return r != NULL ? DC_OK : DC_STORE;
+}
+
+/* ---- reading ahead, the audit head ---- */
+
+dc_status dc__pg_prefetch(dc_store *store, const dc_object *o)
+{
+    if (current.store != dc__pg(store))
+        return DC_OK;
+    /* each read only queues its statement (dc__pg_run): what they fill stays empty */
+    current.ahead = 1;
+    dc_record existing;
+    dc_party owner;
+    dc__pg_object_get(store, o->kind, o->owner, o->id, &existing);
+    dc__pg_party_get(store, o->owner, &owner);
+    if (current.write) {
+        dc_candidate_stamps stamps = {0};
+        dc__pg_candidate_stamps(store, o, &stamps);
+        dc_candidate_stamps_clear(&stamps);
+    } else {
+        dc_record_list candidates = {0};
+        dc__pg_candidates(store, o, &candidates);
+        dc_record_list_clear(&candidates);
+    }
+    current.ahead = 0;
+    return DC_OK;
+}
+
+int dc__pg_head(dc_store *store, int64_t *seq, uint8_t hash[DC_HASH_BYTES])
+{
+    dc_pg *s = dc__pg(store);
+    if (current.store != s || !current.head_known)
+        return 0;
+    *seq = current.head_seq;
+    memcpy(hash, current.head_hash, DC_HASH_BYTES);
+    return 1;
+}
+
+void dc__pg_head_set(dc_store *store, int64_t seq, const uint8_t hash[DC_HASH_BYTES])
+{
+    dc_pg *s = dc__pg(store);
+    if (current.store != s)
+        return;
+    current.head_known = 1;
+    current.head_seq = seq;
+    memcpy(current.head_hash, hash, DC_HASH_BYTES);
 }
 
 int dc__pg_is_null(const PGresult *r, int row, int col)
@@ -297,39 +409,36 @@ void dc__pg_note_object(dc_store *store, dc_object_kind kind, const char *owner,
     current.object_count++;
 }
 
-/* The commit of the calling thread's write, with the notifications it sends before it in the
- * same round trip (delivered with the commit, and only if it commits), into `sql`; NULL when out
- * of memory. "<token> <ref>": the writer's own listener passes over what it told its monitor
- * itself; too many objects for one notice each: "<token> " asks every monitor to read them
- * all. */
-static char *commit_text(PGconn *conn, const char *token, int events)
+/* The notifications of the calling thread's write, queued before its COMMIT (delivered with the
+ * commit, and only if it commits); 0 when out of memory. "<token> <ref>": the writer's own
+ * listener passes over what it told its monitor itself; too many objects for one notice each:
+ * "<token> " asks every monitor to read them all. */
+static int queue_notifications(struct pg_connection *c, const char *token, int events)
 {
-    size_t size = 64 + EVENT_CHANNELS * 32 + (size_t)(current.object_count + 1) * 300;
-    char *sql = dc_malloc(size);
-    if (sql == NULL)
-        return NULL;
-    size_t at = 0;
-    for (size_t i = 0; i < EVENT_CHANNELS; i++)
-        if (events & (1 << i))
-            at += (size_t)snprintf(sql + at, size - at, "NOTIFY %s; ", event_channels[i]);
+    static const char notify[] = "SELECT pg_notify($1, $2)";
+    int queued = 1;
+    for (size_t i = 0; i < EVENT_CHANNELS && queued; i++)
+        if (events & (1 << i)) {
+            dc_pg_params p = {0};
+            dc__pg_text(&p, event_channels[i]);
+            dc__pg_text(&p, "");
+            queued = c->queued_count < PG_QUEUED && dc__pg_queue(c, notify, &p, PG_CHECKED);
+        }
     int n = current.objects_overflow ? 1 : current.object_count;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && queued; i++) {
         char payload[256];
         snprintf(payload, sizeof payload, "%s %s", token,
                  current.objects_overflow ? "" : current.objects[i]);
-        char *literal = PQescapeLiteral(conn, payload, strlen(payload));
-        if (literal == NULL) {
-            dc_free(sql);
-            return NULL;
-        }
-        at +=
-            (size_t)snprintf(sql + at, size - at, "SELECT pg_notify('dc_objects', %s); ", literal);
-        PQfreemem(literal);
+        dc_pg_params p = {0};
+        dc__pg_text(&p, "dc_objects");
+        dc__pg_text(&p, payload);
+        queued = c->queued_count < PG_QUEUED && dc__pg_queue(c, notify, &p, PG_CHECKED);
     }
-    snprintf(sql + at, size - at, "COMMIT");
-    return sql;
+    return queued;
 }
 
+/* A transaction's BEGIN (and a write's lock, and the audit head read under it) wait for its first
+ * statement: they cost no round trip of their own. */
 static dc_status pg_begin(dc_store *store, int write)
 {
     dc_pg *s = dc__pg(store);
@@ -337,41 +446,31 @@ static dc_status pg_begin(dc_store *store, int write)
     int slot = acquire(s);
     if (slot < 0)
         return DC_STORE;
-    char sql[160];
-    if (write)
-        snprintf(sql, sizeof sql,
-                 "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%" PRId64 ")",
-                 PG_WRITE_LOCK);
-    else
-        snprintf(sql, sizeof sql, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    /* A connection idle since PostgreSQL went away fails its first statement: it is made anew
-     * and the transaction begun once more, so that a restart costs no request. */
-    int begun = 0;
-    for (int attempt = 0; attempt < 2 && !begun; attempt++) {
-        if (attempt > 0) {
-            PQfinish(s->pool[slot].conn);
-            s->pool[slot].conn = NULL;
-            if (!connect_slot(s, slot))
-                break;
-        }
-        PGresult *r = PQexec(s->pool[slot].conn, sql);
-        ExecStatusType status = PQresultStatus(r);
-        PQclear(r);
-        begun = status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK;
-        if (!begun && PQstatus(s->pool[slot].conn) == CONNECTION_OK) {
-            PQclear(PQexec(s->pool[slot].conn, "ROLLBACK"));
-            break; /* refused by a live server (a standby is read-only): not a lost connection */
-        }
+    struct pg_connection *c = &s->pool[slot];
+    dc__pg_forget_queued(c);
+    dc__pg_forget_answers(c);
+    int queued;
+    if (write) {
+        dc_pg_params lock = {0};
+        dc__pg_int(&lock, PG_WRITE_LOCK);
+        queued = dc__pg_queue(c, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL, PG_BEGIN) &&
+                 dc__pg_queue(c, "SELECT pg_advisory_xact_lock($1)", &lock, PG_CHECKED) &&
+                 (!s->migrated || dc__pg_queue(c, PG_AUDIT_HEAD, NULL, PG_HEAD));
+    } else {
+        queued = dc__pg_queue(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", NULL, PG_BEGIN);
     }
-    if (!begun) {
+    if (!queued) {
+        dc__pg_forget_queued(c);
         release(s, slot);
-        return DC_STORE;
+        return DC_NOMEM;
     }
     current.store = s;
     current.slot = slot;
     current.write = write != 0;
     current.events = 0;
     current.object_count = current.objects_overflow = 0;
+    current.ahead = 0;
+    current.head_known = 0;
     return DC_OK;
 }
 
@@ -380,12 +479,29 @@ static dc_status pg_begin_unsynced(dc_store *store)
     /* PostgreSQL's own: this transaction's commit does not wait for its WAL to be flushed */
     dc_status rc = pg_begin(store, 1);
     if (rc == DC_OK && dc__pg_exec(store, "SET LOCAL synchronous_commit = off", NULL) != DC_OK) {
-        PQclear(PQexec(dc__pg(store)->pool[current.slot].conn, "ROLLBACK"));
-        release(dc__pg(store), current.slot);
+        dc_pg *s = dc__pg(store);
+        dc__pg_forget_queued(&s->pool[current.slot]);
+        release(s, current.slot);
         current.store = NULL;
         rc = DC_STORE;
     }
     return rc;
+}
+
+/* ROLLBACK is sent without waiting for its answer, which the connection's next user reads first
+ * (dc__pg_settle): PostgreSQL ends the transaction, and releases its lock, as it arrives. A
+ * transaction nothing of which was sent needs none. */
+static void roll_back(struct pg_connection *c)
+{
+    int sent_nothing = dc__pg_begin_queued(c);
+    dc__pg_forget_queued(c);
+    dc__pg_forget_answers(c);
+    if (sent_nothing || c->conn == NULL)
+        return;
+    if (PQsendQuery(c->conn, "ROLLBACK"))
+        c->unread = 1;
+    else
+        dc__pg_settle(c);
 }
 
 static dc_status end_transaction(dc_pg *s, int commit)
@@ -393,24 +509,23 @@ static dc_status end_transaction(dc_pg *s, int commit)
     if (current.store != s)
         return DC_STORE;
     struct pg_connection *c = &s->pool[current.slot];
-    int slot = current.slot, events = current.events;
-    current.store = NULL;
     dc_status rc = DC_OK;
     if (commit) {
-        char *sql = commit_text(c->conn, s->token, events);
-        PGresult *r = sql != NULL ? PQexec(c->conn, sql) : NULL;
-        /* the last statement's answer: COMMIT's, or the failure that stopped the rest; a COMMIT
-         * of an aborted transaction answers ROLLBACK: not committed */
-        rc = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0
-                 ? DC_OK
-                 : DC_STORE;
+        PGresult *r = NULL;
+        if (!queue_notifications(c, s->token, current.events))
+            rc = DC_NOMEM;
+        else if (!round_trip(s, "COMMIT", NULL, &r))
+            rc = DC_STORE;
+        /* a COMMIT of an aborted transaction answers ROLLBACK: not committed */
+        else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+            rc = DC_STORE;
         PQclear(r);
-        dc_free(sql);
-    } else {
-        PQclear(PQexec(c->conn, "ROLLBACK"));
     }
-    if (rc != DC_OK)
-        PQclear(PQexec(c->conn, "ROLLBACK"));
+    if (!commit || rc != DC_OK)
+        roll_back(c);
+    dc__pg_forget_answers(c);
+    int slot = current.slot;
+    current.store = NULL;
     release(s, slot);
     return rc;
 }
@@ -495,6 +610,7 @@ static dc_status pg_open_keyed(const char *location, const char *key_path, dc_st
         pg_close(&s->base);
         return rc;
     }
+    s->migrated = 1;
     *out = &s->base;
     return DC_OK;
 }
@@ -555,6 +671,7 @@ const dc_store_ops dc__pg_ops = {.backend = "postgresql",
                                  .commit = pg_commit,
                                  .rollback = pg_rollback,
                                  .candidate_index = NULL,
+                                 .prefetch = dc__pg_prefetch,
                                  .watch = dc__pg_watch,
                                  .report_append = dc__pg_report_append,
                                  .report_read = dc__pg_report_read,

@@ -52,29 +52,39 @@ void dc__pg_read_audit(const PGresult *res, int i, dc_audit_record *r)
         dc__pg_column_blob(res, i, 9, r->signature, DC_SIGNATURE_BYTES);
 }
 
+dc_status dc__pg_head_of(const PGresult *res, int64_t *next_seq, uint8_t prev_hash[DC_HASH_BYTES])
+{
+    *next_seq = 1;
+    memset(prev_hash, 0, DC_HASH_BYTES);
+    if (PQntuples(res) != 1)
+        return DC_OK;
+    size_t n = 0;
+    uint8_t *hash = dc__pg_copy_blob(res, 0, 1, &n);
+    if (hash == NULL)
+        return DC_NOMEM;
+    /* a head whose hash is damaged starts nothing: as SQLite, the append then collides */
+    if (n == DC_HASH_BYTES) {
+        *next_seq = dc__pg_get_int(res, 0, 0) + 1;
+        memcpy(prev_hash, hash, DC_HASH_BYTES);
+    }
+    dc_free(hash);
+    return DC_OK;
+}
+
 dc_status dc__pg_audit_append(dc_store *s, dc_audit_record *r,
                               const uint8_t sk[DC_SECRET_KEY_BYTES])
 {
-    PGresult *res = dc__pg_run(s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", NULL);
-    if (res == NULL)
-        return DC_STORE;
-    r->seq = 1;
-    memset(r->prev_hash, 0, sizeof r->prev_hash);
-    if (PQntuples(res) == 1) {
-        size_t n = 0;
-        uint8_t *hash = dc__pg_copy_blob(res, 0, 1, &n);
-        if (hash == NULL) {
-            PQclear(res);
-            return DC_NOMEM;
-        }
-        /* a head whose hash is damaged starts nothing: as SQLite, the append then collides */
-        if (n == DC_HASH_BYTES) {
-            r->seq = dc__pg_get_int(res, 0, 0) + 1;
-            memcpy(r->prev_hash, hash, DC_HASH_BYTES);
-        }
-        dc_free(hash);
+    /* known to the write transaction without a round trip, but for a transaction that has yet
+     * to send anything */
+    if (!dc__pg_head(s, &r->seq, r->prev_hash)) {
+        PGresult *res = dc__pg_run(s, PG_AUDIT_HEAD, NULL);
+        if (res == NULL)
+            return DC_STORE;
+        dc_status rc = dc__pg_head_of(res, &r->seq, r->prev_hash);
+        PQclear(res);
+        if (rc != DC_OK)
+            return rc;
     }
-    PQclear(res);
     dc_status rc = dc_audit_seal(r, sk);
     if (rc != DC_OK)
         return rc;
@@ -90,10 +100,13 @@ dc_status dc__pg_audit_append(dc_store *s, dc_audit_record *r,
     dc__pg_blob(&p, r->hash, DC_HASH_BYTES);
     /* an unsigned record (a later checkpoint vouches for it) stores no signature */
     dc__pg_blob(&p, r->signature, dc_audit_signed(r) ? DC_SIGNATURE_BYTES : 0);
-    return dc__pg_exec(s,
-                       "INSERT INTO audit(" PG_AUDIT_COLUMNS ")"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                       &p);
+    rc = dc__pg_exec(s,
+                     "INSERT INTO audit(" PG_AUDIT_COLUMNS ")"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     &p);
+    if (rc == DC_OK)
+        dc__pg_head_set(s, r->seq + 1, r->hash);
+    return rc;
 }
 
 dc_status dc__pg_audit_checkpoint(dc_store *s, const uint8_t sk[DC_SECRET_KEY_BYTES])

@@ -18,6 +18,25 @@
  * statement is one round trip, where PQexecParams is a parse and plan every time. */
 #define PG_KEPT_STATEMENTS 160
 
+/* Statements that travel with a connection's next round trip (pg_pipeline.c) at most, and answers
+ * of reads made ahead kept at most. */
+#define PG_QUEUED 24
+#define PG_ANSWERS 8
+#define PG_PARAMS_MAX 24
+
+/* A statement waiting for the connection's next round trip, with copies of its text and
+ * parameters (the caller's may be gone by then); after it, an answer kept for the same read. */
+struct pg_queued {
+    char *sql;
+    char *bytes; /* the parameters' values, end to end */
+    int n;
+    const char *values[PG_PARAMS_MAX];
+    int lengths[PG_PARAMS_MAX];
+    int formats[PG_PARAMS_MAX];
+    int role; /* enum pg_role (pg_pipeline.c) */
+    PGresult *answer;
+};
+
 struct pg_connection {
     PGconn *conn;
     struct pg_kept {
@@ -25,6 +44,11 @@ struct pg_connection {
         char name[24];
     } kept[PG_KEPT_STATEMENTS];
     size_t kept_count;
+    struct pg_queued queued[PG_QUEUED];
+    size_t queued_count;
+    struct pg_queued answers[PG_ANSWERS];
+    size_t answer_count;
+    int unread; /* a ROLLBACK was sent and its answer not yet read */
 };
 
 /* One connection per transaction in flight; more than the server's workers would never be used
@@ -42,6 +66,7 @@ typedef struct dc_pg {
     char *conninfo;
     char *key_path; /* the signing key's file (--key-file); NULL: none was given */
     char token[20]; /* names this process's notices, which its own listener passes over */
+    int migrated;   /* the schema is in place: a write reads the audit head with its lock */
     struct pg_connection pool[PG_POOL];
     int busy[PG_POOL];
     pthread_mutex_t pool_lock;
@@ -73,8 +98,6 @@ DC_STORE_OPS(DC__PG_DECLARE)
 #undef DC__PG_DECLARE
 
 /* ---- pg.c: parameters and statements ---- */
-
-#define PG_PARAMS_MAX 24
 
 /* A statement's parameters, in order ($1, $2...): texts, or binary for bytea. Numbers are
  * formatted into the struct's own buffers. */
@@ -122,6 +145,34 @@ void dc__pg_note_event(dc_store *s, const char *channel);
 #define PG_OBJECT_NOTES 32
 void dc__pg_note_object(dc_store *s, dc_object_kind kind, const char *owner, const char *id);
 
+/* ---- pg_pipeline.c: statements that travel together ---- */
+
+/* What a queued statement is: checked only (its failure fails the round trip), the transaction's
+ * BEGIN (a lost connection found then may be made anew, nothing having happened yet), a read
+ * ahead whose answer is kept, or the audit chain's head read with the write lock. */
+enum pg_role { PG_CHECKED, PG_BEGIN, PG_ANSWER, PG_HEAD };
+
+/* Queue `sql` with copies of `p` (may be NULL) for the connection's next round trip; 0 when out
+ * of memory. The queue must have room (PG_QUEUED). */
+int dc__pg_queue(struct pg_connection *c, const char *sql, const dc_pg_params *p, int role);
+/* One round trip: the queued statements, then `sql` (NULL: none) whose result goes to *last.
+ * Answers of PG_ANSWER statements are kept, the PG_HEAD one given to on_head. 1 when every
+ * statement succeeded; 0 otherwise (the connection is closed when it can no longer be trusted).
+ * The queue is empty after it either way. */
+int dc__pg_send_and_read(struct pg_connection *c, const char *sql, const dc_pg_params *p,
+                         PGresult **last, void (*on_head)(const PGresult *head));
+/* The answer kept for exactly this read (PQclear it), or NULL; whether one is queued. */
+PGresult *dc__pg_take_answer(struct pg_connection *c, const char *sql, const dc_pg_params *p);
+int dc__pg_answer_queued(const struct pg_connection *c, const char *sql, const dc_pg_params *p);
+/* Answers kept, and those still to come, are forgotten (the transaction wrote). */
+void dc__pg_forget_answers(struct pg_connection *c);
+/* Drop the queue unsent. */
+void dc__pg_forget_queued(struct pg_connection *c);
+/* Whether the queue starts with its transaction's BEGIN: nothing of it has been sent yet. */
+int dc__pg_begin_queued(const struct pg_connection *c);
+/* Read the answer of a ROLLBACK sent without waiting, if one is outstanding. */
+void dc__pg_settle(struct pg_connection *c);
+
 /* ---- pg_schema.c ---- */
 
 /* Create and migrate the schema, in one transaction under the write lock (instances starting
@@ -139,6 +190,18 @@ dc_status dc__pg_migrate(dc_store *s, dc_error *err);
 dc_status dc__pg_read_record(const PGresult *res, int i, dc_record *r);
 
 /* ---- pg_audit.c ---- */
+
+/* The chain's last record: read with the write lock at the start of every write transaction. */
+#define PG_AUDIT_HEAD "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+/* The next record's seq and prev_hash from PG_AUDIT_HEAD's answer (seq 1 and zeros when the
+ * chain is empty, or its head damaged: the append then collides, as in SQLite). DC_NOMEM. */
+dc_status dc__pg_head_of(const PGresult *res, int64_t *next_seq, uint8_t prev_hash[DC_HASH_BYTES]);
+/* pg.c: the head as the calling thread's write transaction knows it (the next seq and the
+ * prev_hash of the next record): 1 when known, without a round trip; and after an append. */
+int dc__pg_head(dc_store *s, int64_t *next_seq, uint8_t prev_hash[DC_HASH_BYTES]);
+void dc__pg_head_set(dc_store *s, int64_t next_seq, const uint8_t prev_hash[DC_HASH_BYTES]);
+/* pg.c: dc_store_prefetch: the reads of admitting `o` queued, their answers kept. */
+dc_status dc__pg_prefetch(dc_store *s, const dc_object *o);
 
 #define PG_AUDIT_COLUMNS                                                                           \
     "seq, time, actor, action, object, recipients, detail, prev_hash, hash, signature"

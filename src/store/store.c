@@ -134,6 +134,12 @@ dc_status dc_store_finish(dc_store *s, dc_status rc)
     return rc;
 }
 
+dc_status dc_store_prefetch(dc_store *s, const dc_object *proposed)
+{
+    assert(s != NULL && tx.store == s);
+    return s->ops->prefetch != NULL ? s->ops->prefetch(s, proposed) : DC_OK;
+}
+
 dc_status dc__store_candidate_index(dc_store *s, int on)
 {
     assert(s != NULL && tx.store != s);

@@ -223,6 +223,8 @@ typedef struct dc_store_ops {
     /* Search candidates in an in-memory index (1) or the backend's own (0); NULL when the backend
      * has only one. Outside any transaction. */
     dc_status (*candidate_index)(dc_store *s, int on);
+    /* dc_store_prefetch; NULL: nothing to gain (the store is in the process) */
+    dc_status (*prefetch)(dc_store *s, const dc_object *proposed);
     /* Other instances' commits as they happen (dc_store_watch), the report log and the
      * monitor's lease (store.h, "more than one instance"); NULL: one process is all. */
     dc_status (*watch)(dc_store *s, void (*on_event)(void *ctx, const char *what), void *ctx);
